@@ -1,0 +1,3 @@
+from streamcheck.cli import main
+
+main()

@@ -1,0 +1,555 @@
+"""The pipeline for one exchange: sniff, decode, parse, validate, run the grammar, collect.
+
+Per frame the hot path is: decoder split (C) -> orjson.loads -> kind by discriminator (a dict
+lookup) -> jsonschema-rs is_valid -> grammar state machine. Messages are built only for frames
+that fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streamcheck import errors, rules
+from streamcheck.exceptions import ConfigError
+from streamcheck.model import EndReason, Exchange, ExchangeResult, Finding, Frame, Location, Severity
+from streamcheck.protocols import REGISTRY, SENTINEL, Context, Protocol, StreamState, find
+from streamcheck.redact import excerpt
+from streamcheck.schemas import Catalog, SchemaSet
+from streamcheck.wire import DECODERS, DEFAULT_MAX_LINE, decoder_for
+from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
+
+SNIFF_BYTES = 1024
+MAX_ERROR_BODY = 4 * 1024 * 1024  # an error body is read whole up to this size
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    provider: str | None = None
+    api: str | None = None
+    api_version: str | None = None
+    framing: str | None = None  # force sse / ndjson / ... for raw bodies
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    max_line: int = DEFAULT_MAX_LINE
+    max_gap: float = 30.0
+    max_first_token: float = 20.0
+    schema_dirs: tuple[Path, ...] = ()
+    max_per_code: int = 50  # findings of one code per exchange before they are summarised
+
+    def protocols(self) -> list[type[Protocol]]:
+        """The protocols the flags allow; every protocol when no flag narrows them."""
+        candidates = list(REGISTRY.values())
+        if self.provider:
+            candidates = find(self.provider)
+            if not candidates:
+                known = ", ".join(sorted({p.provider for p in REGISTRY.values()}))
+                raise ConfigError(f"unknown provider {self.provider!r} (known: {known})")
+        if self.api:
+            narrowed = [p for p in candidates if self.api in (p.api, p.name)]
+            if not narrowed:
+                known = ", ".join(sorted(p.api for p in candidates))
+                raise ConfigError(f"unknown api {self.api!r} (known here: {known})")
+            candidates = narrowed
+        return candidates
+
+
+@dataclass(slots=True)
+class _Sink:
+    """Collects findings: applies --select/--ignore and caps repeats of one code."""
+
+    options: CheckOptions
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    suppressed: dict[str, tuple[int, Finding]] = field(default_factory=dict)
+
+    def __call__(self, finding: Finding) -> None:
+        code = finding.code
+        if not rules.selected(code, self.options.select, self.options.ignore):
+            return
+        seen = self.counts.get(code, 0)
+        self.counts[code] = seen + 1
+        if seen < self.options.max_per_code:
+            self.findings.append(finding)
+        else:
+            count, first = self.suppressed.get(code, (0, finding))
+            self.suppressed[code] = (count + 1, first)
+
+    def extend(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            self(finding)
+        findings.clear()
+
+    def result(self) -> list[Finding]:
+        for code, (count, first) in self.suppressed.items():
+            self.findings.append(
+                Finding(
+                    code,
+                    first.name,
+                    first.severity,
+                    f"{count} more {code} findings in this exchange not shown",
+                    first.location.at(frame=None, offset=None, line=None, path=None),
+                )
+            )
+        end = 1 << 62
+        self.findings.sort(key=lambda f: end if f.location.offset is None else f.location.offset)
+        return self.findings
+
+
+class ExchangeChecker:
+    """Checks one exchange. Use `check_exchange()`; this class holds the per-stream state."""
+
+    def __init__(self, exchange: Exchange, options: CheckOptions, catalog: Catalog) -> None:
+        self.exchange = exchange
+        self.options = options
+        self.catalog = catalog
+        self.location = Location(source=exchange.source, exchange=exchange.index)
+        self.sink = _Sink(options)
+        self.candidates = options.protocols()
+        self.protocol: type[Protocol] | None = None
+        self.version: str | None = None
+        self.schemas: SchemaSet | None = None
+        self.state: StreamState | None = None
+        self.framing: str | None = None
+        self.frames = 0
+        self.bytes = 0
+        self.error_class: str | None = None
+        self.unknown_reported = False
+        self.timing: dict[str, float] = {}
+        self._last_time: float | None = None
+        self._choose_by_request()
+
+    # -- protocol and version ------------------------------------------------------------------
+
+    def _choose_by_request(self) -> None:
+        exchange = self.exchange
+        pool = self.candidates
+        if exchange.provider and not self.options.provider:
+            hinted = [p for p in find(exchange.provider) if p in pool]
+            if exchange.api:
+                hinted = [p for p in hinted if exchange.api in (p.api, p.name)] or hinted
+            pool = hinted or pool
+        if len(pool) == 1 and (self.options.provider or exchange.provider):
+            self._use(pool[0])
+            return
+        scored = sorted(((p.match_request(exchange), p.name, p) for p in pool), reverse=True)
+        if scored and scored[0][0] > 0:
+            self._use(scored[0][2])
+        else:
+            self.candidates = pool
+
+    def _use(self, protocol: type[Protocol]) -> None:
+        self.protocol = protocol
+        requested = self.options.api_version or self.exchange.api_version
+        requested = requested or protocol.version(self.exchange)
+        available = self.catalog.versions(protocol.provider, protocol.api)
+        if self.options.api_version and self.options.api_version not in available:
+            raise ConfigError(
+                f"no schemas for {protocol.provider}/{protocol.api} version "
+                f"{self.options.api_version!r} (shipped: {', '.join(available) or 'none'})"
+            )
+        self.version = requested if requested in available else None
+        self.schemas = self.catalog.get(protocol.provider, protocol.api, self.version)
+        if self.schemas is not None:
+            self.version = self.schemas.version
+        elif requested:
+            self.version = requested
+        request_body = self.exchange.request.body
+        ctx = Context(
+            location=self.location,
+            emit=self.sink,
+            api_version=self.version or "",
+            request=request_body if isinstance(request_body, dict) else {},
+        )
+        self.state = protocol.stream(ctx)
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self) -> ExchangeResult:
+        for note in self.exchange.notes:
+            self.sink(rules.finding("SC902", note, self.location))
+        chunks = iter(self.exchange.chunks)
+        head_chunks, head = self._read_head(chunks)
+        complete = len(head) < SNIFF_BYTES
+        content_type = self.exchange.content_type
+        framing = self.options.framing or sniff(head, content_type, complete)
+        if framing == "jsonarray" and "jsonarray" not in DECODERS:
+            framing = "json"
+        self.framing = framing
+        all_chunks = chain(head_chunks, chunks)
+        status = self.exchange.status
+        if framing == "empty":
+            self._empty()
+        elif framing in STREAM_FRAMINGS and framing in DECODERS:
+            self._check_framing_header(framing, content_type)
+            if status is not None and status >= 400:
+                self.sink(
+                    rules.finding(
+                        "SC405",
+                        f"HTTP {status} came with a {framing} body",
+                        self.location,
+                    )
+                )
+            self._stream(all_chunks, framing)
+        else:
+            body = self._read_body(all_chunks)
+            if self.protocol is not None and self.protocol.framing == "ndjson":
+                value = errors.parse_body(body)
+                if value is not None and errors.error_object(value) is None:
+                    self.framing = "ndjson"
+                    self._stream(iter([(body, None)]), "ndjson")
+                    return self._result()
+            self._body(body, framing)
+        return self._result()
+
+    def _read_head(
+        self, chunks: Iterator[tuple[bytes, float | None]]
+    ) -> tuple[list[tuple[bytes, float | None]], bytes]:
+        taken: list[tuple[bytes, float | None]] = []
+        size = 0
+        for chunk in chunks:
+            taken.append(chunk)
+            size += len(chunk[0])
+            if size >= SNIFF_BYTES:
+                break
+        return taken, b"".join(c for c, _ in taken)[:SNIFF_BYTES]
+
+    def _read_body(self, chunks: Iterator[tuple[bytes, float | None]]) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        for chunk, time in chunks:
+            self._tick(time, len(chunk))
+            if size < MAX_ERROR_BODY:
+                parts.append(chunk[: MAX_ERROR_BODY - size])
+            size += len(chunk)
+        return b"".join(parts)
+
+    def _tick(self, time: float | None, size: int) -> None:
+        self.bytes += size
+        if time is None:
+            return
+        if self._last_time is None:
+            self.timing["first_byte"] = time
+        else:
+            gap = time - self._last_time
+            if gap > self.timing.get("max_gap", 0.0):
+                self.timing["max_gap"] = round(gap, 6)
+            if gap > self.options.max_gap:
+                self.sink(
+                    rules.finding(
+                        "SC501",
+                        f"no bytes for {gap:.1f} s (limit {self.options.max_gap:g} s)",
+                        self.location.at(offset=self.bytes - size),
+                    )
+                )
+        self.timing["total"] = time
+        self._last_time = time
+
+    def _stream(self, chunks: Iterator[tuple[bytes, float | None]], framing: str) -> None:
+        decoder = decoder_for(framing, self.location, self.options.max_line)
+        handle = self._frame
+        sink = self.sink
+        for chunk, time in chunks:
+            self._tick(time, len(chunk))
+            frames = decoder.decode(chunk, time)
+            if decoder.findings:
+                sink.extend(decoder.findings)
+            for frame in frames:
+                handle(frame)
+        for frame in decoder.flush():
+            handle(frame)
+        sink.extend(decoder.findings)
+        self._end(decoder.comments)
+
+    def _end(self, comments: int) -> None:
+        if self.state is not None:
+            self._guard(lambda: self.state.end(self.exchange.end in (EndReason.EOF,  # type: ignore[union-attr]
+                                                                     EndReason.UNKNOWN)))
+            if self.state.ctx.error_class:
+                self.error_class = self.state.ctx.error_class
+            first = self.state.first_content_time
+            if first is not None:
+                self.timing["first_content"] = first
+                if first > self.options.max_first_token:
+                    self.sink(
+                        rules.finding(
+                            "SC502",
+                            f"first content after {first:.1f} s "
+                            f"(limit {self.options.max_first_token:g} s)",
+                            self.location,
+                        )
+                    )
+        if self.frames == 0 and self.error_class is None:
+            extra = f" ({comments} comment lines only)" if comments else ""
+            self.sink(rules.finding("SC313", f"the body decoded to no frames{extra}", self.location))
+
+    # -- frames ----------------------------------------------------------------------------------
+
+    def _frame(self, frame: Frame) -> None:
+        self.frames += 1
+        data = frame.data
+        protocol = self.protocol
+        if (protocol is not None and data in protocol.sentinels) or (
+            protocol is None and data == b"[DONE]"
+        ):
+            value: Any = SENTINEL
+        else:
+            try:
+                value = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                self._bad_data(frame, exc)
+                return
+        if protocol is None:
+            protocol = self._detect(value, frame)
+            if protocol is None:
+                self._unknown_frame(frame, value)
+                return
+        state = self.state
+        assert state is not None
+        state.ctx.frame = frame
+        kind = None if value is SENTINEL else protocol.kind(value, frame.event)
+        if kind is not None:
+            self._validate(kind, value, frame)
+        self._guard(lambda: state.frame(frame, value, kind))
+
+    def _guard(self, step: Any) -> None:
+        """A malformed frame must never crash the run: its schema finding says what is wrong."""
+        try:
+            step()
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+            pass
+
+    def _detect(self, value: Any, frame: Frame) -> type[Protocol] | None:
+        if value is SENTINEL:
+            return None
+        for protocol in self.candidates:
+            if protocol.match_frame(value, frame.event):
+                self._use(protocol)
+                return protocol
+        return None
+
+    def _validate(self, kind: str, value: Any, frame: Frame) -> None:
+        schemas = self.schemas
+        if schemas is None:
+            return
+        if kind not in schemas.files:
+            assert self.state is not None
+            self.state.ctx.report(
+                "SC202",
+                f"frame kind {kind!r} is not defined by {schemas.provider}/{schemas.api} "
+                f"{schemas.version}",
+                evidence=excerpt(frame.data),
+            )
+            return
+        if schemas.is_valid(kind, value):
+            return
+        problems = schemas.explain(kind, value)
+        if not problems:
+            return
+        best = problems[0]
+        only_enums = all(p.keyword == "enum" for p in problems)
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        assert self.state is not None
+        self.state.ctx.report(
+            "SC205" if only_enums else "SC201",
+            f"{kind} frame: {best.message} at {best.path}{more} "
+            f"[{schemas.provider}/{schemas.api} {schemas.version}]",
+            path=best.path,
+            evidence=excerpt(frame.data),
+        )
+
+    def _bad_data(self, frame: Frame, exc: orjson.JSONDecodeError) -> None:
+        data = frame.data
+        where = self.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            offset = frame.data_offset + bad.start if frame.data_offset >= 0 else frame.offset
+            self.sink(
+                rules.finding(
+                    "SC102",
+                    f"frame {frame.index}: invalid UTF-8 byte {data[bad.start:bad.start + 1]!r}",
+                    where.at(offset=offset),
+                    evidence=excerpt(data[max(0, bad.start - 60) : bad.start + 20]),
+                )
+            )
+            return
+        stripped = data.rstrip()
+        cut = stripped[:1] in (b"{", b"[") and exc.pos >= len(stripped) - 1
+        if cut:
+            message = f"frame {frame.index}: JSON is cut off after {len(stripped)} bytes"
+            self.sink(rules.finding("SC101", message, where, evidence=excerpt(data)))
+        else:
+            message = f"frame {frame.index}: data is not JSON ({exc.msg})"
+            self.sink(rules.finding("SC103", message, where, evidence=excerpt(data)))
+
+    def _unknown_frame(self, frame: Frame, value: Any) -> None:
+        where = self.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
+        obj = errors.error_object(value)
+        if obj is not None:
+            verdict = errors.classify(None, 200, value=obj)
+            self.error_class = verdict.klass
+            self.sink(
+                rules.finding(
+                    "SC403",
+                    f"error inside a 200 stream: {verdict.describe()}",
+                    where,
+                    evidence=excerpt(frame.data),
+                    hint=verdict.hint,
+                )
+            )
+            return
+        if not self.unknown_reported and value is not SENTINEL:
+            self.unknown_reported = True
+            self.sink(
+                rules.finding(
+                    "SC901",
+                    "no known provider API matches this stream; only framing was checked",
+                    where,
+                    evidence=excerpt(frame.data),
+                )
+            )
+
+    # -- bodies that are not streams ---------------------------------------------------------------
+
+    def _empty(self) -> None:
+        status = self.exchange.status
+        if status is not None and status >= 400:
+            verdict = errors.classify(b"", status)
+            self.error_class = verdict.klass
+            self.sink(
+                rules.finding(
+                    "SC402",
+                    f"HTTP {status} with an empty body: {verdict.describe()}",
+                    self.location,
+                    hint=verdict.hint,
+                )
+            )
+        else:
+            self.sink(rules.finding("SC114", "the response body is empty", self.location))
+
+    def _check_framing_header(self, framing: str, content_type: str | None) -> None:
+        expected = {
+            "sse": ("text/event-stream",),
+            "ndjson": ("application/x-ndjson", "application/stream+json", "application/jsonl",
+                       "application/json"),
+            "jsonarray": ("application/json",),
+            "eventstream": ("application/vnd.amazon.eventstream",),
+        }[framing]
+        if content_type and content_type not in expected:
+            self.sink(
+                rules.finding(
+                    "SC113",
+                    f"body is {framing} but Content-Type says {content_type}",
+                    self.location,
+                )
+            )
+
+    def _body(self, body: bytes, framing: str) -> None:
+        status = self.exchange.status
+        value = errors.parse_body(body) if framing in ("json", "jsonarray") else None
+        if value is not None and errors.error_object(value) is None:
+            self._not_an_error(value, body)
+            return
+        verdict = errors.classify(body, status, self.exchange.content_type, value,
+                                  self.exchange.headers)
+        self.error_class = verdict.klass
+        if self.protocol is None:
+            owner = next((p for p in self.candidates if verdict.shape in p.error_shapes), None)
+            if owner is not None:
+                self._use(owner)
+        where = self.location.at(offset=0, line=1)
+        provider = self.protocol.provider if self.protocol else "the server"
+        crash = self._crash_note(value)
+        if verdict.documented:
+            self.sink(
+                rules.finding(
+                    "SC401",
+                    f"{provider} answered with an error body instead of a stream: "
+                    f"{verdict.describe()}{crash}",
+                    where,
+                    evidence=excerpt(body),
+                    hint=verdict.hint,
+                )
+            )
+        else:
+            what = {"html": "an HTML page", "text": "plain text"}.get(
+                verdict.shape, f"an error in an undocumented shape ({verdict.shape})"
+            )
+            self.sink(
+                rules.finding(
+                    "SC402",
+                    f"expected a stream, got {what}: {verdict.describe()}{crash}",
+                    where,
+                    evidence=excerpt(body),
+                    hint=verdict.hint,
+                )
+            )
+
+    def _crash_note(self, value: Any) -> str:
+        if self.protocol is None or value is None:
+            return ""
+        if self.protocol.provider in ("openai", "azure-openai") or self.protocol.name.endswith(
+            "-chat"
+        ):
+            return (
+                "; a client that reads chunk['choices'][0]['finish_reason'] raises "
+                "KeyError on this body"
+            )
+        return ""
+
+    def _not_an_error(self, value: Any, body: bytes) -> None:
+        where = self.location.at(offset=0, line=1)
+        streaming = self.exchange.request.body
+        asked = isinstance(streaming, dict) and streaming.get("stream") is True
+        if self.protocol is None:
+            for protocol in self.candidates:
+                if protocol.match_frame(value, None):
+                    self._use(protocol)
+                    break
+        if isinstance(streaming, dict) and not asked:
+            self.sink(
+                rules.finding(
+                    "SC903", "not a streaming request; the JSON answer was not checked", where
+                )
+            )
+            return
+        kind = value.get("object") or value.get("type") if isinstance(value, dict) else None
+        self.sink(
+            rules.finding(
+                "SC206",
+                f"the body is one complete JSON document ({kind or type(value).__name__}), "
+                "not a stream",
+                where,
+                evidence=excerpt(body),
+            )
+        )
+
+    def _result(self) -> ExchangeResult:
+        protocol = self.protocol
+        return ExchangeResult(
+            source=self.exchange.source,
+            index=self.exchange.index,
+            provider=protocol.provider if protocol else None,
+            api=protocol.api if protocol else None,
+            api_version=self.version,
+            status=self.exchange.status,
+            framing=self.framing,
+            frames=self.frames,
+            bytes=self.bytes,
+            end=self.exchange.end,
+            findings=self.sink.result(),
+            url=self.exchange.request.url,
+            error_class=self.error_class,
+            timing=self.timing,
+        )
+
+
+def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) -> ExchangeResult:
+    return ExchangeChecker(exchange, options, catalog).run()

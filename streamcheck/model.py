@@ -1,0 +1,208 @@
+"""Plain data passed between the pipeline stages.
+
+source -> Exchange -> wire decoder -> Frame -> protocol -> Finding -> reporter.
+Nothing here knows a provider or a file format.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; a run fails on findings at or above a threshold (default: error)."""
+
+    INFO = 10
+    WARNING = 20
+    ERROR = 30
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+class EndReason(enum.Enum):
+    """How the body of an exchange stopped arriving."""
+
+    EOF = "eof"  # the server closed the body normally
+    RESET = "reset"  # the connection was reset or the transfer was cut
+    TIMEOUT = "timeout"  # the client gave up waiting
+    INTERRUPTED = "interrupted"  # the user stopped the recording (Ctrl-C)
+    UNKNOWN = "unknown"  # the recording does not say (raw bodies, cassettes)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What was asked, secrets already redacted."""
+
+    method: str = "POST"
+    url: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # parsed JSON body when known
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and its streamed answer, whatever file or socket it came from.
+
+    `chunks` yields (bytes, seconds since the request or None) in arrival order; it may be a
+    generator over a file or a socket, so it is consumed once.
+    """
+
+    source: str
+    index: int
+    request: Request
+    status: int | None
+    headers: dict[str, str]
+    chunks: Iterable[tuple[bytes, float | None]]
+    end: EndReason = EndReason.UNKNOWN
+    # Provider/API/version hints a container format carried (a tape header, a cassette URL).
+    provider: str | None = None
+    api: str | None = None
+    api_version: str | None = None
+    # A file format problem that still let the exchange be read (e.g. a cassette body that
+    # had to be re-encoded). Reported as findings by the checker.
+    notes: list[str] = field(default_factory=list)
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lower:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str | None:
+        value = self.header("content-type")
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+
+@dataclass(slots=True)
+class Frame:
+    """One decoded unit of a stream: an SSE event, an NDJSON line, an array element, ..."""
+
+    index: int  # 0-based position among the frames of its exchange
+    offset: int  # byte offset of the frame's first byte in the body
+    line: int  # 1-based line of the frame's first byte (0 for binary framings)
+    data: bytes  # the payload as it arrived (SSE data lines joined by LF)
+    event: str | None = None  # SSE event name; eventstream :event-type
+    time: float | None = None  # arrival time of the chunk that completed the frame
+    data_offset: int = -1  # byte offset where `data` starts when it is contiguous, else -1
+    meta: dict[str, str] | None = None  # framing headers (AWS eventstream) when the wire has them
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points. Every field is optional; reporters print what is known."""
+
+    source: str | None = None
+    exchange: int | None = None
+    frame: int | None = None
+    offset: int | None = None
+    line: int | None = None
+    path: str | None = None  # JSON pointer inside the frame, e.g. /choices/0/finish_reason
+
+    def at(self, **changes: Any) -> Location:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return Location(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A defect found in a stream. Data, never raised."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location = Location()
+    evidence: str | None = None  # redacted excerpt of what arrived
+    hint: str | None = None  # likely cause and fix
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = {k: getattr(self.location, k) for k in self.location.__slots__}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "location": {k: v for k, v in loc.items() if v is not None},
+            "evidence": self.evidence,
+            "hint": self.hint,
+        }
+
+
+@dataclass(slots=True)
+class ExchangeResult:
+    """The verdict on one exchange: what was detected, what was seen, and the findings."""
+
+    source: str
+    index: int
+    provider: str | None
+    api: str | None
+    api_version: str | None
+    status: int | None
+    framing: str | None
+    frames: int
+    bytes: int
+    end: EndReason
+    findings: list[Finding]
+    url: str | None = None
+    # Classification of an error body or in-stream error (auth, no-access, billing, ...), if any.
+    error_class: str | None = None
+    timing: dict[str, float] = field(default_factory=dict)
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "exchange": self.index,
+            "provider": self.provider,
+            "api": self.api,
+            "api_version": self.api_version,
+            "url": self.url,
+            "status": self.status,
+            "framing": self.framing,
+            "frames": self.frames,
+            "bytes": self.bytes,
+            "end": self.end.value,
+            "error_class": self.error_class,
+            "timing": self.timing,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one run found, in input order. Reporters render it and compute nothing."""
+
+    results: list[ExchangeResult] = field(default_factory=list)
+    fail_on: Severity = Severity.ERROR
+
+    def findings(self) -> Iterator[Finding]:
+        for result in self.results:
+            yield from result.findings
+
+    def counts(self) -> dict[str, int]:
+        counts = {s.label: 0 for s in Severity}
+        for finding in self.findings():
+            counts[finding.severity.label] += 1
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= self.fail_on for f in self.findings())

@@ -1,0 +1,23 @@
+"""One module per provider API; importing this package registers them all."""
+
+from streamcheck.protocols import openai_chat
+from streamcheck.protocols.base import (
+    REGISTRY,
+    SENTINEL,
+    Context,
+    Protocol,
+    StreamState,
+    find,
+    register,
+)
+
+__all__ = [
+    "REGISTRY",
+    "SENTINEL",
+    "Context",
+    "Protocol",
+    "StreamState",
+    "find",
+    "openai_chat",
+    "register",
+]

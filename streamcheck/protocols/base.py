@@ -1,0 +1,125 @@
+"""The Protocol interface and the registry of provider APIs.
+
+A protocol knows, for one provider API: how to recognise its exchanges (URL, headers, the first
+frame), which API version an exchange speaks, the frame kind of each frame (its discriminator,
+never a oneOf), the stream grammar (a small state machine fed one frame at a time) and how its
+error bodies look. It never reads bytes: frames arrive decoded and parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from streamcheck import rules
+from streamcheck.model import Exchange, Finding, Frame, Location, Severity
+
+SENTINEL = object()  # the parsed value of a frame whose data is a protocol sentinel ([DONE])
+
+
+@dataclass(slots=True)
+class Context:
+    """What a stream state machine may use: where it is, and where findings go."""
+
+    location: Location
+    emit: Callable[[Finding], None]
+    api_version: str
+    request: dict[str, Any] = field(default_factory=dict)  # parsed request body, if known
+    frame: Frame | None = None  # the frame being handled
+    error_class: str | None = None  # set when an in-stream error was classified
+
+    def report(
+        self,
+        code: str,
+        message: str,
+        *,
+        path: str | None = None,
+        evidence: str | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        at_end: bool = False,
+    ) -> None:
+        frame = None if at_end else self.frame
+        where = self.location
+        if frame is not None:
+            where = where.at(
+                frame=frame.index, offset=frame.offset, line=frame.line or None, path=path
+            )
+        elif path is not None:
+            where = where.at(path=path)
+        self.emit(
+            rules.finding(code, message, where, evidence=evidence, hint=hint, severity=severity)
+        )
+
+
+class StreamState:
+    """Per-exchange grammar: `frame()` for each parsed frame in order, then `end()` once."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.content_frames = 0  # frames that carried model output (for timing and verdicts)
+        self.first_content_time: float | None = None
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        raise NotImplementedError
+
+    def end(self, clean_eof: bool) -> None:
+        raise NotImplementedError
+
+
+class Protocol:
+    """One provider API. Subclasses are registered with `@register` and hold no state."""
+
+    name: ClassVar[str]  # e.g. "openai-chat"
+    provider: ClassVar[str]  # e.g. "openai"
+    api: ClassVar[str]  # e.g. "chat-completions", the folder under schemas/<provider>/
+    framing: ClassVar[str] = "sse"
+    sentinels: ClassVar[frozenset[bytes]] = frozenset()
+    aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
+    # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
+    error_shapes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def match_request(cls, exchange: Exchange) -> int:
+        """Confidence 0-100 that the exchange belongs to this API, from URL and headers."""
+        return 0
+
+    @classmethod
+    def match_frame(cls, value: Any, event: str | None) -> bool:
+        """Whether a first parsed frame looks like this API's."""
+        return False
+
+    @classmethod
+    def version(cls, exchange: Exchange) -> str | None:
+        """The API version the exchange asked for, when the request says so."""
+        return None
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        """The schema kind of a parsed frame, by discriminator; None when unknown."""
+        return None
+
+    @classmethod
+    def stream(cls, ctx: Context) -> StreamState:
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, type[Protocol]] = {}
+
+
+def register(cls: type[Protocol]) -> type[Protocol]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def find(name: str) -> list[type[Protocol]]:
+    """Protocols named `name`, or whose provider or an alias is `name`."""
+    key = name.strip().lower()
+    if key in REGISTRY:
+        return [REGISTRY[key]]
+    return [p for p in REGISTRY.values() if key == p.provider or key in p.aliases]
+
+
+def json_path(*parts: object) -> str:
+    return "/" + "/".join(str(p) for p in parts)

@@ -1,0 +1,277 @@
+"""OpenAI Chat Completions streaming (`POST /v1/chat/completions`, `stream: true`).
+
+Spec: openai-openapi `CreateChatCompletionStreamResponse` (2.3.0) and PROVIDERS.md section 2.1.
+Wire: SSE, one `data: <json>` per event, terminated by `data: [DONE]`.
+Grammar: role in the first delta of a choice; exactly one non-null finish_reason per choice index
+and no content after it; an optional usage chunk with `choices: []` after every finish; `[DONE]`
+last; id, model and created constant; tool-call argument fragments per index join to JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import orjson
+
+from streamcheck import errors
+from streamcheck.model import Exchange, Frame
+from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.redact import excerpt
+
+# Not OpenAI values, but real servers send them to mean the generation failed (vLLM, OpenRouter).
+FAILED_FINISH = frozenset({"error", "abort"})
+
+
+@dataclass(slots=True)
+class _Choice:
+    finished: str | None = None
+    started: bool = False
+    tool_args: dict[int, list[str]] = field(default_factory=dict)
+    tool_names: dict[int, str] = field(default_factory=dict)
+
+
+class ChatStream(StreamState):
+    # Identity fields that must not change; empty values (Azure filter chunks) are ignored.
+    identity: ClassVar[tuple[str, ...]] = ("id", "model", "created")
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.choices: dict[int, _Choice] = {}
+        self.done = False
+        self.after_done_reported = False
+        self.error_seen = False
+        self.failed_finish: str | None = None
+        self.usage_chunks = 0
+        self.first: dict[str, Any] = {}
+        self.changed: set[str] = set()
+        self.chunks = 0
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if self.done:
+            if not self.after_done_reported:
+                self.after_done_reported = True
+                what = "[DONE]" if value is SENTINEL else "a frame"
+                self.ctx.report("SC302", f"{what} arrived after data: [DONE]")
+            return
+        if value is SENTINEL:
+            self._done()
+            return
+        if kind == "error" or (isinstance(value, dict) and "error" in value):
+            self._in_stream_error(value, frame)
+            return
+        if not isinstance(value, dict):
+            return
+        self.chunks += 1
+        self._identity(value)
+        choices = value.get("choices")
+        if not isinstance(choices, list):
+            return
+        if not choices:
+            self._empty_choices(value)
+            return
+        if self.usage_chunks:
+            self.ctx.report("SC312", "a chunk with choices arrived after the usage chunk")
+        for position, choice in enumerate(choices):
+            if isinstance(choice, dict):
+                self._choice(position, choice, frame)
+
+    def _identity(self, value: dict[str, Any]) -> None:
+        for name in self.identity:
+            current = value.get(name)
+            if current in (None, "", 0):
+                continue
+            first = self.first.setdefault(name, current)
+            if current != first and name not in self.changed:
+                self.changed.add(name)
+                self.ctx.report(
+                    "SC307",
+                    f"{name} changed from {first!r} to {current!r}",
+                    path=f"/{name}",
+                )
+
+    def _empty_choices(self, value: dict[str, Any]) -> None:
+        if value.get("usage"):
+            self.usage_chunks += 1
+            unfinished = [i for i, c in self.choices.items() if not c.finished]
+            if self.usage_chunks > 1:
+                self.ctx.report("SC312", "a second usage chunk arrived")
+            elif unfinished or not self.choices:
+                self.ctx.report(
+                    "SC312", "the usage chunk arrived before every choice had a finish_reason"
+                )
+            return
+        label = (
+            "Azure prompt-filter chunk"
+            if "prompt_filter_results" in value or "prompt_annotations" in value
+            else "chunk"
+        )
+        self.ctx.report(
+            "SC314",
+            f"{label} with choices: [] and no usage; clients reading choices[0] raise IndexError",
+            path="/choices",
+        )
+
+    def _choice(self, position: int, choice: dict[str, Any], frame: Frame) -> None:
+        index = choice.get("index", position)
+        if not isinstance(index, int):
+            return
+        state = self.choices.get(index)
+        if state is None:
+            state = self.choices[index] = _Choice()
+        delta = choice.get("delta")
+        finish = choice.get("finish_reason")
+        has_content = isinstance(delta, dict) and bool(
+            delta.get("content") or delta.get("tool_calls") or delta.get("function_call")
+            or delta.get("refusal")
+        )
+        if state.finished is not None:
+            if finish is not None:
+                self.ctx.report(
+                    "SC304",
+                    f"choice {index} got finish_reason {finish!r} after {state.finished!r}",
+                    path=f"/choices/{position}/finish_reason",
+                )
+            elif has_content:
+                self.ctx.report(
+                    "SC305",
+                    f"choice {index} got content after finish_reason {state.finished!r}",
+                    path=f"/choices/{position}/delta",
+                )
+            return
+        if not state.started and isinstance(delta, dict):
+            state.started = True
+            if "role" not in delta:
+                self.ctx.report(
+                    "SC306",
+                    f"the first delta of choice {index} has no role",
+                    path=f"/choices/{position}/delta",
+                )
+        if has_content:
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+        if isinstance(delta, dict):
+            self._tool_calls(state, delta)
+        if finish is not None:
+            state.finished = str(finish)
+            if finish in FAILED_FINISH:
+                self.failed_finish = str(finish)
+            if has_content and delta.get("content"):  # type: ignore[union-attr]
+                self.ctx.report(
+                    "SC316",
+                    f"choice {index}: content arrived in the same chunk as finish_reason",
+                    path=f"/choices/{position}/delta/content",
+                )
+            self._check_tool_args(index, state)
+
+    def _tool_calls(self, state: _Choice, delta: dict[str, Any]) -> None:
+        calls = delta.get("tool_calls")
+        if not isinstance(calls, list):
+            return
+        for call in calls:
+            if not isinstance(call, dict):
+                continue
+            index = call.get("index", 0)
+            function = call.get("function")
+            if not isinstance(index, int) or not isinstance(function, dict):
+                continue
+            if isinstance(function.get("name"), str):
+                state.tool_names.setdefault(index, function["name"])
+            fragment = function.get("arguments")
+            if isinstance(fragment, str):
+                state.tool_args.setdefault(index, []).append(fragment)
+
+    def _check_tool_args(self, choice: int, state: _Choice) -> None:
+        for index, parts in state.tool_args.items():
+            arguments = "".join(parts)
+            if not arguments.strip():
+                continue
+            try:
+                orjson.loads(arguments)
+            except orjson.JSONDecodeError:
+                name = state.tool_names.get(index, "?")
+                self.ctx.report(
+                    "SC308",
+                    f"choice {choice}, tool call {index} ({name}): arguments are not valid JSON",
+                    evidence=excerpt(arguments),
+                )
+        state.tool_args.clear()
+
+    def _in_stream_error(self, value: Any, frame: Frame) -> None:
+        self.error_seen = True
+        verdict = errors.classify(None, 200, value=value)
+        self.ctx.error_class = verdict.klass
+        self.ctx.report(
+            "SC403",
+            f"error inside a 200 stream: {verdict.describe()}",
+            evidence=excerpt(frame.data),
+            hint=verdict.hint,
+        )
+
+    def _done(self) -> None:
+        self.done = True
+        if self.error_seen or self.failed_finish:
+            what = "an in-stream error" if self.error_seen else f"finish_reason {self.failed_finish!r}"
+            self.ctx.report("SC404", f"data: [DONE] followed {what}")
+
+    def end(self, clean_eof: bool) -> None:
+        for index, state in self.choices.items():
+            if state.finished is None:
+                self._check_tool_args(index, state)
+        if self.error_seen:
+            return  # the error is the story; a missing [DONE] after it is expected
+        unfinished = sorted(i for i, c in self.choices.items() if c.finished is None)
+        if unfinished:
+            self.ctx.report(
+                "SC303",
+                f"choice {', '.join(map(str, unfinished))} never got a non-null finish_reason",
+                at_end=True,
+            )
+        elif not self.choices and self.chunks:
+            self.ctx.report("SC303", "no chunk carried a choice, so no finish_reason", at_end=True)
+        if not self.done and (self.chunks or self.choices):
+            self.ctx.report("SC301", "the stream ended without data: [DONE]", at_end=True)
+
+
+@register
+class OpenAIChat(Protocol):
+    name = "openai-chat"
+    provider = "openai"
+    api = "chat-completions"
+    framing = "sse"
+    sentinels = frozenset({b"[DONE]"})
+    aliases = ("openai-compatible",)
+    error_shapes = ("openai", "vllm")
+
+    @classmethod
+    def match_request(cls, exchange: Exchange) -> int:
+        url = exchange.request.url or ""
+        path = url.split("?", 1)[0]
+        return 50 if path.endswith("/chat/completions") else 0
+
+    @classmethod
+    def match_frame(cls, value: Any, event: str | None) -> bool:
+        if not isinstance(value, dict):
+            return False
+        if value.get("object") in ("chat.completion.chunk", "chat.completion"):
+            return True
+        choices = value.get("choices")
+        return isinstance(choices, list) and bool(choices) and isinstance(choices[0], dict) and (
+            "delta" in choices[0]
+        )
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        if not isinstance(value, dict):
+            return "chunk"
+        if "error" in value and "choices" not in value:
+            return "error"
+        obj = value.get("object")
+        if obj == "chat.completion.chunk" or obj is None or "choices" in value:
+            return "chunk"
+        return str(obj)
+
+    @classmethod
+    def stream(cls, ctx: Context) -> StreamState:
+        return ChatStream(ctx)

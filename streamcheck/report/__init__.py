@@ -1,0 +1,1 @@
+"""Reporters turn a Report into text. They compute nothing and never see raw bytes."""

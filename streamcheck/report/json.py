@@ -1,0 +1,37 @@
+"""`--format json`: one document with stable keys (documented in README, "JSON output").
+
+{"version": 1, "summary": {"exchanges", "files", "failed", "fail_on", "counts": {...}},
+ "results": [{"source", "exchange", "provider", "api", "api_version", "url", "status",
+              "framing", "frames", "bytes", "end", "error_class", "timing",
+              "findings": [{"code", "name", "severity", "message",
+                            "location": {"source", "exchange", "frame", "offset", "line", "path"},
+                            "evidence", "hint"}]}]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from streamcheck.model import Report
+
+JSON_VERSION = 1
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "version": JSON_VERSION,
+        "summary": {
+            "exchanges": len(report.results),
+            "files": len({r.source for r in report.results}),
+            "failed": report.failed,
+            "fail_on": report.fail_on.label,
+            "counts": report.counts(),
+        },
+        "results": [r.to_dict() for r in report.results],
+    }
+
+
+def render(report: Report) -> str:
+    return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

@@ -1,0 +1,125 @@
+"""The rule registry: every finding code, its name, default severity, protocols and docs.
+
+Codes are forever (ruff's design): SC1xx wire and framing, SC2xx frame schema, SC3xx stream
+grammar, SC4xx error bodies and in-band errors, SC5xx timing, SC9xx meta. A retired rule stays
+registered with `retired=True` so its code is never reused.
+
+Every stage may import this module: it is metadata next to `model.py`, not a pipeline stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streamcheck.model import Finding, Location, Severity
+
+DOC_SECTIONS = ("What it finds", "Why it matters", "Example", "Cause and fix", "References")
+ALL_PROTOCOLS = ("*",)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    protocols: tuple[str, ...] = ALL_PROTOCOLS
+    retired: bool = False
+
+    @property
+    def family(self) -> str:
+        return _FAMILIES[self.code[:3]]
+
+
+_FAMILIES = {
+    "SC1": "wire and framing",
+    "SC2": "frame schema",
+    "SC3": "stream grammar",
+    "SC4": "error bodies and in-band errors",
+    "SC5": "timing",
+    "SC9": "meta",
+}
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    *,
+    finds: str,
+    why: str,
+    example: str,
+    fix: str,
+    refs: str,
+    protocols: tuple[str, ...] = ALL_PROTOCOLS,
+    retired: bool = False,
+) -> Rule:
+    """Register a rule with its doc page; a duplicate code or name fails at import."""
+    texts = (finds, why, example, fix, refs)
+    doc = "\n\n".join(
+        f"## {title}\n\n{text.strip()}" for title, text in zip(DOC_SECTIONS, texts, strict=True)
+    )
+    if code in REGISTRY:
+        raise ValueError(f"rule code {code} registered twice")
+    if any(r.name == name for r in REGISTRY.values()):
+        raise ValueError(f"rule name {name} registered twice")
+    if code[:3] not in _FAMILIES or not code[3:].isdigit() or len(code) != 5:
+        raise ValueError(f"rule code {code} is not of the form SC<family><nn>")
+    registered = Rule(code, name, severity, summary, doc, protocols, retired)
+    REGISTRY[code] = registered
+    return registered
+
+
+def get(code_or_name: str) -> Rule:
+    key = code_or_name.strip()
+    found = REGISTRY.get(key.upper())
+    if found is None:
+        found = next((r for r in REGISTRY.values() if r.name == key.lower()), None)
+    if found is None:
+        raise KeyError(code_or_name)
+    return found
+
+
+def finding(
+    code: str,
+    message: str,
+    location: Location,
+    *,
+    evidence: str | None = None,
+    hint: str | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """Build a finding for a registered rule; the rule gives name and default severity."""
+    registered = REGISTRY[code]
+    return Finding(
+        code=code,
+        name=registered.name,
+        severity=severity if severity is not None else registered.severity,
+        message=message,
+        location=location,
+        evidence=evidence,
+        hint=hint,
+    )
+
+
+def selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    """ruff-style filtering: codes or prefixes; the longest matching prefix wins."""
+
+    def best(prefixes: tuple[str, ...]) -> int:
+        return max((len(p) for p in prefixes if code.startswith(p.upper())), default=-1)
+
+    chosen = best(select) if select else 0  # no --select means every code, at length 0
+    if chosen < 0:
+        return False
+    return chosen > best(ignore)
+
+
+# The catalogue modules register their rules on import.
+from streamcheck.rules import errors, grammar, meta, schema, timing, wire  # noqa: E402
+
+__all__ = ["DOC_SECTIONS", "REGISTRY", "Rule", "errors", "finding", "get", "grammar", "meta",
+           "rule", "schema", "selected", "timing", "wire"]

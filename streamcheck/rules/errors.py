@@ -1,0 +1,71 @@
+"""SC4xx: error bodies and in-band errors, classified by `streamcheck.errors`."""
+
+from streamcheck.model import Severity
+from streamcheck.rules import rule
+
+rule(
+    "SC401",
+    "error-body",
+    Severity.ERROR,
+    "The provider answered with a documented error body instead of a stream.",
+    finds="A non-2xx status, or a JSON error object where stream frames were expected, in the "
+    "provider's documented error shape. The finding names the class: invalid key, no access to "
+    "the model, no quota or billing, rate limit, overloaded, server error, context length, "
+    "content filter.",
+    why="Apps that assume chunks read `choices[0].finish_reason` from an error object and crash "
+    "with `KeyError`/`TypeError`, hiding the real cause (the motivating incident).",
+    example="HTTP 404 `{\"error\": {\"code\": \"model_not_found\", \"message\": \"The model `gpt-4` "
+    "does not exist or you do not have access to it.\"}}`.",
+    fix="The hint names the fix for the class: a new key, model access, billing, backoff. Make "
+    "the client check the status before iterating the stream.",
+    refs="weaviate/Verba#194; PROVIDERS.md section 3.",
+)
+rule(
+    "SC402",
+    "non-standard-error-body",
+    Severity.ERROR,
+    "The body is neither a stream nor the provider's documented error shape.",
+    finds="A proxy's HTML page, plain text, an error object in an undocumented shape.",
+    why="SDKs cannot parse it and report a generic error; apps crash parsing HTML as JSON.",
+    example="HTTP 502 `<html><body>Bad Gateway</body></html>`.",
+    fix="Something between you and the provider answered (a gateway, a load balancer, a captive "
+    "proxy). Check base URL and proxy settings.",
+    refs="PROVIDERS.md section 3 (proxy class).",
+)
+rule(
+    "SC403",
+    "in-stream-error",
+    Severity.ERROR,
+    "An error arrived inside a 200 stream.",
+    finds="An `error` event (Anthropic, Responses), or a data frame carrying an `error` object "
+    "(OpenAI and compatible), after the HTTP status said success.",
+    why="Retries and fallbacks keyed on the HTTP status never fire; many clients ignore the event "
+    "and show a truncated answer as complete.",
+    example="`event: error` / `data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}`.",
+    fix="Treat in-stream errors like HTTP errors of the same class: retry overloaded and rate "
+    "limit errors with backoff.",
+    refs="anthropics/anthropic-sdk-python#688; BerriAI/litellm#4562; openai/openai-python#1160.",
+)
+rule(
+    "SC404",
+    "success-after-failure",
+    Severity.ERROR,
+    "A success terminator followed an error or an abort.",
+    finds="`[DONE]` (or another normal terminator) after an in-stream error or an error-grade "
+    "finish reason such as `abort` or `error`.",
+    why="Clients treat the stream as complete and show a failed answer as final.",
+    example="`data: {\"error\": {...}}` then `data: [DONE]`.",
+    fix="Make the client check for errors before trusting the terminator; report the gateway.",
+    refs="vllm-project/vllm#57082; Gitlawb/openclaude PR #1174.",
+)
+rule(
+    "SC405",
+    "error-status-with-stream",
+    Severity.WARNING,
+    "An HTTP error status came with an event-stream body.",
+    finds="A non-2xx status whose body is an event stream rather than an error object.",
+    why="SDKs raise on the status and never read the events, so the error detail is lost.",
+    example="HTTP 500 with `text/event-stream` frames.",
+    fix="Server bug: error responses should carry a JSON error body.",
+    refs="PROVIDERS.md section 3.",
+)

@@ -1,0 +1,205 @@
+"""SC3xx: stream grammar. Order, terminators and finish across frames, per protocol."""
+
+from streamcheck.model import Severity
+from streamcheck.rules import rule
+
+OPENAI = ("openai-chat",)
+ANTHROPIC = ("anthropic-messages",)
+
+rule(
+    "SC301",
+    "missing-terminator",
+    Severity.ERROR,
+    "The stream ended without its terminal frame (`[DONE]`, `message_stop`, ...).",
+    finds="End of body before the frame the protocol uses to say the answer is complete.",
+    why="A cut stream looks like a short answer. Clients that wait for the terminator hang; "
+    "others show a truncated answer as final.",
+    example="Chat chunks ending with `finish_reason: \"stop\"` and no `data: [DONE]`.",
+    fix="The connection was cut (proxy timeout, server crash, gateway swallowing an error). Retry "
+    "and check every hop's idle timeout.",
+    refs="PROVIDERS.md section 2.1 rule 6, 2.4; Bamboo-agent PR #383.",
+)
+rule(
+    "SC302",
+    "frames-after-terminator",
+    Severity.ERROR,
+    "Frames arrived after the stream's terminal frame.",
+    finds="Anything but comments after `[DONE]`, `message_stop`, a terminal Responses event, ...",
+    why="Clients stop reading at the terminator: whatever follows is lost.",
+    example="`data: [DONE]` followed by another chunk.",
+    fix="The server concatenated two responses or a proxy replayed a buffer.",
+    refs="PROVIDERS.md section 2.1 rule 6.",
+)
+rule(
+    "SC303",
+    "missing-finish-reason",
+    Severity.ERROR,
+    "A choice or message never received its finish/stop reason.",
+    finds="A stream with no non-null `finish_reason` for a choice index, or no `message_delta` "
+    "carrying `stop_reason`.",
+    why="Apps use the finish reason to know whether the answer is complete, cut by length, or a "
+    "tool call; without it they guess, or raise `KeyError: 'finish_reason'`.",
+    example="Chunks with `finish_reason: null` only, then `[DONE]`.",
+    fix="The generation was cut upstream or a gateway dropped the last chunk; retry and report "
+    "it with the request id.",
+    refs="waybarrios/vllm-mlx#628; Portkey-AI/gateway#1142.",
+)
+rule(
+    "SC304",
+    "duplicate-finish-reason",
+    Severity.ERROR,
+    "A choice received a second non-null finish reason.",
+    finds="More than one chunk with a non-null `finish_reason` for one choice index.",
+    why="Clients that finalise on the first one drop, or double-count, what follows.",
+    example="Two chunks for index 0 with `finish_reason: \"length\"`.",
+    fix="A server or gateway bug; report it.",
+    refs="PROVIDERS.md section 2.1 rule 4.",
+    protocols=OPENAI,
+)
+rule(
+    "SC305",
+    "content-after-finish",
+    Severity.ERROR,
+    "Content arrived for a choice or block after it had finished.",
+    finds="A delta with content or tool calls for a choice index after its finish_reason; an "
+    "Anthropic delta after its block's `content_block_stop`.",
+    why="Clients stop appending at the finish: that text is lost.",
+    example="`finish_reason: \"stop\"` then `delta: {\"content\": \"more\"}` for the same index.",
+    fix="A server bug; report it with the request id.",
+    refs="PROVIDERS.md sections 2.1 rule 4, 2.4.",
+)
+rule(
+    "SC306",
+    "missing-role",
+    Severity.WARNING,
+    "The first delta of a choice has no `role`.",
+    finds="A choice whose first chunk's delta lacks `role` (OpenAI sends `assistant` first).",
+    why="Clients that build the message from the first delta's role end up with `role: None`.",
+    example="First chunk `delta: {\"content\": \"Hi\"}`.",
+    fix="Many compatible servers omit it; make the client default to `assistant`.",
+    refs="PROVIDERS.md section 2.1 rule 2.",
+    protocols=OPENAI,
+)
+rule(
+    "SC307",
+    "identity-changed",
+    Severity.WARNING,
+    "A field that must be constant across the stream changed (`id`, `model`, `created`).",
+    finds="Chunks of one stream with different ids, models or creation times.",
+    why="Clients key the answer by id; a change splits one answer into two, or two into one.",
+    example="`chatcmpl-a` then `chatcmpl-b` in one body.",
+    fix="Two streams were concatenated (a gateway retried mid-stream).",
+    refs="PROVIDERS.md section 2.1 rule 3.",
+)
+rule(
+    "SC308",
+    "tool-arguments-invalid-json",
+    Severity.WARNING,
+    "A tool call's concatenated argument fragments are not valid JSON.",
+    finds="`function.arguments` (OpenAI) or `partial_json` (Anthropic) fragments of one tool call "
+    "that, joined, do not parse.",
+    why="The app's `json.loads(arguments)` raises when it runs the tool.",
+    example="Fragments `{\"city\": \"Par` and nothing more.",
+    fix="The model can emit invalid JSON (use strict tool schemas); a cut stream also causes it.",
+    refs="PROVIDERS.md sections 2.1, 2.4.",
+)
+rule(
+    "SC309",
+    "wrong-first-frame",
+    Severity.ERROR,
+    "The stream does not start with the frame its protocol starts with.",
+    finds="An Anthropic stream whose first event is not `message_start`; a Responses stream not "
+    "starting with `response.created`.",
+    why="Clients build the message object from the first frame and crash on deltas without it.",
+    example="`content_block_delta` as the first event.",
+    fix="The start of the stream was lost (a resumed or re-chunked capture, a gateway).",
+    refs="PROVIDERS.md section 2.4.",
+)
+rule(
+    "SC310",
+    "block-order",
+    Severity.ERROR,
+    "Content blocks are out of order: a delta or stop without start, a skipped index, a block "
+    "never stopped.",
+    finds="Anthropic `content_block_*` events that break start -> delta* -> stop per index with "
+    "indexes 0, 1, 2, ...",
+    why="SDK accumulators index blocks by position and raise `IndexError`/`KeyError`.",
+    example="`content_block_delta` for index 1 before `content_block_start` for index 1.",
+    fix="A gateway merged or dropped events; report it.",
+    refs="Anthropic Messages streaming docs.",
+    protocols=ANTHROPIC,
+)
+rule(
+    "SC311",
+    "delta-type-mismatch",
+    Severity.ERROR,
+    "A delta's type does not match its block's type.",
+    finds="`input_json_delta` for a text block, `text_delta` for a tool_use block, ...",
+    why="SDKs concatenate by block type and raise on a mismatch.",
+    example="A `text` block receiving `{\"type\":\"input_json_delta\"}`.",
+    fix="A server or gateway bug; report it.",
+    refs="Anthropic Messages streaming docs.",
+    protocols=ANTHROPIC,
+)
+rule(
+    "SC312",
+    "usage-chunk-misplaced",
+    Severity.WARNING,
+    "The usage chunk (`choices: []`) is not where OpenAI puts it: once, after every finish, "
+    "right before `[DONE]`.",
+    finds="A usage-only chunk before a finish_reason, twice, or followed by content.",
+    why="Clients that read usage from the last chunk, or that stop at the first empty choices, "
+    "get the wrong numbers or lose text.",
+    example="xAI: usage on the second-to-last chunk.",
+    fix="Dialect difference; make the client read usage from whichever chunk carries it.",
+    refs="BerriAI/litellm#17136; PROVIDERS.md section 2.1 rule 5.",
+    protocols=OPENAI,
+)
+rule(
+    "SC313",
+    "no-frames",
+    Severity.ERROR,
+    "A 200 stream body carried no frames at all.",
+    finds="A successful response whose body decoded to zero events.",
+    why="The client loop ends immediately; the user sees an empty answer with no error.",
+    example="A body made only of keep-alive comments.",
+    fix="Check that the body is in the framing the API documents (see SC113) and that a proxy "
+    "did not buffer and drop it.",
+    refs="PROVIDERS.md section 4 pattern 5.",
+)
+rule(
+    "SC314",
+    "empty-choices-chunk",
+    Severity.INFO,
+    "A chunk has `choices: []` outside the usage chunk (Azure's prompt-filter chunk).",
+    finds="A chunk with an empty choices list that is not the final usage chunk.",
+    why="Clients that read `choices[0]` raise `IndexError: list index out of range`.",
+    example="Azure's first chunk with `prompt_filter_results` and `choices: []`.",
+    fix="Guard `choices[0]` in the client; this chunk is legitimate on Azure.",
+    refs="AbanteAI/mentat#429; microsoft/semantic-kernel#3650.",
+    protocols=OPENAI,
+)
+rule(
+    "SC315",
+    "sequence-number",
+    Severity.ERROR,
+    "Event sequence numbers are not strictly increasing.",
+    finds="A Responses event whose `sequence_number` is not greater than the previous one.",
+    why="Clients that resume or de-duplicate by sequence number drop or repeat events.",
+    example="`sequence_number` 4 after 7.",
+    fix="Events were re-ordered or replayed by a gateway.",
+    refs="OpenAI Responses streaming docs.",
+)
+rule(
+    "SC316",
+    "content-in-finish-chunk",
+    Severity.INFO,
+    "The chunk that carries finish_reason also carries content.",
+    finds="A delta with content in the same chunk as the non-null finish_reason.",
+    why="OpenAI sends an empty delta with the finish; clients that stop reading at the finish "
+    "before appending lose the last text.",
+    example="`{\"delta\":{\"content\":\"end.\"},\"finish_reason\":\"stop\"}`.",
+    fix="Append the delta before handling the finish.",
+    refs="vllm-project/vllm#35705.",
+    protocols=OPENAI,
+)

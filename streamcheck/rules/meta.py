@@ -1,0 +1,40 @@
+"""SC9xx: meta. What streamcheck could not decide about an input."""
+
+from streamcheck.model import Severity
+from streamcheck.rules import rule
+
+rule(
+    "SC901",
+    "unknown-protocol",
+    Severity.WARNING,
+    "The provider and API of an exchange could not be detected; only framing was checked.",
+    finds="An exchange whose URL, headers and frames match no known protocol.",
+    why="Without a protocol no schema or grammar applies, so real defects may go unreported.",
+    example="A raw SSE file whose events are plain text tokens.",
+    fix="Pass `--provider` (and `--api`) or add a schema folder for this dialect with "
+    "`--schemas`.",
+    refs="`streamcheck schemas` lists what is known.",
+)
+rule(
+    "SC902",
+    "recording-note",
+    Severity.INFO,
+    "The recording itself had a quirk that streamcheck worked around.",
+    finds="A cassette body stored re-encoded, a HAR entry without timing, a tape without end "
+    "record, ...",
+    why="What was replayed may not be byte-for-byte what the provider sent.",
+    example="A cassette whose body was stored as a parsed string rather than bytes.",
+    fix="Record with `streamcheck record` to keep bytes and timing exact.",
+    refs="DESIGN.md, the tape format.",
+)
+rule(
+    "SC903",
+    "not-a-stream-request",
+    Severity.INFO,
+    "The exchange is not a streaming call; it was checked as an error body only.",
+    finds="A recorded request that did not ask for a stream and got a plain JSON answer.",
+    why="Non-streaming exchanges in a cassette are context, not the subject of the check.",
+    example="A `POST /v1/embeddings` interaction in a cassette.",
+    fix="Nothing to fix.",
+    refs="DESIGN.md.",
+)

@@ -1,0 +1,59 @@
+"""Run the checker over paths or bytes and build a Report. What the CLI does, as a library."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+
+from streamcheck.check import CheckOptions, check_exchange
+from streamcheck.model import Exchange, ExchangeResult, Report, Request
+from streamcheck.schemas import Catalog
+from streamcheck.sources import expand, read_path
+from streamcheck.sources.raw import from_stream
+
+
+def iter_results(
+    paths: Iterable[str],
+    options: CheckOptions,
+    input_format: str = "auto",
+    catalog: Catalog | None = None,
+) -> Iterator[ExchangeResult]:
+    catalog = catalog or Catalog(options.schema_dirs)
+    options.protocols()  # reject an unknown --provider before reading anything
+    for path in expand(list(paths)):
+        for exchange in read_path(path, input_format):
+            yield check_exchange(exchange, options, catalog)
+
+
+def check_paths(
+    paths: Iterable[str], options: CheckOptions | None = None, input_format: str = "auto"
+) -> Report:
+    """Check files, folders and globs; '-' reads standard input."""
+    options = options or CheckOptions()
+    return Report(list(iter_results(paths, options, input_format)), fail_on=options.fail_on)
+
+
+def check_bytes(
+    data: bytes,
+    options: CheckOptions | None = None,
+    *,
+    source: str = "<bytes>",
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+    url: str | None = None,
+) -> Report:
+    """Check one body held in memory (raw SSE/NDJSON/JSON, or a `curl -i` dump)."""
+    options = options or CheckOptions()
+    stream = io.BytesIO(data)
+    exchange = from_stream(source, stream, stream.read(4096))
+    if status is not None or headers or url:
+        exchange = Exchange(
+            source,
+            0,
+            Request(url=url),
+            status if status is not None else exchange.status,
+            headers or exchange.headers,
+            exchange.chunks,
+        )
+    result = check_exchange(exchange, options, Catalog(options.schema_dirs))
+    return Report([result], fail_on=options.fail_on)

@@ -1,0 +1,168 @@
+"""Load the JSON Schemas under schemas/<provider>/<api>/<version>/<kind>.json, compile once,
+validate fast, and explain failures.
+
+Each API folder has a `versions.json` naming its default (current) version and describing each
+version. A user folder given with `--schemas` has the same layout; its files add versions or
+replace shipped kinds of the same provider/api/version.
+
+Speed: `is_valid` uses jsonschema-rs (about 0.2x the cost of json.loads per frame). The
+python-jsonschema validator is imported and built only for a frame that failed, to produce a
+message with `best_match` (its error choice is the most useful one for a human).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from streamcheck.exceptions import ConfigError
+
+
+def shipped_root() -> Path:
+    """schemas/ of a source checkout, else the copy installed as streamcheck._schemas."""
+    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("streamcheck._schemas")))
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaError:
+    message: str
+    path: str  # JSON pointer into the frame
+    keyword: str  # the failing JSON Schema keyword: required, type, enum, const, ...
+
+
+@dataclass(slots=True)
+class SchemaSet:
+    """The frame schemas of one provider/api/version."""
+
+    provider: str
+    api: str
+    version: str
+    files: dict[str, Path] = field(default_factory=dict)  # kind -> file
+    origin: str = "shipped"
+    _raw: dict[str, Any] = field(default_factory=dict)
+    _fast: dict[str, Any] = field(default_factory=dict)
+    _slow: dict[str, Any] = field(default_factory=dict)
+
+    def kinds(self) -> list[str]:
+        return sorted(self.files)
+
+    def schema(self, kind: str) -> dict[str, Any]:
+        if kind not in self._raw:
+            path = self.files[kind]
+            try:
+                self._raw[kind] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"{path}: not a readable JSON Schema ({exc})") from None
+        schema: dict[str, Any] = self._raw[kind]
+        return schema
+
+    def validator(self, kind: str) -> Any:
+        fast = self._fast.get(kind)
+        if fast is None:
+            try:
+                fast = jsonschema_rs.validator_for(self.schema(kind))
+            except (ValueError, jsonschema_rs.ValidationError) as exc:
+                raise ConfigError(f"{self.files[kind]}: invalid JSON Schema ({exc})") from None
+            self._fast[kind] = fast
+        return fast
+
+    def is_valid(self, kind: str, value: Any) -> bool:
+        return bool(self.validator(kind).is_valid(value))
+
+    def explain(self, kind: str, value: Any) -> list[SchemaError]:
+        """Why a frame failed: the best error first. Only called for failing frames."""
+        import jsonschema
+        from jsonschema.exceptions import best_match
+
+        slow = self._slow.get(kind)
+        if slow is None:
+            schema = self.schema(kind)
+            slow = jsonschema.validators.validator_for(schema)(schema)
+            self._slow[kind] = slow
+        errors = list(slow.iter_errors(value))
+        if not errors:
+            return []
+        best = best_match(errors)
+        ordered = [best] + [e for e in errors if e is not best]
+        return [
+            SchemaError(
+                message=_short(e.message),
+                path="/" + "/".join(str(p) for p in e.absolute_path),
+                keyword=str(e.validator),
+            )
+            for e in ordered
+        ]
+
+
+def _short(message: str, limit: int = 240) -> str:
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+class Catalog:
+    """Every schema set found in the shipped folder and the user's folders."""
+
+    def __init__(self, extra: tuple[Path, ...] = ()) -> None:
+        self.sets: dict[tuple[str, str, str], SchemaSet] = {}
+        self.defaults: dict[tuple[str, str], str] = {}
+        self.notes: dict[tuple[str, str, str], str] = {}
+        self._scan(shipped_root(), "shipped")
+        for folder in extra:
+            if not folder.is_dir():
+                raise ConfigError(f"--schemas {folder}: not a folder")
+            self._scan(folder, str(folder))
+
+    def _scan(self, root: Path, origin: str) -> None:
+        for provider_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            for api_dir in sorted(p for p in provider_dir.iterdir() if p.is_dir()):
+                key = (provider_dir.name, api_dir.name)
+                self._read_versions(api_dir / "versions.json", key)
+                for version_dir in sorted(p for p in api_dir.iterdir() if p.is_dir()):
+                    full = (*key, version_dir.name)
+                    current = self.sets.get(full)
+                    if current is None:
+                        current = SchemaSet(*full, origin=origin)
+                        self.sets[full] = current
+                    elif origin != "shipped":
+                        current.origin = f"shipped + {origin}"
+                    for file in sorted(version_dir.glob("*.json")):
+                        current.files[file.stem] = file
+                        current._raw.pop(file.stem, None)
+                        current._fast.pop(file.stem, None)
+                        current._slow.pop(file.stem, None)
+                if key not in self.defaults:
+                    versions = [v for (p, a, v) in self.sets if (p, a) == key]
+                    if versions:
+                        self.defaults[key] = max(versions)
+
+    def _read_versions(self, path: Path, key: tuple[str, str]) -> None:
+        if not path.is_file():
+            return
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+            self.defaults[key] = str(info["default"])
+            for name, note in info.get("versions", {}).items():
+                self.notes[(*key, name)] = str(note)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{path}: expected {{'default': ..., 'versions': {{...}}}} ({exc})")
+
+    def versions(self, provider: str, api: str) -> list[str]:
+        return sorted(v for (p, a, v) in self.sets if (p, a) == (provider, api))
+
+    def get(self, provider: str, api: str, version: str | None) -> SchemaSet | None:
+        """The set for a version; None (unknown version) means the caller falls back."""
+        if version is None:
+            version = self.defaults.get((provider, api))
+            if version is None:
+                return None
+        return self.sets.get((provider, api, version))
+
+    def default_version(self, provider: str, api: str) -> str | None:
+        return self.defaults.get((provider, api))

@@ -1,0 +1,158 @@
+"""Walk the paths the user gave, sniff each file's format, and hand it to its reader.
+
+Folders are walked recursively (hidden entries skipped); globs are expanded. Every reader yields
+`Exchange`s; nothing downstream knows which format the bytes came from.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from streamcheck.exceptions import InputError
+from streamcheck.model import Exchange
+from streamcheck.sources import raw, tape
+
+HEAD = 4096
+# Files a folder walk picks up. Explicit file arguments are read whatever their name.
+RECORDING_SUFFIXES = frozenset(
+    {".sse", ".ndjson", ".jsonl", ".json", ".txt", ".http", ".curl", ".tape", ".yaml", ".yml",
+     ".har", ".body", ".stream", ".bin", ".eventstream"}
+)
+FORMATS = ("auto", "sse", "ndjson", "json", "curl", "tape", "cassette", "har")
+
+Reader = Callable[[str, BinaryIO, bytes], Iterator[Exchange]]
+
+
+def _raw(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    yield raw.from_stream(source, stream, head)
+
+
+def _tape(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    yield from tape.read(source, io.BufferedReader(_Prefixed(head, stream)))
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that first returns bytes already read for sniffing, then the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = head
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.head:
+            size = min(len(buffer), len(self.head))
+            buffer[:size] = self.head[:size]
+            self.head = self.head[size:]
+            return size
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+READERS: dict[str, Reader] = {"raw": _raw, "tape": _tape}
+SNIFFERS: list[tuple[str, Callable[[str, bytes], bool]]] = [
+    ("tape", lambda name, head: tape.is_tape(head)),
+]
+
+
+def register_reader(name: str, reader: Reader, sniffer: Callable[[str, bytes], bool]) -> None:
+    """Add a container format (cassette, HAR, ...) and the test that recognises it."""
+    READERS[name] = reader
+    SNIFFERS.append((name, sniffer))
+
+
+def expand(paths: list[str]) -> list[str]:
+    """Files to read, in a stable order; '-' is standard input."""
+    found: list[str] = []
+    for given in paths:
+        if given == "-":
+            found.append("-")
+            continue
+        matches = sorted(glob.glob(given, recursive=True)) if glob.has_magic(given) else [given]
+        if not matches:
+            raise InputError(f"{given}: no file matches")
+        for match in matches:
+            path = Path(match)
+            if path.is_dir():
+                found.extend(_walk(path))
+            elif path.exists():
+                found.append(match)
+            else:
+                raise InputError(f"{match}: no such file or folder")
+    return found
+
+
+def _walk(folder: Path) -> list[str]:
+    out: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and Path(name).suffix.lower() in RECORDING_SUFFIXES:
+                out.append(str(Path(root) / name))
+    return out
+
+
+def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
+    """Exchanges of one file (or '-'). The file stays open while they are consumed."""
+    with ExitStack() as stack:
+        if path == "-":
+            stream: BinaryIO = sys.stdin.buffer
+            source = "<stdin>"
+        else:
+            source = path
+            try:
+                stream = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+            except IsADirectoryError:
+                raise InputError(f"{path}: is a folder") from None
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        try:
+            head = stream.read(HEAD)
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        name = _format(source, head, input_format)
+        yield from READERS[name](source, stream, head)
+
+
+def _format(source: str, head: bytes, input_format: str) -> str:
+    if input_format in ("sse", "ndjson", "json", "curl"):
+        return "raw"
+    if input_format != "auto":
+        if input_format not in READERS:
+            raise InputError(f"{source}: input format {input_format!r} is not available")
+        return input_format
+    for name, test in SNIFFERS:
+        if test(source, head):
+            return name
+    if _binary_junk(head) and not raw.looks_like_curl(head):
+        raise InputError(
+            f"{source}: not a recording (binary data that is no SSE, NDJSON, JSON, tape, "
+            "cassette, HAR or AWS event stream)"
+        )
+    return "raw"
+
+
+def _binary_junk(head: bytes) -> bool:
+    from streamcheck.wire.sniff import sniff
+
+    if not head or sniff(head) != "text":
+        return False
+    sample = head[:1024]
+    if b"\x00" in sample:
+        return True
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(sample) - 4  # a cut multi-byte char at the end is fine
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > len(sample) // 20

@@ -1,0 +1,74 @@
+"""Raw response bodies (SSE, NDJSON, JSON, HTML...), optionally behind the status line and
+headers that `curl -i -N` prints. Read in 64 KiB pieces: memory does not grow with the body."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from streamcheck.exceptions import InputError
+from streamcheck.model import EndReason, Exchange, Request
+
+READ_SIZE = 64 * 1024
+MAX_HEAD = 64 * 1024
+_STATUS = re.compile(rb"^HTTP/\d(?:\.\d)? (\d{3})(?: [^\r\n]*)?\r?$")
+
+
+def read_chunks(stream: BinaryIO, first: bytes = b"") -> Iterator[tuple[bytes, float | None]]:
+    if first:
+        yield first, None
+    while True:
+        try:
+            chunk = stream.read(READ_SIZE)
+        except OSError as exc:
+            raise InputError(f"read failed: {exc.strerror or exc}") from None
+        if not chunk:
+            return
+        yield chunk, None
+
+
+def looks_like_curl(head: bytes) -> bool:
+    return _STATUS.match(head.split(b"\n", 1)[0]) is not None
+
+
+def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
+    """An exchange from a raw body or a `curl -i` dump; `head` is what was already read."""
+    if not looks_like_curl(head):
+        return Exchange(source, 0, Request(), None, {}, read_chunks(stream, head), EndReason.UNKNOWN)
+    buf = head
+    status: int | None = None
+    headers: dict[str, str] = {}
+    while True:
+        end = _header_end(buf)
+        while end is None:
+            more = stream.read(READ_SIZE)
+            if not more or len(buf) > MAX_HEAD:
+                raise InputError("starts like a curl -i dump but its headers never end")
+            buf += more
+            end = _header_end(buf)
+        block, buf = buf[: end[0]], buf[end[1] :]
+        lines = block.replace(b"\r\n", b"\n").split(b"\n")
+        match = _STATUS.match(lines[0])
+        if match is None:
+            raise InputError("malformed status line in curl -i dump")
+        status = int(match.group(1))
+        headers = {}
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            if sep:
+                headers[name.strip().decode("latin-1")] = value.strip().decode("latin-1")
+        # curl -i also prints interim responses (100 Continue, proxy CONNECT): take the last.
+        if not (100 <= status < 200 or _connect_established(lines[0])) or not looks_like_curl(buf):
+            break
+    return Exchange(source, 0, Request(), status, headers, read_chunks(stream, buf), EndReason.UNKNOWN)
+
+
+def _header_end(buf: bytes) -> tuple[int, int] | None:
+    """(end of the header block, start of the body), or None when the block is incomplete."""
+    found = [(i, i + len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := buf.find(sep)) >= 0]
+    return min(found) if found else None
+
+
+def _connect_established(line: bytes) -> bool:
+    return b"connection established" in line.lower()

@@ -1,0 +1,236 @@
+"""The tape: streamcheck's own recording format (read and write).
+
+JSON Lines. A header object starts each exchange:
+    {"streamcheck_tape": 1, "provider": ..., "api": ..., "api_version": ...,
+     "request": {"method", "url", "headers", "body"}, "response": {"status", "headers"}}
+then one object per received body chunk, in arrival order:
+    {"t": <seconds since the request>, "text": "..."}   (valid UTF-8)
+    {"t": <seconds>, "b64": "..."}                     (anything else)
+then one end object:
+    {"end": "eof" | "reset" | "timeout" | "interrupted", "t": <seconds>}
+Chunk boundaries and times are kept so a replay is faithful. Secrets are redacted before
+anything is written: headers, URL query keys, and key-shaped strings in bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import orjson
+
+from streamcheck import redact
+from streamcheck.exceptions import InputError
+from streamcheck.model import EndReason, Exchange, Request
+
+FORMAT_VERSION = 1
+MAX_TAPE_LINE = 64 * 1024 * 1024
+
+
+def is_tape(head: bytes) -> bool:
+    return head.lstrip().startswith(b'{"streamcheck_tape"')
+
+
+@dataclass(slots=True)
+class _Lines:
+    """Reads a tape line by line with a bounded line length."""
+
+    stream: BinaryIO
+    source: str
+    number: int = 0
+    pushed: list[bytes] = field(default_factory=list)
+
+    def next(self) -> bytes | None:
+        if self.pushed:
+            return self.pushed.pop()
+        line = self.stream.readline(MAX_TAPE_LINE + 1)
+        if not line:
+            return None
+        self.number += 1
+        if len(line) > MAX_TAPE_LINE:
+            raise InputError(f"{self.source}: tape line {self.number} is over 64 MiB")
+        return line
+
+    def parse(self, line: bytes) -> dict[str, Any]:
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"{self.source}: tape line {self.number} is not JSON ({exc})") from None
+        if not isinstance(value, dict):
+            raise InputError(f"{self.source}: tape line {self.number} is not a JSON object")
+        return value
+
+
+def read(source: str, stream: BinaryIO) -> Iterator[Exchange]:
+    lines = _Lines(stream, source)
+    index = 0
+    while True:
+        line = lines.next()
+        while line is not None and not line.strip():
+            line = lines.next()
+        if line is None:
+            return
+        header = lines.parse(line)
+        if header.get("streamcheck_tape") != FORMAT_VERSION:
+            raise InputError(
+                f"{source}: line {lines.number} is not a tape header (format {FORMAT_VERSION})"
+            )
+        yield _exchange(source, index, header, lines)
+        index += 1
+
+
+def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) -> Exchange:
+    request = header.get("request") or {}
+    response = header.get("response") or {}
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        raise InputError(f"{source}: tape header at line {lines.number} is malformed")
+    exchange = Exchange(
+        source=source,
+        index=index,
+        request=Request(
+            method=str(request.get("method", "POST")),
+            url=request.get("url"),
+            headers=dict(request.get("headers") or {}),
+            body=request.get("body"),
+        ),
+        status=response.get("status"),
+        headers=dict(response.get("headers") or {}),
+        chunks=(),
+        provider=header.get("provider"),
+        api=header.get("api"),
+        api_version=header.get("api_version"),
+    )
+    exchange.chunks = _chunks(exchange, lines)
+    return exchange
+
+
+def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | None]]:
+    while True:
+        line = lines.next()
+        if line is None:
+            exchange.notes.append("the tape has no end record: the recording was cut")
+            exchange.end = EndReason.UNKNOWN
+            return
+        if not line.strip():
+            continue
+        if line.lstrip().startswith(b'{"streamcheck_tape"'):
+            lines.pushed.append(line)
+            exchange.notes.append("the tape has no end record before the next exchange")
+            return
+        item = lines.parse(line)
+        if "end" in item:
+            try:
+                exchange.end = EndReason(item["end"])
+            except ValueError:
+                raise InputError(
+                    f"{lines.source}: line {lines.number}: unknown end {item['end']!r}"
+                ) from None
+            return
+        time = item.get("t")
+        if "text" in item:
+            data = str(item["text"]).encode("utf-8")
+        elif "b64" in item:
+            try:
+                data = base64.b64decode(item["b64"], validate=True)
+            except ValueError:
+                raise InputError(f"{lines.source}: line {lines.number}: bad base64") from None
+        else:
+            raise InputError(f"{lines.source}: line {lines.number}: chunk without text or b64")
+        yield data, float(time) if isinstance(time, int | float) else None
+
+
+class TapeWriter:
+    """Writes one exchange as it streams. Every line is flushed, so Ctrl-C keeps what arrived."""
+
+    def __init__(self, out: IO[bytes], closing: bool = False) -> None:
+        self.out = out
+        self.closing = closing
+        self.ended = False
+
+    @classmethod
+    def create(cls, path: Path, overwrite: bool = False) -> TapeWriter:
+        try:
+            handle = path.open("wb" if overwrite else "xb")
+        except FileExistsError:
+            raise InputError(f"{path}: already exists (use --overwrite to replace it)") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+        return cls(handle, closing=True)
+
+    def header(
+        self,
+        *,
+        provider: str | None,
+        api: str | None,
+        api_version: str | None,
+        request: Request,
+        status: int | None,
+        headers: dict[str, str],
+    ) -> None:
+        body = request.body
+        if body is not None:
+            body = orjson.loads(redact.text(orjson.dumps(body).decode("utf-8")))
+        self._write(
+            {
+                "streamcheck_tape": FORMAT_VERSION,
+                "provider": provider,
+                "api": api,
+                "api_version": api_version,
+                "request": {
+                    "method": request.method,
+                    "url": redact.url(request.url) if request.url else None,
+                    "headers": redact.headers(request.headers),
+                    "body": body,
+                },
+                "response": {"status": status, "headers": redact.headers(headers)},
+            }
+        )
+
+    def chunk(self, data: bytes, time: float | None) -> None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self._write({"t": _round(time), "b64": base64.b64encode(data).decode("ascii")})
+            return
+        self._write({"t": _round(time), "text": redact.text(text)})
+
+    def end(self, reason: EndReason, time: float | None) -> None:
+        if not self.ended:
+            self.ended = True
+            self._write({"end": reason.value, "t": _round(time)})
+        if self.closing:
+            self.out.close()
+
+    def _write(self, value: dict[str, Any]) -> None:
+        self.out.write(orjson.dumps(value) + b"\n")
+        self.out.flush()
+
+
+def _round(time: float | None) -> float | None:
+    return None if time is None else round(time, 6)
+
+
+def dumps(exchanges: list[tuple[dict[str, Any], list[tuple[bytes, float | None]], EndReason]]) -> bytes:
+    """Tapes in memory (tests, fixtures): [(header fields, chunks, end)]."""
+    buffer = io.BytesIO()
+    writer = TapeWriter(buffer)
+    for fields, chunks, end in exchanges:
+        writer.ended = False
+        writer.header(
+            provider=fields.get("provider"),
+            api=fields.get("api"),
+            api_version=fields.get("api_version"),
+            request=fields.get("request", Request()),
+            status=fields.get("status", 200),
+            headers=fields.get("headers", {}),
+        )
+        last = None
+        for data, time in chunks:
+            writer.chunk(data, time)
+            last = time
+        writer.end(end, last)
+    return buffer.getvalue()

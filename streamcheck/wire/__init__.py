@@ -1,0 +1,31 @@
+"""Bytes to frames. Decoders are incremental (`decode()` per chunk, `flush()` at the end), keep
+bounded memory, and report framing defects themselves. No decoder knows a provider."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from streamcheck.model import Finding, Frame, Location
+from streamcheck.wire.ndjson import NDJSONDecoder
+from streamcheck.wire.sse import DEFAULT_MAX_LINE, SSEDecoder
+
+
+class Decoder(Protocol):
+    framing: str
+    findings: list[Finding]
+    comments: int
+
+    def decode(self, chunk: bytes, time: float | None = None) -> list[Frame]: ...
+
+    def flush(self) -> list[Frame]: ...
+
+
+DECODERS: dict[str, type] = {"sse": SSEDecoder, "ndjson": NDJSONDecoder}
+
+
+def decoder_for(framing: str, location: Location, max_line: int = DEFAULT_MAX_LINE) -> Decoder:
+    decoder: Decoder = DECODERS[framing](location, max_line)
+    return decoder
+
+
+__all__ = ["DECODERS", "DEFAULT_MAX_LINE", "Decoder", "decoder_for"]

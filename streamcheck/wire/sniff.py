@@ -1,0 +1,53 @@
+"""Guess a body's framing from its first bytes, the way a careful human would.
+
+The body wins over the Content-Type header: an error object served as `text/event-stream` is an
+error object. The header is still used to report a mismatch (SC113).
+"""
+
+from __future__ import annotations
+
+import re
+
+SSE_START = re.compile(rb"^(?:data|event|id|retry)(?::|\r|\n)|^:")
+_JSON_LINE_BREAK = re.compile(rb"[}\]]\s*\r?\n\s*[{\[]")
+
+STREAM_FRAMINGS = ("sse", "ndjson", "jsonarray", "eventstream")
+
+
+def sniff(head: bytes, content_type: str | None = None, complete: bool = False) -> str:
+    """One of: sse, ndjson, jsonarray, eventstream, json, html, text, empty.
+
+    `head` is the first bytes of the body; `complete` says it is the whole body.
+    """
+    if content_type == "application/vnd.amazon.eventstream":
+        return "eventstream"
+    body = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if not body:
+        return "empty"
+    if SSE_START.match(body):
+        return "sse"
+    first = body[:1]
+    if first == b"{":
+        if _JSON_LINE_BREAK.search(body):
+            return "ndjson"
+        if content_type in ("application/x-ndjson", "application/stream+json", "application/jsonl"):
+            return "ndjson"
+        return "json"
+    if first == b"[":
+        return "jsonarray"
+    if first == b"<":
+        return "html"
+    if len(head) >= 12 and _looks_like_eventstream(head):
+        return "eventstream"
+    if content_type == "text/event-stream" or re.search(rb"(?m)^data:", body):
+        return "sse"
+    return "text"
+
+
+def _looks_like_eventstream(head: bytes) -> bool:
+    import zlib
+
+    total = int.from_bytes(head[0:4], "big")
+    headers = int.from_bytes(head[4:8], "big")
+    crc = int.from_bytes(head[8:12], "big")
+    return 16 <= total and headers <= total - 16 and zlib.crc32(head[0:8]) == crc
