@@ -1,0 +1,34 @@
+"""Shared test helpers: paths, the shared corpus, and running the CLI for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+SPECS = SHARED / "reference" / "specs"
+
+needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared is not beside the checkout")
+
+
+def run_streamcheck(
+    *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m streamcheck` in a real subprocess, from the repository root."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "streamcheck", *args],
+        input=input.decode("utf-8", "surrogateescape") if input is not None else None,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=timeout,
+    )
