@@ -21,14 +21,23 @@ needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared is not 
 def run_streamcheck(
     *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m streamcheck` in a real subprocess, from the repository root."""
+    """Run `python -m streamcheck` in a real subprocess, from the repository root.
+
+    stdin is passed as bytes (binary junk must reach the tool unchanged); stdout and stderr come
+    back as text.
+    """
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "streamcheck", *args],
-        input=input.decode("utf-8", "surrogateescape") if input is not None else None,
+        input=input if input is not None else b"",
         capture_output=True,
-        text=True,
         cwd=ROOT,
         env=full_env,
         timeout=timeout,
+    )
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+        done.stderr.decode("utf-8", "replace"),
     )
