@@ -7,6 +7,7 @@ that fail.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -17,7 +18,15 @@ import orjson
 
 from streamcheck import errors, rules
 from streamcheck.exceptions import ConfigError
-from streamcheck.model import EndReason, Exchange, ExchangeResult, Finding, Frame, Location, Severity
+from streamcheck.model import (
+    EndReason,
+    Exchange,
+    ExchangeResult,
+    Finding,
+    Frame,
+    Location,
+    Severity,
+)
 from streamcheck.protocols import REGISTRY, SENTINEL, Context, Protocol, StreamState, find
 from streamcheck.redact import excerpt
 from streamcheck.schemas import Catalog, SchemaSet
@@ -268,12 +277,13 @@ class ExchangeChecker:
         self._end(decoder.comments)
 
     def _end(self, comments: int) -> None:
-        if self.state is not None:
-            self._guard(lambda: self.state.end(self.exchange.end in (EndReason.EOF,  # type: ignore[union-attr]
-                                                                     EndReason.UNKNOWN)))
-            if self.state.ctx.error_class:
-                self.error_class = self.state.ctx.error_class
-            first = self.state.first_content_time
+        state = self.state
+        if state is not None:
+            clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)
+            self._guard(lambda: state.end(clean_eof))
+            if state.ctx.error_class:
+                self.error_class = state.ctx.error_class
+            first = state.first_content_time
             if first is not None:
                 self.timing["first_content"] = first
                 if first > self.options.max_first_token:
@@ -287,7 +297,9 @@ class ExchangeChecker:
                     )
         if self.frames == 0 and self.error_class is None:
             extra = f" ({comments} comment lines only)" if comments else ""
-            self.sink(rules.finding("SC313", f"the body decoded to no frames{extra}", self.location))
+            self.sink(
+                rules.finding("SC313", f"the body decoded to no frames{extra}", self.location)
+            )
 
     # -- frames ----------------------------------------------------------------------------------
 
@@ -320,10 +332,8 @@ class ExchangeChecker:
 
     def _guard(self, step: Any) -> None:
         """A malformed frame must never crash the run: its schema finding says what is wrong."""
-        try:
+        with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError, ValueError):
             step()
-        except (KeyError, IndexError, TypeError, AttributeError, ValueError):
-            pass
 
     def _detect(self, value: Any, frame: Frame) -> type[Protocol] | None:
         if value is SENTINEL:
@@ -374,7 +384,7 @@ class ExchangeChecker:
             self.sink(
                 rules.finding(
                     "SC102",
-                    f"frame {frame.index}: invalid UTF-8 byte {data[bad.start:bad.start + 1]!r}",
+                    f"frame {frame.index}: invalid UTF-8 byte {data[bad.start : bad.start + 1]!r}",
                     where.at(offset=offset),
                     evidence=excerpt(data[max(0, bad.start - 60) : bad.start + 20]),
                 )
@@ -437,8 +447,12 @@ class ExchangeChecker:
     def _check_framing_header(self, framing: str, content_type: str | None) -> None:
         expected = {
             "sse": ("text/event-stream",),
-            "ndjson": ("application/x-ndjson", "application/stream+json", "application/jsonl",
-                       "application/json"),
+            "ndjson": (
+                "application/x-ndjson",
+                "application/stream+json",
+                "application/jsonl",
+                "application/json",
+            ),
             "jsonarray": ("application/json",),
             "eventstream": ("application/vnd.amazon.eventstream",),
         }[framing]
@@ -457,8 +471,9 @@ class ExchangeChecker:
         if value is not None and errors.error_object(value) is None:
             self._not_an_error(value, body)
             return
-        verdict = errors.classify(body, status, self.exchange.content_type, value,
-                                  self.exchange.headers)
+        verdict = errors.classify(
+            body, status, self.exchange.content_type, value, self.exchange.headers
+        )
         self.error_class = verdict.klass
         if self.protocol is None:
             owner = next((p for p in self.candidates if verdict.shape in p.error_shapes), None)

@@ -66,9 +66,9 @@ def check(
     fail_on: Annotated[
         str, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
     ] = "error",
-    max_line: Annotated[
-        int, typer.Option(help="Longest line accepted, in bytes.")
-    ] = 16 * 1024 * 1024,
+    max_line: Annotated[int, typer.Option(help="Longest line accepted, in bytes.")] = 16
+    * 1024
+    * 1024,
     max_gap: Annotated[float, typer.Option(help="Longest silence in seconds (SC501).")] = 30.0,
     schemas: Annotated[
         list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")

@@ -133,7 +133,13 @@ def _fields(
         if "type" in error or "param" in error:
             return "openai", _str(error.get("type")), code, message, None
         if message is not None:
-            return "azure-gateway" if code and code.isdigit() else "openai", None, code, message, None
+            return (
+                "azure-gateway" if code and code.isdigit() else "openai",
+                None,
+                code,
+                message,
+                None,
+            )
         return "unknown", None, code, None, None
     if isinstance(error, str):  # Ollama, HF TGI
         kind = "tgi" if "error_type" in obj else "ollama"
@@ -168,33 +174,125 @@ def _google_reason(error: dict[str, Any]) -> str | None:
 
 
 _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
-    (("invalid_api_key", "authentication_error", "api_key_invalid", "unauthenticated",
-      "unrecognizedclientexception", "invalidsignatureexception", "expiredtokenexception"), "auth"),
-    (("insufficient_quota", "billing_error", "enforced_spend_limit_reached", "billing_not_active",
-      "servicequotaexceededexception"), "billing"),
-    (("model_not_found", "permission_error", "not_found_error", "permission_denied",
-      "accessdeniedexception", "unsupported_country_region_territory"), "no-access"),
+    (
+        (
+            "invalid_api_key",
+            "authentication_error",
+            "api_key_invalid",
+            "unauthenticated",
+            "unrecognizedclientexception",
+            "invalidsignatureexception",
+            "expiredtokenexception",
+        ),
+        "auth",
+    ),
+    (
+        (
+            "insufficient_quota",
+            "billing_error",
+            "enforced_spend_limit_reached",
+            "billing_not_active",
+            "servicequotaexceededexception",
+        ),
+        "billing",
+    ),
+    (
+        (
+            "model_not_found",
+            "permission_error",
+            "not_found_error",
+            "permission_denied",
+            "accessdeniedexception",
+            "unsupported_country_region_territory",
+        ),
+        "no-access",
+    ),
     (("deploymentnotfound", "resourcenotfoundexception"), "not-found"),
     (("context_length_exceeded",), "context-length"),
-    (("content_filter", "content_policy_violation", "responsibleaipolicyviolation"),
-     "content-filter"),
-    (("rate_limit_exceeded", "rate_limit_error", "ratelimitexceeded", "throttlingexception",
-      "resource_exhausted"), "rate-limit"),
-    (("overloaded_error", "server_is_overloaded", "slow_down", "unavailable",
-      "serviceunavailableexception", "modelnotreadyexception"), "overloaded"),
-    (("server_error", "api_error", "internal", "internalserverexception", "timeout_error",
-      "modelerrorexception", "modelstreamerrorexception"), "server-error"),
+    (
+        ("content_filter", "content_policy_violation", "responsibleaipolicyviolation"),
+        "content-filter",
+    ),
+    (
+        (
+            "rate_limit_exceeded",
+            "rate_limit_error",
+            "ratelimitexceeded",
+            "throttlingexception",
+            "resource_exhausted",
+        ),
+        "rate-limit",
+    ),
+    (
+        (
+            "overloaded_error",
+            "server_is_overloaded",
+            "slow_down",
+            "unavailable",
+            "serviceunavailableexception",
+            "modelnotreadyexception",
+        ),
+        "overloaded",
+    ),
+    (
+        (
+            "server_error",
+            "api_error",
+            "internal",
+            "internalserverexception",
+            "timeout_error",
+            "modelerrorexception",
+            "modelstreamerrorexception",
+        ),
+        "server-error",
+    ),
 ]
 
 _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
-    (("incorrect api key", "invalid api key", "invalid x-api-key", "api key not valid",
-      "invalid api token", "no api key", "unauthorized", "access denied due to invalid"), "auth"),
-    (("credit balance is too low", "exceeded your current quota", "insufficient balance",
-      "insufficient credits", "payment required", "billing"), "billing"),
-    (("does not exist or you do not have access", "do not have access to the model",
-      "don't have access to the model", "not found", "try pulling it first"), "no-access"),
-    (("maximum context length", "prompt is too long", "too many tokens",
-      "exceeds the maximum number of tokens", "input is too long"), "context-length"),
+    (
+        (
+            "incorrect api key",
+            "invalid api key",
+            "invalid x-api-key",
+            "api key not valid",
+            "invalid api token",
+            "no api key",
+            "unauthorized",
+            "access denied due to invalid",
+        ),
+        "auth",
+    ),
+    (
+        (
+            "credit balance is too low",
+            "exceeded your current quota",
+            "insufficient balance",
+            "insufficient credits",
+            "payment required",
+            "billing",
+        ),
+        "billing",
+    ),
+    (
+        (
+            "does not exist or you do not have access",
+            "do not have access to the model",
+            "don't have access to the model",
+            "not found",
+            "try pulling it first",
+        ),
+        "no-access",
+    ),
+    (
+        (
+            "maximum context length",
+            "prompt is too long",
+            "too many tokens",
+            "exceeds the maximum number of tokens",
+            "input is too long",
+        ),
+        "context-length",
+    ),
     (("rate limit", "too many requests"), "rate-limit"),
     (("overloaded", "capacity"), "overloaded"),
     (("content management policy", "filtered"), "content-filter"),

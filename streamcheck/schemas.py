@@ -151,7 +151,8 @@ class Catalog:
             for name, note in info.get("versions", {}).items():
                 self.notes[(*key, name)] = str(note)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{path}: expected {{'default': ..., 'versions': {{...}}}} ({exc})")
+            message = f"{path}: expected {{'default': ..., 'versions': {{...}}}} ({exc})"
+            raise ConfigError(message) from None
 
     def versions(self, provider: str, api: str) -> list[str]:
         return sorted(v for (p, a, v) in self.sets if (p, a) == (provider, api))

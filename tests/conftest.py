@@ -15,7 +15,9 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 SPECS = SHARED / "reference" / "specs"
 
-needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared is not beside the checkout")
+needs_shared = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason="../shared is not beside the checkout"
+)
 
 
 def run_streamcheck(

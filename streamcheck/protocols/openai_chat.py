@@ -122,7 +122,9 @@ class ChatStream(StreamState):
         delta = choice.get("delta")
         finish = choice.get("finish_reason")
         has_content = isinstance(delta, dict) and bool(
-            delta.get("content") or delta.get("tool_calls") or delta.get("function_call")
+            delta.get("content")
+            or delta.get("tool_calls")
+            or delta.get("function_call")
             or delta.get("refusal")
         )
         if state.finished is not None:
@@ -212,7 +214,9 @@ class ChatStream(StreamState):
     def _done(self) -> None:
         self.done = True
         if self.error_seen or self.failed_finish:
-            what = "an in-stream error" if self.error_seen else f"finish_reason {self.failed_finish!r}"
+            what = (
+                "an in-stream error" if self.error_seen else f"finish_reason {self.failed_finish!r}"
+            )
             self.ctx.report("SC404", f"data: [DONE] followed {what}")
 
     def end(self, clean_eof: bool) -> None:
@@ -257,8 +261,11 @@ class OpenAIChat(Protocol):
         if value.get("object") in ("chat.completion.chunk", "chat.completion"):
             return True
         choices = value.get("choices")
-        return isinstance(choices, list) and bool(choices) and isinstance(choices[0], dict) and (
-            "delta" in choices[0]
+        return (
+            isinstance(choices, list)
+            and bool(choices)
+            and isinstance(choices[0], dict)
+            and ("delta" in choices[0])
         )
 
     @classmethod

@@ -121,5 +121,18 @@ def selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> boo
 # The catalogue modules register their rules on import.
 from streamcheck.rules import errors, grammar, meta, schema, timing, wire  # noqa: E402
 
-__all__ = ["DOC_SECTIONS", "REGISTRY", "Rule", "errors", "finding", "get", "grammar", "meta",
-           "rule", "schema", "selected", "timing", "wire"]
+__all__ = [
+    "DOC_SECTIONS",
+    "REGISTRY",
+    "Rule",
+    "errors",
+    "finding",
+    "get",
+    "grammar",
+    "meta",
+    "rule",
+    "schema",
+    "selected",
+    "timing",
+    "wire",
+]

@@ -14,8 +14,8 @@ rule(
     "content filter.",
     why="Apps that assume chunks read `choices[0].finish_reason` from an error object and crash "
     "with `KeyError`/`TypeError`, hiding the real cause (the motivating incident).",
-    example="HTTP 404 `{\"error\": {\"code\": \"model_not_found\", \"message\": \"The model `gpt-4` "
-    "does not exist or you do not have access to it.\"}}`.",
+    example='HTTP 404 `{"error": {"code": "model_not_found", "message": "The model `gpt-4` '
+    'does not exist or you do not have access to it."}}`.',
     fix="The hint names the fix for the class: a new key, model access, billing, backoff. Make "
     "the client check the status before iterating the stream.",
     refs="weaviate/Verba#194; PROVIDERS.md section 3.",
@@ -41,7 +41,7 @@ rule(
     "(OpenAI and compatible), after the HTTP status said success.",
     why="Retries and fallbacks keyed on the HTTP status never fire; many clients ignore the event "
     "and show a truncated answer as complete.",
-    example="`event: error` / `data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}`.",
+    example='`event: error` / `data: {"type":"error","error":{"type":"overloaded_error"}}`.',
     fix="Treat in-stream errors like HTTP errors of the same class: retry overloaded and rate "
     "limit errors with backoff.",
     refs="anthropics/anthropic-sdk-python#688; BerriAI/litellm#4562; openai/openai-python#1160.",
@@ -54,7 +54,7 @@ rule(
     finds="`[DONE]` (or another normal terminator) after an in-stream error or an error-grade "
     "finish reason such as `abort` or `error`.",
     why="Clients treat the stream as complete and show a failed answer as final.",
-    example="`data: {\"error\": {...}}` then `data: [DONE]`.",
+    example='`data: {"error": {...}}` then `data: [DONE]`.',
     fix="Make the client check for errors before trusting the terminator; report the gateway.",
     refs="vllm-project/vllm#57082; Gitlawb/openclaude PR #1174.",
 )

@@ -14,7 +14,7 @@ rule(
     finds="End of body before the frame the protocol uses to say the answer is complete.",
     why="A cut stream looks like a short answer. Clients that wait for the terminator hang; "
     "others show a truncated answer as final.",
-    example="Chat chunks ending with `finish_reason: \"stop\"` and no `data: [DONE]`.",
+    example='Chat chunks ending with `finish_reason: "stop"` and no `data: [DONE]`.',
     fix="The connection was cut (proxy timeout, server crash, gateway swallowing an error). Retry "
     "and check every hop's idle timeout.",
     refs="PROVIDERS.md section 2.1 rule 6, 2.4; Bamboo-agent PR #383.",
@@ -51,7 +51,7 @@ rule(
     "A choice received a second non-null finish reason.",
     finds="More than one chunk with a non-null `finish_reason` for one choice index.",
     why="Clients that finalise on the first one drop, or double-count, what follows.",
-    example="Two chunks for index 0 with `finish_reason: \"length\"`.",
+    example='Two chunks for index 0 with `finish_reason: "length"`.',
     fix="A server or gateway bug; report it.",
     refs="PROVIDERS.md section 2.1 rule 4.",
     protocols=OPENAI,
@@ -64,7 +64,7 @@ rule(
     finds="A delta with content or tool calls for a choice index after its finish_reason; an "
     "Anthropic delta after its block's `content_block_stop`.",
     why="Clients stop appending at the finish: that text is lost.",
-    example="`finish_reason: \"stop\"` then `delta: {\"content\": \"more\"}` for the same index.",
+    example='`finish_reason: "stop"` then `delta: {"content": "more"}` for the same index.',
     fix="A server bug; report it with the request id.",
     refs="PROVIDERS.md sections 2.1 rule 4, 2.4.",
 )
@@ -75,7 +75,7 @@ rule(
     "The first delta of a choice has no `role`.",
     finds="A choice whose first chunk's delta lacks `role` (OpenAI sends `assistant` first).",
     why="Clients that build the message from the first delta's role end up with `role: None`.",
-    example="First chunk `delta: {\"content\": \"Hi\"}`.",
+    example='First chunk `delta: {"content": "Hi"}`.',
     fix="Many compatible servers omit it; make the client default to `assistant`.",
     refs="PROVIDERS.md section 2.1 rule 2.",
     protocols=OPENAI,
@@ -99,7 +99,7 @@ rule(
     finds="`function.arguments` (OpenAI) or `partial_json` (Anthropic) fragments of one tool call "
     "that, joined, do not parse.",
     why="The app's `json.loads(arguments)` raises when it runs the tool.",
-    example="Fragments `{\"city\": \"Par` and nothing more.",
+    example='Fragments `{"city": "Par` and nothing more.',
     fix="The model can emit invalid JSON (use strict tool schemas); a cut stream also causes it.",
     refs="PROVIDERS.md sections 2.1, 2.4.",
 )
@@ -136,7 +136,7 @@ rule(
     "A delta's type does not match its block's type.",
     finds="`input_json_delta` for a text block, `text_delta` for a tool_use block, ...",
     why="SDKs concatenate by block type and raise on a mismatch.",
-    example="A `text` block receiving `{\"type\":\"input_json_delta\"}`.",
+    example='A `text` block receiving `{"type":"input_json_delta"}`.',
     fix="A server or gateway bug; report it.",
     refs="Anthropic Messages streaming docs.",
     protocols=ANTHROPIC,
@@ -198,7 +198,7 @@ rule(
     finds="A delta with content in the same chunk as the non-null finish_reason.",
     why="OpenAI sends an empty delta with the finish; clients that stop reading at the finish "
     "before appending lose the last text.",
-    example="`{\"delta\":{\"content\":\"end.\"},\"finish_reason\":\"stop\"}`.",
+    example='`{"delta":{"content":"end."},"finish_reason":"stop"}`.',
     fix="Append the delta before handling the finish.",
     refs="vllm-project/vllm#35705.",
     protocols=OPENAI,

@@ -11,8 +11,7 @@ rule(
     finds="An exchange whose URL, headers and frames match no known protocol.",
     why="Without a protocol no schema or grammar applies, so real defects may go unreported.",
     example="A raw SSE file whose events are plain text tokens.",
-    fix="Pass `--provider` (and `--api`) or add a schema folder for this dialect with "
-    "`--schemas`.",
+    fix="Pass `--provider` (and `--api`) or add a schema folder for this dialect with `--schemas`.",
     refs="`streamcheck schemas` lists what is known.",
 )
 rule(

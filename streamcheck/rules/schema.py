@@ -8,12 +8,12 @@ rule(
     "schema-violation",
     Severity.ERROR,
     "A frame does not match the JSON Schema of its kind for this API version.",
-    finds="A required field missing (such as `choices[].finish_reason`), a field of the wrong type, "
-    "or a constant with the wrong value, in a frame whose kind is known.",
+    finds="A required field missing (such as `choices[].finish_reason`), a field of the wrong "
+    "type, or a constant with the wrong value, in a frame whose kind is known.",
     why="Client code reads these fields without checking: a missing `finish_reason` key raises "
     "`KeyError: 'finish_reason'` inside the app's stream loop.",
-    example="`data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
-    "\"delta\":{}}]}` (no finish_reason key).",
+    example='`data: {"object":"chat.completion.chunk","choices":[{"index":0,'
+    '"delta":{}}]}` (no finish_reason key).',
     fix="If the provider changed its format, pin the API version or add a schema folder with "
     "`--schemas`; if a gateway rewrote frames, fix the gateway.",
     refs="schemas/ in this project; openinterpreter/openinterpreter#283.",
@@ -48,7 +48,7 @@ rule(
     "The SSE event name and the JSON `type` member disagree.",
     finds="An event whose `event:` line differs from the `type` in its data.",
     why="SDKs dispatch on one, apps on the other; the two paths see different streams.",
-    example="`event: content_block_delta` with `{\"type\":\"content_block_stop\"}`.",
+    example='`event: content_block_delta` with `{"type":"content_block_stop"}`.',
     fix="A gateway re-labelled events; fix it.",
     refs="Anthropic Messages streaming; OpenAI Responses streaming.",
 )
@@ -60,7 +60,7 @@ rule(
     finds="For example a `finish_reason` or `stop_reason` that is not in the API version's enum.",
     why="Providers add values over time (vLLM `abort`, Anthropic `refusal`); clients that map "
     "them exhaustively raise.",
-    example="`\"finish_reason\": \"abort\"`.",
+    example='`"finish_reason": "abort"`.',
     fix="Handle unknown values as a generic stop; check the provider's changelog.",
     refs="vllm-project/vllm#57082; PROVIDERS.md section 2.4.",
 )
@@ -71,7 +71,7 @@ rule(
     "The body is a complete non-streaming response where a stream was expected.",
     finds="A single `chat.completion` / `message` object instead of chunks.",
     why="Streaming clients iterate chunks and find none: the answer never shows.",
-    example="`{\"object\": \"chat.completion\", ...}` served for `stream: true`.",
+    example='`{"object": "chat.completion", ...}` served for `stream: true`.',
     fix="The server or a gateway ignored `stream: true`; check the request body reached it.",
     refs="PROVIDERS.md section 2.1.",
 )

@@ -15,7 +15,7 @@ rule(
     "mid-object.",
     why="Every SSE client silently discards an event that is not followed by a blank line, so the "
     "last tokens, the finish_reason or the usage block are lost without any error.",
-    example="`data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"delta\":{\"content\":\"Hel` then EOF.",
+    example='`data: {"id":"chatcmpl-1","choices":[{"delta":{"content":"Hel` then EOF.',
     fix="The server, a proxy or the network cut the connection. Check proxy timeouts and buffer "
     "sizes, and retry; if it is reproducible, report it to the provider with the request id.",
     refs=f"{WHATWG} openai/openai-python#649.",
@@ -28,7 +28,7 @@ rule(
     finds="A byte sequence in an event that is not UTF-8.",
     why="Event streams are always UTF-8. Browsers substitute U+FFFD, but strict decoders such as "
     "openai-python's raise UnicodeDecodeError and the stream dies.",
-    example="`data: {\"text\":\"caf\\xe9\"}` (Latin-1 e-acute).",
+    example='`data: {"text":"caf\\xe9"}` (Latin-1 e-acute).',
     fix="A proxy or the server re-encoded the body, or a multi-byte character was cut and "
     "re-joined wrongly. Make every hop pass bytes through untouched.",
     refs=WHATWG,
@@ -42,7 +42,7 @@ rule(
     "`[DONE]`.",
     why="Clients parse every data payload as JSON; one bad frame raises inside the app's "
     "generator.",
-    example="`data: <html>` or `data: {\"a\": 1,}`.",
+    example='`data: <html>` or `data: {"a": 1,}`.',
     fix="Look at the evidence: HTML means a proxy answered; a prefix of JSON means a frame was "
     "cut (see SC101); other text means the server does not speak this protocol.",
     refs="openai/openai-python#649; PROVIDERS.md section 2.1 rule 8.",
@@ -102,7 +102,7 @@ rule(
     Severity.WARNING,
     "An event block had fields but no data, so per spec it dispatches nothing.",
     finds="A block with an `event:`, `id:` or `retry:` field and no `data:` field.",
-    why="Spec clients fire nothing, but openai-python and httpx-sse yield an event with data `\"\"` "
+    why='Spec clients fire nothing, but openai-python and httpx-sse yield an event with data `""` '
     "and then fail to parse it as JSON.",
     example="`event: ping\\n\\n`.",
     fix="Send `data: {}` with named events, or omit the block.",
@@ -116,7 +116,7 @@ rule(
     finds="A field other than data, event, id and retry.",
     why="Often a typo (`date:` for `data:`) or proxy headers leaking into the body; its content "
     "never reaches the app.",
-    example="`date: {\"id\": 1}`.",
+    example='`date: {"id": 1}`.',
     fix="Fix the field name where the stream is written.",
     refs=WHATWG,
 )
@@ -139,7 +139,7 @@ rule(
     finds="Unicode line or paragraph separators written unescaped inside a data line.",
     why="Valid per spec, but parsers built on `str.splitlines` or httpx `iter_lines()` (httpx-sse "
     "before 0.4.2, older SDKs) split the line there and the JSON is cut in half.",
-    example="`data: {\"text\":\"a\\u2028b\"}` with the character written raw.",
+    example='`data: {"text":"a\\u2028b"}` with the character written raw.',
     fix="Escape these characters in the JSON encoder (`\\u2028`), or upgrade the client.",
     refs="florimondmanca/httpx-sse#34, PR #37.",
 )
@@ -151,7 +151,7 @@ rule(
     finds="More than one data line in one event (joined with LF per spec).",
     why="Valid, but providers send single-line JSON; clients that parse each data line separately "
     "break.",
-    example="`data: {\"a\":\\ndata: 1}\\n\\n`.",
+    example='`data: {"a":\\ndata: 1}\\n\\n`.',
     fix="Usually a proxy re-wrapped the payload; send one JSON document per data line.",
     refs=WHATWG,
 )
@@ -187,7 +187,7 @@ rule(
     "The last line of the body has no line terminator.",
     finds="Bytes after the final newline of an NDJSON or SSE body that still parse.",
     why="Readers that wait for a newline before parsing drop the last record.",
-    example="`{\"done\": true}` with no trailing `\\n`.",
+    example='`{"done": true}` with no trailing `\\n`.',
     fix="End every record with a newline.",
     refs="ndjson spec; PROVIDERS.md section 2.6.",
 )
@@ -198,7 +198,7 @@ rule(
     "A streamed JSON array ended before its closing bracket.",
     finds="A JSON-array stream (Gemini's default streamGenerateContent) cut before `]`.",
     why="The last element may be missing and the client cannot tell the answer was cut.",
-    example="`[{\"candidates\": [...]},\\r\\n{\"candidates\"` then EOF.",
+    example='`[{"candidates": [...]},\\r\\n{"candidates"` then EOF.',
     fix="The connection was cut; retry, and prefer `alt=sse` for streaming.",
     refs="simonw/llm-gemini#97; PROVIDERS.md section 2.5.",
 )

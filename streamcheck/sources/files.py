@@ -22,8 +22,23 @@ from streamcheck.sources import raw, tape
 HEAD = 4096
 # Files a folder walk picks up. Explicit file arguments are read whatever their name.
 RECORDING_SUFFIXES = frozenset(
-    {".sse", ".ndjson", ".jsonl", ".json", ".txt", ".http", ".curl", ".tape", ".yaml", ".yml",
-     ".har", ".body", ".stream", ".bin", ".eventstream"}
+    {
+        ".sse",
+        ".ndjson",
+        ".jsonl",
+        ".json",
+        ".txt",
+        ".http",
+        ".curl",
+        ".tape",
+        ".yaml",
+        ".yml",
+        ".har",
+        ".body",
+        ".stream",
+        ".bin",
+        ".eventstream",
+    }
 )
 FORMATS = ("auto", "sse", "ndjson", "json", "curl", "tape", "cassette", "har")
 
@@ -111,7 +126,7 @@ def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
         else:
             source = path
             try:
-                stream = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+                stream = stack.enter_context(open(path, "rb"))
             except IsADirectoryError:
                 raise InputError(f"{path}: is a folder") from None
             except OSError as exc:

@@ -35,7 +35,9 @@ def looks_like_curl(head: bytes) -> bool:
 def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
     """An exchange from a raw body or a `curl -i` dump; `head` is what was already read."""
     if not looks_like_curl(head):
-        return Exchange(source, 0, Request(), None, {}, read_chunks(stream, head), EndReason.UNKNOWN)
+        return Exchange(
+            source, 0, Request(), None, {}, read_chunks(stream, head), EndReason.UNKNOWN
+        )
     buf = head
     status: int | None = None
     headers: dict[str, str] = {}
@@ -61,7 +63,9 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
         # curl -i also prints interim responses (100 Continue, proxy CONNECT): take the last.
         if not (100 <= status < 200 or _connect_established(lines[0])) or not looks_like_curl(buf):
             break
-    return Exchange(source, 0, Request(), status, headers, read_chunks(stream, buf), EndReason.UNKNOWN)
+    return Exchange(
+        source, 0, Request(), status, headers, read_chunks(stream, buf), EndReason.UNKNOWN
+    )
 
 
 def _header_end(buf: bytes) -> tuple[int, int] | None:

@@ -59,7 +59,9 @@ class _Lines:
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            raise InputError(f"{self.source}: tape line {self.number} is not JSON ({exc})") from None
+            raise InputError(
+                f"{self.source}: tape line {self.number} is not JSON ({exc})"
+            ) from None
         if not isinstance(value, dict):
             raise InputError(f"{self.source}: tape line {self.number} is not a JSON object")
         return value
@@ -214,7 +216,9 @@ def _round(time: float | None) -> float | None:
     return None if time is None else round(time, 6)
 
 
-def dumps(exchanges: list[tuple[dict[str, Any], list[tuple[bytes, float | None]], EndReason]]) -> bytes:
+def dumps(
+    exchanges: list[tuple[dict[str, Any], list[tuple[bytes, float | None]], EndReason]],
+) -> bytes:
     """Tapes in memory (tests, fixtures): [(header fields, chunks, end)]."""
     buffer = io.BytesIO()
     writer = TapeWriter(buffer)

@@ -50,4 +50,4 @@ def _looks_like_eventstream(head: bytes) -> bool:
     total = int.from_bytes(head[0:4], "big")
     headers = int.from_bytes(head[4:8], "big")
     crc = int.from_bytes(head[8:12], "big")
-    return 16 <= total and headers <= total - 16 and zlib.crc32(head[0:8]) == crc
+    return total >= 16 and headers <= total - 16 and zlib.crc32(head[0:8]) == crc
