@@ -1,0 +1,1 @@
+"""The network half: live calls (record, smoke) and the replay server (serve)."""
