@@ -181,8 +181,13 @@ class ExchangeChecker:
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> ExchangeResult:
+        self._run()
+        # Readers add notes while the body is consumed (a tape with no end record), so last.
         for note in self.exchange.notes:
             self.sink(rules.finding("SC902", note, self.location))
+        return self._result()
+
+    def _run(self) -> None:
         chunks = iter(self.exchange.chunks)
         head_chunks, head = self._read_head(chunks)
         complete = len(head) < SNIFF_BYTES
@@ -213,9 +218,8 @@ class ExchangeChecker:
                 if value is not None and errors.error_object(value) is None:
                     self.framing = "ndjson"
                     self._stream(iter([(body, None)]), "ndjson")
-                    return self._result()
+                    return
             self._body(body, framing)
-        return self._result()
 
     def _read_head(
         self, chunks: Iterator[tuple[bytes, float | None]]
