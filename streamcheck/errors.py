@@ -42,6 +42,39 @@ CLASSES: dict[str, str] = {
 }
 
 
+# Where a provider's own wording of the fix is sharper than the class hint. Keyed by error shape
+# and class; the class hint is used otherwise.
+SHAPE_HINTS: dict[tuple[str, str], str] = {
+    ("openai", "auth"): "OpenAI rejected the key (401). Check which environment variable the app "
+    "reads (OPENAI_API_KEY), that the key was not revoked, and that it belongs to the "
+    "organization and project the request names; create a new key at "
+    "platform.openai.com/api-keys.",
+    ("openai", "no-access"): "The key is valid but this organization or project may not use the "
+    "model: it was never granted, the project's model allowlist excludes it, or it needs a "
+    "paid account (GPT-4-class models need usage tier 1, i.e. a first successful payment). "
+    "`GET /v1/models` lists what the key can use; pick one of those or get access, and make "
+    "the client check the HTTP status before iterating the stream.",
+    ("openai", "billing"): "The account has no credit left or hit its monthly budget "
+    "(insufficient_quota is not a rate limit: retrying does not help). Add credit or raise the "
+    "budget under Settings > Billing and Limits; the key itself is fine.",
+    (
+        "openai",
+        "rate-limit",
+    ): "Requests or tokens per minute exceeded for this model and tier. Back "
+    "off and retry after the x-ratelimit-reset-* / retry-after headers; lower concurrency or "
+    "max_tokens, or move to a higher usage tier.",
+    ("openai", "overloaded"): "OpenAI is short of capacity for this model right now (503, "
+    "server_is_overloaded, slow_down). Retry with exponential backoff or fall back to another "
+    "model.",
+    ("openai", "server-error"): "OpenAI failed internally (500 server_error). Retry with backoff; "
+    "if it persists, report the x-request-id header value to OpenAI.",
+    ("openai", "context-length"): "Prompt plus max_tokens exceed the model's context window. Trim "
+    "the history or retrieved context, or lower max_tokens / max_completion_tokens.",
+    ("openai", "content-filter"): "OpenAI's safety system flagged the prompt. Rephrase it, or "
+    "moderate user input before sending it.",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorVerdict:
     klass: str  # one of CLASSES
@@ -54,7 +87,7 @@ class ErrorVerdict:
 
     @property
     def hint(self) -> str:
-        return CLASSES[self.klass]
+        return SHAPE_HINTS.get((self.shape, self.klass), CLASSES[self.klass])
 
     def describe(self) -> str:
         parts = [f"HTTP {self.status}" if self.status else None, self.type, self.code]
@@ -177,6 +210,9 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
     (
         (
             "invalid_api_key",
+            "account_deactivated",
+            "invalid_organization",
+            "no_organization",
             "authentication_error",
             "api_key_invalid",
             "unauthenticated",
@@ -189,6 +225,7 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
     (
         (
             "insufficient_quota",
+            "billing_hard_limit_reached",
             "billing_error",
             "enforced_spend_limit_reached",
             "billing_not_active",
@@ -210,7 +247,12 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
     (("deploymentnotfound", "resourcenotfoundexception"), "not-found"),
     (("context_length_exceeded",), "context-length"),
     (
-        ("content_filter", "content_policy_violation", "responsibleaipolicyviolation"),
+        (
+            "content_filter",
+            "content_policy_violation",
+            "invalid_prompt",
+            "responsibleaipolicyviolation",
+        ),
         "content-filter",
     ),
     (
@@ -236,8 +278,6 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
     ),
     (
         (
-            "server_error",
-            "api_error",
             "internal",
             "internalserverexception",
             "timeout_error",
@@ -248,11 +288,22 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
     ),
 ]
 
+# Catch-all error types that say only which side failed. They are weaker evidence than the
+# message and the HTTP status: OpenAI answers both 500 and 503-overloaded with `server_error`, and
+# a context-length or no-credit error can arrive as a bare `invalid_request_error`. Used only when
+# the status does not decide (an in-stream error arrives under HTTP 200).
+_GENERIC_TOKENS: dict[str, str] = {
+    "server_error": "server-error",
+    "api_error": "server-error",
+    "invalid_request_error": "bad-request",
+}
+
 _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
     (
         (
             "incorrect api key",
             "invalid api key",
+            "didn't provide an api key",
             "invalid x-api-key",
             "api key not valid",
             "invalid api token",
@@ -295,7 +346,10 @@ _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
     ),
     (("rate limit", "too many requests"), "rate-limit"),
     (("overloaded", "capacity"), "overloaded"),
-    (("content management policy", "filtered"), "content-filter"),
+    (
+        ("content management policy", "filtered", "flagged as potentially violating"),
+        "content-filter",
+    ),
 ]
 
 
@@ -320,7 +374,10 @@ def _classify_fields(
             if klass == "no-access" and status == 404 and "deployment" in text:
                 return "not-found"
             return klass
-    return _by_status(status)
+    if status is not None and status >= 400:
+        return _by_status(status)
+    generic = next((_GENERIC_TOKENS[t] for t in sorted(tokens) if t in _GENERIC_TOKENS), None)
+    return generic or _by_status(status)
 
 
 def _by_status(status: int | None) -> str:

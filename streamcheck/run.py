@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.model import Exchange, ExchangeResult, Report, Request
@@ -41,16 +42,21 @@ def check_bytes(
     status: int | None = None,
     headers: dict[str, str] | None = None,
     url: str | None = None,
+    request_body: Any = None,
 ) -> Report:
-    """Check one body held in memory (raw SSE/NDJSON/JSON, or a `curl -i` dump)."""
+    """Check one body held in memory (raw SSE/NDJSON/JSON, or a `curl -i` dump).
+
+    `request_body` is the parsed JSON the request sent, when known: rules that depend on what was
+    asked (`stream_options.include_usage`, `stream`) use it.
+    """
     options = options or CheckOptions()
     stream = io.BytesIO(data)
     exchange = from_stream(source, stream, stream.read(4096))
-    if status is not None or headers or url:
+    if status is not None or headers or url or request_body is not None:
         exchange = Exchange(
             source,
             0,
-            Request(url=url),
+            Request(url=url, body=request_body),
             status if status is not None else exchange.status,
             headers or exchange.headers,
             exchange.chunks,

@@ -2,9 +2,12 @@
 
 Spec: openai-openapi `CreateChatCompletionStreamResponse` (2.3.0) and PROVIDERS.md section 2.1.
 Wire: SSE, one `data: <json>` per event, terminated by `data: [DONE]`.
-Grammar: role in the first delta of a choice; exactly one non-null finish_reason per choice index
-and no content after it; an optional usage chunk with `choices: []` after every finish; `[DONE]`
-last; id, model and created constant; tool-call argument fragments per index join to JSON.
+Grammar (PROVIDERS.md 2.1, "Sequence rules"): role in the first delta of a choice; exactly one
+non-null finish_reason per choice index and no content after it; the usage chunk (`choices: []`,
+non-null `usage`) once, after every finish, when `stream_options.include_usage` asked for it;
+`[DONE]` last with nothing after it; id, model and created constant; tool-call (and deprecated
+function_call) argument fragments per index join to valid JSON; a `data:` object carrying an
+`error` object is an in-stream error, and a `[DONE]` after it claims a success that did not happen.
 """
 
 from __future__ import annotations
@@ -23,10 +26,16 @@ from streamcheck.redact import excerpt
 FAILED_FINISH = frozenset({"error", "abort"})
 
 
+# Tool-call slot used for the deprecated `delta.function_call` (one call per choice, no index).
+FUNCTION_CALL = -1
+
+
 @dataclass(slots=True)
 class _Choice:
     finished: str | None = None
     started: bool = False
+    # Argument fragments per tool-call index. Kept until the choice finishes: a tool call's
+    # arguments are small, and validating them needs the whole string.
     tool_args: dict[int, list[str]] = field(default_factory=dict)
     tool_names: dict[int, str] = field(default_factory=dict)
 
@@ -43,6 +52,7 @@ class ChatStream(StreamState):
         self.error_seen = False
         self.failed_finish: str | None = None
         self.usage_chunks = 0
+        self.after_usage_reported = False
         self.first: dict[str, Any] = {}
         self.changed: set[str] = set()
         self.chunks = 0
@@ -57,7 +67,9 @@ class ChatStream(StreamState):
         if value is SENTINEL:
             self._done()
             return
-        if kind == "error" or (isinstance(value, dict) and "error" in value):
+        # An `error` member that is null or absent is no error (some servers send `"error": null`);
+        # the flat `{"object": "error"}` shape of vLLM and Mistral is one.
+        if errors.error_object(value) is not None:
             self._in_stream_error(value, frame)
             return
         if not isinstance(value, dict):
@@ -70,8 +82,13 @@ class ChatStream(StreamState):
         if not choices:
             self._empty_choices(value)
             return
-        if self.usage_chunks:
-            self.ctx.report("SC312", "a chunk with choices arrived after the usage chunk")
+        if self.usage_chunks and not self.after_usage_reported:
+            self.after_usage_reported = True
+            self.ctx.report(
+                "SC312",
+                "a chunk with choices arrived after the usage chunk; OpenAI sends usage last",
+                path="/choices",
+            )
         for position, choice in enumerate(choices):
             if isinstance(choice, dict):
                 self._choice(position, choice, frame)
@@ -101,11 +118,12 @@ class ChatStream(StreamState):
                     "SC312", "the usage chunk arrived before every choice had a finish_reason"
                 )
             return
-        label = (
-            "Azure prompt-filter chunk"
-            if "prompt_filter_results" in value or "prompt_annotations" in value
-            else "chunk"
-        )
+        if "prompt_filter_results" in value or "prompt_annotations" in value:
+            label = "Azure prompt-filter chunk"
+        elif value.get("moderation"):
+            label = "moderation chunk"  # moderated completions: legitimate, after the usage chunk
+        else:
+            label = "chunk"
         self.ctx.report(
             "SC314",
             f"{label} with choices: [] and no usage; clients reading choices[0] raise IndexError",
@@ -168,6 +186,9 @@ class ChatStream(StreamState):
             self._check_tool_args(index, state)
 
     def _tool_calls(self, state: _Choice, delta: dict[str, Any]) -> None:
+        legacy = delta.get("function_call")
+        if isinstance(legacy, dict):
+            self._fragment(state, FUNCTION_CALL, legacy)
         calls = delta.get("tool_calls")
         if not isinstance(calls, list):
             return
@@ -176,13 +197,16 @@ class ChatStream(StreamState):
                 continue
             index = call.get("index", 0)
             function = call.get("function")
-            if not isinstance(index, int) or not isinstance(function, dict):
-                continue
-            if isinstance(function.get("name"), str):
-                state.tool_names.setdefault(index, function["name"])
-            fragment = function.get("arguments")
-            if isinstance(fragment, str):
-                state.tool_args.setdefault(index, []).append(fragment)
+            if isinstance(index, int) and isinstance(function, dict):
+                self._fragment(state, index, function)
+
+    @staticmethod
+    def _fragment(state: _Choice, index: int, function: dict[str, Any]) -> None:
+        if isinstance(function.get("name"), str):
+            state.tool_names.setdefault(index, function["name"])
+        fragment = function.get("arguments")
+        if isinstance(fragment, str):
+            state.tool_args.setdefault(index, []).append(fragment)
 
     def _check_tool_args(self, choice: int, state: _Choice) -> None:
         for index, parts in state.tool_args.items():
@@ -191,11 +215,13 @@ class ChatStream(StreamState):
                 continue
             try:
                 orjson.loads(arguments)
-            except orjson.JSONDecodeError:
+            except orjson.JSONDecodeError as exc:
                 name = state.tool_names.get(index, "?")
+                call = "function_call" if index == FUNCTION_CALL else f"tool call {index}"
                 self.ctx.report(
                     "SC308",
-                    f"choice {choice}, tool call {index} ({name}): arguments are not valid JSON",
+                    f"choice {choice}, {call} ({name}): arguments joined from "
+                    f"{len(parts)} fragments are not valid JSON ({exc.msg})",
                     evidence=excerpt(arguments),
                 )
         state.tool_args.clear()
@@ -218,6 +244,17 @@ class ChatStream(StreamState):
                 "an in-stream error" if self.error_seen else f"finish_reason {self.failed_finish!r}"
             )
             self.ctx.report("SC404", f"data: [DONE] followed {what}")
+            return
+        if self._usage_requested() and not self.usage_chunks and self.choices:
+            self.ctx.report(
+                "SC317",
+                "the request set stream_options.include_usage but no usage chunk "
+                "(choices: [], usage: {...}) came before data: [DONE]",
+            )
+
+    def _usage_requested(self) -> bool:
+        options = self.ctx.request.get("stream_options")
+        return isinstance(options, dict) and options.get("include_usage") is True
 
     def end(self, clean_eof: bool) -> None:
         for index, state in self.choices.items():

@@ -203,3 +203,22 @@ rule(
     refs="vllm-project/vllm#35705.",
     protocols=OPENAI,
 )
+rule(
+    "SC317",
+    "missing-usage-chunk",
+    Severity.WARNING,
+    "The request asked for usage (`stream_options.include_usage`) and no usage chunk came.",
+    finds='A chat stream whose request set `stream_options: {"include_usage": true}` and that '
+    "reached `data: [DONE]` without the final chunk carrying `choices: []` and `usage`. Checked "
+    "only when the recording holds the request body (tapes, cassettes, HAR).",
+    why="Apps that bill, meter or log tokens read usage from that chunk; without it they record "
+    "zero tokens or raise on `chunk.usage.total_tokens` (`AttributeError: 'NoneType'`).",
+    example='Request `{"stream": true, "stream_options": {"include_usage": true}}`, answer '
+    '`... finish_reason: "stop"` then `data: [DONE]` with no usage chunk between.',
+    fix="A gateway or compatible server dropped `stream_options` (some reject or ignore it), or "
+    "sent usage on another chunk. Check that the option reaches the provider; otherwise count "
+    "tokens client-side.",
+    refs="PROVIDERS.md section 2.1 rule 5; openai-openapi ChatCompletionStreamOptions; "
+    "BerriAI/any-llm#1261.",
+    protocols=OPENAI,
+)
