@@ -341,6 +341,12 @@ class ExchangeChecker:
 
     def _detect(self, value: Any, frame: Frame) -> type[Protocol] | None:
         if value is SENTINEL:
+            # A stream that starts with its terminator (`data: [DONE]` and nothing before) still
+            # names its protocol when only one uses that sentinel.
+            owners = [p for p in self.candidates if frame.data in p.sentinels]
+            if len(owners) == 1:
+                self._use(owners[0])
+                return owners[0]
             return None
         for protocol in self.candidates:
             if protocol.match_frame(value, frame.event):

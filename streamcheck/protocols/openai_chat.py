@@ -28,6 +28,9 @@ FAILED_FINISH = frozenset({"error", "abort"})
 
 # Tool-call slot used for the deprecated `delta.function_call` (one call per choice, no index).
 FUNCTION_CALL = -1
+# Argument text kept per tool call to parse at the finish. Real arguments are far smaller; past
+# this the call is not checked, so memory stays bounded however long a stream runs.
+MAX_TOOL_ARGS = 1 << 20
 
 
 @dataclass(slots=True)
@@ -37,6 +40,7 @@ class _Choice:
     # Argument fragments per tool-call index. Kept until the choice finishes: a tool call's
     # arguments are small, and validating them needs the whole string.
     tool_args: dict[int, list[str]] = field(default_factory=dict)
+    tool_sizes: dict[int, int] = field(default_factory=dict)
     tool_names: dict[int, str] = field(default_factory=dict)
 
 
@@ -205,8 +209,14 @@ class ChatStream(StreamState):
         if isinstance(function.get("name"), str):
             state.tool_names.setdefault(index, function["name"])
         fragment = function.get("arguments")
-        if isinstance(fragment, str):
-            state.tool_args.setdefault(index, []).append(fragment)
+        if not isinstance(fragment, str):
+            return
+        size = state.tool_sizes.get(index, 0) + len(fragment)
+        state.tool_sizes[index] = size
+        if size > MAX_TOOL_ARGS:
+            state.tool_args.pop(index, None)  # too large to keep: this call goes unchecked
+            return
+        state.tool_args.setdefault(index, []).append(fragment)
 
     def _check_tool_args(self, choice: int, state: _Choice) -> None:
         for index, parts in state.tool_args.items():
@@ -271,6 +281,13 @@ class ChatStream(StreamState):
             )
         elif not self.choices and self.chunks:
             self.ctx.report("SC303", "no chunk carried a choice, so no finish_reason", at_end=True)
+        elif not self.choices and self.done:
+            # A gateway that swallowed an upstream failure and closed with a clean terminator.
+            self.ctx.report(
+                "SC303",
+                "data: [DONE] arrived before any chunk: no answer and no finish_reason",
+                at_end=True,
+            )
         if not self.done and (self.chunks or self.choices):
             self.ctx.report("SC301", "the stream ended without data: [DONE]", at_end=True)
 

@@ -495,3 +495,26 @@ def test_2023_11_schema_accepts_function_call_deltas() -> None:
         DONE,
     ]
     assert codes(Stream(frames).check(options=CheckOptions(api_version="2023-11"))) == []
+
+
+def test_done_alone_is_a_stream_with_no_answer() -> None:
+    """A gateway that swallowed the upstream failure and closed cleanly (PROVIDERS.md 4, #28)."""
+    report = Stream([DONE]).check()
+    [finding] = report.findings()
+    assert finding.code == "SC303"
+    assert (
+        finding.message == "data: [DONE] arrived before any chunk: no answer and no finish_reason"
+    )
+    assert report.results[0].provider == "openai"
+
+
+def test_huge_tool_arguments_are_not_kept() -> None:
+    """Past 1 MiB per call the arguments go unchecked rather than held in memory."""
+    big = '{"blob": "' + "x" * (1 << 20) + '"'  # unterminated, but too large to be kept
+    frames = [
+        chunk({"role": "assistant", **tool_start(0, "upload")}),
+        chunk(tool_args(0, big)),
+        chunk({}, "tool_calls"),
+        DONE,
+    ]
+    assert codes(Stream(frames).check()) == []
