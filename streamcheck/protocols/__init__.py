@@ -1,6 +1,6 @@
 """One module per provider API; importing this package registers them all."""
 
-from streamcheck.protocols import openai_chat
+from streamcheck.protocols import anthropic, openai_chat
 from streamcheck.protocols.base import (
     REGISTRY,
     SENTINEL,
@@ -17,6 +17,7 @@ __all__ = [
     "Context",
     "Protocol",
     "StreamState",
+    "anthropic",
     "find",
     "openai_chat",
     "register",

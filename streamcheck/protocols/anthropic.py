@@ -1,0 +1,370 @@
+"""Anthropic Messages streaming (`POST /v1/messages`, `stream: true`).
+
+Spec: Anthropic docs "Streaming Messages", "Versions" and "Errors"; anthropic-sdk-python
+`_streaming.py` and its event types; PROVIDERS.md section 2.4.
+Wire: SSE. Every event has `event: <name>` and `data: <json>` whose `type` equals the name; no
+`[DONE]`, the body ends after `message_stop`.
+Grammar: `message_start` exactly once and first (`ping` may come anywhere); per content block
+`content_block_start` -> `content_block_delta`* -> `content_block_stop`, indexes 0, 1, 2 in
+order, each delta of the type its block takes; one `message_delta` carrying `stop_reason`;
+`message_stop` last. An `error` event ends the stream. Anthropic adds event types, block types
+and enum values within a version, so unknown ones are warnings (schema SC202 / SC205).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from streamcheck import errors
+from streamcheck.model import Exchange, Frame
+from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.redact import excerpt
+
+EVENTS = frozenset(
+    {
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+    }
+)
+# Which delta types each block type takes (SDK accumulators concatenate by this pairing). Block
+# types absent here (server-tool results, redacted_thinking) arrive whole and take no delta;
+# block or delta types we do not know are left to the schema's enum warning, not judged here.
+DELTAS_FOR_BLOCK: dict[str, frozenset[str]] = {
+    "text": frozenset({"text_delta", "citations_delta"}),
+    "tool_use": frozenset({"input_json_delta"}),
+    "server_tool_use": frozenset({"input_json_delta"}),
+    "mcp_tool_use": frozenset({"input_json_delta"}),
+    "thinking": frozenset({"thinking_delta", "signature_delta"}),
+    "redacted_thinking": frozenset(),
+    "compaction": frozenset({"compaction_delta"}),
+}
+KNOWN_DELTAS = frozenset().union(*DELTAS_FOR_BLOCK.values())
+TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+
+
+@dataclass(slots=True)
+class _Block:
+    type: str | None
+    name: str | None = None
+    stopped: bool = False
+    json_parts: list[str] = field(default_factory=list)
+    after_stop_reported: bool = False
+
+
+class MessagesStream(StreamState):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.started = False
+        self.start_problem_reported = False
+        self.blocks: dict[int, _Block] = {}
+        self.stop_reason: str | None = None
+        self.message_deltas = 0
+        self.stopped = False  # message_stop seen
+        self.error_seen = False
+        self.after_end_reported = False
+        self.events = 0
+
+    # -- per frame -------------------------------------------------------------------------------
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if not isinstance(value, dict):
+            return
+        self.events += 1
+        kind = kind or frame.event
+        self._event_name(frame, value)
+        if self.stopped or self.error_seen:
+            self._after_end(kind)
+            return
+        if kind == "ping":
+            return
+        if kind == "error":
+            self._in_stream_error(value, frame)
+            return
+        if kind == "message_start":
+            self._message_start()
+            return
+        if not self.started and not self.start_problem_reported:
+            self.start_problem_reported = True
+            self.ctx.report(
+                "SC309",
+                f"the stream starts with {kind!r}, not message_start",
+                hint="The start of the stream was lost; SDKs build the message from "
+                "message_start and raise on deltas without it.",
+            )
+        if kind == "content_block_start":
+            self._block_start(value, frame)
+        elif kind == "content_block_delta":
+            self._block_delta(value, frame)
+        elif kind == "content_block_stop":
+            self._block_stop(value)
+        elif kind == "message_delta":
+            self._message_delta(value)
+        elif kind == "message_stop":
+            self._message_stop()
+
+    def _event_name(self, frame: Frame, value: dict[str, Any]) -> None:
+        declared = value.get("type")
+        if frame.event is not None and isinstance(declared, str) and declared != frame.event:
+            self.ctx.report(
+                "SC204",
+                f"event: {frame.event} carries data of type {declared!r}",
+                path="/type",
+            )
+
+    def _after_end(self, kind: str | None) -> None:
+        if self.error_seen and kind == "message_stop" and not self.stopped:
+            self.stopped = True
+            self.ctx.report("SC404", "message_stop followed an in-stream error event")
+            return
+        if self.after_end_reported:
+            return
+        self.after_end_reported = True
+        end = "an in-stream error" if self.error_seen and not self.stopped else "message_stop"
+        self.ctx.report("SC302", f"{kind!r} arrived after {end}")
+
+    def _message_start(self) -> None:
+        if self.started:
+            self.ctx.report("SC309", "a second message_start arrived; it must come exactly once")
+            return
+        self.started = True  # pings before it are fine: ping may appear anywhere
+
+    # -- content blocks --------------------------------------------------------------------------
+
+    def _index(self, value: dict[str, Any]) -> int | None:
+        index = value.get("index")
+        return index if isinstance(index, int) and not isinstance(index, bool) else None
+
+    def _block_start(self, value: dict[str, Any], frame: Frame) -> None:
+        index = self._index(value)
+        if index is None:
+            return  # the schema finding says what is wrong
+        if self.stop_reason is not None:
+            self.ctx.report(
+                "SC305",
+                f"content block {index} started after message_delta "
+                f"(stop_reason {self.stop_reason!r})",
+            )
+        block = value.get("content_block")
+        block_type = block.get("type") if isinstance(block, dict) else None
+        if index in self.blocks:
+            self.ctx.report("SC310", f"content block {index} started a second time", path="/index")
+            return
+        expected = len(self.blocks)
+        if index != expected:
+            self.ctx.report(
+                "SC310",
+                f"content block {index} started where block {expected} was expected "
+                "(indexes go 0, 1, 2, ...)",
+                path="/index",
+            )
+        name = block.get("name") if isinstance(block, dict) else None
+        self.blocks[index] = _Block(
+            block_type if isinstance(block_type, str) else None,
+            name if isinstance(name, str) else None,
+        )
+        if isinstance(block, dict) and block_type not in DELTAS_FOR_BLOCK:
+            # Server-tool results arrive whole in the start event: that is content.
+            self._content(frame)
+
+    def _block_delta(self, value: dict[str, Any], frame: Frame) -> None:
+        index = self._index(value)
+        if index is None:
+            return
+        block = self.blocks.get(index)
+        if block is None:
+            self.ctx.report(
+                "SC310", f"delta for content block {index}, which was never started", path="/index"
+            )
+            return
+        if block.stopped:
+            if not block.after_stop_reported:
+                block.after_stop_reported = True
+                self.ctx.report(
+                    "SC305",
+                    f"delta for content block {index} after its content_block_stop",
+                    path="/index",
+                )
+            return
+        self._content(frame)
+        delta = value.get("delta")
+        delta_type = delta.get("type") if isinstance(delta, dict) else None
+        allowed = DELTAS_FOR_BLOCK.get(block.type or "")
+        if (
+            isinstance(delta_type, str)
+            and delta_type in KNOWN_DELTAS
+            and allowed is not None
+            and delta_type not in allowed
+        ):
+            takes = ", ".join(sorted(allowed)) or "no deltas"
+            self.ctx.report(
+                "SC311",
+                f"{delta_type} for content block {index} of type {block.type!r} (it takes {takes})",
+                path="/delta/type",
+            )
+            return
+        if delta_type == "input_json_delta" and block.type in TOOL_INPUT_BLOCKS:
+            fragment = delta.get("partial_json") if isinstance(delta, dict) else None
+            if isinstance(fragment, str):
+                block.json_parts.append(fragment)
+
+    def _content(self, frame: Frame) -> None:
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+
+    def _block_stop(self, value: dict[str, Any]) -> None:
+        index = self._index(value)
+        if index is None:
+            return
+        block = self.blocks.get(index)
+        if block is None:
+            self.ctx.report(
+                "SC310", f"content_block_stop for block {index}, which was never started"
+            )
+            return
+        if block.stopped:
+            self.ctx.report("SC310", f"content block {index} stopped a second time")
+            return
+        block.stopped = True
+        self._check_tool_input(index, block)
+
+    def _check_tool_input(self, index: int, block: _Block) -> None:
+        if not block.json_parts:
+            return
+        joined = "".join(block.json_parts)
+        block.json_parts = []
+        if not joined.strip():
+            return  # an empty input streams as no fragments or "" and means {}
+        try:
+            orjson.loads(joined)
+        except orjson.JSONDecodeError:
+            self.ctx.report(
+                "SC308",
+                f"content block {index} ({block.type} {block.name or '?'}): the partial_json "
+                "fragments do not join to valid JSON",
+                evidence=excerpt(joined),
+            )
+
+    def _unstopped(self, *, at_end: bool) -> None:
+        open_blocks = sorted(i for i, b in self.blocks.items() if not b.stopped)
+        if not open_blocks:
+            return
+        for index in open_blocks:
+            self.blocks[index].stopped = True
+        where = "the stream ended" if at_end else "message_delta arrived"
+        listed = ", ".join(map(str, open_blocks))
+        self.ctx.report(
+            "SC310",
+            f"content block {listed} never got content_block_stop before {where}",
+            at_end=at_end,
+        )
+
+    # -- message level ---------------------------------------------------------------------------
+
+    def _message_delta(self, value: dict[str, Any]) -> None:
+        self.message_deltas += 1
+        self._unstopped(at_end=False)
+        delta = value.get("delta")
+        reason = delta.get("stop_reason") if isinstance(delta, dict) else None
+        if reason is None:
+            return
+        if self.stop_reason is not None:
+            self.ctx.report(
+                "SC304",
+                f"a second message_delta carries stop_reason {reason!r} "
+                f"(first was {self.stop_reason!r})",
+                path="/delta/stop_reason",
+            )
+            return
+        self.stop_reason = str(reason)
+
+    def _message_stop(self) -> None:
+        self.stopped = True
+        self._unstopped(at_end=False)
+        if self.stop_reason is None:
+            self.ctx.report(
+                "SC303", "message_stop arrived and no message_delta carried stop_reason"
+            )
+
+    def _in_stream_error(self, value: Any, frame: Frame) -> None:
+        self.error_seen = True
+        verdict = errors.classify(None, 200, value=value)
+        self.ctx.error_class = verdict.klass
+        received = (
+            f"; {self.content_frames} content events arrived before it" if self.started else ""
+        )
+        self.ctx.report(
+            "SC403",
+            f"error event inside a 200 stream: {verdict.describe()}{received}",
+            evidence=excerpt(frame.data),
+            hint=verdict.hint,
+        )
+
+    def end(self, clean_eof: bool) -> None:
+        for index, block in self.blocks.items():
+            if not block.stopped:
+                self._check_tool_input(index, block)
+        if self.error_seen or self.stopped or not self.events:
+            return  # an error event is the story; message_stop already checked the rest
+        self._unstopped(at_end=True)
+        if self.stop_reason is None:
+            self.ctx.report("SC303", "no message_delta carried a stop_reason", at_end=True)
+        self.ctx.report("SC301", "the stream ended without message_stop", at_end=True)
+
+
+@register
+class AnthropicMessages(Protocol):
+    name = "anthropic-messages"
+    provider = "anthropic"
+    api = "messages"
+    framing = "sse"
+    aliases = ("claude",)
+    error_shapes = ("anthropic",)
+
+    @classmethod
+    def match_request(cls, exchange: Exchange) -> int:
+        path = (exchange.request.url or "").split("?", 1)[0].rstrip("/")
+        if path.endswith("/v1/messages"):
+            return 70
+        if any(k.lower() == "anthropic-version" for k in exchange.request.headers):
+            return 60
+        return 0
+
+    @classmethod
+    def match_frame(cls, value: Any, event: str | None) -> bool:
+        if not isinstance(value, dict):
+            return False
+        kind = value.get("type")
+        if kind == "error":
+            # Anthropic's error object nests {type, message}; OpenAI Responses' error event is flat.
+            return isinstance(value.get("error"), dict) and event in (None, "error")
+        if kind == "message":  # a complete Message where a stream was expected
+            return value.get("role") == "assistant" and "content" in value
+        return kind in EVENTS or (kind is None and event in EVENTS and event != "error")
+
+    @classmethod
+    def version(cls, exchange: Exchange) -> str | None:
+        for name, value in exchange.request.headers.items():
+            if name.lower() == "anthropic-version":
+                return value.strip() or None
+        return None
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        declared = value.get("type") if isinstance(value, dict) else None
+        if isinstance(declared, str):
+            return declared
+        return event
+
+    @classmethod
+    def stream(cls, ctx: Context) -> StreamState:
+        return MessagesStream(ctx)
