@@ -361,6 +361,10 @@ def _classify_fields(
     status_text: str | None,
 ) -> str:
     tokens = {t.lower() for t in (etype, code, status_text) if t}
+    # Anthropic answers not_found_error both for an unknown model ("model: X") and for a wrong
+    # path ("Not Found"); only the first is about access to a model.
+    if "not_found_error" in tokens and not (message or "").lower().startswith("model:"):
+        return "not-found"
     # Google: an invalid key is 400 INVALID_ARGUMENT with reason API_KEY_INVALID, so the reason
     # (carried in `code`) is looked at together with the status string.
     for needles, klass in _BY_TOKEN:

@@ -297,10 +297,12 @@ class MessagesStream(StreamState):
 
     def _in_stream_error(self, value: Any, frame: Frame) -> None:
         self.error_seen = True
-        verdict = errors.classify(None, 200, value=value)
+        # No status: the 200 of the response says nothing about this error.
+        verdict = errors.classify(None, None, value=value)
         self.ctx.error_class = verdict.klass
+        count = self.content_frames
         received = (
-            f"; {self.content_frames} content events arrived before it" if self.started else ""
+            f" (after {count} content event{'s' if count != 1 else ''})" if self.started else ""
         )
         self.ctx.report(
             "SC403",

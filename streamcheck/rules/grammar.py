@@ -48,13 +48,14 @@ rule(
     "SC304",
     "duplicate-finish-reason",
     Severity.ERROR,
-    "A choice received a second non-null finish reason.",
-    finds="More than one chunk with a non-null `finish_reason` for one choice index.",
+    "A choice or message received a second non-null finish reason.",
+    finds="More than one chunk with a non-null `finish_reason` for one choice index; more than "
+    "one Anthropic `message_delta` carrying `stop_reason`.",
     why="Clients that finalise on the first one drop, or double-count, what follows.",
     example='Two chunks for index 0 with `finish_reason: "length"`.',
     fix="A server or gateway bug; report it.",
-    refs="PROVIDERS.md section 2.1 rule 4.",
-    protocols=OPENAI,
+    refs="PROVIDERS.md sections 2.1 rule 4, 2.4.",
+    protocols=OPENAI + ANTHROPIC,
 )
 rule(
     "SC305",
