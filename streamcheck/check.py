@@ -139,12 +139,15 @@ class ExchangeChecker:
     def _choose_by_request(self) -> None:
         exchange = self.exchange
         pool = self.candidates
+        hinted: list[type[Protocol]] = []
         if exchange.provider and not self.options.provider:
             hinted = [p for p in find(exchange.provider) if p in pool]
             if exchange.api:
-                hinted = [p for p in hinted if exchange.api in (p.api, p.name)] or hinted
+                # A hinted API no registered protocol speaks (a Responses call while only Chat
+                # is known) must not fall back to another API of the same provider.
+                hinted = [p for p in hinted if exchange.api in (p.api, p.name)]
             pool = hinted or pool
-        if len(pool) == 1 and (self.options.provider or exchange.provider):
+        if len(pool) == 1 and (self.options.provider or hinted):
             self._use(pool[0])
             return
         scored = sorted(((p.match_request(exchange), p.name, p) for p in pool), reverse=True)
@@ -185,7 +188,24 @@ class ExchangeChecker:
         # Readers add notes while the body is consumed (a tape with no end record), so last.
         for note in self.exchange.notes:
             self.sink(rules.finding("SC902", note, self.location))
+        self._unknown_endpoint()
         return self._result()
+
+    def _unknown_endpoint(self) -> None:
+        """A recorded call to a URL no protocol or provider hint knows (a cassette's telemetry
+        or file download): say so once, since no schema or grammar looked at it."""
+        exchange = self.exchange
+        if self.protocol or exchange.provider or self.unknown_reported or not exchange.request.url:
+            return
+        self.unknown_reported = True
+        url = exchange.request.url.split("?", 1)[0]
+        self.sink(
+            rules.finding(
+                "SC901",
+                f"no known provider API serves {url}; only the body was checked",
+                self.location,
+            )
+        )
 
     def _run(self) -> None:
         chunks = iter(self.exchange.chunks)
@@ -561,9 +581,10 @@ class ExchangeChecker:
         return ExchangeResult(
             source=self.exchange.source,
             index=self.exchange.index,
-            provider=protocol.provider if protocol else None,
-            api=protocol.api if protocol else None,
-            api_version=self.version,
+            # Without a protocol module, what the URL said (a cassette's host) is still known.
+            provider=protocol.provider if protocol else self.exchange.provider,
+            api=protocol.api if protocol else self.exchange.api,
+            api_version=self.version if protocol else self.exchange.api_version,
             status=self.exchange.status,
             framing=self.framing,
             frames=self.frames,

@@ -2,4 +2,7 @@
 
 from streamcheck.sources.files import FORMATS, expand, read_path, register_reader
 
+# Container formats register their readers with `files` when imported.
+from streamcheck.sources import cassette, har  # noqa: F401  isort: skip
+
 __all__ = ["FORMATS", "expand", "read_path", "register_reader"]

@@ -1,0 +1,122 @@
+"""Recorded bodies back to the bytes that crossed the wire: headers as one string per name,
+Content-Encoding undone, request bodies parsed and redacted. Shared by the cassette and HAR
+readers.
+
+RFC 9110 section 8.4 (Content-Encoding: codings listed in the order applied, so undone from the
+last) and RFC 1952 (gzip). Brotli is used only when a brotli module happens to be installed;
+it is not a dependency, and without it the body is checked as stored, with a recording note.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from streamcheck import redact
+
+MAX_INFLATED = 512 * 1024 * 1024  # a decompression bomb stops here, with a note
+
+
+def header_map(items: Iterable[tuple[Any, Any]]) -> dict[str, str]:
+    """Header pairs to one string per name; repeated names and list values join with ', '."""
+    out: dict[str, str] = {}
+    for name, value in items:
+        key = str(name)
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        out[key] = f"{out[key]}, {text}" if key in out else text
+    return out
+
+
+def find_header(headers: Mapping[str, str], name: str) -> str | None:
+    lower = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lower), None)
+
+
+def undo_content_encoding(data: bytes, coding: str | None) -> tuple[bytes, str | None]:
+    """The body with its Content-Encoding removed, and a note when that was not possible."""
+    if not coding or not data:
+        return data, None
+    codings = [c.strip().lower() for c in coding.split(",")]
+    for name in reversed([c for c in codings if c and c != "identity"]):
+        if name in ("gzip", "x-gzip"):
+            if data[:2] != b"\x1f\x8b":
+                # Recorders that store what the HTTP client returned keep the header but
+                # not the compression (httpx decodes before VCR sees the body).
+                return data, "Content-Encoding says gzip but the stored body is not compressed"
+            data, note = _inflate(data, 16 + zlib.MAX_WBITS, "gzip")
+        elif name == "deflate":
+            # RFC 9110 means zlib-wrapped; some servers send raw deflate.
+            wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
+            data, note = _inflate(data, wbits, "deflate")
+        elif name == "br":
+            data, note = _unbrotli(data)
+        else:
+            note = f"unknown Content-Encoding {name!r}: the body was checked as stored"
+        if note:
+            return data, note
+    return data, None
+
+
+def _inflate(data: bytes, wbits: int, name: str) -> tuple[bytes, str | None]:
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(data, MAX_INFLATED)
+    except zlib.error as exc:
+        return data, f"the {name} body is corrupt ({exc}); it was checked as stored"
+    if inflater.unconsumed_tail:
+        return out, f"the {name} body inflates past {MAX_INFLATED >> 20} MiB; only that was read"
+    if not inflater.eof:
+        return out, f"the {name} body is cut off; what inflated was checked"
+    return out, None
+
+
+def _unbrotli(data: bytes) -> tuple[bytes, str | None]:
+    decompress = None
+    for module in ("brotli", "brotlicffi"):
+        try:
+            decompress = __import__(module).decompress
+            break
+        except ImportError:
+            continue
+    if decompress is None:
+        return data, (
+            "the body is brotli-compressed and no brotli module is installed "
+            "(pip install brotli); it was checked as stored"
+        )
+    try:
+        return bytes(decompress(data)), None
+    except Exception as exc:  # each brotli binding raises its own error type
+        return data, f"the brotli body is corrupt ({exc}); it was checked as stored"
+
+
+def to_json_bytes(value: Any) -> bytes:
+    """A structured body (a cassette's parsed_body) serialised back to JSON."""
+    return orjson.dumps(value, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def request_body(value: Any) -> Any:
+    """A request body as parsed JSON with secrets masked; None when it is not JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str | bytes | bytearray):
+        if not value.strip():
+            return None
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None
+    try:
+        return orjson.loads(redact.text(to_json_bytes(value).decode("utf-8")))
+    except orjson.JSONDecodeError:  # a secret pattern spanning JSON syntax; keep nothing
+        return None

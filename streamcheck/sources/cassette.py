@@ -1,0 +1,231 @@
+"""VCR cassettes (YAML): VCR.py, pytest-recording, pydantic-ai's `parsed_body` variant, and
+Ruby VCR's `http_interactions`.
+
+Format: vcrpy `vcr/serializers/yamlserializer.py` and `vcr/serializers/compat.py` (a mapping
+with `interactions:` and `version:`; each interaction holds `request` {method, uri, headers,
+body} and `response` {status {code, message}, headers, body {string}}; header values are lists;
+bytes are stored as `!!binary` base64). Python 2 era cassettes tag strings `!!python/unicode`.
+Ruby VCR stores `body: {encoding, string | base64_string}`.
+
+Every interaction becomes one `Exchange`. The body is returned as the bytes the provider sent:
+Content-Encoding (gzip, deflate, brotli when available) is undone; a body stored in a parsed
+form (pydantic-ai's `parsed_body`, a mapping or list) is re-encoded as JSON with a recording
+note, since its bytes are no longer the original ones. YAML is loaded with the C safe loader
+when available; no tag can construct a Python object.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
+
+from streamcheck import redact
+from streamcheck.exceptions import InputError
+from streamcheck.model import EndReason, Exchange, Request
+from streamcheck.sources import bodies, hints
+from streamcheck.sources.files import register_reader
+
+_START = re.compile(rb"(?m)^(?:http_)?interactions:")
+_LOADER: Any = None
+
+
+def is_cassette(name: str, head: bytes) -> bool:
+    if name.lower().endswith((".yaml", ".yml")):
+        return _START.search(head) is not None
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").removeprefix(b"---").lstrip()
+    return start.startswith((b"interactions:", b"http_interactions:"))
+
+
+def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    """The exchanges of a cassette, one per interaction, in recorded order."""
+    try:
+        data = head + stream.read()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    interactions = _interactions(source, _load(source, data))
+    del data
+    for index, interaction in enumerate(interactions):
+        yield _exchange(source, index, interaction)
+        interactions[index] = None  # what was yielded is the consumer's; keep memory flat
+
+
+def _load(source: str, data: bytes) -> Any:
+    import yaml  # lazy: only cassettes pay for the YAML import
+
+    try:
+        return yaml.load(data, Loader=_loader())  # a SafeLoader subclass: no tag builds objects
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "malformed"
+        raise InputError(f"{source}: not a valid YAML cassette: {problem}{where}") from None
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{source}: not a valid YAML cassette: {first}") from None
+
+
+def _loader() -> Any:
+    """The safe loader (C when built) plus the few harmless tags old vcrpy wrote."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class CassetteLoader(base):  # type: ignore[misc, valid-type]
+            """Safe loading, plus Python 2 string tags and bytes, never objects."""
+
+        def text(loader: Any, node: Any) -> str:
+            return str(loader.construct_scalar(node))
+
+        def sequence(loader: Any, node: Any) -> list[Any]:
+            return list(loader.construct_sequence(node))
+
+        prefix = "tag:yaml.org,2002:python/"
+        CassetteLoader.add_constructor(prefix + "unicode", text)
+        CassetteLoader.add_constructor(prefix + "str", text)
+        CassetteLoader.add_constructor(prefix + "tuple", sequence)
+        CassetteLoader.add_constructor(prefix + "bytes", base.construct_yaml_binary)
+        _LOADER = CassetteLoader
+    return _LOADER
+
+
+def _interactions(source: str, doc: Any) -> list[Any]:
+    """Check the outline before yielding anything, so a bad file fails as a whole."""
+    if not isinstance(doc, dict):
+        raise InputError(f"{source}: YAML but not a cassette (no interactions list)")
+    interactions = doc.get("interactions", doc.get("http_interactions"))
+    if not isinstance(interactions, list):
+        raise InputError(f"{source}: YAML but not a cassette (no interactions list)")
+    for index, item in enumerate(interactions):
+        if not isinstance(item, dict):
+            raise InputError(f"{source}: interaction {index} is not a mapping")
+        for part in ("request", "response"):
+            if not isinstance(item.get(part), dict):
+                raise InputError(f"{source}: interaction {index} has no {part} mapping")
+    return interactions
+
+
+def _exchange(source: str, index: int, interaction: dict[str, Any]) -> Exchange:
+    request, response = interaction["request"], interaction["response"]
+    url = request.get("uri", request.get("url"))
+    url = str(url) if url is not None else None
+    request_headers = _headers(request.get("headers"))
+    headers = _headers(response.get("headers"))
+    hint = hints.from_request(url, request_headers)
+    body = _request_body(request, request_headers)
+    exchange = Exchange(
+        source=source,
+        index=index,
+        request=Request(
+            method=str(request.get("method") or "POST").upper(),
+            url=redact.url(url) if url else None,
+            headers=redact.headers(request_headers),
+            body=body,
+        ),
+        status=_status(response.get("status")),
+        headers=redact.headers(headers),
+        chunks=(),
+        end=EndReason.UNKNOWN,
+        provider=hint.provider,
+        api=hint.api,
+        api_version=hint.api_version,
+    )
+    exchange.chunks = _chunks(exchange, response, headers)
+    return exchange
+
+
+def _headers(value: Any) -> dict[str, str]:
+    if isinstance(value, Mapping):
+        return bodies.header_map(value.items())
+    if isinstance(value, list):  # some serialisers keep [name, value] pairs
+        pairs = [tuple(p) for p in value if isinstance(p, list | tuple) and len(p) == 2]
+        return bodies.header_map(pairs)
+    return {}
+
+
+def _status(value: Any) -> int | None:
+    if isinstance(value, Mapping):
+        value = value.get("code")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _chunks(
+    exchange: Exchange, response: dict[str, Any], headers: dict[str, str]
+) -> Iterator[tuple[bytes, float | None]]:
+    """The body, decoded lazily: nothing is decompressed until the checker reads it."""
+    data, note = _stored_body(response)
+    if note:
+        exchange.notes.append(f"response body {note}")
+    data, note = bodies.undo_content_encoding(data, bodies.find_header(headers, "content-encoding"))
+    if note:
+        exchange.notes.append(note)
+    if data:
+        yield data, None
+
+
+def _request_body(request: dict[str, Any], headers: dict[str, str]) -> Any:
+    """The parsed JSON request body. How it was stored does not matter: only its values are
+    used (stream flag, model), so a re-encoded request body gets no note."""
+    if request.get("body") is None and "parsed_body" in request:
+        return bodies.request_body(request["parsed_body"])
+    data, _ = _stored_body(request)
+    data, _ = bodies.undo_content_encoding(data, bodies.find_header(headers, "content-encoding"))
+    return bodies.request_body(data)
+
+
+def _stored_body(section: dict[str, Any]) -> tuple[bytes, str | None]:
+    """The stored body as bytes, and a note when it was not stored as bytes or text."""
+    body = section.get("body")
+    if body is None and "parsed_body" in section:
+        # pydantic-ai's serializer parses JSON bodies into YAML; the original bytes are gone.
+        return _reencoded(section["parsed_body"], "was stored parsed (parsed_body)")
+    encoding = None
+    if isinstance(body, Mapping):
+        encoding = body.get("encoding")
+        if "string" in body:
+            body = body["string"]
+        elif "base64_string" in body:  # Ruby VCR's binary bodies
+            try:
+                return base64.b64decode(str(body["base64_string"])), None
+            except ValueError:
+                return b"", "has a base64_string that is not base64; it was skipped"
+        elif not body:
+            return b"", None
+        else:
+            return _reencoded(body, "was stored as a YAML mapping")
+    if body is None:
+        return b"", None
+    if isinstance(body, bytes):
+        return body, None
+    if isinstance(body, str):
+        try:
+            return body.encode(_codec(encoding)), None
+        except UnicodeEncodeError:  # lone surrogates: keep them, the decoder reports them
+            return body.encode("utf-8", "surrogatepass"), None
+    if isinstance(body, list | dict):
+        return _reencoded(body, "was stored as YAML data")
+    return str(body).encode("utf-8"), f"was stored as a YAML {type(body).__name__}"
+
+
+def _reencoded(value: Any, how: str) -> tuple[bytes, str]:
+    return bodies.to_json_bytes(value), f"{how}; re-encoded as JSON, bytes may differ"
+
+
+def _codec(encoding: Any) -> str:
+    """Ruby VCR names the string's encoding; ASCII-8BIT means raw bytes held in a string."""
+    if not isinstance(encoding, str) or encoding.upper() in ("ASCII-8BIT", "BINARY"):
+        return "latin-1" if isinstance(encoding, str) else "utf-8"
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return "utf-8"
+
+
+register_reader("cassette", read, is_cassette)

@@ -1,0 +1,200 @@
+"""HAR exports (browser devtools, proxies): `log.entries[]` with request, response and timings.
+
+Spec: HTTP Archive 1.2 (Jan Odvarko, http://www.softwareishard.com/blog/har-12-spec/; W3C Web
+Performance draft "HTTP Archive (HAR) format"). `response.content.text` holds the body already
+decoded from any Content-Encoding, base64 when `content.encoding` is "base64". Timings are in
+milliseconds, -1 when not applicable; `ssl` is already counted in `connect`.
+
+A page export holds every request the page made (scripts, images, analytics); only entries that
+look like LLM calls become exchanges: a streaming response type, a known provider host, or a
+JSON request asking for `stream: true`. The exchange index is the entry's index in the file, so
+a finding points at the entry a user can find in devtools.
+
+HAR keeps no per-chunk arrival times. The body is given as one chunk arriving at the time to
+first byte (blocked + dns + connect + send + wait): the earliest any frame can have arrived, so
+first-byte timing is exact and first-content timing is a lower bound; no gap can be invented.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import orjson
+
+from streamcheck import redact
+from streamcheck.exceptions import InputError
+from streamcheck.model import EndReason, Exchange, Request
+from streamcheck.sources import bodies, hints
+from streamcheck.sources.files import register_reader
+
+_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
+_STREAM_TYPES = (
+    "text/event-stream",
+    "application/x-ndjson",
+    "application/stream+json",
+    "application/jsonl",
+    "application/vnd.amazon.eventstream",
+)
+_BEFORE_BODY = ("blocked", "dns", "connect", "send", "wait")
+NO_BODY_NOTE = (
+    "the HAR entry holds no response body (browsers often leave streamed bodies out of HAR "
+    "exports; Firefox keeps them)"
+)
+
+
+def is_har(name: str, head: bytes) -> bool:
+    return _START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None and (
+        name.lower().endswith(".har") or b'"entries"' in head or b'"creator"' in head
+    )
+
+
+def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    try:
+        data = head + stream.read()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{source}: not a valid HAR file: {exc}") from None
+    del data
+    log = doc.get("log") if isinstance(doc, dict) else None
+    entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(entries, list):
+        raise InputError(f"{source}: not a HAR file (no log.entries list)")
+    kept = [i for i, entry in enumerate(entries) if _is_llm_call(source, i, entry)]
+    if not kept:
+        raise InputError(
+            f"{source}: none of the {len(entries)} HAR entries is a streamed or LLM API call"
+        )
+    for index in kept:
+        yield _exchange(source, index, entries[index])
+        entries[index] = None  # keep memory flat while the rest are checked
+
+
+def _parts(source: str, index: int, entry: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not isinstance(entry, dict):
+        raise InputError(f"{source}: HAR entry {index} is not an object")
+    request, response = entry.get("request"), entry.get("response")
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        raise InputError(f"{source}: HAR entry {index} has no request or response object")
+    return request, response
+
+
+def _is_llm_call(source: str, index: int, entry: Any) -> bool:
+    request, response = _parts(source, index, entry)
+    content = response.get("content")
+    mime = str(content.get("mimeType") or "") if isinstance(content, dict) else ""
+    if mime.split(";", 1)[0].strip().lower() in _STREAM_TYPES:
+        return True
+    if hints.from_request(_url(request), _headers(request.get("headers"))).provider:
+        return True
+    body = _post_body(request)
+    return isinstance(body, dict) and body.get("stream") is True
+
+
+def _url(request: dict[str, Any]) -> str | None:
+    url = request.get("url")
+    return str(url) if url else None
+
+
+def _headers(value: Any) -> dict[str, str]:
+    if not isinstance(value, list):
+        return {}
+    # HTTP/2 pseudo-headers (:status, :authority) repeat what the entry says elsewhere.
+    return bodies.header_map(
+        (item.get("name"), item.get("value", ""))
+        for item in value
+        if isinstance(item, dict) and item.get("name") and not str(item["name"]).startswith(":")
+    )
+
+
+def _post_body(request: dict[str, Any]) -> Any:
+    post = request.get("postData")
+    text = post.get("text") if isinstance(post, dict) else None
+    return bodies.request_body(text) if isinstance(text, str) else None
+
+
+def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
+    request, response = _parts(source, index, entry)
+    url = _url(request)
+    request_headers = _headers(request.get("headers"))
+    headers = _headers(response.get("headers"))
+    hint = hints.from_request(url, request_headers)
+    status = response.get("status")
+    exchange = Exchange(
+        source=source,
+        index=index,
+        request=Request(
+            method=str(request.get("method") or "POST").upper(),
+            url=redact.url(url) if url else None,
+            headers=redact.headers(request_headers),
+            body=_post_body(request),
+        ),
+        status=status if isinstance(status, int) and status > 0 else None,
+        headers=redact.headers(headers),
+        chunks=(),
+        end=EndReason.UNKNOWN,
+        provider=hint.provider,
+        api=hint.api,
+        api_version=hint.api_version,
+    )
+    if status == 0:
+        exchange.notes.append("the browser recorded no response (status 0: blocked or cancelled)")
+    content = response.get("content")
+    exchange.chunks = _chunks(exchange, content if isinstance(content, dict) else {}, headers)
+    first_byte = _first_byte(entry.get("timings"))
+    if first_byte is None:
+        exchange.notes.append("the HAR entry has no timings; timing rules were not applied")
+    exchange.chunks = _timed(exchange.chunks, first_byte)
+    return exchange
+
+
+def _chunks(
+    exchange: Exchange, content: dict[str, Any], headers: dict[str, str]
+) -> Iterator[tuple[bytes, float | None]]:
+    text = content.get("text")
+    if not isinstance(text, str) or not text:
+        if exchange.status is not None:
+            exchange.notes.append(NO_BODY_NOTE)
+        return
+    if str(content.get("encoding") or "").lower() == "base64":
+        try:
+            data = base64.b64decode(text, validate=False)
+        except (binascii.Error, ValueError):
+            exchange.notes.append("the HAR body is marked base64 but is not; it was skipped")
+            return
+    else:
+        data = text.encode("utf-8", "surrogatepass")
+    if data[:2] == b"\x1f\x8b":  # a tool that stored the body still compressed
+        coding = bodies.find_header(headers, "content-encoding")
+        data, note = bodies.undo_content_encoding(data, coding)
+        if note:
+            exchange.notes.append(note)
+    yield data, None
+
+
+def _timed(
+    chunks: Iterator[tuple[bytes, float | None]], time: float | None
+) -> Iterator[tuple[bytes, float | None]]:
+    for data, _ in chunks:
+        yield data, time
+
+
+def _first_byte(timings: Any) -> float | None:
+    """Seconds from the request start to the first response byte, or None if not recorded."""
+    if not isinstance(timings, dict) or not isinstance(timings.get("wait"), int | float):
+        return None
+    total = sum(
+        float(value)
+        for name in _BEFORE_BODY
+        if isinstance(value := timings.get(name), int | float) and value > 0
+    )
+    return round(total / 1000.0, 6)
+
+
+register_reader("har", read, is_har)

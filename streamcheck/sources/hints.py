@@ -1,0 +1,116 @@
+"""Provider, API and API version hints from a recorded request's URL and headers.
+
+Container formats (cassettes, HAR) keep the request, and the request usually names the provider
+outright: `api.anthropic.com`, an Azure `?api-version=`, Gemini's `/v1beta/models/...`. These
+are hints only: the checker still lets a protocol's own `match_request` and the frames decide,
+and a hint that names no registered protocol is ignored. Names follow PROVIDERS.md section 5
+(`schemas/<provider>/<api>/<version>/`). Only obvious cases are hinted; guessing is worse than
+saying nothing, because a wrong hint would put the wrong grammar on a stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    provider: str | None = None
+    api: str | None = None
+    api_version: str | None = None
+
+
+NONE = Hint()
+
+# Hosts that speak only the OpenAI dialect, by provider name (PROVIDERS.md section 2.7).
+_COMPATIBLE_HOSTS = {
+    "api.groq.com": "groq",
+    "openrouter.ai": "openrouter",
+    "api.deepseek.com": "deepseek",
+    "api.mistral.ai": "mistral",
+    "api.together.xyz": "together",
+    "api.fireworks.ai": "fireworks",
+    "api.x.ai": "xai",
+    "api.perplexity.ai": "perplexity",
+    "api.inference.crusoecloud.com": "crusoe",
+    "router.huggingface.co": "huggingface-router",
+    "api.z.ai": "zai",
+}
+# The last path segments that name an OpenAI-dialect API.
+_OPENAI_APIS = (
+    ("/chat/completions", "chat-completions"),
+    ("/responses", "responses"),
+    ("/completions", "completions"),
+    ("/embeddings", "embeddings"),
+    ("/images/generations", "images"),
+)
+_RESOURCE = re.compile(r"/v1/([a-z_]+)")
+_GEMINI_PATH = re.compile(r"^/(?:upload/)?(v\d+(?:alpha|beta)?\d*)/.*:(\w+)$")
+_VERTEX_PATH = re.compile(
+    r"^/(v\d+(?:beta)?\d*)/projects/.*/publishers/google/models/[^/:]+:(\w+)$"
+)
+_BEDROCK_PATH = re.compile(r"^/model/[^/]+/([a-z-]+)$")
+_GEMINI_APIS = {"streamGenerateContent": "stream-generate-content"}
+_BEDROCK_APIS = {
+    "converse-stream": "converse-stream",
+    "invoke-with-response-stream": "invoke-with-response-stream",
+    "converse": "converse",
+    "invoke": "invoke",
+}
+
+
+def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
+    """The hint for one request; `NONE` when nothing is obvious."""
+    if not url:
+        return NONE
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return NONE
+    path = parts.path.rstrip("/")
+    query = dict(parse_qsl(parts.query))
+    lower = {k.lower(): v for k, v in headers.items()}
+    if host == "api.openai.com":
+        return Hint("openai", _openai_api(path))
+    if host.endswith((".openai.azure.com", ".cognitiveservices.azure.com")) or (
+        host.endswith(".services.ai.azure.com") and "/openai/" in path
+    ):
+        return Hint("azure-openai", _openai_api(path), query.get("api-version"))
+    if host == "api.anthropic.com":
+        api = "messages" if path == "/v1/messages" else None
+        return Hint("anthropic", api, lower.get("anthropic-version"))
+    if host == "generativelanguage.googleapis.com":
+        match = _GEMINI_PATH.match(path)
+        if match is None:
+            return Hint("gemini")
+        return Hint("gemini", _GEMINI_APIS.get(match.group(2), match.group(2)), match.group(1))
+    if host.endswith("aiplatform.googleapis.com"):
+        match = _VERTEX_PATH.match(path)
+        if match is None:
+            return Hint("vertex-ai")
+        return Hint("vertex-ai", _GEMINI_APIS.get(match.group(2), match.group(2)), match.group(1))
+    if host.startswith("bedrock-runtime.") and host.endswith(".amazonaws.com"):
+        match = _BEDROCK_PATH.match(path)
+        return Hint("bedrock", _BEDROCK_APIS.get(match.group(1)) if match else None)
+    if host in _COMPATIBLE_HOSTS:
+        return Hint(_COMPATIBLE_HOSTS[host], _openai_api(path))
+    if host == "api.cohere.com" or host == "api.cohere.ai":
+        version = path.split("/")[1] if path.count("/") >= 2 else None
+        return Hint("cohere", "chat" if path.endswith("/chat") else None, version)
+    if path in ("/api/chat", "/api/generate"):  # Ollama's native API, whatever the host
+        return Hint("ollama", path.rsplit("/", 1)[1])
+    return NONE
+
+
+def _openai_api(path: str) -> str | None:
+    for suffix, api in _OPENAI_APIS:
+        if path.endswith(suffix):
+            return api
+    # Any other endpoint (threads, files, a response fetched by id) is named for its resource,
+    # so the hint can never send it to the chat grammar just because the host is OpenAI's.
+    match = _RESOURCE.search(path)
+    return match.group(1).replace("_", "-") if match else None
