@@ -33,10 +33,9 @@ _LOADER: Any = None
 
 
 def is_cassette(name: str, head: bytes) -> bool:
-    if name.lower().endswith((".yaml", ".yml")):
-        return _START.search(head) is not None
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").removeprefix(b"---").lstrip()
-    return start.startswith((b"interactions:", b"http_interactions:"))
+    """A top-level `interactions:` key in the first bytes, whatever the name (stdin has none);
+    no SSE, NDJSON or JSON body has a line starting that way."""
+    return _START.search(head) is not None
 
 
 def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
