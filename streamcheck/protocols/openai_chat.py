@@ -42,6 +42,7 @@ class _Choice:
     tool_args: dict[int, list[str]] = field(default_factory=dict)
     tool_sizes: dict[int, int] = field(default_factory=dict)
     tool_names: dict[int, str] = field(default_factory=dict)
+    tool_started: set[int] = field(default_factory=set)  # tool-call indexes seen so far
 
 
 class ChatStream(StreamState):
@@ -176,7 +177,7 @@ class ChatStream(StreamState):
             if self.first_content_time is None:
                 self.first_content_time = frame.time
         if isinstance(delta, dict):
-            self._tool_calls(state, delta)
+            self._tool_calls(state, delta, index, position)
         if finish is not None:
             state.finished = str(finish)
             if finish in FAILED_FINISH:
@@ -189,20 +190,47 @@ class ChatStream(StreamState):
                 )
             self._check_tool_args(index, state)
 
-    def _tool_calls(self, state: _Choice, delta: dict[str, Any]) -> None:
+    def _tool_calls(
+        self, state: _Choice, delta: dict[str, Any], choice: int, position: int
+    ) -> None:
         legacy = delta.get("function_call")
         if isinstance(legacy, dict):
             self._fragment(state, FUNCTION_CALL, legacy)
         calls = delta.get("tool_calls")
         if not isinstance(calls, list):
             return
-        for call in calls:
+        for slot, call in enumerate(calls):
             if not isinstance(call, dict):
                 continue
             index = call.get("index", 0)
             function = call.get("function")
-            if isinstance(index, int) and isinstance(function, dict):
+            if not isinstance(index, int):
+                continue
+            if index not in state.tool_started:
+                state.tool_started.add(index)
+                self._tool_start(
+                    call, choice, index, f"/choices/{position}/delta/tool_calls/{slot}"
+                )
+            if isinstance(function, dict):
                 self._fragment(state, index, function)
+
+    def _tool_start(self, call: dict[str, Any], choice: int, index: int, path: str) -> None:
+        """The first fragment of a tool call names it: the id the app must echo back as
+        `tool_call_id`, and the function to run."""
+        function = call.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
+        missing = [
+            what
+            for what, value in (("id", call.get("id")), ("function.name", name))
+            if not isinstance(value, str) or not value
+        ]
+        if missing:
+            self.ctx.report(
+                "SC318",
+                f"choice {choice}, tool call {index}: its first fragment has no "
+                f"{' and no '.join(missing)}",
+                path=path,
+            )
 
     @staticmethod
     def _fragment(state: _Choice, index: int, function: dict[str, Any]) -> None:

@@ -223,3 +223,22 @@ rule(
     "BerriAI/any-llm#1261.",
     protocols=OPENAI,
 )
+rule(
+    "SC318",
+    "tool-call-start-incomplete",
+    Severity.WARNING,
+    "The first fragment of a streamed tool call lacks its `id` or `function.name`.",
+    finds="A `delta.tool_calls[]` entry for a new `index` without `id` or `function.name`. "
+    'OpenAI sends both (with `type: "function"`) on the first fragment of each call and only '
+    "`index` and `function.arguments` after it.",
+    why="The app must send the tool result back with `tool_call_id` equal to that id: without "
+    "it the next request fails with HTTP 400. Without the name the app cannot tell which "
+    "function to run. Accumulators keyed by id (not index) split one call into several.",
+    example='First fragment `{"index": 0, "function": {"arguments": "{\\"city\\""}}`.',
+    fix="A compatible server or gateway drops the start of tool calls, or the capture began "
+    "mid-stream. Report it to the server; meanwhile key accumulation by `index` and generate "
+    "an id client-side.",
+    refs="PROVIDERS.md section 2.1 (tool-call chunk); openai-openapi "
+    "ChatCompletionMessageToolCallChunk.",
+    protocols=OPENAI,
+)

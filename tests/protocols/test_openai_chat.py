@@ -518,3 +518,28 @@ def test_huge_tool_arguments_are_not_kept() -> None:
         DONE,
     ]
     assert codes(Stream(frames).check()) == []
+
+
+def test_tool_call_that_starts_without_id_or_name() -> None:
+    nameless = {"tool_calls": [{"index": 1, "id": "call_1", "function": {"arguments": "{}"}}]}
+    stream = Stream(
+        [
+            chunk({"role": "assistant", **tool_start(0, "get_weather")}),
+            chunk(tool_args(0, "{}")),
+            chunk(nameless),
+            chunk({"tool_calls": [{"index": 2, "function": {"arguments": "{}"}}]}),
+            chunk({}, "tool_calls"),
+            DONE,
+        ]
+    )
+    found = list(stream.check().findings())
+    assert [(f.code, f.location.frame, f.location.path) for f in found] == [
+        ("SC318", 2, "/choices/0/delta/tool_calls/0"),
+        ("SC318", 3, "/choices/0/delta/tool_calls/0"),
+    ]
+    assert found[0].message == "choice 0, tool call 1: its first fragment has no function.name"
+    assert (
+        found[1].message
+        == "choice 0, tool call 2: its first fragment has no id and no function.name"
+    )
+    assert found[1].location.offset == stream.offset(3)
