@@ -594,6 +594,8 @@ class ExchangeChecker:
             url=self.exchange.request.url,
             error_class=self.error_class,
             timing=self.timing,
+            body_offset=self.exchange.body_offset,
+            body_line=self.exchange.body_line,
         )
 
 

@@ -6,7 +6,9 @@ Heavy imports (httpx, the server, YAML) happen inside the commands that need the
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -44,10 +46,28 @@ def _console(no_color: bool = False, stderr: bool = False):  # type: ignore[no-u
 
 @app.command()
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders or globs; '-' for stdin.")],
-    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(help="Files, folders or globs; '-' for stdin. Default: the config's paths."),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, junit, sarif or github.")
+    ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
+    ] = None,
+    report_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            help="Also write FORMAT:PATH, e.g. junit:out.xml or sarif:out.sarif (repeatable).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="Config file (default: streamcheck.toml or pyproject.toml upwards)."
+        ),
     ] = None,
     provider: Annotated[
         str | None, typer.Option(help="Force the provider (openai, anthropic, ...).")
@@ -57,80 +77,151 @@ def check(
         str | None, typer.Option(help="Validate against this API version's schemas.")
     ] = None,
     input_format: Annotated[
-        str, typer.Option(help="auto, sse, ndjson, json, curl, tape, cassette or har.")
-    ] = "auto",
+        str | None, typer.Option(help="auto, sse, ndjson, json, curl, tape, cassette or har.")
+    ] = None,
     select: Annotated[
         list[str] | None, typer.Option(help="Only these codes or prefixes (SC1, SC301).")
     ] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these codes or prefixes.")] = None,
     fail_on: Annotated[
-        str, typer.Option(help="Lowest severity that fails the run: error, warning, info.")
-    ] = "error",
-    max_line: Annotated[int, typer.Option(help="Longest line accepted, in bytes.")] = 16
-    * 1024
-    * 1024,
-    max_gap: Annotated[float, typer.Option(help="Longest silence in seconds (SC501).")] = 30.0,
+        str | None,
+        typer.Option(help="Lowest severity that fails the run: error (default), warning, info."),
+    ] = None,
+    max_line: Annotated[
+        int | None, typer.Option(help="Longest line accepted, in bytes (default 16 MiB).")
+    ] = None,
+    max_gap: Annotated[
+        float | None, typer.Option(help="Longest silence in seconds (SC501, default 30).")
+    ] = None,
     schemas: Annotated[
         list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show clean exchanges.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="Plain text output.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the summary line; no progress display.")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="Plain text output (also: NO_COLOR set).")
+    ] = False,
 ) -> None:
-    """Validate recordings: raw SSE/NDJSON bodies, curl -i dumps, tapes, cassettes, HAR."""
-    from streamcheck.check import CheckOptions
-    from streamcheck.model import Report, Severity
-    from streamcheck.run import iter_results
-    from streamcheck.sources import FORMATS
+    """Validate recordings: raw SSE/NDJSON bodies, curl -i dumps, tapes, cassettes, HAR.
 
-    if format not in ("text", "json"):
-        raise StreamcheckError(f"--format {format!r}: expected text or json")
-    if input_format not in FORMATS:
-        raise StreamcheckError(f"--input-format {input_format!r}: expected {', '.join(FORMATS)}")
+    Settings come from [tool.streamcheck] in pyproject.toml or a streamcheck.toml (see README,
+    "Configuration"); flags win over them.
+    """
+    from streamcheck import config as configuration
+    from streamcheck.model import Report, Severity
+    from streamcheck.report import FORMATS
+    from streamcheck.run import iter_files
+    from streamcheck.sources import FORMATS as INPUT_FORMATS
+    from streamcheck.sources import expand
+
+    if format not in FORMATS:
+        raise StreamcheckError(f"--format {format!r}: expected {', '.join(FORMATS)}")
+    extra = [_report_target(value, FORMATS) for value in report_to or []]
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        raise StreamcheckError(
+            f"--input-format {input_format!r}: expected {', '.join(INPUT_FORMATS)}"
+        )
     try:
-        threshold = Severity.parse(fail_on)
+        threshold = Severity.parse(fail_on) if fail_on is not None else None
     except ValueError as exc:
         raise StreamcheckError(f"--fail-on: {exc}") from None
-    options = CheckOptions(
+    cli = configuration.Settings(
+        select=configuration.check_codes(_codes(select), "--select") if select else None,
+        ignore=configuration.check_codes(_codes(ignore), "--ignore") if ignore else None,
+        fail_on=threshold,
         provider=provider,
         api=api,
         api_version=api_version,
-        framing=input_format if input_format in ("sse", "ndjson") else None,
-        select=_codes(select),
-        ignore=_codes(ignore),
-        fail_on=threshold,
         max_line=max_line,
         max_gap=max_gap,
-        schema_dirs=tuple(schemas or ()),
     )
-    report = Report(fail_on=threshold)
-    report.results.extend(iter_results(paths, options, input_format))
+    loaded = configuration.load(config)
+    resolved = loaded.resolve(cli, input_format=input_format, schemas=tuple(schemas or ()))
+    targets = paths or loaded.default_paths()
+    if not targets:
+        raise StreamcheckError(
+            "no paths given, and no `paths` in a config file (see 'streamcheck check --help')"
+        )
+    files = expand(targets)
+    report = Report(fail_on=resolved.options.fail_on)
+    with _progress(len(files), quiet, no_color) as advance:
+        report.results.extend(
+            iter_files(
+                files,
+                resolved.options,
+                resolved.input_format,
+                options_for=resolved.per_path(),
+                on_file=advance,
+            )
+        )
+    for extra_format, path in extra:
+        _write(path, _render(report, extra_format, verbose))
     _emit(report, format, output, verbose, quiet, no_color)
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
+def _report_target(value: str, formats: tuple[str, ...]) -> tuple[str, Path]:
+    name, sep, path = value.partition(":")
+    if not sep or not path or name not in formats:
+        raise StreamcheckError(
+            f"--report {value!r}: expected FORMAT:PATH with FORMAT one of {', '.join(formats)}"
+        )
+    return name, Path(path)
+
+
+def _render(report, format: str, verbose: bool) -> str:  # type: ignore[no-untyped-def]
+    from streamcheck import __version__
+    from streamcheck.report import render
+
+    return render(report, format, verbose=verbose, tool_version=__version__)
+
+
 def _emit(report, format, output, verbose, quiet, no_color) -> None:  # type: ignore[no-untyped-def]
-    from streamcheck.report import json as json_report
     from streamcheck.report import text as text_report
 
-    if format == "json":
-        rendered = json_report.render(report)
+    if format != "text" or output:
+        rendered = _render(report, format, verbose)
         if output:
             _write(output, rendered)
         else:
             sys.stdout.write(rendered)
-        return
-    if output:
-        from rich.console import Console
-
-        with output.open("w", encoding="utf-8") as handle:
-            text_report.render(report, Console(file=handle, no_color=True, width=120), verbose)
         return
     console = _console(no_color)
     if quiet:
         console.print(text_report.summary(report))
     else:
         text_report.render(report, console, verbose)
+
+
+@contextlib.contextmanager
+def _progress(total: int, quiet: bool, no_color: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr while many files are checked; nothing when stderr is no
+    terminal (CI logs, pipes), with --quiet, or for a single file."""
+    console = _console(no_color, stderr=True)
+    if quiet or total < 2 or not console.is_terminal:
+        yield lambda path: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}", markup=False),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("", total=total)
+        started = False
+
+        def advance(path: str) -> None:
+            nonlocal started
+            progress.update(task, advance=1 if started else 0, description=path)
+            started = True
+
+        yield advance
+        progress.update(task, completed=total)
 
 
 def _write(path: Path, text: str) -> None:

@@ -74,6 +74,11 @@ class Exchange:
     # A file format problem that still let the exchange be read (e.g. a cassette body that
     # had to be re-encoded). Reported as findings by the checker.
     notes: list[str] = field(default_factory=list)
+    # Where the body's first byte sits in the source file (byte offset, 1-based line), so that
+    # body positions can be shown as file positions. None when the body is not stored as one
+    # contiguous run of the file (tapes, cassettes, HAR): positions then stay body-relative.
+    body_offset: int | None = None
+    body_line: int | None = None
 
     def header(self, name: str) -> str | None:
         lower = name.lower()
@@ -163,9 +168,22 @@ class ExchangeResult:
     # Classification of an error body or in-stream error (auth, no-access, billing, ...), if any.
     error_class: str | None = None
     timing: dict[str, float] = field(default_factory=dict)
+    body_offset: int | None = None  # copied from the Exchange: see there
+    body_line: int | None = None
+    # The failing threshold for this exchange when a per-path setting differs from the run's.
+    fail_on: Severity | None = None
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
+
+    def file_position(self, location: Location) -> tuple[int | None, int | None]:
+        """(line, byte offset) of a finding in the source file; None where it does not map."""
+        line = offset = None
+        if self.body_line is not None and location.line is not None:
+            line = self.body_line + location.line - 1
+        if self.body_offset is not None and location.offset is not None:
+            offset = self.body_offset + location.offset
+        return line, offset
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +221,14 @@ class Report:
             counts[finding.severity.label] += 1
         return counts
 
+    def threshold(self, result: ExchangeResult) -> Severity:
+        return result.fail_on if result.fail_on is not None else self.fail_on
+
+    def failing(self, result: ExchangeResult) -> list[Finding]:
+        """The findings of one exchange at or above its failing threshold."""
+        threshold = self.threshold(result)
+        return [f for f in result.findings if f.severity >= threshold]
+
     @property
     def failed(self) -> bool:
-        return any(f.severity >= self.fail_on for f in self.findings())
+        return any(self.failing(result) for result in self.results)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from streamcheck.check import CheckOptions, check_exchange
@@ -19,11 +19,36 @@ def iter_results(
     input_format: str = "auto",
     catalog: Catalog | None = None,
 ) -> Iterator[ExchangeResult]:
+    yield from iter_files(expand(list(paths)), options, input_format, catalog)
+
+
+def iter_files(
+    files: Iterable[str],
+    options: CheckOptions,
+    input_format: str = "auto",
+    catalog: Catalog | None = None,
+    *,
+    options_for: Callable[[str], CheckOptions] | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> Iterator[ExchangeResult]:
+    """Check files already expanded (see `sources.expand`).
+
+    `options_for(path)` gives per-file options (config overrides); `on_file(path)` is called
+    before each file is read (progress display).
+    """
     catalog = catalog or Catalog(options.schema_dirs)
     options.protocols()  # reject an unknown --provider before reading anything
-    for path in expand(list(paths)):
+    for path in files:
+        if on_file is not None:
+            on_file(path)
+        file_options = options_for(path) if options_for is not None else options
+        if file_options is not options:
+            file_options.protocols()
         for exchange in read_path(path, input_format):
-            yield check_exchange(exchange, options, catalog)
+            result = check_exchange(exchange, file_options, catalog)
+            if file_options.fail_on != options.fail_on:
+                result.fail_on = file_options.fail_on
+            yield result
 
 
 def check_paths(
@@ -60,6 +85,8 @@ def check_bytes(
             status if status is not None else exchange.status,
             headers or exchange.headers,
             exchange.chunks,
+            body_offset=exchange.body_offset,
+            body_line=exchange.body_line,
         )
     result = check_exchange(exchange, options, Catalog(options.schema_dirs))
     return Report([result], fail_on=options.fail_on)

@@ -21,7 +21,7 @@ def render(report: Report, console: Console, verbose: bool = False) -> None:
             console.print(f"[bold]{escape(result.source)}[/bold]")
         console.print("  " + escape(_headline(result)), highlight=False)
         for finding in result.findings:
-            _finding(console, finding)
+            _finding(console, result, finding)
     console.print(summary(report), highlight=False)
 
 
@@ -38,15 +38,19 @@ def _headline(result: ExchangeResult) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _finding(console: Console, finding: Finding) -> None:
+def _finding(console: Console, result: ExchangeResult, finding: Finding) -> None:
     loc = finding.location
+    # File positions when the body maps onto the file (a curl -i dump's headers shift it).
+    line, offset = result.file_position(loc)
+    line = line if line is not None else loc.line
+    offset = offset if offset is not None else loc.offset
     where = []
     if loc.frame is not None:
         where.append(f"frame {loc.frame}")
-    if loc.line is not None:
-        where.append(f"line {loc.line}")
-    if loc.offset is not None:
-        where.append(f"byte {loc.offset}")
+    if line is not None:
+        where.append(f"line {line}")
+    if offset is not None:
+        where.append(f"byte {offset}")
     place = f" ({', '.join(where)})" if where else ""
     style = STYLE[finding.severity]
     console.print(

@@ -36,9 +36,18 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
     """An exchange from a raw body or a `curl -i` dump; `head` is what was already read."""
     if not looks_like_curl(head):
         return Exchange(
-            source, 0, Request(), None, {}, read_chunks(stream, head), EndReason.UNKNOWN
+            source,
+            0,
+            Request(),
+            None,
+            {},
+            read_chunks(stream, head),
+            EndReason.UNKNOWN,
+            body_offset=0,
+            body_line=1,
         )
     buf = head
+    skipped = newlines = 0  # bytes and line breaks of the header blocks, to place the body
     status: int | None = None
     headers: dict[str, str] = {}
     while True:
@@ -50,6 +59,8 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
             buf += more
             end = _header_end(buf)
         block, buf = buf[: end[0]], buf[end[1] :]
+        skipped += end[1]
+        newlines += block.count(b"\n") + 2
         lines = block.replace(b"\r\n", b"\n").split(b"\n")
         match = _STATUS.match(lines[0])
         if match is None:
@@ -64,7 +75,15 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
         if not (100 <= status < 200 or _connect_established(lines[0])) or not looks_like_curl(buf):
             break
     return Exchange(
-        source, 0, Request(), status, headers, read_chunks(stream, buf), EndReason.UNKNOWN
+        source,
+        0,
+        Request(),
+        status,
+        headers,
+        read_chunks(stream, buf),
+        EndReason.UNKNOWN,
+        body_offset=skipped,
+        body_line=newlines + 1,
     )
 
 

@@ -1,0 +1,364 @@
+"""Project configuration: `[tool.streamcheck]` in pyproject.toml, or a `streamcheck.toml`.
+
+Found by walking up from the working folder: in each folder a `streamcheck.toml` (top-level keys)
+wins over a `pyproject.toml` that has a `[tool.streamcheck]` table; a pyproject.toml without the
+table is passed over, as ruff does. `--config PATH` names the file instead.
+
+    [tool.streamcheck]
+    paths = ["fixtures"]              # what `check` and `pytest --streamcheck` read by default
+    select = ["SC1", "SC3"]           # codes or prefixes
+    ignore = ["SC306"]
+    fail-on = "warning"               # error | warning | info
+    provider = "openai"               # provider defaults for recordings that do not say
+    api = "chat-completions"
+    api-version = "2.3.0"
+    input-format = "auto"
+    schemas = ["schemas/gateway"]     # extra schema folders
+    max-line = 16777216
+    max-gap = 30.0
+
+    [[tool.streamcheck.overrides]]    # later matching overrides win over earlier ones
+    paths = ["fixtures/legacy", "*.ndjson"]
+    ignore = ["SC5"]
+    provider = "ollama"
+
+Paths, globs and schema folders are relative to the config file's folder. An override glob with
+no `/` matches a file or folder name at any depth; one with a `/` matches the path from the
+config folder, and a folder matches everything under it. Precedence: command-line flags, then
+matching overrides, then the top-level table, then built-in defaults. An unknown key or a value
+of the wrong type is a `ConfigError` naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from streamcheck import rules
+from streamcheck.check import CheckOptions
+from streamcheck.exceptions import ConfigError
+from streamcheck.model import Severity
+from streamcheck.sources import FORMATS as INPUT_FORMATS
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Options one layer sets; None means 'not set here, ask the layer below'."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    fail_on: Severity | None = None
+    provider: str | None = None
+    api: str | None = None
+    api_version: str | None = None
+    max_line: int | None = None
+    max_gap: float | None = None
+
+    def over(self, below: Settings) -> Settings:
+        """These settings on top of `below`: whatever is set here wins."""
+        changes = {f.name: getattr(self, f.name) for f in fields(self)}
+        return replace(below, **{k: v for k, v in changes.items() if v is not None})
+
+    def options(self, schema_dirs: tuple[Path, ...], input_format: str) -> CheckOptions:
+        base = CheckOptions()
+        return CheckOptions(
+            provider=self.provider,
+            api=self.api,
+            api_version=self.api_version,
+            framing=input_format if input_format in ("sse", "ndjson") else None,
+            select=self.select or (),
+            ignore=self.ignore or (),
+            fail_on=self.fail_on if self.fail_on is not None else base.fail_on,
+            max_line=self.max_line if self.max_line is not None else base.max_line,
+            max_gap=self.max_gap if self.max_gap is not None else base.max_gap,
+            schema_dirs=schema_dirs,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    patterns: tuple[str, ...]
+    settings: Settings
+
+    def matches(self, relative: str | None, name: str) -> bool:
+        for pattern in self.patterns:
+            if "/" not in pattern.rstrip("/"):
+                if _glob(pattern.rstrip("/")).fullmatch(name):
+                    return True
+                if relative is not None and any(
+                    _glob(pattern.rstrip("/")).fullmatch(part) for part in relative.split("/")[:-1]
+                ):
+                    return True  # a bare folder name: everything under a folder of that name
+            elif relative is not None:
+                regex = _glob(pattern.strip("/").removeprefix("./"))
+                parts = relative.split("/")
+                if any(regex.fullmatch("/".join(parts[:n])) for n in range(1, len(parts) + 1)):
+                    return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A loaded configuration file (or none: `Config()` holds the defaults)."""
+
+    file: Path | None = None
+    paths: tuple[str, ...] = ()
+    input_format: str | None = None
+    schemas: tuple[Path, ...] = ()
+    settings: Settings = Settings()
+    overrides: tuple[Override, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        return self.file.parent if self.file is not None else Path.cwd()
+
+    def resolve(
+        self,
+        cli: Settings = Settings(),
+        *,
+        input_format: str | None = None,
+        schemas: tuple[Path, ...] = (),
+    ) -> Resolved:
+        """Layer the command line over this file; `Resolved` then answers per path."""
+        chosen_format = input_format or self.input_format or "auto"
+        return Resolved(self, cli, chosen_format, self.schemas + schemas)
+
+    def default_paths(self) -> list[str]:
+        """`paths` as the command line would name them: relative to the cwd when inside it."""
+        return [_display(self.root, p) for p in self.paths]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    config: Config
+    cli: Settings
+    input_format: str
+    schema_dirs: tuple[Path, ...]
+
+    @property
+    def options(self) -> CheckOptions:
+        """Options for a path no override matches."""
+        merged = self.cli.over(self.config.settings)
+        return merged.options(self.schema_dirs, self.input_format)
+
+    def options_for(self, path: str) -> CheckOptions:
+        matching = [o for o in self.config.overrides if self._matches(o, path)]
+        if not matching:
+            return self.options
+        merged = self.config.settings
+        for override in matching:
+            merged = override.settings.over(merged)
+        return self.cli.over(merged).options(self.schema_dirs, self.input_format)
+
+    def per_path(self) -> Callable[[str], CheckOptions] | None:
+        return self.options_for if self.config.overrides else None
+
+    def _matches(self, override: Override, path: str) -> bool:
+        if path == "-":
+            return False
+        absolute = Path(os.path.abspath(path))
+        try:
+            relative: str | None = absolute.relative_to(self.config.root.absolute()).as_posix()
+        except ValueError:
+            relative = None
+        return override.matches(relative, absolute.name)
+
+
+# -- finding and reading the file -------------------------------------------------------------
+
+
+def find(start: Path | None = None) -> Path | None:
+    """The nearest config file from `start` (the cwd) upwards, or None."""
+    folder = (start or Path.cwd()).absolute()
+    for candidate in (folder, *folder.parents):
+        own = candidate / "streamcheck.toml"
+        if own.is_file():
+            return own
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and "streamcheck" in _read(pyproject).get("tool", {}):
+            return pyproject
+    return None
+
+
+def load(path: Path | None = None, start: Path | None = None) -> Config:
+    """Load `path` (a `--config`), else the file `find()` gives, else the defaults."""
+    if path is None:
+        path = find(start)
+        if path is None:
+            return Config()
+    elif not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    data = _read(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("streamcheck")
+        if table is None:
+            raise ConfigError(f"{path}: no [tool.streamcheck] table")
+        where = "[tool.streamcheck]"
+    else:
+        table, where = data, "the top level"
+    return _parse(path.absolute(), table, where)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+# -- validating values --------------------------------------------------------------------------
+
+_SETTING_KEYS = {
+    "select",
+    "ignore",
+    "fail-on",
+    "provider",
+    "api",
+    "api-version",
+    "max-line",
+    "max-gap",
+}
+_TOP_KEYS = _SETTING_KEYS | {"paths", "input-format", "schemas", "overrides"}
+
+
+def _parse(file: Path, table: Any, where: str) -> Config:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: {where} must be a table")
+    _unknown(file, table, _TOP_KEYS, where)
+    paths = _strings(file, table, "paths")
+    input_format = table.get("input-format")
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        raise ConfigError(
+            f"{file}: input-format {input_format!r}: expected one of {', '.join(INPUT_FORMATS)}"
+        )
+    schemas = tuple(file.parent / s for s in _strings(file, table, "schemas"))
+    overrides = []
+    raw_overrides = table.get("overrides", [])
+    if not isinstance(raw_overrides, list):
+        raise ConfigError(f"{file}: overrides must be an array of tables ([[...overrides]])")
+    for number, entry in enumerate(raw_overrides, 1):
+        label = f"overrides #{number}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{file}: {label} must be a table")
+        _unknown(file, entry, _SETTING_KEYS | {"paths"}, label)
+        patterns = _strings(file, entry, "paths")
+        if not patterns:
+            raise ConfigError(f"{file}: {label} needs `paths` (globs of the files it applies to)")
+        overrides.append(Override(patterns, _settings(file, entry)))
+    return Config(file, paths, input_format, schemas, _settings(file, table), tuple(overrides))
+
+
+def _unknown(file: Path, table: dict[str, Any], known: set[str], where: str) -> None:
+    for key in table:
+        if key not in known:
+            hint = f" (did you mean {key.replace('_', '-')!r}?)" if "_" in key else ""
+            raise ConfigError(f"{file}: unknown key {key!r} in {where}{hint}")
+
+
+def _settings(file: Path, table: dict[str, Any]) -> Settings:
+    fail_on = table.get("fail-on")
+    severity = None
+    if fail_on is not None:
+        if not isinstance(fail_on, str):
+            raise ConfigError(f"{file}: fail-on must be a string")
+        try:
+            severity = Severity.parse(fail_on)
+        except ValueError as exc:
+            raise ConfigError(f"{file}: fail-on: {exc}") from None
+    select = _strings(file, table, "select") if "select" in table else None
+    ignore = _strings(file, table, "ignore") if "ignore" in table else None
+    return Settings(
+        select=check_codes(select, f"{file}: select") if select is not None else None,
+        ignore=check_codes(ignore, f"{file}: ignore") if ignore is not None else None,
+        fail_on=severity,
+        provider=_string(file, table, "provider"),
+        api=_string(file, table, "api"),
+        api_version=_string(file, table, "api-version"),
+        max_line=_number(file, table, "max-line", int),
+        max_gap=_number(file, table, "max-gap", float),
+    )
+
+
+def check_codes(values: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Upper-cased codes or prefixes; one that names no registered rule is an error, so that a
+    typo cannot silently select nothing and turn a CI job green."""
+    out = []
+    for value in values:
+        code = value.strip().upper()
+        if not code or not any(known.startswith(code) for known in rules.REGISTRY):
+            raise ConfigError(f"{where}: {value!r} matches no rule (see 'streamcheck rules')")
+        out.append(code)
+    return tuple(out)
+
+
+def _strings(file: Path, table: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{file}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _string(file: Path, table: dict[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{file}: {key} must be a string")
+    return value
+
+
+def _number(file: Path, table: dict[str, Any], key: str, kind: type[Any]) -> Any:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{file}: {key} must be a positive number")
+    if kind is int and not isinstance(value, int):
+        raise ConfigError(f"{file}: {key} must be a whole number")
+    return kind(value)
+
+
+# -- paths ------------------------------------------------------------------------------------
+
+
+def _display(root: Path, given: str) -> str:
+    """A config path (relative to the config folder) as the user would type it from the cwd."""
+    full = Path(given) if Path(given).is_absolute() else root / given
+    relative = os.path.relpath(full, Path.cwd())
+    return full.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """gitignore-like glob: `**` any number of folders, `*` and `?` within one name."""
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (close := pattern.find("]", i + 1)) > i + 1:
+            body = pattern[i + 1 : close]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = close + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))

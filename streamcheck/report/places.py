@@ -1,0 +1,35 @@
+"""How a finding's place is written in reports: shared wording for every reporter."""
+
+from __future__ import annotations
+
+from streamcheck.model import ExchangeResult, Finding
+
+STDIN = "<stdin>"
+
+
+def is_file(source: str) -> bool:
+    """Whether a source names a file a CI system can point at (not stdin or bytes)."""
+    return not (source.startswith("<") and source.endswith(">"))
+
+
+def describe(result: ExchangeResult, finding: Finding) -> str:
+    """`exchange 0, frame 3, line 12, byte 845, at /choices/0` with what is known.
+
+    Lines and bytes are file positions when the body maps onto the file, else body positions
+    (then said so), so a reader never looks at the wrong line.
+    """
+    loc = finding.location
+    line, offset = result.file_position(loc)
+    body = line is None and offset is None and (loc.line is not None or loc.offset is not None)
+    parts = [f"exchange {result.index}"]
+    if loc.frame is not None:
+        parts.append(f"frame {loc.frame}")
+    line = line if line is not None else loc.line
+    offset = offset if offset is not None else loc.offset
+    if line is not None:
+        parts.append(f"{'body ' if body else ''}line {line}")
+    if offset is not None:
+        parts.append(f"{'body ' if body else ''}byte {offset}")
+    if loc.path:
+        parts.append(f"at {loc.path}")
+    return ", ".join(parts)
