@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from streamcheck.model import ExchangeResult, Finding, Report
-from streamcheck.report.places import describe
+from streamcheck.model import ExchangeResult, Report
+from streamcheck.report.places import findings_text
 
 # XML 1.0 "Char": tab, LF, CR and everything from U+0020, less surrogates and U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -78,22 +78,8 @@ def _testcase(suite: ET.Element, report: Report, result: ExchangeResult) -> bool
             type=first.code,
             message=clean(f"{first.code} {first.name}: {first.message}{more}"),
         )
-        failure.text = clean(_block(result, result.findings))
+        failure.text = clean(findings_text(result, result.findings))
     elif passing:
         out = ET.SubElement(case, "system-out")
-        out.text = clean(_block(result, passing))
+        out.text = clean(findings_text(result, passing))
     return bool(failing)
-
-
-def _block(result: ExchangeResult, findings: list[Finding]) -> str:
-    lines = []
-    for finding in findings:
-        lines.append(
-            f"{finding.severity.label} {finding.code} {finding.name} "
-            f"({describe(result, finding)}): {finding.message}"
-        )
-        if finding.evidence:
-            lines.append(f"    got: {finding.evidence}")
-        if finding.hint:
-            lines.append(f"    fix: {finding.hint}")
-    return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""How a finding's place is written in reports: shared wording for every reporter."""
+"""Plain wording shared by reporters: where a finding is, and findings as a block of text."""
 
 from __future__ import annotations
 
@@ -33,3 +33,18 @@ def describe(result: ExchangeResult, finding: Finding) -> str:
     if loc.path:
         parts.append(f"at {loc.path}")
     return ", ".join(parts)
+
+
+def findings_text(result: ExchangeResult, findings: list[Finding]) -> str:
+    """One finding per line with its place, then its evidence and fix, indented."""
+    lines = []
+    for finding in findings:
+        lines.append(
+            f"{finding.severity.label} {finding.code} {finding.name} "
+            f"({describe(result, finding)}): {finding.message}"
+        )
+        if finding.evidence:
+            lines.append(f"    got: {finding.evidence}")
+        if finding.hint:
+            lines.append(f"    fix: {finding.hint}")
+    return "\n".join(lines) + "\n"
