@@ -7,9 +7,9 @@ no collection hook is registered and no streamcheck module is imported.
 With `--streamcheck`, the recordings under `--streamcheck-path` (repeatable), or else under the
 `paths` of `[tool.streamcheck]` / `streamcheck.toml`, become test items, one per exchange
 (`fixtures/cut.sse::exchange[0]`). When pytest is given explicit arguments and no
-`--streamcheck-path`, only the configured recordings among those arguments are collected. An item fails when its exchange has findings at or above the
-configured `fail-on`, with the list of its findings as the failure text. Config overrides apply
-per file, exactly as for `streamcheck check`.
+`--streamcheck-path`, only the configured recordings among those arguments are collected.
+An item fails when its exchange has findings at or above the configured `fail-on`, with the list
+of its findings as the failure text. Config overrides apply per file, as for `streamcheck check`.
 """
 
 from __future__ import annotations
