@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# pytester runs pytest on temporary projects (the streamcheck pytest plugin's end-to-end tests).
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"
@@ -21,9 +24,14 @@ needs_shared = pytest.mark.skipif(
 
 
 def run_streamcheck(
-    *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str,
+    input: bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+    cwd: Path = ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m streamcheck` in a real subprocess, from the repository root.
+    """Run `python -m streamcheck` in a real subprocess, from the repository root (or `cwd`:
+    the config file is looked for from there).
 
     stdin is passed as bytes (binary junk must reach the tool unchanged); stdout and stderr come
     back as text.
@@ -33,7 +41,7 @@ def run_streamcheck(
         [sys.executable, "-m", "streamcheck", *args],
         input=input if input is not None else b"",
         capture_output=True,
-        cwd=ROOT,
+        cwd=cwd,
         env=full_env,
         timeout=timeout,
     )

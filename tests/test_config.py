@@ -1,0 +1,186 @@
+"""Configuration: [tool.streamcheck] / streamcheck.toml discovery, layering and errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streamcheck import ConfigError, Severity, config
+from streamcheck.model import Report
+from streamcheck.run import iter_files
+from tests.conftest import ROOT, run_streamcheck
+from tests.streams import CLEAN, CUT, NO_ROLE, write
+
+
+def run_cli(cwd: Path, *args: str) -> tuple[int, str, str]:
+    done = run_streamcheck(*args, cwd=cwd)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_found_by_walking_up(tmp_path: Path) -> None:
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    found = config.find(deep)
+    assert found is None or tmp_path not in found.parents
+    (tmp_path / "pyproject.toml").write_text("[tool.streamcheck]\npaths = ['fx']\n")
+    (tmp_path / "a" / "pyproject.toml").write_text("[project]\nname = 'x'\n")  # no table: skipped
+    assert config.find(deep) == tmp_path / "pyproject.toml"
+    (tmp_path / "a" / "streamcheck.toml").write_text("paths = ['here']\n")
+    assert config.find(deep) == tmp_path / "a" / "streamcheck.toml"
+    (tmp_path / "a" / "b" / "pyproject.toml").write_text("[tool.streamcheck]\n")
+    assert config.find(deep) == deep / "pyproject.toml"
+    # In one folder, streamcheck.toml wins over pyproject.toml.
+    (deep / "streamcheck.toml").write_text("")
+    assert config.find(deep) == deep / "streamcheck.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[tool.streamcheck]\nfail_on = 'error'\n",
+            "unknown key 'fail_on' in [tool.streamcheck] (did you mean 'fail-on'?)",
+        ),
+        ("[tool.streamcheck]\nformat = 'json'\n", "unknown key 'format' in [tool.streamcheck]"),
+        (
+            "[tool.streamcheck]\n[[tool.streamcheck.overrides]]\npaths = ['x']\npath = 1\n",
+            "unknown key 'path' in overrides #1",
+        ),
+        (
+            "[tool.streamcheck]\n[[tool.streamcheck.overrides]]\nignore = ['SC1']\n",
+            "overrides #1 needs `paths`",
+        ),
+        ("[tool.streamcheck]\nselect = ['SC7']\n", "select: 'SC7' matches no rule"),
+        ("[tool.streamcheck]\nignore = 'SC30x'\n", "ignore: 'SC30x' matches no rule"),
+        ("[tool.streamcheck]\nfail-on = 'fatal'\n", "fail-on: unknown severity 'fatal'"),
+        ("[tool.streamcheck]\nfail-on = 3\n", "fail-on must be a string"),
+        ("[tool.streamcheck]\npaths = 'fx'\nmax-gap = -1\n", "max-gap must be a positive number"),
+        ("[tool.streamcheck]\nmax-line = 1.5\n", "max-line must be a whole number"),
+        ("[tool.streamcheck]\npaths = [1]\n", "paths must be a list of strings"),
+        ("[tool.streamcheck]\ninput-format = 'xml'\n", "input-format 'xml': expected one of"),
+        ("[tool.streamcheck]\nprovider = ['a']\n", "provider must be a string"),
+        ("[tool.streamcheck\n", "invalid TOML"),
+    ],
+)
+def test_errors_name_the_key_and_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        config.load(start=tmp_path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_cli_config_error_is_one_line_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "streamcheck.toml").write_text("paths = ['fx']\ncolour = 'red'\n")
+    code, _, err = run_cli(tmp_path, "check")
+    assert code == 2
+    path = tmp_path / "streamcheck.toml"
+    assert err == f"streamcheck: error: {path}: unknown key 'colour' in the top level\n"
+    code, _, err = run_cli(tmp_path, "check", "--config", "missing.toml", "x.sse")
+    assert (code, err) == (2, "streamcheck: error: missing.toml: config file not found\n")
+    (tmp_path / "other.toml").write_text("[tool.streamcheck]\n")  # not a pyproject: top-level keys
+    code, _, err = run_cli(tmp_path, "check", "--config", "other.toml", "x.sse")
+    assert "unknown key 'tool' in the top level" in err
+
+
+def test_paths_default_and_flags_win(tmp_path: Path) -> None:
+    write(tmp_path, {"fx/role.sse": NO_ROLE, "fx/ok.sse": CLEAN, "other/cut.sse": CUT})
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.streamcheck]\npaths = ['fx']\nfail-on = 'warning'\n"
+    )
+    code, out, _ = run_cli(tmp_path, "check")
+    assert code == 1  # the warning fails at fail-on = warning
+    assert "fx/role.sse" in out and "other" not in out and "(failing at warning)" in out
+    code, out, _ = run_cli(tmp_path, "check", "--fail-on", "error")
+    assert code == 0 and "(failing at error)" in out
+    # From a subfolder, config paths are still relative to the config file.
+    code, out, _ = run_cli(tmp_path / "other", "check", "--fail-on", "error")
+    assert code == 0 and "../fx/role.sse" not in out and "2 files" in out
+    # Explicit paths replace the config's.
+    code, out, _ = run_cli(tmp_path, "check", "other")
+    assert code == 1 and "SC301" in out and "fx/" not in out
+
+
+def test_no_paths_anywhere_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "streamcheck.toml").write_text("")
+    code, _, err = run_cli(tmp_path, "check")
+    assert code == 2 and "no paths given, and no `paths` in a config file" in err
+
+
+def test_overrides_apply_per_path_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(
+        tmp_path,
+        {
+            "fx/new/cut.sse": CUT,
+            "fx/legacy/cut.sse": CUT,
+            "fx/legacy/role.sse": NO_ROLE,
+            "fx/legacy/x/cut.ndjson.sse": CUT,
+        },
+    )
+    (tmp_path / "streamcheck.toml").write_text(
+        "paths = ['fx']\nfail-on = 'warning'\n"
+        "[[overrides]]\npaths = ['fx/legacy']\nignore = ['SC301']\nfail-on = 'error'\n"
+        "[[overrides]]\npaths = ['*.ndjson.sse']\nignore = []\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    resolved = config.load().resolve()
+    files = [
+        "fx/new/cut.sse",
+        "fx/legacy/cut.sse",
+        "fx/legacy/role.sse",
+        "fx/legacy/x/cut.ndjson.sse",
+    ]
+    report = Report(
+        list(iter_files(files, resolved.options, options_for=resolved.per_path())),
+        fail_on=resolved.options.fail_on,
+    )
+    codes = [[f.code for f in r.findings] for r in report.results]
+    assert codes == [["SC301"], [], ["SC306"], ["SC301"]]
+    assert [report.threshold(r) for r in report.results] == [
+        Severity.WARNING,
+        Severity.ERROR,
+        Severity.ERROR,
+        Severity.ERROR,
+    ]
+    assert [bool(report.failing(r)) for r in report.results] == [True, False, False, True]
+    # A flag wins over every override.
+    strict = config.load().resolve(config.Settings(fail_on=Severity.INFO, ignore=("SC5",)))
+    legacy = strict.options_for("fx/legacy/cut.sse")
+    assert (legacy.fail_on, legacy.ignore) == (Severity.INFO, ("SC5",))
+
+
+def test_glob_matching() -> None:
+    override = config.Override(("fixtures/**/bad.*", "*.tape", "legacy"), config.Settings())
+    assert override.matches("fixtures/rules/SC301/bad.sse", "bad.sse")
+    assert override.matches("fixtures/bad.sse", "bad.sse")
+    assert not override.matches("fixtures/rules/SC301/good.sse", "good.sse")
+    assert override.matches(None, "x.tape")
+    assert override.matches("a/legacy/b/c.sse", "c.sse")
+    assert not override.matches("a/legacy.sse", "legacy.sse")
+    assert not override.matches("a/b/c.sse", "c.sse")
+
+
+def test_schema_folders_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    shipped = ROOT / "schemas" / "openai" / "chat-completions" / "2.3.0" / "chunk.json"
+    strict = json.loads(shipped.read_text())
+    strict["required"] = [*strict.get("required", []), "system_fingerprint"]
+    write(
+        tmp_path,
+        {"gw/openai/chat-completions/strict/chunk.json": json.dumps(strict), "fx/ok.sse": CLEAN},
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.streamcheck]\npaths = ['fx']\nschemas = ['gw']\n"
+        "provider = 'openai'\napi-version = 'strict'\n"
+    )
+    (tmp_path / "sub").mkdir()
+    code, out, err = run_cli(tmp_path / "sub", "check", "--format", "json")
+    assert code == 1, err
+    [result] = json.loads(out)["results"]
+    assert result["api_version"] == "strict"
+    assert {f["code"][:3] for f in result["findings"]} == {"SC2"}
+    assert "system_fingerprint" in result["findings"][0]["message"]
+    code, out, _ = run_cli(tmp_path / "sub", "check", "--api-version", "2.3.0")
+    assert code == 0
