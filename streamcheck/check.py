@@ -178,6 +178,7 @@ class ExchangeChecker:
             emit=self.sink,
             api_version=self.version or "",
             request=request_body if isinstance(request_body, dict) else {},
+            url=self.exchange.request.url,
         )
         self.state = protocol.stream(ctx)
 
@@ -348,11 +349,25 @@ class ExchangeChecker:
                 return
         state = self.state
         assert state is not None
+        if self.frames == 1 and value is not SENTINEL:
+            self._version_from_frame(protocol, value)
         state.ctx.frame = frame
         kind = None if value is SENTINEL else protocol.kind(value, frame.event)
         if kind is not None:
             self._validate(kind, value, frame)
         self._guard(lambda: state.frame(frame, value, kind))
+
+    def _version_from_frame(self, protocol: type[Protocol], value: Any) -> None:
+        """An older shape seen in the first frame picks its schemas, unless a version was named."""
+        if self.options.api_version or self.exchange.api_version:
+            return
+        implied = protocol.frame_version(value, self.version)
+        if implied and implied != self.version:
+            chosen = self.catalog.get(protocol.provider, protocol.api, implied)
+            if chosen is not None:
+                self.schemas, self.version = chosen, implied
+                assert self.state is not None
+                self.state.ctx.api_version = implied
 
     def _guard(self, step: Any) -> None:
         """A malformed frame must never crash the run: its schema finding says what is wrong."""

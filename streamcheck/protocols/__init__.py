@@ -1,6 +1,6 @@
 """One module per provider API; importing this package registers them all."""
 
-from streamcheck.protocols import anthropic, openai_chat
+from streamcheck.protocols import anthropic, openai_chat, openai_responses
 from streamcheck.protocols.base import (
     REGISTRY,
     SENTINEL,
@@ -20,5 +20,6 @@ __all__ = [
     "anthropic",
     "find",
     "openai_chat",
+    "openai_responses",
     "register",
 ]

@@ -28,6 +28,17 @@ class Context:
     request: dict[str, Any] = field(default_factory=dict)  # parsed request body, if known
     frame: Frame | None = None  # the frame being handled
     error_class: str | None = None  # set when an in-stream error was classified
+    url: str | None = None  # the request URL, when the recording has it
+
+    @property
+    def resumed_after(self) -> int | None:
+        """`starting_after=N` of a resumed stream request (OpenAI Responses), else None."""
+        from urllib.parse import parse_qs, urlsplit
+
+        values = parse_qs(urlsplit(self.url or "").query).get("starting_after")
+        if values and values[0].isdigit():
+            return int(values[0])
+        return None
 
     def report(
         self,
@@ -93,6 +104,11 @@ class Protocol:
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:
         """The API version the exchange asked for, when the request says so."""
+        return None
+
+    @classmethod
+    def frame_version(cls, value: Any, current: str | None) -> str | None:
+        """A version implied by the first frame (an older shape), when the request named none."""
         return None
 
     @classmethod

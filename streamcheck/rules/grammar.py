@@ -6,6 +6,44 @@ from streamcheck.rules import rule
 OPENAI = ("openai-chat",)
 ANTHROPIC = ("anthropic-messages",)
 
+# -- OpenAI Responses --------------------------------------------------------------------------
+RESPONSES = ("openai-responses",)
+
+rule(
+    "SC330",
+    "delta-outside-item",
+    Severity.ERROR,
+    "A Responses `*.delta` event names an item that is not open.",
+    finds="A delta event (`response.output_text.delta`, `response.function_call_arguments.delta`, "
+    "...) whose `item_id` was never opened by `response.output_item.added`, or was already closed "
+    "by `response.output_item.done`.",
+    why="SDK accumulators look the item up by id: a delta for an unknown item raises `KeyError`, "
+    "and a delta after the item's done event is text the finished item never shows.",
+    example="`response.output_text.delta` for `msg_1` after `response.output_item.done` for "
+    "`msg_1`.",
+    fix="Events were lost or re-ordered between the server and the recording (a gateway, a "
+    "capture that dropped frames); re-record and report it with the response id.",
+    refs="openai-openapi 2.3.0 `ResponseStreamEvent`; PROVIDERS.md section 2.2 sequence rules.",
+    protocols=RESPONSES,
+)
+rule(
+    "SC331",
+    "sequence-gap",
+    Severity.WARNING,
+    "Responses `sequence_number`s skip values: events are missing.",
+    finds="A `sequence_number` more than one above the previous event's, or a stream whose first "
+    "event is not number 0 when the request did not resume with `starting_after`.",
+    why="Observed streams number events 0, 1, 2, ...: a gap means events were dropped, so "
+    "text or tool-call fragments may be missing without any other sign.",
+    example="`sequence_number` 4 followed by 7.",
+    fix="A proxy or the capture dropped events. If the client resumed a background response, "
+    "record the request with its `starting_after` so the checker knows where it starts.",
+    refs="PROVIDERS.md section 2.2 (wire); OpenAI Responses `starting_after` parameter.",
+    protocols=RESPONSES,
+)
+
+# -- shared rules and the chat / messages protocols -----------------------------------------
+
 rule(
     "SC301",
     "missing-terminator",

@@ -1,0 +1,216 @@
+"""OpenAI Responses API streaming (`POST /v1/responses` with `stream: true`, and
+`GET /v1/responses/{id}?stream=true[&starting_after=N]` to resume a background response).
+
+Spec: openai-openapi 2.3.0, union `ResponseStreamEvent` (discriminator `type`), `Response`,
+`ResponseErrorEvent`; PROVIDERS.md section 2.2. Schemas are generated per event type by
+tools/gen_openai_responses.py.
+Wire: SSE; every event has an `event:` line equal to its JSON `type` (OpenRouter sends data-only
+events and ends with `data: [DONE]`, both accepted). No sentinel: the stream ends after the
+terminal event.
+Grammar: `response.created` first (unless the request resumed with `starting_after`);
+`sequence_number` strictly increasing (gaps warned); every `*.delta` of an item between that
+item's `output_item.added` and `output_item.done`; exactly one terminal event
+(`response.completed`, `response.incomplete`, `response.failed`, `error`) and nothing after it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from streamcheck import errors
+from streamcheck.model import Exchange, Frame
+from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.redact import excerpt
+
+TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
+FIRST = "response.created"
+LEGACY_VERSION = "2025-03"  # events without sequence_number (the launch shape)
+
+
+class ResponsesStream(StreamState):
+    def __init__(self, ctx: Context, starting_after: int | None) -> None:
+        super().__init__(ctx)
+        self.starting_after = starting_after
+        self.events = 0
+        self.last_seq: int | None = starting_after
+        self.terminal: str | None = None
+        self.after_terminal_reported = False
+        self.open_items: set[str] = set()
+        self.closed_items: set[str] = set()
+        self.last_item_type: str | None = None
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if value is SENTINEL:  # OpenRouter's `data: [DONE]` after the terminal event
+            if self.terminal is None and self.events:
+                self.ctx.report("SC301", "data: [DONE] arrived before any terminal event")
+                self.terminal = "[DONE]"
+            return
+        if not isinstance(value, dict):
+            return
+        etype = value.get("type")
+        if frame.event is not None and frame.event != "message" and frame.event != etype:
+            self.ctx.report(
+                "SC204",
+                f"SSE event {frame.event!r} carries JSON type {etype!r}",
+                path="/type",
+            )
+        if self.terminal is not None:
+            if not self.after_terminal_reported:
+                self.after_terminal_reported = True
+                self.ctx.report("SC302", f"{etype!r} arrived after terminal {self.terminal!r}")
+            return
+        self.events += 1
+        if self.events == 1 and etype != FIRST and self.starting_after is None:
+            self.ctx.report(
+                "SC309",
+                f"the first event is {etype!r}, not {FIRST!r}",
+                path="/type",
+                hint="Clients build the response object from response.created. A capture that "
+                "starts mid-stream should be a resumed request (starting_after=N).",
+            )
+        self._sequence(value)
+        if isinstance(etype, str):
+            self._item(etype, value, frame)
+            if etype in TERMINAL:
+                self._terminal(etype, value, frame)
+
+    def _sequence(self, value: dict[str, Any]) -> None:
+        number = value.get("sequence_number")
+        if not isinstance(number, int) or isinstance(number, bool):
+            return
+        last = self.last_seq
+        if last is not None:
+            if number <= last:
+                self.ctx.report(
+                    "SC315",
+                    f"sequence_number {number} after {last}",
+                    path="/sequence_number",
+                )
+            elif number > last + 1 and (last != self.starting_after or self.events > 1):
+                self.ctx.report(
+                    "SC331",
+                    f"sequence_number jumped from {last} to {number} "
+                    f"({number - last - 1} events missing)",
+                    path="/sequence_number",
+                )
+        elif self.starting_after is None and number != 0:
+            self.ctx.report(
+                "SC331",
+                f"the first sequence_number is {number}, not 0",
+                path="/sequence_number",
+            )
+        self.last_seq = number if last is None or number > last else last
+
+    def _item(self, etype: str, value: dict[str, Any], frame: Frame) -> None:
+        if etype in ("response.output_item.added", "response.output_item.done"):
+            item = value.get("item")
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                return
+            if etype.endswith("added"):
+                self.open_items.add(item["id"])
+                self.last_item_type = str(item.get("type"))
+            else:
+                self.open_items.discard(item["id"])
+                self.closed_items.add(item["id"])
+            return
+        if not etype.endswith(".delta"):
+            return
+        item_id = value.get("item_id")
+        if isinstance(item_id, str) and value.get("delta"):
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+        if not isinstance(item_id, str) or item_id in self.open_items:
+            return
+        if item_id in self.closed_items:
+            self.ctx.report(
+                "SC330",
+                f"{etype} for item {item_id} after its response.output_item.done",
+                path="/item_id",
+            )
+        elif self.starting_after is None:
+            self.ctx.report(
+                "SC330",
+                f"{etype} for item {item_id}, which no response.output_item.added opened",
+                path="/item_id",
+            )
+
+    def _terminal(self, etype: str, value: dict[str, Any], frame: Frame) -> None:
+        self.terminal = etype
+        failure: Any = None
+        if etype == "error":
+            failure = value
+        elif etype == "response.failed":
+            response = value.get("response")
+            error = response.get("error") if isinstance(response, dict) else None
+            failure = {"error": error} if isinstance(error, dict) else {"error": "failed"}
+        if failure is None:
+            return
+        verdict = errors.classify(None, 200, value=failure)
+        self.ctx.error_class = verdict.klass
+        self.ctx.report(
+            "SC403",
+            f"{etype} inside a 200 stream: {verdict.describe()}",
+            evidence=excerpt(frame.data),
+            hint=verdict.hint,
+        )
+
+    def end(self, clean_eof: bool) -> None:
+        if self.terminal is None and self.events:
+            open_note = f"; item(s) still open: {len(self.open_items)}" if self.open_items else ""
+            self.ctx.report(
+                "SC301",
+                "the stream ended without response.completed, response.incomplete, "
+                f"response.failed or error{open_note}",
+                at_end=True,
+            )
+
+
+@register
+class OpenAIResponses(Protocol):
+    name = "openai-responses"
+    provider = "openai"
+    api = "responses"
+    framing = "sse"
+    sentinels = frozenset({b"[DONE]"})
+    aliases = ("responses",)
+    error_shapes = ()
+
+    @classmethod
+    def match_request(cls, exchange: Exchange) -> int:
+        path = urlsplit(exchange.request.url or "").path.rstrip("/")
+        if path.endswith("/responses"):
+            return 60
+        # GET /v1/responses/{id}?stream=true resumes a background response's stream.
+        resumed = path.rsplit("/", 1)[0].endswith("/responses")
+        return 60 if resumed and "stream=true" in (exchange.request.url or "") else 0
+
+    @classmethod
+    def match_frame(cls, value: Any, event: str | None) -> bool:
+        if not isinstance(value, dict):
+            return False
+        etype = value.get("type")
+        if not isinstance(etype, str):
+            return False
+        if etype.startswith("response.") and ("response" in value or "sequence_number" in value):
+            return True
+        return etype == "error" and "sequence_number" in value
+
+    @classmethod
+    def frame_version(cls, value: Any, current: str | None) -> str | None:
+        if isinstance(value, dict) and "type" in value and "sequence_number" not in value:
+            return LEGACY_VERSION
+        return None
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        if isinstance(value, dict):
+            etype = value.get("type")
+            if isinstance(etype, str):
+                return etype
+        return event
+
+    @classmethod
+    def stream(cls, ctx: Context) -> StreamState:
+        return ResponsesStream(ctx, ctx.resumed_after)
