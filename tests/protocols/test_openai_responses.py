@@ -1,0 +1,213 @@
+"""OpenAI Responses streams through the public API: detection, schemas, grammar, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from streamcheck import Severity, check_bytes, check_paths
+from tests.conftest import FIXTURES
+
+MSG = {"id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant"}
+RESPONSE = {
+    "id": "resp_1",
+    "object": "response",
+    "created_at": 1764028800,
+    "status": "in_progress",
+    "model": "gpt-4o-mini",
+    "output": [],
+}
+TEXT = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+
+
+def events() -> list[dict[str, Any]]:
+    """A clean text answer, numbered from 0."""
+    done = {**RESPONSE, "status": "completed", "output": [{**MSG, "status": "completed"}]}
+    body: list[dict[str, Any]] = [
+        {"type": "response.created", "response": RESPONSE},
+        {"type": "response.in_progress", "response": RESPONSE},
+        {"type": "response.output_item.added", "output_index": 0, "item": MSG},
+        {"type": "response.content_part.added", **TEXT, "part": {"type": "output_text"}},
+        {"type": "response.output_text.delta", **TEXT, "delta": "Hi", "logprobs": []},
+        {"type": "response.output_text.delta", **TEXT, "delta": "!", "logprobs": []},
+        {"type": "response.output_text.done", **TEXT, "text": "Hi!", "logprobs": []},
+        {"type": "response.content_part.done", **TEXT, "part": {"type": "output_text"}},
+        {"type": "response.output_item.done", "output_index": 0, "item": MSG},
+        {"type": "response.completed", "response": done},
+    ]
+    return [{**e, "sequence_number": n} for n, e in enumerate(body)]
+
+
+def sse(items: list[dict[str, Any]], *, names: bool = True) -> bytes:
+    out = b""
+    for item in items:
+        if names:
+            out += b"event: " + str(item["type"]).encode() + b"\n"
+        out += b"data: " + orjson.dumps(item) + b"\n\n"
+    return out
+
+
+def findings(body: bytes, **kwargs: Any) -> list[tuple[str, Severity, str]]:
+    report = check_bytes(body, **kwargs)
+    return [(f.code, f.severity, f.message) for f in report.findings()]
+
+
+def codes(body: bytes, **kwargs: Any) -> list[str]:
+    return [code for code, _, _ in findings(body, **kwargs)]
+
+
+def test_clean_stream_is_detected_and_has_no_findings() -> None:
+    report = check_bytes(sse(events()))
+    result = report.results[0]
+    assert (result.provider, result.api, result.api_version) == ("openai", "responses", "2.3.0")
+    assert result.frames == 10
+    assert list(report.findings()) == []
+
+
+def test_detected_from_the_url_too() -> None:
+    result = check_bytes(sse(events()), url="https://api.openai.com/v1/responses").results[0]
+    assert result.api == "responses"
+
+
+def test_launch_shape_without_sequence_numbers_uses_the_legacy_schemas() -> None:
+    old = [
+        {k: v for k, v in e.items() if k not in ("sequence_number", "logprobs")} for e in events()
+    ]
+    report = check_bytes(sse(old))
+    assert report.results[0].api_version == "2025-03"
+    assert list(report.findings()) == []
+
+
+def test_current_version_requires_sequence_number_when_named() -> None:
+    old = [{k: v for k, v in e.items() if k != "sequence_number"} for e in events()]
+    from streamcheck import CheckOptions
+
+    found = codes(sse(old), options=CheckOptions(api_version="2.3.0"))
+    assert "SC201" in found
+
+
+def test_event_name_and_type_disagree() -> None:
+    body = sse(events()).replace(b"event: response.in_progress\n", b"event: response.queued\n", 1)
+    [(code, severity, message)] = findings(body)
+    assert code == "SC204" and severity is Severity.WARNING
+    assert "response.queued" in message and "response.in_progress" in message
+
+
+def test_data_only_events_with_comments_and_done_are_accepted() -> None:
+    # OpenRouter: keep-alive comments, no event lines, data: [DONE] after the terminal event.
+    body = b": OPENROUTER PROCESSING\n\n" + sse(events(), names=False) + b"data: [DONE]\n\n"
+    assert codes(body) == []
+
+
+def test_first_event_must_be_response_created() -> None:
+    assert codes(sse(events()[1:])) == ["SC309", "SC331"]
+
+
+def test_a_resumed_stream_may_start_mid_way() -> None:
+    url = "https://api.openai.com/v1/responses/resp_1?starting_after=3&stream=true"
+    assert codes(sse(events()[4:]), url=url) == []
+
+
+def test_sequence_number_going_back_is_an_error_and_a_gap_a_warning() -> None:
+    items = events()
+    items.insert(6, items[4])  # a gateway replayed event 4 after event 5
+    assert codes(sse(items)) == ["SC315"]
+    gap = events()
+    del gap[4]
+    [(code, severity, message)] = findings(sse(gap))
+    assert (code, severity) == ("SC331", Severity.WARNING) and "1 events missing" in message
+
+
+def test_delta_for_an_item_never_opened_or_already_done() -> None:
+    items = events()
+    items[4]["item_id"] = "msg_other"
+    assert codes(sse(items)) == ["SC330"]
+    late = events()
+    late[5], late[8] = late[8], late[5]
+    for n, item in enumerate(late):
+        item["sequence_number"] = n
+    assert "SC330" in codes(sse(late))
+
+
+def test_cut_stream_has_no_terminal_event() -> None:
+    [(code, _, message)] = findings(sse(events()[:6]))
+    assert code == "SC301" and "still open: 1" in message
+
+
+def test_frames_after_the_terminal_event() -> None:
+    extra = {**events()[4], "sequence_number": 10}
+    assert codes(sse([*events(), extra])) == ["SC302"]
+
+
+def test_in_stream_error_event_is_terminal_and_classified() -> None:
+    error = {
+        "type": "error",
+        "code": "rate_limit_exceeded",
+        "message": "Rate limit reached for gpt-4o",
+        "param": None,
+        "sequence_number": 5,
+    }
+    report = check_bytes(sse([*events()[:5], error]))
+    assert [f.code for f in report.findings()] == ["SC403"]
+    assert report.results[0].error_class == "rate-limit"
+
+
+def test_response_failed_is_an_in_stream_failure() -> None:
+    failed = {
+        "type": "response.failed",
+        "sequence_number": 5,
+        "response": {
+            **RESPONSE,
+            "status": "failed",
+            "error": {"code": "server_error", "message": "The server had an error"},
+        },
+    }
+    report = check_bytes(sse([*events()[:5], failed]))
+    assert [f.code for f in report.findings()] == ["SC403"]
+    assert report.results[0].error_class == "server-error"
+
+
+def test_incomplete_is_a_normal_terminal_event() -> None:
+    items = events()
+    items[-1] = {
+        "type": "response.incomplete",
+        "sequence_number": 9,
+        "response": {
+            **RESPONSE,
+            "status": "incomplete",
+            "incomplete_details": {"reason": "max_output_tokens"},
+        },
+    }
+    assert codes(sse(items)) == []
+
+
+def test_unknown_event_type_is_a_warning_only() -> None:
+    items = events()
+    items.insert(3, {"type": "response.brand_new.thing", "sequence_number": 3})
+    for n, item in enumerate(items):
+        item["sequence_number"] = n
+    [(code, severity, _)] = findings(sse(items))
+    assert (code, severity) == ("SC202", Severity.WARNING)
+
+
+def test_missing_required_member_is_a_schema_violation() -> None:
+    items = events()
+    del items[4]["item_id"]
+    [(code, _, message)] = findings(sse(items))
+    assert code == "SC201" and "item_id" in message
+
+
+def test_bad_status_enum_in_the_response_object() -> None:
+    items = events()
+    items[0]["response"] = {**RESPONSE, "status": "running"}
+    assert codes(sse(items)) == ["SC205"]
+
+
+@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331"])
+def test_rule_fixtures(code: str) -> None:
+    folder = FIXTURES / "rules" / code
+    bad = {f.code for f in check_paths([str(folder / "bad.sse")]).findings()}
+    good = {f.code for f in check_paths([str(folder / "good.sse")]).findings()}
+    assert code in bad and code not in good
