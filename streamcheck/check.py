@@ -332,9 +332,9 @@ class ExchangeChecker:
         self.frames += 1
         data = frame.data
         protocol = self.protocol
-        if (protocol is not None and data in protocol.sentinels) or (
-            protocol is None and data == b"[DONE]"
-        ):
+        if (
+            protocol is not None and (data in protocol.sentinels or data in protocol.tolerated)
+        ) or (protocol is None and data == b"[DONE]"):
             value: Any = SENTINEL
         else:
             try:

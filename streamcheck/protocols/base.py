@@ -87,6 +87,9 @@ class Protocol:
     api: ClassVar[str]  # e.g. "chat-completions", the folder under schemas/<provider>/
     framing: ClassVar[str] = "sse"
     sentinels: ClassVar[frozenset[bytes]] = frozenset()
+    # Sentinels some servers append although the API defines none (OpenRouter ends Responses
+    # streams with `data: [DONE]`): parsed as SENTINEL, but they do not identify the protocol.
+    tolerated: ClassVar[frozenset[bytes]] = frozenset()
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
     # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
     error_shapes: ClassVar[tuple[str, ...]] = ()

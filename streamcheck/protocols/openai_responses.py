@@ -173,7 +173,7 @@ class OpenAIResponses(Protocol):
     provider = "openai"
     api = "responses"
     framing = "sse"
-    sentinels = frozenset({b"[DONE]"})
+    tolerated = frozenset({b"[DONE]"})
     aliases = ("responses",)
     error_shapes = ()
 
