@@ -93,7 +93,10 @@ def expand(paths: list[str]) -> list[str]:
         if given == "-":
             found.append("-")
             continue
-        matches = sorted(glob.glob(given, recursive=True)) if glob.has_magic(given) else [given]
+        # A file that exists is taken as named, even with glob characters: pytest cassettes are
+        # named like `test_x[param].yaml`.
+        literal = not glob.has_magic(given) or Path(given).exists()
+        matches = [given] if literal else sorted(glob.glob(given, recursive=True))
         if not matches:
             raise InputError(f"{given}: no file matches")
         for match in matches:
