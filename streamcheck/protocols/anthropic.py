@@ -49,6 +49,9 @@ DELTAS_FOR_BLOCK: dict[str, frozenset[str]] = {
 }
 KNOWN_DELTAS = frozenset().union(*DELTAS_FOR_BLOCK.values())
 TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+# partial_json kept per open tool block to parse at its stop. Past this the input goes unchecked
+# (a text editor tool can stream a whole file), so memory stays bounded however long the stream.
+MAX_TOOL_INPUT = 1 << 20
 
 
 @dataclass(slots=True)
@@ -57,6 +60,7 @@ class _Block:
     name: str | None = None
     stopped: bool = False
     json_parts: list[str] = field(default_factory=list)
+    json_size: int = 0
     after_stop_reported: bool = False
 
 
@@ -213,8 +217,12 @@ class MessagesStream(StreamState):
             return
         if delta_type == "input_json_delta" and block.type in TOOL_INPUT_BLOCKS:
             fragment = delta.get("partial_json") if isinstance(delta, dict) else None
-            if isinstance(fragment, str):
-                block.json_parts.append(fragment)
+            if isinstance(fragment, str) and block.json_size <= MAX_TOOL_INPUT:
+                block.json_size += len(fragment)
+                if block.json_size > MAX_TOOL_INPUT:
+                    block.json_parts = []  # too large to keep: this input goes unchecked
+                else:
+                    block.json_parts.append(fragment)
 
     def _content(self, frame: Frame) -> None:
         self.content_frames += 1
@@ -336,6 +344,9 @@ class AnthropicMessages(Protocol):
     def match_request(cls, exchange: Exchange) -> int:
         path = (exchange.request.url or "").split("?", 1)[0].rstrip("/")
         if path.endswith("/v1/messages"):
+            return 70
+        # Vertex AI serves the same event stream for Claude models (:streamRawPredict).
+        if "/publishers/anthropic/models/" in path:
             return 70
         if any(k.lower() == "anthropic-version" for k in exchange.request.headers):
             return 60

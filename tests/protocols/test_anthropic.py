@@ -6,13 +6,19 @@ through the public surface (`check_bytes`, `check_paths`, the CLI) with their fr
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streamcheck import CheckOptions, Report, Severity, check_bytes, check_paths
+from streamcheck.check import check_exchange
+from streamcheck.model import Exchange, Request
+from streamcheck.schemas import Catalog
 from tests.conftest import FIXTURES, run_streamcheck
 
 MESSAGE = {
@@ -117,6 +123,15 @@ def test_detected_by_url_even_when_frames_are_odd() -> None:
     report = check_bytes(body, url="https://api.anthropic.com/v1/messages?beta=true")
     assert report.results[0].provider == "anthropic"
     assert ("SC309", 0) in [(f.code, f.location.frame) for f in report.findings()]
+
+
+def test_detected_by_vertex_url() -> None:
+    url = (
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/"
+        "publishers/anthropic/models/claude-sonnet-4-5:streamRawPredict"
+    )
+    report = check_bytes(ev({"type": "vertex_only_event"}), url=url)
+    assert report.results[0].provider == "anthropic"
 
 
 def test_ping_before_message_start_is_allowed() -> None:
@@ -472,3 +487,24 @@ def test_cli_reads_an_anthropic_stream_from_stdin() -> None:
     done = run_streamcheck("check", "-", input=start() + block_start(0) + delta(0))
     assert done.returncode == 1
     assert "SC301" in done.stdout and "SC310" in done.stdout
+
+
+def test_huge_tool_input_is_not_held_in_memory() -> None:
+    # Over the cap the input goes unchecked instead of growing memory without bound.
+    body = start() + block_start(0, "tool_use")
+    piece = "x" * 65536
+    body += delta(0, "input_json_delta", partial_json='{"file": "')
+    body += b"".join(delta(0, "input_json_delta", partial_json=piece) for _ in range(20))
+    body += block_stop(0) + message_delta("tool_use") + STOP
+    assert found(body) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=1, max_value=len(CLEAN) - 1), max_size=12))
+def test_any_split_of_the_body_gives_the_same_findings(cuts: list[int]) -> None:
+    body = start() + block_start(0) + delta(0) + delta(1) + block_stop(0) + message_delta() + STOP
+    points = [0, *sorted(set(cuts)), len(body)]
+    chunks = [(body[a:b], None) for a, b in itertools.pairwise(points) if b > a]
+    exchange = Exchange("<split>", 0, Request(), 200, {}, chunks)
+    result = check_exchange(exchange, CheckOptions(), Catalog())
+    assert [(f.code, f.location.frame) for f in result.findings] == [("SC310", 3)]
