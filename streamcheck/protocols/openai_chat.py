@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import orjson
 
 from streamcheck import errors
-from streamcheck.model import Exchange, Frame
+from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
 from streamcheck.redact import excerpt
 
@@ -96,7 +96,7 @@ class ChatStream(StreamState):
             )
         for position, choice in enumerate(choices):
             if isinstance(choice, dict):
-                self._choice(position, choice, frame)
+                self._choice(position, choice, frame, bool(value.get("usage")))
 
     def _identity(self, value: dict[str, Any]) -> None:
         for name in self.identity:
@@ -135,7 +135,9 @@ class ChatStream(StreamState):
             path="/choices",
         )
 
-    def _choice(self, position: int, choice: dict[str, Any], frame: Frame) -> None:
+    def _choice(
+        self, position: int, choice: dict[str, Any], frame: Frame, usage: bool = False
+    ) -> None:
         index = choice.get("index", position)
         if not isinstance(index, int):
             return
@@ -152,10 +154,15 @@ class ChatStream(StreamState):
         )
         if state.finished is not None:
             if finish is not None:
+                # The same reason again with nothing new loses no text, only risks a double
+                # finalisation: a warning. OpenRouter repeats it on its usage chunk.
+                repeat = finish == state.finished and not has_content
+                where = " on the usage chunk" if usage else ""
                 self.ctx.report(
                     "SC304",
-                    f"choice {index} got finish_reason {finish!r} after {state.finished!r}",
+                    f"choice {index} got finish_reason {finish!r}{where} after {state.finished!r}",
                     path=f"/choices/{position}/finish_reason",
+                    severity=Severity.WARNING if repeat else None,
                 )
             elif has_content:
                 self.ctx.report(

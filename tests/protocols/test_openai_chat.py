@@ -543,3 +543,14 @@ def test_tool_call_that_starts_without_id_or_name() -> None:
         == "choice 0, tool call 2: its first fragment has no id and no function.name"
     )
     assert found[1].location.offset == stream.offset(3)
+
+
+def test_same_finish_repeated_on_the_usage_chunk_is_a_warning() -> None:
+    """OpenRouter repeats the finish on its usage chunk: nothing is lost, so not an error."""
+    repeat = chunk({"content": ""}, "stop", usage=USAGE)
+    stream = Stream([*answer("Hi"), repeat, DONE])
+    [finding] = stream.check().findings()
+    assert (finding.code, finding.severity) == ("SC304", Severity.WARNING)
+    assert finding.message == "choice 0 got finish_reason 'stop' on the usage chunk after 'stop'"
+    assert finding.location.frame == 3
+    assert not stream.check().failed
