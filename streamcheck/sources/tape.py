@@ -88,7 +88,15 @@ def read(source: str, stream: BinaryIO) -> Iterator[Exchange]:
 def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) -> Exchange:
     request = header.get("request") or {}
     response = header.get("response") or {}
-    if not isinstance(request, dict) or not isinstance(response, dict):
+    if not (
+        isinstance(request, dict)
+        and isinstance(response, dict)
+        and isinstance(request.get("headers") or {}, dict)
+        and isinstance(response.get("headers") or {}, dict)
+        and isinstance(request.get("url"), str | None)
+        and isinstance(response.get("status"), int | None)
+        and all(isinstance(header.get(k), str | None) for k in ("provider", "api", "api_version"))
+    ):
         raise InputError(f"{source}: tape header at line {lines.number} is malformed")
     exchange = Exchange(
         source=source,

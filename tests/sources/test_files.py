@@ -1,0 +1,145 @@
+"""Walking folders, globs, standard input and `--input-format` overrides."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from streamcheck import InputError, check_paths
+from streamcheck.model import EndReason
+from streamcheck.sources import expand
+from streamcheck.sources.tape import dumps
+from tests.conftest import FIXTURES, run_streamcheck
+
+CHUNK = (
+    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
+    b'"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
+)
+SSE = (
+    CHUNK % (b'{"role":"assistant","content":""}', b"null")
+    + CHUNK % (b'{"content":"Hi"}', b"null")
+    + CHUNK % (b"{}", b'"stop"')
+    + b"data: [DONE]\n\n"
+)
+CASSETTE = FIXTURES / "cassettes" / "openai_chat_stream_and_error.yaml"
+HAR = FIXTURES / "har" / "chat_page.har"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "b" / "deep").mkdir(parents=True)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "a.sse").write_bytes(SSE)
+    (tmp_path / "b" / "deep" / "c.tape").write_bytes(dumps([({}, [(SSE, 0.1)], EndReason.EOF)]))
+    shutil.copy(CASSETTE, tmp_path / "b" / "cassette.yaml")
+    shutil.copy(HAR, tmp_path / "b" / "page.har")
+    (tmp_path / ".hidden" / "skip.sse").write_bytes(b"not read")
+    (tmp_path / ".dot.sse").write_bytes(b"not read")
+    (tmp_path / "notes.md").write_text("not a recording suffix")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n")
+    return tmp_path
+
+
+def test_folder_walk_is_recursive_sorted_and_skips_hidden_and_other_files(tree: Path) -> None:
+    found = [Path(p).relative_to(tree).as_posix() for p in expand([str(tree)])]
+    assert found == ["a.sse", "b/cassette.yaml", "b/page.har", "b/deep/c.tape"]
+
+
+def test_folder_of_mixed_formats_checks_every_exchange(tree: Path) -> None:
+    results = check_paths([str(tree)]).results
+    by_file = {}
+    for result in results:
+        by_file.setdefault(Path(result.source).name, []).append(result.index)
+    assert by_file == {
+        "a.sse": [0],
+        "cassette.yaml": [0, 1],
+        "page.har": [1, 2, 3],
+        "c.tape": [0],
+    }
+
+
+def test_globs_expand_recursively_and_explicit_files_are_read_whatever_their_name(
+    tree: Path,
+) -> None:
+    found = expand([str(tree / "**" / "*.yaml"), str(tree / "*.sse")])
+    assert [Path(p).name for p in found] == ["cassette.yaml", "a.sse"]
+    # Explicit file arguments are read even with a suffix a folder walk skips.
+    assert len(check_paths([str(tree / "notes.md")]).results) == 1
+
+
+def test_missing_paths_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no file matches"):
+        expand([str(tmp_path / "*.nothing")])
+    with pytest.raises(InputError, match="no such file or folder"):
+        expand([str(tmp_path / "absent.sse")])
+    done = run_streamcheck("check", str(tmp_path / "absent.sse"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("fixture", "exchanges"),
+    [(CASSETTE, 2), (HAR, 3), (None, 1)],
+    ids=["cassette", "har", "tape"],
+)
+def test_stdin_is_sniffed_like_a_file(fixture: Path | None, exchanges: int) -> None:
+    data = fixture.read_bytes() if fixture else dumps([({}, [(SSE, 0.1)], EndReason.EOF)])
+    done = run_streamcheck("check", "--format", "json", "-", input=data)
+    report = json.loads(done.stdout)
+    assert report["summary"]["exchanges"] == exchanges
+    assert {r["source"] for r in report["results"]} == {"<stdin>"}
+
+
+def test_stdin_and_files_together(tree: Path) -> None:
+    done = run_streamcheck("check", "--format", "json", str(tree / "a.sse"), "-", input=SSE)
+    assert [r["source"] for r in json.loads(done.stdout)["results"]] == [
+        str(tree / "a.sse"),
+        "<stdin>",
+    ]
+
+
+def test_input_format_overrides_sniffing(tmp_path: Path) -> None:
+    # A cassette forced to raw SSE is one body with no status: the flag beats the sniffer.
+    path = tmp_path / "recording.yaml"
+    shutil.copy(CASSETTE, path)
+    auto = check_paths([str(path)]).results
+    forced = check_paths([str(path)], input_format="sse").results
+    assert len(auto) == 2 and len(forced) == 1
+    assert forced[0].status is None
+    # And the other way: a cassette whose key is beyond the sniffed head, forced.
+    hidden = tmp_path / "late.txt"
+    hidden.write_bytes(b"# comment\n" * 600 + CASSETTE.read_bytes())
+    assert len(check_paths([str(hidden)]).results) == 1
+    assert len(check_paths([str(hidden)], input_format="cassette").results) == 2
+    har = tmp_path / "har.txt"
+    har.write_bytes(b" " * 5000 + HAR.read_bytes())
+    assert len(check_paths([str(har)], input_format="har").results) == 3
+
+
+def test_input_format_on_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "body.txt"
+    path.write_bytes(SSE)
+    done = run_streamcheck("check", "--format", "json", "--input-format", "sse", str(path))
+    assert json.loads(done.stdout)["results"][0]["framing"] == "sse"
+    done = run_streamcheck("check", "--input-format", "tape", str(path))
+    assert done.returncode == 2 and "not JSON" in done.stderr
+    done = run_streamcheck("check", "--input-format", "har", str(path))
+    assert done.returncode == 2 and "not a valid HAR" in done.stderr
+    done = run_streamcheck("check", "--input-format", "cassette", str(path))
+    assert done.returncode == 2 and "cassette" in done.stderr
+    done = run_streamcheck("check", "--input-format", "xml", str(path))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_binary_junk_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "junk.bin"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(InputError, match="not a recording"):
+        check_paths([str(path)])
+
+
+def test_folder_argument_to_read_path_is_walked_not_opened(tree: Path) -> None:
+    done = run_streamcheck("check", "--format", "json", str(tree / "b"))
+    assert json.loads(done.stdout)["summary"]["files"] == 3

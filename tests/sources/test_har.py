@@ -1,0 +1,132 @@
+"""HAR exports: which entries become exchanges, bodies, timings, redaction, bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streamcheck import InputError, check_paths
+from streamcheck.model import ExchangeResult
+from streamcheck.sources import read_path
+from tests.conftest import FIXTURES, run_streamcheck
+
+FIXTURE = FIXTURES / "har" / "chat_page.har"
+
+
+def codes(result: ExchangeResult) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+def entry(url: str, mime: str, text: str | None, **extra: Any) -> dict[str, Any]:
+    content: dict[str, Any] = {"size": len(text or ""), "mimeType": mime}
+    if text is not None:
+        content["text"] = text
+    value: dict[str, Any] = {
+        "request": {"method": "POST", "url": url, "headers": []},
+        "response": {"status": 200, "headers": [], "content": content},
+        "timings": {"send": 1, "wait": 100, "receive": 5},
+    }
+    value.update(extra)
+    return value
+
+
+def write_har(tmp_path: Path, entries: list[Any], name: str = "x.har") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    return path
+
+
+def test_fixture_keeps_only_llm_calls_with_entry_indexes() -> None:
+    results = check_paths([str(FIXTURE)]).results
+    # Entry 0 is the page's HTML: not an LLM call, so not an exchange.
+    assert [r.index for r in results] == [1, 2, 3]
+    clean, cut, ollama = results
+    assert (clean.provider, clean.api, clean.framing, clean.frames) == (
+        "openai",
+        "chat-completions",
+        "sse",
+        4,
+    )
+    assert codes(clean) == []
+    assert "SC301" in codes(cut)  # the stream stops without data: [DONE]
+    assert (ollama.framing, ollama.frames) == ("ndjson", 2)  # base64 content decoded
+
+
+def test_fixture_body_arrives_at_time_to_first_byte() -> None:
+    clean = check_paths([str(FIXTURE)]).results[0]
+    # blocked 2.0 + send 0.5 + wait 412.5 ms; dns/connect/ssl are -1 (not applicable).
+    assert clean.timing["first_byte"] == pytest.approx(0.415)
+
+
+def test_fixture_request_is_parsed_and_redacted() -> None:
+    exchange = next(read_path(str(FIXTURE)))
+    assert exchange.request.body["stream"] is True
+    assert exchange.request.headers["authorization"] == "[REDACTED]"
+    assert ":authority" not in exchange.request.headers  # HTTP/2 pseudo-headers dropped
+    done = run_streamcheck("check", "--format", "json", str(FIXTURE))
+    assert done.returncode == 1, done.stderr
+    assert "canary" not in done.stdout + done.stderr
+
+
+def test_har_from_stdin() -> None:
+    done = run_streamcheck("check", "--format", "json", "-", input=FIXTURE.read_bytes())
+    report = json.loads(done.stdout)
+    assert [r["exchange"] for r in report["results"]] == [1, 2, 3]
+
+
+def test_missing_body_and_timings_are_notes(tmp_path: Path) -> None:
+    item = entry("https://api.openai.com/v1/chat/completions", "text/event-stream", None)
+    del item["timings"]
+    [result] = check_paths([str(write_har(tmp_path, [item]))]).results
+    notes = [f.message for f in result.findings if f.code == "SC902"]
+    assert any("holds no response body" in n for n in notes)
+    assert any("no timings" in n for n in notes)
+
+
+def test_cancelled_request_has_no_status(tmp_path: Path) -> None:
+    item = entry("https://api.anthropic.com/v1/messages", "", None)
+    item["response"]["status"] = 0
+    [result] = check_paths([str(write_har(tmp_path, [item]))]).results
+    assert result.status is None
+    assert any("status 0" in f.message for f in result.findings)
+
+
+def test_stream_request_to_unknown_host_is_kept(tmp_path: Path) -> None:
+    item = entry("https://gateway.example.test/llm", "application/json", '{"error": "down"}')
+    item["request"]["postData"] = {"mimeType": "application/json", "text": '{"stream": true}'}
+    [result] = check_paths([str(write_har(tmp_path, [item]))]).results
+    assert result.index == 0 and result.findings
+
+
+def test_har_without_llm_calls_is_an_input_error(tmp_path: Path) -> None:
+    path = write_har(tmp_path, [entry("https://example.test/app.js", "text/javascript", "x")])
+    with pytest.raises(InputError, match="none of the 1 HAR entries"):
+        check_paths([str(path)])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"log": {"entries": [', "not a valid HAR file"),
+        ('{"log": {"version": "1.2"}}', r"no log\.entries list"),
+        ('{"log": {"entries": [1]}}', "HAR entry 0 is not an object"),
+        ('{"log": {"entries": [{"request": {}}]}}', "HAR entry 0 has no request or response"),
+    ],
+)
+def test_bad_har_is_one_line_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.har"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        check_paths([str(path)])
+    done = run_streamcheck("check", str(path))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "bad.har" in done.stderr
+
+
+def test_har_sniffed_without_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_bytes(FIXTURE.read_bytes())
+    assert len(check_paths([str(path)]).results) == 3

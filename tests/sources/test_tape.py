@@ -1,0 +1,173 @@
+"""The tape: write then read back (chunks, times, end), secrets never written, bad tapes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streamcheck import InputError, check_paths
+from streamcheck.model import EndReason, Request
+from streamcheck.sources import read_path
+from streamcheck.sources.tape import TapeWriter, dumps
+from tests.conftest import run_streamcheck
+
+CHUNK = (
+    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
+    b'"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
+)
+SSE = (
+    CHUNK % (b'{"role":"assistant","content":""}', b"null")
+    + CHUNK % (b'{"content":"Hi"}', b"null")
+    + CHUNK % (b"{}", b'"stop"')
+    + b"data: [DONE]\n\n"
+)
+CANARY = "sk-canary-tape-000000000000000000000"
+URL = "https://api.openai.com/v1/chat/completions"
+
+
+def pieces(data: bytes, *cuts: int) -> list[bytes]:
+    bounds = [0, *cuts, len(data)]
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def read_back(
+    path: Path,
+) -> list[tuple[Request, int | None, list[tuple[bytes, float | None]], EndReason]]:
+    out = []
+    for exchange in read_path(str(path)):
+        chunks = list(exchange.chunks)  # consumed before `end` is known
+        out.append((exchange.request, exchange.status, chunks, exchange.end))
+    return out
+
+
+@pytest.mark.parametrize("end", list(EndReason))
+def test_round_trip_keeps_chunks_times_and_end(tmp_path: Path, end: EndReason) -> None:
+    path = tmp_path / "t.tape"
+    writer = TapeWriter.create(path)
+    writer.header(
+        provider="openai",
+        api="chat-completions",
+        api_version="2.3.0",
+        request=Request(url=URL, headers={"Content-Type": "application/json"}, body={"n": 1}),
+        status=200,
+        headers={"content-type": "text/event-stream"},
+    )
+    # A cut inside a frame, inside a multi-byte character, and a binary chunk.
+    sent = [(p, 0.25 * i) for i, p in enumerate(pieces(SSE, 7, 100, 101, 300))]
+    sent.insert(2, ("é".encode()[:1], 0.3))
+    sent.insert(3, ("é".encode()[1:], 0.31))
+    sent.append((b"\xff\x00binary", 1.5))
+    for data, time in sent:
+        writer.chunk(data, time)
+    writer.end(end, 1.75)
+    [(request, status, chunks, got_end)] = read_back(path)
+    assert chunks == sent
+    assert got_end is end
+    assert (request.url, request.body, status) == (URL, {"n": 1}, 200)
+
+
+def test_round_trip_of_several_exchanges_and_missing_times(tmp_path: Path) -> None:
+    path = tmp_path / "many.tape"
+    path.write_bytes(
+        dumps(
+            [
+                ({"provider": "openai"}, [(SSE, None)], EndReason.EOF),
+                ({"status": 500}, [(b'{"error": "boom"}', 0.1)], EndReason.RESET),
+            ]
+        )
+    )
+    first, second = read_back(path)
+    assert first[2] == [(SSE, None)] and first[3] is EndReason.EOF
+    assert second[1] == 500 and second[3] is EndReason.RESET
+    results = check_paths([str(path)]).results
+    assert [r.index for r in results] == [0, 1]
+    assert [f.code for f in results[0].findings] == []
+
+
+def test_secrets_are_redacted_on_write(tmp_path: Path) -> None:
+    path = tmp_path / "secret.tape"
+    writer = TapeWriter.create(path)
+    writer.header(
+        provider="openai",
+        api=None,
+        api_version=None,
+        request=Request(
+            url=f"https://generativelanguage.googleapis.com/v1beta/x?alt=sse&key={CANARY}",
+            headers={"Authorization": f"Bearer {CANARY}", "x-api-key": CANARY, "api-key": "k"},
+            body={"api_key": CANARY, "messages": [{"content": f"my key is {CANARY}"}]},
+        ),
+        status=200,
+        headers={"set-cookie": "session=canary", "x-echo": CANARY},
+    )
+    writer.chunk(f'data: {{"echo": "{CANARY}"}}\n\n'.encode(), 0.1)
+    writer.end(EndReason.EOF, 0.2)
+    text = path.read_text()
+    assert "canary" not in text
+    header = orjson.loads(text.splitlines()[0])
+    assert header["request"]["headers"] == {
+        "Authorization": "[REDACTED]",
+        "x-api-key": "[REDACTED]",
+        "api-key": "[REDACTED]",
+    }
+    assert (
+        "key=%5BREDACTED%5D" in header["request"]["url"]
+        or "key=[REDACTED]" in (header["request"]["url"])
+    )
+    assert header["request"]["body"]["api_key"] == "[REDACTED]"
+
+
+def test_create_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "t.tape"
+    path.write_text("x")
+    with pytest.raises(InputError, match="already exists"):
+        TapeWriter.create(path)
+    TapeWriter.create(path, overwrite=True).end(EndReason.EOF, None)
+
+
+def test_tape_without_end_record_is_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "cut.tape"
+    data = dumps([({}, [(SSE, 0.1)], EndReason.EOF)])
+    path.write_bytes(data.rsplit(b"\n", 2)[0] + b"\n")  # drop the end record
+    [result] = check_paths([str(path)]).results
+    assert [f.code for f in result.findings] == ["SC902"]
+
+
+HEADER = json.dumps({"streamcheck_tape": 1, "request": {}, "response": {"status": 200}})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER + "\n{not json\n", "tape line 2 is not JSON"),
+        (HEADER + "\n[1, 2]\n", "tape line 2 is not a JSON object"),
+        (HEADER + '\n{"t": 0.1}\n', "line 2: chunk without text or b64"),
+        (HEADER + '\n{"t": 0.1, "b64": "%%%"}\n', "line 2: bad base64"),
+        (HEADER + '\n{"end": "exploded"}\n', "line 2: unknown end 'exploded'"),
+        ('{"streamcheck_tape": 99}\n', "line 1 is not a tape header"),
+        ('{"streamcheck_tape": 1, "request": [1], "response": {}}\n', "tape header at line 1"),
+        ('{"streamcheck_tape": 1, "request": {"headers": "x"}}\n', "tape header at line 1"),
+        ('{"streamcheck_tape": 1, "response": {"status": "200"}}\n', "tape header at line 1"),
+        ('{"streamcheck_tape": 1, "request": {"url": 5}}\n', "tape header at line 1"),
+        ('{"streamcheck_tape": 1, "provider": 5}\n', "tape header at line 1"),
+    ],
+)
+def test_malformed_tape_is_one_line_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.tape"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        check_paths([str(path)])
+    done = run_streamcheck("check", str(path))
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.count("\n") == 1 and "bad.tape" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_tape_from_stdin() -> None:
+    data = dumps([({}, [(SSE, 0.1)], EndReason.EOF)])
+    done = run_streamcheck("check", "--format", "json", "-", input=data)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["results"][0]["end"] == "eof"
