@@ -170,6 +170,16 @@ class ExchangeChecker:
         self.schemas = self.catalog.get(protocol.provider, protocol.api, self.version)
         if self.schemas is not None:
             self.version = self.schemas.version
+            if requested and requested not in available:
+                self.sink(
+                    rules.finding(
+                        "SC910",
+                        f"the request asked for {protocol.provider}/{protocol.api} version "
+                        f"{requested!r}, which has no schemas here; checked against "
+                        f"{self.version!r} (shipped: {', '.join(available)})",
+                        self.location,
+                    )
+                )
         elif requested:
             self.version = requested
         request_body = self.exchange.request.body

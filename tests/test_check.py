@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streamcheck import CheckOptions, Severity, check_bytes
+from streamcheck import CheckOptions, Severity, check_bytes, check_paths
 
 CHUNK = (
     b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
@@ -63,3 +63,12 @@ def test_fail_on_threshold_decides_failure() -> None:
     assert codes(body) == ["SC306"]
     assert not check_bytes(body).failed
     assert check_bytes(body, CheckOptions(fail_on=Severity.WARNING)).failed
+
+
+def test_unknown_requested_version_falls_back_and_says_so() -> None:
+    from tests.conftest import FIXTURES
+
+    report = check_paths([str(FIXTURES / "rules" / "SC910" / "bad.tape")])
+    [finding] = list(report.findings())
+    assert finding.code == "SC910" and "'2023-01-01'" in finding.message
+    assert report.results[0].api_version == "2023-06-01"

@@ -37,3 +37,17 @@ rule(
     fix="Nothing to fix.",
     refs="DESIGN.md.",
 )
+rule(
+    "SC910",
+    "unknown-api-version",
+    Severity.INFO,
+    "The exchange names an API version with no schemas; the default version was used instead.",
+    finds="An `anthropic-version` header, Azure `api-version` query or tape header naming a "
+    "version that neither the shipped schemas nor `--schemas` folders define.",
+    why="Fields that version added or removed may be reported wrongly (or not at all), because "
+    "another version's schemas judged the frames.",
+    example="`anthropic-version: 2023-01-01` (the legacy Text Completions era).",
+    fix="Add a schema folder for that version with `--schemas`, or pin the version the app "
+    "really uses with `--api-version`.",
+    refs="`streamcheck schemas` lists the shipped versions.",
+)
