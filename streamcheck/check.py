@@ -388,8 +388,9 @@ class ExchangeChecker:
         if value is SENTINEL:
             # A stream that starts with its terminator (`data: [DONE]` and nothing before) still
             # names its protocol when only one uses that sentinel.
+            # After frames no protocol knew (legacy completions, Cohere v2) it names nothing.
             owners = [p for p in self.candidates if frame.data in p.sentinels]
-            if len(owners) == 1:
+            if len(owners) == 1 and self.frames == 1:
                 self._use(owners[0])
                 return owners[0]
             return None

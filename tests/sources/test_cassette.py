@@ -439,3 +439,16 @@ def test_cassette_from_stdin_and_forced_format(tmp_path: Path) -> None:
     assert len(results(other)) == 1  # read as one raw body
     done = run_streamcheck("check", "--format", "json", "--input-format", "cassette", str(other))
     assert json.loads(done.stdout)["summary"]["exchanges"] == 2
+
+
+def test_done_after_unknown_frames_does_not_claim_the_chat_grammar(tmp_path: Path) -> None:
+    # Legacy completions: `text_completion` frames no protocol knows, then data: [DONE].
+    frame = 'data: {"id":"c","object":"text_completion","choices":[{"text":"hi","index":0}]}\n\n'
+    path = write(
+        tmp_path,
+        interaction(
+            {"string": frame * 2 + "data: [DONE]\n\n"}, url="http://gpu:8000/v1/completions"
+        ),
+    )
+    [result] = results(path)
+    assert codes(result) == ["SC901"]
