@@ -93,7 +93,14 @@ def url(value: str) -> str:
 
 def excerpt(data: bytes | str, limit: int = 200) -> str:
     """A short, printable, redacted view of what arrived, for a finding's evidence."""
-    raw = data.decode("utf-8", "backslashreplace") if isinstance(data, bytes) else data
+    if isinstance(data, bytes):
+        if len(data) > 8 * limit:  # decode only the ends: bodies can be megabytes (images)
+            ends = data[: 4 * limit], data[-4 * limit :]
+            raw = "".join(part.decode("utf-8", "backslashreplace") for part in ends)
+        else:
+            raw = data.decode("utf-8", "backslashreplace")
+    else:
+        raw = data
     if len(raw) > limit:
         raw = raw[: limit - 40] + " ... " + raw[-35:]
     return text(raw).encode("unicode_escape").decode("ascii") if _unprintable(raw) else text(raw)
