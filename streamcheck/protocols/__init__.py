@@ -1,6 +1,6 @@
 """One module per provider API; importing this package registers them all."""
 
-from streamcheck.protocols import anthropic, openai_chat, openai_responses
+from streamcheck.protocols import anthropic, bedrock, cohere, openai_chat, openai_responses
 from streamcheck.protocols.base import (
     REGISTRY,
     SENTINEL,
@@ -18,6 +18,8 @@ __all__ = [
     "Protocol",
     "StreamState",
     "anthropic",
+    "bedrock",
+    "cohere",
     "find",
     "openai_chat",
     "openai_responses",

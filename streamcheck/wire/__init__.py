@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from streamcheck.model import Finding, Frame, Location
+from streamcheck.wire.eventstream import EventStreamDecoder
 from streamcheck.wire.ndjson import NDJSONDecoder
 from streamcheck.wire.sse import DEFAULT_MAX_LINE, SSEDecoder
 
@@ -20,7 +21,11 @@ class Decoder(Protocol):
     def flush(self) -> list[Frame]: ...
 
 
-DECODERS: dict[str, type] = {"sse": SSEDecoder, "ndjson": NDJSONDecoder}
+DECODERS: dict[str, type] = {
+    "sse": SSEDecoder,
+    "ndjson": NDJSONDecoder,
+    "eventstream": EventStreamDecoder,
+}
 
 
 def decoder_for(framing: str, location: Location, max_line: int = DEFAULT_MAX_LINE) -> Decoder:

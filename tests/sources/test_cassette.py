@@ -191,7 +191,7 @@ def test_binary_eventstream_body_keeps_its_bytes(tmp_path: Path) -> None:
     )
     assert body_of(path) == data
     [result] = results(path)
-    assert (result.provider, result.api) == ("bedrock", "converse-stream")
+    assert (result.provider, result.api) == ("aws-bedrock", "converse-stream")
 
 
 def test_parsed_body_is_reencoded_with_a_note(tmp_path: Path) -> None:
