@@ -398,6 +398,15 @@ class ExchangeChecker:
             if protocol.match_frame(value, frame.event):
                 self._use(protocol)
                 return protocol
+        # A stream whose first frame is an error object: its shape names the API family, so the
+        # grammar sees the error (and a `[DONE]` after it is success-after-failure, SC404).
+        obj = errors.error_object(value)
+        if obj is not None:
+            shape = errors.classify(None, 200, value=obj).shape
+            owner = next((p for p in self.candidates if shape in p.error_shapes), None)
+            if owner is not None:
+                self._use(owner)
+                return owner
         return None
 
     def _validate(self, kind: str, value: Any, frame: Frame) -> None:

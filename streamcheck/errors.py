@@ -45,33 +45,31 @@ CLASSES: dict[str, str] = {
 # Where a provider's own wording of the fix is sharper than the class hint. Keyed by error shape
 # and class; the class hint is used otherwise.
 SHAPE_HINTS: dict[tuple[str, str], str] = {
-    ("openai", "auth"): "OpenAI rejected the key (401). Check which environment variable the app "
-    "reads (OPENAI_API_KEY), that the key was not revoked, and that it belongs to the "
-    "organization and project the request names; create a new key at "
-    "platform.openai.com/api-keys.",
-    ("openai", "no-access"): "The key is valid but this organization or project may not use the "
-    "model: it was never granted, the project's model allowlist excludes it, or it needs a "
-    "paid account (GPT-4-class models need usage tier 1, i.e. a first successful payment). "
-    "`GET /v1/models` lists what the key can use; pick one of those or get access, and make "
-    "the client check the HTTP status before iterating the stream.",
-    ("openai", "billing"): "The account has no credit left or hit its monthly budget "
-    "(insufficient_quota is not a rate limit: retrying does not help). Add credit or raise the "
-    "budget under Settings > Billing and Limits; the key itself is fine.",
-    (
-        "openai",
-        "rate-limit",
-    ): "Requests or tokens per minute exceeded for this model and tier. Back "
-    "off and retry after the x-ratelimit-reset-* / retry-after headers; lower concurrency or "
-    "max_tokens, or move to a higher usage tier.",
-    ("openai", "overloaded"): "OpenAI is short of capacity for this model right now (503, "
+    # The "openai" shape is also what OpenAI-compatible servers send: name OpenAI's specifics as
+    # such.
+    ("openai", "auth"): "The key was rejected (401). Check which environment variable the app "
+    "reads (OPENAI_API_KEY for OpenAI), that the key was not revoked, and that it belongs to "
+    "the organization and project the request names; create a new key if in doubt.",
+    ("openai", "no-access"): "The key is valid but may not use this model: access was never "
+    "granted, the project's model allowlist excludes it, or (on OpenAI) the account needs a "
+    "first payment to reach usage tier 1, which GPT-4-class models require. `GET /v1/models` "
+    "lists the models the key can use: pick one or get access. Make the client check the HTTP "
+    "status before iterating the stream.",
+    ("openai", "billing"): "No credit left or the monthly budget is reached (insufficient_quota "
+    "is not a rate limit: retrying does not help). Add credit or raise the budget (OpenAI: "
+    "Settings > Billing > Limits); the key itself is fine.",
+    ("openai", "rate-limit"): "Requests or tokens per minute exceeded for this model and tier. "
+    "Back off and retry after the retry-after / x-ratelimit-reset-* headers; lower concurrency "
+    "or max_tokens, or move to a higher usage tier.",
+    ("openai", "overloaded"): "The provider is short of capacity for this model right now (503, "
     "server_is_overloaded, slow_down). Retry with exponential backoff or fall back to another "
     "model.",
-    ("openai", "server-error"): "OpenAI failed internally (500 server_error). Retry with backoff; "
-    "if it persists, report the x-request-id header value to OpenAI.",
-    ("openai", "context-length"): "Prompt plus max_tokens exceed the model's context window. Trim "
-    "the history or retrieved context, or lower max_tokens / max_completion_tokens.",
-    ("openai", "content-filter"): "OpenAI's safety system flagged the prompt. Rephrase it, or "
-    "moderate user input before sending it.",
+    ("openai", "server-error"): "The server failed internally (server_error). Retry with "
+    "backoff; if it persists, report the x-request-id response header value to the provider.",
+    ("openai", "context-length"): "Prompt plus max_tokens exceed the model's context window. "
+    "Trim the history or retrieved context, or lower max_tokens / max_completion_tokens.",
+    ("openai", "content-filter"): "The provider's safety system flagged the prompt. Rephrase it, "
+    "or moderate user input before sending it.",
 }
 
 

@@ -554,3 +554,20 @@ def test_same_finish_repeated_on_the_usage_chunk_is_a_warning() -> None:
     assert finding.message == "choice 0 got finish_reason 'stop' on the usage chunk after 'stop'"
     assert finding.location.frame == 3
     assert not stream.check().failed
+
+
+def test_error_as_the_first_frame_then_done() -> None:
+    """The error's shape names the API, so the [DONE] after it is success-after-failure."""
+    stream = Stream([SERVER_ERROR, DONE])
+    report = stream.check()
+    found = list(report.findings())
+    assert [(f.code, f.location.frame, f.location.offset) for f in found] == [
+        ("SC403", 0, 0),
+        ("SC404", 1, stream.offset(1)),
+    ]
+    result = report.results[0]
+    assert (result.provider, result.api, result.error_class) == (
+        "openai",
+        "chat-completions",
+        "server-error",
+    )
