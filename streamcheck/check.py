@@ -8,7 +8,7 @@ that fail.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -34,6 +34,8 @@ from streamcheck.wire import DECODERS, DEFAULT_MAX_LINE, decoder_for
 from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
 
 SNIFF_BYTES = 1024
+# What a grammar step may raise on a frame whose shape the schema already reported.
+_MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 MAX_ERROR_BODY = 4 * 1024 * 1024  # an error body is read whole up to this size
 
 
@@ -129,6 +131,8 @@ class ExchangeChecker:
         self.frames = 0
         self.bytes = 0
         self.error_class: str | None = None
+        # kind -> the compiled validator's is_valid, bound once per schema set (hot path)
+        self.validators: dict[str, Callable[[Any], bool]] = {}
         self.unknown_reported = False
         self.timing: dict[str, float] = {}
         self._last_time: float | None = None
@@ -168,6 +172,7 @@ class ExchangeChecker:
             )
         self.version = requested if requested in available else None
         self.schemas = self.catalog.get(protocol.provider, protocol.api, self.version)
+        self.validators = {}
         if self.schemas is not None:
             self.version = self.schemas.version
             if requested and requested not in available:
@@ -297,17 +302,18 @@ class ExchangeChecker:
 
     def _stream(self, chunks: Iterator[tuple[bytes, float | None]], framing: str) -> None:
         decoder = decoder_for(framing, self.location, self.options.max_line)
-        handle = self._frame
+        handle = self._frames
         sink = self.sink
         for chunk, time in chunks:
             self._tick(time, len(chunk))
             frames = decoder.decode(chunk, time)
             if decoder.findings:
                 sink.extend(decoder.findings)
-            for frame in frames:
-                handle(frame)
-        for frame in decoder.flush():
-            handle(frame)
+            if frames:
+                handle(frames)
+        frames = decoder.flush()
+        if frames:
+            handle(frames)
         sink.extend(decoder.findings)
         self._end(decoder.comments)
 
@@ -315,7 +321,7 @@ class ExchangeChecker:
         state = self.state
         if state is not None:
             clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)
-            self._guard(lambda: state.end(clean_eof))
+            self._guard(state.end, clean_eof)
             if state.ctx.error_class:
                 self.error_class = state.ctx.error_class
             first = state.first_content_time
@@ -338,8 +344,55 @@ class ExchangeChecker:
 
     # -- frames ----------------------------------------------------------------------------------
 
+    def _frames(self, frames: list[Frame]) -> None:
+        """The hot path: every frame of a stream passes here, one decoded chunk at a time.
+
+        Names are bound to locals once per batch; a frame that parses, has a known kind and
+        passes its schema costs orjson + one dict lookup + jsonschema-rs is_valid + the grammar.
+        """
+        start = 0
+        while self.protocol is None or self.frames == 0:  # detection and the first frame
+            if start == len(frames):
+                return
+            self.frames += 1
+            self._frame(frames[start])
+            start += 1
+        self.frames += len(frames) - start
+        state = self.state
+        assert state is not None
+        ctx, step = state.ctx, state.frame
+        protocol = self.protocol
+        specials = protocol.sentinels | protocol.tolerated
+        longest = max(map(len, specials), default=-1)
+        kind_of = protocol.kind
+        validators = self.validators
+        loads, malformed_json = orjson.loads, orjson.JSONDecodeError
+        for frame in frames[start:] if start else frames:
+            data = frame.data
+            kind: str | None = None
+            if len(data) <= longest and data in specials:
+                value: Any = SENTINEL
+            else:
+                try:
+                    value = loads(data)
+                except malformed_json as exc:
+                    self._bad_data(frame, exc)
+                    continue
+                kind = kind_of(value, frame.event)
+                if kind is not None:
+                    is_valid = validators.get(kind)
+                    if is_valid is None or not is_valid(value):
+                        ctx.frame = frame
+                        self._validate(kind, value, frame)
+            ctx.frame = frame
+            # contextlib.suppress would cost an object and two calls per frame.
+            try:  # noqa: SIM105
+                step(frame, value, kind)
+            except _MALFORMED:
+                pass  # a malformed frame must never crash the run: its schema finding says why
+
     def _frame(self, frame: Frame) -> None:
-        self.frames += 1
+        """One frame the slow way: before the protocol is known, and the first frame."""
         data = frame.data
         protocol = self.protocol
         if (
@@ -365,7 +418,7 @@ class ExchangeChecker:
         kind = None if value is SENTINEL else protocol.kind(value, frame.event)
         if kind is not None:
             self._validate(kind, value, frame)
-        self._guard(lambda: state.frame(frame, value, kind))
+        self._guard(state.frame, frame, value, kind)
 
     def _version_from_frame(self, protocol: type[Protocol], value: Any) -> None:
         """An older shape seen in the first frame picks its schemas, unless a version was named."""
@@ -376,13 +429,14 @@ class ExchangeChecker:
             chosen = self.catalog.get(protocol.provider, protocol.api, implied)
             if chosen is not None:
                 self.schemas, self.version = chosen, implied
+                self.validators = {}
                 assert self.state is not None
                 self.state.ctx.api_version = implied
 
-    def _guard(self, step: Any) -> None:
+    def _guard(self, step: Callable[..., None], *args: Any) -> None:
         """A malformed frame must never crash the run: its schema finding says what is wrong."""
-        with contextlib.suppress(KeyError, IndexError, TypeError, AttributeError, ValueError):
-            step()
+        with contextlib.suppress(*_MALFORMED):
+            step(*args)
 
     def _detect(self, value: Any, frame: Frame) -> type[Protocol] | None:
         if value is SENTINEL:
@@ -413,7 +467,10 @@ class ExchangeChecker:
         schemas = self.schemas
         if schemas is None:
             return
-        if kind not in schemas.files:
+        is_valid = self.validators.get(kind)
+        if is_valid is None and kind in schemas.files:
+            is_valid = self.validators[kind] = schemas.validator(kind).is_valid
+        if is_valid is None:
             assert self.state is not None
             self.state.ctx.report(
                 "SC202",
@@ -422,7 +479,7 @@ class ExchangeChecker:
                 evidence=excerpt(frame.data),
             )
             return
-        if schemas.is_valid(kind, value):
+        if is_valid(value):
             return
         problems = schemas.explain(kind, value)
         if not problems:
