@@ -13,6 +13,7 @@ function_call) argument fragments per index join to valid JSON; a `data:` object
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, ClassVar
 
 import orjson
@@ -61,8 +62,18 @@ class ChatStream(StreamState):
         self.first: dict[str, Any] = {}
         self.changed: set[str] = set()
         self.chunks = 0
+        self.identity_of = itemgetter(*self.identity)
+        self.last_identity: Any = None  # the identity last checked, to skip checking it again
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if type(value) is dict and not self.done and not self.usage_chunks:
+            choices = value.get("choices")
+            if (
+                type(choices) is list
+                and len(choices) == 1
+                and self._continues(frame, value, choices[0])
+            ):
+                return
         if self.done:
             if not self.after_done_reported:
                 self.after_done_reported = True
@@ -98,7 +109,51 @@ class ChatStream(StreamState):
             if isinstance(choice, dict):
                 self._choice(position, choice, frame, bool(value.get("usage")))
 
+    def _continues(self, frame: Frame, value: dict[str, Any], choice: Any) -> bool:
+        """Hot path (most chunks of a stream): one choice continuing a started, unfinished
+        choice. Only _identity and _tool_calls can report on such a chunk, and they run; every
+        other chunk returns False and takes `frame`, the reference for the rules. Keep the two
+        in step: a new per-chunk rule goes in both, or makes this return False."""
+        if (
+            type(choice) is not dict
+            or choice.get("finish_reason") is not None
+            or value.get("object") != "chat.completion.chunk"
+            or "error" in value  # errors.error_object's shapes go the long way
+            or "type" in value
+            or "statusCode" in value
+        ):
+            return False
+        index = choice.get("index", 0)
+        state = self.choices.get(index) if type(index) is int else None
+        delta = choice.get("delta")
+        if state is None or not state.started or state.finished is not None:
+            return False
+        if type(delta) is not dict:
+            return False
+        self.chunks += 1
+        self._identity(value)
+        if (
+            delta.get("content")
+            or delta.get("tool_calls")
+            or delta.get("function_call")
+            or delta.get("refusal")
+        ):
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+        if "tool_calls" in delta or "function_call" in delta:
+            self._tool_calls(state, delta, index, 0)
+        return True
+
     def _identity(self, value: dict[str, Any]) -> None:
+        # Every chunk repeats the same identity; checking it again would find nothing new.
+        try:
+            key = self.identity_of(value)
+        except KeyError:
+            key = None
+        if key is not None and key == self.last_identity:
+            return
+        self.last_identity = key
         for name in self.identity:
             current = value.get(name)
             if current in (None, "", 0):
