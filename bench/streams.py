@@ -18,11 +18,12 @@ from typing import Any
 import orjson
 
 CHUNK = 64 * 1024  # the read size of streamcheck's file source
-WORDS = (
+_TEXT = (
     "the stream of tokens arrives in small pieces and every piece is a JSON object with "
     "an id a model name and a delta that carries a few characters of text while the "
     "client joins them into an answer for the user who is waiting"
-).split()
+)
+WORDS = tuple(_TEXT.split(" "))
 
 
 def _sse(data: bytes, event: str | None = None) -> bytes:
@@ -105,16 +106,20 @@ def openai_events(events: int, broken: int = 0, seed: int = 1) -> Iterator[bytes
     frames.append(_openai_chunk({}, "tool_calls"))
     usage = _openai_chunk({})
     usage["choices"] = []
-    usage["usage"] = {"prompt_tokens": 812, "completion_tokens": events, "total_tokens": 812 + events}
+    usage["usage"] = {
+        "prompt_tokens": 812,
+        "completion_tokens": events,
+        "total_tokens": 812 + events,
+    }
     frames.append(usage)
     defects = 0
     for index, value in enumerate(frames):
-        if broken and 0 < index < len(frames) - 2 and index % broken == 0:
-            if "content" in value["choices"][0]["delta"]:
-                broke = _openai_break(value, defects)
-                defects += 1
-                yield _sse(broke if isinstance(broke, bytes) else orjson.dumps(broke))
-                continue
+        defect = broken and 0 < index < len(frames) - 2 and index % broken == 0
+        if defect and "content" in value["choices"][0]["delta"]:
+            broke = _openai_break(value, defects)
+            defects += 1
+            yield _sse(broke if isinstance(broke, bytes) else orjson.dumps(broke))
+            continue
         yield _sse(orjson.dumps(value))
     yield _sse(b"[DONE]")
 
@@ -243,7 +248,9 @@ def write_long(path: Path, size: int) -> int:
     rng = random.Random(3)
     sample = list(openai_events(8))
     head, tail = sample[0], b"".join(sample[-3:])
-    middle = b"".join(_sse(orjson.dumps(_openai_chunk({"content": _words(rng)}))) for _ in range(4000))
+    middle = b"".join(
+        _sse(orjson.dumps(_openai_chunk({"content": _words(rng)}))) for _ in range(4000)
+    )
     per_block = 4000
     written = len(head) + len(tail)
     events = 4
