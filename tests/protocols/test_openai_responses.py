@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from streamcheck import Severity, check_bytes, check_paths
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, needs_shared
 
 MSG = {"id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant"}
 RESPONSE = {
@@ -211,3 +211,29 @@ def test_rule_fixtures(code: str) -> None:
     bad = {f.code for f in check_paths([str(folder / "bad.sse")]).findings()}
     good = {f.code for f in check_paths([str(folder / "good.sse")]).findings()}
     assert code in bad and code not in good
+
+
+def corpus_paths(api: str, provider: str | None = None) -> list[str]:
+    """Cassettes of the shared corpus whose MANIFEST row names this API (and provider)."""
+    import glob
+
+    from tests.conftest import CORPUS
+
+    rows = [line.split("\t") for line in (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]]
+    return [
+        glob.escape(str(CORPUS / row[0]))
+        for row in rows
+        if row[6] == api and (provider is None or row[5] == provider)
+    ]
+
+
+@needs_shared
+def test_real_responses_streams_are_clean() -> None:
+    report = check_paths(corpus_paths("responses"))
+    streams = [r for r in report.results if r.framing == "sse"]
+    assert len(streams) >= 40
+    assert {(r.provider, r.api) for r in streams} == {("openai", "responses")}
+    dirty = {f"{r.source}#{r.index}": [f.code for f in r.findings] for r in streams if r.findings}
+    assert dirty == {}
+    # The 2025-03 launch recordings carry no sequence_number and get the legacy schemas.
+    assert {r.api_version for r in streams} == {"2.3.0", "2025-03"}
