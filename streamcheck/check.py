@@ -236,6 +236,9 @@ class ExchangeChecker:
         status = self.exchange.status
         if framing == "empty":
             self._empty()
+        elif framing == "jsonarray" and status is not None and status >= 400:
+            # Gemini wraps error bodies in an array (`[{"error": {...}}]`): an error, not a stream.
+            self._body(self._read_body(all_chunks), framing)
         elif framing in STREAM_FRAMINGS and framing in DECODERS:
             self._check_framing_header(framing, content_type)
             if status is not None and status >= 400:

@@ -1,6 +1,13 @@
 """One module per provider API; importing this package registers them all."""
 
-from streamcheck.protocols import anthropic, bedrock, cohere, openai_chat, openai_responses
+from streamcheck.protocols import (
+    anthropic,
+    bedrock,
+    cohere,
+    gemini,
+    openai_chat,
+    openai_responses,
+)
 from streamcheck.protocols.base import (
     REGISTRY,
     SENTINEL,
@@ -21,6 +28,7 @@ __all__ = [
     "bedrock",
     "cohere",
     "find",
+    "gemini",
     "openai_chat",
     "openai_responses",
     "register",

@@ -3,6 +3,41 @@
 from streamcheck.model import Severity
 from streamcheck.rules import rule
 
+# -- in-band refusals and blocks of provider APIs (Gemini, Azure, ...) --------------------------
+rule(
+    "SC406",
+    "prompt-blocked",
+    Severity.WARNING,
+    "The provider refused the prompt inside a successful response (Gemini `promptFeedback`).",
+    finds="A Gemini chunk with `promptFeedback.blockReason` (SAFETY, BLOCKLIST, "
+    "PROHIBITED_CONTENT, OTHER, ...): HTTP 200, no candidates, no answer.",
+    why="The status says success and the stream parses, so clients show an empty answer or "
+    "raise on `response.text` (`ValueError` in the Google SDKs) instead of telling the user the "
+    "prompt was blocked.",
+    example='`data: {"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": [...]}}`.',
+    fix="Check `promptFeedback` before reading candidates. Rephrase the prompt or adjust the "
+    "request's `safetySettings` where the policy allows.",
+    refs="Gemini API reference, `PromptFeedback.BlockReason`; PROVIDERS.md sections 2.5, 3.",
+    protocols=("gemini",),
+)
+rule(
+    "SC407",
+    "abnormal-finish",
+    Severity.WARNING,
+    "An answer stopped for a reason other than a normal stop or the length limit.",
+    finds="A Gemini candidate whose `finishReason` is a filter (SAFETY, RECITATION, BLOCKLIST, "
+    "PROHIBITED_CONTENT, SPII, ...) or a failure (MALFORMED_FUNCTION_CALL, OTHER, ...); the "
+    "message says how much text came before it.",
+    why="The stream ends normally, so the partial or empty answer looks complete; a SAFETY stop "
+    "mid-answer truncates text without any error.",
+    example='`{"candidates": [{"content": {"parts": []}, "finishReason": "SAFETY"}]}`.',
+    fix="Surface the finish reason to the user; for filters adjust the prompt or safety "
+    "settings, for MALFORMED_FUNCTION_CALL tighten the tool schema.",
+    refs="Gemini API reference, `Candidate.FinishReason`; PROVIDERS.md section 2.5.",
+    protocols=("gemini",),
+)
+
+
 rule(
     "SC401",
     "error-body",

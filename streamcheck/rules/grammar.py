@@ -93,7 +93,7 @@ rule(
     example='Two chunks for index 0 with `finish_reason: "length"`.',
     fix="A server or gateway bug; report it.",
     refs="PROVIDERS.md sections 2.1 rule 4, 2.4.",
-    protocols=OPENAI + ANTHROPIC,
+    protocols=OPENAI + ANTHROPIC + ("gemini",),
 )
 rule(
     "SC305",

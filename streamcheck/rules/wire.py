@@ -215,3 +215,18 @@ rule(
     "as text is the usual cause).",
     refs="AWS event stream encoding; PROVIDERS.md section 2.9.",
 )
+rule(
+    "SC118",
+    "json-array-malformed",
+    Severity.ERROR,
+    "A streamed JSON array is malformed between its elements.",
+    finds="In a JSON-array stream (Gemini's default `streamGenerateContent`): a body that does not "
+    "open with `[`, a missing or doubled comma between elements, a trailing comma before `]`, or "
+    "bytes after the closing `]`.",
+    why="Clients that parse the array incrementally (or `json.loads` the whole body) fail at "
+    "that byte and lose the rest of the answer.",
+    example='`[{"candidates": [...]}{"candidates": [...]}]` (no comma between the elements).',
+    fix="A proxy concatenated or re-chunked the body, or two responses were recorded into one "
+    "file. Prefer `alt=sse` for streaming, whose events are self-delimiting.",
+    refs="RFC 8259 section 5 (arrays); PROVIDERS.md section 2.5.",
+)

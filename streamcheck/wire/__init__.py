@@ -7,6 +7,7 @@ from typing import Protocol
 
 from streamcheck.model import Finding, Frame, Location
 from streamcheck.wire.eventstream import EventStreamDecoder
+from streamcheck.wire.jsonarray import JSONArrayDecoder
 from streamcheck.wire.ndjson import NDJSONDecoder
 from streamcheck.wire.sse import DEFAULT_MAX_LINE, SSEDecoder
 
@@ -25,6 +26,7 @@ DECODERS: dict[str, type] = {
     "sse": SSEDecoder,
     "ndjson": NDJSONDecoder,
     "eventstream": EventStreamDecoder,
+    "jsonarray": JSONArrayDecoder,
 }
 
 

@@ -1,0 +1,243 @@
+"""Google Gemini `models.streamGenerateContent` (Gemini API and Vertex AI).
+
+Spec: Gemini API reference, `GenerateContentResponse`, `Candidate.FinishReason`,
+`PromptFeedback.BlockReason`, `UsageMetadata` (ai.google.dev/api/generate-content); Google API
+error model (google.rpc.Status, cloud.google.com/apis/design/errors); PROVIDERS.md section 2.5.
+Wire: `?alt=sse` gives SSE with one `data: <json>` per chunk and no sentinel; without `alt` the
+body is one JSON array streamed element by element (streamcheck.wire.jsonarray). Every chunk is
+a whole `GenerateContentResponse`. The API version is the URL path segment (`v1`, `v1beta`;
+Vertex `v1beta1` uses the v1beta schemas).
+Grammar: every candidate gets exactly one `finishReason`, on its last chunk; nothing for that
+candidate after it; `responseId` and `modelVersion` constant. (Usage counts are NOT checked for
+monotonicity: real streams lower `promptTokenCount` and `totalTokenCount` on later chunks.) A
+prompt blocked with `promptFeedback.blockReason` (HTTP 200, no candidates) and an answer cut by a
+safety-class `finishReason` are reported because clients see them as empty answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from streamcheck import errors
+from streamcheck.model import Exchange, Frame
+from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.redact import excerpt
+
+NORMAL_FINISH = frozenset({"STOP", "MAX_TOKENS"})
+# Finish reasons meaning a filter stopped the answer (the rest is a tool or model failure).
+FILTER_FINISH = frozenset(
+    {
+        "SAFETY",
+        "RECITATION",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_RECITATION",
+        "MODEL_ARMOR",
+        "LANGUAGE",
+    }
+)
+_VERSION = re.compile(r"^/(?:upload/)?(v\d+(?:alpha|beta)?\d*)/")
+_VERSIONS = {"v1": "v1", "v1beta": "v1beta", "v1beta1": "v1beta", "v1alpha": "v1beta"}
+
+
+@dataclass(slots=True)
+class _Candidate:
+    finished: str | None = None
+    text: int = 0  # characters of text (not thoughts) received
+    after_reported: bool = False
+
+
+class GeminiStream(StreamState):
+    identity = ("responseId", "modelVersion")
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.candidates: dict[int, _Candidate] = {}
+        self.chunks = 0
+        self.error_seen = False
+        self.blocked = False
+        self.first: dict[str, Any] = {}
+        self.changed: set[str] = set()
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]  # an error wrapped in an array inside the array form
+        if not isinstance(value, dict):
+            return
+        if "error" in value:
+            self._error(value, frame)
+            return
+        self.chunks += 1
+        self._identity(value)
+        feedback = value.get("promptFeedback")
+        if isinstance(feedback, dict) and feedback.get("blockReason"):
+            self._blocked(str(feedback["blockReason"]))
+        candidates = value.get("candidates")
+        if isinstance(candidates, list):
+            for position, candidate in enumerate(candidates):
+                if isinstance(candidate, dict):
+                    self._candidate(position, candidate, frame)
+
+    def _identity(self, value: dict[str, Any]) -> None:
+        for name in self.identity:
+            current = value.get(name)
+            if current in (None, ""):
+                continue
+            first = self.first.setdefault(name, current)
+            if current != first and name not in self.changed:
+                self.changed.add(name)
+                self.ctx.report(
+                    "SC307", f"{name} changed from {first!r} to {current!r}", path=f"/{name}"
+                )
+
+    def _blocked(self, reason: str) -> None:
+        self.blocked = True
+        self.ctx.error_class = "content-filter"
+        self.ctx.report(
+            "SC406",
+            f"the prompt was blocked (promptFeedback.blockReason {reason}); no answer follows",
+            path="/promptFeedback/blockReason",
+        )
+
+    def _candidate(self, position: int, candidate: dict[str, Any], frame: Frame) -> None:
+        index = candidate.get("index", position)
+        if not isinstance(index, int):
+            return
+        state = self.candidates.get(index)
+        if state is None:
+            state = self.candidates[index] = _Candidate()
+        text = self._text(candidate)
+        finish = candidate.get("finishReason")
+        if state.finished is not None:
+            if finish is not None and not state.after_reported:
+                state.after_reported = True
+                self.ctx.report(
+                    "SC304",
+                    f"candidate {index} got finishReason {finish!r} after {state.finished!r}",
+                    path=f"/candidates/{position}/finishReason",
+                )
+            elif text and not state.after_reported:
+                state.after_reported = True
+                self.ctx.report(
+                    "SC305",
+                    f"candidate {index} got content after finishReason {state.finished!r}",
+                    path=f"/candidates/{position}/content",
+                )
+            return
+        if text:
+            state.text += text
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+        if finish is None:
+            return
+        state.finished = str(finish)
+        if state.finished in NORMAL_FINISH or state.finished == "FINISH_REASON_UNSPECIFIED":
+            return
+        filtered = state.finished in FILTER_FINISH
+        if filtered:
+            self.ctx.error_class = "content-filter"
+        empty = "with no text" if not state.text else f"after {state.text} characters"
+        self.ctx.report(
+            "SC407",
+            f"candidate {index} stopped with finishReason {state.finished} {empty}",
+            path=f"/candidates/{position}/finishReason",
+            hint=(
+                "A safety or recitation filter cut the answer; the text so far is incomplete."
+                if filtered
+                else "The model or a tool call failed; the answer is incomplete."
+            ),
+        )
+
+    @staticmethod
+    def _text(candidate: dict[str, Any]) -> int:
+        content = candidate.get("content")
+        parts = content.get("parts") if isinstance(content, dict) else None
+        if not isinstance(parts, list):
+            return 0
+        size = 0
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            text = part.get("text")
+            if isinstance(text, str) and not part.get("thought"):
+                size += len(text)
+            elif "functionCall" in part or "inlineData" in part or "executableCode" in part:
+                size += 1
+        return size
+
+    def _error(self, value: dict[str, Any], frame: Frame) -> None:
+        self.error_seen = True
+        verdict = errors.classify(None, 200, value=value)
+        self.ctx.error_class = verdict.klass
+        self.ctx.report(
+            "SC403",
+            f"error inside a 200 stream: {verdict.describe()}",
+            evidence=excerpt(frame.data),
+            hint=verdict.hint,
+        )
+
+    def end(self, clean_eof: bool) -> None:
+        if self.error_seen or self.blocked:
+            return
+        unfinished = sorted(i for i, c in self.candidates.items() if c.finished is None)
+        if unfinished:
+            self.ctx.report(
+                "SC303",
+                f"candidate {', '.join(map(str, unfinished))} never got a finishReason: the "
+                "stream was cut (Gemini sends no other terminator)",
+                at_end=True,
+            )
+        elif self.chunks and not self.candidates:
+            self.ctx.report(
+                "SC303", "no chunk carried a candidate, and the prompt was not blocked", at_end=True
+            )
+
+
+@register
+class Gemini(Protocol):
+    name = "gemini"
+    provider = "gemini"
+    api = "stream-generate-content"
+    framing = "sse"
+    aliases = ("google", "google-gemini", "vertex-ai", "vertex")
+    error_shapes = ("google",)
+
+    @classmethod
+    def match_request(cls, exchange: Exchange) -> int:
+        path = urlsplit(exchange.request.url or "").path
+        return 80 if path.endswith(":streamGenerateContent") else 0
+
+    @classmethod
+    def match_frame(cls, value: Any, event: str | None) -> bool:
+        if not isinstance(value, dict):
+            return False
+        candidates = value.get("candidates")
+        if isinstance(candidates, list):
+            return not candidates or (
+                isinstance(candidates[0], dict) and "delta" not in candidates[0]
+            )
+        return isinstance(value.get("promptFeedback"), dict) or (
+            isinstance(value.get("usageMetadata"), dict) and "modelVersion" in value
+        )
+
+    @classmethod
+    def version(cls, exchange: Exchange) -> str | None:
+        match = _VERSION.match(urlsplit(exchange.request.url or "").path)
+        return _VERSIONS.get(match.group(1)) if match else None
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        if isinstance(value, dict) and "error" in value:
+            return "error"
+        return "chunk"
+
+    @classmethod
+    def stream(cls, ctx: Context) -> StreamState:
+        return GeminiStream(ctx)
