@@ -164,6 +164,7 @@ class ExchangeChecker:
         self.protocol = protocol
         requested = self.options.api_version or self.exchange.api_version
         requested = requested or protocol.version(self.exchange)
+        requested = protocol.version_aliases.get(requested or "", requested)
         available = self.catalog.versions(protocol.provider, protocol.api)
         if self.options.api_version and self.options.api_version not in available:
             raise ConfigError(

@@ -90,6 +90,8 @@ class Protocol:
     # Sentinels some servers append although the API defines none (OpenRouter ends Responses
     # streams with `data: [DONE]`): parsed as SENTINEL, but they do not identify the protocol.
     tolerated: ClassVar[frozenset[bytes]] = frozenset()
+    # Versions judged by another version's schemas (Vertex AI `v1beta1` speaks Gemini `v1beta`).
+    version_aliases: ClassVar[dict[str, str]] = {}
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
     # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
     error_shapes: ClassVar[tuple[str, ...]] = ()

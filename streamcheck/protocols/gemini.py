@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from streamcheck import errors
@@ -43,7 +43,6 @@ FILTER_FINISH = frozenset(
     }
 )
 _VERSION = re.compile(r"^/(?:upload/)?(v\d+(?:alpha|beta)?\d*)/")
-_VERSIONS = {"v1": "v1", "v1beta": "v1beta", "v1beta1": "v1beta", "v1alpha": "v1beta"}
 
 
 @dataclass(slots=True)
@@ -208,6 +207,8 @@ class Gemini(Protocol):
     framing = "sse"
     aliases = ("google", "google-gemini", "vertex-ai", "vertex")
     error_shapes = ("google",)
+    # Vertex AI's v1beta1 and the Gemini API's v1alpha stream the v1beta shape.
+    version_aliases: ClassVar[dict[str, str]] = {"v1beta1": "v1beta", "v1alpha": "v1beta"}
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
@@ -230,7 +231,7 @@ class Gemini(Protocol):
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:
         match = _VERSION.match(urlsplit(exchange.request.url or "").path)
-        return _VERSIONS.get(match.group(1)) if match else None
+        return match.group(1) if match else None
 
     @classmethod
     def kind(cls, value: Any, event: str | None) -> str | None:
