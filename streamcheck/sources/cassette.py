@@ -5,7 +5,8 @@ Format: vcrpy `vcr/serializers/yamlserializer.py` and `vcr/serializers/compat.py
 with `interactions:` and `version:`; each interaction holds `request` {method, uri, headers,
 body} and `response` {status {code, message}, headers, body {string}}; header values are lists;
 bytes are stored as `!!binary` base64). Python 2 era cassettes tag strings `!!python/unicode`.
-Ruby VCR stores `body: {encoding, string | base64_string}`.
+Ruby VCR stores `body: {encoding, string | base64_string}`. vcrpy's JSON serializer writes
+the same mapping as JSON.
 
 Every interaction becomes one `Exchange`. The body is returned as the bytes the provider sent:
 Content-Encoding (gzip, deflate, brotli when available) is undone; a body stored in a parsed
@@ -22,6 +23,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
+import orjson
+
 from streamcheck import redact
 from streamcheck.exceptions import InputError
 from streamcheck.model import EndReason, Exchange, Request
@@ -29,13 +32,14 @@ from streamcheck.sources import bodies, hints
 from streamcheck.sources.files import register_reader
 
 _START = re.compile(rb"(?m)^(?:http_)?interactions:")
+_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
 _LOADER: Any = None
 
 
 def is_cassette(name: str, head: bytes) -> bool:
     """A top-level `interactions:` key in the first bytes, whatever the name (stdin has none);
     no SSE, NDJSON or JSON body has a line starting that way."""
-    return _START.search(head) is not None
+    return _START.search(head) is not None or _JSON_START.match(head) is not None
 
 
 def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
@@ -52,6 +56,11 @@ def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
 
 
 def _load(source: str, data: bytes) -> Any:
+    if _JSON_START.match(data):  # vcrpy's json serializer; text bodies only
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"{source}: not a valid JSON cassette: {exc}") from None
     import yaml  # lazy: only cassettes pay for the YAML import
 
     try:

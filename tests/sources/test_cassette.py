@@ -452,3 +452,14 @@ def test_done_after_unknown_frames_does_not_claim_the_chat_grammar(tmp_path: Pat
     )
     [result] = results(path)
     assert codes(result) == ["SC901"]
+
+
+def test_vcrpy_json_serializer_cassette(tmp_path: Path) -> None:
+    doc = {"interactions": [interaction({"string": CLEAN_SSE})], "version": 1}
+    path = tmp_path / "cassette.json"
+    path.write_text(json.dumps(doc, indent=4))
+    [result] = results(path)
+    assert (result.frames, codes(result)) == (4, [])
+    path.write_text(json.dumps(doc, indent=4)[:-40])
+    with pytest.raises(InputError, match=r"cassette\.json: not a valid JSON cassette"):
+        results(path)
