@@ -23,6 +23,7 @@ import pytest
 if TYPE_CHECKING:
     from streamcheck.config import Resolved
     from streamcheck.model import ExchangeResult, Report
+    from streamcheck.schemas import Catalog
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,6 +62,7 @@ class _Collection:
     def __init__(self, config: pytest.Config) -> None:
         from streamcheck import config as configuration
         from streamcheck.exceptions import StreamcheckError
+        from streamcheck.schemas import Catalog
         from streamcheck.sources import expand
 
         start = config.invocation_params.dir
@@ -68,9 +70,8 @@ class _Collection:
         try:
             loaded = configuration.load(Path(start, given) if given else None, start=start)
             self.resolved: Resolved = loaded.resolve()
-            paths = [str(Path(start, p)) for p in config.getoption("streamcheck_path")]
-            if not paths:
-                paths = [str(Path(start, p)) for p in loaded.default_paths()]
+            # As given, relative to the working folder: error messages name what the user typed.
+            paths = list(config.getoption("streamcheck_path")) or loaded.default_paths()
             if not paths:
                 raise StreamcheckError(
                     "no recordings to check: give --streamcheck-path or set `paths` in "
@@ -79,7 +80,8 @@ class _Collection:
             files = expand(paths)
         except StreamcheckError as exc:
             raise pytest.UsageError(f"streamcheck: {exc}") from None
-        self.files = {Path(f).absolute() for f in files}
+        self.files = {Path(start, f).absolute() for f in files}
+        self.catalog = Catalog(self.resolved.schema_dirs)  # schemas compile once per session
         # pytest collects what is in its arguments: add the recordings to them, unless the
         # user named what to run (`pytest --streamcheck fixtures/a.sse` runs that file only).
         explicit = config.args_source == pytest.Config.ArgsSource.ARGS
@@ -92,7 +94,7 @@ class _Collection:
     ) -> pytest.Collector | None:
         if file_path.absolute() in self.files:
             file: RecordingFile = RecordingFile.from_parent(parent, path=file_path)
-            file.resolved = self.resolved
+            file.resolved, file.catalog = self.resolved, self.catalog
             return file
         return None
 
@@ -105,6 +107,7 @@ class RecordingFile(pytest.File):
     """One recording; reading and checking it yields one item per exchange."""
 
     resolved: Resolved
+    catalog: Catalog
 
     def collect(self) -> Iterator[pytest.Item]:
         from streamcheck.exceptions import StreamcheckError
@@ -115,7 +118,7 @@ class RecordingFile(pytest.File):
         path = str(self.path.relative_to(start) if self.path.is_relative_to(start) else self.path)
         options = self.resolved.options_for(path)
         try:
-            results = list(iter_files([path], options, self.resolved.input_format))
+            results = list(iter_files([path], options, self.resolved.input_format, self.catalog))
         except StreamcheckError as exc:
             yield UnreadableItem.from_parent(self, name="read", message=str(exc))
             return
