@@ -40,8 +40,15 @@ def _console(no_color: bool = False, stderr: bool = False):  # type: ignore[no-u
 
     from rich.console import Console
 
-    color = not no_color and "NO_COLOR" not in os.environ
-    return Console(stderr=stderr, no_color=not color, highlight=False, soft_wrap=True)
+    # --no-color and NO_COLOR (https://no-color.org) mean plain text: no bold either.
+    color = not no_color and not os.environ.get("NO_COLOR")
+    return Console(
+        stderr=stderr,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -200,7 +207,7 @@ def _progress(total: int, quiet: bool, no_color: bool) -> Iterator[Callable[[str
     """A progress bar on stderr while many files are checked; nothing when stderr is no
     terminal (CI logs, pipes), with --quiet, or for a single file."""
     console = _console(no_color, stderr=True)
-    if quiet or total < 2 or not console.is_terminal:
+    if quiet or total < 2 or not console.is_interactive:
         yield lambda path: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
