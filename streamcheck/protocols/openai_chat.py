@@ -244,6 +244,14 @@ class ChatStream(StreamState):
             state.finished = str(finish)
             if finish in FAILED_FINISH:
                 self.failed_finish = str(finish)
+            elif finish == "content_filter":
+                self.ctx.error_class = self.ctx.error_class or "content-filter"
+                self.ctx.report(
+                    "SC319",
+                    f"choice {index} was cut by the provider's content filter "
+                    "(finish_reason 'content_filter'): the text before it is not the whole answer",
+                    path=f"/choices/{position}/finish_reason",
+                )
             if has_content and delta.get("content"):  # type: ignore[union-attr]
                 self.ctx.report(
                     "SC316",

@@ -280,3 +280,20 @@ rule(
     "ChatCompletionMessageToolCallChunk.",
     protocols=OPENAI,
 )
+rule(
+    "SC319",
+    "content-filtered",
+    Severity.WARNING,
+    "The provider's content filter ended the answer early.",
+    finds="A chat choice whose `finish_reason` is `content_filter`: the provider stopped "
+    "generating (or withheld output) because its safety system flagged it.",
+    why="The stream is well-formed, so nothing fails, yet the text shown so far is not the "
+    "whole answer. Apps that only distinguish `stop` from `length` present it as complete.",
+    example='`{"delta": {}, "finish_reason": "content_filter"}` after a few content chunks.',
+    fix="Handle `content_filter` explicitly in the client (tell the user the answer was "
+    "withheld). If it is a false positive, rephrase the prompt; on Azure, review the "
+    "deployment's content filter configuration.",
+    refs="openai-openapi CreateChatCompletionStreamResponse (finish_reason); PROVIDERS.md "
+    "section 3 (content-filter class).",
+    protocols=OPENAI,
+)

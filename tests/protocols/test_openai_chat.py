@@ -571,3 +571,13 @@ def test_error_as_the_first_frame_then_done() -> None:
         "chat-completions",
         "server-error",
     )
+
+
+def test_content_filter_finish_is_reported_and_classified() -> None:
+    stream = Stream([chunk(ROLE), chunk({"content": "Here is"}), chunk({}, "content_filter"), DONE])
+    report = stream.check()
+    [finding] = report.findings()
+    assert (finding.code, finding.severity) == ("SC319", Severity.WARNING)
+    assert finding.message.startswith("choice 0 was cut by the provider's content filter")
+    assert (finding.location.frame, finding.location.path) == (2, "/choices/0/finish_reason")
+    assert report.results[0].error_class == "content-filter"

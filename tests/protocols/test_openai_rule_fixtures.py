@@ -17,7 +17,7 @@ from tests.conftest import FIXTURES
 CODES = [
     "SC201", "SC205", "SC206", "SC301", "SC302", "SC303", "SC304", "SC305", "SC306", "SC307",
     "SC308", "SC312", "SC314", "SC316", "SC317", "SC318", "SC401", "SC402", "SC403", "SC404",
-    "SC405",
+    "SC405", "SC319",
 ]  # fmt: skip
 
 
