@@ -89,13 +89,15 @@ def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
             return Hint("gemini")
         return Hint("gemini", _GEMINI_APIS.get(match.group(2), match.group(2)), match.group(1))
     if host.endswith("aiplatform.googleapis.com"):
+        if "/publishers/anthropic/" in path:  # Claude on Vertex speaks Anthropic Messages
+            return Hint("anthropic", "messages", lower.get("anthropic-version"))
         match = _VERTEX_PATH.match(path)
         if match is None:
-            return Hint("vertex-ai")
+            return NONE  # other publishers (Llama, Mistral) have their own dialects
         return Hint("vertex-ai", _GEMINI_APIS.get(match.group(2), match.group(2)), match.group(1))
     if host.startswith("bedrock-runtime.") and host.endswith(".amazonaws.com"):
         match = _BEDROCK_PATH.match(path)
-        return Hint("bedrock", _BEDROCK_APIS.get(match.group(1)) if match else None)
+        return Hint("aws-bedrock", _BEDROCK_APIS.get(match.group(1)) if match else None)
     if host in _COMPATIBLE_HOSTS:
         return Hint(_COMPATIBLE_HOSTS[host], _openai_api(path))
     if host == "api.cohere.com" or host == "api.cohere.ai":

@@ -340,7 +340,24 @@ def test_secrets_in_url_headers_and_request_body_are_redacted(tmp_path: Path) ->
         (
             "https://bedrock-runtime.eu-west-1.amazonaws.com/model/a.b-v1%3A0/converse-stream",
             {},
-            Hint("bedrock", "converse-stream"),
+            Hint("aws-bedrock", "converse-stream"),
+        ),
+        (
+            "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/"
+            "publishers/anthropic/models/claude-sonnet-4@20250514:streamRawPredict",
+            {},
+            Hint("anthropic", "messages"),
+        ),
+        (
+            "https://aiplatform.googleapis.com/v1beta1/projects/p/locations/global/"
+            "publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+            {},
+            Hint("vertex-ai", "stream-generate-content", "v1beta1"),
+        ),
+        (
+            "https://aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/meta/models/m",
+            {},
+            Hint(),
         ),
         ("http://127.0.0.1:11434/api/chat", {}, Hint("ollama", "chat")),
         ("http://gpu-box:8080/api/generate", {}, Hint("ollama", "generate")),
