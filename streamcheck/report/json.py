@@ -3,7 +3,7 @@
 {"version": 1, "summary": {"exchanges", "files", "failed", "fail_on", "counts": {...}},
  "results": [{"source", "exchange", "provider", "api", "api_version", "url", "status",
               "framing", "frames", "bytes", "end", "error_class", "timing",
-              "findings": [{"code", "name", "severity", "message",
+              "failed", "fail_on", "findings": [{"code", "name", "severity", "message",
                             "location": {"source", "exchange", "frame", "offset", "line", "path"},
                             "evidence", "hint"}]}]}
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from streamcheck.model import Report
+from streamcheck.model import ExchangeResult, Report
 
 JSON_VERSION = 1
 
@@ -29,9 +29,19 @@ def to_dict(report: Report) -> dict[str, Any]:
             "fail_on": report.fail_on.label,
             "counts": report.counts(),
         },
-        "results": [r.to_dict() for r in report.results],
+        "results": [_result(report, r) for r in report.results],
     }
 
 
 def render(report: Report) -> str:
     return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+
+
+def _result(report: Report, result: ExchangeResult) -> dict[str, Any]:
+    # Per exchange: config overrides can give paths their own failing threshold.
+    entry = result.to_dict()
+    findings = entry.pop("findings")
+    entry["failed"] = bool(report.failing(result))
+    entry["fail_on"] = report.threshold(result).label
+    entry["findings"] = findings
+    return entry
