@@ -5,16 +5,21 @@
 Severity maps to the command: error -> `error`, warning -> `warning`, info -> `notice`. Escaping
 follows GitHub's toolkit (actions/toolkit, packages/core/src/command.ts): in the message `%`,
 CR and LF become `%25`, `%0D`, `%0A`; in properties `:` and `,` also become `%3A`, `%2C`.
-A plain summary line ends the output.
+A plain summary line ends the output. Past 10 findings of one kind (GitHub's limit per step),
+findings are plain log lines and one notice says how many were not annotated.
 """
 
 from __future__ import annotations
 
-from streamcheck.model import Finding, Report, Severity
+from streamcheck.model import ExchangeResult, Finding, Report, Severity
 from streamcheck.report.places import describe, is_file
 from streamcheck.report.text import summary
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+# GitHub shows at most 10 annotations of each kind per step and drops the rest silently
+# (actions/toolkit docs/problem-matchers.md, "Limitations"). Past that, findings are printed as
+# plain log lines, and one notice says so.
+PER_KIND = 10
 
 
 def escape_data(text: str) -> str:
@@ -26,21 +31,53 @@ def escape_property(text: str) -> str:
 
 
 def render(report: Report) -> str:
-    lines = []
-    for result in report.results:
-        for finding in result.findings:
-            properties = {}
-            if is_file(result.source):
-                properties["file"] = result.source
-                line, _ = result.file_position(finding.location)
-                if line is not None:
-                    properties["line"] = str(line)
-            properties["title"] = f"{finding.code} {finding.name}"
-            props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-            message = escape_data(_message(finding, describe(result, finding), result.source))
-            lines.append(f"::{COMMAND[finding.severity]} {props}::{message}")
+    pairs = [(result, finding) for result in report.results for finding in result.findings]
+    totals = {kind: 0 for kind in COMMAND.values()}
+    for _, finding in pairs:
+        totals[COMMAND[finding.severity]] += 1
+    overflow = sum(max(0, n - PER_KIND) for n in totals.values())
+    budget = {kind: PER_KIND for kind in totals}
+    if overflow and totals["notice"] >= PER_KIND:
+        budget["notice"] -= 1  # keep room for the notice that says findings were not annotated
+        overflow += 1
+    lines, plain = [], []
+    for result, finding in pairs:
+        kind = COMMAND[finding.severity]
+        where = describe(result, finding)
+        if budget[kind] > 0:
+            budget[kind] -= 1
+            lines.append(_command(kind, result, finding, where))
+        else:
+            plain.append(
+                f"streamcheck: {result.source}: {finding.severity.label} {finding.code} {finding.name} "
+                f"({where}): {_flat(finding.message)}"
+            )
+    if plain:
+        lines.extend(plain)
+        lines.append(
+            f"::notice title=streamcheck::{len(plain)} more findings are in the log above, not "
+            f"annotated: GitHub shows {PER_KIND} annotations of each kind per step"
+        )
     lines.append(summary(report))  # a plain line: shows in the log, is no command
     return "\n".join(lines) + "\n"
+
+
+def _command(kind: str, result: ExchangeResult, finding: Finding, where: str) -> str:
+    properties = {}
+    if is_file(result.source):
+        properties["file"] = result.source
+        line, _ = result.file_position(finding.location)
+        if line is not None:
+            properties["line"] = str(line)
+    properties["title"] = f"{finding.code} {finding.name}"
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    message = escape_data(_message(finding, where, result.source))
+    return f"::{kind} {props}::{message}"
+
+
+def _flat(text: str) -> str:
+    """One log line; and a line must not start a workflow command."""
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 def _message(finding: Finding, where: str, source: str) -> str:

@@ -99,3 +99,31 @@ def test_severity_maps_to_command() -> None:
     ]
     lines = github.render(Report([result_with(findings)])).splitlines()
     assert [line.split(" ", 1)[0] for line in lines[:3]] == ["::error", "::warning", "::notice"]
+
+
+def test_past_githubs_limit_findings_go_to_the_log() -> None:
+    errors = [
+        Finding("SC103", "data-not-json", Severity.ERROR, f"bad {i}\nline", Location("a.sse", 0))
+        for i in range(12)
+    ]
+    notices = [
+        Finding("SC306", "missing-role", Severity.INFO, f"n {i}", Location("a.sse", 0))
+        for i in range(11)
+    ]
+    warning = Finding("SC306", "missing-role", Severity.WARNING, "w", Location("a.sse", 0))
+    lines = github.render(Report([result_with([*errors, warning, *notices])])).splitlines()
+    commands = [line.split(" ", 1)[0] for line in lines if line.startswith("::")]
+    assert commands.count("::error") == 10
+    assert commands.count("::warning") == 1
+    assert commands.count("::notice") == 9 + 1  # one slot kept for the overflow notice
+    plain = [line for line in lines if line.startswith("streamcheck: ")]
+    assert plain == [
+        "streamcheck: fx/a.sse: error SC103 data-not-json (exchange 0): bad 10 line",
+        "streamcheck: fx/a.sse: error SC103 data-not-json (exchange 0): bad 11 line",
+        "streamcheck: fx/a.sse: info SC306 missing-role (exchange 0): n 9",
+        "streamcheck: fx/a.sse: info SC306 missing-role (exchange 0): n 10",
+    ]
+    assert lines[-2] == (
+        "::notice title=streamcheck::4 more findings are in the log above, not annotated: "
+        "GitHub shows 10 annotations of each kind per step"
+    )
