@@ -48,9 +48,9 @@ def render(report: Report) -> str:
             budget[kind] -= 1
             lines.append(_command(kind, result, finding, where))
         else:
+            label = f"{finding.severity.label} {finding.code} {finding.name}"
             plain.append(
-                f"streamcheck: {result.source}: {finding.severity.label} {finding.code} {finding.name} "
-                f"({where}): {_flat(finding.message)}"
+                f"streamcheck: {result.source}: {label} ({where}): {_flat(finding.message)}"
             )
     if plain:
         lines.extend(plain)

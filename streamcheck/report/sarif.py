@@ -14,6 +14,7 @@ points at the file, and `logicalLocations` carry exchange, frame and JSON path.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -62,6 +63,7 @@ def _rule(rule: rules.Rule) -> dict[str, Any]:
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": _sections(rule.doc, "What it finds", "Why it matters")},
         "help": {
             "text": f"{rule.code} {rule.name}: {rule.summary}\n\n{rule.doc}",
             "markdown": f"# {rule.code} {rule.name}\n\n{rule.summary}\n\n{rule.doc}",
@@ -72,6 +74,15 @@ def _rule(rule: rules.Rule) -> dict[str, Any]:
     if rule.retired:
         descriptor["deprecatedIds"] = [rule.code]
     return descriptor
+
+
+def _sections(doc: str, *titles: str) -> str:
+    """The text of some `## Title` sections of a rule's doc, joined (GitHub shows it on top)."""
+    found = {}
+    for part in re.split(r"(?m)^## ", doc)[1:]:
+        title, _, text = part.partition("\n\n")
+        found[title.strip()] = text.strip()
+    return " ".join(found[t] for t in titles if found.get(t)) or doc
 
 
 def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> dict[str, Any]:

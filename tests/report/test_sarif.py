@@ -84,6 +84,10 @@ def test_rules_come_from_the_registry_with_their_docs(log: dict[str, Any]) -> No
     rule = rules.get("SC301")
     assert sc301["name"] == "missing-terminator"
     assert sc301["shortDescription"]["text"] == rule.summary
+    full = sc301["fullDescription"]["text"]
+    what = rule.doc.split("## What it finds\n\n", 1)[1].split("\n\n## ", 1)[0]
+    why = rule.doc.split("## Why it matters\n\n", 1)[1].split("\n\n## ", 1)[0]
+    assert full == f"{what} {why}"
     assert rule.doc in sc301["help"]["text"] and rule.doc in sc301["help"]["markdown"]
     for section in rules.DOC_SECTIONS:
         assert f"## {section}" in sc301["help"]["markdown"]
