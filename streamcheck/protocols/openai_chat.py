@@ -59,6 +59,9 @@ class ChatStream(StreamState):
         self.failed_finish: str | None = None
         self.usage_chunks = 0
         self.after_usage_reported = False
+        # Frame index of the first chunk that carried usage next to its choices (Z.ai puts it
+        # on the finish chunk, vLLM's continuous_usage_stats on every chunk).
+        self.usage_with_choices: int | None = None
         self.first: dict[str, Any] = {}
         self.changed: set[str] = set()
         self.chunks = 0
@@ -105,9 +108,12 @@ class ChatStream(StreamState):
                 "a chunk with choices arrived after the usage chunk; OpenAI sends usage last",
                 path="/choices",
             )
+        usage = bool(value.get("usage"))
+        if usage and self.usage_with_choices is None:
+            self.usage_with_choices = frame.index
         for position, choice in enumerate(choices):
             if isinstance(choice, dict):
-                self._choice(position, choice, frame, bool(value.get("usage")))
+                self._choice(position, choice, frame, usage)
 
     def _continues(self, frame: Frame, value: dict[str, Any], choice: Any) -> bool:
         """Hot path (most chunks of a stream): one choice continuing a started, unfinished
@@ -121,6 +127,7 @@ class ChatStream(StreamState):
             or "error" in value  # errors.error_object's shapes go the long way
             or "type" in value
             or "statusCode" in value
+            or value.get("usage")  # usage next to choices is tracked the long way
         ):
             return False
         index = choice.get("index", 0)
@@ -354,11 +361,19 @@ class ChatStream(StreamState):
             self.ctx.report("SC404", f"data: [DONE] followed {what}")
             return
         if self._usage_requested() and not self.usage_chunks and self.choices:
-            self.ctx.report(
-                "SC317",
-                "the request set stream_options.include_usage but no usage chunk "
-                "(choices: [], usage: {...}) came before data: [DONE]",
-            )
+            if self.usage_with_choices is not None:
+                self.ctx.report(
+                    "SC312",
+                    f"usage came on chunk {self.usage_with_choices} next to its choices, not on "
+                    "a final chunk of its own (choices: []); clients that read usage only from "
+                    "that chunk record none",
+                )
+            else:
+                self.ctx.report(
+                    "SC317",
+                    "the request set stream_options.include_usage but no usage chunk "
+                    "(choices: [], usage: {...}) came before data: [DONE]",
+                )
 
     def _usage_requested(self) -> bool:
         options = self.ctx.request.get("stream_options")

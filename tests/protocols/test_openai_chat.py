@@ -581,3 +581,19 @@ def test_content_filter_finish_is_reported_and_classified() -> None:
     assert finding.message.startswith("choice 0 was cut by the provider's content filter")
     assert (finding.location.frame, finding.location.path) == (2, "/choices/0/finish_reason")
     assert report.results[0].error_class == "content-filter"
+
+
+def test_requested_usage_sent_next_to_the_choices_is_misplaced_not_missing() -> None:
+    """Z.ai puts usage on the finish chunk: it arrived, but not where OpenAI clients look."""
+    request = {"stream": True, "stream_options": {"include_usage": True}}
+    stream = Stream([chunk(ROLE), chunk({"content": "Hi"}), chunk({}, "stop", usage=USAGE), DONE])
+    [finding] = stream.check(request_body=request).findings()
+    assert (finding.code, finding.severity) == ("SC312", Severity.WARNING)
+    assert finding.message.startswith("usage came on chunk 2 next to its choices")
+    assert (finding.location.frame, finding.location.offset) == (3, stream.offset(3))
+
+
+def test_usage_on_a_continuing_chunk_is_seen() -> None:
+    request = {"stream": True, "stream_options": {"include_usage": True}}
+    frames = [chunk(ROLE), chunk({"content": "Hi"}, usage=USAGE), chunk({}, "stop"), DONE]
+    assert codes(Stream(frames).check(request_body=request)) == ["SC312"]
