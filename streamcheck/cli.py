@@ -165,8 +165,28 @@ def check(
         )
     for extra_format, path in extra:
         _write(path, _render(report, extra_format, verbose))
+    if "github" in (format, *(name for name, _ in extra)):
+        _github_step_summary(report)
     _emit(report, format, output, verbose, quiet, no_color)
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def _github_step_summary(report) -> None:  # type: ignore[no-untyped-def]
+    """Inside GitHub Actions, also add a Markdown table to the job's summary page."""
+    import os
+
+    from streamcheck.report.github import step_summary
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(report))
+    except OSError as exc:
+        raise StreamcheckError(
+            f"GITHUB_STEP_SUMMARY {target}: cannot write ({exc.strerror})"
+        ) from None
 
 
 def _report_target(value: str, formats: tuple[str, ...]) -> tuple[str, Path]:

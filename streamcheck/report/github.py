@@ -87,3 +87,32 @@ def _message(finding: Finding, where: str, source: str) -> str:
     if finding.hint:
         text += f"\nfix: {finding.hint}"
     return text
+
+
+SUMMARY_ROWS = 200  # a step summary is capped at 1 MiB; a long table helps nobody anyway
+
+
+def step_summary(report: Report) -> str:
+    """Markdown for the job's summary page (`$GITHUB_STEP_SUMMARY`): verdict, then a table."""
+    verdict = "FAIL" if report.failed else "OK"
+    out = [f"### streamcheck: {verdict}", "", _cell(summary(report)), ""]
+    rows = [(result, finding) for result in report.results for finding in result.findings]
+    if rows:
+        out += ["| severity | file | rule | where | message |", "| --- | --- | --- | --- | --- |"]
+        for result, finding in rows[:SUMMARY_ROWS]:
+            message = finding.message + (f" (fix: {finding.hint})" if finding.hint else "")
+            out.append(
+                f"| {finding.severity.label} | `{_cell(result.source, code=True)}` "
+                f"| {finding.code} {finding.name} | {_cell(describe(result, finding))} "
+                f"| {_cell(message)} |"
+            )
+        if len(rows) > SUMMARY_ROWS:
+            out += ["", f"... and {len(rows) - SUMMARY_ROWS} more findings: see the log."]
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str, code: bool = False) -> str:
+    """Text safe inside a Markdown table cell: no HTML, no column breaks, one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text.replace("`", "'") if code else text

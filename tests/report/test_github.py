@@ -127,3 +127,46 @@ def test_past_githubs_limit_findings_go_to_the_log() -> None:
         "::notice title=streamcheck::4 more findings are in the log above, not annotated: "
         "GitHub shows 10 annotations of each kind per step"
     )
+
+
+def test_step_summary_when_running_in_github_actions(tmp_path: Path) -> None:
+    write(tmp_path, {"fx/cut.sse": CUT, "fx/a|b.sse": NO_ROLE, "fx/ok.sse": CLEAN})
+    page = tmp_path / "summary.md"
+    page.write_text("earlier step\n")
+    env = {"GITHUB_STEP_SUMMARY": str(page)}
+    done = run_streamcheck("check", "fx", "--format", "github", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    lines = page.read_text().splitlines()
+    assert lines[:4] == [
+        "earlier step",  # appended, never overwritten
+        "### streamcheck: FAIL",
+        "",
+        "FAIL: 3 files, 3 exchanges: 1 errors, 1 warnings, 0 info (failing at error)",
+    ]
+    assert lines[5:7] == ["| severity | file | rule | where | message |", "| --- " * 5 + "|"]
+    assert lines[7].startswith("| warning | `fx/a\\|b.sse` | SC306 missing-role | exchange 0,")
+    assert lines[8] == (
+        "| error | `fx/cut.sse` | SC301 missing-terminator | exchange 0 "
+        "| the stream ended without data: [DONE] |"
+    )
+    # Outside GitHub Actions, or with another format, nothing is written.
+    page.write_text("")
+    run_streamcheck("check", "fx", "--format", "json", cwd=tmp_path, env=env)
+    assert page.read_text() == ""
+
+
+def test_step_summary_cells_are_inert() -> None:
+    finding = Finding(
+        "SC402",
+        "non-standard-error-body",
+        Severity.ERROR,
+        "<script>x</script> | a\nb",
+        Location("a.sse", 0),
+        hint="see `docs`",
+    )
+    text = github.step_summary(Report([result_with([finding], "we`ird.sse")]))
+    row = text.splitlines()[-1]
+    assert row == (
+        "| error | `we'ird.sse` | SC402 non-standard-error-body | exchange 0 "
+        "| &lt;script&gt;x&lt;/script&gt; \\| a b (fix: see `docs`) |"
+    )
