@@ -298,11 +298,16 @@ def list_schemas(
     schemas: Annotated[
         list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")
     ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config file whose `schemas` to add.")
+    ] = None,
 ) -> None:
-    """List shipped and user schemas per provider, API and version."""
+    """List shipped and user schemas (--schemas and the config's `schemas`) per provider, API
+    and version."""
+    from streamcheck import config as configuration
     from streamcheck.schemas import Catalog
 
-    catalog = Catalog(tuple(schemas or ()))
+    catalog = Catalog(configuration.load(config).schemas + tuple(schemas or ()))
     console = _console()
     for (provider, api, version), found in sorted(catalog.sets.items()):
         default = " (default)" if catalog.default_version(provider, api) == version else ""

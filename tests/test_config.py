@@ -184,3 +184,12 @@ def test_schema_folders_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert "system_fingerprint" in result["findings"][0]["message"]
     code, out, _ = run_cli(tmp_path / "sub", "check", "--api-version", "2.3.0")
     assert code == 0
+
+
+def test_schemas_command_lists_the_config_folders(tmp_path: Path) -> None:
+    shipped = ROOT / "schemas" / "openai" / "chat-completions" / "2.3.0" / "chunk.json"
+    write(tmp_path, {"gw/openai/chat-completions/mine/chunk.json": shipped.read_text()})
+    (tmp_path / "streamcheck.toml").write_text("schemas = ['gw']\n")
+    code, out, _ = run_cli(tmp_path, "schemas")
+    assert code == 0
+    assert f"openai/chat-completions/mine [{tmp_path}/gw]: chunk" in out
