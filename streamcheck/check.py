@@ -399,10 +399,13 @@ class ExchangeChecker:
         """One frame the slow way: before the protocol is known, and the first frame."""
         data = frame.data
         protocol = self.protocol
-        if (
+        value: Any = protocol.framing_value(frame) if protocol is not None else None
+        if value is not None:
+            pass  # the frame's content is in its framing headers (an AWS error message)
+        elif (
             protocol is not None and (data in protocol.sentinels or data in protocol.tolerated)
         ) or (protocol is None and data == b"[DONE]"):
-            value: Any = SENTINEL
+            value = SENTINEL
         else:
             try:
                 value = orjson.loads(data)
@@ -594,19 +597,25 @@ class ExchangeChecker:
     def _body(self, body: bytes, framing: str) -> None:
         status = self.exchange.status
         value = errors.parse_body(body) if framing in ("json", "jsonarray") else None
-        if value is not None and errors.error_object(value) is None:
+        failed = status is not None and status >= 400  # any JSON under an error status is one
+        if value is not None and not failed and errors.error_object(value) is None:
             self._not_an_error(value, body)
             return
+        provider = self.protocol.provider if self.protocol else self.exchange.provider
         verdict = errors.classify(
-            body, status, self.exchange.content_type, value, self.exchange.headers
+            body, status, self.exchange.content_type, value, self.exchange.headers, provider
         )
         self.error_class = verdict.klass
-        if self.protocol is None:
+        # A URL the hints placed at a provider but no protocol serves (Bedrock's count-tokens,
+        # a non-streaming Converse call) keeps the hint: its error is not a stream API's.
+        if self.protocol is None and not (self.exchange.provider and self.exchange.request.url):
             owner = next((p for p in self.candidates if verdict.shape in p.error_shapes), None)
             if owner is not None:
                 self._use(owner)
         where = self.location.at(offset=0, line=1)
-        provider = self.protocol.provider if self.protocol else "the server"
+        provider = (
+            self.protocol.provider if self.protocol else self.exchange.provider or "the server"
+        )
         crash = self._crash_note(value)
         if verdict.documented:
             self.sink(
@@ -649,6 +658,8 @@ class ExchangeChecker:
         where = self.location.at(offset=0, line=1)
         streaming = self.exchange.request.body
         asked = isinstance(streaming, dict) and streaming.get("stream") is True
+        # Event-stream APIs (Bedrock) stream by endpoint, not by a body flag.
+        asked = asked or (self.protocol is not None and self.protocol.framing == "eventstream")
         if self.protocol is None:
             for protocol in self.candidates:
                 if protocol.match_frame(value, None):

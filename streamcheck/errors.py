@@ -124,8 +124,14 @@ def classify(
     content_type: str | None = None,
     value: Any = None,
     headers: dict[str, str] | None = None,
+    provider: str | None = None,
 ) -> ErrorVerdict:
-    """Classify an error body (or an already parsed in-stream error value)."""
+    """Classify an error body (or an already parsed in-stream error value).
+
+    `provider` is the provider the exchange was detected as, when known: Bedrock and Cohere
+    error bodies are a bare `{"message": ...}` that only the provider (or Bedrock's
+    x-amzn-ErrorType header) tells apart from any other JSON.
+    """
     if value is None and body is not None:
         value = parse_body(body)
     if value is None:
@@ -141,16 +147,27 @@ def classify(
             message=excerpt(body or b"", 160) if body else None,
         )
     obj = error_object(value)
+    amzn = next((v for k, v in (headers or {}).items() if k.lower() == "x-amzn-errortype"), None)
+    if obj is None and ((status is not None and status >= 400) or amzn):
+        obj = _bare_message(value)
     if obj is None:
         return ErrorVerdict(_by_status(status), False, "json", status, None, None, None)
-    shape, etype, code, message, status_text = _fields(obj, headers or {})
+    shape, etype, code, message, status_text = _fields(obj, headers or {}, provider)
     klass = _classify_fields(status, etype, code, message, status_text)
     documented = shape in {"openai", "anthropic", "google", "ollama", "vllm", "cohere", "bedrock"}
     return ErrorVerdict(klass, documented, shape, status, etype, code, message)
 
 
+def _bare_message(value: Any) -> dict[str, Any] | None:
+    """A JSON object whose error is only a `message` string (Bedrock: `message` or `Message`;
+    Cohere: `id` and `message`); an error only when the status or a header says so."""
+    if isinstance(value, dict) and isinstance(value.get("message", value.get("Message")), str):
+        return value
+    return None
+
+
 def _fields(
-    obj: dict[str, Any], headers: dict[str, str]
+    obj: dict[str, Any], headers: dict[str, str], provider: str | None = None
 ) -> tuple[str, str | None, str | None, str | None, str | None]:
     error = obj.get("error")
     if isinstance(error, dict):
@@ -183,6 +200,11 @@ def _fields(
     if amzn:
         message = _str(obj.get("message") or obj.get("Message"))
         return "bedrock", amzn.split(":", 1)[0], None, message, None
+    if provider in ("aws-bedrock", "bedrock", "cohere") and _bare_message(obj) is not None:
+        # Recorders often drop x-amzn-ErrorType; the body alone is still Bedrock's shape.
+        message = _str(obj.get("message", obj.get("Message")))
+        shape = "cohere" if provider == "cohere" else "bedrock"
+        return shape, None, None, message, None
     return "unknown", _str(obj.get("type")), _str(obj.get("code")), _str(obj.get("message")), None
 
 
@@ -281,6 +303,7 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
             "timeout_error",
             "modelerrorexception",
             "modelstreamerrorexception",
+            "modeltimeoutexception",
         ),
         "server-error",
     ),
@@ -294,6 +317,7 @@ _GENERIC_TOKENS: dict[str, str] = {
     "server_error": "server-error",
     "api_error": "server-error",
     "invalid_request_error": "bad-request",
+    "validationexception": "bad-request",
 }
 
 _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
@@ -322,6 +346,7 @@ _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
         ),
         "billing",
     ),
+    (("model identifier is invalid",), "not-found"),  # Bedrock: no such model id here
     (
         (
             "does not exist or you do not have access",

@@ -3,6 +3,7 @@
 from streamcheck.protocols import (
     anthropic,
     bedrock,
+    bedrock_invoke,
     cohere,
     gemini,
     openai_chat,
@@ -26,6 +27,7 @@ __all__ = [
     "StreamState",
     "anthropic",
     "bedrock",
+    "bedrock_invoke",
     "cohere",
     "find",
     "gemini",

@@ -117,6 +117,12 @@ class Protocol:
         return None
 
     @classmethod
+    def framing_value(cls, frame: Frame) -> Any:
+        """The value of a frame whose content is in its framing headers, not its data (an AWS
+        event-stream `:message-type: error` message); None for every ordinary frame."""
+        return None
+
+    @classmethod
     def kind(cls, value: Any, event: str | None) -> str | None:
         """The schema kind of a parsed frame, by discriminator; None when unknown."""
         return None

@@ -1,16 +1,32 @@
-"""AWS Bedrock Runtime streaming: ConverseStream (`POST /model/{id}/converse-stream`) and
-InvokeModelWithResponseStream (`POST /model/{id}/invoke-with-response-stream`).
+"""AWS Bedrock Runtime ConverseStream (`POST /model/{modelId}/converse-stream`).
 
-Spec: Bedrock Runtime API reference, ConverseStream / ConverseStreamOutput (API version
-2023-09-30); PROVIDERS.md section 2.9. Wire: AWS binary event stream (streamcheck.wire.eventstream).
+Spec: Amazon Bedrock API Reference, bedrock-runtime API version 2023-09-30: ConverseStream,
+ConverseStreamOutput (messageStart, contentBlockStart, contentBlockDelta, contentBlockStop,
+messageStop, metadata and the exception members), ContentBlockDelta, MessageStopEvent,
+ConverseStreamMetadataEvent; PROVIDERS.md section 2.9.
+Wire: AWS binary event stream (streamcheck.wire.eventstream). `:event-type` names the event,
+the payload is its JSON; Bedrock pads every payload with a random `p` string (allowed).
+Exceptions are `:message-type: exception` messages named by `:exception-type` with a
+`{"message"}` payload; framing-level errors are `:message-type: error` messages whose content
+is in the `:error-code` / `:error-message` headers.
+Grammar: `messageStart` first and once; per `contentBlockIndex` an optional `contentBlockStart`
+(tool blocks have one, text and reasoning blocks start with their first delta), deltas of the
+block's kind, one `contentBlockStop`; `messageStop` exactly once; `metadata` after it and last
+(missing: SC370 warning, usage lost). An exception or error message is terminal (SC403, classified
+by its type). EOF before `messageStop` is a truncated stream (SC301).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import orjson
+
+from streamcheck import errors
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.redact import excerpt
 
 CONVERSE_EVENTS = frozenset(
     {
@@ -22,14 +38,292 @@ CONVERSE_EVENTS = frozenset(
         "metadata",
     }
 )
+# Delta members that say what a block holds; a block takes deltas of its own kind only.
+# `citation` rides along text, so it is left out; unknown members are the schema's business.
+BLOCK_DELTAS = frozenset({"text", "toolUse", "reasoningContent", "toolResult"})
+# Tool input fragments kept per open block to parse at its stop; past this, unchecked.
+MAX_TOOL_INPUT = 1 << 20
+
+
+def exception_value(frame: Frame) -> dict[str, Any] | None:
+    """The `:message-type: error` message's headers as an error value, else None."""
+    meta = frame.meta
+    if not meta or meta.get(":message-type") != "error":
+        return None
+    return {"errorCode": meta.get(":error-code"), "message": meta.get(":error-message")}
+
+
+def failure_type(frame: Frame) -> str | None:
+    """The exception or error type of a terminal AWS message, None for an ordinary event."""
+    meta = frame.meta or {}
+    kind = meta.get(":message-type")
+    if kind == "exception":
+        return meta.get(":exception-type") or "exception"
+    if kind == "error":
+        return meta.get(":error-code") or "error"
+    return None
+
+
+def report_failure(ctx: Context, frame: Frame, value: Any, etype: str, after: int) -> None:
+    """SC403 for an exception or error message inside a 200 stream, classified by its type."""
+    verdict = errors.classify(None, None, value=value, headers={"x-amzn-ErrorType": etype})
+    ctx.error_class = verdict.klass
+    received = f" (after {after} content event{'s' if after != 1 else ''})" if after else ""
+    ctx.report(
+        "SC403",
+        f"{etype} inside a 200 stream: {verdict.describe()}{received}",
+        evidence=excerpt(frame.data) if frame.data else None,
+        hint=verdict.hint,
+    )
+
+
+@dataclass(slots=True)
+class _Block:
+    kind: str | None  # toolUse, text, reasoningContent, toolResult, or None when unknown
+    started: bool  # by a contentBlockStart (else by its first delta)
+    name: str | None = None
+    stopped: bool = False
+    json_parts: list[str] = field(default_factory=list)
+    json_size: int = 0
+    after_stop_reported: bool = False
 
 
 class ConverseStream(StreamState):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.events = 0
+        self.started = False
+        self.start_reported = False
+        self.blocks: dict[int, _Block] = {}
+        self.stop_reason: str | None = None
+        self.metadata = False
+        self.failed: str | None = None  # the exception type that ended the stream
+        self.after_end_reported = False
+
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
-        return
+        if not isinstance(value, dict):
+            return
+        self.events += 1
+        failure = failure_type(frame)
+        event = frame.event if failure is None else None
+        if self.failed or self.metadata:
+            self._after_end(failure or event)
+            return
+        if failure is not None:
+            self.failed = failure
+            report_failure(self.ctx, frame, value, failure, self.content_frames)
+            return
+        if event == "messageStart":
+            if self.started:
+                self.ctx.report("SC309", "a second messageStart arrived; it comes exactly once")
+            self.started = True
+            return
+        if not self.started and not self.start_reported:
+            self.start_reported = True
+            self.ctx.report(
+                "SC309",
+                f"the stream starts with {event!r}, not messageStart",
+                hint="The start of the stream was lost; the AWS SDK stream handlers build the "
+                "message from messageStart.",
+            )
+        if event == "messageStop":
+            self._message_stop(value)
+            return
+        if event == "metadata":
+            self.metadata = True
+            if self.stop_reason is None:
+                self.ctx.report(
+                    "SC302", "metadata arrived before messageStop; it is the last event"
+                )
+            return
+        if self.stop_reason is not None and event in (
+            "contentBlockStart",
+            "contentBlockDelta",
+            "contentBlockStop",
+        ):
+            self._after_end(event)
+            return
+        if event == "contentBlockStart":
+            self._block_start(value)
+        elif event == "contentBlockDelta":
+            self._block_delta(value, frame)
+        elif event == "contentBlockStop":
+            self._block_stop(value)
+
+    def _after_end(self, event: str | None) -> None:
+        if self.after_end_reported:
+            return
+        self.after_end_reported = True
+        if self.failed:
+            end = f"the {self.failed} that ended the stream"
+        elif self.metadata:
+            end = "metadata (the last event)"
+        else:
+            end = f"messageStop (stopReason {self.stop_reason!r})"
+        self.ctx.report("SC302", f"{event!r} arrived after {end}")
+
+    # -- content blocks --------------------------------------------------------------------------
+
+    def _index(self, value: dict[str, Any]) -> int | None:
+        index = value.get("contentBlockIndex")
+        return index if isinstance(index, int) and not isinstance(index, bool) else None
+
+    def _new_index(self, index: int) -> None:
+        if self.blocks and index < max(self.blocks):
+            self.ctx.report(
+                "SC310",
+                f"content block {index} began after block {max(self.blocks)} (indexes only grow)",
+                path="/contentBlockIndex",
+            )
+
+    def _block_start(self, value: dict[str, Any]) -> None:
+        index = self._index(value)
+        if index is None:
+            return  # the schema finding says what is wrong
+        if index in self.blocks:
+            self.ctx.report(
+                "SC310",
+                f"contentBlockStart for block {index}, which had already begun",
+                path="/contentBlockIndex",
+            )
+            return
+        self._new_index(index)
+        start = value.get("start")
+        kind = (
+            next((k for k in start if k in BLOCK_DELTAS), None) if isinstance(start, dict) else None
+        )
+        tool = start.get("toolUse") if isinstance(start, dict) else None
+        name = tool.get("name") if isinstance(tool, dict) else None
+        self.blocks[index] = _Block(kind, True, name if isinstance(name, str) else None)
+
+    def _block_delta(self, value: dict[str, Any], frame: Frame) -> None:
+        index = self._index(value)
+        delta = value.get("delta")
+        if index is None or not isinstance(delta, dict):
+            return
+        kind = next((k for k in delta if k in BLOCK_DELTAS), None)
+        block = self.blocks.get(index)
+        if block is None:
+            self._new_index(index)
+            block = self.blocks[index] = _Block(kind, False)
+            if kind == "toolUse":
+                self.ctx.report(
+                    "SC310",
+                    f"toolUse delta for block {index} without its contentBlockStart "
+                    "(toolUseId and name never arrived)",
+                    path="/contentBlockIndex",
+                )
+        if block.stopped:
+            if not block.after_stop_reported:
+                block.after_stop_reported = True
+                self.ctx.report(
+                    "SC305",
+                    f"delta for content block {index} after its contentBlockStop",
+                    path="/contentBlockIndex",
+                )
+            return
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+        if kind is not None and block.kind is not None and kind != block.kind:
+            self.ctx.report(
+                "SC311",
+                f"{kind} delta for content block {index}, which holds {block.kind}",
+                path=f"/delta/{kind}",
+            )
+            return
+        if kind == "toolUse":
+            tool = delta["toolUse"]
+            fragment = tool.get("input") if isinstance(tool, dict) else None
+            if isinstance(fragment, str) and block.json_size <= MAX_TOOL_INPUT:
+                block.json_size += len(fragment)
+                block.json_parts.append(fragment)
+                if block.json_size > MAX_TOOL_INPUT:
+                    block.json_parts = []  # too large to keep: this input goes unchecked
+
+    def _block_stop(self, value: dict[str, Any]) -> None:
+        index = self._index(value)
+        if index is None:
+            return
+        block = self.blocks.get(index)
+        if block is None:
+            self.ctx.report(
+                "SC310",
+                f"contentBlockStop for block {index}, which never began",
+                path="/contentBlockIndex",
+            )
+            return
+        if block.stopped:
+            self.ctx.report("SC310", f"content block {index} stopped a second time")
+            return
+        block.stopped = True
+        self._check_tool_input(index, block)
+
+    def _check_tool_input(self, index: int, block: _Block) -> None:
+        joined = "".join(block.json_parts)
+        block.json_parts = []
+        if not joined.strip():
+            return  # a tool without arguments streams no input, or ""
+        try:
+            orjson.loads(joined)
+        except orjson.JSONDecodeError:
+            self.ctx.report(
+                "SC308",
+                f"content block {index} (toolUse {block.name or '?'}): the input fragments "
+                "do not join to valid JSON",
+                evidence=excerpt(joined),
+            )
+
+    def _unstopped(self, *, at_end: bool) -> None:
+        open_blocks = sorted(i for i, b in self.blocks.items() if not b.stopped)
+        if not open_blocks:
+            return
+        for index in open_blocks:
+            self.blocks[index].stopped = True
+        where = "the stream ended" if at_end else "messageStop arrived"
+        listed = ", ".join(map(str, open_blocks))
+        self.ctx.report(
+            "SC310",
+            f"content block {listed} never got contentBlockStop before {where}",
+            at_end=at_end,
+        )
+
+    # -- message level ---------------------------------------------------------------------------
+
+    def _message_stop(self, value: dict[str, Any]) -> None:
+        reason = value.get("stopReason")
+        if self.stop_reason is not None:
+            self.ctx.report(
+                "SC304",
+                f"a second messageStop (stopReason {reason!r}; first was {self.stop_reason!r})",
+                path="/stopReason",
+            )
+            return
+        self.stop_reason = str(reason)
+        self._unstopped(at_end=False)
 
     def end(self, clean_eof: bool) -> None:
-        return
+        for index, block in self.blocks.items():
+            if not block.stopped and block.json_parts:
+                self._check_tool_input(index, block)
+        if self.failed or not self.events:
+            return  # the exception is the story; no frames is SC313's
+        if self.stop_reason is None:
+            self._unstopped(at_end=True)
+            self.ctx.report(
+                "SC301",
+                "the stream ended without messageStop",
+                at_end=True,
+                hint="The connection was cut before Bedrock finished: the answer may be "
+                "incomplete. Retry; check proxy and load-balancer idle timeouts.",
+            )
+        elif not self.metadata:
+            self.ctx.report(
+                "SC370",
+                "messageStop came but no metadata event followed: token usage and latency "
+                "were never received",
+                at_end=True,
+            )
 
 
 @register
@@ -39,15 +333,29 @@ class BedrockConverseStream(Protocol):
     api = "converse-stream"
     framing = "eventstream"
     aliases: ClassVar[tuple[str, ...]] = ("bedrock",)
+    error_shapes: ClassVar[tuple[str, ...]] = ("bedrock",)
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        url = exchange.request.url or ""
-        return 90 if url.split("?", 1)[0].endswith("/converse-stream") else 0
+        path = (exchange.request.url or "").split("?", 1)[0].rstrip("/")
+        return 90 if path.endswith("/converse-stream") and "/model/" in path else 0
 
     @classmethod
     def match_frame(cls, value: Any, event: str | None) -> bool:
-        return event in CONVERSE_EVENTS
+        if not isinstance(value, dict):
+            return False
+        # A stream that opens with an exception (throttled before the first token) is still
+        # Bedrock's: `:exception-type` names end in "Exception" and carry a message.
+        exceptional = bool(event) and str(event).endswith("Exception") and "message" in value
+        return event in CONVERSE_EVENTS or exceptional
+
+    @classmethod
+    def framing_value(cls, frame: Frame) -> Any:
+        return exception_value(frame)
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        return event
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:

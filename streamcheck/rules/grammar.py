@@ -42,6 +42,26 @@ rule(
     protocols=RESPONSES,
 )
 
+# -- AWS Bedrock ----------------------------------------------------------------------------------
+BEDROCK = ("bedrock-converse-stream", "bedrock-invoke-stream")
+
+rule(
+    "SC370",
+    "usage-metadata-missing",
+    Severity.WARNING,
+    "A Bedrock stream finished (`messageStop`) but its `metadata` event never came.",
+    finds="A ConverseStream (or a Nova InvokeModelWithResponseStream) that ends after "
+    "`messageStop` without the `metadata` event that carries `usage` and `metrics`.",
+    why="The answer is complete, but token usage and latency are lost: cost tracking, quotas "
+    "and observability that read them see nothing (or zero) for this call.",
+    example="`messageStart`, `contentBlockDelta`s, `contentBlockStop`, `messageStop`, then EOF.",
+    fix="The connection was closed right after `messageStop` (a client that stops reading "
+    "early, a proxy cutting the body). Read the stream to its end.",
+    refs="Bedrock API Reference `ConverseStreamOutput`, `ConverseStreamMetadataEvent`; "
+    "PROVIDERS.md section 2.9 sequence rules.",
+    protocols=BEDROCK,
+)
+
 # -- shared rules and the chat / messages protocols -----------------------------------------
 
 rule(
