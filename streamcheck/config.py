@@ -31,6 +31,7 @@ of the wrong type is a `ConfigError` naming the key and the file.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -336,6 +337,7 @@ def _display(root: Path, given: str) -> str:
     return full.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
+@functools.lru_cache(maxsize=256)
 def _glob(pattern: str) -> re.Pattern[str]:
     """gitignore-like glob: `**` any number of folders, `*` and `?` within one name."""
     out, i = [], 0
