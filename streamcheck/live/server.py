@@ -1,0 +1,337 @@
+"""`streamcheck serve`: replay recordings as a local provider endpoint, with injected faults.
+
+A starlette app under uvicorn. Endpoints (shapes from PROVIDERS.md sections 2.1, 2.3 and 2.4):
+    POST /v1/chat/completions, /chat/completions, /openai/v1/chat/completions   OpenAI chat
+    POST /openai/deployments/{deployment}/chat/completions?api-version=...      Azure OpenAI
+    POST /v1/messages                                                           Anthropic
+    GET  /v1/models, /v1/models/{model}                                         model listing
+    POST anything else: a fixture recorded at that URL path
+Which recording answers: the `x-streamcheck-fixture` header (or --fixture) names one (file stem,
+`stem#N` for the N-th exchange of a file, or its path); otherwise the first recording of that
+API, preferring one whose model matches the request. Faults come from --fault or the
+`x-streamcheck-fault` header (see `faults.py`). Timing follows the recording, scaled by --speed
+(`x-streamcheck-speed`); 0 sends as fast as possible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope
+from starlette.types import Send as AsgiSend
+
+from streamcheck.check import CheckOptions, check_exchange
+from streamcheck.exceptions import ConfigError, InputError
+from streamcheck.live import faults
+from streamcheck.live.faults import Fault, Reset, Send, Stall, Step
+from streamcheck.schemas import Catalog
+from streamcheck.sources import expand, read_path
+
+FIXTURE_HEADER = "x-streamcheck-fixture"
+FAULT_HEADER = "x-streamcheck-fault"
+SPEED_HEADER = "x-streamcheck-speed"
+# Headers of the recording that describe the recorded transfer, not the replayed one.
+_HOP_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
+)
+_API_FAMILY = {"openai": "chat-completions", "azure": "chat-completions", "anthropic": "messages"}
+
+
+@dataclass(slots=True)
+class Fixture:
+    """One recorded exchange held in memory, ready to replay."""
+
+    name: str
+    source: str
+    provider: str | None
+    api: str | None
+    path: str | None  # URL path of the recorded request
+    model: str | None
+    status: int
+    headers: dict[str, str]
+    framing: str
+    chunks: list[Send] = field(default_factory=list)
+
+    @property
+    def dialect(self) -> str:
+        return "anthropic" if self.provider == "anthropic" else "openai"
+
+
+def load_fixtures(paths: list[str]) -> list[Fixture]:
+    """Every exchange of every recording under `paths`, checked once to learn its API."""
+    catalog = Catalog()
+    options = CheckOptions()
+    found: list[Fixture] = []
+    for path in expand(paths):
+        for exchange in read_path(path):  # lazily: each exchange's chunks are read in turn
+            chunks = [Send(data, time) for data, time in exchange.chunks]
+            exchange.chunks = iter([(s.data, s.time) for s in chunks])
+            result = check_exchange(exchange, options, catalog)
+            stem = Path(path).stem
+            body = exchange.request.body
+            model = body.get("model") if isinstance(body, dict) else None
+            url = exchange.request.url
+            found.append(
+                Fixture(
+                    name=stem if exchange.index == 0 else f"{stem}#{exchange.index}",
+                    source=path,
+                    provider=exchange.provider or result.provider,
+                    api=exchange.api or result.api,
+                    path=urlsplit(url).path if url else None,
+                    model=str(model) if model else None,
+                    status=exchange.status or 200,
+                    headers=dict(exchange.headers),
+                    framing=result.framing if result.framing in ("sse", "ndjson") else "sse",
+                    chunks=chunks,
+                )
+            )
+    if not found:
+        raise InputError(f"{', '.join(paths)}: no recordings to serve")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    speed: float = 1.0
+    fault: Fault | None = None
+    fixture: str | None = None
+
+
+def request_dialect(path: str) -> str | None:
+    if path.endswith("/messages"):
+        return "anthropic"
+    if "/openai/deployments/" in path:
+        return "azure"
+    if path.endswith("/chat/completions"):
+        return "openai"
+    return None
+
+
+class Replayer:
+    """Answers requests from the loaded fixtures."""
+
+    def __init__(self, fixtures: list[Fixture], options: ServeOptions) -> None:
+        self.fixtures = fixtures
+        self.options = options
+        if options.fixture:
+            self.find(options.fixture)  # fail at start, not on the first request
+
+    def find(self, name: str) -> Fixture:
+        for fixture in self.fixtures:
+            names = (fixture.name, fixture.source, Path(fixture.source).name)
+            if name in names or (name.endswith("#0") and name[:-2] in names):
+                return fixture
+        known = ", ".join(f.name for f in self.fixtures)
+        raise ConfigError(f"no fixture named {name!r} (loaded: {known})")
+
+    def pick(self, path: str, dialect: str | None, model: str | None) -> Fixture | None:
+        if dialect is not None:
+            api = _API_FAMILY[dialect]
+            provider_ok = {"anthropic"} if dialect == "anthropic" else {"openai", "azure-openai"}
+            pool = [f for f in self.fixtures if f.api == api and f.provider in provider_ok]
+            pool = pool or [f for f in self.fixtures if f.api == api]
+        else:
+            pool = [f for f in self.fixtures if f.path == path]
+        pool.sort(key=lambda f: (f.status != 200, f.model != model))
+        return pool[0] if pool else None
+
+    async def handle(self, request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body = orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError:
+            body = {}
+        path = request.url.path
+        dialect = request_dialect(path)
+        model = str(body.get("model") or "") if isinstance(body, dict) else ""
+        if dialect == "azure":
+            model = path.split("/openai/deployments/", 1)[1].split("/", 1)[0]
+        try:
+            fault = self._fault(request)
+            speed = float(request.headers.get(SPEED_HEADER, self.options.speed))
+            name = request.headers.get(FIXTURE_HEADER) or self.options.fixture
+            fixture = self.find(name) if name else self.pick(path, dialect, model or None)
+        except (ConfigError, ValueError) as exc:
+            return _own_error(400, f"streamcheck serve: {exc}")
+        if fault is not None and fault.name in faults.HTTP_FAULTS:
+            reply = faults.error_reply(
+                fault,
+                dialect or (fixture.dialect if fixture else "openai"),
+                model,
+                request.query_params.get("api-version", ""),
+            )
+            return Response(reply.body, reply.status, reply.headers)
+        if fixture is None:
+            return _own_error(404, f"streamcheck serve: no recording answers POST {path}")
+        frames = faults.split_frames([(s.data, s.time) for s in fixture.chunks], fixture.framing)
+        stream_dialect = "anthropic" if dialect == "anthropic" else fixture.dialect
+        steps = faults.plan(fault, frames, fixture.chunks, stream_dialect)
+        headers = {k: v for k, v in fixture.headers.items() if k.lower() not in _HOP_HEADERS}
+        headers[FIXTURE_HEADER] = fixture.name
+        return ReplayResponse(steps, fixture.status, headers, max(speed, 0.0))
+
+    def _fault(self, request: Request) -> Fault | None:
+        given = request.headers.get(FAULT_HEADER)
+        return faults.parse_fault(given) if given else self.options.fault
+
+    async def models(self, request: Request) -> Response:
+        wanted = request.path_params.get("model")
+        names = sorted({f.model for f in self.fixtures if f.model})
+        listed = [{"id": n, "object": "model", "created": 0, "owned_by": "streamcheck"} for n in names]
+        if wanted is None:
+            return JSONResponse({"object": "list", "data": listed})
+        for item in listed:
+            if item["id"] == wanted:
+                return JSONResponse(item)
+        return faults_response(Fault("http-404-model"), wanted)
+
+
+def faults_response(fault: Fault, model: str) -> Response:
+    reply = faults.error_reply(fault, "openai", model)
+    return Response(reply.body, reply.status, reply.headers)
+
+
+def _own_error(status: int, message: str) -> Response:
+    """An error of the server itself (not an injected fault), in OpenAI's shape."""
+    error = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    return JSONResponse({"error": error}, status)
+
+
+class ConnectionAborted(Exception):
+    """Raised inside a response to make uvicorn drop the connection mid-body (fault `reset`)."""
+
+
+class ReplayResponse(Response):
+    """Sends the steps of a replay plan with the recording's timing, scaled by `speed`."""
+
+    def __init__(
+        self, steps: Iterator[Step], status: int, headers: dict[str, str], speed: float
+    ) -> None:
+        # Not Response.__init__: it would declare a Content-Length; a replay is chunked.
+        self.status_code = status
+        self.background = None
+        self.init_headers(headers)
+        self.steps = steps
+        self.speed = speed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: AsgiSend) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        async for data in self._timed():
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _timed(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for step in self.steps:
+            if isinstance(step, Stall):
+                await asyncio.sleep(step.seconds)
+                start += step.seconds  # the recording's later times shift by the stall
+            elif isinstance(step, Reset):
+                raise ConnectionAborted("fault: reset")
+            else:
+                if self.speed > 0 and step.time is not None:
+                    delay = step.time / self.speed - (loop.time() - start)
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                yield step.data
+
+
+class _QuietAborts(logging.Filter):
+    """uvicorn logs a traceback for any exception in the app; an injected reset is not one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionAborted)
+
+
+def build_app(fixtures: list[Fixture], options: ServeOptions) -> Starlette:
+    replayer = Replayer(fixtures, options)
+    routes = [
+        Route("/v1/models", replayer.models, methods=["GET"]),
+        Route("/v1/models/{model:path}", replayer.models, methods=["GET"]),
+        Route("/models", replayer.models, methods=["GET"]),
+        Route("/{path:path}", replayer.handle, methods=["POST"]),
+    ]
+    logging.getLogger("uvicorn.error").addFilter(_QuietAborts())
+    return Starlette(routes=routes)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one (read it back with getsockname)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _server(app: Starlette, access_log: bool) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app, log_level="info" if access_log else "warning", access_log=access_log, lifespan="off"
+    )
+    return uvicorn.Server(config)
+
+
+def serve(
+    app: Starlette, sock: socket.socket, access_log: bool = False, ready: Callable[[], Any] = str
+) -> None:
+    """Run until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
+    server = _server(app, access_log)
+    original = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original(sockets=sockets)
+        ready()
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def running(
+    paths: list[str], options: ServeOptions | None = None, host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Serve `paths` from a thread on a free port; yields the base URL (tests, notebooks)."""
+    app = build_app(load_fixtures(paths), options or ServeOptions())
+    sock = bind(host, 0)
+    server = _server(app, access_log=False)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise ConfigError("the replay server did not start")
+            threading.Event().wait(0.01)
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
