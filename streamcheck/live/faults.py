@@ -141,8 +141,11 @@ _AZURE: dict[str, tuple[int, str, str]] = {
 }
 _ANTHROPIC: dict[str, tuple[int, str, str]] = {
     "http-401": (401, "authentication_error", "invalid x-api-key"),
-    "http-403": (403, "permission_error", "Your API key does not have permission to use "
-                 "the specified resource."),
+    "http-403": (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use the specified resource.",
+    ),
     "http-404-model": (404, "not_found_error", "model: {model}"),
     # Spend cap reached: 429 like a rate limit, told apart by error.details.error_code.
     "http-429-quota": (
@@ -176,13 +179,10 @@ def error_reply(fault: Fault, dialect: str, model: str, api_version: str = "") -
     fill = {"model": model or "unknown", "api_version": api_version or "2024-10-21"}
     if dialect == "anthropic":
         status, etype, message = _ANTHROPIC[name]
-        body = {
-            "type": "error",
-            "error": {"type": etype, "message": message.format(**fill)},
-            "request_id": "req_streamcheck_fault",
-        }
+        error: dict[str, object] = {"type": etype, "message": message.format(**fill)}
         if name == "http-429-quota":
-            body["error"]["details"] = {"error_code": "enforced_spend_limit_reached"}
+            error["details"] = {"error_code": "enforced_spend_limit_reached"}
+        body = {"type": "error", "error": error, "request_id": "req_streamcheck_fault"}
         headers = {"content-type": JSON, "request-id": "req_streamcheck_fault"}
         if status == 429:
             headers["retry-after"] = "20"
@@ -205,8 +205,8 @@ def error_reply(fault: Fault, dialect: str, model: str, api_version: str = "") -
                 "x-ratelimit-reset-requests": "20s",
             }
         )
-    error = {"message": message.format(**fill), "type": etype, "param": None, "code": ecode}
-    return ErrorReply(status, headers, orjson.dumps({"error": error}))
+    fields = {"message": message.format(**fill), "type": etype, "param": None, "code": ecode}
+    return ErrorReply(status, headers, orjson.dumps({"error": fields}))
 
 
 # -- stream faults --------------------------------------------------------------------------------

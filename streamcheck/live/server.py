@@ -192,7 +192,9 @@ class Replayer:
     async def models(self, request: Request) -> Response:
         wanted = request.path_params.get("model")
         names = sorted({f.model for f in self.fixtures if f.model})
-        listed = [{"id": n, "object": "model", "created": 0, "owned_by": "streamcheck"} for n in names]
+        listed = [
+            {"id": n, "object": "model", "created": 0, "owned_by": "streamcheck"} for n in names
+        ]
         if wanted is None:
             return JSONResponse({"object": "list", "data": listed})
         for item in listed:
@@ -230,8 +232,9 @@ class ReplayResponse(Response):
         self.speed = speed
 
     async def __call__(self, scope: Scope, receive: Receive, send: AsgiSend) -> None:
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
         async for data in self._timed():
             await send({"type": "http.response.body", "body": data, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,174 @@
+"""A live streaming call through httpx, fed chunk by chunk into the same checker as recordings.
+
+The response becomes an `Exchange` whose `chunks` is a generator over the socket: the checker
+validates while bytes arrive, a tape writer (optional) saves each chunk as it comes, and an
+observer (the live display) sees progress. How the body ended (eof, reset, timeout,
+interrupted) is set on the exchange before the checker asks for the end of the stream.
+Timing: time to headers, then the checker's first byte, first content, largest gap and total.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from streamcheck import redact
+from streamcheck.check import CheckOptions, ExchangeChecker
+from streamcheck.live.targets import Prepared, Target
+from streamcheck.model import EndReason, Exchange, ExchangeResult, Request
+from streamcheck.schemas import Catalog
+from streamcheck.sources.tape import TapeWriter
+
+# Provider/API hints for the checker; Azure and compatible servers are detected from the URL.
+_HINTS = {"openai": ("openai", "chat-completions"), "anthropic": ("anthropic", "messages")}
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 60.0
+
+
+@dataclass(slots=True)
+class CallOutcome:
+    """What a live call produced: a checked exchange, or why no response arrived at all."""
+
+    result: ExchangeResult | None
+    failure: str | None = None  # 'unreachable' / 'timeout' when no response arrived
+    message: str | None = None  # one redacted line saying what went wrong
+    interrupted: bool = False
+    timing: dict[str, float] = field(default_factory=dict)
+
+
+Observer = Callable[[ExchangeChecker, bytes, float], None]
+
+
+class LiveCall:
+    """One streaming request. `run()` sends it, checks the answer, and returns the outcome."""
+
+    def __init__(
+        self,
+        target: Target,
+        prepared: Prepared,
+        options: CheckOptions | None = None,
+        timeouts: Timeouts = Timeouts(),
+        tape_path: Path | None = None,
+        observer: Observer | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.target = target
+        self.prepared = prepared
+        self.options = options or CheckOptions()
+        self.timeouts = timeouts
+        self.tape_path = tape_path
+        self.tape: TapeWriter | None = None  # opened when the response headers arrive
+        self.observer = observer
+        self.catalog = catalog or Catalog(self.options.schema_dirs)
+        self.checker: ExchangeChecker | None = None
+        self.interrupted = False
+        self._last = 0.0
+
+    def run(self) -> CallOutcome:
+        timeout = httpx.Timeout(
+            self.timeouts.read, connect=self.timeouts.connect, pool=self.timeouts.connect
+        )
+        request_meta = Request(
+            method="POST",
+            url=redact.url(self.prepared.url),
+            headers=redact.headers(self.prepared.headers),
+            body=self.prepared.body,
+        )
+        start = time.monotonic()
+        try:
+            with (
+                httpx.Client(timeout=timeout) as client,
+                client.stream(
+                    "POST",
+                    self.prepared.url,
+                    json=self.prepared.body,
+                    headers=self.prepared.headers,
+                ) as response,
+            ):
+                headers_at = time.monotonic() - start
+                return self._consume(response, request_meta, start, headers_at)
+        except httpx.TimeoutException as exc:
+            return self._failed("timeout", f"no response within the timeout ({_what(exc)})")
+        except httpx.HTTPError as exc:
+            return self._failed("unreachable", f"cannot reach {request_meta.url}: {_what(exc)}")
+        except KeyboardInterrupt:
+            self.interrupted = True
+            if self.tape is not None:
+                self.tape.end(EndReason.INTERRUPTED, round(self._last, 6))
+            result = self.checker._result() if self.checker is not None else None
+            return CallOutcome(result, "interrupted", "interrupted", True)
+
+    def _failed(self, failure: str, message: str) -> CallOutcome:
+        return CallOutcome(None, failure, redact.text(message))
+
+    def _consume(
+        self, response: httpx.Response, request: Request, start: float, headers_at: float
+    ) -> CallOutcome:
+        provider, api = _HINTS.get(self.target.provider, (None, None))
+        version = response.headers.get("anthropic-version") or (
+            self.prepared.headers.get("anthropic-version")
+        )
+        exchange = Exchange(
+            source=self.target.label,
+            index=0,
+            request=request,
+            status=response.status_code,
+            headers=dict(response.headers),
+            chunks=(),
+            provider=provider,
+            api=api,
+            api_version=version,
+        )
+        exchange.chunks = self._chunks(response, exchange, start)
+        if self.tape_path is not None:
+            self.tape = TapeWriter.create(self.tape_path)
+            self.tape.header(
+                provider=provider,
+                api=api,
+                api_version=version,
+                request=request,
+                status=response.status_code,
+                headers=exchange.headers,
+            )
+        checker = self.checker = ExchangeChecker(exchange, self.options, self.catalog)
+        result = checker.run()
+        result.timing["headers"] = round(headers_at, 6)
+        if self.tape is not None:
+            self.tape.end(exchange.end, round(self._last, 6))
+        return CallOutcome(result, interrupted=self.interrupted, timing=result.timing)
+
+    def _chunks(
+        self, response: httpx.Response, exchange: Exchange, start: float
+    ) -> Iterator[tuple[bytes, float | None]]:
+        end = EndReason.EOF
+        try:
+            for data in response.iter_raw():
+                now = self._last = time.monotonic() - start
+                if self.tape is not None:
+                    self.tape.chunk(data, now)
+                if self.observer is not None and self.checker is not None:
+                    self.observer(self.checker, data, now)
+                yield data, now
+        except httpx.ReadTimeout:
+            end = EndReason.TIMEOUT
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            end = EndReason.RESET
+        except KeyboardInterrupt:
+            self.interrupted = True
+            end = EndReason.INTERRUPTED
+        finally:
+            self._last = time.monotonic() - start
+            exchange.end = end
+
+
+def _what(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return redact.text(text.splitlines()[0])

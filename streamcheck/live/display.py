@@ -1,0 +1,121 @@
+"""What `record` and `smoke` print: a live panel on a terminal, plain lines when piped.
+
+Everything shown passes through `redact` (keys were registered before the call), and findings
+are rendered by `report.text`, which only formats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from streamcheck import redact
+from streamcheck.check import ExchangeChecker
+from streamcheck.live.smoke import Verdict
+from streamcheck.model import ExchangeResult, Report, Severity
+from streamcheck.report import text as text_report
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+class LivePanel:
+    """Observer for `LiveCall`: redraws frames, bytes, findings and timing as chunks arrive."""
+
+    def __init__(self, console: Console, label: str) -> None:
+        self.console = console
+        self.label = label
+        self.state: dict[str, Any] = {"chunks": 0, "time": 0.0}
+        self.checker: ExchangeChecker | None = None
+        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=True)
+
+    def __enter__(self) -> LivePanel:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(None, None, None)
+
+    def __call__(self, checker: ExchangeChecker, data: bytes, now: float) -> None:
+        self.checker = checker
+        self.state["chunks"] += 1
+        self.state["time"] = now
+        self.live.update(self._render())
+
+    def _render(self) -> Group:
+        checker = self.checker
+        table = Table.grid(padding=(0, 2))
+        table.add_row("target", escape(self.label))
+        if checker is not None:
+            table.add_row("status", str(checker.exchange.status))
+            table.add_row("frames", f"{checker.frames} ({checker.framing or '?'})")
+            table.add_row("bytes", str(checker.bytes))
+            timing = checker.timing
+            if "first_byte" in timing:
+                table.add_row("first byte", f"{timing['first_byte']:.3f} s")
+            if "max_gap" in timing:
+                table.add_row("largest gap", f"{timing['max_gap']:.3f} s")
+        table.add_row("elapsed", f"{self.state['time']:.3f} s")
+        lines: list[Text] = []
+        if checker is not None:
+            for finding in checker.sink.findings[-8:]:
+                line = Text(f"{finding.severity.label:7} ", style=_STYLE[finding.severity])
+                line.append(f"{finding.code} {redact.text(finding.message)}")
+                lines.append(line)
+        return Group(table, *lines)
+
+
+def timing_line(result: ExchangeResult) -> str:
+    timing = result.timing
+    names = (
+        ("headers", "headers"),
+        ("first_content", "first content"),
+        ("max_gap", "largest gap"),
+        ("total", "total"),
+    )
+    parts = [f"{label} {timing[key]:.3f} s" for key, label in names if key in timing]
+    return "timing: " + (", ".join(parts) if parts else "none")
+
+
+def print_record(console: Console, result: ExchangeResult, fail_on: Severity) -> None:
+    report = Report([result], fail_on=fail_on)
+    text_report.render(report, console, verbose=True)
+    console.print(escape(timing_line(result)), highlight=False)
+
+
+def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:
+    mark = "[green]PASS[/green]" if verdict.passed else "[bold red]FAIL[/bold red]"
+    klass = "" if verdict.passed else f"[{verdict.klass}, exit {verdict.exit_code}] "
+    console.print(
+        f"{mark}  {escape(verdict.target.label)}  {escape(klass)}"
+        f"{escape(redact.text(verdict.reason))}",
+        highlight=False,
+    )
+    result = verdict.result
+    if result is None:
+        return
+    shown = (
+        result.findings
+        if verbose
+        else [f for f in result.findings if f.severity >= Severity.WARNING][:5]
+    )
+    for finding in shown:
+        console.print(
+            f"      {finding.severity.label:7} {finding.code} "
+            f"{escape(redact.text(finding.message))}",
+            highlight=False,
+        )
+        if verbose and finding.hint:
+            console.print(f"              fix: {escape(finding.hint)}", highlight=False)
+
+
+def smoke_summary(verdicts: list[Verdict], code: int) -> str:
+    passed = sum(1 for v in verdicts if v.passed)
+    failed = sorted({(v.exit_code, v.klass) for v in verdicts if not v.passed})
+    classes = ", ".join(f"{k} (exit {c})" for c, k in failed)
+    tail = f"; failures: {classes}" if classes else ""
+    return f"smoke: {passed} of {len(verdicts)} target(s) passed{tail}; exit {code}"

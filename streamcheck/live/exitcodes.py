@@ -1,0 +1,23 @@
+"""Smoke verdict classes and their exit codes. No heavy imports: the CLI help reads this."""
+
+from __future__ import annotations
+
+# class -> (exit code, what it means). The README and `smoke --help` print this table.
+CLASSES: dict[str, tuple[int, str]] = {
+    "ok": (0, "key streams from the model; the stream is clean"),
+    "defects": (1, "stream defects at or above --fail-on"),
+    "usage": (2, "bad flags or config; key variable not set"),
+    "auth": (3, "bad key: missing, invalid or revoked"),
+    "no-access": (4, "no access to the model; no such model/deployment"),
+    "billing": (5, "no quota, credit or billing; spend limit"),
+    "rate-limit": (6, "rate limited, or the provider is overloaded"),
+    "unreachable": (7, "unreachable, timeout, reset, 5xx, HTML or odd body"),
+}
+# Worst first: with several targets the first class present here decides the exit code.
+PRECEDENCE = ("usage", "auth", "no-access", "billing", "defects", "unreachable", "rate-limit", "ok")
+
+
+def exit_table() -> str:
+    rows = [f"{code}  {name:12} {text}" for name, (code, text) in CLASSES.items()]
+    order = " > ".join(PRECEDENCE[:-1])
+    return "\n".join(rows) + f"\nWith several targets the worst wins: {order}."
