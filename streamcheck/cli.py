@@ -387,10 +387,17 @@ def _target(  # type: ignore[no-untyped-def]
     key_env: str | None,
     deployment: str | None,
     api_version: str | None,
+    headers: list[str] | None,
 ):
     from streamcheck.live.targets import Target
 
-    return Target(provider, model, base_url, key_env, deployment, api_version)
+    pairs = []
+    for header in headers or []:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise StreamcheckError(f"--header {name.strip()!r}: expected 'Name: value'")
+        pairs.append((name.strip().lower(), value.strip()))
+    return Target(provider, model, base_url, key_env, deployment, api_version, headers=tuple(pairs))
 
 
 @app.command()
@@ -416,6 +423,10 @@ def record(
     api_version: Annotated[
         str | None, typer.Option(help="Azure api-version or anthropic-version.")
     ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option("--header", "-H", help="Extra request header 'Name: value' (repeatable)."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the tape here (never overwritten).")
     ] = None,
@@ -437,7 +448,7 @@ def record(
     from streamcheck.live.targets import prepare
     from streamcheck.model import Severity
 
-    target = _target(provider, model, base_url, key_env, deployment, api_version)
+    target = _target(provider, model, base_url, key_env, deployment, api_version, header)
     key = target.read_key()  # registers the key as a secret before anything is printed
     request_body = _read_body(body) if body else None
     if output is not None and output.exists():
@@ -507,6 +518,10 @@ def smoke(
     api_version: Annotated[
         str | None, typer.Option(help="Azure api-version or anthropic-version.")
     ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option("--header", "-H", help="Extra request header 'Name: value' (repeatable)."),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option(help="pyproject.toml holding tool.streamcheck.smoke targets.")
     ] = None,
@@ -531,7 +546,7 @@ def smoke(
     except ValueError as exc:
         raise StreamcheckError(f"--fail-on: {exc}") from None
     if provider is not None:
-        targets = [_target(provider, model, base_url, key_env, deployment, api_version)]
+        targets = [_target(provider, model, base_url, key_env, deployment, api_version, header)]
     else:
         path = config or Path("pyproject.toml")
         targets = smoke_.targets_from_config(path) if path.exists() or config else []

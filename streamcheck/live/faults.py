@@ -268,9 +268,10 @@ def is_terminator(frame: bytes, dialect: str) -> bool:
 
 
 def _middle(frames: list[Send], dialect: str) -> int:
-    """Index of the frame faults hit 'mid-stream': halfway through the frames before the end."""
+    """Index of the frame faults hit 'mid-stream': halfway (rounded up) through the frames
+    before the terminator, so some content has arrived first."""
     body = [f for f in frames if not is_terminator(f.data, dialect)]
-    return max(1, len(body) // 2)
+    return max(1, (len(body) + 1) // 2)
 
 
 def plan(

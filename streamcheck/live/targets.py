@@ -47,6 +47,7 @@ class Target:
     deployment: str | None = None  # Azure; defaults to the model name
     api_version: str | None = None  # Azure api-version / anthropic-version
     name: str | None = None  # label for the verdict line
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (gateways, serve faults)
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -140,4 +141,5 @@ def prepare(target: Target, key: str | None, body: dict[str, Any] | None = None)
             headers["api-key"] = key
     elif key:
         headers["authorization"] = f"Bearer {key}"
+    headers.update(target.headers)
     return Prepared(endpoint(target), headers, body)

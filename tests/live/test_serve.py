@@ -1,0 +1,169 @@
+"""`streamcheck serve`: a real server on 127.0.0.1 replaying tapes, with faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import orjson
+import pytest
+
+from streamcheck.live.server import ServeOptions, running
+from streamcheck.sources import read_path
+from tests.conftest import ROOT, run_streamcheck
+from tests.live.conftest import LIVE_FIXTURES
+
+
+def _body(name: str) -> bytes:
+    for exchange in read_path(str(LIVE_FIXTURES / name)):
+        return b"".join(data for data, _ in exchange.chunks)
+    raise AssertionError(name)
+
+
+def _post(url: str, path: str, **headers: str) -> httpx.Response:
+    with httpx.Client(timeout=10) as client:
+        return client.post(url + path, json={"model": "m", "stream": True}, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("path", "tape"),
+    [
+        ("/v1/chat/completions", "openai-chat.tape"),
+        ("/chat/completions", "openai-chat.tape"),
+        ("/openai/deployments/gpt4/chat/completions?api-version=2024-10-21", "openai-chat.tape"),
+        ("/v1/messages", "anthropic-messages.tape"),
+    ],
+)
+def test_replays_the_recording_byte_for_byte(served: str, path: str, tape: str) -> None:
+    response = _post(served, path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["x-streamcheck-fixture"] == tape.removesuffix(".tape")
+    assert response.content == _body(tape)
+
+
+def test_fixture_header_picks_the_recording(served: str) -> None:
+    response = _post(
+        served, "/v1/chat/completions", **{"x-streamcheck-fixture": "anthropic-messages"}
+    )
+    assert response.content == _body("anthropic-messages.tape")
+    missing = _post(served, "/v1/chat/completions", **{"x-streamcheck-fixture": "nope"})
+    assert missing.status_code == 400
+    assert "no fixture named 'nope'" in missing.json()["error"]["message"]
+
+
+def test_unknown_path_and_bad_fault_header(served: str) -> None:
+    assert _post(served, "/v1/embeddings").status_code == 404
+    bad = _post(served, "/v1/messages", **{"x-streamcheck-fault": "explode"})
+    assert bad.status_code == 400 and "unknown fault" in bad.text
+
+
+def test_models_listing(served: str) -> None:
+    listed = httpx.get(served + "/v1/models").json()
+    assert {m["id"] for m in listed["data"]} == {"gpt-4o-mini", "claude-3-5-haiku-20241022"}
+    assert httpx.get(served + "/v1/models/gpt-4o-mini").status_code == 200
+    assert httpx.get(served + "/v1/models/gpt-9").json()["error"]["code"] == "model_not_found"
+
+
+def test_original_timing_and_speed() -> None:
+    # The OpenAI tape's last chunk arrived 0.491 s after the request.
+    with running([str(LIVE_FIXTURES)], ServeOptions(speed=1)) as url:
+        start = time.monotonic()
+        _post(url, "/v1/chat/completions")
+        assert time.monotonic() - start >= 0.45
+        start = time.monotonic()
+        _post(url, "/v1/chat/completions", **{"x-streamcheck-speed": "0"})
+        assert time.monotonic() - start < 0.4
+
+
+def test_stall_waits_mid_stream(served: str) -> None:
+    with httpx.stream(
+        "POST",
+        served + "/v1/chat/completions",
+        json={},
+        headers={"x-streamcheck-fault": "stall:0.6"},
+    ) as response:
+        arrivals = []
+        start = time.monotonic()
+        for _ in response.iter_raw():
+            arrivals.append(time.monotonic() - start)
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    assert max(gaps) >= 0.55
+
+
+def test_reset_aborts_the_body(served: str) -> None:
+    received = b""
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream(
+            "POST", served + "/v1/messages", json={}, headers={"x-streamcheck-fault": "reset"}
+        ) as response,
+    ):
+        for data in response.iter_raw():
+            received += data
+    assert received.startswith(b"event: message_start") and b"message_stop" not in received
+
+
+def test_error_event_shapes(served: str) -> None:
+    openai = _post(served, "/v1/chat/completions", **{"x-streamcheck-fault": "error-event"})
+    last = openai.content.rstrip().split(b"\n\n")[-1]
+    assert orjson.loads(last.removeprefix(b"data: "))["error"]["type"] == "server_error"
+    anthropic = _post(served, "/v1/messages", **{"x-streamcheck-fault": "error-event"})
+    event, data = anthropic.content.rstrip().split(b"\n\n")[-1].split(b"\n")
+    assert event == b"event: error"
+    assert orjson.loads(data.removeprefix(b"data: "))["error"]["type"] == "overloaded_error"
+
+
+def test_serve_command_port_zero_and_ctrl_c() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamcheck",
+            "serve",
+            str(LIVE_FIXTURES),
+            "--port",
+            "0",
+            "--speed",
+            "0",
+            "--fault",
+            "http-429-rate",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()
+        assert line.startswith("streamcheck serve: listening on http://127.0.0.1:")
+        url = line.rsplit(" ", 1)[1].strip()
+        response = _post(url, "/v1/messages")
+        assert response.status_code == 429
+        assert response.json()["error"]["type"] == "rate_limit_error"
+        assert response.headers["retry-after"] == "20"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert b"stopped" in out and b"Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "fixtures/live", "--fault", "explode"], "unknown fault 'explode'"),
+        (["serve", "no/such/dir"], "no such file or folder"),
+        (["serve", "fixtures/live", "--fixture", "nope"], "no fixture named 'nope'"),
+    ],
+)
+def test_serve_usage_errors(args: list[str], message: str) -> None:
+    done = run_streamcheck(*args)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
