@@ -227,7 +227,8 @@ _SETTING_KEYS = {
     "max-line",
     "max-gap",
 }
-_TOP_KEYS = _SETTING_KEYS | {"paths", "input-format", "schemas", "overrides"}
+# `smoke` holds the targets of `streamcheck smoke`, validated by streamcheck.live.smoke.
+_TOP_KEYS = _SETTING_KEYS | {"paths", "input-format", "schemas", "overrides", "smoke"}
 
 
 def _parse(file: Path, table: Any, where: str) -> Config:

@@ -127,6 +127,9 @@ base-url = "http://127.0.0.1:9/v1"
     # Found in the working folder too.
     here = run_streamcheck("smoke", "--connect-timeout", "2", env=CANARY_ENV, cwd=tmp_path)
     assert here.returncode == 7
+    # `check` reads the same [tool.streamcheck] table and accepts the smoke targets in it.
+    checked = run_streamcheck("check", str(ROOT / "fixtures" / "live"), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize(
