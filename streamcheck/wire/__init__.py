@@ -8,8 +8,9 @@ from typing import Protocol
 from streamcheck.model import Finding, Frame, Location
 from streamcheck.wire.eventstream import EventStreamDecoder
 from streamcheck.wire.jsonarray import JSONArrayDecoder
+from streamcheck.wire.lines import DEFAULT_MAX_LINE
 from streamcheck.wire.ndjson import NDJSONDecoder
-from streamcheck.wire.sse import DEFAULT_MAX_LINE, SSEDecoder
+from streamcheck.wire.sse import SSEDecoder
 
 
 class Decoder(Protocol):

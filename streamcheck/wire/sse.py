@@ -1,58 +1,59 @@
 """Server-sent events decoder that reports what lenient clients silently drop.
 
 Implements the WHATWG HTML Living Standard, 9.2.6 "Parsing an event stream" and 9.2.7
-"Interpreting an event stream": lines end with CRLF, LF or CR (a CR at a chunk boundary waits for
-the next byte); one leading BOM is skipped; `:` starts a comment; a field without a colon has an
-empty value; one space after the colon is removed; data lines join with LF; a blank line
-dispatches, and an event with no data dispatches nothing; an event not followed by a blank line at
-end of stream is discarded (we report it as SC101).
+"Interpreting an event stream": lines end with CRLF, LF or CR (a CR at a chunk boundary is a line
+end at once; whether an LF follows only decides how the ending is reported); one leading BOM is
+skipped; `:` starts a comment; a field without a colon has an empty value; one space after the
+colon is removed; data lines join with LF; a blank line dispatches, and an event with no data
+dispatches nothing; `id` sets the last event ID (kept across events) unless it holds U+0000; an
+event not followed by a blank line at end of stream is discarded (we report it as SC101).
+
+Where openai-python and httpx-sse (PROVIDERS.md 1.2) would hand the app something the spec does
+not (an event with no data, an empty event at a blank line after an `id:`), SC108 says so.
 
 Speed: the common case (LF only, one `data:` line per event) is split with `bytes.split` in C and
-never walks lines in Python. Memory: what is held between chunks is one incomplete event, and a
-line longer than `max_line` is reported and skipped, so memory is bounded by `max_line`.
+never walks lines in Python. Memory: between chunks the decoder holds the incomplete last line
+(as the chunks that brought it, joined only once the line ends) and the data of one incomplete
+event; a line or an event's data over `max_line` is reported (SC104) and dropped, so what is held
+stays under `max_line` plus the chunk being decoded.
 """
 
 from __future__ import annotations
 
-import re
-
-from streamcheck import rules
-from streamcheck.model import Finding, Frame, Location
+from streamcheck.model import Frame, Location
 from streamcheck.redact import excerpt
+from streamcheck.wire.lines import DEFAULT_MAX_LINE, EOL, LineDecoder, evidence, is_json
 
-DEFAULT_MAX_LINE = 16 * 1024 * 1024
-_EOL = re.compile(rb"\r\n|\r|\n")
-_BOM = b"\xef\xbb\xbf"
-_SEPARATORS = (b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85")
-MAX_NAMES = 64  # distinct event names remembered for the fast path (memory stays bounded)
+_NAMES = {b"\n": "LF", b"\r\n": "CRLF", b"\r": "CR"}
 
 
-class SSEDecoder:
-    """Incremental: `decode(chunk)` returns the frames completed by that chunk; `flush()` ends."""
+class SSEDecoder(LineDecoder):
+    """Incremental: `decode(chunk)` returns the frames completed by that chunk; `flush()` ends.
+
+    Frames carry `meta={"id": ...}` while a last event ID is set (it persists across events).
+    """
 
     framing = "sse"
 
     def __init__(self, location: Location, max_line: int = DEFAULT_MAX_LINE) -> None:
-        self.location = location
-        self.max_line = max_line
-        self.findings: list[Finding] = []
-        self.comments = 0
-        self._buf = b""
-        self._base = 0  # absolute byte offset of _buf[0]
-        self._lineno = 1  # line number of _buf[0]
-        self._index = 0
+        super().__init__(location, max_line)
+        self.last_event_id = ""
+        self.retry: int | None = None  # last valid reconnection time, in ms
         self._time: float | None = None
-        self._started = False  # BOM decided
         self._cr_mode = False  # once a CR is seen, lines are split by the general path
+        self._cr_pending: tuple[int, int] | None = None  # (offset, line) of a CR ending a chunk
         self._endings: set[bytes] = set()
-        self._skipping = False  # inside an over-long line, discarding until its end
-        self._separator_seen = False
+        self._skipped_tail = False  # the next line ending closes a line already skipped
         self._multiline_seen = False
-        self._names: dict[bytes, str] = {}  # event names already decoded and checked, bounded
-        # The event being built.
+        self._meta: dict[str, str] | None = None
+        # The event being built (see _reset).
         self._data: list[bytes] = []
+        self._data_size = 0
         self._event: bytes | None = None
-        self._fields = False  # event/id/retry seen in this block
+        self._fields: list[str] = []  # id / retry lines seen in this block
+        self._sdk_retry = False  # a retry value Python's int() accepts: the SDKs dispatch on it
+        self._open = False  # a field line (or a skipped line) has been seen in this block
+        self._poisoned = False  # a line of this event was skipped: the event is dropped
         self._start = -1  # offset of the block's first field line
         self._start_line = 0
         self._data_offset = -1
@@ -62,183 +63,173 @@ class SSEDecoder:
     def decode(self, chunk: bytes, time: float | None = None) -> list[Frame]:
         self._time = time
         out: list[Frame] = []
-        if self._skipping:
-            chunk = self._skip(chunk)
-            if not chunk:
-                return out
-        buf = self._buf + chunk if self._buf else chunk
         if not self._started:
-            if len(buf) < 3 and _BOM.startswith(buf):
-                self._buf = buf
-                return out
-            self._started = True
-            if buf.startswith(_BOM):
-                self._report("SC107", "body starts with a UTF-8 BOM", self._base, 1)
-                buf = buf[3:]
-                self._base += 3
-        # isascii() is a word-at-a-time scan; the three substring searches cost ~0.5 us/event.
-        if not self._separator_seen and not buf.isascii() and any(s in buf for s in _SEPARATORS):
-            self._report_separator(buf)
-        if not self._cr_mode and b"\r" in buf:
+            chunk = self._after_bom(chunk)
+        if self._cr_pending is not None and chunk:
+            chunk = self._resolve_cr(chunk)
+        if self._skipping and chunk:
+            chunk = self._skip(chunk)
+        if not chunk:
+            return out
+        if b"\n" not in chunk and b"\r" not in chunk:
+            self._hold(chunk)  # no line ends here: keep the piece, join nothing
+            return out
+        if not self._cr_mode and b"\r" in chunk:
             self._cr_mode = True
-        if self._cr_mode:
-            self._buf = self._lines(buf, out, final=False)
-        else:
-            self._buf = self._blocks(buf, out)
-        if len(self._buf) > self.max_line:
-            self._bound(out)
+        buf = self._take_held() + chunk if self._held else chunk
+        rest = self._lines(buf, out) if self._cr_mode else self._blocks(buf, out)
+        self._hold(rest)
         return out
 
     def flush(self) -> list[Frame]:
         """End of body: process what is left and report an event cut off by EOF."""
         out: list[Frame] = []
-        buf, self._buf = self._buf, b""
-        if not self._started and buf.startswith(_BOM):
-            self._report("SC107", "body starts with a UTF-8 BOM", self._base, 1)
-            buf, self._base = buf[3:], self._base + 3
-        self._started = True
-        tail = self._lines(buf, out, final=True) if buf else b""
+        self._started = True  # a held 1-2 byte prefix of a BOM was no BOM: it is line content
+        if self._cr_pending is not None:
+            self._resolve_cr(b"")
+        tail = self._take_held()  # never holds a line end: this is an unterminated last line
+        self._skipping = False
+        if self._skipped_tail:
+            self._skipped_tail, tail = False, b""
         partial = bool(tail.strip()) and not tail.startswith(b":")
-        pending = self._data or self._fields or partial
-        if pending and not self._skipping:
+        if (self._open or partial) and not self._poisoned:
             self._report_truncated(tail)
         self._reset()
         return out
 
     @property
     def line_endings(self) -> list[str]:
-        names = {b"\n": "LF", b"\r\n": "CRLF", b"\r": "CR"}
-        return sorted(names[e] for e in self._endings)
+        return sorted(_NAMES[e] for e in self._endings)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held between chunks: the incomplete line and the pending event's data."""
+        return self._held_size + self._data_size
 
     # -- splitting ------------------------------------------------------------------------------
 
     def _blocks(self, buf: bytes, out: list[Frame]) -> bytes:
-        """LF-only fast path: whole events are the pieces between blank lines.
-
-        The two shapes real streams use, `data: X` (OpenAI) and `event: N\ndata: X`
-        (Anthropic), become frames without walking lines; anything else takes `_line`.
-        """
+        """LF-only fast path: whole events are the pieces between blank lines."""
         blocks = buf.split(b"\n\n")
         rest = blocks.pop()
-        if not blocks:
-            return rest
-        self._endings.add(b"\n")
-        offset, lineno, index, time = self._base, self._lineno, self._index, self._time
-        names = self._names
-        append = out.append
-        # An event left open by the general path (a skipped over-long line) ends in this block.
-        careful = bool(self._data or self._fields)
+        if blocks:
+            self._endings.add(b"\n")  # no CR seen yet, so LF is the only ending: nothing mixed
+        offset, lineno = self._base, self._lineno
+        max_line = self.max_line
         for block in blocks:
-            if careful:
-                careful = False
-            elif block[:5] == b"data:" and b"\n" not in block:
-                skip = 6 if block[5:6] == b" " else 5
-                append(Frame(index, offset, lineno, block[skip:], None, time, offset + skip))
-                index += 1
+            if (
+                not self._open
+                and block[:6] == b"data: "
+                and b"\n" not in block
+                and len(block) <= max_line
+            ):
+                data = block[6:]
+                if not self._separator_seen:
+                    self._check_separators(data, offset + 6, lineno)
+                out.append(
+                    Frame(
+                        self._index, offset, lineno, data, None, self._time, offset + 6, self._meta
+                    )
+                )
+                self._index += 1
                 lineno += 2
-                offset += len(block) + 2
-                continue
-            elif block[:7] == b"event: ":
-                cut = block.find(b"\n")
-                if block[cut + 1 : cut + 6] == b"data:" and block.find(b"\n", cut + 1) < 0:
-                    event = names.get(block[7:cut])
-                    if event is not None:
-                        skip = cut + (7 if block[cut + 6 : cut + 7] == b" " else 6)
-                        append(
-                            Frame(index, offset, lineno, block[skip:], event, time, offset + skip)
-                        )
-                        index += 1
-                        lineno += 3
-                        offset += len(block) + 2
-                        continue
-            self._index = index
-            at = offset
-            for line in block.split(b"\n"):
-                self._line(line, at, lineno, out)
-                at += len(line) + 1
+            else:
+                at = offset
+                for line in block.split(b"\n"):
+                    self._line(line, at, lineno, out)
+                    at += len(line) + 1
+                    lineno += 1
+                self._blank(at, lineno, out)
                 lineno += 1
-            self._dispatch(out)
-            index = self._index
-            lineno += 1
             offset += len(block) + 2
-        self._base, self._lineno, self._index = offset, lineno, index
+        self._base, self._lineno = offset, lineno
+        if b"\n" in rest:
+            return self._lines(rest, out)
         return rest
 
-    def _lines(self, buf: bytes, out: list[Frame], final: bool) -> bytes:
+    def _lines(self, buf: bytes, out: list[Frame]) -> bytes:
         """General path: any mix of CRLF, LF and CR, one line at a time."""
         pos = 0
         offset, lineno = self._base, self._lineno
-        for match in _EOL.finditer(buf):
-            end = match.end()
-            if end == len(buf) and match.group() == b"\r" and not final:
-                break  # may be the first half of CRLF: wait for the next byte
+        size = len(buf)
+        for match in EOL.finditer(buf):
+            start, end = match.span()
+            self._line(buf[pos:start], offset, lineno, out)
             ending = match.group()
-            if ending not in self._endings:
-                self._note_ending(ending, offset, lineno)
-            line = buf[pos : match.start()]
-            self._line(line, offset, lineno, out)
+            if end == size and ending == b"\r":
+                # CR or the first half of CRLF: the next byte says which.
+                self._cr_pending = (offset + start - pos, lineno)
+            elif ending not in self._endings:
+                self._note_ending(ending, offset + start - pos, lineno)
             offset += end - pos
             lineno += 1
             pos = end
         self._base, self._lineno = offset, lineno
         return buf[pos:]
 
-    def _note_ending(self, ending: bytes, offset: int, lineno: int) -> None:
+    def _resolve_cr(self, chunk: bytes) -> bytes:
+        assert self._cr_pending is not None
+        at, lineno = self._cr_pending
+        self._cr_pending = None
+        ending = b"\r"
+        if chunk[:1] == b"\n":
+            ending, chunk = b"\r\n", chunk[1:]
+            self._base += 1
+        if ending not in self._endings:
+            self._note_ending(ending, at, lineno)
+        return chunk
+
+    def _note_ending(self, ending: bytes, at: int, lineno: int) -> None:
         self._endings.add(ending)
         if ending == b"\r":
-            self._report("SC106", "a line ends with a lone CR", offset, lineno)
+            self._report("SC106", "a line ends with a lone CR", at, lineno)
         if len(self._endings) == 2:
             self._report(
                 "SC105",
                 f"line endings are mixed ({', '.join(self.line_endings)}); first change here",
-                offset,
+                at,
                 lineno,
             )
 
-    def _bound(self, out: list[Frame]) -> None:
-        """Keep memory bounded: hand complete lines on, then skip an over-long last line."""
-        buf = self._buf
-        cut = max(buf.rfind(b"\n"), buf.rfind(b"\r")) + 1
-        if cut:
-            self._buf = b""
-            rest = self._lines(buf[:cut], out, final=True) + buf[cut:]
-        else:
-            rest = buf
-        if len(rest) <= self.max_line:
-            self._buf = rest
-            return
-        self._report(
-            "SC104",
-            f"a line is longer than {self.max_line} bytes; skipped up to its end",
-            self._base,
-            self._lineno,
-            evidence=excerpt(rest[:200]),
-        )
-        self._base += len(rest)
-        self._buf = b""
-        self._skipping = True
+    # -- bounded memory ----------------------------------------------------------------------
 
     def _skip(self, chunk: bytes) -> bytes:
+        """Discard the rest of an over-long line; what follows its end is decoded as usual."""
         ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
         if not ends:
             self._base += len(chunk)
             return b""
         cut = min(ends)
-        self._skipping = False
         self._base += cut
-        # The over-long line carried a field we never parsed: drop the whole event with it.
-        self._data, self._event, self._fields = [], None, True
+        self._skipping = False
+        self._skipped_tail = True  # the line end at chunk[cut] closes the skipped line
         return chunk[cut:]
+
+    def _too_long(self, head: bytes, offset: int, lineno: int) -> None:
+        super()._too_long(head, offset, lineno)
+        if head[:1] != b":":  # a field we cannot read: the event it belongs to is dropped
+            self._poison()
+
+    def _poison(self) -> None:
+        self._data, self._data_size = [], 0
+        self._open = self._poisoned = True
 
     # -- interpreting ------------------------------------------------------------------------
 
     def _line(self, line: bytes, offset: int, lineno: int, out: list[Frame]) -> None:
+        if self._skipped_tail:
+            self._skipped_tail = False  # the end of a line already reported as too long
+            return
         if not line:
-            self._dispatch(out)
+            self._blank(offset, lineno, out)
+            return
+        if len(line) > self.max_line:
+            self._too_long(line[: self._head_limit], offset, lineno)
             return
         if line[0] == 0x3A:  # ':' comment, e.g. OpenRouter keep-alives
             self.comments += 1
             return
+        self._open = True
         if self._start < 0:
             self._start, self._start_line = offset, lineno
         colon = line.find(b":")
@@ -250,19 +241,23 @@ class SSEDecoder:
             if value[:1] == b" ":
                 value, skip = value[1:], skip + 1
         if name == b"data":
-            if not self._data:
-                self._data_offset = offset + skip
-            else:
-                self._data_offset = -1
-            self._data.append(value)
+            self._data_line(value, offset + skip, lineno)
         elif name == b"event":
             self._event = value
-            self._fields = True
+            self._utf8(value, "event name", offset + skip, lineno)
         elif name == b"id":
-            self._fields = True
+            self._fields.append("id")
+            if b"\0" not in value:  # spec: an id holding NUL is ignored
+                self._utf8(value, "event id", offset + skip, lineno)
+                self.last_event_id = value.decode("utf-8", "replace")
+                self._meta = {"id": self.last_event_id} if value else None
         elif name == b"retry":
-            self._fields = True
-            if not (value.isdigit() and value.isascii()):
+            self._fields.append("retry")
+            parsed = _python_int(value)  # what the SDKs' int() makes of it
+            self._sdk_retry = self._sdk_retry or parsed is not None
+            if value.isdigit():  # bytes.isdigit: ASCII digits only, as the spec requires
+                self.retry = parsed
+            else:
                 self._report(
                     "SC110", f"retry value {value[:40]!r} is not ASCII digits", offset, lineno
                 )
@@ -275,104 +270,131 @@ class SSEDecoder:
                 evidence=excerpt(line[:200]),
             )
 
-    def _dispatch(self, out: list[Frame]) -> None:
-        if self._data:
-            if len(self._data) > 1:
-                data = b"\n".join(self._data)
-                if not self._multiline_seen:
-                    self._multiline_seen = True
-                    self._report(
-                        "SC112",
-                        f"event data spread over {len(self._data)} data lines",
-                        self._start,
-                        self._start_line,
-                    )
-            else:
-                data = self._data[0]
-            event = None
-            if self._event is not None:
-                event = self._event.decode("utf-8", "replace")
-                if "\ufffd" in event and b"\xef\xbf\xbd" not in self._event:
-                    self._report("SC102", "event name is not valid UTF-8", self._start, 0)
-                elif len(self._names) < MAX_NAMES:
-                    self._names[self._event] = event
-            out.append(
-                Frame(
-                    self._index,
-                    self._start,
-                    self._start_line,
-                    data,
-                    event,
-                    self._time,
-                    self._data_offset,
-                )
+    def _data_line(self, value: bytes, at: int, lineno: int) -> None:
+        if self._poisoned:
+            return
+        self._data_size += len(value) + 1
+        if self._data_size > self.max_line:
+            self._report(
+                "SC104",
+                f"an event's data lines add up to more than {self.max_line} bytes; event skipped",
+                self._start,
+                self._start_line,
             )
-            self._index += 1
-        elif self._fields and self._event is not None:
-            name = self._event.decode("utf-8", "replace")
+            self._poison()
+            return
+        self._data_offset = -1 if self._data else at
+        self._data.append(value)
+        if not self._separator_seen:
+            self._check_separators(value, at, lineno)
+
+    def _blank(self, offset: int, lineno: int, out: list[Frame]) -> None:
+        """A blank line: dispatch the event, or say what the SDKs would wrongly dispatch."""
+        if self._poisoned:
+            pass
+        elif self._data:
+            self._dispatch(out)
+        elif self._event or self._sdk_retry or self.last_event_id:
+            # openai-python and httpx-sse dispatch when event, data, id or retry is set.
+            if self._event:
+                name = self._event.decode("utf-8", "replace")
+                what = f"event {name!r} has no data line"
+            elif self._fields:
+                what = f"a block with only {'/'.join(dict.fromkeys(self._fields))} and no data"
+            else:
+                what, self._start, self._start_line = (
+                    "a blank line after an id field",
+                    offset,
+                    lineno,
+                )
             self._report(
                 "SC108",
-                f"event {name!r} has no data line: spec clients fire nothing, "
-                "openai-python and httpx-sse yield empty data",
+                f"{what}: spec clients fire nothing, openai-python and httpx-sse yield an "
+                "event with empty data",
                 self._start,
                 self._start_line,
             )
         self._reset()
 
+    def _dispatch(self, out: list[Frame]) -> None:
+        data_lines = self._data
+        if len(data_lines) > 1:
+            data = b"\n".join(data_lines)
+            if not self._multiline_seen:
+                self._multiline_seen = True
+                self._report(
+                    "SC112",
+                    f"event data spread over {len(data_lines)} data lines",
+                    self._start,
+                    self._start_line,
+                )
+        else:
+            data = data_lines[0]
+        # An empty `event:` leaves the type at its default, as if the field were absent.
+        event = self._event.decode("utf-8", "replace") if self._event else None
+        out.append(
+            Frame(
+                self._index,
+                self._start,
+                self._start_line,
+                data,
+                event,
+                self._time,
+                self._data_offset,
+                self._meta,
+            )
+        )
+        self._index += 1
+
     def _reset(self) -> None:
         self._data = []
+        self._data_size = 0
         self._event = None
-        self._fields = False
+        self._fields = []
+        self._sdk_retry = False
+        self._open = False
+        self._poisoned = False
         self._start = -1
+        self._start_line = 0
         self._data_offset = -1
 
     # -- findings ------------------------------------------------------------------------------
 
-    def _report(
-        self, code: str, message: str, offset: int, lineno: int, evidence: str | None = None
-    ) -> None:
-        where = self.location.at(offset=offset, line=lineno or None)
-        self.findings.append(rules.finding(code, message, where, evidence=evidence))
-
-    def _report_separator(self, buf: bytes) -> None:
-        self._separator_seen = True
-        at = min(i for i in (buf.find(s) for s in _SEPARATORS) if i >= 0)
-        self._report(
-            "SC111",
-            "data contains a raw U+2028/U+2029/U+0085; clients that split lines with "
-            "str.splitlines cut the JSON here",
-            self._base + at,
-            0,
-            evidence=excerpt(buf[max(0, at - 60) : at + 60]),
-        )
+    def _utf8(self, value: bytes, what: str, at: int, lineno: int) -> None:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            byte = value[bad.start : bad.start + 1]
+            self._report("SC102", f"{what} has invalid UTF-8 byte {byte!r}", at + bad.start, lineno)
 
     def _report_truncated(self, tail: bytes) -> None:
         pending = b"\n".join(self._data)
-        if tail.startswith(b"data:"):
-            value = tail[5:]
-            pending = (pending + b"\n" if self._data else b"") + (
-                value[1:] if value[:1] == b" " else value
-            )
+        name, colon, value = tail.partition(b":")
+        if name == b"data":  # the unterminated last line is a data line: show it with the rest
+            value = value[1:] if colon and value[:1] == b" " else value
+            pending = pending + b"\n" + value if self._data else value
         start = self._start if self._start >= 0 else self._base
         line = self._start_line if self._start >= 0 else self._lineno
         what = "its JSON is cut off"
-        if _is_json(pending):
+        if is_json(pending):
             what = "its data is complete but the blank line that dispatches it never came"
+        elif not pending:
+            what = "it has no data"
         self._report(
             "SC101",
             f"stream ended inside an event ({len(pending) or len(tail)} bytes): {what}; "
             "every SSE client discards it",
             start,
             line,
-            evidence=excerpt(pending or tail),
+            evidence=evidence(pending or tail),
         )
 
 
-def _is_json(data: bytes) -> bool:
-    import orjson
-
+def _python_int(value: bytes) -> int | None:
     try:
-        orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return False
-    return bool(data.strip())
+        return int(value)
+    except ValueError:  # also past Python's 4300-digit limit
+        return None
+
+
+__all__ = ["DEFAULT_MAX_LINE", "SSEDecoder"]  # DEFAULT_MAX_LINE: other decoders import it from here
