@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import strategies as st
@@ -51,7 +52,7 @@ def decode(chunks: list[bytes], max_line: int | None = None) -> Decoded:
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = [0, *sorted(set(cuts)), len(data)]
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [data[a:b] for a, b in pairwise(points)]
 
 
 def unescape(text: str) -> bytes:
