@@ -20,6 +20,11 @@ class Decoder(Protocol):
 
     def decode(self, chunk: bytes, time: float | None = None) -> list[Frame]: ...
 
+    @property
+    def buffered(self) -> int:
+        """Bytes held between chunks; stays under max_line plus a chunk (tests check it)."""
+        ...
+
     def flush(self) -> list[Frame]: ...
 
 
