@@ -1,6 +1,9 @@
-"""What the line-based decoders (SSE, NDJSON) share: the held incomplete line, positions, and
-the findings every line format can have.
+"""What the line-based decoders (SSE, NDJSON) share: the held incomplete line, positions, the
+bound on line length, and the findings every line format can have.
 
+`LineDecoder._lines` splits the way WHATWG HTML 9.2.6 "Parsing an event stream" defines
+end-of-line (CRLF, a lone LF or a lone CR); a CR that ends a chunk ends its line at once, and the
+next chunk's first byte only says whether it was CR or CRLF (SC105 mixed endings, SC106 lone CR).
 Lines are split on CR, LF and CRLF only, never with `str.splitlines`, which also splits on U+2028,
 U+2029, U+0085, VT, FF and FS/GS/RS and so cuts JSON in half (httpx-sse#34). Those characters
 inside a line are reported (SC111) because clients built on `splitlines` break on them.
@@ -13,7 +16,7 @@ import re
 import orjson
 
 from streamcheck import rules
-from streamcheck.model import Finding, Location
+from streamcheck.model import Finding, Frame, Location
 from streamcheck.redact import excerpt
 
 DEFAULT_MAX_LINE = 16 * 1024 * 1024
@@ -21,10 +24,11 @@ EOL = re.compile(rb"\r\n|\r|\n")
 BOM = b"\xef\xbb\xbf"
 SEPARATOR = re.compile(rb"\xe2\x80[\xa8\xa9]|\xc2\x85")  # U+2028, U+2029, U+0085 in UTF-8
 EVIDENCE = 200
+_NAMES = {b"\n": "LF", b"\r\n": "CRLF", b"\r": "CR"}
 
 
 class LineDecoder:
-    """Base of the line decoders: the incomplete last line, its position, and `report()`.
+    """Base of the line decoders: the incomplete last line, its position, line ends, `report()`.
 
     The held line is kept as the pieces that brought it and joined once it ends, so a long line
     arriving in many small chunks costs one copy, not one per chunk.
@@ -44,9 +48,76 @@ class LineDecoder:
         self._index = 0  # index of the next frame
         self._started = False  # whether the body starts with a BOM is decided
         self._skipping = False  # inside an over-long line, discarding until its end
+        self._skipped_tail = False  # the next line ending closes a line already skipped
+        self._cr_pending: tuple[int, int] | None = None  # (offset, line) of a CR ending a chunk
+        self._endings: set[bytes] = set()
         self._separator_seen = False
+        self._scan = False  # the bytes being decoded hold a separator not yet reported
         # Evidence of an over-long line: as many bytes as any split of the input makes known.
         self._head_limit = min(EVIDENCE, max_line + 1)
+
+    @property
+    def line_endings(self) -> list[str]:
+        return sorted(_NAMES[e] for e in self._endings)
+
+    def _line(self, line: bytes, offset: int, lineno: int, out: list[Frame]) -> None:
+        raise NotImplementedError
+
+    def _lines(self, buf: bytes, out: list[Frame]) -> bytes:
+        """General path: any mix of CRLF, LF and CR, one line at a time."""
+        pos = 0
+        offset, lineno = self._base, self._lineno
+        size = len(buf)
+        for match in EOL.finditer(buf):
+            start, end = match.span()
+            self._line(buf[pos:start], offset, lineno, out)
+            ending = match.group()
+            if end == size and ending == b"\r":
+                # CR or the first half of CRLF: the next byte says which.
+                self._cr_pending = (offset + start - pos, lineno)
+            elif ending not in self._endings:
+                self._note_ending(ending, offset + start - pos, lineno)
+            offset += end - pos
+            lineno += 1
+            pos = end
+        self._base, self._lineno = offset, lineno
+        return buf[pos:]
+
+    def _resolve_cr(self, chunk: bytes) -> bytes:
+        assert self._cr_pending is not None
+        at, lineno = self._cr_pending
+        self._cr_pending = None
+        ending = b"\r"
+        if chunk[:1] == b"\n":
+            ending, chunk = b"\r\n", chunk[1:]
+            self._base += 1
+        if ending not in self._endings:
+            self._note_ending(ending, at, lineno)
+        return chunk
+
+    def _note_ending(self, ending: bytes, at: int, lineno: int) -> None:
+        self._endings.add(ending)
+        if ending == b"\r":
+            self._report("SC106", "a line ends with a lone CR", at, lineno)
+        if len(self._endings) == 2:
+            self._report(
+                "SC105",
+                f"line endings are mixed ({', '.join(self.line_endings)}); first change here",
+                at,
+                lineno,
+            )
+
+    def _skip(self, chunk: bytes) -> bytes:
+        """Discard the rest of an over-long line; what follows its end is decoded as usual."""
+        ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+        if not ends:
+            self._base += len(chunk)
+            return b""
+        cut = min(ends)
+        self._base += cut
+        self._skipping = False
+        self._skipped_tail = True  # the line end at chunk[cut] closes the skipped line
+        return chunk[cut:]
 
     def _after_bom(self, chunk: bytes) -> bytes:
         """Report and drop a leading BOM, however the chunks cut it."""
@@ -97,12 +168,20 @@ class LineDecoder:
         where = self.location.at(offset=offset, line=lineno or None)
         self.findings.append(rules.finding(code, message, where, evidence=evidence))
 
+    def _arm_scan(self, buf: bytes) -> None:
+        """Look for separators line by line only in a buffer that has one (isascii() is a
+        word-at-a-time scan; a regex search per frame would cost more than the split)."""
+        self._scan = (
+            not self._separator_seen and not buf.isascii() and SEPARATOR.search(buf) is not None
+        )
+
     def _check_separators(self, value: bytes, at: int, lineno: int) -> None:
         """SC111, once per stream: the first raw U+2028/U+2029/U+0085 in `value` (at `at`)."""
         found = SEPARATOR.search(value)
         if found is None:
             return
         self._separator_seen = True
+        self._scan = False
         pos = found.start()
         self._report(
             "SC111",

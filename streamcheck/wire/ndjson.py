@@ -43,6 +43,7 @@ class NDJSONDecoder(LineDecoder):
             self._hold(chunk)  # no line ends here: keep the piece, join nothing
             return out
         buf = self._take_held() + chunk if self._held else chunk
+        self._arm_scan(buf)
         lines = buf.split(b"\n")
         rest = lines.pop()
         offset, lineno = self._base, self._lineno
@@ -79,13 +80,14 @@ class NDJSONDecoder(LineDecoder):
         message = "the last line has no newline; readers that wait for one drop it"
         self._report("SC115", message, self._base, self._lineno)
         out: list[Frame] = []
+        self._arm_scan(line)
         self._line(line, self._base, self._lineno, out)
         return out
 
     def _line(self, line: bytes, offset: int, lineno: int, out: list[Frame]) -> None:
         if not line.strip():
             return  # blank lines carry nothing; the spec lets parsers skip them
-        if not self._separator_seen:
+        if self._scan:
             self._check_separators(line, offset, lineno)
         out.append(Frame(self._index, offset, lineno, line, None, self._time, offset))
         self._index += 1

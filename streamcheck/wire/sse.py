@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from streamcheck.model import Frame, Location
 from streamcheck.redact import excerpt
-from streamcheck.wire.lines import DEFAULT_MAX_LINE, EOL, LineDecoder, evidence, is_json
+from streamcheck.wire.lines import DEFAULT_MAX_LINE, LineDecoder, evidence, is_json
 
-_NAMES = {b"\n": "LF", b"\r\n": "CRLF", b"\r": "CR"}
+MAX_NAMES = 64  # distinct event names remembered for the fast path (memory stays bounded)
 
 
 class SSEDecoder(LineDecoder):
@@ -34,6 +34,17 @@ class SSEDecoder(LineDecoder):
     """
 
     framing = "sse"
+    # The event being built, (re)set by _reset().
+    _data: list[bytes]
+    _data_size: int
+    _event: bytes | None
+    _fields: list[str]  # id / retry lines seen in this block
+    _sdk_retry: bool  # a retry value Python's int() accepts: the SDKs dispatch on it
+    _open: bool  # a field line (or a skipped line) has been seen in this block
+    _poisoned: bool  # a line of this event was skipped: the event is dropped
+    _start: int  # offset of the block's first field line
+    _start_line: int
+    _data_offset: int
 
     def __init__(self, location: Location, max_line: int = DEFAULT_MAX_LINE) -> None:
         super().__init__(location, max_line)
@@ -41,22 +52,10 @@ class SSEDecoder(LineDecoder):
         self.retry: int | None = None  # last valid reconnection time, in ms
         self._time: float | None = None
         self._cr_mode = False  # once a CR is seen, lines are split by the general path
-        self._cr_pending: tuple[int, int] | None = None  # (offset, line) of a CR ending a chunk
-        self._endings: set[bytes] = set()
-        self._skipped_tail = False  # the next line ending closes a line already skipped
         self._multiline_seen = False
         self._meta: dict[str, str] | None = None
-        # The event being built (see _reset).
-        self._data: list[bytes] = []
-        self._data_size = 0
-        self._event: bytes | None = None
-        self._fields: list[str] = []  # id / retry lines seen in this block
-        self._sdk_retry = False  # a retry value Python's int() accepts: the SDKs dispatch on it
-        self._open = False  # a field line (or a skipped line) has been seen in this block
-        self._poisoned = False  # a line of this event was skipped: the event is dropped
-        self._start = -1  # offset of the block's first field line
-        self._start_line = 0
-        self._data_offset = -1
+        self._names: dict[bytes, str] = {}  # event names decoded and checked, for the fast path
+        self._reset()
 
     # -- public -------------------------------------------------------------------------------
 
@@ -77,6 +76,7 @@ class SSEDecoder(LineDecoder):
         if not self._cr_mode and b"\r" in chunk:
             self._cr_mode = True
         buf = self._take_held() + chunk if self._held else chunk
+        self._arm_scan(buf)
         rest = self._lines(buf, out) if self._cr_mode else self._blocks(buf, out)
         self._hold(rest)
         return out
@@ -98,10 +98,6 @@ class SSEDecoder(LineDecoder):
         return out
 
     @property
-    def line_endings(self) -> list[str]:
-        return sorted(_NAMES[e] for e in self._endings)
-
-    @property
     def buffered(self) -> int:
         """Bytes held between chunks: the incomplete line and the pending event's data."""
         return self._held_size + self._data_size
@@ -109,101 +105,73 @@ class SSEDecoder(LineDecoder):
     # -- splitting ------------------------------------------------------------------------------
 
     def _blocks(self, buf: bytes, out: list[Frame]) -> bytes:
-        """LF-only fast path: whole events are the pieces between blank lines."""
+        """LF-only fast path: whole events are the pieces between blank lines.
+
+        The two shapes real streams use, `data: X` (OpenAI) and `event: N\ndata: X` (Anthropic,
+        N a name already seen and checked), become frames without walking lines; anything else
+        takes `_line`, which yields the same frames and findings, only slower.
+        """
         blocks = buf.split(b"\n\n")
         rest = blocks.pop()
         if blocks:
             self._endings.add(b"\n")  # no CR seen yet, so LF is the only ending: nothing mixed
-        offset, lineno = self._base, self._lineno
-        max_line = self.max_line
-        for block in blocks:
-            if (
-                not self._open
-                and block[:6] == b"data: "
-                and b"\n" not in block
-                and len(block) <= max_line
-            ):
-                data = block[6:]
-                if not self._separator_seen:
-                    self._check_separators(data, offset + 6, lineno)
-                out.append(
-                    Frame(
-                        self._index, offset, lineno, data, None, self._time, offset + 6, self._meta
-                    )
-                )
-                self._index += 1
-                lineno += 2
-            else:
-                at = offset
-                for line in block.split(b"\n"):
-                    self._line(line, at, lineno, out)
-                    at += len(line) + 1
-                    lineno += 1
-                self._blank(at, lineno, out)
-                lineno += 1
-            offset += len(block) + 2
-        self._base, self._lineno = offset, lineno
+            self._fast(blocks, out)
         if b"\n" in rest:
             return self._lines(rest, out)
         return rest
 
-    def _lines(self, buf: bytes, out: list[Frame]) -> bytes:
-        """General path: any mix of CRLF, LF and CR, one line at a time."""
-        pos = 0
-        offset, lineno = self._base, self._lineno
-        size = len(buf)
-        for match in EOL.finditer(buf):
-            start, end = match.span()
-            self._line(buf[pos:start], offset, lineno, out)
-            ending = match.group()
-            if end == size and ending == b"\r":
-                # CR or the first half of CRLF: the next byte says which.
-                self._cr_pending = (offset + start - pos, lineno)
-            elif ending not in self._endings:
-                self._note_ending(ending, offset + start - pos, lineno)
-            offset += end - pos
+    def _fast(self, blocks: list[bytes], out: list[Frame]) -> None:
+        offset, lineno, index, meta = self._base, self._lineno, self._index, self._meta
+        names, append, max_line, time = self._names, out.append, self.max_line, self._time
+        # An event left open by lines of an earlier chunk ends in the first block.
+        careful = self._open or self._skipped_tail
+        for block in blocks:
+            if careful:
+                careful = False
+            elif block[:5] == b"data:":
+                if b"\n" not in block and len(block) <= max_line:
+                    skip = 6 if block[5:6] == b" " else 5
+                    if self._scan:
+                        self._check_separators(block[skip:], offset + skip, lineno)
+                    append(
+                        Frame(index, offset, lineno, block[skip:], None, time, offset + skip, meta)
+                    )
+                    index += 1
+                    lineno += 2
+                    offset += len(block) + 2
+                    continue
+            elif block[:7] == b"event: ":
+                cut = block.find(b"\n")
+                event = names.get(block[7:cut])
+                if (
+                    event is not None
+                    and block[cut + 1 : cut + 6] == b"data:"
+                    and block.find(b"\n", cut + 1) < 0
+                    and len(block) - cut <= max_line
+                ):
+                    skip = cut + (7 if block[cut + 6 : cut + 7] == b" " else 6)
+                    if self._scan:
+                        self._check_separators(block[skip:], offset + skip, lineno + 1)
+                    append(
+                        Frame(index, offset, lineno, block[skip:], event, time, offset + skip, meta)
+                    )
+                    index += 1
+                    lineno += 3
+                    offset += len(block) + 2
+                    continue
+            self._index = index
+            at = offset
+            for line in block.split(b"\n"):
+                self._line(line, at, lineno, out)
+                at += len(line) + 1
+                lineno += 1
+            self._blank(at, lineno, out)
+            index, meta = self._index, self._meta
             lineno += 1
-            pos = end
-        self._base, self._lineno = offset, lineno
-        return buf[pos:]
-
-    def _resolve_cr(self, chunk: bytes) -> bytes:
-        assert self._cr_pending is not None
-        at, lineno = self._cr_pending
-        self._cr_pending = None
-        ending = b"\r"
-        if chunk[:1] == b"\n":
-            ending, chunk = b"\r\n", chunk[1:]
-            self._base += 1
-        if ending not in self._endings:
-            self._note_ending(ending, at, lineno)
-        return chunk
-
-    def _note_ending(self, ending: bytes, at: int, lineno: int) -> None:
-        self._endings.add(ending)
-        if ending == b"\r":
-            self._report("SC106", "a line ends with a lone CR", at, lineno)
-        if len(self._endings) == 2:
-            self._report(
-                "SC105",
-                f"line endings are mixed ({', '.join(self.line_endings)}); first change here",
-                at,
-                lineno,
-            )
+            offset += len(block) + 2
+        self._base, self._lineno, self._index = offset, lineno, index
 
     # -- bounded memory ----------------------------------------------------------------------
-
-    def _skip(self, chunk: bytes) -> bytes:
-        """Discard the rest of an over-long line; what follows its end is decoded as usual."""
-        ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
-        if not ends:
-            self._base += len(chunk)
-            return b""
-        cut = min(ends)
-        self._base += cut
-        self._skipping = False
-        self._skipped_tail = True  # the line end at chunk[cut] closes the skipped line
-        return chunk[cut:]
 
     def _too_long(self, head: bytes, offset: int, lineno: int) -> None:
         super()._too_long(head, offset, lineno)
@@ -244,7 +212,10 @@ class SSEDecoder(LineDecoder):
             self._data_line(value, offset + skip, lineno)
         elif name == b"event":
             self._event = value
-            self._utf8(value, "event name", offset + skip, lineno)
+            names = self._names
+            known = value in names or self._utf8(value, "event name", offset + skip, lineno)
+            if known and value and len(names) < MAX_NAMES:  # bounded: names are few in practice
+                names[value] = value.decode()
         elif name == b"id":
             self._fields.append("id")
             if b"\0" not in value:  # spec: an id holding NUL is ignored
@@ -285,7 +256,7 @@ class SSEDecoder(LineDecoder):
             return
         self._data_offset = -1 if self._data else at
         self._data.append(value)
-        if not self._separator_seen:
+        if self._scan:
             self._check_separators(value, at, lineno)
 
     def _blank(self, offset: int, lineno: int, out: list[Frame]) -> None:
@@ -331,7 +302,8 @@ class SSEDecoder(LineDecoder):
         else:
             data = data_lines[0]
         # An empty `event:` leaves the type at its default, as if the field were absent.
-        event = self._event.decode("utf-8", "replace") if self._event else None
+        name = self._event
+        event = (self._names.get(name) or name.decode("utf-8", "replace")) if name else None
         out.append(
             Frame(
                 self._index,
@@ -360,12 +332,14 @@ class SSEDecoder(LineDecoder):
 
     # -- findings ------------------------------------------------------------------------------
 
-    def _utf8(self, value: bytes, what: str, at: int, lineno: int) -> None:
+    def _utf8(self, value: bytes, what: str, at: int, lineno: int) -> bool:
         try:
             value.decode("utf-8")
         except UnicodeDecodeError as bad:
             byte = value[bad.start : bad.start + 1]
             self._report("SC102", f"{what} has invalid UTF-8 byte {byte!r}", at + bad.start, lineno)
+            return False
+        return True
 
     def _report_truncated(self, tail: bytes) -> None:
         pending = b"\n".join(self._data)
