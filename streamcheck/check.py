@@ -380,8 +380,10 @@ class ExchangeChecker:
                 try:
                     value = loads(data)
                 except malformed_json as exc:
-                    self._bad_data(frame, exc)
-                    continue
+                    value = self._framing_value(frame) if frame.meta is not None else None
+                    if value is None:
+                        self._bad_data(frame, exc)
+                        continue
                 kind = kind_of(value, frame.event)
                 if kind is not None:
                     is_valid = validators.get(kind)
@@ -399,19 +401,18 @@ class ExchangeChecker:
         """One frame the slow way: before the protocol is known, and the first frame."""
         data = frame.data
         protocol = self.protocol
-        value: Any = protocol.framing_value(frame) if protocol is not None else None
-        if value is not None:
-            pass  # the frame's content is in its framing headers (an AWS error message)
-        elif (
+        if (
             protocol is not None and (data in protocol.sentinels or data in protocol.tolerated)
         ) or (protocol is None and data == b"[DONE]"):
-            value = SENTINEL
+            value: Any = SENTINEL
         else:
             try:
                 value = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
-                self._bad_data(frame, exc)
-                return
+                value = self._framing_value(frame)
+                if value is None:
+                    self._bad_data(frame, exc)
+                    return
         if protocol is None:
             protocol = self._detect(value, frame)
             if protocol is None:
@@ -426,6 +427,17 @@ class ExchangeChecker:
         if kind is not None:
             self._validate(kind, value, frame)
         self._guard(state.frame, frame, value, kind)
+
+    def _framing_value(self, frame: Frame) -> Any:
+        """The value of a frame with no JSON whose content is in its framing headers (an AWS
+        `:message-type: error` message), asked of the protocol or of every candidate."""
+        if frame.meta is None:
+            return None
+        for protocol in [self.protocol] if self.protocol else self.candidates:
+            value = protocol.framing_value(frame)
+            if value is not None:
+                return value
+        return None
 
     def _version_from_frame(self, protocol: type[Protocol], value: Any) -> None:
         """An older shape seen in the first frame picks its schemas, unless a version was named."""

@@ -108,6 +108,8 @@ class ConverseStream(StreamState):
         event = frame.event if failure is None else None
         if self.failed or self.metadata:
             self._after_end(failure or event)
+            if event == "messageStop" and self.stop_reason is None:
+                self.stop_reason = str(value.get("stopReason"))  # late, but it came
             return
         if failure is not None:
             self.failed = failure
