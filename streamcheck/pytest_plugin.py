@@ -78,10 +78,10 @@ class _Collection:
                     "[tool.streamcheck]"
                 )
             files = expand(paths)
+            self.catalog = Catalog(self.resolved.schema_dirs)  # compiled once per session
         except StreamcheckError as exc:
             raise pytest.UsageError(f"streamcheck: {exc}") from None
         self.files = {Path(start, f).absolute() for f in files}
-        self.catalog = Catalog(self.resolved.schema_dirs)  # schemas compile once per session
         # pytest collects what is in its arguments: add the recordings to them, unless the
         # user named what to run (`pytest --streamcheck fixtures/a.sse` runs that file only).
         explicit = config.args_source == pytest.Config.ArgsSource.ARGS

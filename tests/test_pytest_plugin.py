@@ -126,6 +126,10 @@ def test_bad_configuration_is_a_usage_error(project: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*no recordings to check: give --streamcheck-path*"])
     result = project.runpytest_subprocess(*PLUGIN, "--streamcheck", "--streamcheck-path", "nope")
     result.stderr.fnmatch_lines(["*streamcheck: nope: no such file or folder*"])
+    project.makepyprojecttoml("[tool.streamcheck]\npaths = ['fx']\nschemas = ['missing']\n")
+    result = project.runpytest_subprocess(*PLUGIN, "--streamcheck")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*streamcheck: *missing: not a folder*"])
 
 
 def test_pytest_junitxml_carries_the_findings(project: pytest.Pytester) -> None:
