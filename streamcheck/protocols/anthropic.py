@@ -80,6 +80,8 @@ class MessagesStream(StreamState):
     # -- per frame -------------------------------------------------------------------------------
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if kind == "content_block_delta" and type(value) is dict and self._continues(frame, value):
+            return
         if not isinstance(value, dict):
             return
         self.events += 1
@@ -114,6 +116,31 @@ class MessagesStream(StreamState):
             self._message_delta(value)
         elif kind == "message_stop":
             self._message_stop()
+
+    def _continues(self, frame: Frame, value: dict[str, Any]) -> bool:
+        """Hot path (most events of a stream): a delta of the type its open block takes. No rule
+        can fire on it; any other event returns False and takes `frame`, the reference for the
+        rules. Keep the two in step: a new per-delta rule goes in both, or returns False here."""
+        if not self.started or self.stopped or self.error_seen:
+            return False
+        if frame.event is not None and frame.event != "content_block_delta":
+            return False  # SC204 (the declared type is content_block_delta, the kind)
+        index = value.get("index")
+        block = self.blocks.get(index) if type(index) is int else None
+        delta = value.get("delta")
+        if block is None or block.stopped or type(delta) is not dict:
+            return False
+        allowed = DELTAS_FOR_BLOCK.get(block.type or "")
+        delta_type = delta.get("type")
+        if allowed is None or delta_type not in allowed:
+            return False
+        self.events += 1
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+        if delta_type == "input_json_delta" and block.type in TOOL_INPUT_BLOCKS:
+            self._keep_json(block, delta)
+        return True
 
     def _event_name(self, frame: Frame, value: dict[str, Any]) -> None:
         declared = value.get("type")
@@ -216,13 +243,18 @@ class MessagesStream(StreamState):
             )
             return
         if delta_type == "input_json_delta" and block.type in TOOL_INPUT_BLOCKS:
-            fragment = delta.get("partial_json") if isinstance(delta, dict) else None
-            if isinstance(fragment, str) and block.json_size <= MAX_TOOL_INPUT:
-                block.json_size += len(fragment)
-                if block.json_size > MAX_TOOL_INPUT:
-                    block.json_parts = []  # too large to keep: this input goes unchecked
-                else:
-                    block.json_parts.append(fragment)
+            assert isinstance(delta, dict)  # delta_type came from it
+            self._keep_json(block, delta)
+
+    @staticmethod
+    def _keep_json(block: _Block, delta: dict[str, Any]) -> None:
+        fragment = delta.get("partial_json")
+        if isinstance(fragment, str) and block.json_size <= MAX_TOOL_INPUT:
+            block.json_size += len(fragment)
+            if block.json_size > MAX_TOOL_INPUT:
+                block.json_parts = []  # too large to keep: this input goes unchecked
+            else:
+                block.json_parts.append(fragment)
 
     def _content(self, frame: Frame) -> None:
         self.content_frames += 1

@@ -24,7 +24,8 @@ from streamcheck.model import Frame, Location
 from streamcheck.redact import excerpt
 from streamcheck.wire.lines import DEFAULT_MAX_LINE, LineDecoder, evidence, is_json
 
-MAX_NAMES = 64  # distinct event names remembered for the fast path (memory stays bounded)
+MAX_NAMES = 64  # distinct event names remembered (memory stays bounded)
+_Shape = tuple[bytes, int, str | None, int]
 
 
 class SSEDecoder(LineDecoder):
@@ -54,7 +55,9 @@ class SSEDecoder(LineDecoder):
         self._cr_mode = False  # once a CR is seen, lines are split by the general path
         self._multiline_seen = False
         self._meta: dict[str, str] | None = None
-        self._names: dict[bytes, str] = {}  # event names decoded and checked, for the fast path
+        self._names: dict[bytes, str] = {}  # event names decoded and checked, for _dispatch
+        # The block shape the fast path expects: (prefix, data offset, event, lines per block).
+        self._shape_seen: _Shape = (b"data: ", 6, None, 2)
         self._reset()
 
     # -- public -------------------------------------------------------------------------------
@@ -121,44 +124,32 @@ class SSEDecoder(LineDecoder):
         return rest
 
     def _fast(self, blocks: list[bytes], out: list[Frame]) -> None:
+        """Real streams repeat one or two block shapes. The last one seen is kept as a prefix
+        (`data: ` or `event: N\ndata: `): a block that starts with it and has no other line
+        becomes a frame with one `startswith` and one `find`; `_shape` recognises the others."""
         offset, lineno, index, meta = self._base, self._lineno, self._index, self._meta
-        names, append, max_line, time = self._names, out.append, self.max_line, self._time
+        append, max_line, time = out.append, self.max_line, self._time
+        prefix, skip, event, lines = self._shape_seen
         # An event left open by lines of an earlier chunk ends in the first block.
         careful = self._open or self._skipped_tail
         for block in blocks:
-            if careful:
-                careful = False
-            elif block[:5] == b"data:":
-                if b"\n" not in block and len(block) <= max_line:
-                    skip = 6 if block[5:6] == b" " else 5
-                    if self._scan:
-                        self._check_separators(block[skip:], offset + skip, lineno)
-                    append(
-                        Frame(index, offset, lineno, block[skip:], None, time, offset + skip, meta)
-                    )
-                    index += 1
-                    lineno += 2
-                    offset += len(block) + 2
-                    continue
-            elif block[:7] == b"event: ":
-                cut = block.find(b"\n")
-                event = names.get(block[7:cut])
-                if (
-                    event is not None
-                    and block[cut + 1 : cut + 6] == b"data:"
-                    and block.find(b"\n", cut + 1) < 0
-                    and len(block) - cut <= max_line
-                ):
-                    skip = cut + (7 if block[cut + 6 : cut + 7] == b" " else 6)
-                    if self._scan:
-                        self._check_separators(block[skip:], offset + skip, lineno + 1)
-                    append(
-                        Frame(index, offset, lineno, block[skip:], event, time, offset + skip, meta)
-                    )
-                    index += 1
-                    lineno += 3
-                    offset += len(block) + 2
-                    continue
+            fast = not careful
+            careful = False
+            if fast and not block.startswith(prefix):
+                shape = _shape(block)
+                if shape is None:
+                    fast = False
+                else:
+                    prefix, skip, event, lines = shape
+            # A block over max_line takes the line walk, which reports the over-long line.
+            if fast and block.find(b"\n", skip) < 0 and len(block) <= max_line:
+                if self._scan:
+                    self._check_separators(block[skip:], offset + skip, lineno + lines - 2)
+                append(Frame(index, offset, lineno, block[skip:], event, time, offset + skip, meta))
+                index += 1
+                lineno += lines
+                offset += len(block) + 2
+                continue
             self._index = index
             at = offset
             for line in block.split(b"\n"):
@@ -170,6 +161,7 @@ class SSEDecoder(LineDecoder):
             lineno += 1
             offset += len(block) + 2
         self._base, self._lineno, self._index = offset, lineno, index
+        self._shape_seen = prefix, skip, event, lines
 
     # -- bounded memory ----------------------------------------------------------------------
 
@@ -362,6 +354,25 @@ class SSEDecoder(LineDecoder):
             line,
             evidence=evidence(pending or tail),
         )
+
+
+def _shape(block: bytes) -> _Shape | None:
+    """The shape of a one-event block that needs no line walk: `data: X` or `event: N\ndata: X`
+    (one space after each colon, N valid UTF-8; whether another line follows is checked by the
+    caller). None for anything else, which the line walk handles and reports on."""
+    if block.startswith(b"data: "):
+        return b"data: ", 6, None, 2
+    if not block.startswith(b"event: "):
+        return None
+    cut = block.find(b"\n")
+    if cut < 0 or not block.startswith(b"data: ", cut + 1):
+        return None
+    try:
+        name = block[7:cut].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # An empty `event:` leaves the type at its default, as if the field were absent.
+    return block[: cut + 7], cut + 7, name or None, 3
 
 
 def _python_int(value: bytes) -> int | None:

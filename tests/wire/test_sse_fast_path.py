@@ -1,0 +1,91 @@
+"""The SSE decoder's LF fast path (whole blocks, a cached block shape) must give exactly what the
+general line-by-line path gives: the same frames, offsets, lines and findings, for any mix of
+block shapes and any split of the bytes into chunks."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streamcheck.model import Finding, Frame, Location
+from streamcheck.wire.sse import SSEDecoder
+
+BLOCKS = [
+    b'data: {"a":1}',
+    b'data:{"no":"space"}',
+    b"data:  two spaces",
+    b"data: ",
+    b"data:",
+    b'event: content_block_delta\ndata: {"type":"content_block_delta"}',
+    b'event: ping\ndata: {"type": "ping"}',
+    b"event:message_stop\ndata: {}",
+    b"event: \ndata: x",
+    b"event: caf\xc3\xa9\ndata: x",
+    b"event: bad\xffname\ndata: x",
+    b"data: first\ndata: second",
+    b"event: e\ndata: x\nid: 7",
+    b"id: 1\ndata: x",
+    b": keep-alive",
+    b"event: lonely",
+    b"retry: 10\ndata: x",
+    b"retry: soon",
+    b"what: field",
+    b"data: x\n: comment after",
+    b"event: a\nevent: b\ndata: x",
+    b"",
+    b'data: {"sep":"\xe2\x80\xa8"}',
+    b"id: 42",
+    b'event: content_block_delta\ndata: {"long":"' + b"x" * 40 + b'"}',
+    b"data: " + b"y" * 50,
+]
+
+
+def decode(
+    body: bytes, cuts: list[int], general: bool, max_line: int = 1 << 20
+) -> tuple[list[Frame], list[Finding]]:
+    decoder = SSEDecoder(Location(source="t"), max_line)
+    if general:
+        decoder._cr_mode = True  # the line-by-line path, which the fast path must match
+    frames: list[Frame] = []
+    start = 0
+    for cut in [*sorted(cuts), len(body)]:
+        frames += decoder.decode(body[start:cut])
+        start = cut
+    frames += decoder.flush()
+    return frames, decoder.findings
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=12),
+    st.booleans(),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    st.sampled_from([1 << 20, 48, 30]),
+)
+def test_fast_path_matches_the_general_path(
+    blocks: list[bytes], terminated: bool, cuts: list[int], max_line: int
+) -> None:
+    body = b"\n\n".join(blocks) + (b"\n\n" if terminated else b"")
+    cuts = [c for c in cuts if c <= len(body)]
+    fast = decode(body, cuts, False, max_line)
+    assert fast == decode(body, [], True, max_line)
+    assert fast == decode(body, cuts, True, max_line)
+
+
+def test_alternating_shapes_keep_their_own_names_and_offsets() -> None:
+    body = (
+        b'event: a\ndata: {"n":1}\n\n'
+        b'data: {"n":2}\n\n'
+        b'event: bb\ndata: {"n":3}\n\n'
+        b'event: bb\ndata: {"n":4}\n\n'
+    )
+    frames, findings = decode(body, [], general=False)
+    assert findings == []
+    assert [(f.index, f.event, f.data, f.line) for f in frames] == [
+        (0, "a", b'{"n":1}', 1),
+        (1, None, b'{"n":2}', 4),
+        (2, "bb", b'{"n":3}', 6),
+        (3, "bb", b'{"n":4}', 9),
+    ]
+    for frame in frames:
+        assert body[frame.data_offset : frame.data_offset + len(frame.data)] == frame.data
