@@ -92,6 +92,17 @@ class _Sink:
             count, first = self.suppressed.get(code, (0, finding))
             self.suppressed[code] = (count + 1, first)
 
+    def wants(self, code: str) -> bool:
+        """Whether a finding of `code` would be kept, so worth its message and evidence."""
+        options = self.options
+        return self.counts.get(code, 0) < options.max_per_code and rules.selected(
+            code, options.select, options.ignore
+        )
+
+    def tally(self, code: str, location: Location) -> None:
+        """Count a finding that will not be shown, without building its message or evidence."""
+        self(rules.finding(code, "", location))
+
     def extend(self, findings: list[Finding]) -> None:
         for finding in findings:
             self(finding)
@@ -500,6 +511,13 @@ class ExchangeChecker:
             return
         if is_valid(value):
             return
+        if not (self.sink.wants("SC201") or self.sink.wants("SC205")):
+            # Past the cap (or deselected): python-jsonschema's message would be thrown away.
+            keywords = schemas.keywords(kind, value)
+            if keywords:
+                only_enums = all(k == "enum" for k in keywords)
+                self.sink.tally("SC205" if only_enums else "SC201", self.location)
+            return
         problems = schemas.explain(kind, value)
         if not problems:
             return
@@ -517,10 +535,15 @@ class ExchangeChecker:
 
     def _bad_data(self, frame: Frame, exc: orjson.JSONDecodeError) -> None:
         data = frame.data
-        where = self.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as bad:
+            if not self.sink.wants("SC102"):
+                self.sink.tally("SC102", self.location)
+                return
+            where = self.location.at(
+                frame=frame.index, offset=frame.offset, line=frame.line or None
+            )
             offset = frame.data_offset + bad.start if frame.data_offset >= 0 else frame.offset
             self.sink(
                 rules.finding(
@@ -533,6 +556,10 @@ class ExchangeChecker:
             return
         stripped = data.rstrip()
         cut = stripped[:1] in (b"{", b"[") and exc.pos >= len(stripped) - 1
+        if not self.sink.wants("SC101" if cut else "SC103"):
+            self.sink.tally("SC101" if cut else "SC103", self.location)
+            return
+        where = self.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
         if cut:
             message = f"frame {frame.index}: JSON is cut off after {len(stripped)} bytes"
             self.sink(rules.finding("SC101", message, where, evidence=excerpt(data)))

@@ -77,6 +77,13 @@ class SchemaSet:
     def is_valid(self, kind: str, value: Any) -> bool:
         return bool(self.validator(kind).is_valid(value))
 
+    def keywords(self, kind: str, value: Any) -> list[str]:
+        """The failing keywords (required, type, enum, ...) by the fast validator; no messages."""
+        return [
+            str(e.schema_path[-1]) if e.schema_path else ""
+            for e in self.validator(kind).iter_errors(value)
+        ]
+
     def explain(self, kind: str, value: Any) -> list[SchemaError]:
         """Why a frame failed: the best error first. Only called for failing frames."""
         import jsonschema

@@ -138,18 +138,26 @@ class ChatStream(StreamState):
         if type(delta) is not dict:
             return False
         self.chunks += 1
-        self._identity(value)
-        if (
-            delta.get("content")
-            or delta.get("tool_calls")
-            or delta.get("function_call")
-            or delta.get("refusal")
-        ):
+        try:
+            if self.identity_of(value) != self.last_identity:
+                self._identity(value)
+        except KeyError:
+            self._identity(value)
+        calls = delta.get("tool_calls")
+        if delta.get("content") or calls or delta.get("function_call") or delta.get("refusal"):
             self.content_frames += 1
             if self.first_content_time is None:
                 self.first_content_time = frame.time
-        if "tool_calls" in delta or "function_call" in delta:
-            self._tool_calls(state, delta, index, 0)
+        if calls is None and "function_call" not in delta:
+            return True
+        if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
+            call = calls[0]
+            slot = call.get("index", 0) if type(call) is dict else None
+            function = call.get("function") if type(call) is dict else None
+            if type(slot) is int and slot in state.tool_started and type(function) is dict:
+                self._fragment(state, slot, function)  # a later fragment of a started call
+                return True
+        self._tool_calls(state, delta, index, 0)
         return True
 
     def _identity(self, value: dict[str, Any]) -> None:
@@ -321,7 +329,10 @@ class ChatStream(StreamState):
         if size > MAX_TOOL_ARGS:
             state.tool_args.pop(index, None)  # too large to keep: this call goes unchecked
             return
-        state.tool_args.setdefault(index, []).append(fragment)
+        parts = state.tool_args.get(index)
+        if parts is None:
+            parts = state.tool_args[index] = []
+        parts.append(fragment)
 
     def _check_tool_args(self, choice: int, state: _Choice) -> None:
         for index, parts in state.tool_args.items():
