@@ -65,8 +65,10 @@ def test_error_bodies_are_documented_shapes(dialect: str, name: str) -> None:
 
 
 def _frames(name: str) -> tuple[list[Send], list[Send]]:
-    exchange = next(iter(read_path(str(LIVE_FIXTURES / name))))
+    exchanges = read_path(str(LIVE_FIXTURES / name))
+    exchange = next(exchanges)
     chunks = [Send(data, time) for data, time in exchange.chunks]  # while the file is open
+    exchanges.close()
     return faults.split_frames([(c.data, c.time) for c in chunks], "sse"), chunks
 
 

@@ -62,48 +62,49 @@ def _describe(text: str, end: str | None, end_name: str, error: Exception | None
 
 
 def run_openai(url: str, fault: str) -> str:
-    client = openai.OpenAI(
-        api_key=OPENAI_CANARY, base_url=url + "/v1", max_retries=0, timeout=TIMEOUT
-    )
     headers = {} if fault == "none" else {"x-streamcheck-fault": fault}
     text, finish, error = "", None, None
-    try:
-        stream = client.chat.completions.create(
-            model="gpt-4o-mini",
-            messages=[{"role": "user", "content": "ping"}],
-            stream=True,
-            extra_headers=headers,
-        )
-        for chunk in stream:
-            for choice in chunk.choices:
-                text += choice.delta.content or ""
-                finish = choice.finish_reason or finish
-    except Exception as exc:
-        error = exc
+    # Clients and streams are closed whatever happens: a leaked socket fails a later test.
+    with openai.OpenAI(
+        api_key=OPENAI_CANARY, base_url=url + "/v1", max_retries=0, timeout=TIMEOUT
+    ) as client:
+        try:
+            with client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": "ping"}],
+                stream=True,
+                extra_headers=headers,
+            ) as stream:
+                for chunk in stream:
+                    for choice in chunk.choices:
+                        text += choice.delta.content or ""
+                        finish = choice.finish_reason or finish
+        except Exception as exc:
+            error = exc
     return _describe(text, finish, "finish", error)
 
 
 def run_anthropic(url: str, fault: str) -> str:
-    client = anthropic.Anthropic(
-        api_key=ANTHROPIC_CANARY, base_url=url, max_retries=0, timeout=TIMEOUT
-    )
     headers = {} if fault == "none" else {"x-streamcheck-fault": fault}
     text, stop, error = "", None, None
-    try:
-        stream = client.messages.create(
-            model="claude-3-5-haiku-20241022",
-            max_tokens=64,
-            messages=[{"role": "user", "content": "ping"}],
-            stream=True,
-            extra_headers=headers,
-        )
-        for event in stream:
-            if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                text += event.delta.text
-            elif event.type == "message_delta":
-                stop = event.delta.stop_reason or stop
-    except Exception as exc:
-        error = exc
+    with anthropic.Anthropic(
+        api_key=ANTHROPIC_CANARY, base_url=url, max_retries=0, timeout=TIMEOUT
+    ) as client:
+        try:
+            with client.messages.create(
+                model="claude-3-5-haiku-20241022",
+                max_tokens=64,
+                messages=[{"role": "user", "content": "ping"}],
+                stream=True,
+                extra_headers=headers,
+            ) as stream:
+                for event in stream:
+                    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                        text += event.delta.text
+                    elif event.type == "message_delta":
+                        stop = event.delta.stop_reason or stop
+        except Exception as exc:
+            error = exc
     return _describe(text, stop, "stop", error)
 
 
