@@ -148,7 +148,7 @@ def classify(
         )
     obj = error_object(value)
     amzn = next((v for k, v in (headers or {}).items() if k.lower() == "x-amzn-errortype"), None)
-    if obj is None and ((status is not None and status >= 400) or amzn):
+    if obj is None and ((status is not None and status >= 400) or amzn or provider in _BARE):
         obj = _bare_message(value)
     if obj is None:
         return ErrorVerdict(_by_status(status), False, "json", status, None, None, None)
@@ -156,6 +156,10 @@ def classify(
     klass = _classify_fields(status, etype, code, message, status_text)
     documented = shape in {"openai", "anthropic", "google", "ollama", "vllm", "cohere", "bedrock"}
     return ErrorVerdict(klass, documented, shape, status, etype, code, message)
+
+
+# Providers whose error is a bare `{"message"}` object, so that shape is theirs when they speak.
+_BARE = frozenset({"aws-bedrock", "bedrock", "cohere"})
 
 
 def _bare_message(value: Any) -> dict[str, Any] | None:
@@ -200,7 +204,7 @@ def _fields(
     if amzn:
         message = _str(obj.get("message") or obj.get("Message"))
         return "bedrock", amzn.split(":", 1)[0], None, message, None
-    if provider in ("aws-bedrock", "bedrock", "cohere") and _bare_message(obj) is not None:
+    if provider in _BARE and _bare_message(obj) is not None:
         # Recorders often drop x-amzn-ErrorType; the body alone is still Bedrock's shape.
         message = _str(obj.get("message", obj.get("Message")))
         shape = "cohere" if provider == "cohere" else "bedrock"

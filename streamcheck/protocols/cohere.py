@@ -1,14 +1,31 @@
 """Cohere chat streaming: v2 (`POST /v2/chat`, SSE) and v1 (`POST /v1/chat`, NDJSON).
 
-Spec: Cohere API reference "Chat (v2) streaming" and "Chat (v1)"; PROVIDERS.md section 2.8.
+Spec: Cohere API reference "Chat" (v2) and its "Streaming" guide (event types and payloads), the
+v1 "Chat" reference (`stream: true`, `event_type`); PROVIDERS.md section 2.8. The version is the
+URL path; without a URL the first frame tells (`type` is v2, `event_type` is v1).
+Wire v2: SSE, `event: <type>` and `data: <json>` whose `type` equals the event name. Real
+streams (every v2 recording in the shared corpus) end with `data: [DONE]` after `message-end`
+although the docs show none, so it is tolerated there and only there.
+Grammar v2: `message-start` first and once; content, tool calls and citations each number their
+own `index`es, each index `*-start` -> deltas -> `*-end`; `tool-plan-delta` and `debug` anywhere
+before the end; `message-end` last and exactly once; `finish_reason: ERROR` is an in-stream
+failure (SC403). Wire v1: NDJSON `{"is_finished", "event_type", ...}`; `stream-start` first,
+`stream-end` last with `finish_reason` (`ERROR`, `ERROR_TOXIC`, `ERROR_LIMIT` are failures).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
+import orjson
+
+from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.redact import excerpt
 
 V2_EVENTS = frozenset(
     {
@@ -26,14 +43,283 @@ V2_EVENTS = frozenset(
         "debug",
     }
 )
+V1_EVENTS = frozenset(
+    {
+        "stream-start",
+        "search-queries-generation",
+        "search-results",
+        "text-generation",
+        "citation-generation",
+        "tool-calls-generation",
+        "tool-calls-chunk",
+        "stream-end",
+    }
+)
+# Blocks by family: the type prefix of their start/delta/end events, and the delta's member.
+FAMILIES = {"content": "content", "tool-call": "tool_calls", "citation": "citations"}
+# finish_reason values that mean the generation failed, with the class when it is known.
+FAILURES: dict[str, str | None] = {
+    "ERROR": None,
+    "ERROR_TOXIC": "content-filter",
+    "ERROR_LIMIT": "context-length",
+}
+MAX_ARGUMENTS = 1 << 20  # argument fragments kept per tool call; past this, unchecked
+
+
+def failure(ctx: Context, frame: Frame, reason: str, detail: Any, after: int) -> None:
+    """SC403 for a stream that ended with a failing finish_reason."""
+    message = detail if isinstance(detail, str) else None
+    if isinstance(detail, dict):
+        message = str(detail.get("message") or detail)
+    verdict = errors.classify(None, None, value={"message": message or reason}, provider="cohere")
+    # Cohere documents ERROR as "the generation failed due to an internal error".
+    known = FAILURES.get(reason) or ("server-error" if verdict.klass == "unknown" else None)
+    if known is not None:
+        verdict = dataclasses.replace(verdict, klass=known)
+    verdict = dataclasses.replace(verdict, type=reason)
+    ctx.error_class = verdict.klass
+    received = f" (after {after} content event{'s' if after != 1 else ''})" if after else ""
+    ctx.report(
+        "SC403",
+        f"the stream ended with finish_reason {reason}: {verdict.describe()}{received}",
+        evidence=excerpt(frame.data),
+        hint=verdict.hint,
+    )
+
+
+@dataclass(slots=True)
+class _Block:
+    kind: str | None  # content: text / thinking; tool calls: the function name
+    ended: bool = False
+    after_end_reported: bool = False
+    arguments: list[str] = field(default_factory=list)
+    size: int = 0
+
+
+class ChatV2Stream(StreamState):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.events = 0
+        self.started = False
+        self.start_reported = False
+        self.blocks: dict[tuple[str, int], _Block] = {}
+        self.ended = False  # message-end seen
+        self.done = False  # [DONE] seen
+        self.after_end_reported = False
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if value is SENTINEL:
+            if not self.ended and not self.done:
+                self.ctx.report("SC301", "data: [DONE] arrived before message-end")
+            self.done = True
+            return
+        if not isinstance(value, dict):
+            return
+        self.events += 1
+        etype = value.get("type")
+        if frame.event not in (None, "message") and frame.event != etype:
+            self.ctx.report("SC204", f"event: {frame.event} carries type {etype!r}", path="/type")
+        if self.ended or self.done:
+            if not self.after_end_reported:
+                self.after_end_reported = True
+                self.ctx.report("SC302", f"{etype!r} arrived after message-end")
+            return
+        if etype == "message-start":
+            if self.started:
+                self.ctx.report("SC309", "a second message-start arrived; it comes exactly once")
+            self.started = True
+            return
+        if not self.started and not self.start_reported:
+            self.start_reported = True
+            self.ctx.report("SC309", f"the stream starts with {etype!r}, not message-start")
+        if etype == "message-end":
+            self._message_end(value, frame)
+        elif etype in ("tool-plan-delta", "debug") or not isinstance(etype, str):
+            if etype == "tool-plan-delta":
+                self._content(frame)
+        else:
+            family, _, step = etype.rpartition("-")
+            if family in FAMILIES:
+                self._block(family, step, value, frame)
+
+    def _content(self, frame: Frame) -> None:
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+
+    def _block(self, family: str, step: str, value: dict[str, Any], frame: Frame) -> None:
+        index = value.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            return  # the schema finding says what is wrong
+        key = (family, index)
+        block = self.blocks.get(key)
+        payload = _member(value, FAMILIES[family])
+        if step == "start":
+            if block is not None:
+                self.ctx.report("SC310", f"{family} {index} started a second time", path="/index")
+                return
+            seen = [i for f, i in self.blocks if f == family]
+            if seen and index < max(seen):
+                self.ctx.report(
+                    "SC310",
+                    f"{family} {index} started after {family} {max(seen)} (indexes only grow)",
+                    path="/index",
+                )
+            self.blocks[key] = _Block(_block_kind(family, payload))
+            return
+        if block is None:
+            self.ctx.report(
+                "SC310", f"{family}-{step} for {family} {index}, which never started", path="/index"
+            )
+            return
+        if step == "end":
+            if block.ended:
+                self.ctx.report("SC310", f"{family} {index} ended a second time", path="/index")
+                return
+            block.ended = True
+            self._check_arguments(index, block)
+            return
+        if block.ended:
+            if not block.after_end_reported:
+                block.after_end_reported = True
+                self.ctx.report(
+                    "SC305", f"{family}-delta for {family} {index} after its end", path="/index"
+                )
+            return
+        self._content(frame)
+        if family == "content" and isinstance(payload, dict) and block.kind in ("text", "thinking"):
+            other = "thinking" if block.kind == "text" else "text"
+            if other in payload and block.kind not in payload:
+                self.ctx.report(
+                    "SC311",
+                    f"a {other} delta for content {index}, which is a {block.kind} block",
+                    path=f"/delta/message/content/{other}",
+                )
+        if family == "tool-call" and isinstance(payload, dict):
+            function = payload.get("function")
+            fragment = function.get("arguments") if isinstance(function, dict) else None
+            if isinstance(fragment, str) and block.size <= MAX_ARGUMENTS:
+                block.size += len(fragment)
+                block.arguments.append(fragment)
+                if block.size > MAX_ARGUMENTS:
+                    block.arguments = []
+
+    def _check_arguments(self, index: int, block: _Block) -> None:
+        joined = "".join(block.arguments)
+        block.arguments = []
+        if not joined.strip():
+            return
+        try:
+            orjson.loads(joined)
+        except orjson.JSONDecodeError:
+            self.ctx.report(
+                "SC308",
+                f"tool call {index} ({block.kind or '?'}): the argument fragments do not join "
+                "to valid JSON",
+                evidence=excerpt(joined),
+            )
+
+    def _message_end(self, value: dict[str, Any], frame: Frame) -> None:
+        self.ended = True
+        open_blocks = [f"{f} {i}" for (f, i), b in self.blocks.items() if not b.ended]
+        if open_blocks:
+            self.ctx.report("SC310", f"{', '.join(open_blocks)} never ended before message-end")
+        delta = value.get("delta")
+        reason = delta.get("finish_reason") if isinstance(delta, dict) else None
+        if isinstance(reason, str) and reason in FAILURES:
+            assert isinstance(delta, dict)
+            failure(self.ctx, frame, reason, delta.get("error"), self.content_frames)
+
+    def end(self, clean_eof: bool) -> None:
+        for (family, index), block in self.blocks.items():
+            if family == "tool-call" and not block.ended and block.arguments:
+                self._check_arguments(index, block)
+        if self.ended or self.done or not self.events:
+            return
+        self.ctx.report("SC301", "the stream ended without message-end", at_end=True)
+
+
+class ChatV1Stream(StreamState):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.events = 0
+        self.started = False
+        self.start_reported = False
+        self.ended = False
+        self.after_end_reported = False
+
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        if not isinstance(value, dict):
+            return
+        self.events += 1
+        etype = value.get("event_type")
+        if self.ended:
+            if not self.after_end_reported:
+                self.after_end_reported = True
+                self.ctx.report("SC302", f"{etype!r} arrived after stream-end")
+            return
+        if etype == "stream-start":
+            if self.started:
+                self.ctx.report("SC309", "a second stream-start arrived; it comes exactly once")
+            self.started = True
+            return
+        if not self.started and not self.start_reported:
+            self.start_reported = True
+            self.ctx.report("SC309", f"the stream starts with {etype!r}, not stream-start")
+        if etype == "stream-end":
+            self.ended = True
+            reason = value.get("finish_reason")
+            if isinstance(reason, str) and reason in FAILURES:
+                response = value.get("response")
+                detail = response.get("text") if isinstance(response, dict) else None
+                failure(self.ctx, frame, reason, detail, self.content_frames)
+        elif etype in ("text-generation", "tool-calls-chunk", "tool-calls-generation"):
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+
+    def end(self, clean_eof: bool) -> None:
+        if not self.ended and self.events:
+            self.ctx.report("SC301", "the stream ended without stream-end", at_end=True)
+
+
+def _member(value: dict[str, Any], name: str) -> Any:
+    delta = value.get("delta")
+    message = delta.get("message") if isinstance(delta, dict) else None
+    return message.get(name) if isinstance(message, dict) else None
+
+
+def _block_kind(family: str, payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    if family == "content":
+        kind = payload.get("type")
+        return kind if isinstance(kind, str) else None
+    function = payload.get("function")
+    name = function.get("name") if isinstance(function, dict) else None
+    return name if isinstance(name, str) else None
 
 
 class ChatStream(StreamState):
+    """Picks the v1 or v2 grammar by the API version, or else by the first frame's shape."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.inner: StreamState | None = None
+
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
-        return
+        if self.inner is None:
+            v1 = self.ctx.api_version == "v1" or (
+                isinstance(value, dict) and "event_type" in value and "type" not in value
+            )
+            self.inner = ChatV1Stream(self.ctx) if v1 else ChatV2Stream(self.ctx)
+        self.inner.frame(frame, value, kind)
+        self.content_frames = self.inner.content_frames
+        self.first_content_time = self.inner.first_content_time
 
     def end(self, clean_eof: bool) -> None:
-        return
+        if self.inner is not None:
+            self.inner.end(clean_eof)
 
 
 @register
@@ -41,15 +327,45 @@ class CohereChat(Protocol):
     name = "cohere-chat"
     provider = "cohere"
     api = "chat"
+    tolerated: ClassVar[frozenset[bytes]] = frozenset({b"[DONE]"})
+    error_shapes: ClassVar[tuple[str, ...]] = ("cohere",)
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        url = (exchange.request.url or "").split("?", 1)[0]
-        return 90 if "cohere" in url and url.endswith("/chat") else 0
+        parts = urlsplit(exchange.request.url or "")
+        host = (parts.hostname or "").lower()
+        if host in ("api.cohere.com", "api.cohere.ai") and parts.path.rstrip("/").endswith("/chat"):
+            return 90
+        return 0
 
     @classmethod
     def match_frame(cls, value: Any, event: str | None) -> bool:
-        return isinstance(value, dict) and value.get("type") in V2_EVENTS
+        if not isinstance(value, dict):
+            return False
+        if value.get("type") in V2_EVENTS:
+            return event in (None, "message", value["type"])
+        return value.get("event_type") in V1_EVENTS and "is_finished" in value
+
+    @classmethod
+    def version(cls, exchange: Exchange) -> str | None:
+        path = urlsplit(exchange.request.url or "").path
+        for version in ("v1", "v2"):
+            if path.startswith(f"/{version}/"):
+                return version
+        return None
+
+    @classmethod
+    def frame_version(cls, value: Any, current: str | None) -> str | None:
+        if isinstance(value, dict) and "event_type" in value and "type" not in value:
+            return "v1"
+        return None
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        if not isinstance(value, dict):
+            return None
+        kind = value.get("type", value.get("event_type"))
+        return kind if isinstance(kind, str) else event
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:
