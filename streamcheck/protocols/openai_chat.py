@@ -6,8 +6,11 @@ Grammar (PROVIDERS.md 2.1, "Sequence rules"): role in the first delta of a choic
 non-null finish_reason per choice index and no content after it; the usage chunk (`choices: []`,
 non-null `usage`) once, after every finish, when `stream_options.include_usage` asked for it;
 `[DONE]` last with nothing after it; id, model and created constant; tool-call (and deprecated
-function_call) argument fragments per index join to valid JSON; a `data:` object carrying an
-`error` object is an in-stream error, and a `[DONE]` after it claims a success that did not happen.
+function_call) argument fragments per index join to valid JSON, and each tool call's first
+fragment carries its `id` and `function.name` (ChatCompletionMessageToolCallChunk); a `data:`
+object carrying an `error` object is an in-stream error, and a `[DONE]` after it claims a success
+that did not happen; a `content_filter` finish is reported, since the stream looks complete.
+Schemas: schemas/openai/chat-completions/{2.3.0,2023-11}/ (chunk, error).
 """
 
 from __future__ import annotations
