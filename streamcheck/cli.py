@@ -104,6 +104,12 @@ def check(
         list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show clean exchanges.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Check files in N processes (0: one per CPU); same output order."
+        ),
+    ] = 1,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the summary line; no progress display.")
     ] = False,
@@ -161,6 +167,7 @@ def check(
                 resolved.input_format,
                 options_for=resolved.per_path(),
                 on_file=advance,
+                jobs=_jobs(jobs),
             )
         )
     for extra_format, path in extra:
@@ -169,6 +176,16 @@ def check(
         _github_step_summary(report)
     _emit(report, format, output, verbose, quiet, no_color)
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def _jobs(value: int) -> int:
+    if value < 0:
+        raise StreamcheckError(f"--jobs {value}: expected 0 (one per CPU) or more")
+    if value == 0:
+        import os
+
+        return os.cpu_count() or 1
+    return value
 
 
 def _github_step_summary(report) -> None:  # type: ignore[no-untyped-def]
