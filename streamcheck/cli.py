@@ -598,14 +598,17 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("streamcheck: interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
+    except Exception as exc:  # usage errors and anything unforeseen: one line, exit 2
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(EXIT_USAGE)
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.22 raises its vendored click's exceptions, older typer click's own.
+        if isinstance(exc, typer.Abort | click.exceptions.Abort):
             sys.exit(130)
+        if isinstance(exc, typer.exceptions.TyperException | click.exceptions.ClickException):
+            ctx = getattr(exc, "ctx", None)
+            see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"streamcheck: error: {exc.format_message()}{see}\n")
+            sys.exit(EXIT_USAGE)
         sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {exc}\n")
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

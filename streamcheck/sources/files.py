@@ -99,6 +99,7 @@ def expand(paths: list[str]) -> list[str]:
         matches = [given] if literal else sorted(glob.glob(given, recursive=True))
         if not matches:
             raise InputError(f"{given}: no file matches")
+        before = len(found)
         for match in matches:
             path = Path(match)
             if path.is_dir():
@@ -107,6 +108,9 @@ def expand(paths: list[str]) -> list[str]:
                 found.append(match)
             else:
                 raise InputError(f"{match}: no such file or folder")
+        if len(found) == before:  # a folder (or glob of folders) holding no recording at all
+            suffixes = ", ".join(sorted(RECORDING_SUFFIXES))
+            raise InputError(f"{given}: no recordings in it (looked for {suffixes})")
     return found
 
 

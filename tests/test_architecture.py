@@ -1,0 +1,130 @@
+"""ARCHITECTURE.md's import rule, read from the source with ast (function-level imports too).
+
+Data flows one way: sources -> wire -> check (schemas, errors, protocols) -> report. A stage
+imports only the stages before it and the shared base; the base imports no stage.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "streamcheck"
+BASE = {"model", "exceptions", "redact", "rules"}  # beside model.py: every stage may use them
+# Stage -> what it may import besides BASE and itself. Stages not listed (run, config, cli,
+# live, assertions, pytest_plugin, the package itself) sit on top and may import any stage.
+ALLOWED: dict[str, set[str]] = {
+    "model": set(),
+    "exceptions": set(),
+    "redact": set(),
+    "rules": {"model"},  # the registry builds Findings
+    # Picking a file's reader sniffs the body the same way the checker does.
+    "sources": {"wire.sniff"},
+    "wire": set(),  # a decoder knows no provider, no file format, no report
+    "schemas": set(),
+    "errors": set(),
+    "protocols": {"errors", "schemas"},
+    "check": {"wire", "schemas", "errors", "protocols"},
+}
+# report renders a Report: model and the rule docs only (ARCHITECTURE.md), so it cannot leak
+# what the redactor removed and computes nothing.
+REPORT_ALLOWED = {"model", "rules", "report"}
+CLI_IMPORTERS = {"cli", "live", "__main__"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports(source: str, name: str, is_package: bool) -> set[str]:
+    """Every streamcheck module `source` imports, at any depth (lazy imports count)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "streamcheck")
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = name.split(".") if is_package else name.split(".")[:-1]
+                package = package[: len(package) - (node.level - 1)]
+                base = ".".join(package + ([node.module] if node.module else []))
+            if base.split(".")[0] != "streamcheck":
+                continue
+            # `from streamcheck import rules` imports a module; `from x import Name` the module x.
+            found.update(
+                f"{base}.{a.name}" if _is_module(f"{base}.{a.name}") else base for a in node.names
+            )
+    return found
+
+
+def _is_module(dotted: str) -> bool:
+    path = ROOT.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def stage(module: str) -> str:
+    """streamcheck.wire.sse -> wire; streamcheck.check -> check; streamcheck -> __init__."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def violations(name: str, imported: set[str]) -> list[str]:
+    mine = stage(name)
+    bad = []
+    for target in sorted(imported):
+        theirs = stage(target)
+        sub = ".".join(target.split(".")[1:3])  # e.g. wire.sniff
+        if theirs == mine:
+            continue
+        if theirs == "cli" and mine not in CLI_IMPORTERS:
+            bad.append(f"{name} imports {target}: nothing but cli, live and __main__ imports cli")
+        elif mine == "report" and theirs not in REPORT_ALLOWED:
+            bad.append(f"{name} imports {target}: report imports only model and rules")
+        elif mine in ALLOWED:
+            allowed = ALLOWED[mine] | (BASE if mine not in BASE else set())
+            if theirs not in allowed and sub not in allowed:
+                bad.append(f"{name} imports {target}: {mine} may import only {sorted(allowed)}")
+    return bad
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_module_respects_the_import_rule(path: Path) -> None:
+    name = module_name(path)
+    found = imports(path.read_text(encoding="utf-8"), name, path.name == "__init__.py")
+    assert violations(name, found) == []
+
+
+def test_the_rule_catches_what_it_is_meant_to_catch() -> None:
+    """The checker itself: lazy and relative imports are seen, and each rule fires."""
+    lazy = "def f():\n    from streamcheck.protocols import openai_chat\n"
+    assert imports(lazy, "streamcheck.wire.sse", False) == {"streamcheck.protocols.openai_chat"}
+    relative = "from ..sources import raw\nfrom . import lines\n"
+    assert imports(relative, "streamcheck.wire.sse", False) == {
+        "streamcheck.sources.raw",
+        "streamcheck.wire.lines",
+    }
+    assert violations("streamcheck.wire.sse", {"streamcheck.protocols.openai_chat"})
+    assert violations("streamcheck.wire.sse", {"streamcheck.sources.raw"})
+    assert violations("streamcheck.report.text", {"streamcheck.redact"})
+    assert violations("streamcheck.protocols.anthropic", {"streamcheck.wire.sse"})
+    assert violations("streamcheck.check", {"streamcheck.cli"})
+    assert violations("streamcheck.model", {"streamcheck.rules"})
+    assert violations("streamcheck.sources.files", {"streamcheck.check"})
+    assert not violations("streamcheck.sources.files", {"streamcheck.wire.sniff"})
+    assert not violations("streamcheck.check", {"streamcheck.wire", "streamcheck.protocols"})
+    assert not violations("streamcheck.live.smoke", {"streamcheck.cli", "streamcheck.check"})
+
+
+def test_every_stage_named_in_the_rule_exists() -> None:
+    for name in [*ALLOWED, "report", "cli", "live"]:
+        assert _is_module(f"streamcheck.{name}"), name
