@@ -105,50 +105,71 @@ class EventStreamDecoder:
         self.max_frame = max_frame
         self.findings: list[Finding] = []
         self.comments = 0  # the framing has none; kept for the Decoder interface
-        self._buf = bytearray()
-        self._base = 0  # body offset of _buf[0]
+        # Bytes of an incomplete message, kept as the chunks that brought them (joined once the
+        # message is whole: a 16 MiB message in 1-byte chunks must not be re-copied per chunk).
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._base = 0  # body offset of the first pending byte
         self._index = 0
         self._need = 0  # total length of the message being collected, once its prelude is read
         self._dead = False  # a framing error made every later boundary untrustworthy
+        # Header blocks repeat (Bedrock sends the same three headers per event type): parsed
+        # once each. Bounded, since a hostile stream could make every block different.
+        self._headers: dict[bytes, dict[str, str]] = {}
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for an incomplete message: never more than one message."""
+        return self._size
 
     def decode(self, chunk: bytes, time: float | None = None) -> list[Frame]:
         if self._dead:
             self._base += len(chunk)
             return []
-        self._buf += chunk
+        if self._pending:
+            self._pending.append(chunk)
+            self._size += len(chunk)
+            if self._size < max(self._need, PRELUDE):
+                return []
+            data = b"".join(self._pending)
+            self._pending, self._size = [], 0
+        else:
+            data = chunk
         out: list[Frame] = []
-        buf = self._buf
-        pos = 0
+        view = memoryview(data)
+        pos, size = 0, len(data)
         while True:
             if not self._need:
-                if len(buf) - pos < PRELUDE:
+                if size - pos < PRELUDE:
                     break
-                if not self._prelude(bytes(buf[pos : pos + PRELUDE]), self._base + pos):
-                    self._base += len(buf)
-                    self._buf = bytearray()
+                if not self._prelude(data[pos : pos + PRELUDE], self._base + pos):
+                    self._base += size
                     return out
-            if len(buf) - pos < self._need:
+            need = self._need
+            if size - pos < need:
                 break
-            message = bytes(buf[pos : pos + self._need])
-            frame = self._message(message, self._base + pos, time)
+            frame = self._message(data, view, pos, need, time)
             if frame is not None:
                 out.append(frame)
-            pos += self._need
+            pos += need
             self._need = 0
-        if pos:
-            del buf[:pos]
-            self._base += pos
+        view.release()
+        if pos < size:
+            self._pending = [data[pos:] if pos else data]
+            self._size = size - pos
+        self._base += pos
         return out
 
     def flush(self) -> list[Frame]:
-        if self._buf and not self._dead:
+        if self._pending and not self._dead:
+            rest = b"".join(self._pending)
             where = self.location.at(frame=self._index, offset=self._base)
             wanted = f" of a {self._need}-byte message" if self._need else ""
-            message = f"body ends inside an event-stream frame ({len(self._buf)} bytes{wanted})"
+            message = f"body ends inside an event-stream frame ({len(rest)} bytes{wanted})"
             self.findings.append(
-                rules.finding("SC101", message, where, evidence=excerpt(bytes(self._buf[:64])))
+                rules.finding("SC101", message, where, evidence=excerpt(rest[:64]))
             )
-        self._buf = bytearray()
+        self._pending, self._size = [], 0
         return []
 
     def _prelude(self, prelude: bytes, offset: int) -> bool:
@@ -172,30 +193,39 @@ class EventStreamDecoder:
             return True
         self._fail(f"{problem}; decoding stopped here", offset, prelude)
         self._dead = True
+        self._pending, self._size = [], 0
         return False
 
-    def _message(self, message: bytes, offset: int, time: float | None) -> Frame | None:
-        total = len(message)
-        crc = int.from_bytes(message[-4:], "big")
-        computed = zlib.crc32(message[:-4])
+    def _message(
+        self, data: bytes, view: memoryview, pos: int, total: int, time: float | None
+    ) -> Frame | None:
+        offset = self._base + pos
+        end = pos + total
+        crc = int.from_bytes(data[end - 4 : end], "big")
+        computed = zlib.crc32(view[pos : end - 4])
         if computed != crc:
             self._fail(
                 f"message CRC32 {crc:#010x} does not match the computed {computed:#010x}; "
                 "the message was dropped",
                 offset,
-                message,
+                data[pos : pos + 64],
             )
             return None
-        headers_length = int.from_bytes(message[4:8], "big")
-        try:
-            meta = parse_headers(message[PRELUDE : PRELUDE + headers_length])
-        except HeaderError as exc:
-            self._fail(f"{exc}; the message was dropped", offset, message)
-            return None
-        start = PRELUDE + headers_length
+        start = pos + PRELUDE + int.from_bytes(data[pos + 4 : pos + 8], "big")
+        block = data[pos + PRELUDE : start]
+        meta = self._headers.get(block)
+        if meta is None:
+            try:
+                meta = parse_headers(block)
+            except HeaderError as exc:
+                self._fail(f"{exc}; the message was dropped", offset, data[pos : pos + 64])
+                return None
+            if len(self._headers) < 256:
+                self._headers[block] = meta
         event = meta.get(":event-type") or meta.get(":exception-type")
+        # Frames of one header block share its (read-only) meta dict.
         frame = Frame(
-            self._index, offset, 0, message[start : total - 4], event, time, offset + start, meta
+            self._index, offset, 0, data[start : end - 4], event, time, offset + start - pos, meta
         )
         self._index += 1
         return frame

@@ -391,3 +391,18 @@ def test_invoke_bad_payloads() -> None:
     report = check([es.exception("modelTimeoutException", "timed out")], url=INVOKE_URL)
     assert found(report) == [("SC403", 0)]
     assert report.results[0].error_class == "server-error"
+
+
+def test_the_cli_reads_the_rule_fixtures_with_no_flags() -> None:
+    paths = [f"fixtures/rules/{code}/{stem}.eventstream" for code in ("SC117", "SC370")
+             for stem in ("bad", "good")]  # fmt: skip
+    done = run_streamcheck("check", "--format", "json", *paths)
+    assert done.returncode == 1, done.stderr
+    results = {r["source"]: r for r in json.loads(done.stdout)["results"]}
+    found = {source: [f["code"] for f in r["findings"]] for source, r in results.items()}
+    assert found == {
+        "fixtures/rules/SC117/bad.eventstream": ["SC117"],
+        "fixtures/rules/SC117/good.eventstream": [],
+        "fixtures/rules/SC370/bad.eventstream": ["SC370"],
+        "fixtures/rules/SC370/good.eventstream": [],
+    }

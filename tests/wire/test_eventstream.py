@@ -159,7 +159,7 @@ def test_an_absurd_length_is_rejected_without_buffering_it() -> None:
     assert codes(decoder.findings) == ["SC117"]
     assert "exceeds the 16777216-byte limit" in decoder.findings[0].message
     assert decoder.decode(b"y" * 100_000) == []  # later bytes are counted, not kept
-    assert len(decoder._buf) == 0
+    assert decoder.buffered == 0
     assert decoder.flush() == [] and codes(decoder.findings) == ["SC117"]
 
 
@@ -200,7 +200,7 @@ def test_memory_stays_one_message() -> None:
     for _ in range(2000):
         decoder.decode(one[:30])
         decoder.decode(one[30:])
-        biggest = max(biggest, len(decoder._buf))
+        biggest = max(biggest, decoder.buffered)
     assert biggest <= len(one)
 
 
@@ -219,3 +219,24 @@ def test_any_split_gives_the_same_frames(cuts: list[int]) -> None:
         (f.code, f.message, f.location) for f in whole_findings
     ]
     assert codes(whole_findings) == ["SC117", "SC101"]
+
+
+def test_a_large_message_in_small_pieces() -> None:
+    payload = b'{"text": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    body = message(header(":event-type", "chunk"), payload)
+    decoder = EventStreamDecoder(Location())
+    frames: list[Frame] = []
+    for i in range(0, len(body), 4096):
+        frames += decoder.decode(body[i : i + 4096])
+        assert decoder.buffered <= len(body)
+    assert [f.data for f in frames] == [payload] and decoder.buffered == 0
+
+
+def test_header_blocks_are_parsed_once_and_the_cache_is_bounded() -> None:
+    decoder = EventStreamDecoder(Location())
+    same = decoder.decode(event("metadata", {}) + event("metadata", {}))
+    assert same[0].meta is same[1].meta  # one parse for a repeated block
+    for n in range(1000):  # every block different: the cache stops growing
+        decoder.decode(message(header("n", n), b"{}"))
+    assert len(decoder._headers) <= 256
+    assert decoder.findings == []
