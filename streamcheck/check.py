@@ -684,9 +684,7 @@ class ExchangeChecker:
     def _crash_note(self, value: Any) -> str:
         if self.protocol is None or value is None:
             return ""
-        if self.protocol.provider in ("openai", "azure-openai") or self.protocol.name.endswith(
-            "-chat"
-        ):
+        if self.protocol.api == "chat-completions":  # OpenAI, Azure and compatible dialects
             return (
                 "; a client that reads chunk['choices'][0]['finish_reason'] raises "
                 "KeyError on this body"

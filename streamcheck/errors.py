@@ -374,6 +374,14 @@ _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
     (("rate limit", "too many requests"), "rate-limit"),
     (("overloaded", "capacity"), "overloaded"),
     (
+        (
+            "error was encountered while running the model",  # Ollama runner failures
+            "runner process has terminated",
+            "out of memory",
+        ),
+        "server-error",
+    ),
+    (
         ("content management policy", "filtered", "flagged as potentially violating"),
         "content-filter",
     ),

@@ -6,6 +6,7 @@ from streamcheck.protocols import (
     bedrock_invoke,
     cohere,
     gemini,
+    ollama,
     openai_chat,
     openai_responses,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "cohere",
     "find",
     "gemini",
+    "ollama",
     "openai_chat",
     "openai_responses",
     "register",

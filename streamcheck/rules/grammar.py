@@ -62,6 +62,22 @@ rule(
     protocols=BEDROCK,
 )
 
+# -- Ollama ------------------------------------------------------------------------------------
+rule(
+    "SC333",
+    "missing-done-reason",
+    Severity.INFO,
+    "The final Ollama object (`done: true`) has no `done_reason`.",
+    finds="An Ollama `/api/chat` or `/api/generate` stream whose last object lacks `done_reason`.",
+    why="Clients cannot tell a natural stop from a length stop (`num_predict` reached) or a model "
+    "load; Ollama servers before mid-2024 did not send it at all.",
+    example='`{"model": "llama3", "response": "", "done": true, "total_duration": 1897385625}`.',
+    fix="Upgrade the Ollama server; until then treat a missing reason as `stop` and compare "
+    "`eval_count` with `num_predict`.",
+    refs="ollama/ollama docs/api.md; PROVIDERS.md section 2.6.",
+    protocols=("ollama-chat", "ollama-generate"),
+)
+
 # -- shared rules and the chat / messages protocols -----------------------------------------
 
 rule(
