@@ -52,8 +52,9 @@ rule(
     "line-too-long",
     Severity.ERROR,
     "A line is longer than the configured limit (`--max-line`), so it was skipped.",
-    finds="A line whose length exceeds the limit. The rest of that line is discarded so memory "
-    "stays bounded.",
+    finds="A line whose length exceeds the limit, or an SSE event whose data lines add up to more "
+    "than it. The rest of that line is discarded so memory stays bounded, and the SSE event the "
+    "line belongs to is dropped whole (a comment line drops nothing).",
     why="A runaway line exhausts client buffers (many clients cap lines at 64 KiB or a few MiB) "
     "and usually means a missing line terminator or a body that is not an event stream.",
     example="A 100 MB base64 blob on one `data:` line.",
@@ -100,12 +101,16 @@ rule(
     "SC108",
     "event-without-data",
     Severity.WARNING,
-    "An event block had fields but no data, so per spec it dispatches nothing.",
-    finds="A block with an `event:`, `id:` or `retry:` field and no `data:` field.",
+    "A blank line where spec clients dispatch nothing but the Python SDKs yield an empty event.",
+    finds="A block with an `event:`, `id:` or `retry:` field and no `data:` field, and a blank "
+    "line with nothing pending once an `id:` has been seen (openai-python and httpx-sse dispatch "
+    "whenever event, data, the last event ID or retry is set, and never reset the last event ID).",
     why='Spec clients fire nothing, but openai-python and httpx-sse yield an event with data `""` '
     "and then fail to parse it as JSON.",
-    example="`event: ping\\n\\n`.",
-    fix="Send `data: {}` with named events, or omit the block.",
+    example="`event: ping\\n\\n`; or `id: 7\\ndata: {}\\n\\n: keep-alive\\n\\n`, whose "
+    "comment block reaches the app as an empty event (Replicate ends streams this way).",
+    fix="Send `data: {}` with named events, or omit the block; after using `id:`, send no "
+    "blank line that does not end an event.",
     refs=f"{WHATWG} PROVIDERS.md section 1.2.",
 )
 rule(
@@ -136,9 +141,11 @@ rule(
     "unicode-line-separator",
     Severity.WARNING,
     "Data contains a raw U+2028, U+2029 or U+0085 character.",
-    finds="Unicode line or paragraph separators written unescaped inside a data line.",
+    finds="Unicode line or paragraph separators written unescaped inside an SSE data line or an "
+    "NDJSON line.",
     why="Valid per spec, but parsers built on `str.splitlines` or httpx `iter_lines()` (httpx-sse "
-    "before 0.4.2, older SDKs) split the line there and the JSON is cut in half.",
+    "before 0.4.2, older SDKs, NDJSON clients such as ollama-python) split the line there and "
+    "the JSON is cut in half.",
     example='`data: {"text":"a\\u2028b"}` with the character written raw.',
     fix="Escape these characters in the JSON encoder (`\\u2028`), or upgrade the client.",
     refs="florimondmanca/httpx-sse#34, PR #37.",

@@ -157,3 +157,16 @@ def test_frames_are_the_non_blank_lines(body: bytes) -> None:
     else:
         assert not last.strip() or "SC101" in codes
     assert [f[3] for f in frames] == [line for line in expected if line.strip()]
+
+
+def test_separators_cut_lines_in_httpx_iter_lines_but_not_here() -> None:
+    """Why SC111 matters for NDJSON: httpx `iter_lines()` (what ollama-python reads with) splits
+    on U+2028 like `str.splitlines`; we split on LF only and report the character."""
+    import httpx
+
+    body = '{"t":"a\u2028b"}\n{"done":true}\n'.encode()
+    response = httpx.Response(200, content=iter([body]))
+    assert list(response.iter_lines()) == ['{"t":"a', 'b"}', '{"done":true}']
+    frames, findings = decode([body])
+    assert [f[3] for f in frames] == ['{"t":"a\u2028b"}'.encode(), b'{"done":true}']
+    assert [f[0] for f in findings] == ["SC111"]
