@@ -68,6 +68,22 @@ SHAPE_HINTS: dict[tuple[str, str], str] = {
     "backoff; if it persists, report the x-request-id response header value to the provider.",
     ("openai", "context-length"): "Prompt plus max_tokens exceed the model's context window. "
     "Trim the history or retrieved context, or lower max_tokens / max_completion_tokens.",
+    ("bedrock", "auth"): "AWS rejected the credentials (403 UnrecognizedClientException, "
+    "InvalidSignatureException, ExpiredTokenException). Check which AWS profile or role the app "
+    "uses, that its session token has not expired, and that the clock is right (SigV4).",
+    ("bedrock", "no-access"): "The credentials work but may not invoke this model: enable model "
+    "access in the Bedrock console for this region, allow bedrock:InvokeModelWithResponseStream "
+    "in the IAM policy, or use an inference profile id (us.anthropic...) where on-demand "
+    "throughput is not offered.",
+    ("bedrock", "not-found"): "No such model here: check the model id (with its version suffix, "
+    "e.g. ...-v1:0), the region, and whether the model needs an inference profile id.",
+    ("bedrock", "rate-limit"): "Bedrock throttled the account (ThrottlingException): tokens or "
+    "requests per minute for this model and region are used up. Back off and retry, spread "
+    "load across regions with a cross-region inference profile, or request a quota increase.",
+    ("cohere", "auth"): "Cohere rejected the API key (401 invalid api token). Check which "
+    "environment variable the app reads (CO_API_KEY) and create a new key in the dashboard.",
+    ("cohere", "rate-limit"): "Cohere rate-limited the key (429). Trial keys allow only a few "
+    "calls per minute: use a production key or back off and retry.",
     ("openai", "content-filter"): "The provider's safety system flagged the prompt. Rephrase it, "
     "or moderate user input before sending it.",
 }
@@ -355,6 +371,7 @@ _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
         (
             "does not exist or you do not have access",
             "do not have access to the model",
+            "on-demand throughput isn",  # Bedrock: the model needs an inference profile
             "don't have access to the model",
             "not found",
             "try pulling it first",

@@ -284,6 +284,12 @@ PRE_STREAM_ERRORS = [
     (404, "ResourceNotFoundException", "Model not found.", "not-found"),
     (503, "ServiceUnavailableException", "Service is unavailable.", "overloaded"),
     (400, None, "The provided model identifier is invalid.", "not-found"),
+    (
+        400,
+        "ValidationException",
+        "Invocation of model ID x with on-demand throughput isn\u2019t supported.",
+        "no-access",
+    ),
 ]
 
 
@@ -302,6 +308,8 @@ def test_pre_stream_error_bodies(
     assert codes(report) == ["SC401"], [f.message for f in report.findings()]
     assert result.error_class == klass
     assert result.provider == "aws-bedrock"
+    hint = next(report.findings()).hint or ""
+    assert klass != "no-access" or "inference profile" in hint
 
 
 def test_a_200_json_body_on_a_stream_endpoint_is_not_a_stream() -> None:
