@@ -48,6 +48,8 @@ def test_conformance_case(case: dict[str, Any]) -> None:
             assert (offset, line) == (expected["offset"], expected["line"])
 
     assert whole.codes() == [f if isinstance(f, str) else f[0] for f in case["findings"]]
+    # Every framing finding says where: a byte offset and a line.
+    assert all(f[3] is not None and f[4] is not None for f in whole.findings), whole.findings
     for finding, expected in zip(whole.findings, case["findings"], strict=True):
         if not isinstance(expected, str):
             assert (finding[3], finding[4]) == (expected[1], expected[2]), finding[2]
