@@ -39,6 +39,7 @@ from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.exceptions import ConfigError, InputError
 from streamcheck.live import faults
 from streamcheck.live.faults import Fault, Reset, Send, Stall, Step
+from streamcheck.model import Severity
 from streamcheck.schemas import Catalog
 from streamcheck.sources import expand, read_path
 
@@ -65,6 +66,7 @@ class Fixture:
     status: int
     headers: dict[str, str]
     framing: str
+    defects: int  # 0 clean, 1 warnings, 2 errors: clean recordings are picked first
     chunks: list[Send] = field(default_factory=list)
 
     @property
@@ -73,36 +75,53 @@ class Fixture:
 
 
 def load_fixtures(paths: list[str]) -> list[Fixture]:
-    """Every exchange of every recording under `paths`, checked once to learn its API."""
+    """Every exchange of every recording under `paths`, checked once to learn its API and
+    how clean it is. A recording in a folder is named by its path under that folder without
+    the suffix (`rules/SC301/bad`), a file given by itself by its stem; `#N` names the N-th
+    exchange of a file after the first."""
     catalog = Catalog()
     options = CheckOptions()
     found: list[Fixture] = []
-    for path in expand(paths):
-        for exchange in read_path(path):  # lazily: each exchange's chunks are read in turn
-            chunks = [Send(data, time) for data, time in exchange.chunks]
-            exchange.chunks = iter([(s.data, s.time) for s in chunks])
-            result = check_exchange(exchange, options, catalog)
-            stem = Path(path).stem
-            body = exchange.request.body
-            model = body.get("model") if isinstance(body, dict) else None
-            url = exchange.request.url
-            found.append(
-                Fixture(
-                    name=stem if exchange.index == 0 else f"{stem}#{exchange.index}",
-                    source=path,
-                    provider=exchange.provider or result.provider,
-                    api=exchange.api or result.api,
-                    path=urlsplit(url).path if url else None,
-                    model=str(model) if model else None,
-                    status=exchange.status or 200,
-                    headers=dict(exchange.headers),
-                    framing=result.framing if result.framing in ("sse", "ndjson") else "sse",
-                    chunks=chunks,
-                )
+    for given in paths:
+        root = Path(given) if Path(given).is_dir() else None
+        for path in expand([given]):
+            stem = (
+                Path(path).relative_to(root).with_suffix("").as_posix()
+                if root is not None
+                else Path(path).stem
             )
+            if any(f.name == stem for f in found):
+                stem += Path(path).suffix  # x.sse beside x.http: the second keeps its suffix
+            found.extend(_fixtures(path, stem, options, catalog))
     if not found:
         raise InputError(f"{', '.join(paths)}: no recordings to serve")
     return found
+
+
+def _fixtures(path: str, stem: str, options: CheckOptions, catalog: Catalog) -> Iterator[Fixture]:
+    for exchange in read_path(path):  # lazily: each exchange's chunks are read in turn
+        chunks = [Send(data, time) for data, time in exchange.chunks]
+        exchange.chunks = iter([(s.data, s.time) for s in chunks])
+        result = check_exchange(exchange, options, catalog)
+        body = exchange.request.body
+        model = body.get("model") if isinstance(body, dict) else None
+        url = exchange.request.url
+        worst = result.worst()
+        yield Fixture(
+            name=stem if exchange.index == 0 else f"{stem}#{exchange.index}",
+            source=path,
+            provider=exchange.provider or result.provider,
+            api=exchange.api or result.api,
+            path=urlsplit(url).path if url else None,
+            model=str(model) if model else None,
+            status=exchange.status or 200,
+            headers=dict(exchange.headers),
+            framing=result.framing if result.framing in ("sse", "ndjson") else "sse",
+            defects=0
+            if worst is None or worst < Severity.WARNING
+            else 1 + (worst >= Severity.ERROR),
+            chunks=chunks,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +166,7 @@ class Replayer:
             pool = pool or [f for f in self.fixtures if f.api == api]
         else:
             pool = [f for f in self.fixtures if f.path == path]
-        pool.sort(key=lambda f: (f.status != 200, f.model != model))
+        pool.sort(key=lambda f: (f.status != 200, f.defects, f.model != model))
         return pool[0] if pool else None
 
     async def handle(self, request: Request) -> Response:

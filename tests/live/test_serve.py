@@ -13,10 +13,15 @@ import httpx
 import orjson
 import pytest
 
-from streamcheck.live.server import ServeOptions, running
+from streamcheck.check import CheckOptions
+from streamcheck.live.client import Timeouts
+from streamcheck.live.server import ServeOptions, load_fixtures, running
+from streamcheck.live.smoke import run_target
+from streamcheck.live.targets import Target
+from streamcheck.schemas import Catalog
 from streamcheck.sources import read_path
 from tests.conftest import ROOT, run_streamcheck
-from tests.live.conftest import LIVE_FIXTURES
+from tests.live.conftest import LIVE_FIXTURES, OPENAI_CANARY
 
 
 def _body(name: str) -> bytes:
@@ -168,3 +173,26 @@ def test_serve_usage_errors(args: list[str], message: str) -> None:
     done = run_streamcheck(*args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serving_the_whole_fixtures_folder_picks_clean_recordings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STREAMCHECK_TEST_KEY", OPENAI_CANARY)
+    fixtures = load_fixtures([str(ROOT / "fixtures")])
+    names = [f.name for f in fixtures]
+    assert "live/openai-chat" in names and "rules/SC301/bad" in names
+    assert len(names) == len(set(names))
+    options = CheckOptions()
+    with running([str(ROOT / "fixtures")], ServeOptions(speed=0)) as url:
+        for provider, model in (("openai", "gpt-4o-mini"), ("anthropic", "claude-3-5-haiku")):
+            target = Target(provider, model, url, key_env="STREAMCHECK_TEST_KEY")
+            assert run_target(target, options, Timeouts(), Catalog()).klass == "ok"
+            faulty = Target(
+                provider,
+                model,
+                url,
+                key_env="STREAMCHECK_TEST_KEY",
+                headers=(("x-streamcheck-fault", "drop-terminator"),),
+            )
+            assert run_target(faulty, options, Timeouts(), Catalog()).klass == "defects"
