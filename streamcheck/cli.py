@@ -546,6 +546,9 @@ def smoke(
     read_timeout: Annotated[float, typer.Option(help="Longest wait for the next bytes.")] = 60.0,
     fail_on: Annotated[str, typer.Option(help="error, warning or info.")] = "error",
     max_gap: Annotated[float, typer.Option(help="Longest silence in seconds (SC501).")] = 30.0,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="text, or json (one document, all targets).")
+    ] = "text",
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Every finding, with hints.")
     ] = False,
@@ -558,6 +561,8 @@ def smoke(
     from streamcheck.model import Severity
     from streamcheck.schemas import Catalog
 
+    if format not in ("text", "json"):
+        raise StreamcheckError(f"--format {format!r}: expected text or json")
     try:
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
@@ -565,8 +570,10 @@ def smoke(
     if provider is not None:
         targets = [_target(provider, model, base_url, key_env, deployment, api_version, header)]
     else:
-        path = config or Path("pyproject.toml")
-        targets = smoke_.targets_from_config(path) if path.exists() or config else []
+        from streamcheck.config import find
+
+        path = config or find()
+        targets = smoke_.targets_from_config(path) if path is not None else []
         if not targets:
             raise StreamcheckError(
                 "no smoke targets: pass --provider (and --model ...) or add "
@@ -579,10 +586,17 @@ def smoke(
     verdicts = []
     for target in targets:
         verdict = smoke_.run_target(target, options, timeouts, catalog)
-        display.print_verdict(console, verdict, verbose)
+        if format == "text":
+            display.print_verdict(console, verdict, verbose)
         verdicts.append(verdict)
     code = smoke_.exit_code(verdicts)
-    console.print(display.smoke_summary(verdicts, code), highlight=False, markup=False)
+    if format == "json":
+        import orjson
+
+        document = {"exit_code": code, "targets": [smoke_.to_dict(v) for v in verdicts]}
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        console.print(display.smoke_summary(verdicts, code), highlight=False, markup=False)
     raise typer.Exit(code)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from streamcheck import redact
 from streamcheck.check import CheckOptions
 from streamcheck.exceptions import ConfigError, LiveCallError
 from streamcheck.live.client import CallOutcome, LiveCall, Timeouts
@@ -103,20 +104,24 @@ def exit_code(verdicts: list[Verdict]) -> int:
 
 
 def targets_from_config(path: Path) -> list[Target]:
-    """`[[tool.streamcheck.smoke]]` tables of a pyproject.toml (each one target)."""
+    """`[[tool.streamcheck.smoke]]` tables of a pyproject.toml, or `[[smoke]]` tables of a
+    streamcheck.toml (each one target)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    tables: Any = data.get("tool", {}).get("streamcheck", {}).get("smoke")
+    if path.name == "pyproject.toml":
+        tables: Any = data.get("tool", {}).get("streamcheck", {}).get("smoke")
+    else:  # streamcheck.toml holds the same keys at the top level
+        tables = data.get("smoke")
     if tables is None:
         return []
     if isinstance(tables, dict):
         tables = [tables]
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"{path}: [tool.streamcheck.smoke] must be a list of tables")
+        raise ConfigError(f"{path}: the smoke targets must be a list of tables")
     return [_target(path, n, table) for n, table in enumerate(tables, 1)]
 
 
@@ -144,3 +149,18 @@ def _target(path: Path, number: int, table: dict[str, Any]) -> Target:
         )
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def to_dict(verdict: Verdict) -> dict[str, Any]:
+    """A verdict for `--format json`: what the verdict line says, plus the checked exchange."""
+    target = verdict.target
+    return {
+        "target": target.label,
+        "provider": target.provider,
+        "model": target.model,
+        "deployment": target.deployment,
+        "class": verdict.klass,
+        "exit_code": verdict.exit_code,
+        "reason": redact.text(verdict.reason),
+        "result": verdict.result.to_dict() if verdict.result is not None else None,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from streamcheck.live import smoke
@@ -169,3 +170,31 @@ def test_help_and_readme_document_every_exit_code() -> None:
         assert f"{code}  {name}" in help_text
         assert f"| {code} | `{name}` | {text} |" in readme
     assert " > ".join(PRECEDENCE[:-1]) in readme
+
+
+def test_json_output(served: str) -> None:
+    done = smoke_cli("openai", served, "--format", "json", fault="http-404-model")
+    assert done.returncode == 4
+    document = orjson.loads(done.stdout)
+    assert document["exit_code"] == 4
+    [target] = document["targets"]
+    assert (target["target"], target["class"], target["exit_code"]) == (
+        "openai:gpt-4o-mini",
+        "no-access",
+        4,
+    )
+    assert target["result"]["status"] == 404
+    assert target["result"]["findings"][0]["code"] == "SC401"
+    assert_no_canary(done.stdout, done.stderr)
+
+
+def test_streamcheck_toml_found_from_a_subfolder(served: str, tmp_path: Path) -> None:
+    (tmp_path / "streamcheck.toml").write_text(
+        f'[[smoke]]\nprovider = "anthropic"\nmodel = "claude-3-5-haiku"\nbase-url = "{served}"\n',
+        encoding="utf-8",
+    )
+    inner = tmp_path / "app" / "src"
+    inner.mkdir(parents=True)
+    done = run_streamcheck("smoke", env=CANARY_ENV, cwd=inner)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("PASS  anthropic:claude-3-5-haiku  HTTP 200")
