@@ -17,7 +17,8 @@ the bytes gives the same frames. Memory is bounded by `max_frame` (the buffer ne
 than one message): a declared length above it, a prelude CRC mismatch or impossible lengths end
 decoding (SC117), since after them no later frame boundary can be trusted. A message CRC mismatch
 or an undecodable header drops that one message (SC117) and decoding goes on: the prelude CRC
-vouched for the boundary. Bytes left at EOF are a truncated frame (SC101).
+vouched for the boundary. Frame indexes count the messages of the body, dropped ones included.
+Bytes left at EOF are a truncated frame (SC101).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def parse_headers(block: bytes) -> dict[str, str]:
         pos += 1
         if kind not in _FIXED:
             raise HeaderError(f"header {name!r} has unknown value type {kind}")
+        if name in out:  # which one a client keeps is undefined
+            raise HeaderError(f"header {name!r} appears twice")
         width = _FIXED[kind]
         if width is None:
             if pos + 2 > end:
@@ -210,6 +213,7 @@ class EventStreamDecoder:
                 offset,
                 data[pos : pos + 64],
             )
+            self._index += 1  # indexes count messages in the body, dropped ones too
             return None
         start = pos + PRELUDE + int.from_bytes(data[pos + 4 : pos + 8], "big")
         block = data[pos + PRELUDE : start]
@@ -219,6 +223,7 @@ class EventStreamDecoder:
                 meta = parse_headers(block)
             except HeaderError as exc:
                 self._fail(f"{exc}; the message was dropped", offset, data[pos : pos + 64])
+                self._index += 1
                 return None
             if len(self._headers) < 256:
                 self._headers[block] = meta

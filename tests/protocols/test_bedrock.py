@@ -7,12 +7,18 @@ the defect it plants; findings are read through `check_bytes`, `check_paths` and
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streamcheck import CheckOptions, Report, Severity, check_bytes, check_paths
+from streamcheck.check import check_exchange
+from streamcheck.model import Exchange, Request
+from streamcheck.schemas import Catalog
 from tests.conftest import FIXTURES, ROOT, run_streamcheck
 from tests.wire import eventstream_build as es
 
@@ -414,3 +420,42 @@ def test_the_cli_reads_the_rule_fixtures_with_no_flags() -> None:
         "fixtures/rules/SC370/bad.eventstream": ["SC370"],
         "fixtures/rules/SC370/good.eventstream": [],
     }
+
+
+SPLIT_PARTS = [
+    start(),
+    text(0),
+    es.corrupt(text(0), 40),
+    stop(0),
+    tool_start(1),
+    tool_input(1, '{"a"'),
+    stop(1),
+    message_stop("tool_use"),
+    es.exception("throttlingException", "slow"),
+]
+SPLIT_BODY = b"".join(SPLIT_PARTS)
+
+
+def _split_findings(chunks: list[tuple[bytes, float | None]]) -> list[tuple[Any, ...]]:
+    exchange = Exchange("<split>", 0, Request(url=CONVERSE_URL), 200, EVENTSTREAM, chunks)
+    result = check_exchange(exchange, CheckOptions(), Catalog())
+    return [(f.code, f.location.frame, f.location.offset, f.message) for f in result.findings]
+
+
+WHOLE = _split_findings([(SPLIT_BODY, None)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=1, max_value=len(SPLIT_BODY) - 1), max_size=16))
+def test_any_split_of_the_body_gives_the_same_findings(cuts: list[int]) -> None:
+    points = [0, *sorted(set(cuts)), len(SPLIT_BODY)]
+    chunks: list[tuple[bytes, float | None]] = [
+        (SPLIT_BODY[a:b], None) for a, b in itertools.pairwise(points) if b > a
+    ]
+    assert _split_findings(chunks) == WHOLE
+    assert [(code, frame) for code, frame, _, _ in WHOLE] == [
+        ("SC117", 2),
+        ("SC308", 6),  # indexes count messages, the dropped one too
+        ("SC403", 8),
+    ]
+    assert WHOLE[0][2] == len(SPLIT_PARTS[0]) + len(SPLIT_PARTS[1])

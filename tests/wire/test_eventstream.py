@@ -177,6 +177,9 @@ def test_bad_headers() -> None:
     overrun = b"\x01x\x07\x00\x09abc"  # a 9-byte string with 3 bytes left
     _, findings = decode(message(overrun, b"{}"))
     assert codes(findings) == ["SC117"] and "runs past" in findings[0].message
+    twice = header(":event-type", "a") + header(":event-type", "b")
+    _, findings = decode(message(twice, b"{}"))
+    assert codes(findings) == ["SC117"] and "appears twice" in findings[0].message
     zero_name = b"\x00\x07\x00\x00"
     _, findings = decode(message(zero_name, b"{}"))
     assert codes(findings) == ["SC117"]
