@@ -11,11 +11,11 @@ event not followed by a blank line at end of stream is discarded (we report it a
 Where openai-python and httpx-sse (PROVIDERS.md 1.2) would hand the app something the spec does
 not (an event with no data, an empty event at a blank line after an `id:`), SC108 says so.
 
-Speed: the common case (LF only, one `data:` line per event) is split with `bytes.split` in C and
-never walks lines in Python. Memory: between chunks the decoder holds the incomplete last line
-(as the chunks that brought it, joined only once the line ends) and the data of one incomplete
-event; a line or an event's data over `max_line` is reported (SC104) and dropped, so what is held
-stays under `max_line` plus the chunk being decoded.
+Speed: the common case (LF only, or CRLF only once the first CRLF is noted; one `data:` line per
+event) is split with `bytes.split` in C and never walks lines in Python. Memory: between chunks
+the decoder holds the incomplete last line (as the chunks that brought it, joined only once the
+line ends) and the data of one incomplete event; a line or an event's data over `max_line` is
+reported (SC104) and dropped, so what is held stays under `max_line` plus the chunk decoded.
 """
 
 from __future__ import annotations
@@ -80,7 +80,12 @@ class SSEDecoder(LineDecoder):
             self._cr_mode = True
         buf = self._take_held() + chunk if self._held else chunk
         self._arm_scan(buf)
-        rest = self._lines(buf, out) if self._cr_mode else self._blocks(buf, out)
+        if not self._cr_mode:
+            rest = self._blocks(buf, out, b"\n")
+        elif self._endings == {b"\r\n"} and _only_crlf(buf):
+            rest = self._blocks(buf, out, b"\r\n")  # CRLF already noted: nothing to report
+        else:
+            rest = self._lines(buf, out)
         self._hold(rest)
         return out
 
@@ -107,23 +112,24 @@ class SSEDecoder(LineDecoder):
 
     # -- splitting ------------------------------------------------------------------------------
 
-    def _blocks(self, buf: bytes, out: list[Frame]) -> bytes:
-        """LF-only fast path: whole events are the pieces between blank lines.
+    def _blocks(self, buf: bytes, out: list[Frame], eol: bytes) -> bytes:
+        """Fast path for a buffer with one kind of line end (`eol`): events are what lies
+        between blank lines.
 
         The two shapes real streams use, `data: X` (OpenAI) and `event: N\ndata: X` (Anthropic,
         N a name already seen and checked), become frames without walking lines; anything else
         takes `_line`, which yields the same frames and findings, only slower.
         """
-        blocks = buf.split(b"\n\n")
+        blocks = buf.split(eol + eol)
         rest = blocks.pop()
         if blocks:
-            self._endings.add(b"\n")  # no CR seen yet, so LF is the only ending: nothing mixed
-            self._fast(blocks, out)
+            self._endings.add(eol)  # the only ending in the stream so far: nothing mixed
+            self._fast(blocks, out, eol)
         if b"\n" in rest:
             return self._lines(rest, out)
         return rest
 
-    def _fast(self, blocks: list[bytes], out: list[Frame]) -> None:
+    def _fast(self, blocks: list[bytes], out: list[Frame], eol: bytes) -> None:
         """Real streams repeat one or two block shapes. The last one seen is kept as a prefix
         (`data: ` or `event: N\ndata: `): a block that starts with it and has no other line
         becomes a frame with one `startswith` and one `find`; `_shape` recognises the others."""
@@ -132,11 +138,12 @@ class SSEDecoder(LineDecoder):
         prefix, skip, event, lines = self._shape_seen
         # An event left open by lines of an earlier chunk ends in the first block.
         careful = self._open or self._skipped_tail
+        size, gap = len(eol), 2 * len(eol)
         for block in blocks:
             fast = not careful
             careful = False
             if fast and not block.startswith(prefix):
-                shape = _shape(block)
+                shape = _shape(block, eol)
                 if shape is None:
                     fast = False
                 else:
@@ -148,18 +155,18 @@ class SSEDecoder(LineDecoder):
                 append(Frame(index, offset, lineno, block[skip:], event, time, offset + skip, meta))
                 index += 1
                 lineno += lines
-                offset += len(block) + 2
+                offset += len(block) + gap
                 continue
             self._index = index
             at = offset
-            for line in block.split(b"\n"):
+            for line in block.split(eol):
                 self._line(line, at, lineno, out)
-                at += len(line) + 1
+                at += len(line) + size
                 lineno += 1
             self._blank(at, lineno, out)
             index, meta = self._index, self._meta
             lineno += 1
-            offset += len(block) + 2
+            offset += len(block) + gap
         self._base, self._lineno, self._index = offset, lineno, index
         self._shape_seen = prefix, skip, event, lines
 
@@ -356,7 +363,7 @@ class SSEDecoder(LineDecoder):
         )
 
 
-def _shape(block: bytes) -> _Shape | None:
+def _shape(block: bytes, eol: bytes) -> _Shape | None:
     """The shape of a one-event block that needs no line walk: `data: X` or `event: N\ndata: X`
     (one space after each colon, N valid UTF-8; whether another line follows is checked by the
     caller). None for anything else, which the line walk handles and reports on."""
@@ -364,15 +371,22 @@ def _shape(block: bytes) -> _Shape | None:
         return b"data: ", 6, None, 2
     if not block.startswith(b"event: "):
         return None
-    cut = block.find(b"\n")
-    if cut < 0 or not block.startswith(b"data: ", cut + 1):
+    cut = block.find(eol)
+    skip = cut + len(eol) + 6
+    if cut < 0 or not block.startswith(b"data: ", skip - 6):
         return None
     try:
         name = block[7:cut].decode("utf-8")
     except UnicodeDecodeError:
         return None
     # An empty `event:` leaves the type at its default, as if the field were absent.
-    return block[: cut + 7], cut + 7, name or None, 3
+    return block[:skip], skip, name or None, 3
+
+
+def _only_crlf(buf: bytes) -> bool:
+    """Every CR and every LF of `buf` belongs to a CRLF (three C-speed counts)."""
+    pairs = buf.count(b"\r\n")
+    return pairs == buf.count(b"\r") and pairs == buf.count(b"\n")
 
 
 def _python_int(value: bytes) -> int | None:

@@ -258,3 +258,64 @@ def test_same_unicode_separators_do_not_split_in_any_current_decoder() -> None:
     assert [d.decode() for _, d, _ in ours.events()] == ['{"t":"a\u2028b\x85c"}']
     assert [d for _, d, _ in httpx_sse_events([body])] == ['{"t":"a\u2028b\x85c"}']
     assert [d for _, d, _ in openai_events([body])] == ['{"t":"a\u2028b\x85c"}']
+
+
+# -- the CRLF fast path -------------------------------------------------------------------------
+
+_CRLF_BLOCKS = st.lists(
+    st.sampled_from(
+        [
+            b'data: {"a":1}',
+            b'event: content_block_delta\r\ndata: {"type":"content_block_delta"}',
+            b"event: caf\xc3\xa9\r\ndata: x",
+            b"event: bad\xffname\r\ndata: x",
+            b"data: first\r\ndata: second",
+            b"id: 1\r\ndata: x",
+            b": keep-alive",
+            b"event: lonely",
+            b"",
+            b'data: {"sep":"\xe2\x80\xa8"}',
+            b"data: " + b"y" * 40,
+        ]
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@PROPERTY
+@given(
+    _CRLF_BLOCKS,
+    st.booleans(),
+    st.lists(st.integers(0, 400), max_size=6),
+    st.sampled_from([None, 30]),
+)
+def test_crlf_fast_path_matches_the_line_walk(
+    blocks: list[bytes], lone_lf: bool, cuts: list[int], max_line: int | None
+) -> None:
+    """After the first CRLF, whole CRLF-only buffers are split as blocks; one chunk walks lines."""
+    body = b"data: 0\r\n\r\n" + b"\r\n\r\n".join(blocks) + b"\r\n\r\n"
+    if lone_lf:  # a bare LF later on: that buffer must leave the fast path and report SC105
+        body += b"data: z\n\n"
+    cuts = [11, *(c for c in cuts if c <= len(body))]
+    assert decode(split(body, cuts), max_line) == decode([body], max_line)
+
+
+def test_crlf_stream_takes_the_fast_path() -> None:
+    from streamcheck.model import Location
+    from streamcheck.wire.sse import SSEDecoder
+
+    decoder = SSEDecoder(Location())
+    walked = 0
+    walk = decoder._line
+
+    def counting(*args: object) -> None:
+        nonlocal walked
+        walked += 1
+        walk(*args)  # type: ignore[arg-type]
+
+    decoder._line = counting  # type: ignore[method-assign]
+    frames = decoder.decode(b"data: 0\r\n\r\n")
+    frames += decoder.decode(b"".join(b'data: {"n":%d}\r\n\r\n' % i for i in range(1000)))
+    assert len(frames) == 1001 and decoder.findings == []
+    assert walked == 2  # the first event's two lines; the next 1000 events never walk lines
