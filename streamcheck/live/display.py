@@ -104,6 +104,8 @@ def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:
         else [f for f in result.findings if f.severity >= Severity.WARNING][:5]
     )
     for finding in shown:
+        if finding.message == verdict.reason and not verbose:
+            continue  # the verdict line already says it
         console.print(
             f"      {finding.severity.label:7} {finding.code} "
             f"{escape(redact.text(finding.message))}",
