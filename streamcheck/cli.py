@@ -10,7 +10,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,14 +18,17 @@ from streamcheck.exceptions import StreamcheckError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-app = typer.Typer(
-    name="streamcheck",
-    help="Validate recorded and live LLM provider streams against per-version schemas.\n\n"
-    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+HELP = (
+    "Validate recorded and live LLM provider streams against per-version schemas.\n\n"
+    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input."
 )
+_SETTINGS: dict[str, Any] = {
+    "name": "streamcheck",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+}
+app = typer.Typer(help=HELP, **_SETTINGS)
 
 
 def _codes(values: list[str] | None) -> tuple[str, ...]:
@@ -232,6 +235,14 @@ def _emit(report, format, output, verbose, quiet, no_color) -> None:  # type: ig
         else:
             sys.stdout.write(rendered)
         return
+    import os
+
+    plain = no_color or os.environ.get("NO_COLOR") or not sys.stdout.isatty()
+    if plain and not os.environ.get("FORCE_COLOR"):
+        # What rich prints here is plain text: skip importing it (start-up, issue 6).
+        quiet_text = text_report.summary(report) + "\n"
+        sys.stdout.write(quiet_text if quiet else text_report.plain(report, verbose))
+        return
     console = _console(no_color)
     if quiet:
         console.print(text_report.summary(report))
@@ -243,8 +254,11 @@ def _emit(report, format, output, verbose, quiet, no_color) -> None:  # type: ig
 def _progress(total: int, quiet: bool, no_color: bool) -> Iterator[Callable[[str], None]]:
     """A progress bar on stderr while many files are checked; nothing when stderr is no
     terminal (CI logs, pipes), with --quiet, or for a single file."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield lambda path: None
+        return
     console = _console(no_color, stderr=True)
-    if quiet or total < 2 or not console.is_interactive:
+    if not console.is_interactive:
         yield lambda path: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -338,7 +352,7 @@ def list_schemas(
 
 
 def _fault_help() -> str:
-    from streamcheck.live.faults import FAULTS
+    from streamcheck.live.fault_names import FAULTS
 
     return ", ".join(name + (":N" if arg else "") for name, (arg, _) in FAULTS.items())
 
@@ -600,10 +614,34 @@ def smoke(
     raise typer.Exit(code)
 
 
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app holding only the command named first, when one is: typer builds every
+    command's click parameters on each run (inspect.signature and typing per parameter), which
+    costs `check` a tenth of its start-up for the six commands it does not run (issue 6)."""
+    name = args[0] if args else None
+    chosen = [
+        info
+        for info in app.registered_commands
+        if name
+        == (info.name or (info.callback.__name__ if info.callback else "")).replace("_", "-")
+    ]
+    if not chosen:
+        return app  # top-level --help, a typo: the whole app answers
+    single = typer.Typer(**_SETTINGS)
+    single.registered_commands = chosen
+    single.callback(help=HELP)(_no_options)  # a group, as with the full app: `check` is a command
+    return single
+
+
+def _no_options() -> None:
+    pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: tool errors become one line on stderr and exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = _app_for(args)(args=args, standalone_mode=False)
     except StreamcheckError as exc:
         sys.stderr.write(f"streamcheck: error: {exc}\n")
         sys.exit(EXIT_USAGE)

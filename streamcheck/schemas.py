@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ def shipped_root() -> Path:
     checkout = Path(__file__).resolve().parent.parent / "schemas"
     if checkout.is_dir():
         return checkout
+    from importlib import resources  # only for an installed copy: it costs start-up time
+
     return Path(str(resources.files("streamcheck._schemas")))
 
 

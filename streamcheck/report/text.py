@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.text import Text
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from streamcheck.model import ExchangeResult, Finding, Report, Severity
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+# The control characters rich's Text drops (rich.control.strip_control_codes).
+_DROPPED = dict.fromkeys((7, 8, 11, 12, 13))
 
 
 def render(report: Report, console: Console, verbose: bool = False) -> None:
@@ -15,11 +20,40 @@ def render(report: Report, console: Console, verbose: bool = False) -> None:
 
     Each exchange is one styled Text printed at once: rich's per-call cost dominates otherwise.
     """
+    from rich.text import Text
+
+    for block in _blocks(report, verbose, Text):
+        console.print(block, highlight=False)
+    console.print(summary(report), highlight=False, markup=False)
+
+
+def plain(report: Report, verbose: bool = False) -> str:
+    """What `render` prints on a console without colour, without importing rich: `check`
+    starts faster when its output goes to a file, a pipe or a CI log."""
+    lines = [str(block) for block in _blocks(report, verbose, _Plain)]
+    return "\n".join([*lines, summary(report)]) + "\n"
+
+
+class _Plain:
+    """The part of rich's Text that `_blocks` uses, for unstyled output."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def append(self, text: str, style: str | None = None) -> None:
+        self.parts.append(text.translate(_DROPPED))
+
+    def __str__(self) -> str:
+        return "".join(self.parts).expandtabs(8)
+
+
+def _blocks(report: Report, verbose: bool, make: Callable[[], Any]) -> Iterator[Any]:
+    """One block of text per exchange shown, built with `make()` (rich's Text or _Plain)."""
     current = None
     for result in report.results:
         if not result.findings and not verbose:
             continue
-        block = Text()
+        block = make()
         if result.source != current:
             current = result.source
             block.append(result.source, "bold")
@@ -28,8 +62,7 @@ def render(report: Report, console: Console, verbose: bool = False) -> None:
         for finding in result.findings:
             block.append("\n")
             _finding(block, result, finding)
-        console.print(block, highlight=False)
-    console.print(summary(report), highlight=False, markup=False)
+        yield block
 
 
 def _headline(result: ExchangeResult) -> str:
@@ -45,7 +78,7 @@ def _headline(result: ExchangeResult) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _finding(block: Text, result: ExchangeResult, finding: Finding) -> None:
+def _finding(block: Any, result: ExchangeResult, finding: Finding) -> None:
     loc = finding.location
     # File positions when the body maps onto the file (a curl -i dump's headers shift it).
     line, offset = result.file_position(loc)

@@ -1,0 +1,22 @@
+"""The fault names `serve --fault` takes. Apart from streamcheck.live.faults so that the CLI's
+help text costs `check` no import of the fault machinery at start-up (issue 6)."""
+
+from __future__ import annotations
+
+# name -> (takes an argument, what it does); the CLI help and README list these.
+FAULTS: dict[str, tuple[bool, str]] = {
+    "drop-finish-reason": (False, "remove finish_reason (OpenAI) / stop_reason (Anthropic)"),
+    "truncate-after": (True, "send the first N frames, then end the body cleanly"),
+    "truncate-mid-frame": (False, "cut the middle frame in half, then end the body"),
+    "drop-terminator": (False, "leave out data: [DONE] / event: message_stop"),
+    "http-401": (False, "bad key"),
+    "http-403": (False, "key may not be used here (region, permission)"),
+    "http-404-model": (False, "model does not exist or no access"),
+    "http-429-quota": (False, "no credit / quota left"),
+    "http-429-rate": (False, "rate limited"),
+    "http-500": (False, "provider internal error"),
+    "http-502-html": (False, "a proxy's HTML error page"),
+    "error-event": (False, "an error event in the middle of a 200 stream"),
+    "stall": (True, "go silent for N seconds in the middle of the stream"),
+    "reset": (False, "abort the connection in the middle of the stream"),
+}
