@@ -1,7 +1,8 @@
 """Cohere chat streaming: v2 (`POST /v2/chat`, SSE) and v1 (`POST /v1/chat`, NDJSON).
 
-Spec: Cohere API reference "Chat" (v2) and its "Streaming" guide (event types and payloads), the
-v1 "Chat" reference (`stream: true`, `event_type`); PROVIDERS.md section 2.8. The version is the
+Spec: Cohere API reference "Chat" (v2) and its "Streaming" guide, and Cohere's OpenAPI (Fern)
+spec: `StreamedChatResponseV2` (discriminator `type`), `ChatFinishReason`, and v1
+`StreamedChatResponse` (discriminator `event_type`); PROVIDERS.md section 2.8. The version is the
 URL path; without a URL the first frame tells (`type` is v2, `event_type` is v1).
 Wire v2: SSE, `event: <type>` and `data: <json>` whose `type` equals the event name. Real
 streams (every v2 recording in the shared corpus) end with `data: [DONE]` after `message-end`
@@ -53,6 +54,7 @@ V1_EVENTS = frozenset(
         "tool-calls-generation",
         "tool-calls-chunk",
         "stream-end",
+        "debug",
     }
 )
 # Blocks by family: the type prefix of their start/delta/end events, and the delta's member.
