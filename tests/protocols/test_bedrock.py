@@ -459,3 +459,53 @@ def test_any_split_of_the_body_gives_the_same_findings(cuts: list[int]) -> None:
         ("SC403", 8),
     ]
     assert WHOLE[0][2] == len(SPLIT_PARTS[0]) + len(SPLIT_PARTS[1])
+
+
+# -- container formats ------------------------------------------------------------------------
+
+
+def test_a_tape_of_binary_chunks_reads_back_the_same(tmp_path: Any) -> None:
+    from streamcheck.model import EndReason
+    from streamcheck.sources import tape
+
+    body = b"".join(es.converse_throttled())
+    chunks: list[tuple[bytes, float | None]] = [
+        (body[i : i + 50], round(i / 1000, 3)) for i in range(0, len(body), 50)
+    ]
+    fields = {
+        "provider": "aws-bedrock",
+        "request": Request(url=CONVERSE_URL),
+        "headers": EVENTSTREAM,
+    }
+    path = tmp_path / "bedrock.tape"
+    path.write_bytes(tape.dumps([(fields, chunks, EndReason.EOF)]))
+    [result] = check_paths([str(path)]).results
+    assert (result.provider, result.api, result.framing) == (
+        "aws-bedrock",
+        "converse-stream",
+        "eventstream",
+    )
+    assert [(f.code, f.location.frame) for f in result.findings] == [("SC403", 3)]
+    assert result.error_class == "rate-limit"
+
+
+def test_a_har_with_a_base64_eventstream_body(tmp_path: Any) -> None:
+    import base64
+
+    body = b"".join(es.converse_clean())
+    content = {
+        "size": len(body),
+        "mimeType": "application/vnd.amazon.eventstream",
+        "encoding": "base64",
+        "text": base64.b64encode(body).decode(),
+    }
+    entry = {
+        "request": {"method": "POST", "url": CONVERSE_URL, "headers": []},
+        "response": {"status": 200, "headers": [], "content": content},
+        "timings": {"send": 1, "wait": 100, "receive": 5},
+    }
+    path = tmp_path / "bedrock.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    [result] = check_paths([str(path)]).results
+    assert (result.provider, result.framing, result.frames) == ("aws-bedrock", "eventstream", 10)
+    assert result.findings == []
