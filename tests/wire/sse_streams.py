@@ -112,6 +112,30 @@ def openai_events(chunks: list[bytes]) -> list[tuple[str | None, str, str | None
     return [(e.event, e.data, e.id) for e in OpenAIDecoder().iter_bytes(iter(chunks))]
 
 
+def sdk_view(chunks: list[bytes]) -> list[tuple[str | None, str, str]]:
+    """What an SDK should yield for the stream, from our frames plus one empty event per SC108:
+    the only place a valid, BOM-free stream makes them differ from the spec."""
+    ours = decode(chunks)
+    rows: list[tuple[int, tuple[str | None, str, str]]] = []
+    for _, offset, _, data, event, _, meta in ours.frames:
+        rows.append((offset, (event, data.decode(), (meta or {}).get("id", ""))))
+    for code, _, _, offset, _, _ in ours.findings:
+        if code == "SC108":
+            rows.append((offset, (None, "", "")))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])]
+
+
+def same_events(
+    expected: list[tuple[str | None, str, str]], got: list[tuple[Any, str, Any]]
+) -> None:
+    assert len(got) == len(expected), (got, expected)
+    for (event, data, id_), (sdk_event, sdk_data, sdk_id) in zip(expected, got, strict=True):
+        assert sdk_data == data
+        if data or event is not None:  # a real frame: compare all of it
+            assert (sdk_event or "message") == (event or "message")
+            assert (sdk_id or "") == id_
+
+
 # -- strategies ----------------------------------------------------------------------------------
 
 ENDINGS = st.sampled_from([b"\n", b"\r\n", b"\r"])

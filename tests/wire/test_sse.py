@@ -19,6 +19,8 @@ from tests.wire.sse_streams import (
     httpx_sse_events,
     openai_events,
     reference,
+    same_events,
+    sdk_view,
     split,
     unescape,
 )
@@ -119,36 +121,14 @@ def test_arbitrary_bytes_match_the_spec_algorithm(body: bytes) -> None:
 # -- differential: httpx-sse and openai-python ---------------------------------------------------
 
 
-def _sdk_view(body: bytes, chunks: list[bytes]) -> list[tuple[str | None, str, str]]:
-    """What an SDK should yield for `body`, from our frames plus one empty event per SC108:
-    the only place a valid, BOM-free stream makes them differ from the spec."""
-    ours = decode(chunks)
-    rows: list[tuple[int, tuple[str | None, str, str]]] = []
-    for _, offset, _, data, event, _, meta in ours.frames:
-        rows.append((offset, (event, data.decode(), (meta or {}).get("id", ""))))
-    for code, _, _, offset, _, _ in ours.findings:
-        if code == "SC108":
-            rows.append((offset, (None, "", "")))
-    return [row for _, row in sorted(rows, key=lambda r: r[0])]
-
-
-def _same(expected: list[tuple[str | None, str, str]], got: list[tuple[Any, str, Any]]) -> None:
-    assert len(got) == len(expected), (got, expected)
-    for (event, data, id_), (sdk_event, sdk_data, sdk_id) in zip(expected, got, strict=True):
-        assert sdk_data == data
-        if data or event is not None:  # a real frame: compare all of it
-            assert (sdk_event or "message") == (event or "message")
-            assert (sdk_id or "") == id_
-
-
 @PROPERTY
 @given(st.data(), VALID_STREAM)
 def test_valid_streams_decode_like_httpx_sse_and_openai(data: st.DataObject, body: bytes) -> None:
     cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=6))
     chunks = split(body, cuts)
-    expected = _sdk_view(body, chunks)
-    _same(expected, httpx_sse_events(chunks))
-    _same(expected, openai_events(chunks))
+    expected = sdk_view(chunks)
+    same_events(expected, httpx_sse_events(chunks))
+    same_events(expected, openai_events(chunks))
 
 
 def test_plain_openai_stream_is_identical_in_all_three() -> None:
