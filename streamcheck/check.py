@@ -34,6 +34,15 @@ from streamcheck.wire import DECODERS, DEFAULT_MAX_LINE, decoder_for
 from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
 
 SNIFF_BYTES = 1024
+# URLs that ask for a stream without a body flag (Gemini, Bedrock, watsonx, query flags).
+_STREAM_URL_MARKS = (
+    ":streamGenerateContent",
+    "alt=sse",
+    "/converse-stream",
+    "/invoke-with-response-stream",
+    "/text_stream",
+    "stream=true",
+)
 # What a grammar step may raise on a frame whose shape the schema already reported.
 _MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 MAX_ERROR_BODY = 4 * 1024 * 1024  # an error body is read whole up to this size
@@ -219,12 +228,41 @@ class ExchangeChecker:
         self._unknown_endpoint()
         return self._result()
 
+    def _asked_for_stream(self) -> bool | None:
+        """Whether the recorded request wanted a stream; None when nothing was recorded.
+
+        A raw body or curl dump has no request: it was given to us to be checked as a stream.
+        """
+        request = self.exchange.request
+        if request.url is None and request.body is None:
+            return None
+        body = request.body
+        if isinstance(body, dict) and isinstance(body.get("stream"), bool):
+            return bool(body["stream"])
+        url = request.url or ""
+        if any(mark in url for mark in _STREAM_URL_MARKS):
+            return True
+        accept = next((v for k, v in request.headers.items() if k.lower() == "accept"), "")
+        if "text/event-stream" in accept:
+            return True
+        # Ollama's native API streams unless told not to.
+        return (
+            isinstance(body, dict)
+            and self.protocol is not None
+            and (self.protocol.framing == "ndjson")
+        )
+
+    def _not_checked(self, why: str) -> None:
+        self.sink(rules.finding("SC903", why, self.location.at(offset=0, line=1)))
+
     def _unknown_endpoint(self) -> None:
         """A recorded call to a URL no protocol or provider hint knows (a cassette's telemetry
         or file download): say so once, since no schema or grammar looked at it."""
         exchange = self.exchange
         if self.protocol or exchange.provider or self.unknown_reported or not exchange.request.url:
             return
+        if self._asked_for_stream() is False and self.framing not in STREAM_FRAMINGS:
+            return  # a plain call (telemetry, a download) already reported as SC903
         self.unknown_reported = True
         url = exchange.request.url.split("?", 1)[0]
         self.sink(
@@ -246,6 +284,13 @@ class ExchangeChecker:
         self.framing = framing
         all_chunks = chain(head_chunks, chunks)
         status = self.exchange.status
+        if framing not in STREAM_FRAMINGS and self._asked_for_stream() is False:
+            known = self.protocol is not None or self.exchange.provider is not None
+            if status is None or status < 400 or not known:
+                self._read_body(all_chunks)
+                what = "a call to a known provider API" if known else "an LLM API call"
+                self._not_checked(f"not a streaming request ({what}); its answer was not checked")
+                return
         if framing == "empty":
             self._empty()
         elif framing == "jsonarray" and status is not None and status >= 400:
@@ -556,6 +601,17 @@ class ExchangeChecker:
             return
         stripped = data.rstrip()
         cut = stripped[:1] in (b"{", b"[") and exc.pos >= len(stripped) - 1
+        if self.protocol is None and not cut:
+            # Only a protocol promises JSON; without one, plain-text events (Replicate, watsonx
+            # text streams) are unjudged, which SC901 says once.
+            if not self.unknown_reported:
+                self.unknown_reported = True
+                where = self.location.at(
+                    frame=frame.index, offset=frame.offset, line=frame.line or None
+                )
+                message = "no known provider API streams plain-text data; only framing was checked"
+                self.sink(rules.finding("SC901", message, where, evidence=excerpt(data)))
+            return
         if not self.sink.wants("SC101" if cut else "SC103"):
             self.sink.tally("SC101" if cut else "SC103", self.location)
             return
@@ -655,13 +711,14 @@ class ExchangeChecker:
         provider = (
             self.protocol.provider if self.protocol else self.exchange.provider or "the server"
         )
-        crash = self._crash_note(value)
+        streamed = self._asked_for_stream() is not False
+        crash = self._crash_note(value) if streamed else ""
+        instead = " instead of a stream" if streamed else " (the call was not a streaming one)"
         if verdict.documented:
             self.sink(
                 rules.finding(
                     "SC401",
-                    f"{provider} answered with an error body instead of a stream: "
-                    f"{verdict.describe()}{crash}",
+                    f"{provider} answered with an error body{instead}: {verdict.describe()}{crash}",
                     where,
                     evidence=excerpt(body),
                     hint=verdict.hint,
@@ -674,7 +731,8 @@ class ExchangeChecker:
             self.sink(
                 rules.finding(
                     "SC402",
-                    f"expected a stream, got {what}: {verdict.describe()}{crash}",
+                    f"{'expected a stream, ' if streamed else ''}got {what}: "
+                    f"{verdict.describe()}{crash}",
                     where,
                     evidence=excerpt(body),
                     hint=verdict.hint,
@@ -693,21 +751,19 @@ class ExchangeChecker:
 
     def _not_an_error(self, value: Any, body: bytes) -> None:
         where = self.location.at(offset=0, line=1)
-        streaming = self.exchange.request.body
-        asked = isinstance(streaming, dict) and streaming.get("stream") is True
-        # Event-stream APIs (Bedrock) stream by endpoint, not by a body flag.
-        asked = asked or (self.protocol is not None and self.protocol.framing == "eventstream")
         if self.protocol is None:
             for protocol in self.candidates:
                 if protocol.match_frame(value, None):
                     self._use(protocol)
                     break
-        if isinstance(streaming, dict) and not asked:
-            self.sink(
-                rules.finding(
-                    "SC903", "not a streaming request; the JSON answer was not checked", where
-                )
-            )
+        if self.protocol is None:
+            # No known API: a JSON answer may be right for it (Replicate answers the stream
+            # request with the URL of the stream). SC901 says nothing was judged.
+            self._unknown_endpoint()
+            if not self.unknown_reported:
+                self.unknown_reported = True
+                message = "no known provider API answers with this JSON document; not judged"
+                self.sink(rules.finding("SC901", message, where, evidence=excerpt(body)))
             return
         kind = value.get("object") or value.get("type") if isinstance(value, dict) else None
         self.sink(

@@ -170,7 +170,18 @@ def classify(
         return ErrorVerdict(_by_status(status), False, "json", status, None, None, None)
     shape, etype, code, message, status_text = _fields(obj, headers or {}, provider)
     klass = _classify_fields(status, etype, code, message, status_text)
-    documented = shape in {"openai", "anthropic", "google", "ollama", "vllm", "cohere", "bedrock"}
+    # azure-gateway: `{"error": {"code": "401", "message"}}` and `{"statusCode", "message"}`
+    # are the bodies Azure's gateway documents for keys, endpoints and rate limits.
+    documented = shape in {
+        "openai",
+        "anthropic",
+        "google",
+        "ollama",
+        "vllm",
+        "cohere",
+        "bedrock",
+        "azure-gateway",
+    }
     return ErrorVerdict(klass, documented, shape, status, etype, code, message)
 
 
