@@ -101,8 +101,12 @@ def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
     if host in _COMPATIBLE_HOSTS:
         return Hint(_COMPATIBLE_HOSTS[host], _openai_api(path))
     if host == "api.cohere.com" or host == "api.cohere.ai":
+        if path.endswith("/chat/completions"):  # the OpenAI-compatible /compatibility/v1/...
+            return Hint("cohere", "chat-completions")
         version = path.split("/")[1] if path.count("/") >= 2 else None
-        return Hint("cohere", "chat" if path.endswith("/chat") else None, version)
+        # Named for its endpoint (chat, embed, rerank, ...): only chat streams, and a hint
+        # naming another endpoint must not put the chat grammar on it.
+        return Hint("cohere", path.rsplit("/", 1)[-1] or None, version)
     if path in ("/api/chat", "/api/generate"):  # Ollama's native API, whatever the host
         return Hint("ollama", path.rsplit("/", 1)[1])
     return NONE

@@ -235,3 +235,44 @@ def test_v1_grammar() -> None:
     assert toxic.results[0].error_class == "content-filter"
     unfinished = [*v1_clean()[:2], line("stream-end", False, finish_reason="COMPLETE")]
     assert found(check(unfinished, url=V1_URL, headers=ndjson)) == [("SC201", 2)]
+
+
+# -- hints from recorded URLs -------------------------------------------------------------------
+
+
+def test_hints_name_the_cohere_endpoint() -> None:
+    from streamcheck.sources.hints import Hint, from_request
+
+    assert from_request(V2_URL, {}) == Hint("cohere", "chat", "v2")
+    assert from_request("https://api.cohere.com/v2/embed", {}) == Hint("cohere", "embed", "v2")
+    compat = "https://api.cohere.ai/compatibility/v1/chat/completions"
+    assert from_request(compat, {}) == Hint("cohere", "chat-completions")
+
+
+def test_cohere_openai_compatible_endpoint_gets_the_openai_grammar(tmp_path: Any) -> None:
+    chunk = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "command-a-03-2025",
+        "choices": [
+            {"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}
+        ],
+    }
+    last = {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    body = f"data: {json.dumps(chunk)}\n\ndata: {json.dumps(last)}\n\ndata: [DONE]\n\n"
+    url = "https://api.cohere.ai/compatibility/v1/chat/completions"
+    entry = {
+        "request": {"method": "POST", "url": url, "headers": []},
+        "response": {
+            "status": 200,
+            "headers": [],
+            "content": {"size": len(body), "mimeType": "text/event-stream", "text": body},
+        },
+        "timings": {"send": 1, "wait": 100, "receive": 5},
+    }
+    path = tmp_path / "compat.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    [result] = check_paths([str(path)]).results
+    assert (result.api, result.framing) == ("chat-completions", "sse")
+    assert not [f for f in result.findings if f.code.startswith(("SC3", "SC2"))]
