@@ -181,6 +181,7 @@ def classify(
         "cohere",
         "bedrock",
         "azure-gateway",
+        "azure",
     }
     return ErrorVerdict(klass, documented, shape, status, etype, code, message)
 
@@ -209,6 +210,9 @@ def _fields(
             reason = _google_reason(error)
             return "google", _str(error.get("status")), reason, message, _str(error.get("status"))
         code = _str(error.get("code"))
+        inner = error.get("innererror") or error.get("inner_error")  # Azure spells it both ways
+        if isinstance(inner, dict):
+            return "azure", _str(inner.get("code")), code, message, None
         if "type" in error or "param" in error:
             return "openai", _str(error.get("type")), code, message, None
         if message is not None:

@@ -2,6 +2,7 @@
 
 from streamcheck.protocols import (
     anthropic,
+    azure_openai,
     bedrock,
     bedrock_invoke,
     cohere,
@@ -27,6 +28,7 @@ __all__ = [
     "Protocol",
     "StreamState",
     "anthropic",
+    "azure_openai",
     "bedrock",
     "bedrock_invoke",
     "cohere",

@@ -62,6 +62,24 @@ rule(
     protocols=BEDROCK,
 )
 
+# -- Azure OpenAI ------------------------------------------------------------------------------
+rule(
+    "SC334",
+    "choice-without-delta",
+    Severity.WARNING,
+    "A streamed choice has no `delta` and is not an Azure content-filter choice.",
+    finds="A chat chunk whose choice lacks `delta` and carries neither `content_filter_results` "
+    "nor `content_filter_offsets` (Azure's asynchronous filter sends delta-less choices with "
+    "those members; they are accepted).",
+    why="Clients read `chunk.choices[0].delta.content` and raise `AttributeError: 'NoneType' "
+    "object has no attribute 'content'` (microsoft/autogen#6465 hit this on the filter chunks).",
+    example='`{"id": "", "choices": [{"index": 0, "finish_reason": null}]}`.',
+    fix="A gateway stripped the delta or the filter members; make clients treat a missing "
+    "delta as empty.",
+    refs="PROVIDERS.md section 2.3 (content-filter-only chunk); microsoft/autogen#6465.",
+    protocols=("azure-openai-chat",),
+)
+
 # -- Ollama ------------------------------------------------------------------------------------
 rule(
     "SC333",
