@@ -86,7 +86,9 @@ class AzureOpenAIChat(Protocol):
     provider = "azure-openai"
     api = "chat-completions"
     framing = "sse"
-    sentinels = frozenset({b"[DONE]"})
+    # `data: [DONE]` ends Azure streams too, but it is OpenAI's sentinel: declared as tolerated
+    # so that a stream made of `[DONE]` alone is still attributed to openai-chat.
+    tolerated = frozenset({b"[DONE]"})
     aliases = ("azure",)
     error_shapes = ("azure", "azure-gateway")
 
