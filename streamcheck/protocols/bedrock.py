@@ -18,6 +18,7 @@ by its type). EOF before `messageStop` is a truncated stream (SC301).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -67,6 +68,12 @@ def failure_type(frame: Frame) -> str | None:
 def report_failure(ctx: Context, frame: Frame, value: Any, etype: str, after: int) -> None:
     """SC403 for an exception or error message inside a 200 stream, classified by its type."""
     verdict = errors.classify(None, None, value=value, headers={"x-amzn-ErrorType": etype})
+    original = value.get("originalStatusCode") if isinstance(value, dict) else None
+    if isinstance(original, int) and not isinstance(original, bool) and original >= 400:
+        # modelStreamErrorException wraps the model's own failure: its status says more.
+        inner = {"message": value.get("originalMessage") or value.get("message")}
+        model = errors.classify(None, original, value=inner, provider="aws-bedrock")
+        verdict = dataclasses.replace(verdict, klass=model.klass, status=original)
     ctx.error_class = verdict.klass
     received = f" (after {after} content event{'s' if after != 1 else ''})" if after else ""
     ctx.report(

@@ -268,6 +268,23 @@ def test_in_stream_exceptions_are_terminal_and_classified(exception: str, klass:
     assert exception in first.message and "after 1 content event" in first.message
 
 
+def test_a_model_stream_error_is_classified_by_the_models_status() -> None:
+    payload = {
+        "message": "Received error from the model",
+        "originalStatusCode": 429,
+        "originalMessage": "Too many requests",
+    }
+    headers = (
+        es.header(":exception-type", "modelStreamErrorException")
+        + es.header(":content-type", "application/json")
+        + es.header(":message-type", "exception")
+    )
+    report = check([start(), text(0), es.message(headers, json.dumps(payload).encode())])
+    assert found(report) == [("SC403", 2)]
+    assert report.results[0].error_class == "rate-limit"
+    assert "HTTP 429" in next(report.findings()).message
+
+
 def test_an_exception_first_stream_is_still_detected() -> None:
     report = check([es.exception("throttlingException", "Too many requests")], url=None)
     assert found(report) == [("SC403", 0)]
