@@ -73,12 +73,22 @@ def _parallel(
     work = [(path, options_for(path) if options_for else options, input_format) for path in files]
     for file_options in {o for _, o, _ in work if o is not options}:
         file_options.protocols()
-    # forkserver: workers fork from a clean server that imported the checker once; forking this
-    # process could copy a lock held by another thread (the progress display's).
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
+    # Workers fork from this process (cheap: the checker is imported and the schemas compiled
+    # already) when no other thread runs; with one (the progress display) forking could copy a
+    # lock it holds, so they fork from a clean server that imports the checker once.
+    import threading
+    from multiprocessing.context import BaseContext
+
+    methods = multiprocessing.get_all_start_methods()
+    context: BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        catalog_for(options.schema_dirs)  # compiled once here, inherited by every worker
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["streamcheck.run"])
+    else:
+        context = multiprocessing.get_context("spawn")
     # A few files per task: less pickling traffic, still balanced at the end of the run.
     chunksize = max(1, min(32, len(work) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
@@ -102,10 +112,15 @@ _CATALOGS: dict[tuple[Path, ...], Catalog] = {}  # one per worker process and sc
 def _check_file(job: tuple[str, CheckOptions, str]) -> list[ExchangeResult]:
     """One file in a worker process: every exchange's result."""
     path, options, input_format = job
-    catalog = _CATALOGS.get(options.schema_dirs)
-    if catalog is None:
-        catalog = _CATALOGS[options.schema_dirs] = Catalog(options.schema_dirs)
+    catalog = catalog_for(options.schema_dirs)
     return [check_exchange(e, options, catalog) for e in read_path(path, input_format)]
+
+
+def catalog_for(schema_dirs: tuple[Path, ...]) -> Catalog:
+    catalog = _CATALOGS.get(schema_dirs)
+    if catalog is None:
+        catalog = _CATALOGS[schema_dirs] = Catalog(schema_dirs)
+    return catalog
 
 
 def check_paths(
