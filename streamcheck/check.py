@@ -34,6 +34,7 @@ from streamcheck.wire import DECODERS, DEFAULT_MAX_LINE, decoder_for
 from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
 
 SNIFF_BYTES = 1024
+DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
 # URLs that ask for a stream without a body flag (Gemini, Bedrock, watsonx, query flags).
 _STREAM_URL_MARKS = (
     ":streamGenerateContent",
@@ -153,6 +154,11 @@ class ExchangeChecker:
         self.error_class: str | None = None
         # kind -> the compiled validator's is_valid, bound once per schema set (hot path)
         self.validators: dict[str, Callable[[Any], bool]] = {}
+        # Schema drift (SC203) is opt-in (`--select SC203`): real streams gain members weekly,
+        # so on by default it would put info noise on nearly every clean recording.
+        self.drift_on = any(code.strip().upper() == "SC203" for code in options.select)
+        self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
+        self.drift_seen: set[tuple[str, str]] = set()
         self.unknown_reported = False
         self.timing: dict[str, float] = {}
         self._last_time: float | None = None
@@ -554,6 +560,8 @@ class ExchangeChecker:
                 evidence=excerpt(frame.data),
             )
             return
+        if self.drift_on and self.drift_budget.get(kind, DRIFT_SAMPLE) and type(value) is dict:
+            self._drift(kind, value, schemas)
         if is_valid(value):
             return
         if not (self.sink.wants("SC201") or self.sink.wants("SC205")):
@@ -577,6 +585,27 @@ class ExchangeChecker:
             path=best.path,
             evidence=excerpt(frame.data),
         )
+
+    def _drift(self, kind: str, value: dict[str, Any], schemas: SchemaSet) -> None:
+        """SC203 on a sample: the first DRIFT_SAMPLE frames of each kind are compared with the
+        schema's top-level members (a precomputed set), once per new member. Providers add
+        members to every frame of a kind, so a sample finds them; the hot path pays one dict
+        lookup per frame after the sample."""
+        self.drift_budget[kind] = self.drift_budget.get(kind, DRIFT_SAMPLE) - 1
+        known = schemas.members(kind)
+        if known is None:
+            return
+        for member in value.keys() - known:
+            if (kind, member) in self.drift_seen:
+                continue
+            self.drift_seen.add((kind, member))
+            assert self.state is not None
+            self.state.ctx.report(
+                "SC203",
+                f"{kind} frame has a member {member!r} that {schemas.provider}/{schemas.api} "
+                f"{schemas.version} does not describe",
+                path=f"/{member}",
+            )
 
     def _bad_data(self, frame: Frame, exc: orjson.JSONDecodeError) -> None:
         data = frame.data

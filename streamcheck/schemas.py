@@ -51,9 +51,20 @@ class SchemaSet:
     _raw: dict[str, Any] = field(default_factory=dict)
     _fast: dict[str, Any] = field(default_factory=dict)
     _slow: dict[str, Any] = field(default_factory=dict)
+    _members: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def kinds(self) -> list[str]:
         return sorted(self.files)
+
+    def members(self, kind: str) -> frozenset[str] | None:
+        """The top-level member names a kind's schema describes (for schema drift, SC203);
+        None when the schema lists none, so drift cannot be told."""
+        known = self._members.get(kind)
+        if known is None:
+            props = self.schema(kind).get("properties")
+            known = frozenset(props) if isinstance(props, dict) and props else frozenset()
+            self._members[kind] = known
+        return known or None
 
     def schema(self, kind: str) -> dict[str, Any]:
         if kind not in self._raw:

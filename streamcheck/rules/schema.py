@@ -35,7 +35,9 @@ rule(
     "schema-drift",
     Severity.INFO,
     "A frame carries fields the chosen schema version does not know.",
-    finds="Members not described by the frame's schema.",
+    finds="Members not described by the frame's schema. Opt-in: computed only with "
+    "`--select SC203`, on the first 8 frames of each kind per exchange, top-level members only "
+    "(a precomputed set per kind, so the hot path stays fast).",
     why="Providers add output fields without a version bump; this tells you the format moved.",
     example="`obfuscation` on chunks of an older chat-completions schema.",
     fix="Nothing to fix unless your client is strict; update the schema version.",
