@@ -207,3 +207,18 @@ def test_real_gemini_streams_are_clean() -> None:
     assert {(r.provider, r.api) for r in streams} == {("gemini", "stream-generate-content")}
     dirty = {f"{r.source}#{r.index}": [f.code for f in r.findings] for r in streams if r.findings}
     assert dirty == {}
+
+
+def test_error_array_with_http_200_is_an_in_stream_error() -> None:
+    unavailable = {
+        "error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}
+    }
+    for url in (URL.format(v="v1beta"), None):
+        report = check_bytes(orjson.dumps([unavailable]), url=url)
+        result = report.results[0]
+        assert [f.code for f in report.findings()] == ["SC403"]
+        assert (result.provider, result.framing, result.error_class) == (
+            "gemini",
+            "jsonarray",
+            "overloaded",
+        )
