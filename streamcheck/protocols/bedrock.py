@@ -26,7 +26,13 @@ import orjson
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.base import (
+    Context,
+    Protocol,
+    StreamState,
+    close_open_blocks,
+    register,
+)
 from streamcheck.redact import excerpt
 
 CONVERSE_EVENTS = frozenset(
@@ -284,18 +290,7 @@ class ConverseStream(StreamState):
             )
 
     def _unstopped(self, *, at_end: bool) -> None:
-        open_blocks = sorted(i for i, b in self.blocks.items() if not b.stopped)
-        if not open_blocks:
-            return
-        for index in open_blocks:
-            self.blocks[index].stopped = True
-        where = "the stream ended" if at_end else "messageStop arrived"
-        listed = ", ".join(map(str, open_blocks))
-        self.ctx.report(
-            "SC310",
-            f"content block {listed} never got contentBlockStop before {where}",
-            at_end=at_end,
-        )
+        close_open_blocks(self.ctx, self.blocks, "contentBlockStop", "messageStop", at_end=at_end)
 
     # -- message level ---------------------------------------------------------------------------
 
