@@ -13,20 +13,12 @@ and enum values within a version, so unknown ones are warnings (schema SC202 / S
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
-
-import orjson
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import (
-    Context,
-    Protocol,
-    StreamState,
-    close_open_blocks,
-    register,
-)
+from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.blocks import Block, Blocks
 from streamcheck.redact import excerpt
 
 EVENTS = frozenset(
@@ -55,19 +47,6 @@ DELTAS_FOR_BLOCK: dict[str, frozenset[str]] = {
 }
 KNOWN_DELTAS = frozenset().union(*DELTAS_FOR_BLOCK.values())
 TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
-# partial_json kept per open tool block to parse at its stop. Past this the input goes unchecked
-# (a text editor tool can stream a whole file), so memory stays bounded however long the stream.
-MAX_TOOL_INPUT = 1 << 20
-
-
-@dataclass(slots=True)
-class _Block:
-    type: str | None
-    name: str | None = None
-    stopped: bool = False
-    json_parts: list[str] = field(default_factory=list)
-    json_size: int = 0
-    after_stop_reported: bool = False
 
 
 class MessagesStream(StreamState):
@@ -75,7 +54,10 @@ class MessagesStream(StreamState):
         super().__init__(ctx)
         self.started = False
         self.start_problem_reported = False
-        self.blocks: dict[int, _Block] = {}
+        self.tracker = Blocks(
+            ctx, index_key="index", stop_event="content_block_stop", fragments="partial_json"
+        )
+        self.blocks = self.tracker.by_index
         self.stop_reason: str | None = None
         self.message_deltas = 0
         self.stopped = False  # message_stop seen
@@ -176,12 +158,8 @@ class MessagesStream(StreamState):
 
     # -- content blocks --------------------------------------------------------------------------
 
-    def _index(self, value: dict[str, Any]) -> int | None:
-        index = value.get("index")
-        return index if isinstance(index, int) and not isinstance(index, bool) else None
-
     def _block_start(self, value: dict[str, Any], frame: Frame) -> None:
-        index = self._index(value)
+        index = self.tracker.index(value)
         if index is None:
             return  # the schema finding says what is wrong
         if self.stop_reason is not None:
@@ -204,7 +182,7 @@ class MessagesStream(StreamState):
                 path="/index",
             )
         name = block.get("name") if isinstance(block, dict) else None
-        self.blocks[index] = _Block(
+        self.blocks[index] = Block(
             block_type if isinstance(block_type, str) else None,
             name if isinstance(name, str) else None,
         )
@@ -213,7 +191,7 @@ class MessagesStream(StreamState):
             self._content(frame)
 
     def _block_delta(self, value: dict[str, Any], frame: Frame) -> None:
-        index = self._index(value)
+        index = self.tracker.index(value)
         if index is None:
             return
         block = self.blocks.get(index)
@@ -222,14 +200,7 @@ class MessagesStream(StreamState):
                 "SC310", f"delta for content block {index}, which was never started", path="/index"
             )
             return
-        if block.stopped:
-            if not block.after_stop_reported:
-                block.after_stop_reported = True
-                self.ctx.report(
-                    "SC305",
-                    f"delta for content block {index} after its content_block_stop",
-                    path="/index",
-                )
+        if self.tracker.after_stop(index, block):
             return
         self._content(frame)
         delta = value.get("delta")
@@ -253,14 +224,10 @@ class MessagesStream(StreamState):
             self._keep_json(block, delta)
 
     @staticmethod
-    def _keep_json(block: _Block, delta: dict[str, Any]) -> None:
+    def _keep_json(block: Block, delta: dict[str, Any]) -> None:
         fragment = delta.get("partial_json")
-        if isinstance(fragment, str) and block.json_size <= MAX_TOOL_INPUT:
-            block.json_size += len(fragment)
-            if block.json_size > MAX_TOOL_INPUT:
-                block.json_parts = []  # too large to keep: this input goes unchecked
-            else:
-                block.json_parts.append(fragment)
+        if isinstance(fragment, str):
+            block.tool_input.add(fragment)
 
     def _content(self, frame: Frame) -> None:
         self.content_frames += 1
@@ -268,48 +235,17 @@ class MessagesStream(StreamState):
             self.first_content_time = frame.time
 
     def _block_stop(self, value: dict[str, Any]) -> None:
-        index = self._index(value)
-        if index is None:
-            return
-        block = self.blocks.get(index)
-        if block is None:
+        index = self.tracker.index(value)
+        if index is not None and not self.tracker.stop(index):
             self.ctx.report(
                 "SC310", f"content_block_stop for block {index}, which was never started"
             )
-            return
-        if block.stopped:
-            self.ctx.report("SC310", f"content block {index} stopped a second time")
-            return
-        block.stopped = True
-        self._check_tool_input(index, block)
-
-    def _check_tool_input(self, index: int, block: _Block) -> None:
-        if not block.json_parts:
-            return
-        joined = "".join(block.json_parts)
-        block.json_parts = []
-        if not joined.strip():
-            return  # an empty input streams as no fragments or "" and means {}
-        try:
-            orjson.loads(joined)
-        except orjson.JSONDecodeError:
-            self.ctx.report(
-                "SC308",
-                f"content block {index} ({block.type} {block.name or '?'}): the partial_json "
-                "fragments do not join to valid JSON",
-                evidence=excerpt(joined),
-            )
-
-    def _unstopped(self, *, at_end: bool) -> None:
-        close_open_blocks(
-            self.ctx, self.blocks, "content_block_stop", "message_delta", at_end=at_end
-        )
 
     # -- message level ---------------------------------------------------------------------------
 
     def _message_delta(self, value: dict[str, Any]) -> None:
         self.message_deltas += 1
-        self._unstopped(at_end=False)
+        self.tracker.close_open("message_delta", at_end=False)
         delta = value.get("delta")
         reason = delta.get("stop_reason") if isinstance(delta, dict) else None
         if reason is None:
@@ -326,7 +262,7 @@ class MessagesStream(StreamState):
 
     def _message_stop(self) -> None:
         self.stopped = True
-        self._unstopped(at_end=False)
+        self.tracker.close_open("message_delta", at_end=False)
         if self.stop_reason is None:
             self.ctx.report(
                 "SC303", "message_stop arrived and no message_delta carried stop_reason"
@@ -349,12 +285,10 @@ class MessagesStream(StreamState):
         )
 
     def end(self, clean_eof: bool) -> None:
-        for index, block in self.blocks.items():
-            if not block.stopped:
-                self._check_tool_input(index, block)
+        self.tracker.check_unstopped()
         if self.error_seen or self.stopped or not self.events:
             return  # an error event is the story; message_stop already checked the rest
-        self._unstopped(at_end=True)
+        self.tracker.close_open("message_delta", at_end=True)
         if self.stop_reason is None:
             self.ctx.report("SC303", "no message_delta carried a stop_reason", at_end=True)
         self.ctx.report("SC301", "the stream ended without message_stop", at_end=True)

@@ -148,27 +148,5 @@ def find(name: str) -> list[type[Protocol]]:
     return [p for p in REGISTRY.values() if key == p.provider or key in p.aliases]
 
 
-def close_open_blocks(
-    ctx: Context, blocks: dict[int, Any], stop_event: str, cause: str, *, at_end: bool
-) -> None:
-    """Mark every content block without its stop event as stopped and report SC310 once.
-
-    Shared by the block-structured grammars (Anthropic Messages, Bedrock ConverseStream);
-    `blocks` maps index -> an object with a `stopped` flag.
-    """
-    open_blocks = sorted(i for i, b in blocks.items() if not b.stopped)
-    if not open_blocks:
-        return
-    for index in open_blocks:
-        blocks[index].stopped = True
-    where = "the stream ended" if at_end else f"{cause} arrived"
-    listed = ", ".join(map(str, open_blocks))
-    ctx.report(
-        "SC310",
-        f"content block {listed} never got {stop_event} before {where}",
-        at_end=at_end,
-    )
-
-
 def json_path(*parts: object) -> str:
     return "/" + "/".join(str(p) for p in parts)

@@ -19,20 +19,12 @@ by its type). EOF before `messageStop` is a truncated stream (SC301).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
-
-import orjson
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import (
-    Context,
-    Protocol,
-    StreamState,
-    close_open_blocks,
-    register,
-)
+from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.blocks import Block, Blocks
 from streamcheck.redact import excerpt
 
 CONVERSE_EVENTS = frozenset(
@@ -48,8 +40,6 @@ CONVERSE_EVENTS = frozenset(
 # Delta members that say what a block holds; a block takes deltas of its own kind only.
 # `citation` rides along text, so it is left out; unknown members are the schema's business.
 BLOCK_DELTAS = frozenset({"text", "toolUse", "reasoningContent", "toolResult"})
-# Tool input fragments kept per open block to parse at its stop; past this, unchecked.
-MAX_TOOL_INPUT = 1 << 20
 
 
 def exception_value(frame: Frame) -> dict[str, Any] | None:
@@ -90,24 +80,23 @@ def report_failure(ctx: Context, frame: Frame, value: Any, etype: str, after: in
     )
 
 
-@dataclass(slots=True)
-class _Block:
-    kind: str | None  # toolUse, text, reasoningContent, toolResult, or None when unknown
-    started: bool  # by a contentBlockStart (else by its first delta)
-    name: str | None = None
-    stopped: bool = False
-    json_parts: list[str] = field(default_factory=list)
-    json_size: int = 0
-    after_stop_reported: bool = False
-
-
 class ConverseStream(StreamState):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.events = 0
         self.started = False
         self.start_reported = False
-        self.blocks: dict[int, _Block] = {}
+        # A block's type is its delta member: toolUse, text, reasoningContent, toolResult, or
+        # None when unknown. Its input fragments may arrive on a block of unknown type, so the
+        # SC308 message names toolUse, the only member that carries them.
+        self.tracker = Blocks(
+            ctx,
+            index_key="contentBlockIndex",
+            stop_event="contentBlockStop",
+            fragments="input",
+            tool_type="toolUse",
+        )
+        self.blocks = self.tracker.by_index
         self.stop_reason: str | None = None
         self.metadata = False
         self.failed: str | None = None  # the exception type that ended the stream
@@ -179,10 +168,6 @@ class ConverseStream(StreamState):
 
     # -- content blocks --------------------------------------------------------------------------
 
-    def _index(self, value: dict[str, Any]) -> int | None:
-        index = value.get("contentBlockIndex")
-        return index if isinstance(index, int) and not isinstance(index, bool) else None
-
     def _new_index(self, index: int) -> None:
         if self.blocks and index < max(self.blocks):
             self.ctx.report(
@@ -192,7 +177,7 @@ class ConverseStream(StreamState):
             )
 
     def _block_start(self, value: dict[str, Any]) -> None:
-        index = self._index(value)
+        index = self.tracker.index(value)
         if index is None:
             return  # the schema finding says what is wrong
         if index in self.blocks:
@@ -209,10 +194,10 @@ class ConverseStream(StreamState):
         )
         tool = start.get("toolUse") if isinstance(start, dict) else None
         name = tool.get("name") if isinstance(tool, dict) else None
-        self.blocks[index] = _Block(kind, True, name if isinstance(name, str) else None)
+        self.blocks[index] = Block(kind, name if isinstance(name, str) else None)
 
     def _block_delta(self, value: dict[str, Any], frame: Frame) -> None:
-        index = self._index(value)
+        index = self.tracker.index(value)
         delta = value.get("delta")
         if index is None or not isinstance(delta, dict):
             return
@@ -220,7 +205,7 @@ class ConverseStream(StreamState):
         block = self.blocks.get(index)
         if block is None:
             self._new_index(index)
-            block = self.blocks[index] = _Block(kind, False)
+            block = self.blocks[index] = Block(kind)
             if kind == "toolUse":
                 self.ctx.report(
                     "SC310",
@@ -228,69 +213,32 @@ class ConverseStream(StreamState):
                     "(toolUseId and name never arrived)",
                     path="/contentBlockIndex",
                 )
-        if block.stopped:
-            if not block.after_stop_reported:
-                block.after_stop_reported = True
-                self.ctx.report(
-                    "SC305",
-                    f"delta for content block {index} after its contentBlockStop",
-                    path="/contentBlockIndex",
-                )
+        if self.tracker.after_stop(index, block):
             return
         self.content_frames += 1
         if self.first_content_time is None:
             self.first_content_time = frame.time
-        if kind is not None and block.kind is not None and kind != block.kind:
+        if kind is not None and block.type is not None and kind != block.type:
             self.ctx.report(
                 "SC311",
-                f"{kind} delta for content block {index}, which holds {block.kind}",
+                f"{kind} delta for content block {index}, which holds {block.type}",
                 path=f"/delta/{kind}",
             )
             return
         if kind == "toolUse":
             tool = delta["toolUse"]
             fragment = tool.get("input") if isinstance(tool, dict) else None
-            if isinstance(fragment, str) and block.json_size <= MAX_TOOL_INPUT:
-                block.json_size += len(fragment)
-                block.json_parts.append(fragment)
-                if block.json_size > MAX_TOOL_INPUT:
-                    block.json_parts = []  # too large to keep: this input goes unchecked
+            if isinstance(fragment, str):
+                block.tool_input.add(fragment)
 
     def _block_stop(self, value: dict[str, Any]) -> None:
-        index = self._index(value)
-        if index is None:
-            return
-        block = self.blocks.get(index)
-        if block is None:
+        index = self.tracker.index(value)
+        if index is not None and not self.tracker.stop(index):
             self.ctx.report(
                 "SC310",
                 f"contentBlockStop for block {index}, which never began",
                 path="/contentBlockIndex",
             )
-            return
-        if block.stopped:
-            self.ctx.report("SC310", f"content block {index} stopped a second time")
-            return
-        block.stopped = True
-        self._check_tool_input(index, block)
-
-    def _check_tool_input(self, index: int, block: _Block) -> None:
-        joined = "".join(block.json_parts)
-        block.json_parts = []
-        if not joined.strip():
-            return  # a tool without arguments streams no input, or ""
-        try:
-            orjson.loads(joined)
-        except orjson.JSONDecodeError:
-            self.ctx.report(
-                "SC308",
-                f"content block {index} (toolUse {block.name or '?'}): the input fragments "
-                "do not join to valid JSON",
-                evidence=excerpt(joined),
-            )
-
-    def _unstopped(self, *, at_end: bool) -> None:
-        close_open_blocks(self.ctx, self.blocks, "contentBlockStop", "messageStop", at_end=at_end)
 
     # -- message level ---------------------------------------------------------------------------
 
@@ -304,16 +252,14 @@ class ConverseStream(StreamState):
             )
             return
         self.stop_reason = str(reason)
-        self._unstopped(at_end=False)
+        self.tracker.close_open("messageStop", at_end=False)
 
     def end(self, clean_eof: bool) -> None:
-        for index, block in self.blocks.items():
-            if not block.stopped and block.json_parts:
-                self._check_tool_input(index, block)
+        self.tracker.check_unstopped()
         if self.failed or not self.events:
             return  # the exception is the story; no frames is SC313's
         if self.stop_reason is None:
-            self._unstopped(at_end=True)
+            self.tracker.close_open("messageStop", at_end=True)
             self.ctx.report(
                 "SC301",
                 "the stream ended without messageStop",

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import orjson
-
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.protocols.blocks import JsonFragments
 from streamcheck.redact import excerpt
 
 V2_EVENTS = frozenset(
@@ -65,7 +64,6 @@ FAILURES: dict[str, str | None] = {
     "ERROR_TOXIC": "content-filter",
     "ERROR_LIMIT": "context-length",
 }
-MAX_ARGUMENTS = 1 << 20  # argument fragments kept per tool call; past this, unchecked
 
 
 def failure(ctx: Context, frame: Frame, reason: str, detail: Any, after: int) -> None:
@@ -94,8 +92,7 @@ class _Block:
     kind: str | None  # content: text / thinking; tool calls: the function name
     ended: bool = False
     after_end_reported: bool = False
-    arguments: list[str] = field(default_factory=list)
-    size: int = 0
+    arguments: JsonFragments = field(default_factory=JsonFragments)
 
 
 class ChatV2Stream(StreamState):
@@ -200,26 +197,17 @@ class ChatV2Stream(StreamState):
         if family == "tool-call" and isinstance(payload, dict):
             function = payload.get("function")
             fragment = function.get("arguments") if isinstance(function, dict) else None
-            if isinstance(fragment, str) and block.size <= MAX_ARGUMENTS:
-                block.size += len(fragment)
-                block.arguments.append(fragment)
-                if block.size > MAX_ARGUMENTS:
-                    block.arguments = []
+            if isinstance(fragment, str):
+                block.arguments.add(fragment)
 
     def _check_arguments(self, index: int, block: _Block) -> None:
-        joined = "".join(block.arguments)
-        block.arguments = []
-        if not joined.strip():
-            return
-        try:
-            orjson.loads(joined)
-        except orjson.JSONDecodeError:
-            self.ctx.report(
-                "SC308",
-                f"tool call {index} ({block.kind or '?'}): the argument fragments do not join "
-                "to valid JSON",
-                evidence=excerpt(joined),
-            )
+        block.arguments.check(
+            self.ctx,
+            lambda _reason: (
+                f"tool call {index} ({block.kind or '?'}): the argument fragments "
+                "do not join to valid JSON"
+            ),
+        )
 
     def _message_end(self, value: dict[str, Any], frame: Frame) -> None:
         self.ended = True
@@ -234,7 +222,7 @@ class ChatV2Stream(StreamState):
 
     def end(self, clean_eof: bool) -> None:
         for (family, index), block in self.blocks.items():
-            if family == "tool-call" and not block.ended and block.arguments:
+            if family == "tool-call" and not block.ended:
                 self._check_arguments(index, block)
         if self.ended or self.done or not self.events:
             return

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, ClassVar
 
-import orjson
-
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.protocols.blocks import JsonFragments
 from streamcheck.redact import excerpt
 
 # Not OpenAI values, but real servers send them to mean the generation failed (vLLM, OpenRouter).
@@ -32,9 +31,6 @@ FAILED_FINISH = frozenset({"error", "abort"})
 
 # Tool-call slot used for the deprecated `delta.function_call` (one call per choice, no index).
 FUNCTION_CALL = -1
-# Argument text kept per tool call to parse at the finish. Real arguments are far smaller; past
-# this the call is not checked, so memory stays bounded however long a stream runs.
-MAX_TOOL_ARGS = 1 << 20
 
 
 @dataclass(slots=True)
@@ -43,8 +39,7 @@ class _Choice:
     started: bool = False
     # Argument fragments per tool-call index. Kept until the choice finishes: a tool call's
     # arguments are small, and validating them needs the whole string.
-    tool_args: dict[int, list[str]] = field(default_factory=dict)
-    tool_sizes: dict[int, int] = field(default_factory=dict)
+    tool_args: dict[int, JsonFragments] = field(default_factory=dict)
     tool_names: dict[int, str] = field(default_factory=dict)
     tool_started: set[int] = field(default_factory=set)  # tool-call indexes seen so far
 
@@ -327,33 +322,26 @@ class ChatStream(StreamState):
         fragment = function.get("arguments")
         if not isinstance(fragment, str):
             return
-        size = state.tool_sizes.get(index, 0) + len(fragment)
-        state.tool_sizes[index] = size
-        if size > MAX_TOOL_ARGS:
-            state.tool_args.pop(index, None)  # too large to keep: this call goes unchecked
-            return
-        parts = state.tool_args.get(index)
-        if parts is None:
-            parts = state.tool_args[index] = []
-        parts.append(fragment)
+        arguments = state.tool_args.get(index)
+        if arguments is None:
+            arguments = state.tool_args[index] = JsonFragments()
+        arguments.add(fragment)
 
     def _check_tool_args(self, choice: int, state: _Choice) -> None:
-        for index, parts in state.tool_args.items():
-            arguments = "".join(parts)
-            if not arguments.strip():
-                continue
-            try:
-                orjson.loads(arguments)
-            except orjson.JSONDecodeError as exc:
-                name = state.tool_names.get(index, "?")
-                call = "function_call" if index == FUNCTION_CALL else f"tool call {index}"
-                self.ctx.report(
-                    "SC308",
-                    f"choice {choice}, {call} ({name}): arguments joined from "
-                    f"{len(parts)} fragments are not valid JSON ({exc.msg})",
-                    evidence=excerpt(arguments),
-                )
+        for index, arguments in state.tool_args.items():
+            self._check_call(choice, index, arguments, state.tool_names.get(index, "?"))
         state.tool_args.clear()
+
+    def _check_call(self, choice: int, index: int, arguments: JsonFragments, name: str) -> None:
+        call = "function_call" if index == FUNCTION_CALL else f"tool call {index}"
+        count = len(arguments.parts)
+        arguments.check(
+            self.ctx,
+            lambda reason: (
+                f"choice {choice}, {call} ({name}): arguments joined from {count} "
+                f"fragments are not valid JSON ({reason})"
+            ),
+        )
 
     def _in_stream_error(self, value: Any, frame: Frame) -> None:
         self.error_seen = True
