@@ -276,11 +276,12 @@ class ConverseStream(StreamState):
             )
 
 
-@register
-class BedrockConverseStream(Protocol):
-    name = "bedrock-converse-stream"
+class BedrockRuntime(Protocol):
+    """What the two Bedrock Runtime streaming operations share: `POST /model/{modelId}/<api>`,
+    the AWS event stream, events named by `:event-type`, and exception and error messages.
+    Not registered itself: each operation is."""
+
     provider = "aws-bedrock"
-    api = "converse-stream"
     framing = "eventstream"
     aliases: ClassVar[tuple[str, ...]] = ("bedrock",)
     error_shapes: ClassVar[tuple[str, ...]] = ("bedrock",)
@@ -288,7 +289,21 @@ class BedrockConverseStream(Protocol):
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
         path = (exchange.request.url or "").split("?", 1)[0].rstrip("/")
-        return 90 if path.endswith("/converse-stream") and "/model/" in path else 0
+        return 90 if path.endswith(f"/{cls.api}") and "/model/" in path else 0
+
+    @classmethod
+    def framing_value(cls, frame: Frame) -> Any:
+        return exception_value(frame)
+
+    @classmethod
+    def kind(cls, value: Any, event: str | None) -> str | None:
+        return event
+
+
+@register
+class BedrockConverseStream(BedrockRuntime):
+    name = "bedrock-converse-stream"
+    api = "converse-stream"
 
     @classmethod
     def match_frame(cls, value: Any, event: str | None) -> bool:
@@ -298,14 +313,6 @@ class BedrockConverseStream(Protocol):
         # Bedrock's: `:exception-type` names end in "Exception" and carry a message.
         exceptional = bool(event) and str(event).endswith("Exception") and "message" in value
         return event in CONVERSE_EVENTS or exceptional
-
-    @classmethod
-    def framing_value(cls, frame: Frame) -> Any:
-        return exception_value(frame)
-
-    @classmethod
-    def kind(cls, value: Any, event: str | None) -> str | None:
-        return event
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:

@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, ClassVar
+from typing import Any
 
 import orjson
 
-from streamcheck.model import Exchange, Frame, Severity
+from streamcheck.model import Frame, Severity
 from streamcheck.protocols.anthropic import EVENTS as ANTHROPIC_EVENTS
 from streamcheck.protocols.anthropic import MessagesStream
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.base import Context, StreamState, register
 from streamcheck.protocols.bedrock import (
     CONVERSE_EVENTS,
+    BedrockRuntime,
     ConverseStream,
-    exception_value,
     failure_type,
     report_failure,
 )
@@ -151,30 +151,13 @@ def _as(frame: Frame, event: str | None) -> Frame:
 
 
 @register
-class BedrockInvokeStream(Protocol):
+class BedrockInvokeStream(BedrockRuntime):
     name = "bedrock-invoke-stream"
-    provider = "aws-bedrock"
     api = "invoke-with-response-stream"
-    framing = "eventstream"
-    aliases: ClassVar[tuple[str, ...]] = ("bedrock",)
-    error_shapes: ClassVar[tuple[str, ...]] = ("bedrock",)
-
-    @classmethod
-    def match_request(cls, exchange: Exchange) -> int:
-        path = (exchange.request.url or "").split("?", 1)[0].rstrip("/")
-        return 90 if path.endswith("/invoke-with-response-stream") and "/model/" in path else 0
 
     @classmethod
     def match_frame(cls, value: Any, event: str | None) -> bool:
         return event == "chunk" and isinstance(value, dict) and "bytes" in value
-
-    @classmethod
-    def framing_value(cls, frame: Frame) -> Any:
-        return exception_value(frame)
-
-    @classmethod
-    def kind(cls, value: Any, event: str | None) -> str | None:
-        return event
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:
