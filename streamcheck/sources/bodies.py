@@ -1,6 +1,6 @@
 """Recorded bodies back to the bytes that crossed the wire: headers as one string per name,
-Content-Encoding undone, request bodies parsed and redacted. Shared by the cassette and HAR
-readers.
+Content-Encoding undone, request bodies parsed and redacted, and the recorded request and
+response as an Exchange with its secrets removed. Shared by the cassette and HAR readers.
 
 RFC 9110 section 8.4 (Content-Encoding: codings listed in the order applied, so undone from the
 last) and RFC 1952 (gzip). Brotli is used only when a brotli module happens to be installed;
@@ -16,8 +16,44 @@ from typing import Any
 import orjson
 
 from streamcheck import redact
+from streamcheck.model import EndReason, Exchange, Request
+from streamcheck.sources import hints
 
 MAX_INFLATED = 512 * 1024 * 1024  # a decompression bomb stops here, with a note
+
+
+def recorded_exchange(
+    source: str,
+    index: int,
+    *,
+    method: Any,
+    url: str | None,
+    request_headers: dict[str, str],
+    request_body: Any,
+    status: int | None,
+    headers: dict[str, str],
+) -> Exchange:
+    """A recorded request and response as an Exchange whose chunks the reader fills in: the
+    provider hinted from the request, URL and headers redacted (the body is `request_body`'s
+    business)."""
+    hint = hints.from_request(url, request_headers)
+    return Exchange(
+        source=source,
+        index=index,
+        request=Request(
+            method=str(method or "POST").upper(),
+            url=redact.url(url) if url else None,
+            headers=redact.headers(request_headers),
+            body=request_body,
+        ),
+        status=status,
+        headers=redact.headers(headers),
+        chunks=(),
+        end=EndReason.UNKNOWN,
+        provider=hint.provider,
+        api=hint.api,
+        api_version=hint.api_version,
+    )
 
 
 def header_map(items: Iterable[tuple[Any, Any]]) -> dict[str, str]:

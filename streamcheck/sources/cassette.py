@@ -25,10 +25,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from streamcheck import redact
 from streamcheck.exceptions import InputError
-from streamcheck.model import EndReason, Exchange, Request
-from streamcheck.sources import bodies, hints
+from streamcheck.model import Exchange
+from streamcheck.sources import bodies
 from streamcheck.sources.files import register_reader
 
 _START = re.compile(rb"(?m)^(?:http_)?interactions:")
@@ -123,24 +122,15 @@ def _exchange(source: str, index: int, interaction: dict[str, Any]) -> Exchange:
     url = str(url) if url is not None else None
     request_headers = _headers(request.get("headers"))
     headers = _headers(response.get("headers"))
-    hint = hints.from_request(url, request_headers)
-    body = _request_body(request, request_headers)
-    exchange = Exchange(
-        source=source,
-        index=index,
-        request=Request(
-            method=str(request.get("method") or "POST").upper(),
-            url=redact.url(url) if url else None,
-            headers=redact.headers(request_headers),
-            body=body,
-        ),
+    exchange = bodies.recorded_exchange(
+        source,
+        index,
+        method=request.get("method"),
+        url=url,
+        request_headers=request_headers,
+        request_body=_request_body(request, request_headers),
         status=_status(response.get("status")),
-        headers=redact.headers(headers),
-        chunks=(),
-        end=EndReason.UNKNOWN,
-        provider=hint.provider,
-        api=hint.api,
-        api_version=hint.api_version,
+        headers=headers,
     )
     exchange.chunks = _chunks(exchange, response, headers)
     return exchange

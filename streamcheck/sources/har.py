@@ -25,9 +25,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from streamcheck import redact
 from streamcheck.exceptions import InputError
-from streamcheck.model import EndReason, Exchange, Request
+from streamcheck.model import Exchange
 from streamcheck.sources import bodies, hints
 from streamcheck.sources.files import register_reader
 
@@ -124,24 +123,16 @@ def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
     url = _url(request)
     request_headers = _headers(request.get("headers"))
     headers = _headers(response.get("headers"))
-    hint = hints.from_request(url, request_headers)
     status = response.get("status")
-    exchange = Exchange(
-        source=source,
-        index=index,
-        request=Request(
-            method=str(request.get("method") or "POST").upper(),
-            url=redact.url(url) if url else None,
-            headers=redact.headers(request_headers),
-            body=_post_body(request),
-        ),
+    exchange = bodies.recorded_exchange(
+        source,
+        index,
+        method=request.get("method"),
+        url=url,
+        request_headers=request_headers,
+        request_body=_post_body(request),
         status=status if isinstance(status, int) and status > 0 else None,
-        headers=redact.headers(headers),
-        chunks=(),
-        end=EndReason.UNKNOWN,
-        provider=hint.provider,
-        api=hint.api,
-        api_version=hint.api_version,
+        headers=headers,
     )
     if status == 0:
         exchange.notes.append("the browser recorded no response (status 0: blocked or cancelled)")
