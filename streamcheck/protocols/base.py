@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from streamcheck import rules
+from streamcheck import errors, rules
 from streamcheck.model import Exchange, Finding, Frame, Location, Severity
+from streamcheck.redact import excerpt
 
 SENTINEL = object()  # the parsed value of a frame whose data is a protocol sentinel ([DONE])
 
@@ -146,6 +147,19 @@ def find(name: str) -> list[type[Protocol]]:
     if key in REGISTRY:
         return [REGISTRY[key]]
     return [p for p in REGISTRY.values() if key == p.provider or key in p.aliases]
+
+
+def report_stream_error(ctx: Context, frame: Frame, value: Any, what: str = "error") -> None:
+    """SC403 for an error object `what` inside a 200 stream, classified as an error body would
+    be (streamcheck.errors); the class also goes to `ctx.error_class` for the verdict."""
+    verdict = errors.classify(None, 200, value=value)
+    ctx.error_class = verdict.klass
+    ctx.report(
+        "SC403",
+        f"{what} inside a 200 stream: {verdict.describe()}",
+        evidence=excerpt(frame.data),
+        hint=verdict.hint,
+    )
 
 
 def json_path(*parts: object) -> str:

@@ -21,10 +21,14 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
-from streamcheck.redact import excerpt
+from streamcheck.protocols.base import (
+    Context,
+    Protocol,
+    StreamState,
+    register,
+    report_stream_error,
+)
 
 NORMAL_FINISH = frozenset({"STOP", "MAX_TOKENS"})
 # Finish reasons meaning a filter stopped the answer (the rest is a tool or model failure).
@@ -173,14 +177,7 @@ class GeminiStream(StreamState):
 
     def _error(self, value: dict[str, Any], frame: Frame) -> None:
         self.error_seen = True
-        verdict = errors.classify(None, 200, value=value)
-        self.ctx.error_class = verdict.klass
-        self.ctx.report(
-            "SC403",
-            f"error inside a 200 stream: {verdict.describe()}",
-            evidence=excerpt(frame.data),
-            hint=verdict.hint,
-        )
+        report_stream_error(self.ctx, frame, value)
 
     def end(self, clean_eof: bool) -> None:
         if self.error_seen or self.blocked:

@@ -15,10 +15,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
-from streamcheck.redact import excerpt
+from streamcheck.protocols.base import Context, Protocol, StreamState, register, report_stream_error
 
 
 class OllamaStream(StreamState):
@@ -80,14 +78,7 @@ class OllamaStream(StreamState):
 
     def _error(self, value: dict[str, Any], frame: Frame) -> None:
         self.done = "error"
-        verdict = errors.classify(None, 200, value=value)
-        self.ctx.error_class = verdict.klass
-        self.ctx.report(
-            "SC403",
-            f"error line inside a 200 stream: {verdict.describe()}",
-            evidence=excerpt(frame.data),
-            hint=verdict.hint,
-        )
+        report_stream_error(self.ctx, frame, value, "error line")
 
     def end(self, clean_eof: bool) -> None:
         if self.done is None and self.objects:

@@ -21,9 +21,15 @@ from typing import Any, ClassVar
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame, Severity
-from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.protocols.base import (
+    SENTINEL,
+    Context,
+    Protocol,
+    StreamState,
+    register,
+    report_stream_error,
+)
 from streamcheck.protocols.blocks import JsonFragments
-from streamcheck.redact import excerpt
 
 # Not OpenAI values, but real servers send them to mean the generation failed (vLLM, OpenRouter).
 FAILED_FINISH = frozenset({"error", "abort"})
@@ -345,14 +351,7 @@ class ChatStream(StreamState):
 
     def _in_stream_error(self, value: Any, frame: Frame) -> None:
         self.error_seen = True
-        verdict = errors.classify(None, 200, value=value)
-        self.ctx.error_class = verdict.klass
-        self.ctx.report(
-            "SC403",
-            f"error inside a 200 stream: {verdict.describe()}",
-            evidence=excerpt(frame.data),
-            hint=verdict.hint,
-        )
+        report_stream_error(self.ctx, frame, value)
 
     def _done(self) -> None:
         self.done = True

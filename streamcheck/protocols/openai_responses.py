@@ -18,10 +18,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
-from streamcheck.redact import excerpt
+from streamcheck.protocols.base import (
+    SENTINEL,
+    Context,
+    Protocol,
+    StreamState,
+    register,
+    report_stream_error,
+)
 
 TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 FIRST = "response.created"
@@ -147,14 +152,7 @@ class ResponsesStream(StreamState):
             failure = {"error": error} if isinstance(error, dict) else {"error": "failed"}
         if failure is None:
             return
-        verdict = errors.classify(None, 200, value=failure)
-        self.ctx.error_class = verdict.klass
-        self.ctx.report(
-            "SC403",
-            f"{etype} inside a 200 stream: {verdict.describe()}",
-            evidence=excerpt(frame.data),
-            hint=verdict.hint,
-        )
+        report_stream_error(self.ctx, frame, failure, etype)
 
     def end(self, clean_eof: bool) -> None:
         if self.terminal is None and self.events:
