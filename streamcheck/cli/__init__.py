@@ -1,0 +1,152 @@
+"""The command line: parse options, call the library, pick a reporter, map to exit codes.
+
+One module per command group: `check.py` (check), `catalog.py` (rules, explain, schemas) and
+`live.py` (serve, record, smoke). This module holds what they share and the entry point, and
+imports a group only when one of its commands runs, so `check` never pays for building the live
+commands (start-up, issue 6); `app`, the whole CLI, loads every group on first use.
+
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage error or unreadable input.
+Heavy imports (httpx, the server, YAML) happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from streamcheck.exceptions import StreamcheckError
+
+if TYPE_CHECKING:
+    from streamcheck.model import Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+HELP = (
+    "Validate recorded and live LLM provider streams against per-version schemas.\n\n"
+    "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input."
+)
+_SETTINGS: dict[str, Any] = {
+    "name": "streamcheck",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+}
+# Command -> the module of this package that registers it on its `group`, in `--help` order.
+COMMANDS: dict[str, str] = {
+    "check": "check",
+    "rules": "catalog",
+    "explain": "catalog",
+    "schemas": "catalog",
+    "serve": "live",
+    "record": "live",
+    "smoke": "live",
+}
+
+# Options that commands of more than one group take, defined once.
+Schemas = Annotated[
+    list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")
+]
+
+
+def _console(no_color: bool = False, stderr: bool = False):  # type: ignore[no-untyped-def]
+    import os
+
+    from rich.console import Console
+
+    # --no-color and NO_COLOR (https://no-color.org) mean plain text: no bold either.
+    color = not no_color and not os.environ.get("NO_COLOR")
+    return Console(
+        stderr=stderr,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _fail_on(value: str) -> Severity:
+    from streamcheck.model import Severity
+
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise StreamcheckError(f"--fail-on: {exc}") from None
+
+
+def _group(module: str) -> typer.Typer:
+    import importlib
+
+    group: typer.Typer = importlib.import_module(f"{__name__}.{module}").group
+    return group
+
+
+def _whole_app() -> typer.Typer:
+    whole = typer.Typer(help=HELP, **_SETTINGS)
+    for module in dict.fromkeys(COMMANDS.values()):
+        whole.registered_commands.extend(_group(module).registered_commands)
+    globals()["app"] = whole  # built once: later lookups find it without __getattr__
+    return whole
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`streamcheck.cli.app`, the whole CLI (PEP 562: built when first asked for)."""
+    if name == "app":
+        return _whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app holding only the command named first, when one is: typer builds every
+    command's click parameters on each run (inspect.signature and typing per parameter), which
+    costs `check` a tenth of its start-up for the six commands it does not run (issue 6); and
+    only that command's module is imported."""
+    name = args[0] if args else ""
+    module = COMMANDS.get(name)
+    chosen = [
+        info
+        for info in (_group(module).registered_commands if module else [])
+        if name
+        == (info.name or (info.callback.__name__ if info.callback else "")).replace("_", "-")
+    ]
+    if not chosen:
+        return _whole_app()  # top-level --help, a typo: the whole app answers
+    single = typer.Typer(**_SETTINGS)
+    single.registered_commands = chosen
+    single.callback(help=HELP)(_no_options)  # a group, as with the full app: `check` is a command
+    return single
+
+
+def _no_options() -> None:
+    pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: tool errors become one line on stderr and exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = _app_for(args)(args=args, standalone_mode=False)
+    except StreamcheckError as exc:
+        sys.stderr.write(f"streamcheck: error: {exc}\n")
+        sys.exit(EXIT_USAGE)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("streamcheck: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # usage errors and anything unforeseen: one line, exit 2
+        import click
+
+        # typer >= 0.22 raises its vendored click's exceptions, older typer click's own.
+        if isinstance(exc, typer.Abort | click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(exc, typer.exceptions.TyperException | click.exceptions.ClickException):
+            ctx = getattr(exc, "ctx", None)
+            see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            sys.stderr.write(f"streamcheck: error: {exc.format_message()}{see}\n")
+            sys.exit(EXIT_USAGE)
+        sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {exc}\n")
+        sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,75 @@
+"""What streamcheck knows: `rules` lists the rules, `explain` shows one rule's documentation,
+`schemas` lists the schema sets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from streamcheck.cli import Schemas, _console
+from streamcheck.exceptions import StreamcheckError
+
+group = typer.Typer()
+
+
+@group.command("rules")
+def list_rules(
+    all: Annotated[bool, typer.Option("--all", help="Include retired rules.")] = False,
+) -> None:
+    """List every rule: code, name, default severity, summary."""
+    from streamcheck import rules
+
+    console = _console()
+    for rule in sorted(rules.REGISTRY.values(), key=lambda r: r.code):
+        if rule.retired and not all:
+            continue
+        console.print(
+            f"{rule.code}  {rule.name:32} {rule.severity.label:8} {rule.summary}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@group.command()
+def explain(code: Annotated[str, typer.Argument(help="A rule code (SC301) or name.")]) -> None:
+    """Show one rule's documentation."""
+    from streamcheck import rules
+
+    try:
+        rule = rules.get(code)
+    except KeyError:
+        raise StreamcheckError(f"unknown rule {code!r} (see 'streamcheck rules')") from None
+    scope = ", ".join(rule.protocols) if rule.protocols != rules.ALL_PROTOCOLS else "all"
+    header = (
+        f"# {rule.code} {rule.name}\n\n{rule.summary}\n\n"
+        f"Severity: {rule.severity.label} · Family: {rule.family} · Applies to: {scope}\n\n"
+    )
+    sys.stdout.write(header + rule.doc + "\n")
+
+
+@group.command("schemas")
+def list_schemas(
+    schemas: Schemas = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config file whose `schemas` to add.")
+    ] = None,
+) -> None:
+    """List shipped and user schemas (--schemas and the config's `schemas`) per provider, API
+    and version."""
+    from streamcheck import config as configuration
+    from streamcheck.schemas import Catalog
+
+    catalog = Catalog(configuration.load(config).schemas + tuple(schemas or ()))
+    console = _console()
+    for (provider, api, version), found in sorted(catalog.sets.items()):
+        default = " (default)" if catalog.default_version(provider, api) == version else ""
+        note = catalog.notes.get((provider, api, version), "")
+        console.print(
+            f"{provider}/{api}/{version}{default} [{found.origin}]: {', '.join(found.kinds())}"
+            + (f"\n    {note}" if note else ""),
+            highlight=False,
+            markup=False,
+        )

@@ -1,0 +1,271 @@
+"""The network half of the command line: `serve` replays recordings as a provider endpoint,
+`record` makes one live call and keeps it as a tape, `smoke` checks each target's key, model
+and stream. The network stack (streamcheck.live.client, server) is imported inside them."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, _console, _fail_on
+from streamcheck.exceptions import StreamcheckError
+
+group = typer.Typer()
+
+# Options that record and smoke share, defined once. The provider is required-with-a-default
+# for record and optional for smoke (absent: the config's targets), so only its help is shared.
+_PROVIDER = typer.Option(help="openai, azure, anthropic or openai-compatible.")
+Model = Annotated[str | None, typer.Option(help="Model (Azure: defaults the deployment).")]
+BaseUrl = Annotated[str | None, typer.Option(help="API base URL.")]
+Deployment = Annotated[str | None, typer.Option(help="Azure deployment name.")]
+ApiVersion = Annotated[str | None, typer.Option(help="Azure api-version or anthropic-version.")]
+Headers = Annotated[
+    list[str] | None,
+    typer.Option("--header", "-H", help="Extra request header 'Name: value' (repeatable)."),
+]
+ConnectTimeout = Annotated[float, typer.Option(help="Seconds to connect.")]
+ReadTimeout = Annotated[float, typer.Option(help="Longest wait for the next bytes.")]
+FailOn = Annotated[str, typer.Option(help="error, warning or info.")]
+MaxGap = Annotated[float, typer.Option(help="Longest silence in seconds (SC501).")]
+NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text output.")]
+
+
+def _fault_help() -> str:
+    from streamcheck.live.fault_names import FAULTS
+
+    return ", ".join(name + (":N" if arg else "") for name, (arg, _) in FAULTS.items())
+
+
+def _smoke_help() -> str:
+    from streamcheck.live.exitcodes import exit_table
+
+    return (
+        "Pre-deploy check: one cheap streaming call per target, fully validated, one verdict "
+        "line each.\n\nTargets come from the flags, or from the tool.streamcheck.smoke array of "
+        "tables in pyproject.toml (keys: provider, model, base-url, key-env, deployment, "
+        "api-version, name).\n\n\b\nExit codes:\n" + exit_table()
+    )
+
+
+@group.command()
+def serve(
+    paths: Annotated[list[str], typer.Argument(help="Tapes or recordings to replay.")],
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one (printed).")] = 8400,
+    speed: Annotated[
+        float, typer.Option(help="Replay speed: 1 original timing, 2 twice as fast, 0 no waits.")
+    ] = 1.0,
+    fault: Annotated[
+        str | None, typer.Option(help=f"Inject into every response: {_fault_help()}.")
+    ] = None,
+    fixture: Annotated[
+        str | None, typer.Option(help="Always replay this recording (file stem or path).")
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log each request.")] = False,
+) -> None:
+    """Replay recordings as a local provider endpoint (OpenAI, Azure, Anthropic paths).
+
+    Per request, the x-streamcheck-fault header injects a fault, x-streamcheck-fixture picks a
+    recording and x-streamcheck-speed sets the speed. Ctrl-C stops the server.
+    """
+    from streamcheck.live import faults, server
+
+    chosen = faults.parse_fault(fault) if fault else None
+    fixtures = server.load_fixtures(paths)
+    options = server.ServeOptions(speed=max(speed, 0.0), fault=chosen, fixture=fixture)
+    app_ = server.build_app(fixtures, options)
+    sock = server.bind(host, port)
+    listing = ", ".join(f"{f.name} ({f.provider or '?'}/{f.api or '?'})" for f in fixtures)
+
+    def ready() -> None:
+        sys.stdout.write(
+            f"streamcheck serve: listening on {server.url_of(sock)}\n"
+            f"  recordings: {listing}\n  fault: {chosen or 'none'}; speed: {speed:g}; "
+            "Ctrl-C stops\n"
+        )
+        sys.stdout.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        server.serve(app_, sock, access_log, ready)
+    sys.stdout.write("streamcheck serve: stopped\n")
+
+
+def _target(  # type: ignore[no-untyped-def]
+    provider: str,
+    model: str | None,
+    base_url: str | None,
+    key_env: str | None,
+    deployment: str | None,
+    api_version: str | None,
+    headers: list[str] | None,
+):
+    from streamcheck.live.targets import Target
+
+    pairs = []
+    for header in headers or []:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise StreamcheckError(f"--header {name.strip()!r}: expected 'Name: value'")
+        pairs.append((name.strip().lower(), value.strip()))
+    return Target(provider, model, base_url, key_env, deployment, api_version, headers=tuple(pairs))
+
+
+@group.command()
+def record(
+    provider: Annotated[str, _PROVIDER] = "openai",
+    model: Model = None,
+    body: Annotated[
+        Path | None, typer.Option(help="JSON request body file (default: a 'ping' request).")
+    ] = None,
+    base_url: BaseUrl = None,
+    key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Environment variable with the key (default per provider, e.g. "
+            "OPENAI_API_KEY, ANTHROPIC_API_KEY, AZURE_OPENAI_API_KEY)."
+        ),
+    ] = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    header: Headers = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the tape here (never overwritten).")
+    ] = None,
+    connect_timeout: ConnectTimeout = 10.0,
+    read_timeout: ReadTimeout = 60.0,
+    fail_on: FailOn = "error",
+    max_gap: MaxGap = 30.0,
+    no_color: NoColor = False,
+) -> None:
+    """Make a live streaming call, validate it as it streams, and save it as a tape.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or no response,
+    130 interrupted (the partial tape is kept).
+    """
+    from streamcheck.check import CheckOptions
+    from streamcheck.exceptions import LiveCallError
+    from streamcheck.live import display
+    from streamcheck.live.client import LiveCall, Timeouts
+    from streamcheck.live.targets import prepare
+
+    target = _target(provider, model, base_url, key_env, deployment, api_version, header)
+    key = target.read_key()  # registers the key as a secret before anything is printed
+    request_body = _read_body(body) if body else None
+    if output is not None and output.exists():
+        raise StreamcheckError(f"{output}: already exists (record never overwrites a file)")
+    threshold = _fail_on(fail_on)
+    options = CheckOptions(fail_on=threshold, max_gap=max_gap)
+    console = _console(no_color)
+    call = LiveCall(
+        target,
+        prepare(target, key, request_body),
+        options,
+        Timeouts(connect_timeout, read_timeout),
+        tape_path=output,
+    )
+    if console.is_terminal:
+        with display.LivePanel(console, target.label) as panel:
+            call.observer = panel
+            outcome = call.run()
+    else:
+        outcome = call.run()
+    if outcome.result is None and not outcome.interrupted:
+        raise LiveCallError(outcome.message or "no response")
+    if outcome.result is not None:
+        display.print_record(console, outcome.result, threshold)
+    if output is not None and call.tape is not None:
+        console.print(f"tape: {output}", highlight=False, markup=False)
+    if outcome.interrupted:
+        console.print(
+            "interrupted: the stream was cut short by Ctrl-C"
+            + ("; the partial tape is kept" if call.tape is not None else ""),
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(130)
+    worst = outcome.result.worst() if outcome.result is not None else None
+    raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_OK)
+
+
+def _read_body(path: Path) -> dict:  # type: ignore[type-arg]
+    import orjson
+
+    try:
+        value = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise StreamcheckError(f"{path}: cannot read ({exc.strerror})") from None
+    except orjson.JSONDecodeError as exc:
+        raise StreamcheckError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise StreamcheckError(f"{path}: the request body must be a JSON object")
+    return value
+
+
+@group.command(help=_smoke_help())
+def smoke(
+    provider: Annotated[str | None, _PROVIDER] = None,
+    model: Model = None,
+    base_url: BaseUrl = None,
+    key_env: Annotated[str | None, typer.Option(help="Environment variable with the key.")] = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    header: Headers = None,
+    config: Annotated[
+        Path | None, typer.Option(help="pyproject.toml holding tool.streamcheck.smoke targets.")
+    ] = None,
+    connect_timeout: ConnectTimeout = 10.0,
+    read_timeout: ReadTimeout = 60.0,
+    fail_on: FailOn = "error",
+    max_gap: MaxGap = 30.0,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="text, or json (one document, all targets).")
+    ] = "text",
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Every finding, with hints.")
+    ] = False,
+    no_color: NoColor = False,
+) -> None:
+    from streamcheck.check import CheckOptions
+    from streamcheck.live import display
+    from streamcheck.live import smoke as smoke_
+    from streamcheck.live.client import Timeouts
+    from streamcheck.schemas import Catalog
+
+    if format not in ("text", "json"):
+        raise StreamcheckError(f"--format {format!r}: expected text or json")
+    threshold = _fail_on(fail_on)
+    if provider is not None:
+        targets = [_target(provider, model, base_url, key_env, deployment, api_version, header)]
+    else:
+        from streamcheck.config import find
+
+        path = config or find()
+        targets = smoke_.targets_from_config(path) if path is not None else []
+        if not targets:
+            raise StreamcheckError(
+                "no smoke targets: pass --provider (and --model ...) or add "
+                "[[tool.streamcheck.smoke]] tables to pyproject.toml"
+            )
+    options = CheckOptions(fail_on=threshold, max_gap=max_gap)
+    timeouts = Timeouts(connect_timeout, read_timeout)
+    catalog = Catalog()
+    console = _console(no_color)
+    verdicts = []
+    for target in targets:
+        verdict = smoke_.run_target(target, options, timeouts, catalog)
+        if format == "text":
+            display.print_verdict(console, verdict, verbose)
+        verdicts.append(verdict)
+    code = smoke_.exit_code(verdicts)
+    if format == "json":
+        import orjson
+
+        document = {"exit_code": code, "targets": [smoke_.to_dict(v) for v in verdicts]}
+        sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        console.print(display.smoke_summary(verdicts, code), highlight=False, markup=False)
+    raise typer.Exit(code)
