@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 import pytest
+import typer.main
 
+from streamcheck.cli import COMMANDS, app
 from tests.conftest import FIXTURES, ROOT
 
 FORBIDDEN = (
@@ -24,12 +26,15 @@ FORBIDDEN = (
     "streamcheck.live.server",
     "streamcheck.live.client",
     "streamcheck.live.faults",
+    # The other command groups: main() imports only the module of the command it runs.
+    "streamcheck.cli.catalog",
+    "streamcheck.cli.live",
 )
 
 
-def imported(*args: str) -> set[str]:
+def imported(*args: str, python: tuple[str, ...] = ("-m", "streamcheck")) -> set[str]:
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "streamcheck", *args],
+        [sys.executable, "-X", "importtime", *python, *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
         capture_output=True,
@@ -67,3 +72,25 @@ def test_a_schema_failure_pays_for_its_message() -> None:
     # The other side of the bargain: python-jsonschema is imported once a frame fails.
     modules = imported("check", str(FIXTURES / "rules" / "SC201" / "bad.sse"))
     assert "jsonschema" in modules
+
+
+def test_importing_the_cli_imports_no_command() -> None:
+    modules = imported(python=("-c", "import streamcheck.cli"))
+    assert "streamcheck.cli" in modules
+    assert (
+        sorted(m for m in modules if m.startswith(("streamcheck.cli.", "streamcheck.live"))) == []
+    )
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_each_command_imports_only_its_own_group(command: str) -> None:
+    # A command missing from COMMANDS, or listed under the wrong module, makes main() load the
+    # whole app (every group) for it: still correct, but the start-up that issue 6 paid for.
+    modules = imported(command, "--help")
+    assert sorted(m for m in modules if m.startswith("streamcheck.cli.")) == [
+        f"streamcheck.cli.{COMMANDS[command]}"
+    ]
+
+
+def test_the_command_table_lists_every_command_in_help_order() -> None:
+    assert list(typer.main.get_group(app).commands) == list(COMMANDS)
