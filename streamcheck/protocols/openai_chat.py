@@ -7,7 +7,8 @@ non-null finish_reason per choice index and no content after it; the usage chunk
 non-null `usage`) once, after every finish, when `stream_options.include_usage` asked for it;
 `[DONE]` last with nothing after it; id, model and created constant; tool-call (and deprecated
 function_call) argument fragments per index join to valid JSON, and each tool call's first
-fragment carries its `id` and `function.name` (ChatCompletionMessageToolCallChunk); a `data:`
+fragment carries its `id` and `function.name` (ChatCompletionMessageToolCallChunk; those two in
+openai_tool_calls.py); a `data:`
 object carrying an `error` object is an in-stream error, and a `[DONE]` after it claims a success
 that did not happen; a `content_filter` finish is reported, since the stream looks complete.
 Schemas: schemas/openai/chat-completions/{2.3.0,2023-11}/ (chunk, error).
@@ -29,25 +30,17 @@ from streamcheck.protocols.base import (
     register,
     report_stream_error,
 )
-from streamcheck.protocols.blocks import JsonFragments
+from streamcheck.protocols.openai_tool_calls import ToolCalls
 
 # Not OpenAI values, but real servers send them to mean the generation failed (vLLM, OpenRouter).
 FAILED_FINISH = frozenset({"error", "abort"})
-
-
-# Tool-call slot used for the deprecated `delta.function_call` (one call per choice, no index).
-FUNCTION_CALL = -1
 
 
 @dataclass(slots=True)
 class _Choice:
     finished: str | None = None
     started: bool = False
-    # Argument fragments per tool-call index. Kept until the choice finishes: a tool call's
-    # arguments are small, and validating them needs the whole string.
-    tool_args: dict[int, JsonFragments] = field(default_factory=dict)
-    tool_names: dict[int, str] = field(default_factory=dict)
-    tool_started: set[int] = field(default_factory=set)  # tool-call indexes seen so far
+    tools: ToolCalls = field(default_factory=ToolCalls)
 
 
 class ChatStream(StreamState):
@@ -121,7 +114,7 @@ class ChatStream(StreamState):
 
     def _continues(self, frame: Frame, value: dict[str, Any], choice: Any) -> bool:
         """Hot path (most chunks of a stream): one choice continuing a started, unfinished
-        choice. Only _identity and _tool_calls can report on such a chunk, and they run; every
+        choice. Only _identity and ToolCalls.delta can report on such a chunk, and they run; every
         other chunk returns False and takes `frame`, the reference for the rules. Keep the two
         in step: a new per-chunk rule goes in both, or makes this return False."""
         if (
@@ -158,10 +151,10 @@ class ChatStream(StreamState):
             call = calls[0]
             slot = call.get("index", 0) if type(call) is dict else None
             function = call.get("function") if type(call) is dict else None
-            if type(slot) is int and slot in state.tool_started and type(function) is dict:
-                self._fragment(state, slot, function)  # a later fragment of a started call
+            if type(slot) is int and slot in state.tools.started and type(function) is dict:
+                state.tools.fragment(slot, function)  # a later fragment of a started call
                 return True
-        self._tool_calls(state, delta, index, 0)
+        state.tools.delta(self.ctx, delta, index, 0)
         return True
 
     def _identity(self, value: dict[str, Any]) -> None:
@@ -258,7 +251,7 @@ class ChatStream(StreamState):
             if self.first_content_time is None:
                 self.first_content_time = frame.time
         if isinstance(delta, dict):
-            self._tool_calls(state, delta, index, position)
+            state.tools.delta(self.ctx, delta, index, position)
         if finish is not None:
             state.finished = str(finish)
             if finish in FAILED_FINISH:
@@ -277,77 +270,7 @@ class ChatStream(StreamState):
                     f"choice {index}: content arrived in the same chunk as finish_reason",
                     path=f"/choices/{position}/delta/content",
                 )
-            self._check_tool_args(index, state)
-
-    def _tool_calls(
-        self, state: _Choice, delta: dict[str, Any], choice: int, position: int
-    ) -> None:
-        legacy = delta.get("function_call")
-        if isinstance(legacy, dict):
-            self._fragment(state, FUNCTION_CALL, legacy)
-        calls = delta.get("tool_calls")
-        if not isinstance(calls, list):
-            return
-        for slot, call in enumerate(calls):
-            if not isinstance(call, dict):
-                continue
-            index = call.get("index", 0)
-            function = call.get("function")
-            if not isinstance(index, int):
-                continue
-            if index not in state.tool_started:
-                state.tool_started.add(index)
-                self._tool_start(
-                    call, choice, index, f"/choices/{position}/delta/tool_calls/{slot}"
-                )
-            if isinstance(function, dict):
-                self._fragment(state, index, function)
-
-    def _tool_start(self, call: dict[str, Any], choice: int, index: int, path: str) -> None:
-        """The first fragment of a tool call names it: the id the app must echo back as
-        `tool_call_id`, and the function to run."""
-        function = call.get("function")
-        name = function.get("name") if isinstance(function, dict) else None
-        missing = [
-            what
-            for what, value in (("id", call.get("id")), ("function.name", name))
-            if not isinstance(value, str) or not value
-        ]
-        if missing:
-            self.ctx.report(
-                "SC318",
-                f"choice {choice}, tool call {index}: its first fragment has no "
-                f"{' and no '.join(missing)}",
-                path=path,
-            )
-
-    @staticmethod
-    def _fragment(state: _Choice, index: int, function: dict[str, Any]) -> None:
-        if isinstance(function.get("name"), str):
-            state.tool_names.setdefault(index, function["name"])
-        fragment = function.get("arguments")
-        if not isinstance(fragment, str):
-            return
-        arguments = state.tool_args.get(index)
-        if arguments is None:
-            arguments = state.tool_args[index] = JsonFragments()
-        arguments.add(fragment)
-
-    def _check_tool_args(self, choice: int, state: _Choice) -> None:
-        for index, arguments in state.tool_args.items():
-            self._check_call(choice, index, arguments, state.tool_names.get(index, "?"))
-        state.tool_args.clear()
-
-    def _check_call(self, choice: int, index: int, arguments: JsonFragments, name: str) -> None:
-        call = "function_call" if index == FUNCTION_CALL else f"tool call {index}"
-        count = len(arguments.parts)
-        arguments.check(
-            self.ctx,
-            lambda reason: (
-                f"choice {choice}, {call} ({name}): arguments joined from {count} "
-                f"fragments are not valid JSON ({reason})"
-            ),
-        )
+            state.tools.check(self.ctx, index)
 
     def _in_stream_error(self, value: Any, frame: Frame) -> None:
         self.error_seen = True
@@ -383,7 +306,7 @@ class ChatStream(StreamState):
     def end(self, clean_eof: bool) -> None:
         for index, state in self.choices.items():
             if state.finished is None:
-                self._check_tool_args(index, state)
+                state.tools.check(self.ctx, index)
         if self.error_seen:
             return  # the error is the story; a missing [DONE] after it is expected
         unfinished = sorted(i for i, c in self.choices.items() if c.finished is None)
