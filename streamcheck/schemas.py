@@ -82,7 +82,9 @@ class SchemaSet:
             try:
                 fast = jsonschema_rs.validator_for(self.schema(kind))
             except (ValueError, jsonschema_rs.ValidationError) as exc:
-                raise ConfigError(f"{self.files[kind]}: invalid JSON Schema ({exc})") from None
+                # jsonschema-rs explains over several lines; the first names the fault.
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ConfigError(f"{self.files[kind]}: invalid JSON Schema ({first})") from None
             self._fast[kind] = fast
         return fast
 
@@ -126,63 +128,89 @@ def _short(message: str, limit: int = 240) -> str:
 
 
 class Catalog:
-    """Every schema set found in the shipped folder and the user's folders."""
+    """Every schema set found in the shipped folder and the user's folders.
+
+    An API's folders are read the first time that API is asked for: a check of one OpenAI
+    recording reads no Anthropic or Responses folder, which keeps start-up short.
+    """
 
     def __init__(self, extra: tuple[Path, ...] = ()) -> None:
-        self.sets: dict[tuple[str, str, str], SchemaSet] = {}
-        self.defaults: dict[tuple[str, str], str] = {}
-        self.notes: dict[tuple[str, str, str], str] = {}
-        self._scan(shipped_root(), "shipped")
+        self._sets: dict[tuple[str, str, str], SchemaSet] = {}
+        self._defaults: dict[tuple[str, str], str] = {}
+        self._notes: dict[tuple[str, str, str], str] = {}
+        self._loaded: set[tuple[str, str]] = set()
         for folder in extra:
             if not folder.is_dir():
                 raise ConfigError(f"--schemas {folder}: not a folder")
-            self._scan(folder, str(folder))
+        self._roots = [(shipped_root(), "shipped"), *((folder, str(folder)) for folder in extra)]
 
-    def _scan(self, root: Path, origin: str) -> None:
-        for provider_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-            for api_dir in sorted(p for p in provider_dir.iterdir() if p.is_dir()):
-                key = (provider_dir.name, api_dir.name)
-                self._read_versions(api_dir / "versions.json", key)
-                for version_dir in sorted(p for p in api_dir.iterdir() if p.is_dir()):
-                    full = (*key, version_dir.name)
-                    current = self.sets.get(full)
-                    if current is None:
-                        current = SchemaSet(*full, origin=origin)
-                        self.sets[full] = current
-                    elif origin != "shipped":
-                        current.origin = f"shipped + {origin}"
-                    for file in sorted(version_dir.glob("*.json")):
-                        current.files[file.stem] = file
-                        current._raw.pop(file.stem, None)
-                        current._fast.pop(file.stem, None)
-                        current._slow.pop(file.stem, None)
-                if key not in self.defaults:
-                    versions = [v for (p, a, v) in self.sets if (p, a) == key]
-                    if versions:
-                        self.defaults[key] = max(versions)
+    @property
+    def sets(self) -> dict[tuple[str, str, str], SchemaSet]:
+        """Every schema set of every API (reads all folders)."""
+        for root, _ in self._roots:
+            for provider_dir in (p for p in root.iterdir() if p.is_dir()):
+                for api_dir in (p for p in provider_dir.iterdir() if p.is_dir()):
+                    self._load(provider_dir.name, api_dir.name)
+        return dict(sorted(self._sets.items()))
+
+    @property
+    def notes(self) -> dict[tuple[str, str, str], str]:
+        """What versions.json says of each version, for the APIs read so far."""
+        return self._notes
+
+    def _load(self, provider: str, api: str) -> None:
+        key = (provider, api)
+        if key in self._loaded:
+            return
+        self._loaded.add(key)
+        for root, origin in self._roots:
+            api_dir = root / provider / api
+            if not api_dir.is_dir():
+                continue
+            self._read_versions(api_dir / "versions.json", key)
+            for version_dir in sorted(p for p in api_dir.iterdir() if p.is_dir()):
+                full = (*key, version_dir.name)
+                current = self._sets.get(full)
+                if current is None:
+                    current = SchemaSet(*full, origin=origin)
+                    self._sets[full] = current
+                elif origin != "shipped":
+                    current.origin = f"shipped + {origin}"
+                for file in sorted(version_dir.glob("*.json")):
+                    current.files[file.stem] = file
+                    current._raw.pop(file.stem, None)
+                    current._fast.pop(file.stem, None)
+                    current._slow.pop(file.stem, None)
+            if key not in self._defaults:
+                versions = [v for (p, a, v) in self._sets if (p, a) == key]
+                if versions:
+                    self._defaults[key] = max(versions)
 
     def _read_versions(self, path: Path, key: tuple[str, str]) -> None:
         if not path.is_file():
             return
         try:
             info = json.loads(path.read_text(encoding="utf-8"))
-            self.defaults[key] = str(info["default"])
+            self._defaults[key] = str(info["default"])
             for name, note in info.get("versions", {}).items():
-                self.notes[(*key, name)] = str(note)
+                self._notes[(*key, name)] = str(note)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             message = f"{path}: expected {{'default': ..., 'versions': {{...}}}} ({exc})"
             raise ConfigError(message) from None
 
     def versions(self, provider: str, api: str) -> list[str]:
-        return sorted(v for (p, a, v) in self.sets if (p, a) == (provider, api))
+        self._load(provider, api)
+        return sorted(v for (p, a, v) in self._sets if (p, a) == (provider, api))
 
     def get(self, provider: str, api: str, version: str | None) -> SchemaSet | None:
         """The set for a version; None (unknown version) means the caller falls back."""
+        self._load(provider, api)
         if version is None:
-            version = self.defaults.get((provider, api))
+            version = self._defaults.get((provider, api))
             if version is None:
                 return None
-        return self.sets.get((provider, api, version))
+        return self._sets.get((provider, api, version))
 
     def default_version(self, provider: str, api: str) -> str | None:
-        return self.defaults.get((provider, api))
+        self._load(provider, api)
+        return self._defaults.get((provider, api))
