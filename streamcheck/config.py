@@ -34,7 +34,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -206,6 +205,8 @@ def load(path: Path | None = None, start: Path | None = None) -> Config:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a file is found: a check with no config never parses TOML
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

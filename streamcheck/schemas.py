@@ -12,12 +12,12 @@ message with `best_match` (its error choice is the most useful one for a human).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from streamcheck.exceptions import ConfigError
 
@@ -70,7 +70,7 @@ class SchemaSet:
         if kind not in self._raw:
             path = self.files[kind]
             try:
-                self._raw[kind] = json.loads(path.read_text(encoding="utf-8"))
+                self._raw[kind] = orjson.loads(path.read_bytes())
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"{path}: not a readable JSON Schema ({exc})") from None
         schema: dict[str, Any] = self._raw[kind]
@@ -190,7 +190,7 @@ class Catalog:
         if not path.is_file():
             return
         try:
-            info = json.loads(path.read_text(encoding="utf-8"))
+            info = orjson.loads(path.read_bytes())
             self._defaults[key] = str(info["default"])
             for name, note in info.get("versions", {}).items():
                 self._notes[(*key, name)] = str(note)

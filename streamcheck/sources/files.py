@@ -6,9 +6,9 @@ Folders are walked recursively (hidden entries skipped); globs are expanded. Eve
 
 from __future__ import annotations
 
-import glob
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -95,8 +95,8 @@ def expand(paths: list[str]) -> list[str]:
             continue
         # A file that exists is taken as named, even with glob characters: pytest cassettes are
         # named like `test_x[param].yaml`.
-        literal = not glob.has_magic(given) or Path(given).exists()
-        matches = [given] if literal else sorted(glob.glob(given, recursive=True))
+        literal = not _GLOB_MAGIC.search(given) or Path(given).exists()
+        matches = [given] if literal else _glob(given)
         if not matches:
             raise InputError(f"{given}: no file matches")
         before = len(found)
@@ -112,6 +112,15 @@ def expand(paths: list[str]) -> list[str]:
             suffixes = ", ".join(sorted(RECORDING_SUFFIXES))
             raise InputError(f"{given}: no recordings in it (looked for {suffixes})")
     return found
+
+
+_GLOB_MAGIC = re.compile(r"[*?[]")  # what glob.has_magic looks for, without importing glob
+
+
+def _glob(pattern: str) -> list[str]:
+    import glob
+
+    return sorted(glob.glob(pattern, recursive=True))
 
 
 def _walk(folder: Path) -> list[str]:

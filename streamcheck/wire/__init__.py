@@ -3,14 +3,11 @@ bounded memory, and report framing defects themselves. No decoder knows a provid
 
 from __future__ import annotations
 
+import importlib
 from typing import Protocol
 
 from streamcheck.model import Finding, Frame, Location
-from streamcheck.wire.eventstream import EventStreamDecoder
-from streamcheck.wire.jsonarray import JSONArrayDecoder
 from streamcheck.wire.lines import DEFAULT_MAX_LINE
-from streamcheck.wire.ndjson import NDJSONDecoder
-from streamcheck.wire.sse import SSEDecoder
 
 
 class Decoder(Protocol):
@@ -28,17 +25,25 @@ class Decoder(Protocol):
     def flush(self) -> list[Frame]: ...
 
 
-DECODERS: dict[str, type] = {
-    "sse": SSEDecoder,
-    "ndjson": NDJSONDecoder,
-    "eventstream": EventStreamDecoder,
-    "jsonarray": JSONArrayDecoder,
+# framing -> the module and class that decode it. A decoder's module is imported when a stream
+# of its framing first appears: checking an SSE file loads no event-stream CRC code.
+DECODERS: dict[str, tuple[str, str]] = {
+    "sse": ("streamcheck.wire.sse", "SSEDecoder"),
+    "ndjson": ("streamcheck.wire.ndjson", "NDJSONDecoder"),
+    "eventstream": ("streamcheck.wire.eventstream", "EventStreamDecoder"),
+    "jsonarray": ("streamcheck.wire.jsonarray", "JSONArrayDecoder"),
 }
 
 
+def decoder_class(framing: str) -> type:
+    module, name = DECODERS[framing]
+    found: type = getattr(importlib.import_module(module), name)
+    return found
+
+
 def decoder_for(framing: str, location: Location, max_line: int = DEFAULT_MAX_LINE) -> Decoder:
-    decoder: Decoder = DECODERS[framing](location, max_line)
+    decoder: Decoder = decoder_class(framing)(location, max_line)
     return decoder
 
 
-__all__ = ["DECODERS", "DEFAULT_MAX_LINE", "Decoder", "decoder_for"]
+__all__ = ["DECODERS", "DEFAULT_MAX_LINE", "Decoder", "decoder_class", "decoder_for"]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamcheck.model import Finding, Frame, Location
-from streamcheck.wire import DECODERS, decoder_for
+from streamcheck.wire import decoder_class, decoder_for
 from streamcheck.wire.eventstream import EventStreamDecoder
 from streamcheck.wire.sniff import sniff
 from tests.wire.eventstream_build import (
@@ -44,7 +44,7 @@ def codes(findings: list[Finding]) -> list[str]:
 
 
 def test_registered_and_sniffed() -> None:
-    assert DECODERS["eventstream"] is EventStreamDecoder
+    assert decoder_class("eventstream") is EventStreamDecoder
     body = b"".join(converse_clean())
     assert sniff(body[:1024]) == "eventstream"
     assert sniff(b"", "application/vnd.amazon.eventstream") == "eventstream"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamcheck.model import Location
-from streamcheck.wire import DECODERS, decoder_for
+from streamcheck.wire import decoder_class, decoder_for
 from streamcheck.wire.jsonarray import JSONArrayDecoder
 
 BODY = (
@@ -83,5 +83,5 @@ def test_an_over_long_element_is_skipped_and_memory_stays_bounded() -> None:
 
 
 def test_registered_as_jsonarray() -> None:
-    assert DECODERS["jsonarray"] is JSONArrayDecoder
+    assert decoder_class("jsonarray") is JSONArrayDecoder
     assert decoder_for("jsonarray", Location()).framing == "jsonarray"
