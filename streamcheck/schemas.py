@@ -12,7 +12,7 @@ message with `best_match` (its error choice is the most useful one for a human).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +39,34 @@ class SchemaError:
     keyword: str  # the failing JSON Schema keyword: required, type, enum, const, ...
 
 
-@dataclass(slots=True)
 class SchemaSet:
-    """The frame schemas of one provider/api/version."""
+    """The frame schemas of one provider/api/version, compiled on first use."""
 
-    provider: str
-    api: str
-    version: str
-    files: dict[str, Path] = field(default_factory=dict)  # kind -> file
-    origin: str = "shipped"
-    _raw: dict[str, Any] = field(default_factory=dict)
-    _fast: dict[str, Any] = field(default_factory=dict)
-    _slow: dict[str, Any] = field(default_factory=dict)
-    _members: dict[str, frozenset[str]] = field(default_factory=dict)
+    __slots__ = (
+        "_fast",
+        "_members",
+        "_raw",
+        "_slow",
+        "api",
+        "files",
+        "origin",
+        "provider",
+        "version",
+    )
+
+    def __init__(self, provider: str, api: str, version: str, origin: str = "shipped") -> None:
+        self.provider = provider
+        self.api = api
+        self.version = version
+        self.origin = origin
+        self.files: dict[str, Path] = {}  # kind -> file
+        self._raw: dict[str, Any] = {}
+        self._fast: dict[str, Any] = {}
+        self._slow: dict[str, Any] = {}
+        self._members: dict[str, frozenset[str]] = {}
+
+    def __repr__(self) -> str:
+        return f"SchemaSet({self.provider}/{self.api}/{self.version}, {self.origin})"
 
     def kinds(self) -> list[str]:
         return sorted(self.files)
