@@ -1,0 +1,122 @@
+"""Answers that are not streams: empty bodies, error documents, HTML pages, and a whole JSON
+document where a stream was asked for. Imported only when such a body turns up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from streamcheck import errors, rules
+from streamcheck.redact import excerpt
+
+if TYPE_CHECKING:
+    from streamcheck.check.exchange import ExchangeChecker
+
+
+def empty(checker: ExchangeChecker) -> None:
+    status = checker.exchange.status
+    if status is not None and status >= 400:
+        verdict = errors.classify(b"", status)
+        checker.error_class = verdict.klass
+        checker.sink(
+            rules.finding(
+                "SC402",
+                f"HTTP {status} with an empty body: {verdict.describe()}",
+                checker.location,
+                hint=verdict.hint,
+            )
+        )
+    else:
+        checker.sink(rules.finding("SC114", "the response body is empty", checker.location))
+
+
+def check_body(checker: ExchangeChecker, body: bytes, framing: str) -> None:
+    status = checker.exchange.status
+    value = errors.parse_body(body) if framing in ("json", "jsonarray") else None
+    failed = status is not None and status >= 400  # any JSON under an error status is one
+    if value is not None and not failed and errors.error_object(value) is None:
+        not_an_error(checker, value, body)
+        return
+    provider = checker.protocol.provider if checker.protocol else checker.exchange.provider
+    verdict = errors.classify(
+        body, status, checker.exchange.content_type, value, checker.exchange.headers, provider
+    )
+    checker.error_class = verdict.klass
+    # A URL the hints placed at a provider but no protocol serves (Bedrock's count-tokens,
+    # a non-streaming Converse call) keeps the hint: its error is not a stream API's.
+    if checker.protocol is None and not (
+        checker.exchange.provider and checker.exchange.request.url
+    ):
+        owner = next((p for p in checker.candidates if verdict.shape in p.error_shapes), None)
+        if owner is not None:
+            checker.use(owner)
+    where = checker.location.at(offset=0, line=1)
+    provider = (
+        checker.protocol.provider if checker.protocol else checker.exchange.provider or "the server"
+    )
+    streamed = checker.asked_for_stream() is not False
+    crash = crash_note(checker, value) if streamed else ""
+    instead = " instead of a stream" if streamed else " (the call was not a streaming one)"
+    if verdict.documented:
+        checker.sink(
+            rules.finding(
+                "SC401",
+                f"{provider} answered with an error body{instead}: {verdict.describe()}{crash}",
+                where,
+                evidence=excerpt(body),
+                hint=verdict.hint,
+            )
+        )
+    else:
+        what = {"html": "an HTML page", "text": "plain text"}.get(
+            verdict.shape, f"an error in an undocumented shape ({verdict.shape})"
+        )
+        checker.sink(
+            rules.finding(
+                "SC402",
+                f"{'expected a stream, ' if streamed else ''}got {what}: "
+                f"{verdict.describe()}{crash}",
+                where,
+                evidence=excerpt(body),
+                hint=verdict.hint,
+            )
+        )
+
+
+def crash_note(checker: ExchangeChecker, value: Any) -> str:
+    if checker.protocol is None or value is None:
+        return ""
+    if checker.protocol.api == "chat-completions":  # OpenAI, Azure and compatible dialects
+        return (
+            "; a client that reads chunk['choices'][0]['finish_reason'] raises "
+            "KeyError on this body"
+        )
+    return ""
+
+
+def not_an_error(checker: ExchangeChecker, value: Any, body: bytes) -> None:
+    where = checker.location.at(offset=0, line=1)
+    if checker.protocol is None:
+        for protocol in checker.candidates:
+            if protocol.match_frame(value, None):
+                checker.use(protocol)
+                break
+    if checker.protocol is None:
+        # No known API: a JSON answer may be right for it (Replicate answers the stream
+        # request with the URL of the stream). SC901 says nothing was judged.
+        checker.unknown_endpoint()
+        if not checker.unknown_reported:
+            checker.unknown_reported = True
+            message = "no known provider API answers with this JSON document; not judged"
+            checker.sink(rules.finding("SC901", message, where, evidence=excerpt(body)))
+        return
+    kind = value.get("object") or value.get("type") if isinstance(value, dict) else None
+    checker.sink(
+        rules.finding(
+            "SC206",
+            f"the body is one complete JSON document ({kind or type(value).__name__}), "
+            "not a stream",
+            where,
+            evidence=excerpt(body),
+        )
+    )

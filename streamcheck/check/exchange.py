@@ -1,0 +1,370 @@
+"""One exchange from first byte to verdict: pick the protocol and version, sniff the framing,
+decode the stream (frames go to `frames.handle`) or hand a whole body to `body`, and collect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from itertools import chain
+from typing import Any
+
+from streamcheck import rules
+from streamcheck.check import frames
+from streamcheck.check.frames import MALFORMED
+from streamcheck.check.options import CheckOptions
+from streamcheck.check.sink import Sink
+from streamcheck.exceptions import ConfigError
+from streamcheck.model import EndReason, Exchange, ExchangeResult, Location
+from streamcheck.protocols import Context, Protocol, StreamState, find
+from streamcheck.schemas import Catalog, SchemaSet
+from streamcheck.wire import DECODERS, decoder_for
+from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
+
+SNIFF_BYTES = 1024
+# URLs that ask for a stream without a body flag (Gemini, Bedrock, watsonx, query flags).
+_STREAM_URL_MARKS = (
+    ":streamGenerateContent",
+    "alt=sse",
+    "/converse-stream",
+    "/invoke-with-response-stream",
+    "/text_stream",
+    "stream=true",
+)
+MAX_ERROR_BODY = 4 * 1024 * 1024  # an error body is read whole up to this size
+
+
+class ExchangeChecker:
+    """Checks one exchange. Use `check_exchange()`; this class holds the per-stream state."""
+
+    def __init__(self, exchange: Exchange, options: CheckOptions, catalog: Catalog) -> None:
+        self.exchange = exchange
+        self.options = options
+        self.catalog = catalog
+        self.location = Location(source=exchange.source, exchange=exchange.index)
+        self.sink = Sink(options)
+        self.candidates = options.protocols()
+        self.protocol: type[Protocol] | None = None
+        self.version: str | None = None
+        self.schemas: SchemaSet | None = None
+        self.state: StreamState | None = None
+        self.framing: str | None = None
+        self.frames = 0
+        self.bytes = 0
+        self.error_class: str | None = None
+        # kind -> the compiled validator's is_valid, bound once per schema set (hot path)
+        self.validators: dict[str, Callable[[Any], bool]] = {}
+        # Schema drift (SC203) is opt-in (`--select SC203`): real streams gain members weekly,
+        # so on by default it would put info noise on nearly every clean recording.
+        self.drift_on = any(code.strip().upper() == "SC203" for code in options.select)
+        self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
+        self.drift_seen: set[tuple[str, str]] = set()
+        self.unknown_reported = False
+        self.timing: dict[str, float] = {}
+        self._last_time: float | None = None
+        self._choose_by_request()
+
+    # -- protocol and version ------------------------------------------------------------------
+
+    def _choose_by_request(self) -> None:
+        exchange = self.exchange
+        pool = self.candidates
+        hinted: list[type[Protocol]] = []
+        if exchange.provider and not self.options.provider:
+            hinted = [p for p in find(exchange.provider) if p in pool]
+            if exchange.api:
+                # A hinted API no registered protocol speaks (a Responses call while only Chat
+                # is known) must not fall back to another API of the same provider.
+                hinted = [p for p in hinted if exchange.api in (p.api, p.name)]
+            pool = hinted or pool
+        if len(pool) == 1 and (self.options.provider or hinted):
+            self.use(pool[0])
+            return
+        scored = sorted(((p.match_request(exchange), p.name, p) for p in pool), reverse=True)
+        if scored and scored[0][0] > 0:
+            self.use(scored[0][2])
+        else:
+            self.candidates = pool
+
+    def use(self, protocol: type[Protocol]) -> None:
+        self.protocol = protocol
+        requested = self.options.api_version or self.exchange.api_version
+        requested = requested or protocol.version(self.exchange)
+        requested = protocol.version_aliases.get(requested or "", requested)
+        available = self.catalog.versions(protocol.provider, protocol.api)
+        if self.options.api_version and self.options.api_version not in available:
+            raise ConfigError(
+                f"no schemas for {protocol.provider}/{protocol.api} version "
+                f"{self.options.api_version!r} (shipped: {', '.join(available) or 'none'})"
+            )
+        self.version = requested if requested in available else None
+        self.schemas = self.catalog.get(protocol.provider, protocol.api, self.version)
+        self.validators = {}
+        if self.schemas is not None:
+            self.version = self.schemas.version
+            if requested and requested not in available:
+                self.sink(
+                    rules.finding(
+                        "SC910",
+                        f"the request asked for {protocol.provider}/{protocol.api} version "
+                        f"{requested!r}, which has no schemas here; checked against "
+                        f"{self.version!r} (shipped: {', '.join(available)})",
+                        self.location,
+                    )
+                )
+        elif requested:
+            self.version = requested
+        request_body = self.exchange.request.body
+        ctx = Context(
+            location=self.location,
+            emit=self.sink,
+            api_version=self.version or "",
+            request=request_body if isinstance(request_body, dict) else {},
+            url=self.exchange.request.url,
+        )
+        self.state = protocol.stream(ctx)
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self) -> ExchangeResult:
+        self._run()
+        # Readers add notes while the body is consumed (a tape with no end record), so last.
+        for note in self.exchange.notes:
+            self.sink(rules.finding("SC902", note, self.location))
+        self.unknown_endpoint()
+        return self._result()
+
+    def asked_for_stream(self) -> bool | None:
+        """Whether the recorded request wanted a stream; None when nothing was recorded.
+
+        A raw body or curl dump has no request: it was given to us to be checked as a stream.
+        """
+        request = self.exchange.request
+        if request.url is None and request.body is None:
+            return None
+        body = request.body
+        if isinstance(body, dict) and isinstance(body.get("stream"), bool):
+            return bool(body["stream"])
+        url = request.url or ""
+        if any(mark in url for mark in _STREAM_URL_MARKS):
+            return True
+        accept = next((v for k, v in request.headers.items() if k.lower() == "accept"), "")
+        if "text/event-stream" in accept:
+            return True
+        # Ollama's native API streams unless told not to.
+        return (
+            isinstance(body, dict)
+            and self.protocol is not None
+            and (self.protocol.framing == "ndjson")
+        )
+
+    def _not_checked(self, why: str) -> None:
+        self.sink(rules.finding("SC903", why, self.location.at(offset=0, line=1)))
+
+    def unknown_endpoint(self) -> None:
+        """A recorded call to a URL no protocol or provider hint knows (a cassette's telemetry
+        or file download): say so once, since no schema or grammar looked at it."""
+        exchange = self.exchange
+        if self.protocol or exchange.provider or self.unknown_reported or not exchange.request.url:
+            return
+        if self.asked_for_stream() is False and self.framing not in STREAM_FRAMINGS:
+            return  # a plain call (telemetry, a download) already reported as SC903
+        self.unknown_reported = True
+        url = exchange.request.url.split("?", 1)[0]
+        self.sink(
+            rules.finding(
+                "SC901",
+                f"no known provider API serves {url}; only the body was checked",
+                self.location,
+            )
+        )
+
+    def _run(self) -> None:
+        chunks = iter(self.exchange.chunks)
+        head_chunks, head = self._read_head(chunks)
+        complete = len(head) < SNIFF_BYTES
+        content_type = self.exchange.content_type
+        framing = self.options.framing or sniff(head, content_type, complete)
+        if framing == "jsonarray" and "jsonarray" not in DECODERS:
+            framing = "json"
+        self.framing = framing
+        all_chunks = chain(head_chunks, chunks)
+        status = self.exchange.status
+        if framing not in STREAM_FRAMINGS and self.asked_for_stream() is False:
+            known = self.protocol is not None or self.exchange.provider is not None
+            if status is None or status < 400 or not known:
+                self._read_body(all_chunks)
+                what = "a call to a known provider API" if known else "an LLM API call"
+                self._not_checked(f"not a streaming request ({what}); its answer was not checked")
+                return
+        if framing == "empty":
+            from streamcheck.check import body
+
+            body.empty(self)
+        elif framing == "jsonarray" and status is not None and status >= 400:
+            from streamcheck.check import body
+
+            # Gemini wraps error bodies in an array (`[{"error": {...}}]`): an error, not a stream.
+            body.check_body(self, self._read_body(all_chunks), framing)
+        elif framing in STREAM_FRAMINGS and framing in DECODERS:
+            self._check_framing_header(framing, content_type)
+            if status is not None and status >= 400:
+                self.sink(
+                    rules.finding(
+                        "SC405",
+                        f"HTTP {status} came with a {framing} body",
+                        self.location,
+                    )
+                )
+            self.stream(all_chunks, framing)
+        else:
+            # Bodies that are not streams (error documents, HTML pages) are the rare path: their
+            # module, and the error classifier it uses, load only when one turns up.
+            from streamcheck import errors
+            from streamcheck.check import body
+
+            whole = self._read_body(all_chunks)
+            if self.protocol is not None and self.protocol.framing == "ndjson":
+                value = errors.parse_body(whole)
+                if value is not None and errors.error_object(value) is None:
+                    self.framing = "ndjson"
+                    self.stream(iter([(whole, None)]), "ndjson")
+                    return
+            body.check_body(self, whole, framing)
+
+    def _read_head(
+        self, chunks: Iterator[tuple[bytes, float | None]]
+    ) -> tuple[list[tuple[bytes, float | None]], bytes]:
+        taken: list[tuple[bytes, float | None]] = []
+        size = 0
+        for chunk in chunks:
+            taken.append(chunk)
+            size += len(chunk[0])
+            if size >= SNIFF_BYTES:
+                break
+        return taken, b"".join(c for c, _ in taken)[:SNIFF_BYTES]
+
+    def _read_body(self, chunks: Iterator[tuple[bytes, float | None]]) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        for chunk, time in chunks:
+            self._tick(time, len(chunk))
+            if size < MAX_ERROR_BODY:
+                parts.append(chunk[: MAX_ERROR_BODY - size])
+            size += len(chunk)
+        return b"".join(parts)
+
+    def _tick(self, time: float | None, size: int) -> None:
+        self.bytes += size
+        if time is None:
+            return
+        if self._last_time is None:
+            self.timing["first_byte"] = time
+        else:
+            gap = time - self._last_time
+            if gap > self.timing.get("max_gap", 0.0):
+                self.timing["max_gap"] = round(gap, 6)
+            if gap > self.options.max_gap:
+                self.sink(
+                    rules.finding(
+                        "SC501",
+                        f"no bytes for {gap:.1f} s (limit {self.options.max_gap:g} s)",
+                        self.location.at(offset=self.bytes - size),
+                    )
+                )
+        self.timing["total"] = time
+        self._last_time = time
+
+    def stream(self, chunks: Iterator[tuple[bytes, float | None]], framing: str) -> None:
+        decoder = decoder_for(framing, self.location, self.options.max_line)
+        handle = frames.handle
+        sink = self.sink
+        for chunk, time in chunks:
+            self._tick(time, len(chunk))
+            batch = decoder.decode(chunk, time)
+            if decoder.findings:
+                sink.extend(decoder.findings)
+            if batch:
+                handle(self, batch)
+        batch = decoder.flush()
+        if batch:
+            handle(self, batch)
+        sink.extend(decoder.findings)
+        self._end(decoder.comments)
+
+    def _end(self, comments: int) -> None:
+        state = self.state
+        if state is not None:
+            clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)
+            self.guard(state.end, clean_eof)
+            if state.ctx.error_class:
+                self.error_class = state.ctx.error_class
+            first = state.first_content_time
+            if first is not None:
+                self.timing["first_content"] = first
+                if first > self.options.max_first_token:
+                    self.sink(
+                        rules.finding(
+                            "SC502",
+                            f"first content after {first:.1f} s "
+                            f"(limit {self.options.max_first_token:g} s)",
+                            self.location,
+                        )
+                    )
+        if self.frames == 0 and self.error_class is None:
+            extra = f" ({comments} comment lines only)" if comments else ""
+            self.sink(
+                rules.finding("SC313", f"the body decoded to no frames{extra}", self.location)
+            )
+
+    def guard(self, step: Callable[..., None], *args: Any) -> None:
+        """A malformed frame must never crash the run: its schema finding says what is wrong."""
+        with contextlib.suppress(*MALFORMED):
+            step(*args)
+
+    def _check_framing_header(self, framing: str, content_type: str | None) -> None:
+        expected = {
+            "sse": ("text/event-stream",),
+            "ndjson": (
+                "application/x-ndjson",
+                "application/stream+json",
+                "application/jsonl",
+                "application/json",
+            ),
+            "jsonarray": ("application/json",),
+            "eventstream": ("application/vnd.amazon.eventstream",),
+        }[framing]
+        if content_type and content_type not in expected:
+            self.sink(
+                rules.finding(
+                    "SC113",
+                    f"body is {framing} but Content-Type says {content_type}",
+                    self.location,
+                )
+            )
+
+    def _result(self) -> ExchangeResult:
+        protocol = self.protocol
+        return ExchangeResult(
+            source=self.exchange.source,
+            index=self.exchange.index,
+            # Without a protocol module, what the URL said (a cassette's host) is still known.
+            provider=protocol.provider if protocol else self.exchange.provider,
+            api=protocol.api if protocol else self.exchange.api,
+            api_version=self.version if protocol else self.exchange.api_version,
+            status=self.exchange.status,
+            framing=self.framing,
+            frames=self.frames,
+            bytes=self.bytes,
+            end=self.exchange.end,
+            findings=self.sink.result(),
+            url=self.exchange.request.url,
+            error_class=self.error_class,
+            timing=self.timing,
+            body_offset=self.exchange.body_offset,
+            body_line=self.exchange.body_line,
+        )
+
+
+def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) -> ExchangeResult:
+    return ExchangeChecker(exchange, options, catalog).run()
