@@ -180,9 +180,33 @@ def find(start: Path | None = None) -> Path | None:
         if own.is_file():
             return own
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "streamcheck" in _read(pyproject).get("tool", {}):
+        if _may_configure_us(pyproject) and "streamcheck" in _read(pyproject).get("tool", {}):
             return pyproject
     return None
+
+
+# Every TOML spelling of a `tool.streamcheck` table: a `[tool.streamcheck...]` header or a dotted
+# `tool.streamcheck...` key (bare or quoted parts), a bare `[tool]` table, or an inline `tool = {`.
+_MENTIONS_US = re.compile(
+    rb"""(?mx)
+    tool["']? \s* \. \s* ["']?streamcheck\b
+    | ^\s* \[ \s* ["']?tool["']? \s* \]
+    | ^\s* ["']?tool["']? \s* =
+    """
+)
+
+
+def _may_configure_us(pyproject: Path) -> bool:
+    """Whether a pyproject.toml can hold [tool.streamcheck]; most projects' cannot, and telling
+    so from the bytes spares parsing TOML on every run."""
+    if not pyproject.is_file():
+        return False
+    try:
+        with pyproject.open("rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return True  # let _read say what is wrong with it
+    return _MENTIONS_US.search(raw) is not None
 
 
 def load(path: Path | None = None, start: Path | None = None) -> Config:

@@ -37,6 +37,35 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "[tool.streamcheck]\npaths = ['fx']\n",
+        "[ tool . 'streamcheck' ]\npaths = ['fx']\n",
+        '[[tool."streamcheck".overrides]]\npaths = ["x"]\nignore = ["SC5"]\n',
+        "[tool]\nstreamcheck = { paths = ['fx'] }\n",
+        "[tool]\nstreamcheck.paths = ['fx']\n",
+        "tool.streamcheck.paths = ['fx']\n",
+        "tool = { streamcheck = { paths = ['fx'] } }\n",
+    ],
+)
+def test_every_toml_spelling_of_the_table_is_found(tmp_path: Path, text: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(text + "[project]\nname = 'streamcheck-user'\n")
+    assert config.find(tmp_path) == tmp_path / "pyproject.toml"
+    assert config.load(start=tmp_path).file == tmp_path / "pyproject.toml"
+
+
+def test_a_pyproject_that_cannot_configure_us_is_not_parsed(tmp_path: Path) -> None:
+    """Other tools' tables, and the word streamcheck outside a tool table, are passed over
+    without parsing: even broken TOML there is none of our business."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'streamcheck'\n[project.scripts]\nstreamcheck = 'x:y'\n"
+        "[tool.ruff]\nline-length = 100\n[tool.mypy\nbroken = \n"
+    )
+    found = config.find(tmp_path)
+    assert found is None or tmp_path not in found.parents
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         (
