@@ -237,3 +237,35 @@ def test_never_a_traceback_on_odd_inputs(tmp_path: Path) -> None:
         done = run_streamcheck("check", str(tmp_path / name))
         assert done.returncode in (0, 1, 2), name
         assert "Traceback" not in done.stderr and "internal error" not in done.stderr, name
+
+
+@pytest.mark.parametrize("args", [["check", "--bogus"], ["explain"], ["nonsense"]])
+def test_usage_errors_need_no_click_install(args: list[str]) -> None:
+    """A new typer vendors click and no longer depends on it; without click installed a usage
+    error is still one line and exit 2."""
+    import subprocess
+
+    code = (
+        "import sys; sys.modules['click'] = None\n"
+        "from streamcheck.cli import main\n"
+        f"main({args!r})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("streamcheck: error: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_check_help_names_the_config_table() -> None:
+    """Help text goes through rich markup; a bare [tool.streamcheck] would vanish as a tag."""
+    done = run_streamcheck("check", "--help", env={"COLUMNS": "200"})
+    assert done.returncode == 0
+    assert "[tool.streamcheck] in pyproject.toml" in done.stdout

@@ -123,6 +123,24 @@ def _no_options() -> None:
     pass
 
 
+def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(aborts, usage errors): typer >= 0.22 raises its vendored click's exceptions, older
+    typer click's own. click itself is not a dependency of a new typer, so it may be absent."""
+    aborts: list[type[BaseException]] = [typer.Abort]
+    usage: list[type[BaseException]] = []
+    vendored = getattr(typer, "exceptions", None)
+    if vendored is not None and hasattr(vendored, "TyperException"):
+        usage.append(vendored.TyperException)
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        aborts.append(click.exceptions.Abort)
+        usage.append(click.exceptions.ClickException)
+    return tuple(aborts), tuple(usage)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: tool errors become one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
@@ -137,12 +155,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("streamcheck: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # usage errors and anything unforeseen: one line, exit 2
-        import click
-
-        # typer >= 0.22 raises its vendored click's exceptions, older typer click's own.
-        if isinstance(exc, typer.Abort | click.exceptions.Abort):
+        aborts, usage_errors = _click_exceptions()
+        if isinstance(exc, aborts):
             sys.exit(130)
-        if isinstance(exc, typer.exceptions.TyperException | click.exceptions.ClickException):
+        if isinstance(exc, usage_errors):
             ctx = getattr(exc, "ctx", None)
             see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             sys.stderr.write(f"streamcheck: error: {exc.format_message()}{see}\n")
