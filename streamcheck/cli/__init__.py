@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, usage_errors):
             ctx = getattr(exc, "ctx", None)
             see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            sys.stderr.write(f"streamcheck: error: {exc.format_message()}{see}\n")
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            sys.stderr.write(f"streamcheck: error: {message}{see}\n")
             sys.exit(EXIT_USAGE)
         sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {exc}\n")
         sys.exit(EXIT_USAGE)
