@@ -29,6 +29,17 @@ FORBIDDEN = (
     # The other command groups: main() imports only the module of the command it runs.
     "streamcheck.cli.catalog",
     "streamcheck.cli.live",
+    # A raw SSE stream needs no container reader, other framings, or the error-body half.
+    "streamcheck.sources.cassette",
+    "streamcheck.sources.har",
+    "streamcheck.sources.tape",
+    "streamcheck.sources.hints",
+    "streamcheck.wire.eventstream",
+    "streamcheck.wire.ndjson",
+    "streamcheck.wire.jsonarray",
+    "streamcheck.check.body",
+    # The checkout's pyproject.toml has no [tool.streamcheck]: its bytes say so, no TOML parse.
+    "tomllib",
 )
 
 
@@ -66,6 +77,17 @@ def test_check_imports_nothing_heavy(recording: str) -> None:
     modules = imported("check", str(FIXTURES / recording))
     assert "streamcheck.check" in modules and "jsonschema_rs" in modules
     assert heavy(modules) == []
+
+
+def test_each_container_loads_its_own_reader() -> None:
+    cassette = imported("check", str(FIXTURES / "rules" / "SC104" / "good.yaml"))
+    assert "streamcheck.sources.cassette" in cassette
+    assert "streamcheck.sources.har" not in cassette
+
+
+def test_an_error_body_loads_the_body_checks() -> None:
+    modules = imported("check", str(FIXTURES / "openai" / "gpt4-no-model-access.http"))
+    assert {"streamcheck.check.body", "streamcheck.errors"} <= modules
 
 
 def test_a_schema_failure_pays_for_its_message() -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import codecs
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -28,17 +27,9 @@ import orjson
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
 from streamcheck.sources import bodies
-from streamcheck.sources.files import register_reader
+from streamcheck.sources.formats import CASSETTE_JSON_START
 
-_START = re.compile(rb"(?m)^(?:http_)?interactions:")
-_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
 _LOADER: Any = None
-
-
-def is_cassette(name: str, head: bytes) -> bool:
-    """A top-level `interactions:` key in the first bytes, whatever the name (stdin has none);
-    no SSE, NDJSON or JSON body has a line starting that way."""
-    return _START.search(head) is not None or _JSON_START.match(head) is not None
 
 
 def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
@@ -55,7 +46,7 @@ def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
 
 
 def _load(source: str, data: bytes) -> Any:
-    if _JSON_START.match(data):  # vcrpy's json serializer; text bodies only
+    if CASSETTE_JSON_START.match(data):  # vcrpy's json serializer; text bodies only
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -224,6 +215,3 @@ def _codec(encoding: Any) -> str:
         return codecs.lookup(encoding).name
     except LookupError:
         return "utf-8"
-
-
-register_reader("cassette", read, is_cassette)

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
-from streamcheck.sources import raw, tape
+from streamcheck.sources import formats, raw
 
 HEAD = 4096
 # Files a folder walk picks up. Explicit file arguments are read whatever their name.
@@ -50,7 +50,21 @@ def _raw(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
 
 
 def _tape(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    from streamcheck.sources import tape
+
     yield from tape.read(source, io.BufferedReader(_Prefixed(head, stream)))
+
+
+def _cassette(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    from streamcheck.sources import cassette
+
+    yield from cassette.read(source, stream, head)
+
+
+def _har(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    from streamcheck.sources import har
+
+    yield from har.read(source, stream, head)
 
 
 class _Prefixed(io.RawIOBase):
@@ -74,16 +88,14 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-READERS: dict[str, Reader] = {"raw": _raw, "tape": _tape}
-SNIFFERS: list[tuple[str, Callable[[str, bytes], bool]]] = [
-    ("tape", lambda name, head: tape.is_tape(head)),
-]
-
-
-def register_reader(name: str, reader: Reader, sniffer: Callable[[str, bytes], bool]) -> None:
-    """Add a container format (cassette, HAR, ...) and the test that recognises it."""
-    READERS[name] = reader
-    SNIFFERS.append((name, sniffer))
+# A container's reader module loads only when a file of its kind turns up: checking a raw SSE
+# body imports no YAML-cassette, HAR or tape code (start-up, issue 6).
+READERS: dict[str, Reader] = {"raw": _raw, "tape": _tape, "cassette": _cassette, "har": _har}
+SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
+    ("tape", formats.is_tape),
+    ("cassette", formats.is_cassette),
+    ("har", formats.is_har),
+)
 
 
 def expand(paths: list[str]) -> list[str]:

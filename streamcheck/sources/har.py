@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -28,9 +27,7 @@ import orjson
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
 from streamcheck.sources import bodies, hints
-from streamcheck.sources.files import register_reader
 
-_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 _STREAM_TYPES = (
     "text/event-stream",
     "application/x-ndjson",
@@ -43,12 +40,6 @@ NO_BODY_NOTE = (
     "the HAR entry holds no response body (browsers often leave streamed bodies out of HAR "
     "exports; Firefox keeps them)"
 )
-
-
-def is_har(name: str, head: bytes) -> bool:
-    return _START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None and (
-        name.lower().endswith(".har") or b'"entries"' in head or b'"creator"' in head
-    )
 
 
 def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
@@ -186,6 +177,3 @@ def _first_byte(timings: Any) -> float | None:
         if isinstance(value := timings.get(name), int | float) and value > 0
     )
     return round(total / 1000.0, 6)
-
-
-register_reader("har", read, is_har)

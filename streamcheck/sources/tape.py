@@ -31,10 +31,6 @@ FORMAT_VERSION = 1
 MAX_TAPE_LINE = 64 * 1024 * 1024
 
 
-def is_tape(head: bytes) -> bool:
-    return head.lstrip().startswith(b'{"streamcheck_tape"')
-
-
 @dataclass(slots=True)
 class _Lines:
     """Reads a tape line by line with a bounded line length."""

@@ -1,0 +1,29 @@
+"""Which container a file is, told from its name and first bytes, without loading its reader.
+
+files.py asks these in order (tape, cassette, HAR) and imports the reader of the first that says
+yes; anything else is a raw body (SSE, NDJSON, JSON, a `curl -i` dump).
+"""
+
+from __future__ import annotations
+
+import re
+
+CASSETTE_START = re.compile(rb"(?m)^(?:http_)?interactions:")
+CASSETTE_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
+HAR_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
+
+
+def is_tape(name: str, head: bytes) -> bool:
+    return head.lstrip().startswith(b'{"streamcheck_tape"')
+
+
+def is_cassette(name: str, head: bytes) -> bool:
+    """A top-level `interactions:` key in the first bytes, whatever the name (stdin has none);
+    no SSE, NDJSON or JSON body has a line starting that way."""
+    return CASSETTE_START.search(head) is not None or CASSETTE_JSON_START.match(head) is not None
+
+
+def is_har(name: str, head: bytes) -> bool:
+    return HAR_START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None and (
+        name.lower().endswith(".har") or b'"entries"' in head or b'"creator"' in head
+    )
