@@ -9,7 +9,6 @@ error bodies look. It never reads bytes: frames arrive decoded and parsed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from streamcheck import errors, rules
@@ -19,17 +18,28 @@ from streamcheck.redact import excerpt
 SENTINEL = object()  # the parsed value of a frame whose data is a protocol sentinel ([DONE])
 
 
-@dataclass(slots=True)
 class Context:
     """What a stream state machine may use: where it is, and where findings go."""
 
-    location: Location
-    emit: Callable[[Finding], None]
-    api_version: str
-    request: dict[str, Any] = field(default_factory=dict)  # parsed request body, if known
-    frame: Frame | None = None  # the frame being handled
-    error_class: str | None = None  # set when an in-stream error was classified
-    url: str | None = None  # the request URL, when the recording has it
+    # A plain class: per-stream state needs no generated dataclass code at start-up.
+    __slots__ = ("api_version", "emit", "error_class", "frame", "location", "request", "url")
+
+    def __init__(
+        self,
+        *,
+        location: Location,
+        emit: Callable[[Finding], None],
+        api_version: str,
+        request: dict[str, Any] | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.location = location
+        self.emit = emit
+        self.api_version = api_version
+        self.request: dict[str, Any] = request if request is not None else {}  # parsed body
+        self.url = url  # the request URL, when the recording has it
+        self.frame: Frame | None = None  # the frame being handled
+        self.error_class: str | None = None  # set when an in-stream error was classified
 
     @property
     def resumed_after(self) -> int | None:

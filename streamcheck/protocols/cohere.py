@@ -17,7 +17,6 @@ failure (SC403). Wire v1: NDJSON `{"is_finished", "event_type", ...}`; `stream-s
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -87,12 +86,14 @@ def failure(ctx: Context, frame: Frame, reason: str, detail: Any, after: int) ->
     )
 
 
-@dataclass(slots=True)
 class _Block:
-    kind: str | None  # content: text / thinking; tool calls: the function name
-    ended: bool = False
-    after_end_reported: bool = False
-    arguments: JsonFragments = field(default_factory=JsonFragments)
+    __slots__ = ("after_end_reported", "arguments", "ended", "kind")
+
+    def __init__(self, kind: str | None) -> None:
+        self.kind = kind  # content: text / thinking; tool calls: the function name
+        self.ended = False
+        self.after_end_reported = False
+        self.arguments = JsonFragments()
 
 
 class ChatV2Stream(StreamState):

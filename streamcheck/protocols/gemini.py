@@ -17,7 +17,6 @@ safety-class `finishReason` are reported because clients see them as empty answe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -49,11 +48,13 @@ FILTER_FINISH = frozenset(
 _VERSION = re.compile(r"^/(?:upload/)?(v\d+(?:alpha|beta)?\d*)/")
 
 
-@dataclass(slots=True)
 class _Candidate:
-    finished: str | None = None
-    text: int = 0  # characters of text (not thoughts) received
-    after_reported: bool = False
+    __slots__ = ("after_reported", "finished", "text")
+
+    def __init__(self) -> None:
+        self.finished: str | None = None
+        self.text = 0  # characters of text (not thoughts) received
+        self.after_reported = False
 
 
 class GeminiStream(StreamState):

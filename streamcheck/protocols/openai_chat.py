@@ -16,7 +16,6 @@ Schemas: schemas/openai/chat-completions/{2.3.0,2023-11}/ (chunk, error).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -36,11 +35,13 @@ from streamcheck.protocols.openai_tool_calls import ToolCalls
 FAILED_FINISH = frozenset({"error", "abort"})
 
 
-@dataclass(slots=True)
 class _Choice:
-    finished: str | None = None
-    started: bool = False
-    tools: ToolCalls = field(default_factory=ToolCalls)
+    __slots__ = ("finished", "started", "tools")
+
+    def __init__(self) -> None:
+        self.finished: str | None = None
+        self.started = False
+        self.tools = ToolCalls()
 
 
 class ChatStream(StreamState):
