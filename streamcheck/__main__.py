@@ -1,3 +1,3 @@
-from streamcheck.cli import main
+from streamcheck.cli import program
 
-main()
+program()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -243,8 +244,6 @@ def test_never_a_traceback_on_odd_inputs(tmp_path: Path) -> None:
 def test_usage_errors_need_no_click_install(args: list[str]) -> None:
     """A new typer vendors click and no longer depends on it; without click installed a usage
     error is still one line and exit 2."""
-    import subprocess
-
     code = (
         "import sys; sys.modules['click'] = None\n"
         "from streamcheck.cli import main\n"
@@ -269,3 +268,42 @@ def test_check_help_names_the_config_table() -> None:
     done = run_streamcheck("check", "--help", env={"COLUMNS": "200"})
     assert done.returncode == 0
     assert "[tool.streamcheck] in pyproject.toml" in done.stdout
+
+
+def _program(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(("recording", "code"), [(CLEAN, 0), (CUT, 1)])
+def test_the_program_exit_keeps_output_and_exit_code(
+    tmp_path: Path, recording: str, code: int
+) -> None:
+    """`program()` skips the interpreter's teardown: the report, a --report file and the exit
+    code must all still be complete."""
+    path = write(tmp_path, {"s.sse": recording}) / "s.sse"
+    junit = tmp_path / "out.xml"
+    run = "import sys; from streamcheck.cli import program; sys.argv[0] = 'streamcheck'; program()"
+    done = _program(run, "check", str(path), "--report", f"junit:{junit}", "-f", "json")
+    assert done.returncode == code, done.stderr
+    assert json.loads(done.stdout)["summary"]
+    assert junit.read_text().rstrip().endswith("</testsuites>")
+
+
+def test_the_program_exits_normally_when_an_atexit_handler_waits() -> None:
+    run = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "from streamcheck.cli import program\n"
+        "sys.argv[0] = 'streamcheck'\n"
+        "program()\n"
+    )
+    done = _program(run, "rules")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("handler ran")

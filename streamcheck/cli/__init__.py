@@ -167,3 +167,35 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {exc}\n")
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def program() -> None:
+    """The `streamcheck` program (console script and `python -m streamcheck`): `main()`, then
+    leave without the interpreter's teardown.
+
+    Tearing down typer, pydantic and rich costs about 20 ms, as much as the whole of a check of
+    a small file (issue 6). Once the output is flushed the teardown does nothing a user can see:
+    files are written and closed inside the commands, and nothing registered an atexit handler.
+    When something did (multiprocessing for --jobs, coverage, a plugin), the exit is the normal
+    one. `main()` itself always exits normally, for callers that run it in their own process.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        _leave(done.code)
+    _leave(EXIT_OK)
+
+
+def _leave(code: str | int | None) -> None:
+    import atexit
+    import os
+
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken pipe: the normal exit reports it
+        sys.exit(code)
+    pending = getattr(atexit, "_ncallbacks", lambda: 1)()  # CPython; elsewhere exit normally
+    if pending == 0 and (code is None or isinstance(code, int)):
+        os._exit(code or 0)
+    sys.exit(code)
