@@ -33,7 +33,7 @@ import orjson  # noqa: E402
 from bench import streams  # noqa: E402
 from streamcheck.check import CheckOptions, check_exchange  # noqa: E402
 from streamcheck.model import Exchange, Request  # noqa: E402
-from streamcheck.protocols import REGISTRY  # noqa: E402
+from streamcheck.protocols import every  # noqa: E402
 from streamcheck.run import check_paths  # noqa: E402
 from streamcheck.schemas import Catalog  # noqa: E402
 
@@ -193,7 +193,7 @@ def naive_jsonschema(provider: str, data: bytes, catalog: Catalog) -> Callable[[
     """jsonschema.validate() per frame with the frame's schema: what a first attempt does."""
     import jsonschema
 
-    protocol = next(p for p in REGISTRY.values() if p.provider == provider and p.framing == "sse")
+    protocol = next(p for p in every().values() if p.provider == provider and p.framing == "sse")
     schemas = catalog.get(protocol.provider, protocol.api, None)
     assert schemas is not None
     frames = []

@@ -38,6 +38,15 @@ FORBIDDEN = (
     "streamcheck.wire.ndjson",
     "streamcheck.wire.jsonarray",
     "streamcheck.check.body",
+    # Detection stops at the first protocol that claims the stream (OpenAI chat or Anthropic).
+    "streamcheck.protocols.azure_openai",
+    "streamcheck.protocols.bedrock",
+    "streamcheck.protocols.bedrock_invoke",
+    "streamcheck.protocols.cohere",
+    "streamcheck.protocols.compat",
+    "streamcheck.protocols.gemini",
+    "streamcheck.protocols.ollama",
+    "streamcheck.protocols.openai_responses",
     # The checkout's pyproject.toml has no [tool.streamcheck]: its bytes say so, no TOML parse.
     "tomllib",
 )

@@ -77,8 +77,14 @@ class ExchangeChecker:
                 # is known) must not fall back to another API of the same provider.
                 hinted = [p for p in hinted if exchange.api in (p.api, p.name)]
             pool = hinted or pool
-        if len(pool) == 1 and (self.options.provider or hinted):
-            self.use(pool[0])
+        if (self.options.provider or hinted) and len(pool) == 1:
+            self.use(next(iter(pool)))
+            return
+        request = exchange.request
+        if request.url is None and not request.headers:
+            # A raw body: match_request reads only the request, so every score would be 0; and
+            # scoring would import every protocol module.
+            self.candidates = pool
             return
         scored = sorted(((p.match_request(exchange), p.name, p) for p in pool), reverse=True)
         if scored and scored[0][0] > 0:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from streamcheck.exceptions import ConfigError
 from streamcheck.model import Severity
-from streamcheck.protocols import REGISTRY, Protocol, find
+from streamcheck.protocols import Every, Protocol, every, find
 from streamcheck.wire import DEFAULT_MAX_LINE
 
 
@@ -26,13 +27,16 @@ class CheckOptions:
     schema_dirs: tuple[Path, ...] = ()
     max_per_code: int = 50  # findings of one code per exchange before they are summarised
 
-    def protocols(self) -> list[type[Protocol]]:
-        """The protocols the flags allow; every protocol when no flag narrows them."""
-        candidates = list(REGISTRY.values())
+    def protocols(self) -> Collection[type[Protocol]]:
+        """The protocols the flags allow, in detection order; when no flag narrows them, every
+        protocol, imported only as far as detection iterates (`Every`)."""
+        if not self.provider and not self.api:
+            return Every()
+        candidates = list(every().values())
         if self.provider:
             candidates = find(self.provider)
             if not candidates:
-                known = ", ".join(sorted({p.provider for p in REGISTRY.values()}))
+                known = ", ".join(sorted({p.provider for p in every().values()}))
                 raise ConfigError(f"unknown provider {self.provider!r} (known: {known})")
         if self.api:
             narrowed = [p for p in candidates if self.api in (p.api, p.name)]

@@ -1,43 +1,79 @@
-"""One module per provider API; importing this package registers them all."""
+"""One module per provider API, imported when first needed.
 
-from streamcheck.protocols import (
-    anthropic,
-    azure_openai,
-    bedrock,
-    bedrock_invoke,
-    cohere,
-    compat,
-    gemini,
-    ollama,
-    openai_chat,
-    openai_responses,
-)
-from streamcheck.protocols.base import (
-    REGISTRY,
-    SENTINEL,
-    Context,
-    Protocol,
-    StreamState,
-    find,
-    register,
-)
+A stream's first frame is offered to the protocols in detection order (`MODULES`, and within a
+module the order it registers its protocols), and each module is imported only when detection
+reaches it: checking an OpenAI stream loads no Bedrock, Cohere or Gemini code, so start-up does
+not grow with the number of providers (issue 6). Whatever needs every protocol (scoring a
+recorded request, `--provider`, listing them) asks for `every()`.
+"""
 
-__all__ = [
-    "REGISTRY",
-    "SENTINEL",
-    "Context",
-    "Protocol",
-    "StreamState",
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+
+from streamcheck.protocols import base
+from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+
+# Detection order. Changing it changes which protocol claims a frame two of them accept.
+MODULES = (
     "anthropic",
+    "openai_chat",
     "azure_openai",
     "bedrock",
     "bedrock_invoke",
     "cohere",
     "compat",
-    "find",
     "gemini",
     "ollama",
-    "openai_chat",
     "openai_responses",
+)
+
+
+def in_order() -> Iterator[type[Protocol]]:
+    """Every protocol in detection order, importing each module when the iteration reaches it."""
+    for module in MODULES:
+        name = f"{__name__}.{module}"
+        importlib.import_module(name)
+        yield from [p for p in base.REGISTRY.values() if p.__module__ == name]
+
+
+def every() -> dict[str, type[Protocol]]:
+    """Every protocol by name, in detection order (imports every module)."""
+    return {p.name: p for p in in_order()}
+
+
+class Every:
+    """Every protocol, as a sequence that imports modules only as far as it is iterated."""
+
+    def __iter__(self) -> Iterator[type[Protocol]]:
+        return in_order()
+
+    def __len__(self) -> int:
+        return len(every())
+
+    def __contains__(self, protocol: object) -> bool:
+        return protocol in every().values()
+
+
+def find(name: str) -> list[type[Protocol]]:
+    """Protocols named `name`, or whose provider or an alias is `name`."""
+    key = name.strip().lower()
+    known = every()
+    if key in known:
+        return [known[key]]
+    return [p for p in known.values() if key == p.provider or key in p.aliases]
+
+
+__all__ = [
+    "MODULES",
+    "SENTINEL",
+    "Context",
+    "Every",
+    "Protocol",
+    "StreamState",
+    "every",
+    "find",
+    "in_order",
     "register",
 ]

@@ -109,7 +109,8 @@ class Protocol:
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        """Confidence 0-100 that the exchange belongs to this API, from URL and headers."""
+        """Confidence 0-100 that the exchange belongs to this API, from the request's URL and
+        headers only (a raw body, which has neither, is never scored)."""
         return 0
 
     @classmethod
@@ -143,20 +144,13 @@ class Protocol:
         raise NotImplementedError
 
 
+# Filled as protocol modules are imported; `streamcheck.protocols.every()` has them all, in order.
 REGISTRY: dict[str, type[Protocol]] = {}
 
 
 def register(cls: type[Protocol]) -> type[Protocol]:
     REGISTRY[cls.name] = cls
     return cls
-
-
-def find(name: str) -> list[type[Protocol]]:
-    """Protocols named `name`, or whose provider or an alias is `name`."""
-    key = name.strip().lower()
-    if key in REGISTRY:
-        return [REGISTRY[key]]
-    return [p for p in REGISTRY.values() if key == p.provider or key in p.aliases]
 
 
 def report_stream_error(ctx: Context, frame: Frame, value: Any, what: str = "error") -> None:

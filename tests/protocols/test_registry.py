@@ -1,0 +1,83 @@
+"""The protocol registry: detection order is fixed, and modules load only as detection needs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from streamcheck.protocols import MODULES, Every, every, find
+from tests.conftest import ROOT
+
+DETECTION_ORDER = [
+    "anthropic-messages",
+    "openai-chat",
+    "azure-openai-chat",
+    "bedrock-converse-stream",
+    "bedrock-invoke-stream",
+    "cohere-chat",
+    "vllm-chat",
+    "groq-chat",
+    "mistral-chat",
+    "openrouter-chat",
+    "deepseek-chat",
+    "gemini",
+    "ollama-chat",
+    "ollama-generate",
+    "openai-responses",
+]
+
+
+def test_every_protocol_in_detection_order() -> None:
+    assert list(every()) == DETECTION_ORDER
+    assert [p.name for p in Every()] == DETECTION_ORDER
+    assert len(Every()) == len(DETECTION_ORDER)
+    assert every()["gemini"] in Every()
+
+
+def test_the_order_does_not_depend_on_what_was_imported_first() -> None:
+    """A test or plugin importing a protocol module directly must not reorder detection."""
+    code = (
+        "import streamcheck.protocols.gemini, streamcheck.protocols.openai_responses\n"
+        "from streamcheck.protocols import every\n"
+        "print(','.join(every()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().split(",") == DETECTION_ORDER
+
+
+def test_detection_imports_modules_only_as_far_as_it_goes() -> None:
+    code = (
+        "import sys\n"
+        "from streamcheck.protocols import in_order\n"
+        "first = next(p for p in in_order() if p.provider == 'openai')\n"
+        "print(first.name, sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "    if m.startswith('streamcheck.protocols.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    name, loaded = done.stdout.split(" ", 1)
+    assert name == "openai-chat"
+    for later in MODULES[MODULES.index("openai_chat") + 1 :]:
+        assert f"'{later}'" not in loaded
+
+
+def test_find_by_name_provider_or_alias() -> None:
+    assert [p.name for p in find("openai-chat")] == ["openai-chat"]
+    assert [p.name for p in find("ollama")] == ["ollama-chat", "ollama-generate"]
+    assert find("no-such-provider") == []
