@@ -23,6 +23,20 @@ needs_shared = pytest.mark.skipif(
 )
 
 
+def run_python(
+    code: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -c code args...` from the repository root, importing this checkout."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})},
+        timeout=timeout,
+    )
+
+
 def run_streamcheck(
     *args: str,
     input: bytes | None = None,

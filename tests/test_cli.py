@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 from streamcheck import rules
 from streamcheck.cli import app
 from streamcheck.exceptions import StreamcheckError
-from tests.conftest import ROOT, run_streamcheck
+from tests.conftest import ROOT, run_python, run_streamcheck
 from tests.streams import CLEAN, CUT, NO_ROLE, write
 
 RESULT_KEYS = {
@@ -249,14 +248,7 @@ def test_usage_errors_need_no_click_install(args: list[str]) -> None:
         "from streamcheck.cli import main\n"
         f"main({args!r})\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-    )
+    done = run_python(code)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("streamcheck: error: ")
     assert len(done.stderr.strip().splitlines()) == 1
@@ -270,17 +262,6 @@ def test_check_help_names_the_config_table() -> None:
     assert "[tool.streamcheck] in pyproject.toml" in done.stdout
 
 
-def _program(code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize(("recording", "code"), [(CLEAN, 0), (CUT, 1)])
 def test_the_program_exit_keeps_output_and_exit_code(
     tmp_path: Path, recording: str, code: int
@@ -290,7 +271,7 @@ def test_the_program_exit_keeps_output_and_exit_code(
     path = write(tmp_path, {"s.sse": recording}) / "s.sse"
     junit = tmp_path / "out.xml"
     run = "import sys; from streamcheck.cli import program; sys.argv[0] = 'streamcheck'; program()"
-    done = _program(run, "check", str(path), "--report", f"junit:{junit}", "-f", "json")
+    done = run_python(run, "check", str(path), "--report", f"junit:{junit}", "-f", "json")
     assert done.returncode == code, done.stderr
     assert json.loads(done.stdout)["summary"]
     assert junit.read_text().rstrip().endswith("</testsuites>")
@@ -304,6 +285,6 @@ def test_the_program_exits_normally_when_an_atexit_handler_waits() -> None:
         "sys.argv[0] = 'streamcheck'\n"
         "program()\n"
     )
-    done = _program(run, "rules")
+    done = run_python(run, "rules")
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("handler ran")

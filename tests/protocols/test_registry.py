@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from streamcheck.protocols import MODULES, Every, every, find
-from tests.conftest import ROOT
+from tests.conftest import run_python
 
 DETECTION_ORDER = [
     "anthropic-messages",
@@ -42,14 +38,7 @@ def test_the_order_does_not_depend_on_what_was_imported_first() -> None:
         "from streamcheck.protocols import every\n"
         "print(','.join(every()))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-    )
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().split(",") == DETECTION_ORDER
 
@@ -62,14 +51,7 @@ def test_detection_imports_modules_only_as_far_as_it_goes() -> None:
         "print(first.name, sorted(m.rsplit('.', 1)[1] for m in sys.modules\n"
         "    if m.startswith('streamcheck.protocols.')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-    )
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     name, loaded = done.stdout.split(" ", 1)
     assert name == "openai-chat"

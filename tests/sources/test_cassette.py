@@ -16,19 +16,11 @@ from streamcheck.model import ExchangeResult
 from streamcheck.sources import read_path
 from streamcheck.sources.hints import Hint, from_request
 from tests.conftest import FIXTURES, run_streamcheck
+from tests.streams import CLEAN
 
 FIXTURE = FIXTURES / "cassettes" / "openai_chat_stream_and_error.yaml"
 CANARY = "sk-canary-cassette-0000000000000000"
-CHUNK = (
-    'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
-    '"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
-)
-CLEAN_SSE = (
-    CHUNK % ('{"role":"assistant","content":""}', "null")
-    + CHUNK % ('{"content":"Hi"}', "null")
-    + CHUNK % ("{}", '"stop"')
-    + "data: [DONE]\n\n"
-)
+CLEAN_SSE = CLEAN
 CHAT_URL = "https://api.openai.com/v1/chat/completions"
 STREAM_REQUEST = '{"model":"m","messages":[],"stream":true}'
 

@@ -13,17 +13,9 @@ from streamcheck.model import EndReason
 from streamcheck.sources import expand
 from streamcheck.sources.tape import dumps
 from tests.conftest import FIXTURES, run_streamcheck
+from tests.streams import CLEAN
 
-CHUNK = (
-    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
-    b'"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
-)
-SSE = (
-    CHUNK % (b'{"role":"assistant","content":""}', b"null")
-    + CHUNK % (b'{"content":"Hi"}', b"null")
-    + CHUNK % (b"{}", b'"stop"')
-    + b"data: [DONE]\n\n"
-)
+SSE = CLEAN.encode()
 CASSETTE = FIXTURES / "cassettes" / "openai_chat_stream_and_error.yaml"
 HAR = FIXTURES / "har" / "chat_page.har"
 

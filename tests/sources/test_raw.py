@@ -10,17 +10,9 @@ from streamcheck import InputError, check_paths
 from streamcheck.model import Exchange
 from streamcheck.sources import read_path
 from tests.conftest import run_streamcheck
+from tests.streams import CLEAN
 
-CHUNK = (
-    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
-    b'"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
-)
-SSE = (
-    CHUNK % (b'{"role":"assistant","content":""}', b"null")
-    + CHUNK % (b'{"content":"Hi"}', b"null")
-    + CHUNK % (b"{}", b'"stop"')
-    + b"data: [DONE]\n\n"
-)
+SSE = CLEAN.encode()
 ERROR = b'{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}'
 
 

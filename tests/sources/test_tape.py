@@ -14,17 +14,9 @@ from streamcheck.model import EndReason, Request
 from streamcheck.sources import read_path
 from streamcheck.sources.tape import TapeWriter, dumps
 from tests.conftest import run_streamcheck
+from tests.streams import CLEAN
 
-CHUNK = (
-    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
-    b'"choices":[{"index":0,"delta":%s,"finish_reason":%s}]}\n\n'
-)
-SSE = (
-    CHUNK % (b'{"role":"assistant","content":""}', b"null")
-    + CHUNK % (b'{"content":"Hi"}', b"null")
-    + CHUNK % (b"{}", b'"stop"')
-    + b"data: [DONE]\n\n"
-)
+SSE = CLEAN.encode()
 CANARY = "sk-canary-tape-000000000000000000000"
 URL = "https://api.openai.com/v1/chat/completions"
 
