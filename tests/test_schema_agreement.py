@@ -54,12 +54,27 @@ def disagreements(seen: Seen) -> list[str]:
             schema = schemas.schema(kind)
             slow[key] = jsonschema.validators.validator_for(schema)(schema)
         slow_ok = next(iter(slow[key].iter_errors(value)), None) is None
+        where = f"{schemas.provider}/{schemas.api}/{schemas.version}/{kind}"
         if slow_ok != fast_ok:
-            where = f"{schemas.provider}/{schemas.api}/{schemas.version}/{kind}"
             out.append(
                 f"{where}: jsonschema-rs {fast_ok}, python-jsonschema {slow_ok}: {value!r:.200}"
             )
+        elif not fast_ok and schemas.explain(kind, value) != schemas.explain_fully(kind, value):
+            # The short cut (python-jsonschema on the one keyword jsonschema-rs blamed) must say
+            # exactly what the whole walk says.
+            out.append(f"{where}: explain differs from explain_fully: {value!r:.200}")
     return out
+
+
+def shortcut_taken(seen: Seen) -> int:
+    """How many failing frames explain() answered from the one blamed keyword."""
+    return sum(
+        1
+        for schemas, kind, value, ok in seen
+        if not ok
+        and len(found := list(schemas.validator(kind).iter_errors(value))) == 1
+        and schemas._explain_one(kind, value, found[0]) is not None
+    )
 
 
 def test_verdicts_agree_on_every_fixture_frame(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,6 +83,7 @@ def test_verdicts_agree_on_every_fixture_frame(monkeypatch: pytest.MonkeyPatch) 
     assert any(not ok for *_, ok in seen)  # the fixtures hold failing frames too
     assert len({(s.provider, s.api) for s, *_ in seen}) >= 5
     assert disagreements(seen) == []
+    assert shortcut_taken(seen) > 0
 
 
 @needs_shared
@@ -75,3 +91,50 @@ def test_verdicts_agree_on_every_corpus_frame(monkeypatch: pytest.MonkeyPatch) -
     seen = frames_validated(monkeypatch, [str(CORPUS)])
     assert len(seen) > 1000
     assert disagreements(seen) == []
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        {"object": "chat.completion.chunk", "choices": []},  # id, created, model missing
+        {"id": "c", "object": "chat.completion.chunk", "created": 1, "choices": []},
+        {"id": 7, "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": []},
+        {"id": "c", "object": "chat.chunk", "created": 1, "model": "m", "choices": []},
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"role": "bot"}, "finish_reason": None}],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "done"}],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [],
+            "usage": {"prompt_tokens": "many"},
+        },  # inside an anyOf: the long way
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "m",
+            "choices": [{"index": "0", "delta": {"content": 5}, "finish_reason": None}],
+        },
+    ],
+)
+def test_the_short_cut_says_what_the_whole_walk_says(chunk: dict[str, Any]) -> None:
+    from streamcheck.schemas import Catalog
+
+    schemas = Catalog().get("openai", "chat-completions", "2.3.0")
+    assert schemas is not None
+    assert not schemas.is_valid("chunk", chunk)
+    assert schemas.explain("chunk", chunk) == schemas.explain_fully("chunk", chunk)

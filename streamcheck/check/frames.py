@@ -47,6 +47,7 @@ def handle(checker: ExchangeChecker, frames: list[Frame]) -> None:
     specials = protocol.sentinels | protocol.tolerated
     longest = max(map(len, specials), default=-1)
     kind_of = protocol.kind
+    named_by, kinds = protocol.discriminator, protocol.discriminated
     validators = checker.validators
     loads, malformed_json = orjson.loads, orjson.JSONDecodeError
     for frame in frames[start:] if start else frames:
@@ -62,7 +63,12 @@ def handle(checker: ExchangeChecker, frames: list[Frame]) -> None:
                 if value is None:
                     bad_data(checker, frame, exc)
                     continue
-            kind = kind_of(value, frame.event)
+            if named_by is not None and type(value) is dict:
+                named = value.get(named_by)
+                if type(named) is str:
+                    kind = named if kinds is None else kinds.get(named)
+            if kind is None:
+                kind = kind_of(value, frame.event)
             if kind is not None:
                 is_valid = validators.get(kind)
                 if is_valid is None or not is_valid(value):

@@ -302,6 +302,7 @@ class AnthropicMessages(Protocol):
     framing = "sse"
     aliases = ("claude",)
     error_shapes = ("anthropic",)
+    discriminator = "type"
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

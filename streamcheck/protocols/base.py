@@ -8,7 +8,7 @@ error bodies look. It never reads bytes: frames arrive decoded and parsed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from streamcheck import errors, rules
@@ -106,6 +106,12 @@ class Protocol:
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
     # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
     error_shapes: ClassVar[tuple[str, ...]] = ()
+    # The member whose string value names a frame's schema kind (`type`, `object`), read on the
+    # hot path without a call to kind(): the kind is `discriminated[value]`, or the value itself
+    # when `discriminated` is None. A frame it does not settle asks kind(), which must agree
+    # (tests/protocols/test_registry.py checks every protocol on its fixtures).
+    discriminator: ClassVar[str | None] = None
+    discriminated: ClassVar[Mapping[str, str] | None] = None
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

@@ -320,6 +320,7 @@ class CohereChat(Protocol):
     api = "chat"
     tolerated: ClassVar[frozenset[bytes]] = frozenset({b"[DONE]"})
     error_shapes: ClassVar[tuple[str, ...]] = ("cohere",)
+    discriminator = "type"
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

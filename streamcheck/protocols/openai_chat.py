@@ -16,6 +16,7 @@ Schemas: schemas/openai/chat-completions/{2.3.0,2023-11}/ (chunk, error).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -67,14 +68,62 @@ class ChatStream(StreamState):
         self.last_identity: Any = None  # the identity last checked, to skip checking it again
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
-        if type(value) is dict and not self.done and not self.usage_chunks:
-            choices = value.get("choices")
-            if (
-                type(choices) is list
-                and len(choices) == 1
-                and self._continues(frame, value, choices[0])
-            ):
+        """The hot path first (most chunks of a stream): one choice continuing a started,
+        unfinished choice, handled inline (a call per chunk is a few percent of the check).
+        Only _identity and ToolCalls can report on such a chunk, and they run; every other
+        chunk goes to `_frame`, the reference for the rules. Keep the two in step: a new
+        per-chunk rule goes in both, or keeps its chunks off the hot path."""
+        if type(value) is not dict or self.done or self.usage_chunks:
+            self._frame(frame, value)
+            return
+        choices = value.get("choices")
+        if type(choices) is not list or len(choices) != 1:
+            self._frame(frame, value)
+            return
+        choice = choices[0]
+        if (
+            type(choice) is not dict
+            or choice.get("finish_reason") is not None
+            or value.get("object") != "chat.completion.chunk"
+            or "error" in value  # errors.error_object's shapes go the long way
+            or "type" in value
+            or "statusCode" in value
+            or value.get("usage")  # usage next to choices is tracked the long way
+        ):
+            self._frame(frame, value)
+            return
+        index = choice.get("index", 0)
+        delta = choice.get("delta")
+        state = self.choices.get(index) if type(index) is int else None
+        if state is None or not state.started or state.finished is not None:
+            self._frame(frame, value)
+            return
+        if type(delta) is not dict:
+            self._frame(frame, value)
+            return
+        self.chunks += 1
+        try:
+            if self.identity_of(value) != self.last_identity:
+                self._identity(value)
+        except KeyError:
+            self._identity(value)
+        calls = delta.get("tool_calls")
+        if delta.get("content") or calls or delta.get("function_call") or delta.get("refusal"):
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+        if calls is None and "function_call" not in delta:
+            return
+        if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
+            call = calls[0]
+            slot = call.get("index", 0) if type(call) is dict else None
+            function = call.get("function") if type(call) is dict else None
+            if type(slot) is int and slot in state.tools.started and type(function) is dict:
+                state.tools.fragment(slot, function)  # a later fragment of a started call
                 return
+        state.tools.delta(self.ctx, delta, index, 0)
+
+    def _frame(self, frame: Frame, value: Any) -> None:
         if self.done:
             if not self.after_done_reported:
                 self.after_done_reported = True
@@ -112,51 +161,6 @@ class ChatStream(StreamState):
         for position, choice in enumerate(choices):
             if isinstance(choice, dict):
                 self._choice(position, choice, frame, usage)
-
-    def _continues(self, frame: Frame, value: dict[str, Any], choice: Any) -> bool:
-        """Hot path (most chunks of a stream): one choice continuing a started, unfinished
-        choice. Only _identity and ToolCalls.delta can report on such a chunk, and they run; every
-        other chunk returns False and takes `frame`, the reference for the rules. Keep the two
-        in step: a new per-chunk rule goes in both, or makes this return False."""
-        if (
-            type(choice) is not dict
-            or choice.get("finish_reason") is not None
-            or value.get("object") != "chat.completion.chunk"
-            or "error" in value  # errors.error_object's shapes go the long way
-            or "type" in value
-            or "statusCode" in value
-            or value.get("usage")  # usage next to choices is tracked the long way
-        ):
-            return False
-        index = choice.get("index", 0)
-        state = self.choices.get(index) if type(index) is int else None
-        delta = choice.get("delta")
-        if state is None or not state.started or state.finished is not None:
-            return False
-        if type(delta) is not dict:
-            return False
-        self.chunks += 1
-        try:
-            if self.identity_of(value) != self.last_identity:
-                self._identity(value)
-        except KeyError:
-            self._identity(value)
-        calls = delta.get("tool_calls")
-        if delta.get("content") or calls or delta.get("function_call") or delta.get("refusal"):
-            self.content_frames += 1
-            if self.first_content_time is None:
-                self.first_content_time = frame.time
-        if calls is None and "function_call" not in delta:
-            return True
-        if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
-            call = calls[0]
-            slot = call.get("index", 0) if type(call) is dict else None
-            function = call.get("function") if type(call) is dict else None
-            if type(slot) is int and slot in state.tools.started and type(function) is dict:
-                state.tools.fragment(slot, function)  # a later fragment of a started call
-                return True
-        state.tools.delta(self.ctx, delta, index, 0)
-        return True
 
     def _identity(self, value: dict[str, Any]) -> None:
         # Every chunk repeats the same identity; checking it again would find nothing new.
@@ -339,6 +343,8 @@ class OpenAIChat(Protocol):
     sentinels = frozenset({b"[DONE]"})
     aliases = ("openai-compatible",)
     error_shapes = ("openai", "vllm")
+    discriminator = "object"
+    discriminated: ClassVar[Mapping[str, str]] = {"chat.completion.chunk": "chunk"}
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
@@ -364,10 +370,12 @@ class OpenAIChat(Protocol):
     def kind(cls, value: Any, event: str | None) -> str | None:
         if not isinstance(value, dict):
             return "chunk"
+        obj = value.get("object")
+        if obj == "chat.completion.chunk":  # what it says it is, even with an `error` member
+            return "chunk"
         if "error" in value and "choices" not in value:
             return "error"
-        obj = value.get("object")
-        if obj == "chat.completion.chunk" or obj is None or "choices" in value:
+        if obj is None or "choices" in value:
             return "chunk"
         return str(obj)
 

@@ -174,6 +174,7 @@ class OpenAIResponses(Protocol):
     tolerated = frozenset({b"[DONE]"})
     aliases = ("responses",)
     error_shapes = ()
+    discriminator = "type"
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
