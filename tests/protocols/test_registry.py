@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
+
+from streamcheck.model import Location
 from streamcheck.protocols import MODULES, Every, every, find
-from tests.conftest import run_python
+from streamcheck.wire.sse import SSEDecoder
+from tests.conftest import FIXTURES, run_python
 
 DETECTION_ORDER = [
     "anthropic-messages",
@@ -63,3 +69,43 @@ def test_find_by_name_provider_or_alias() -> None:
     assert [p.name for p in find("openai-chat")] == ["openai-chat"]
     assert [p.name for p in find("ollama")] == ["ollama-chat", "ollama-generate"]
     assert find("no-such-provider") == []
+
+
+def _fixture_frames() -> list[tuple[Any, str | None]]:
+    """Every JSON data frame (with its SSE event name) of the SSE fixtures."""
+    found: list[tuple[Any, str | None]] = []
+    for path in sorted(FIXTURES.rglob("*.sse")):
+        decoder = SSEDecoder(Location(source=str(path)))
+        frames = decoder.decode(path.read_bytes()) + decoder.flush()
+        for frame in frames:
+            try:
+                found.append((orjson.loads(frame.data), frame.event))
+            except orjson.JSONDecodeError:
+                continue
+    return found
+
+
+def test_a_declared_discriminator_agrees_with_kind() -> None:
+    """The hot path reads `discriminator` instead of calling kind(); on every fixture frame
+    the two must name the same schema kind."""
+    frames = _fixture_frames()
+    assert len(frames) > 300
+    checked = 0
+    for protocol in every().values():
+        named_by, kinds = protocol.discriminator, protocol.discriminated
+        if named_by is None:
+            continue
+        for value, event in frames:
+            named = value.get(named_by) if isinstance(value, dict) else None
+            if not isinstance(named, str) or (kinds is not None and named not in kinds):
+                continue
+            fast = named if kinds is None else kinds[named]
+            assert protocol.kind(value, event) == fast, (protocol.name, value)
+            checked += 1
+    assert checked > 300
+
+
+def test_an_openai_chunk_is_a_chunk_even_with_an_error_member() -> None:
+    value = {"object": "chat.completion.chunk", "error": {"message": "x"}}
+    assert every()["openai-chat"].kind(value, None) == "chunk"
+    assert every()["openai-chat"].kind({"error": {"message": "x"}}, None) == "error"
