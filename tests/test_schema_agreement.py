@@ -138,3 +138,25 @@ def test_the_short_cut_says_what_the_whole_walk_says(chunk: dict[str, Any]) -> N
     assert schemas is not None
     assert not schemas.is_valid("chunk", chunk)
     assert schemas.explain("chunk", chunk) == schemas.explain_fully("chunk", chunk)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": 5}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta"}},
+        {"type": "content_block_delta", "index": "0", "delta": {"type": "text_delta", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "input_json_delta"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "mystery_delta"}},
+    ],
+)
+def test_the_short_cut_through_allof_and_then(event: dict[str, Any]) -> None:
+    """Anthropic's delta schema picks its branch with allOf + if/then: faults there are reported
+    as they are by both libraries, so the short cut may walk through them."""
+    from streamcheck.schemas import Catalog
+
+    schemas = Catalog().get("anthropic", "messages", None)
+    assert schemas is not None
+    assert not schemas.is_valid("content_block_delta", event)
+    explained = schemas.explain("content_block_delta", event)
+    assert explained == schemas.explain_fully("content_block_delta", event)
