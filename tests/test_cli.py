@@ -266,8 +266,8 @@ def test_check_help_names_the_config_table() -> None:
 def test_the_program_exit_keeps_output_and_exit_code(
     tmp_path: Path, recording: str, code: int
 ) -> None:
-    """`program()` skips the interpreter's teardown: the report, a --report file and the exit
-    code must all still be complete."""
+    """`program()` skips the exit-time garbage collection: the report, a --report file and the
+    exit code must all still be complete."""
     path = write(tmp_path, {"s.sse": recording}) / "s.sse"
     junit = tmp_path / "out.xml"
     run = "import sys; from streamcheck.cli import program; sys.argv[0] = 'streamcheck'; program()"
@@ -277,7 +277,7 @@ def test_the_program_exit_keeps_output_and_exit_code(
     assert junit.read_text().rstrip().endswith("</testsuites>")
 
 
-def test_the_program_exits_normally_when_an_atexit_handler_waits() -> None:
+def test_the_program_runs_atexit_handlers() -> None:
     run = (
         "import atexit, sys\n"
         "atexit.register(lambda: print('handler ran'))\n"
@@ -288,3 +288,17 @@ def test_the_program_exits_normally_when_an_atexit_handler_waits() -> None:
     done = run_python(run, "rules")
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("handler ran")
+
+
+@pytest.mark.parametrize(("entry", "frozen"), [("program", True), ("main", False)])
+def test_the_program_leaves_the_heap_frozen_and_main_does_not(entry: str, frozen: bool) -> None:
+    run = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000))\n"
+        f"from streamcheck.cli import {entry}\n"
+        "sys.argv[0] = 'streamcheck'\n"
+        f"{entry}()\n"
+    )
+    done = run_python(run, "rules")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(f"frozen {frozen}")
