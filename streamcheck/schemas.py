@@ -12,9 +12,8 @@ message with `best_match` (its error choice is the most useful one for a human).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 import orjson
@@ -32,8 +31,9 @@ def shipped_root() -> Path:
     return Path(str(resources.files("streamcheck._schemas")))
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaError:
+class SchemaError(NamedTuple):
+    """Why a frame failed its schema. (A named tuple: a dataclass costs start-up time.)"""
+
     message: str
     path: str  # JSON pointer into the frame
     keyword: str  # the failing JSON Schema keyword: required, type, enum, const, ...

@@ -125,3 +125,11 @@ def test_each_command_imports_only_its_own_group(command: str) -> None:
 
 def test_the_command_table_lists_every_command_in_help_order() -> None:
     assert list(typer.main.get_group(app).commands) == list(COMMANDS)
+
+
+def test_only_the_rule_families_reported_are_loaded() -> None:
+    clean = imported("check", str(FIXTURES / "openai" / "text-answer.sse"))
+    assert not [m for m in clean if m.startswith("streamcheck.rules.")]
+    cut = imported("check", str(FIXTURES / "rules" / "SC301" / "bad.sse"))
+    assert "streamcheck.rules.grammar" in cut
+    assert "streamcheck.rules.timing" not in cut

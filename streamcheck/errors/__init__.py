@@ -8,8 +8,7 @@ class, `hints.py` says what each class means and how to fix it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from streamcheck.errors.classes import by_status, classify_fields
 from streamcheck.errors.hints import CLASSES, SHAPE_HINTS
@@ -19,8 +18,9 @@ from streamcheck.redact import excerpt
 __all__ = ["CLASSES", "SHAPE_HINTS", "ErrorVerdict", "classify", "error_object", "parse_body"]
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorVerdict:
+class ErrorVerdict(NamedTuple):
+    """What an error body says went wrong. (A named tuple: a dataclass costs start-up time.)"""
+
     klass: str  # one of CLASSES
     documented: bool  # the body has a provider's documented error shape
     shape: str  # openai, anthropic, google, ollama, vllm, azure-gateway, bedrock, html, text, ...

@@ -9,7 +9,6 @@ recorded request, `--provider`, listing them) asks for `every()`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 
 from streamcheck.protocols import base
@@ -34,7 +33,7 @@ def in_order() -> Iterator[type[Protocol]]:
     """Every protocol in detection order, importing each module when the iteration reaches it."""
     for module in MODULES:
         name = f"{__name__}.{module}"
-        importlib.import_module(name)
+        __import__(name)  # not importlib.import_module: -X importtime sees only __import__
         yield from [p for p in base.REGISTRY.values() if p.__module__ == name]
 
 

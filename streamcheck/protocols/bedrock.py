@@ -18,7 +18,6 @@ by its type). EOF before `messageStop` is a truncated stream (SC301).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 from streamcheck import errors
@@ -69,7 +68,7 @@ def report_failure(ctx: Context, frame: Frame, value: Any, etype: str, after: in
         # modelStreamErrorException wraps the model's own failure: its status says more.
         inner = {"message": value.get("originalMessage") or value.get("message")}
         model = errors.classify(None, original, value=inner, provider="aws-bedrock")
-        verdict = dataclasses.replace(verdict, klass=model.klass, status=original)
+        verdict = verdict._replace(klass=model.klass, status=original)
     ctx.error_class = verdict.klass
     received = f" (after {after} content event{'s' if after != 1 else ''})" if after else ""
     ctx.report(

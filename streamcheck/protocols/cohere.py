@@ -16,7 +16,6 @@ failure (SC403). Wire v1: NDJSON `{"is_finished", "event_type", ...}`; `stream-s
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -74,8 +73,8 @@ def failure(ctx: Context, frame: Frame, reason: str, detail: Any, after: int) ->
     # Cohere documents ERROR as "the generation failed due to an internal error".
     known = FAILURES.get(reason) or ("server-error" if verdict.klass == "unknown" else None)
     if known is not None:
-        verdict = dataclasses.replace(verdict, klass=known)
-    verdict = dataclasses.replace(verdict, type=reason)
+        verdict = verdict._replace(klass=known)
+    verdict = verdict._replace(type=reason)
     ctx.error_class = verdict.klass
     received = f" (after {after} content event{'s' if after != 1 else ''})" if after else ""
     ctx.report(

@@ -3,7 +3,6 @@ bounded memory, and report framing defects themselves. No decoder knows a provid
 
 from __future__ import annotations
 
-import importlib
 from typing import Protocol
 
 from streamcheck.model import Finding, Frame, Location
@@ -37,7 +36,8 @@ DECODERS: dict[str, tuple[str, str]] = {
 
 def decoder_class(framing: str) -> type:
     module, name = DECODERS[framing]
-    found: type = getattr(importlib.import_module(module), name)
+    # __import__, not importlib.import_module: -X importtime sees only the former.
+    found: type = getattr(__import__(module, fromlist=[name]), name)
     return found
 
 
