@@ -35,9 +35,8 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from streamcheck import rules
 from streamcheck.check import CheckOptions
@@ -46,8 +45,7 @@ from streamcheck.model import Severity
 from streamcheck.sources import FORMATS as INPUT_FORMATS
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """Options one layer sets; None means 'not set here, ask the layer below'."""
 
     select: tuple[str, ...] | None = None
@@ -61,8 +59,7 @@ class Settings:
 
     def over(self, below: Settings) -> Settings:
         """These settings on top of `below`: whatever is set here wins."""
-        changes = {f.name: getattr(self, f.name) for f in fields(self)}
-        return replace(below, **{k: v for k, v in changes.items() if v is not None})
+        return below._replace(**{k: v for k, v in self._asdict().items() if v is not None})
 
     def options(self, schema_dirs: tuple[Path, ...], input_format: str) -> CheckOptions:
         base = CheckOptions()
@@ -80,8 +77,7 @@ class Settings:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Override:
+class Override(NamedTuple):
     patterns: tuple[str, ...]
     settings: Settings
 
@@ -102,8 +98,7 @@ class Override:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """A loaded configuration file (or none: `Config()` holds the defaults)."""
 
     file: Path | None = None
@@ -119,22 +114,22 @@ class Config:
 
     def resolve(
         self,
-        cli: Settings = Settings(),
+        cli: Settings | None = None,
         *,
         input_format: str | None = None,
         schemas: tuple[Path, ...] = (),
     ) -> Resolved:
         """Layer the command line over this file; `Resolved` then answers per path."""
         chosen_format = input_format or self.input_format or "auto"
-        return Resolved(self, cli, chosen_format, self.schemas + schemas)
+        flags = cli if cli is not None else Settings()
+        return Resolved(self, flags, chosen_format, self.schemas + schemas)
 
     def default_paths(self) -> list[str]:
         """`paths` as the command line would name them: relative to the cwd when inside it."""
         return [_display(self.root, p) for p in self.paths]
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     config: Config
     cli: Settings
     input_format: str
