@@ -140,8 +140,10 @@ def _walk(folder: Path) -> list[str]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in RECORDING_SUFFIXES:
-                out.append(str(Path(root) / name))
+            # os.path, not pathlib: a CI folder holds thousands of recordings.
+            suffix = os.path.splitext(name)[1].lower()
+            if not name.startswith(".") and suffix in RECORDING_SUFFIXES:
+                out.append(os.path.join(root, name))
     return out
 
 
