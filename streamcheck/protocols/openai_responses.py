@@ -9,7 +9,8 @@ events and ends with `data: [DONE]`, both accepted). No sentinel: the stream end
 terminal event.
 Grammar: `response.created` first (unless the request resumed with `starting_after`);
 `sequence_number` strictly increasing (gaps warned); every `*.delta` of an item between that
-item's `output_item.added` and `output_item.done`; exactly one terminal event
+item's `output_item.added` and `output_item.done`, and every text event of a content part (or
+reasoning summary part) between that part's `.added` and `.done`; exactly one terminal event
 (`response.completed`, `response.incomplete`, `response.failed`, `error`) and nothing after it.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from streamcheck.model import Exchange, Frame
+from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import (
     SENTINEL,
     Context,
@@ -29,6 +30,28 @@ from streamcheck.protocols.base import (
 )
 
 TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
+# Events that live inside a content part, keyed by (item_id, content_index), or inside a
+# reasoning summary part, keyed by (item_id, summary_index): event type -> part family.
+PART_EVENTS = {
+    "response.output_text.delta": "content",
+    "response.output_text.done": "content",
+    "response.output_text.annotation.added": "content",
+    "response.refusal.delta": "content",
+    "response.refusal.done": "content",
+    "response.reasoning_summary_text.delta": "summary",
+    "response.reasoning_summary_text.done": "summary",
+}
+PART_BOUNDS = {
+    "response.content_part.added": ("content", True),
+    "response.content_part.done": ("content", False),
+    "response.reasoning_summary_part.added": ("summary", True),
+    "response.reasoning_summary_part.done": ("summary", False),
+}
+PART_INDEX = {"content": "content_index", "summary": "summary_index"}
+PART_OPENER = {
+    "content": "response.content_part.added",
+    "summary": "response.reasoning_summary_part.added",
+}
 FIRST = "response.created"
 LEGACY_VERSION = "2025-03"  # events without sequence_number (the launch shape)
 
@@ -44,6 +67,10 @@ class ResponsesStream(StreamState):
         self.open_items: set[str] = set()
         self.closed_items: set[str] = set()
         self.last_item_type: str | None = None
+        # (family, item_id, index) of content and summary parts: open ones, done ones, reported.
+        self.open_parts: set[tuple[str, str, int]] = set()
+        self.done_parts: set[tuple[str, str, int]] = set()
+        self.reported_parts: set[tuple[str, str, int]] = set()
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         if value is SENTINEL:  # OpenRouter's `data: [DONE]` after the terminal event
@@ -77,6 +104,8 @@ class ResponsesStream(StreamState):
         self._sequence(value)
         if isinstance(etype, str):
             self._item(etype, value, frame)
+            if etype in PART_EVENTS or etype in PART_BOUNDS:
+                self._part(etype, value)
             if etype in TERMINAL:
                 self._terminal(etype, value, frame)
 
@@ -139,6 +168,42 @@ class ResponsesStream(StreamState):
                 "SC330",
                 f"{etype} for item {item_id}, which no response.output_item.added opened",
                 path="/item_id",
+            )
+
+    def _part(self, etype: str, value: dict[str, Any]) -> None:
+        """SC332: text events only inside their content (or summary) part."""
+        bound = PART_BOUNDS.get(etype)
+        family = bound[0] if bound else PART_EVENTS[etype]
+        item_id, index = value.get("item_id"), value.get(PART_INDEX[family])
+        if not isinstance(item_id, str) or not isinstance(index, int):
+            return  # the schema reports a missing or mistyped id or index
+        key = (family, item_id, index)
+        if bound is not None:
+            if bound[1]:
+                self.open_parts.add(key)
+            else:
+                self.open_parts.discard(key)
+                self.done_parts.add(key)
+            return
+        # An item that is not open is SC330's; a resumed stream may have opened the part before
+        # its first event.
+        if key in self.open_parts or item_id not in self.open_items or key in self.reported_parts:
+            return
+        where = f"{'content' if family == 'content' else 'summary'} part {index} of item {item_id}"
+        if key in self.done_parts:
+            self.reported_parts.add(key)
+            self.ctx.report(
+                "SC332",
+                f"{etype} for {where} after the part was done",
+                path=f"/{PART_INDEX[family]}",
+                severity=Severity.WARNING,
+            )
+        elif self.starting_after is None:
+            self.reported_parts.add(key)
+            self.ctx.report(
+                "SC332",
+                f"{etype} for {where}, which no {PART_OPENER[family]} opened",
+                path=f"/{PART_INDEX[family]}",
             )
 
     def _terminal(self, etype: str, value: dict[str, Any], frame: Frame) -> None:

@@ -27,6 +27,28 @@ rule(
     protocols=RESPONSES,
 )
 rule(
+    "SC332",
+    "delta-outside-content-part",
+    Severity.ERROR,
+    "A Responses text event names a content part that was never added, or is already done.",
+    finds="A `response.output_text.delta` / `.done`, `response.refusal.delta` / `.done` or "
+    "`response.output_text.annotation.added` whose (`item_id`, `content_index`) no "
+    "`response.content_part.added` opened, or a `response.reasoning_summary_text.delta` / `.done` "
+    "whose (`item_id`, `summary_index`) no `response.reasoning_summary_part.added` opened. After "
+    "the part's `.done` event it is a warning: the part was already final.",
+    why="openai-python's `responses.stream()` accumulator appends the delta to "
+    "`output.content[content_index]`: with no part added there it raises `IndexError` and the "
+    "stream is lost. Text after the part is done is missing from whatever was rendered on done.",
+    example="`response.output_text.delta` for `msg_1` content 0 straight after "
+    "`response.output_item.added`, with no `response.content_part.added`.",
+    fix="Events were dropped or re-ordered (a gateway that filters event types, a capture that "
+    "lost frames); re-record, and make the gateway pass every `response.*` event through.",
+    refs="openai-openapi 2.3.0 `ResponseStreamEvent`; PROVIDERS.md section 2.2 sequence rules "
+    "(checked against the 52 Responses streams of the shared corpus: all in order); "
+    "openai-python `lib/streaming/responses/_responses.py` `accumulate_event`.",
+    protocols=RESPONSES,
+)
+rule(
     "SC331",
     "sequence-gap",
     Severity.WARNING,

@@ -131,6 +131,53 @@ def test_delta_for_an_item_never_opened_or_already_done() -> None:
     assert "SC330" in codes(sse(late))
 
 
+def renumbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "sequence_number": n} for n, item in enumerate(items)]
+
+
+def test_text_before_its_content_part_was_added() -> None:
+    """openai-python's responses.stream() raises IndexError on output.content[content_index]."""
+    items = renumbered([e for e in events() if e["type"] != "response.content_part.added"])
+    found = findings(sse(items))
+    assert [(code, severity) for code, severity, _ in found] == [("SC332", Severity.ERROR)]
+    assert (
+        "content part 0 of item msg_1, which no response.content_part.added opened" in found[0][2]
+    )
+
+
+def test_text_after_its_content_part_was_done_is_a_warning() -> None:
+    items = events()
+    items[6], items[7] = items[7], items[6]  # output_text.done after content_part.done
+    found = findings(sse(renumbered(items)))
+    assert [(code, severity) for code, severity, _ in found] == [("SC332", Severity.WARNING)]
+    assert "after the part was done" in found[0][2]
+
+
+def test_a_part_is_reported_once_and_other_indexes_separately() -> None:
+    items = renumbered([e for e in events() if e["type"] != "response.content_part.added"])
+    second = {**items[3], "content_index": 1}
+    found = codes(sse(renumbered([*items[:5], second, *items[5:]])))
+    assert found == ["SC332", "SC332"]
+
+
+def test_reasoning_summary_text_needs_its_summary_part() -> None:
+    reasoning = {"id": "rs_1", "type": "reasoning", "summary": []}
+    part = {"item_id": "rs_1", "output_index": 0, "summary_index": 0}
+    body = [
+        events()[0],
+        {"type": "response.output_item.added", "output_index": 0, "item": reasoning},
+        {"type": "response.reasoning_summary_part.added", **part, "part": {"type": "summary_text"}},
+        {"type": "response.reasoning_summary_text.delta", **part, "delta": "Thinking"},
+        {"type": "response.reasoning_summary_text.done", **part, "text": "Thinking"},
+        {"type": "response.reasoning_summary_part.done", **part, "part": {"type": "summary_text"}},
+        {"type": "response.output_item.done", "output_index": 0, "item": reasoning},
+        events()[-1],
+    ]
+    assert "SC332" not in codes(sse(renumbered(body)))
+    del body[2]
+    assert "SC332" in codes(sse(renumbered(body)))
+
+
 def test_cut_stream_has_no_terminal_event() -> None:
     [(code, _, message)] = findings(sse(events()[:6]))
     assert code == "SC301" and "still open: 1" in message
@@ -205,7 +252,7 @@ def test_bad_status_enum_in_the_response_object() -> None:
     assert codes(sse(items)) == ["SC205"]
 
 
-@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331"])
+@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332"])
 def test_rule_fixtures(code: str) -> None:
     folder = FIXTURES / "rules" / code
     bad = {f.code for f in check_paths([str(folder / "bad.sse")]).findings()}
