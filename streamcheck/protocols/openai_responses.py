@@ -216,6 +216,20 @@ class ResponsesStream(StreamState):
             error = response.get("error") if isinstance(response, dict) else None
             failure = {"error": error} if isinstance(error, dict) else {"error": "failed"}
         if failure is None:
+            if self.last_item_type == "reasoning":
+                reason = ""
+                if etype == "response.incomplete":
+                    response = value.get("response")
+                    details = (
+                        response.get("incomplete_details") if isinstance(response, dict) else None
+                    )
+                    cause = details.get("reason") if isinstance(details, dict) else None
+                    reason = f" ({cause})" if cause else ""
+                self.ctx.report(
+                    "SC335",
+                    f"{etype}{reason} arrived with a reasoning item as the last output: no message "
+                    "or tool call followed the reasoning",
+                )
             return
         report_stream_error(self.ctx, frame, failure, etype)
 

@@ -49,6 +49,26 @@ rule(
     protocols=RESPONSES,
 )
 rule(
+    "SC335",
+    "ends-on-reasoning",
+    Severity.INFO,
+    "A Responses stream finished with a reasoning item as its last output.",
+    finds="`response.completed` or `response.incomplete` when the last "
+    "`response.output_item.added` was a `reasoning` item: no message, tool call or other output "
+    "followed the reasoning.",
+    why="Clients that render reasoning and then wait for the answer item break on it (open-webui "
+    "raised `KeyError: 'started_at'`); the user sees thinking and no answer. None of the 46 "
+    "finished Responses streams of the shared corpus ends this way.",
+    example="`response.output_item.added` (reasoning), its summary events, "
+    "`response.output_item.done`, then `response.incomplete` with reason `max_output_tokens`.",
+    fix="With `response.incomplete`, the output limit ran out while the model was reasoning: raise "
+    "`max_output_tokens` or lower `reasoning.effort`. Make the client handle a response with no "
+    "message item.",
+    refs="PROVIDERS.md section 4, row 21 (open-webui/open-webui#28871); openai-openapi 2.3.0 "
+    "`ResponseStreamEvent`.",
+    protocols=RESPONSES,
+)
+rule(
     "SC331",
     "sequence-gap",
     Severity.WARNING,

@@ -178,6 +178,28 @@ def test_reasoning_summary_text_needs_its_summary_part() -> None:
     assert "SC332" in codes(sse(renumbered(body)))
 
 
+def test_a_response_that_ends_on_its_reasoning_is_noted() -> None:
+    """open-webui#28871: clients waiting for the answer after reasoning break."""
+    reasoning = {"id": "rs_1", "type": "reasoning", "summary": []}
+    incomplete = {
+        **RESPONSE,
+        "status": "incomplete",
+        "incomplete_details": {"reason": "max_output_tokens"},
+    }
+    body = [
+        events()[0],
+        {"type": "response.output_item.added", "output_index": 0, "item": reasoning},
+        {"type": "response.output_item.done", "output_index": 0, "item": reasoning},
+        {"type": "response.incomplete", "response": incomplete},
+    ]
+    [(code, severity, message)] = findings(sse(renumbered(body)))
+    assert (code, severity) == ("SC335", Severity.INFO)
+    assert message.startswith("response.incomplete (max_output_tokens) arrived")
+    # A message after the reasoning is the normal shape.
+    answer = [*body[:3], *events()[2:9], events()[-1]]
+    assert "SC335" not in codes(sse(renumbered(answer)))
+
+
 def test_cut_stream_has_no_terminal_event() -> None:
     [(code, _, message)] = findings(sse(events()[:6]))
     assert code == "SC301" and "still open: 1" in message
@@ -252,7 +274,7 @@ def test_bad_status_enum_in_the_response_object() -> None:
     assert codes(sse(items)) == ["SC205"]
 
 
-@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332"])
+@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332", "SC335"])
 def test_rule_fixtures(code: str) -> None:
     folder = FIXTURES / "rules" / code
     bad = {f.code for f in check_paths([str(folder / "bad.sse")]).findings()}
