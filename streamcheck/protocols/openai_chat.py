@@ -66,6 +66,9 @@ class ChatStream(StreamState):
         self.chunks = 0
         self.identity_of = itemgetter(*self.identity)
         self.last_identity: Any = None  # the identity last checked, to skip checking it again
+        # The last choice seen, read at the end: a camelCase `finishReason` on it explains a
+        # missing finish_reason (Gemini's OpenAI-compatible endpoint did this in 2024).
+        self.last_choice: Any = None
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         """The hot path first (most chunks of a stream): one choice continuing a started,
@@ -92,6 +95,7 @@ class ChatStream(StreamState):
         ):
             self._frame(frame, value)
             return
+        self.last_choice = choice
         index = choice.get("index", 0)
         delta = choice.get("delta")
         state = self.choices.get(index) if type(index) is int else None
@@ -210,6 +214,7 @@ class ChatStream(StreamState):
     def _choice(
         self, position: int, choice: dict[str, Any], frame: Frame, usage: bool = False
     ) -> None:
+        self.last_choice = choice
         index = choice.get("index", position)
         if not isinstance(index, int):
             return
@@ -316,10 +321,17 @@ class ChatStream(StreamState):
             return  # the error is the story; a missing [DONE] after it is expected
         unfinished = sorted(i for i, c in self.choices.items() if c.finished is None)
         if unfinished:
+            camel = self.last_choice.get("finishReason") if type(self.last_choice) is dict else None
             self.ctx.report(
                 "SC303",
-                f"choice {', '.join(map(str, unfinished))} never got a non-null finish_reason",
+                f"choice {', '.join(map(str, unfinished))} never got a non-null finish_reason"
+                + (f" (the last chunk says finishReason {camel!r} instead)" if camel else ""),
                 at_end=True,
+                hint="The server spells the key in camelCase, as Gemini's OpenAI-compatible "
+                "endpoint did in beta: clients read finish_reason and wait for an end that never "
+                "comes. Report it to the server; until then, map finishReason yourself."
+                if camel
+                else None,
             )
         elif not self.choices and self.chunks:
             self.ctx.report("SC303", "no chunk carried a choice, so no finish_reason", at_end=True)

@@ -177,6 +177,20 @@ def test_done_without_any_finish_reason() -> None:
     assert finding.location.frame is None  # a stream-level finding, reported at the end
 
 
+def test_a_camelcase_finish_reason_is_named_in_the_finding() -> None:
+    """Gemini's OpenAI-compatible endpoint (beta) sent `finishReason` and a null finish_reason
+    (PROVIDERS.md section 4, row 15): say so, since clients wait for an end that never comes."""
+    camel = {"index": 0, "delta": {"content": "."}, "finish_reason": None, "finishReason": "STOP"}
+    stream = Stream([chunk(ROLE), chunk({"content": "Paris"}), chunk(choices=[camel]), DONE])
+    [finding] = stream.check().findings()
+    assert finding.code == "SC303"
+    assert finding.message == (
+        "choice 0 never got a non-null finish_reason "
+        "(the last chunk says finishReason 'STOP' instead)"
+    )
+    assert finding.hint is not None and "camelCase" in finding.hint
+
+
 def test_unfinished_choice_among_several() -> None:
     stream = Stream([*answer("A", index=0), chunk(ROLE, index=1), DONE])
     [finding] = stream.check().findings()
