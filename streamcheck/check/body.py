@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 
 def empty(checker: ExchangeChecker) -> None:
+    """An empty body: an error when the status says so (SC402), else SC114."""
     status = checker.exchange.status
     if status is not None and status >= 400:
         verdict = errors.classify(b"", status)
@@ -31,6 +32,8 @@ def empty(checker: ExchangeChecker) -> None:
 
 
 def check_body(checker: ExchangeChecker, body: bytes, framing: str) -> None:
+    """A whole body where a stream was expected: an error document (SC401/SC402), or a
+    complete JSON answer (SC206, SC901)."""
     status = checker.exchange.status
     value = errors.parse_body(body) if framing in ("json", "jsonarray") else None
     failed = status is not None and status >= 400  # any JSON under an error status is one
@@ -84,6 +87,7 @@ def check_body(checker: ExchangeChecker, body: bytes, framing: str) -> None:
 
 
 def crash_note(checker: ExchangeChecker, value: Any) -> str:
+    """What a typical client does with this body, for the finding's message."""
     if checker.protocol is None or value is None:
         return ""
     if checker.protocol.api == "chat-completions":  # OpenAI, Azure and compatible dialects
@@ -95,6 +99,8 @@ def crash_note(checker: ExchangeChecker, value: Any) -> str:
 
 
 def not_an_error(checker: ExchangeChecker, value: Any, body: bytes) -> None:
+    """A JSON document that is no error: a known API answered without streaming (SC206),
+    or no known API answers like this (SC901)."""
     where = checker.location.at(offset=0, line=1)
     if checker.protocol is None:
         for protocol in checker.candidates:

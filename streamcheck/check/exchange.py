@@ -67,6 +67,7 @@ class ExchangeChecker:
     # -- protocol and version ------------------------------------------------------------------
 
     def _choose_by_request(self) -> None:
+        """Pick the protocol from the provider hint and the recorded request, when they tell."""
         exchange = self.exchange
         pool = self.candidates
         hinted: list[type[Protocol]] = []
@@ -93,6 +94,8 @@ class ExchangeChecker:
             self.candidates = pool
 
     def use(self, protocol: type[Protocol]) -> None:
+        """Make `protocol` the exchange's: resolve the API version and its schemas, and start
+        the grammar."""
         self.protocol = protocol
         requested = self.options.api_version or self.exchange.api_version
         requested = requested or protocol.version(self.exchange)
@@ -133,6 +136,7 @@ class ExchangeChecker:
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> ExchangeResult:
+        """Check the whole exchange and return its verdict."""
         self._run()
         # Readers add notes while the body is consumed (a tape with no end record), so last.
         for note in self.exchange.notes:
@@ -165,6 +169,7 @@ class ExchangeChecker:
         )
 
     def _not_checked(self, why: str) -> None:
+        """SC903: the exchange was not judged (why)."""
         self.sink(rules.finding("SC903", why, self.location.at(offset=0, line=1)))
 
     def unknown_endpoint(self) -> None:
@@ -186,6 +191,7 @@ class ExchangeChecker:
         )
 
     def _run(self) -> None:
+        """Sniff the framing from the first bytes, then decode a stream or judge a whole body."""
         chunks = iter(self.exchange.chunks)
         head_chunks, head = self._read_head(chunks)
         complete = len(head) < SNIFF_BYTES
@@ -241,6 +247,7 @@ class ExchangeChecker:
     def _read_head(
         self, chunks: Iterator[tuple[bytes, float | None]]
     ) -> tuple[list[tuple[bytes, float | None]], bytes]:
+        """Chunks until SNIFF_BYTES have arrived, and those bytes."""
         taken: list[tuple[bytes, float | None]] = []
         size = 0
         for chunk in chunks:
@@ -251,6 +258,7 @@ class ExchangeChecker:
         return taken, b"".join(c for c, _ in taken)[:SNIFF_BYTES]
 
     def _read_body(self, chunks: Iterator[tuple[bytes, float | None]]) -> bytes:
+        """The rest of a body that is not a stream, kept up to MAX_ERROR_BODY."""
         parts: list[bytes] = []
         size = 0
         for chunk, time in chunks:
@@ -261,6 +269,7 @@ class ExchangeChecker:
         return b"".join(parts)
 
     def _tick(self, time: float | None, size: int) -> None:
+        """Account for a chunk: bytes, time to first byte, and silences (SC501)."""
         self.bytes += size
         if time is None:
             return
@@ -282,6 +291,7 @@ class ExchangeChecker:
         self._last_time = time
 
     def stream(self, chunks: Iterator[tuple[bytes, float | None]], framing: str) -> None:
+        """Decode a stream chunk by chunk and hand each batch of frames to `frames.handle`."""
         decoder = decoder_for(framing, self.location, self.options.max_line)
         handle = frames.handle
         sink = self.sink
@@ -299,6 +309,8 @@ class ExchangeChecker:
         self._end(decoder.comments)
 
     def _end(self, comments: int) -> None:
+        """End of the body: the grammar's end rules, first-content timing (SC502), and SC313
+        for a body that decoded to no frames."""
         state = self.state
         if state is not None:
             clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)
@@ -329,6 +341,7 @@ class ExchangeChecker:
             step(*args)
 
     def _check_framing_header(self, framing: str, content_type: str | None) -> None:
+        """SC113: the Content-Type names another framing than the body has."""
         expected = {
             "sse": ("text/event-stream",),
             "ndjson": (
@@ -350,6 +363,7 @@ class ExchangeChecker:
             )
 
     def _result(self) -> ExchangeResult:
+        """The verdict: what was detected and seen, and the findings."""
         protocol = self.protocol
         return ExchangeResult(
             source=self.exchange.source,
@@ -373,4 +387,5 @@ class ExchangeChecker:
 
 
 def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) -> ExchangeResult:
+    """Check one exchange and return its verdict."""
     return ExchangeChecker(exchange, options, catalog).run()

@@ -141,6 +141,8 @@ def version_from_frame(checker: ExchangeChecker, protocol: type[Protocol], value
 
 
 def detect(checker: ExchangeChecker, value: Any, frame: Frame) -> type[Protocol] | None:
+    """The protocol a first frame belongs to (by its shape, a sentinel, or an error
+    object's shape), made the checker's; None when no candidate claims it."""
     if value is SENTINEL:
         # A stream that starts with its terminator (`data: [DONE]` and nothing before) still
         # names its protocol when only one uses that sentinel.
@@ -169,6 +171,8 @@ def detect(checker: ExchangeChecker, value: Any, frame: Frame) -> type[Protocol]
 
 
 def validate(checker: ExchangeChecker, kind: str, value: Any, frame: Frame) -> None:
+    """Schema check of one frame the fast path did not pass: SC202 for an unknown kind,
+    SC203 drift on a sample, SC201/SC205 with python-jsonschema's message under the cap."""
     schemas = checker.schemas
     if schemas is None:
         return
@@ -234,6 +238,8 @@ def drift(checker: ExchangeChecker, kind: str, value: dict[str, Any], schemas: S
 
 
 def bad_data(checker: ExchangeChecker, frame: Frame, exc: orjson.JSONDecodeError) -> None:
+    """Data that is not JSON: invalid UTF-8 (SC102), JSON cut off (SC101), or other text
+    (SC103; SC901 once when no protocol promised JSON)."""
     data = frame.data
     try:
         data.decode("utf-8")
@@ -278,6 +284,7 @@ def bad_data(checker: ExchangeChecker, frame: Frame, exc: orjson.JSONDecodeError
 
 
 def unknown_frame(checker: ExchangeChecker, frame: Frame, value: Any) -> None:
+    """A first frame no protocol claims: an in-stream error (SC403) or SC901 once."""
     where = checker.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
     from streamcheck import errors
 

@@ -44,11 +44,13 @@ class Sink:
         self(rules.finding(code, "", location))
 
     def extend(self, findings: list[Finding]) -> None:
+        """Take a decoder's findings and empty its list."""
         for finding in findings:
             self(finding)
         findings.clear()
 
     def result(self) -> list[Finding]:
+        """The kept findings in body order, with one summary per code past the cap."""
         for code, (count, first) in self.suppressed.items():
             self.findings.append(
                 Finding(
