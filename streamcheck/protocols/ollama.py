@@ -7,7 +7,8 @@ Wire: NDJSON (`application/x-ndjson`), one JSON object per line, no sentinel: th
 HTTP status with `{"error": "<text>"}`; after streaming started the status stays 200 and an
 `{"error": "<text>"}` line ends the stream.
 Grammar: exactly one `done: true` object and it is last; nothing after it or after an error line;
-`model` constant; `done_reason` on the final object (older servers omit it: info only).
+`model` constant; `done_reason` on the final object (older servers omit it: info only); a
+`prompt_eval_count` that reaches the request's `num_ctx` means the prompt was silently cut.
 """
 
 from __future__ import annotations
@@ -56,6 +57,21 @@ class OllamaStream(StreamState):
                     hint="Ollama before mid-2024 did not send it; upgrade the server if the client "
                     "needs to tell a length stop from a normal one.",
                 )
+            self._context_filled(value)
+
+    def _context_filled(self, final: dict[str, Any]) -> None:
+        """SC336: Ollama silently cuts a prompt longer than num_ctx; a prompt_eval_count that
+        reaches the requested num_ctx says it did."""
+        options = self.ctx.request.get("options")
+        limit = options.get("num_ctx") if isinstance(options, dict) else None
+        count = final.get("prompt_eval_count")
+        if type(limit) is int and type(count) is int and 0 < limit <= count:
+            self.ctx.report(
+                "SC336",
+                f"prompt_eval_count {count} reached the request's num_ctx {limit}: the prompt was "
+                "probably cut to fit the context window",
+                path="/prompt_eval_count",
+            )
 
     def _model(self, model: Any) -> None:
         if not isinstance(model, str) or self.model_reported:

@@ -138,6 +138,25 @@ rule(
     protocols=("ollama-chat", "ollama-generate"),
 )
 
+rule(
+    "SC336",
+    "prompt-filled-context",
+    Severity.WARNING,
+    "Ollama evaluated as many prompt tokens as the request's `num_ctx`: the prompt was cut.",
+    finds="A final Ollama object whose `prompt_eval_count` is at least the `options.num_ctx` the "
+    "recorded request asked for.",
+    why="Ollama truncates a prompt that does not fit its context window without any error: the "
+    "answer is to a prompt with its start (system prompt, earlier turns) missing. A heuristic: "
+    "it needs the request, and a prompt of exactly `num_ctx` tokens would trip it too.",
+    example='Request `{"options": {"num_ctx": 2048}}`; final object `{"done": true, '
+    '"prompt_eval_count": 2048, ...}`.',
+    fix="Raise `options.num_ctx` (and the server's `OLLAMA_CONTEXT_LENGTH`), or shorten the "
+    "prompt; check `prompt_eval_count` against `num_ctx` in the client.",
+    refs="ollama/ollama docs/api.md (options, final object statistics); PROVIDERS.md section 3.1 "
+    "(Ollama: silent truncation to num_ctx).",
+    protocols=("ollama-chat", "ollama-generate"),
+)
+
 # -- shared rules and the chat / messages protocols -----------------------------------------
 
 rule(

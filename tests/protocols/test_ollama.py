@@ -92,6 +92,20 @@ def test_missing_done_reason_is_info() -> None:
     assert (finding.code, finding.severity) == ("SC333", Severity.INFO)
 
 
+def test_a_prompt_that_filled_num_ctx_was_cut() -> None:
+    """Ollama cuts a prompt longer than num_ctx without an error (PROVIDERS.md section 3.1)."""
+    url = "http://127.0.0.1:11434/api/chat"
+    asked = {"model": "llama3.2", "messages": [], "options": {"num_ctx": 2048}}
+    full = {**CHAT[2], "prompt_eval_count": 2048}
+    [finding] = check_bytes(ndjson([*CHAT[:2], full]), url=url, request_body=asked).findings()
+    assert (finding.code, finding.severity) == ("SC336", Severity.WARNING)
+    assert finding.message.startswith("prompt_eval_count 2048 reached the request's num_ctx 2048")
+    room = {**CHAT[2], "prompt_eval_count": 1630}
+    assert codes(ndjson([*CHAT[:2], room]), url=url, request_body=asked) == []
+    # Without the request there is no limit to compare with.
+    assert codes(ndjson([*CHAT[:2], full]), url=url) == []
+
+
 def test_unknown_done_reason_and_missing_member() -> None:
     odd = {**CHAT[2], "done_reason": "evicted"}
     assert codes(ndjson([*CHAT[:2], odd])) == ["SC205"]
