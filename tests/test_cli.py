@@ -189,6 +189,13 @@ def test_invalid_provider_and_fail_on(files: Path) -> None:
     assert_one_line_error(run_streamcheck("check", clean, "--no-such-flag"))
 
 
+def test_an_unknown_api_lists_each_known_api_once(files: Path) -> None:
+    done = run_streamcheck("check", str(files / "clean.sse"), "--api", "nope")
+    assert_one_line_error(done, "unknown api 'nope'")
+    known = done.stderr.split("known here: ", 1)[1].rstrip().rstrip(")").split(", ")
+    assert len(known) == len(set(known)) and {"chat-completions", "messages"} <= set(known)
+
+
 def test_stdin_subprocess() -> None:
     done = run_streamcheck("check", "-", "--format", "json", input=CUT.encode())
     assert done.returncode == 1

@@ -41,7 +41,7 @@ class CheckOptions:
         if self.api:
             narrowed = [p for p in candidates if self.api in (p.api, p.name)]
             if not narrowed:
-                known = ", ".join(sorted(p.api for p in candidates))
+                known = ", ".join(sorted({p.api for p in candidates}))
                 raise ConfigError(f"unknown api {self.api!r} (known here: {known})")
             candidates = narrowed
         return candidates
