@@ -187,6 +187,8 @@ def test_invalid_provider_and_fail_on(files: Path) -> None:
     assert_one_line_error(run_streamcheck("check", clean, "--select", "SC7"), "--select")
     assert_one_line_error(run_streamcheck("explain", "SC999"), "unknown rule")
     assert_one_line_error(run_streamcheck("check", clean, "--no-such-flag"))
+    assert_one_line_error(run_streamcheck("check", clean, "--max-line", "0"), "--max-line 0")
+    assert_one_line_error(run_streamcheck("check", clean, "--max-gap", "-1"), "positive number")
 
 
 def test_an_unknown_api_lists_each_known_api_once(files: Path) -> None:

@@ -110,6 +110,9 @@ def check(
             f"--input-format {input_format!r}: expected {', '.join(INPUT_FORMATS)}"
         )
     threshold = _fail_on(fail_on) if fail_on is not None else None
+    for flag, number in (("--max-line", max_line), ("--max-gap", max_gap)):
+        if number is not None and number <= 0:  # as the config file's keys are checked
+            raise StreamcheckError(f"{flag} {number}: must be a positive number")
     cli = configuration.Settings(
         select=configuration.check_codes(_codes(select), "--select") if select else None,
         ignore=configuration.check_codes(_codes(ignore), "--ignore") if ignore else None,
