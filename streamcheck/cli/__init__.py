@@ -76,6 +76,14 @@ def _fail_on(value: str) -> Severity:
         raise StreamcheckError(f"--fail-on: {exc}") from None
 
 
+def _positive(*flags: tuple[str, float | None]) -> None:
+    """Numeric options that only make sense above zero (limits, timeouts): a usage error, as
+    the config file's keys are checked, not a crash deep inside or a finding on every line."""
+    for flag, number in flags:
+        if number is not None and number <= 0:
+            raise StreamcheckError(f"{flag} {number}: must be a positive number")
+
+
 def _group(module: str) -> typer.Typer:
     # __import__ rather than importlib.import_module: -X importtime sees only the former, and
     # tests/test_check_imports.py reads it.

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, Schemas, _console, _fail_on
+from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, Schemas, _console, _fail_on, _positive
 from streamcheck.exceptions import StreamcheckError
 
 group = typer.Typer()
@@ -110,9 +110,7 @@ def check(
             f"--input-format {input_format!r}: expected {', '.join(INPUT_FORMATS)}"
         )
     threshold = _fail_on(fail_on) if fail_on is not None else None
-    for flag, number in (("--max-line", max_line), ("--max-gap", max_gap)):
-        if number is not None and number <= 0:  # as the config file's keys are checked
-            raise StreamcheckError(f"{flag} {number}: must be a positive number")
+    _positive(("--max-line", max_line), ("--max-gap", max_gap))
     cli = configuration.Settings(
         select=configuration.check_codes(_codes(select), "--select") if select else None,
         ignore=configuration.check_codes(_codes(ignore), "--ignore") if ignore else None,

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, _console, _fail_on
+from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, _console, _fail_on, _positive
 from streamcheck.exceptions import StreamcheckError
 
 group = typer.Typer()
@@ -158,6 +158,11 @@ def record(
     if output is not None and output.exists():
         raise StreamcheckError(f"{output}: already exists (record never overwrites a file)")
     threshold = _fail_on(fail_on)
+    _positive(
+        ("--connect-timeout", connect_timeout),
+        ("--read-timeout", read_timeout),
+        ("--max-gap", max_gap),
+    )
     options = CheckOptions(fail_on=threshold, max_gap=max_gap)
     console = _console(no_color)
     call = LiveCall(
@@ -250,6 +255,11 @@ def smoke(
                 "no smoke targets: pass --provider (and --model ...) or add "
                 "[[tool.streamcheck.smoke]] tables to pyproject.toml"
             )
+    _positive(
+        ("--connect-timeout", connect_timeout),
+        ("--read-timeout", read_timeout),
+        ("--max-gap", max_gap),
+    )
     options = CheckOptions(fail_on=threshold, max_gap=max_gap)
     timeouts = Timeouts(connect_timeout, read_timeout)
     catalog = Catalog()

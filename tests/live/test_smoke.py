@@ -198,3 +198,18 @@ def test_streamcheck_toml_found_from_a_subfolder(served: str, tmp_path: Path) ->
     done = run_streamcheck("smoke", env=CANARY_ENV, cwd=inner)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("PASS  anthropic:claude-3-5-haiku  HTTP 200")
+
+
+@pytest.mark.parametrize("command", ["smoke", "record"])
+@pytest.mark.parametrize("flag", ["--connect-timeout", "--read-timeout", "--max-gap"])
+def test_timeouts_and_gaps_must_be_positive(command: str, flag: str) -> None:
+    """Not an httpx ValueError from deep inside: one line naming the flag, exit 2."""
+    done = run_streamcheck(
+        command,
+        *("--provider", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"),
+        *(flag, "0"),
+        env=CANARY_ENV,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"streamcheck: error: {flag} 0.0: must be a positive number"
+    assert_no_canary(done.stdout + done.stderr)
