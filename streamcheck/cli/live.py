@@ -74,9 +74,13 @@ def serve(
     """
     from streamcheck.live import faults, server
 
+    if not 0 <= port <= 65535:
+        raise StreamcheckError(f"--port {port}: expected 0 (any free port) to 65535")
+    if speed < 0:
+        raise StreamcheckError(f"--speed {speed:g}: expected 0 (no waits) or more")
     chosen = faults.parse_fault(fault) if fault else None
     fixtures = server.load_fixtures(paths)
-    options = server.ServeOptions(speed=max(speed, 0.0), fault=chosen, fixture=fixture)
+    options = server.ServeOptions(speed=speed, fault=chosen, fixture=fixture)
     app_ = server.build_app(fixtures, options)
     sock = server.bind(host, port)
     listing = ", ".join(f"{f.name} ({f.provider or '?'}/{f.api or '?'})" for f in fixtures)

@@ -167,12 +167,15 @@ def test_serve_command_port_zero_and_ctrl_c() -> None:
         (["serve", "fixtures/live", "--fault", "explode"], "unknown fault 'explode'"),
         (["serve", "no/such/dir"], "no such file or folder"),
         (["serve", "fixtures/live", "--fixture", "nope"], "no fixture named 'nope'"),
+        (["serve", "fixtures/live", "--port", "99999"], "--port 99999: expected 0"),
+        (["serve", "fixtures/live", "--speed", "-1"], "--speed -1: expected 0"),
     ],
 )
 def test_serve_usage_errors(args: list[str], message: str) -> None:
     done = run_streamcheck(*args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "internal error" not in done.stderr
 
 
 def test_serving_the_whole_fixtures_folder_picks_clean_recordings(
