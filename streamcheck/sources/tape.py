@@ -136,17 +136,24 @@ def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | 
                     f"{lines.source}: line {lines.number}: unknown end {item['end']!r}"
                 ) from None
             return
+        where = f"{lines.source}: line {lines.number}"
         time = item.get("t")
+        if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
+            raise InputError(f"{where}: t must be a number of seconds, not {time!r}")
         if "text" in item:
-            data = str(item["text"]).encode("utf-8")
+            if not isinstance(item["text"], str):
+                raise InputError(f"{where}: text must be a string")
+            data = item["text"].encode("utf-8")
         elif "b64" in item:
+            if not isinstance(item["b64"], str):
+                raise InputError(f"{where}: b64 must be a string")
             try:
                 data = base64.b64decode(item["b64"], validate=True)
             except ValueError:
-                raise InputError(f"{lines.source}: line {lines.number}: bad base64") from None
+                raise InputError(f"{where}: bad base64") from None
         else:
-            raise InputError(f"{lines.source}: line {lines.number}: chunk without text or b64")
-        yield data, float(time) if isinstance(time, int | float) else None
+            raise InputError(f"{where}: chunk without text or b64")
+        yield data, float(time) if time is not None else None
 
 
 class TapeWriter:
