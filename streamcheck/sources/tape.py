@@ -81,16 +81,24 @@ def read(source: str, stream: BinaryIO) -> Iterator[Exchange]:
         index += 1
 
 
+def _text_map(value: Any) -> bool:
+    """Absent, or a mapping of header names to string values."""
+    return value is None or (
+        isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    )
+
+
 def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) -> Exchange:
     request = header.get("request") or {}
     response = header.get("response") or {}
     if not (
         isinstance(request, dict)
         and isinstance(response, dict)
-        and isinstance(request.get("headers") or {}, dict)
-        and isinstance(response.get("headers") or {}, dict)
+        and _text_map(request.get("headers"))
+        and _text_map(response.get("headers"))
         and isinstance(request.get("url"), str | None)
         and isinstance(response.get("status"), int | None)
+        and not isinstance(response.get("status"), bool)
         and all(isinstance(header.get(k), str | None) for k in ("provider", "api", "api_version"))
     ):
         raise InputError(f"{source}: tape header at line {lines.number} is malformed")

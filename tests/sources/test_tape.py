@@ -148,6 +148,11 @@ HEADER = json.dumps({"streamcheck_tape": 1, "request": {}, "response": {"status"
         ('{"streamcheck_tape": 1, "response": {"status": "200"}}\n', "tape header at line 1"),
         ('{"streamcheck_tape": 1, "request": {"url": 5}}\n', "tape header at line 1"),
         ('{"streamcheck_tape": 1, "provider": 5}\n', "tape header at line 1"),
+        (
+            '{"streamcheck_tape": 1, "response": {"headers": {"content-type": 5}}}\n',
+            "tape header at line 1 is malformed",
+        ),
+        ('{"streamcheck_tape": 1, "response": {"status": true}}\n', "tape header at line 1"),
     ],
 )
 def test_malformed_tape_is_one_line_error(tmp_path: Path, text: str, message: str) -> None:
