@@ -175,7 +175,7 @@ def find(start: Path | None = None) -> Path | None:
         if own.is_file():
             return own
         pyproject = candidate / "pyproject.toml"
-        if _may_configure_us(pyproject) and "streamcheck" in _read(pyproject).get("tool", {}):
+        if _may_configure_us(pyproject) and tool_table(_read(pyproject)) is not None:
             return pyproject
     return None
 
@@ -214,13 +214,20 @@ def load(path: Path | None = None, start: Path | None = None) -> Config:
         raise ConfigError(f"{path}: config file not found")
     data = _read(path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("streamcheck")
+        table = tool_table(data)
         if table is None:
             raise ConfigError(f"{path}: no [tool.streamcheck] table")
         where = "[tool.streamcheck]"
     else:
         table, where = data, "the top level"
     return _parse(path.absolute(), table, where)
+
+
+def tool_table(pyproject: dict[str, Any]) -> Any:
+    """The `[tool.streamcheck]` value of a parsed pyproject.toml, or None (also when `tool` is
+    not a table)."""
+    tool = pyproject.get("tool")
+    return tool.get("streamcheck") if isinstance(tool, dict) else None
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -222,3 +222,19 @@ def test_schemas_command_lists_the_config_folders(tmp_path: Path) -> None:
     code, out, _ = run_cli(tmp_path, "schemas")
     assert code == 0
     assert f"openai/chat-completions/mine [{tmp_path}/gw]: chunk" in out
+
+
+@pytest.mark.parametrize("text", ["tool = 3\n", "tool = [1]\n", "[tool]\nstreamcheck = 3\n"])
+def test_odd_tool_values_are_config_errors_or_passed_over(tmp_path: Path, text: str) -> None:
+    """A `tool` that is not a table is no streamcheck config; a non-table [tool.streamcheck]
+    is a one-line error, never a crash."""
+    (tmp_path / "pyproject.toml").write_text(text)
+    try:
+        loaded = config.load(start=tmp_path)
+    except ConfigError as exc:
+        assert "must be a table" in str(exc)
+    else:
+        assert loaded.file is None or tmp_path not in loaded.file.parents
+    from streamcheck.live import smoke
+
+    assert smoke.targets_from_config(tmp_path / "pyproject.toml") == []

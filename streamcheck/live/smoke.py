@@ -16,6 +16,7 @@ from typing import Any
 
 from streamcheck import redact
 from streamcheck.check import CheckOptions
+from streamcheck.config import tool_table
 from streamcheck.exceptions import ConfigError, LiveCallError
 from streamcheck.live.client import CallOutcome, LiveCall, Timeouts
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
@@ -113,7 +114,8 @@ def targets_from_config(path: Path) -> list[Target]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     if path.name == "pyproject.toml":
-        tables: Any = data.get("tool", {}).get("streamcheck", {}).get("smoke")
+        section = tool_table(data)
+        tables: Any = section.get("smoke") if isinstance(section, dict) else None
     else:  # streamcheck.toml holds the same keys at the top level
         tables = data.get("smoke")
     if tables is None:
