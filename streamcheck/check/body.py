@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from streamcheck import errors, rules
+from streamcheck.check import frames
 from streamcheck.redact import excerpt
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def not_an_error(checker: ExchangeChecker, value: Any, body: bytes) -> None:
     where = checker.location.at(offset=0, line=1)
     if checker.protocol is None:
         for protocol in checker.candidates:
-            if protocol.match_frame(value, None):
+            if frames.claims(protocol, value, None):
                 checker.use(protocol)
                 break
     if checker.protocol is None:

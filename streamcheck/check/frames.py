@@ -130,7 +130,10 @@ def version_from_frame(checker: ExchangeChecker, protocol: type[Protocol], value
     """An older shape seen in the first frame picks its schemas, unless a version was named."""
     if checker.options.api_version or checker.exchange.api_version:
         return
-    implied = protocol.frame_version(value, checker.version)
+    try:
+        implied = protocol.frame_version(value, checker.version)
+    except MALFORMED:
+        return  # an odd first frame implies no version; its schema finding says why
     if implied and implied != checker.version:
         chosen = checker.catalog.get(protocol.provider, protocol.api, implied)
         if chosen is not None:
@@ -138,6 +141,15 @@ def version_from_frame(checker: ExchangeChecker, protocol: type[Protocol], value
             checker.validators = {}
             assert checker.state is not None
             checker.state.ctx.api_version = implied
+
+
+def claims(protocol: type[Protocol], value: Any, event: str | None) -> bool:
+    """Whether `protocol` recognises a first frame. A frame of odd shape (a list where a string
+    belongs) is no frame of it: detection must never crash on what a stream sends."""
+    try:
+        return protocol.match_frame(value, event)
+    except MALFORMED:
+        return False
 
 
 def detect(checker: ExchangeChecker, value: Any, frame: Frame) -> type[Protocol] | None:
@@ -153,7 +165,7 @@ def detect(checker: ExchangeChecker, value: Any, frame: Frame) -> type[Protocol]
             return owners[0]
         return None
     for protocol in checker.candidates:
-        if protocol.match_frame(value, frame.event):
+        if claims(protocol, value, frame.event):
             checker.use(protocol)
             return protocol
     # A stream whose first frame is an error object: its shape names the API family, so the

@@ -326,7 +326,9 @@ class AnthropicMessages(Protocol):
             return isinstance(value.get("error"), dict) and event in (None, "error")
         if kind == "message":  # a complete Message where a stream was expected
             return value.get("role") == "assistant" and "content" in value
-        return kind in EVENTS or (kind is None and event in EVENTS and event != "error")
+        if kind is None:
+            return event in EVENTS and event != "error"
+        return isinstance(kind, str) and kind in EVENTS
 
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:

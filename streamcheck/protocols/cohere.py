@@ -333,9 +333,10 @@ class CohereChat(Protocol):
     def match_frame(cls, value: Any, event: str | None) -> bool:
         if not isinstance(value, dict):
             return False
-        if value.get("type") in V2_EVENTS:
-            return event in (None, "message", value["type"])
-        return value.get("event_type") in V1_EVENTS and "is_finished" in value
+        kind, v1_kind = value.get("type"), value.get("event_type")
+        if isinstance(kind, str) and kind in V2_EVENTS:
+            return event in (None, "message", kind)
+        return isinstance(v1_kind, str) and v1_kind in V1_EVENTS and "is_finished" in value
 
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:
