@@ -143,7 +143,7 @@ class SchemaSet:
         return [
             SchemaError(
                 message=_short(e.message),
-                path="/" + "/".join(str(p) for p in e.absolute_path),
+                path=_pointer(e.absolute_path),
                 keyword=str(e.validator),
             )
             for e in ordered
@@ -178,7 +178,7 @@ class SchemaSet:
             return None
         return SchemaError(
             message=_short(errors[0].message),
-            path="/" + "/".join(str(p) for p in fault.instance_path),
+            path=_pointer(fault.instance_path),
             keyword=where[-1],
         )
 
@@ -204,6 +204,11 @@ def _walk(document: Any, path: tuple[Any, ...], *, schema: bool) -> Any:
             return _MISSING
         current = current[step]
     return current
+
+
+def _pointer(path: Any) -> str:
+    """A JSON pointer from the keys and indexes of an error's instance path."""
+    return "/" + "/".join(str(p) for p in path)
 
 
 def _short(message: str, limit: int = 240) -> str:

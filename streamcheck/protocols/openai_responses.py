@@ -48,10 +48,7 @@ PART_BOUNDS = {
     "response.reasoning_summary_part.done": ("summary", False),
 }
 PART_INDEX = {"content": "content_index", "summary": "summary_index"}
-PART_OPENER = {
-    "content": "response.content_part.added",
-    "summary": "response.reasoning_summary_part.added",
-}
+PART_OPENER = {family: event for event, (family, opens) in PART_BOUNDS.items() if opens}
 FIRST = "response.created"
 LEGACY_VERSION = "2025-03"  # events without sequence_number (the launch shape)
 
@@ -189,7 +186,7 @@ class ResponsesStream(StreamState):
         # its first event.
         if key in self.open_parts or item_id not in self.open_items or key in self.reported_parts:
             return
-        where = f"{'content' if family == 'content' else 'summary'} part {index} of item {item_id}"
+        where = f"{family} part {index} of item {item_id}"
         if key in self.done_parts:
             self.reported_parts.add(key)
             self.ctx.report(

@@ -30,43 +30,35 @@ class Rule(NamedTuple):
 
     @property
     def family(self) -> str:
-        return _FAMILIES[self.code[:3]]
+        return _FAMILIES[self.code[:3]][0]
 
 
+# Family prefix -> (what the family covers, the module of this package that registers its
+# rules). A family's module is imported when one of its codes is first reported; `REGISTRY`
+# (and `get`) load them all.
 _FAMILIES = {
-    "SC1": "wire and framing",
-    "SC2": "frame schema",
-    "SC3": "stream grammar",
-    "SC4": "error bodies and in-band errors",
-    "SC5": "timing",
-    "SC9": "meta",
-}
-
-# Family prefix -> the module of this package that registers its rules. A family's module is
-# imported when one of its codes is first reported; `REGISTRY` (and `get`) load them all.
-_MODULES = {
-    "SC1": "wire",
-    "SC2": "schema",
-    "SC3": "grammar",
-    "SC4": "errors",
-    "SC5": "timing",
-    "SC9": "meta",
+    "SC1": ("wire and framing", "wire"),
+    "SC2": ("frame schema", "schema"),
+    "SC3": ("stream grammar", "grammar"),
+    "SC4": ("error bodies and in-band errors", "errors"),
+    "SC5": ("timing", "timing"),
+    "SC9": ("meta", "meta"),
 }
 _REGISTERED: dict[str, Rule] = {}
 REGISTRY: dict[str, Rule]  # provided by __getattr__ below (complete on first use)
 
 
 def _load(prefix: str) -> None:
-    module = _MODULES.get(prefix)
-    if module is not None:
+    family = _FAMILIES.get(prefix)
+    if family is not None:
         # __import__, not importlib.import_module: -X importtime (and the start-up tests that
         # read it) sees only the former.
-        __import__(f"{__name__}.{module}")
+        __import__(f"{__name__}.{family[1]}")
 
 
 def every() -> dict[str, Rule]:
     """Every registered rule by code (imports every family)."""
-    for prefix in _MODULES:
+    for prefix in _FAMILIES:
         _load(prefix)
     return _REGISTERED
 

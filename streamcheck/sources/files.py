@@ -55,16 +55,14 @@ def _tape(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
     yield from tape.read(source, io.BufferedReader(_Prefixed(head, stream)))
 
 
-def _cassette(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
-    from streamcheck.sources import cassette
+def _loaded_on_use(module: str) -> Reader:
+    """The `read` of `streamcheck.sources.<module>`, imported with the first file of its kind."""
 
-    yield from cassette.read(source, stream, head)
+    def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+        reader: Reader = __import__(f"{__package__}.{module}", fromlist=["read"]).read
+        yield from reader(source, stream, head)
 
-
-def _har(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
-    from streamcheck.sources import har
-
-    yield from har.read(source, stream, head)
+    return read
 
 
 class _Prefixed(io.RawIOBase):
@@ -90,7 +88,12 @@ class _Prefixed(io.RawIOBase):
 
 # A container's reader module loads only when a file of its kind turns up: checking a raw SSE
 # body imports no YAML-cassette, HAR or tape code (start-up, issue 6).
-READERS: dict[str, Reader] = {"raw": _raw, "tape": _tape, "cassette": _cassette, "har": _har}
+READERS: dict[str, Reader] = {
+    "raw": _raw,
+    "tape": _tape,
+    "cassette": _loaded_on_use("cassette"),
+    "har": _loaded_on_use("har"),
+}
 SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
     ("tape", formats.is_tape),
     ("cassette", formats.is_cassette),
