@@ -175,7 +175,8 @@ def find(start: Path | None = None) -> Path | None:
         if own.is_file():
             return own
         pyproject = candidate / "pyproject.toml"
-        if _may_configure_us(pyproject) and tool_table(_read(pyproject)) is not None:
+        raw = _may_configure_us(pyproject)
+        if raw is not None and tool_table(_parse_toml(pyproject, raw)) is not None:
             return pyproject
     return None
 
@@ -191,17 +192,13 @@ _MENTIONS_US = re.compile(
 )
 
 
-def _may_configure_us(pyproject: Path) -> bool:
-    """Whether a pyproject.toml can hold [tool.streamcheck]; most projects' cannot, and telling
-    so from the bytes spares parsing TOML on every run."""
+def _may_configure_us(pyproject: Path) -> bytes | None:
+    """The bytes of a pyproject.toml that can hold [tool.streamcheck], else None: most
+    projects' cannot, and telling so from the bytes spares parsing TOML on every run."""
     if not pyproject.is_file():
-        return False
-    try:
-        with pyproject.open("rb") as handle:
-            raw = handle.read()
-    except OSError:
-        return True  # let _read say what is wrong with it
-    return _MENTIONS_US.search(raw) is not None
+        return None
+    raw = _bytes(pyproject)
+    return raw if _MENTIONS_US.search(raw) is not None else None
 
 
 def load(path: Path | None = None, start: Path | None = None) -> Config:
@@ -231,15 +228,25 @@ def tool_table(pyproject: dict[str, Any]) -> Any:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    return _parse_toml(path, _bytes(path))
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _parse_toml(path: Path, raw: bytes) -> dict[str, Any]:
     import tomllib  # only when a file is found: a check with no config never parses TOML
 
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML (not UTF-8: {exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 # -- validating values --------------------------------------------------------------------------

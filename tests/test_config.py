@@ -238,3 +238,9 @@ def test_odd_tool_values_are_config_errors_or_passed_over(tmp_path: Path, text: 
     from streamcheck.live import smoke
 
     assert smoke.targets_from_config(tmp_path / "pyproject.toml") == []
+
+
+def test_a_config_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.streamcheck]\npaths = ["\xff"]\n')
+    with pytest.raises(ConfigError, match="invalid TOML \\(not UTF-8"):
+        config.load(start=tmp_path)
