@@ -26,11 +26,27 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT))  # the bench package; streamcheck is the installed one
+
+
+def _missing_sdks() -> list[str]:
+    """The bench compares the check with the official SDKs' own stream paths: it needs them."""
+    from importlib.util import find_spec
+
+    return [name for name in ("openai", "anthropic") if find_spec(name) is None]
+
+
+if __name__ == "__main__" and _missing_sdks():
+    sys.stderr.write(
+        f"bench: needs {', '.join(_missing_sdks())}, not installed:"
+        " pip install -r requirements/ci.lock (or pip install openai anthropic)\n"
+    )
+    sys.exit(2)
 
 import orjson  # noqa: E402
 
 from bench import streams  # noqa: E402
+from streamcheck import __file__ as streamcheck_package  # noqa: E402
 from streamcheck.check import CheckOptions, check_exchange  # noqa: E402
 from streamcheck.model import Exchange, Request  # noqa: E402
 from streamcheck.protocols import every  # noqa: E402
@@ -470,7 +486,7 @@ def startup_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target
     # Installed packages carry compiled bytecode (pip compiles typer, pydantic, ... and this
     # package); a checkout run with PYTHONDONTWRITEBYTECODE would recompile ours every time.
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(ROOT / "streamcheck")],
+        [sys.executable, "-m", "compileall", "-q", str(Path(streamcheck_package).parent)],
         env={k: v for k, v in _env().items() if k != "PYTHONDONTWRITEBYTECODE"},
         check=True,
     )

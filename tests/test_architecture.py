@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+import streamcheck
 
-PACKAGE = ROOT / "streamcheck"
+# The package under test is the installed one (what users get), not the checkout's src/.
+PACKAGE = Path(streamcheck.__file__).resolve().parent
 BASE = {"model", "exceptions", "redact", "rules"}  # beside model.py: every stage may use them
 # Stage -> what it may import besides BASE and itself. Stages not listed (run, config, cli,
 # live, assertions, pytest_plugin, the package itself) sit on top and may import any stage.
@@ -37,7 +38,7 @@ CLI_IMPORTERS = {"cli", "live", "__main__"}
 
 
 def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -65,7 +66,7 @@ def imports(source: str, name: str, is_package: bool) -> set[str]:
 
 
 def _is_module(dotted: str) -> bool:
-    path = ROOT.joinpath(*dotted.split("."))
+    path = PACKAGE.parent.joinpath(*dotted.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 

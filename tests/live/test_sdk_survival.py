@@ -1,11 +1,13 @@
 """What the official SDKs do with each fault `serve` injects, pinned.
 
-Run `python -m tests.live.test_sdk_survival` to print the README table from these expectations;
-a test keeps README and expectations the same.
+Run `python -m tests.live.test_sdk_survival --write` to rewrite the README table from these
+expectations (the SDK versions are the ones requirements/ci.lock pins); a test keeps README and
+expectations the same, and another that the installed SDKs are the locked ones.
 """
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import version
 
 import anthropic
@@ -15,6 +17,7 @@ import pytest
 from streamcheck.live.faults import FAULTS
 from tests.conftest import ROOT
 from tests.live.conftest import ANTHROPIC_CANARY, OPENAI_CANARY
+from tests.lock import locked
 
 TIMEOUT = 1.0  # client timeout; the stall fault outlasts it
 FULL_TEXT = "Pong! How can I help?"
@@ -125,8 +128,8 @@ def test_anthropic_sdk(served: str, fault: str) -> None:
 
 def table() -> str:
     head = (
-        f"| fault | openai-python {version('openai')} | "
-        f"anthropic-python {version('anthropic')} |\n| --- | --- | --- |\n"
+        f"| fault | openai-python {locked('openai')} | "
+        f"anthropic-python {locked('anthropic')} |\n| --- | --- | --- |\n"
     )
     rows = []
     for fault, (oa, an) in EXPECTED.items():
@@ -145,8 +148,26 @@ def _cell(outcome: str) -> str:
 
 def test_readme_table_matches() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert table() in readme, "regenerate with: python -m tests.live.test_sdk_survival"
+    assert table() in readme, "regenerate with: python -m tests.live.test_sdk_survival --write"
+
+
+@pytest.mark.parametrize("sdk", ["openai", "anthropic"])
+def test_the_installed_sdk_is_the_locked_one(sdk: str) -> None:
+    """The table describes what ran: the suite runs against the versions the lock pins."""
+    assert version(sdk) == locked(sdk)
+
+
+def write_readme() -> None:
+    """Replace the table in README.md (from its header row to the first blank line)."""
+    path = ROOT / "README.md"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("| fault | openai-python"))
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    path.write_text("".join(lines[:start]) + table() + "".join(lines[end:]), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    print(table(), end="")
+    if sys.argv[1:] == ["--write"]:
+        write_readme()
+    else:
+        print(table(), end="")

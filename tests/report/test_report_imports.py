@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+import streamcheck
 
-REPORT = ROOT / "streamcheck" / "report"
+REPORT = Path(streamcheck.__file__).resolve().parent / "report"  # the installed package
 ALLOWED = ("streamcheck.model", "streamcheck.rules", "streamcheck.report")
 
 

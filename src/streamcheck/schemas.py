@@ -22,13 +22,12 @@ from streamcheck.exceptions import ConfigError
 
 
 def shipped_root() -> Path:
-    """schemas/ of a source checkout, else the copy installed as streamcheck._schemas."""
-    checkout = Path(__file__).resolve().parent.parent / "schemas"
-    if checkout.is_dir():
-        return checkout
-    from importlib import resources  # only for an installed copy: it costs start-up time
-
-    return Path(str(resources.files("streamcheck._schemas")))
+    """The schemas shipped in the wheel (streamcheck/_schemas), else schemas/ of a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "_schemas"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "schemas"  # src/streamcheck -> the repository root
 
 
 class SchemaError(NamedTuple):

@@ -21,3 +21,8 @@ class ConfigError(StreamcheckError):
 # Network: live calls made by record and smoke.
 class LiveCallError(StreamcheckError):
     """A live call could not be made at all (bad URL, no key in the environment)."""
+
+
+# Installation: a command needs an optional extra that is not installed.
+class MissingExtra(StreamcheckError):
+    """A command needs packages of an optional extra; the message says how to install them."""

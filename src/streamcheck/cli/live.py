@@ -72,6 +72,9 @@ def serve(
     Per request, the x-streamcheck-fault header injects a fault, x-streamcheck-fixture picks a
     recording and x-streamcheck-speed sets the speed. Ctrl-C stops the server.
     """
+    from streamcheck.extras import require
+
+    require("serve", "streamcheck serve")
     from streamcheck.live import faults, server
 
     if not 0 <= port <= 65535:

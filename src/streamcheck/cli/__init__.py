@@ -27,6 +27,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 HELP = (
     "Validate recorded and live LLM provider streams against per-version schemas.\n\n"
     "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input."
+    " --version prints the version."
 )
 _SETTINGS: dict[str, Any] = {
     "name": "streamcheck",
@@ -152,6 +153,11 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: tool errors become one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] in (["--version"], ["-V"]):
+        from streamcheck import __version__
+
+        sys.stdout.write(f"streamcheck {__version__}\n")
+        sys.exit(EXIT_OK)
     try:
         code = _app_for(args)(args=args, standalone_mode=False)
     except StreamcheckError as exc:
