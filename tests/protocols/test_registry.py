@@ -27,6 +27,8 @@ DETECTION_ORDER = [
     "ollama-chat",
     "ollama-generate",
     "openai-responses",
+    "vercel-ui-message-stream",
+    "vercel-data-stream",
 ]
 
 

@@ -352,6 +352,8 @@ class ExchangeChecker:
             ),
             "jsonarray": ("application/json",),
             "eventstream": ("application/vnd.amazon.eventstream",),
+            # The AI SDK serves its data stream as text/plain (x-vercel-ai-data-stream: v1).
+            "tagged": ("text/plain",),
         }[framing]
         if content_type and content_type not in expected:
             self.sink(

@@ -26,6 +26,8 @@ MODULES = (
     "gemini",
     "ollama",
     "openai_responses",
+    "vercel_ui",
+    "vercel_data",
 )
 
 

@@ -412,3 +412,7 @@ rule(
     "section 3 (content-filter class).",
     protocols=OPENAI,
 )
+
+# The relay protocols (SC360-SC369) register their codes in a module of their own, loaded with
+# this family.
+from streamcheck.rules import relay  # noqa: E402, F401

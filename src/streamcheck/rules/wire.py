@@ -237,3 +237,21 @@ rule(
     "file. Prefer `alt=sse` for streaming, whose events are self-delimiting.",
     refs="RFC 8259 section 5 (arrays); PROVIDERS.md section 2.5.",
 )
+
+# -- tagged lines (`TAG:JSON`, the Vercel AI SDK 4.x data stream) ------------------------------
+rule(
+    "SC130",
+    "untagged-line",
+    Severity.ERROR,
+    "A line of a tagged-lines stream (`TAG:JSON`) has no tag.",
+    finds="In a body of `TAG:JSON` lines (the AI SDK data stream, `x-vercel-ai-data-stream: v1`), "
+    "a non-blank line with no short tag (letters or digits) before a colon.",
+    why="The SDK's reader (`parseDataStreamPart`) throws `Failed to parse stream string. No "
+    "separator found.` on it: `useChat` goes to its error state and the rest of the answer is "
+    "lost.",
+    example='`0:"Hello"` then a line `{"finishReason":"stop"}` with no `d:` in front.',
+    fix="Write every record through the SDK's `formatDataStreamPart` (or prefix it with its code "
+    "and a colon yourself); do not mix plain text or SSE into a data stream response.",
+    refs="AI SDK 4.x stream protocol docs (Data Stream Protocol); `@ai-sdk/ui-utils` "
+    "`data-stream-parts.ts`.",
+)

@@ -31,6 +31,7 @@ DECODERS: dict[str, tuple[str, str]] = {
     "ndjson": ("streamcheck.wire.ndjson", "NDJSONDecoder"),
     "eventstream": ("streamcheck.wire.eventstream", "EventStreamDecoder"),
     "jsonarray": ("streamcheck.wire.jsonarray", "JSONArrayDecoder"),
+    "tagged": ("streamcheck.wire.tagged", "TaggedDecoder"),
 }
 
 

@@ -10,12 +10,16 @@ import re
 
 SSE_START = re.compile(rb"^(?:data|event|id|retry)(?::|\r|\n)|^:")
 _JSON_LINE_BREAK = re.compile(rb"[}\]]\s*\r?\n\s*[{\[]")
+# `TAG:JSON` lines (the Vercel AI SDK 4.x data stream: `0:"Hi"`, `f:{"messageId":...}`): a one or
+# two character tag, then a JSON value. SSE field names are longer (`id:` is SSE: matched first).
+# The SDK writes JSON.stringify output right after the colon, so nothing else may follow it.
+TAGGED_START = re.compile(rb'^[0-9a-z]{1,2}:(?:["{\[0-9-]|true\b|false\b|null\b)')
 
-STREAM_FRAMINGS = ("sse", "ndjson", "jsonarray", "eventstream")
+STREAM_FRAMINGS = ("sse", "ndjson", "jsonarray", "eventstream", "tagged")
 
 
 def sniff(head: bytes, content_type: str | None = None, complete: bool = False) -> str:
-    """One of: sse, ndjson, jsonarray, eventstream, json, html, text, empty.
+    """One of: sse, ndjson, jsonarray, eventstream, tagged, json, html, text, empty.
 
     `head` is the first bytes of the body; `complete` says it is the whole body.
     """
@@ -26,6 +30,8 @@ def sniff(head: bytes, content_type: str | None = None, complete: bool = False) 
         return "empty"
     if SSE_START.match(body):
         return "sse"
+    if TAGGED_START.match(body):
+        return "tagged"
     first = body[:1]
     if first == b"{":
         if _JSON_LINE_BREAK.search(body):
