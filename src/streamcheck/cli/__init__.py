@@ -1,9 +1,10 @@
 """The command line: parse options, call the library, pick a reporter, map to exit codes.
 
-One module per command group: `check.py` (check), `catalog.py` (rules, explain, schemas) and
-`live.py` (serve, record, smoke). This module holds what they share and the entry point, and
-imports a group only when one of its commands runs, so `check` never pays for building the live
-commands (start-up, issue 6); `app`, the whole CLI, loads every group on first use.
+One module per command group: `check.py` (check), `catalog.py` (rules, explain, schemas),
+`live.py` (serve, record, smoke) and `conform.py` (conform). This module holds what they share
+and the entry point, and imports a group only when one of its commands runs, so `check` never
+pays for building the live commands (start-up, issue 6); `app`, the whole CLI, loads every
+group on first use.
 
 Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage error or unreadable input.
 Heavy imports (httpx, the server, YAML) happen inside the commands that need them.
@@ -44,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "serve": "live",
     "record": "live",
     "smoke": "live",
+    "conform": "conform",
 }
 
 # Options that commands of more than one group take, defined once.

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -113,6 +114,8 @@ class LiveCall:
         self, response: httpx.Response, request: Request, start: float, headers_at: float
     ) -> CallOutcome:
         provider, api = _HINTS.get(self.target.provider, (None, None))
+        if provider == "openai" and urlsplit(self.prepared.url).path.endswith("/responses"):
+            api = "responses"  # the Responses API of the same provider (conform --api responses)
         version = response.headers.get("anthropic-version") or (
             self.prepared.headers.get("anthropic-version")
         )

@@ -8,9 +8,10 @@ A starlette app under uvicorn. Endpoints (shapes from PROVIDERS.md sections 2.1,
     POST anything else: a fixture recorded at that URL path
 Which recording answers: the `x-streamcheck-fixture` header (or --fixture) names one (file stem,
 `stem#N` for the N-th exchange of a file, or its path); otherwise the first recording of that
-API, preferring one whose model matches the request. Faults come from --fault or the
-`x-streamcheck-fault` header (see `faults.py`). Timing follows the recording, scaled by --speed
-(`x-streamcheck-speed`); 0 sends as fast as possible.
+API, preferring one recorded for the same features (tools, n, usage, cap, stop, JSON output,
+logprobs, thinking: replay_match.py), then one whose model matches the request. Faults come
+from --fault or the `x-streamcheck-fault` header (see `faults.py`). Timing follows the
+recording, scaled by --speed (`x-streamcheck-speed`); 0 sends as fast as possible.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.exceptions import ConfigError, InputError
 from streamcheck.live import faults
 from streamcheck.live.faults import Fault, Reset, Send, Stall, Step
+from streamcheck.live.replay_match import Features, features
 from streamcheck.model import Severity
 from streamcheck.schemas import Catalog
 from streamcheck.sources import expand, read_path
@@ -68,6 +70,7 @@ class Fixture:
     framing: str
     defects: int  # 0 clean, 1 warnings, 2 errors: clean recordings are picked first
     chunks: list[Send] = field(default_factory=list)
+    features: Features = ()  # what the recorded request asked for (replay_match.py)
 
     @property
     def dialect(self) -> str:
@@ -121,6 +124,7 @@ def _fixtures(path: str, stem: str, options: CheckOptions, catalog: Catalog) -> 
             if worst is None or worst < Severity.WARNING
             else 1 + (worst >= Severity.ERROR),
             chunks=chunks,
+            features=features(body),
         )
 
 
@@ -158,7 +162,9 @@ class Replayer:
         known = ", ".join(f.name for f in self.fixtures)
         raise ConfigError(f"no fixture named {name!r} (loaded: {known})")
 
-    def pick(self, path: str, dialect: str | None, model: str | None) -> Fixture | None:
+    def pick(
+        self, path: str, dialect: str | None, model: str | None, body: Any = None
+    ) -> Fixture | None:
         if dialect is not None:
             api = _API_FAMILY[dialect]
             provider_ok = {"anthropic"} if dialect == "anthropic" else {"openai", "azure-openai"}
@@ -166,6 +172,11 @@ class Replayer:
             pool = pool or [f for f in self.fixtures if f.api == api]
         else:
             pool = [f for f in self.fixtures if f.path == path]
+        asked = features(body)
+        same = [f for f in pool if asked and f.features == asked]
+        if same:  # recordings of what the request asks for; then the model decides
+            same.sort(key=lambda f: (f.model != model, f.status != 200, f.defects))
+            return same[0]
         pool.sort(key=lambda f: (f.status != 200, f.defects, f.model != model))
         return pool[0] if pool else None
 
@@ -184,7 +195,7 @@ class Replayer:
             fault = self._fault(request)
             speed = float(request.headers.get(SPEED_HEADER, self.options.speed))
             name = request.headers.get(FIXTURE_HEADER) or self.options.fixture
-            fixture = self.find(name) if name else self.pick(path, dialect, model or None)
+            fixture = self.find(name) if name else self.pick(path, dialect, model or None, body)
         except (ConfigError, ValueError) as exc:
             return _own_error(400, f"streamcheck serve: {exc}")
         if fault is not None and fault.name in faults.HTTP_FAULTS:

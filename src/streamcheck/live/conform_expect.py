@@ -1,0 +1,421 @@
+"""What each conform expectation checks, over the answer a case got.
+
+The full checker has already judged the stream (schema, grammar, error body); these are the
+promises of the feature a case asked for, which the checker cannot know from the stream alone:
+the cap it set stopped the answer with `length`, the tool it forced was called, the usage it
+asked for came. An expectation is `name` or `name=argument` in a case's row; its function
+returns None when the answer keeps the promise, else one line saying what is wrong. Shapes from
+PROVIDERS.md 2.1 (chat chunks, tool-call chunks, usage chunk), 2.2 (Responses events) and 2.4
+(Anthropic events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from streamcheck.live.conform_cases import Case
+from streamcheck.model import ExchangeResult, Location
+from streamcheck.wire import decoder_for
+
+
+@dataclass(slots=True)
+class Answer:
+    """A case's response: the checker's verdict and the events, parsed once."""
+
+    result: ExchangeResult
+    body: bytes
+    events: list[tuple[str | None, Any]] = field(default_factory=list)  # (event name, data)
+
+    @classmethod
+    def of(cls, result: ExchangeResult, body: bytes) -> Answer:
+        answer = cls(result, body)
+        if result.framing == "sse":
+            decoder = decoder_for("sse", Location())
+            frames = decoder.decode(body) + decoder.flush()
+            for frame in frames:
+                try:
+                    data: Any = orjson.loads(frame.data)
+                except orjson.JSONDecodeError:
+                    data = frame.data.decode("utf-8", "replace")
+                answer.events.append((frame.event, data))
+        return answer
+
+    def objects(self) -> list[dict[str, Any]]:
+        return [data for _, data in self.events if isinstance(data, dict)]
+
+
+Expectation = Callable[[Answer, Case, str | None], str | None]
+EXPECTATIONS: dict[str, Expectation] = {}
+
+
+def expectation(name: str) -> Callable[[Expectation], Expectation]:
+    def register(function: Expectation) -> Expectation:
+        EXPECTATIONS[name] = function
+        return function
+
+    return register
+
+
+def judge(answer: Answer, case: Case) -> list[str]:
+    """Every broken promise of the case, one line each, named `expect <name>: ...`."""
+    broken = []
+    for item in case.expect:
+        name, _, argument = item.partition("=")
+        problem = EXPECTATIONS[name](answer, case, argument or None)
+        if problem is not None:
+            broken.append(f"expect {item}: {problem}")
+    return broken
+
+
+# -- OpenAI Chat Completions --------------------------------------------------------------------
+
+
+def _chunks(answer: Answer) -> list[dict[str, Any]]:
+    return [o for o in answer.objects() if o.get("object") == "chat.completion.chunk"]
+
+
+def _choices(answer: Answer) -> dict[int, dict[str, Any]]:
+    """Per choice index: joined text, finish reason, and tool calls by their index."""
+    seen: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(answer):
+        for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict) or not isinstance(choice.get("index"), int):
+                continue
+            state = seen.setdefault(
+                choice["index"], {"text": "", "finish": None, "tools": {}, "unindexed": 0}
+            )
+            delta = choice.get("delta") or {}
+            if isinstance(delta.get("content"), str):
+                state["text"] += delta["content"]
+            if choice.get("finish_reason"):
+                state["finish"] = choice["finish_reason"]
+            for call in delta.get("tool_calls") or []:
+                if not isinstance(call, dict):
+                    continue
+                if not isinstance(call.get("index"), int):
+                    state["unindexed"] += 1
+                    continue
+                tool = state["tools"].setdefault(
+                    call["index"], {"id": None, "name": None, "arguments": ""}
+                )
+                function = call.get("function") or {}
+                tool["id"] = tool["id"] or call.get("id")
+                tool["name"] = tool["name"] or function.get("name")
+                if isinstance(function.get("arguments"), str):
+                    tool["arguments"] += function["arguments"]
+    return seen
+
+
+@expectation("text")
+def _text(answer: Answer, case: Case, argument: str | None) -> str | None:
+    if case.api == "chat":
+        choices = _choices(answer)
+        return None if choices.get(0, {}).get("text") else "no content text arrived"
+    if case.api == "responses":
+        deltas = [o for o in answer.objects() if o.get("type") == "response.output_text.delta"]
+        return None if any(o.get("delta") for o in deltas) else "no output_text delta arrived"
+    for data in answer.objects():
+        delta = data.get("delta") if data.get("type") == "content_block_delta" else None
+        if isinstance(delta, dict) and delta.get("type") == "text_delta" and delta.get("text"):
+            return None
+    return "no text_delta arrived"
+
+
+@expectation("finish")
+def _finish(answer: Answer, case: Case, argument: str | None) -> str | None:
+    allowed = set((argument or "").split("|"))
+    choices = _choices(answer)
+    if not choices:
+        return "no choice arrived"
+    for index, state in sorted(choices.items()):
+        if state["finish"] not in allowed:
+            return f"choice {index} finished with {state['finish']!r}"
+    return None
+
+
+@expectation("done")
+def _done(answer: Answer, case: Case, argument: str | None) -> str | None:
+    if not answer.events or answer.events[-1][1] != "[DONE]":
+        return "the stream did not end with data: [DONE]"
+    return None
+
+
+@expectation("stop-excluded")
+def _stop_excluded(answer: Answer, case: Case, argument: str | None) -> str | None:
+    text = _choices(answer).get(0, {}).get("text", "")
+    for stop in case.body.get("stop") or []:
+        if stop in text:
+            return f"the stop sequence {stop!r} was sent in the content"
+    return None
+
+
+@expectation("usage-last")
+def _usage_last(answer: Answer, case: Case, argument: str | None) -> str | None:
+    chunks = _chunks(answer)
+    usage = [n for n, c in enumerate(chunks) if c.get("usage")]
+    if not usage:
+        return "no usage chunk arrived"
+    if len(usage) > 1:
+        return f"{len(usage)} chunks carry usage; one is sent"
+    at = usage[0]
+    if at != len(chunks) - 1:
+        return f"the usage chunk is chunk {at} of {len(chunks)}, not the last before [DONE]"
+    if chunks[at].get("choices"):
+        return "the usage chunk carries choices (it has choices: [])"
+    return None
+
+
+@expectation("choices")
+def _choice_count(answer: Answer, case: Case, argument: str | None) -> str | None:
+    wanted = int(argument or "1")
+    choices = _choices(answer)
+    if sorted(choices) != list(range(wanted)):
+        return f"choices {sorted(choices)} arrived, expected 0..{wanted - 1}"
+    unfinished = [i for i, state in choices.items() if not state["finish"]]
+    return f"choice {unfinished[0]} never finished" if unfinished else None
+
+
+@expectation("tool-calls>")
+def _tool_calls(answer: Answer, case: Case, argument: str | None) -> str | None:
+    wanted = int((argument or "1").lstrip("="))
+    state = _choices(answer).get(0)
+    if state is None:
+        return "no choice arrived"
+    if state["unindexed"]:
+        return f"{state['unindexed']} tool-call fragment(s) without an integer index"
+    tools = state["tools"]
+    if len(tools) < wanted:
+        return f"{len(tools)} tool call(s) arrived, expected at least {wanted}"
+    names = {t["function"]["name"] for t in case.body.get("tools", [])}
+    ids = [t["id"] for t in tools.values()]
+    for index, tool in sorted(tools.items()):
+        if not tool["id"]:
+            return f"tool call {index} has no id"
+        if tool["name"] not in names:
+            return f"tool call {index} names {tool['name']!r}, not one of the request's tools"
+        try:
+            arguments = orjson.loads(tool["arguments"])
+        except orjson.JSONDecodeError:
+            return f"tool call {index}: the joined arguments are not JSON"
+        if not isinstance(arguments, dict):
+            return f"tool call {index}: the arguments are not a JSON object"
+    if len(set(ids)) != len(ids):
+        return "two tool calls share an id"
+    return None
+
+
+@expectation("tool-name")
+def _tool_name(answer: Answer, case: Case, argument: str | None) -> str | None:
+    tools = _choices(answer).get(0, {}).get("tools", {})
+    names = [t["name"] for _, t in sorted(tools.items())]
+    return None if argument in names else f"the forced tool was not called (called: {names})"
+
+
+def _content_json(answer: Answer) -> tuple[Any, str | None]:
+    text = _choices(answer).get(0, {}).get("text", "")
+    try:
+        return orjson.loads(text), None
+    except orjson.JSONDecodeError:
+        return None, f"the content is not JSON: {text[:60]!r}"
+
+
+@expectation("json-content")
+def _json_content(answer: Answer, case: Case, argument: str | None) -> str | None:
+    value, problem = _content_json(answer)
+    if problem is None and not isinstance(value, dict):
+        return "the content is JSON but not an object"
+    return problem
+
+
+@expectation("json-schema")
+def _json_schema(answer: Answer, case: Case, argument: str | None) -> str | None:
+    value, problem = _content_json(answer)
+    if problem is not None:
+        return problem
+    schema = case.body["response_format"]["json_schema"]["schema"]
+    if not isinstance(value, dict):
+        return "the content is JSON but not an object"
+    missing = [key for key in schema.get("required", []) if key not in value]
+    return f"the content lacks {', '.join(missing)}" if missing else None
+
+
+@expectation("logprobs")
+def _logprobs(answer: Answer, case: Case, argument: str | None) -> str | None:
+    counted = 0
+    for n, chunk in enumerate(_chunks(answer)):
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if not delta.get("content"):
+                continue
+            content = (choice.get("logprobs") or {}).get("content")
+            if not isinstance(content, list) or not content:
+                return f"chunk {n} has content but no logprobs.content"
+            for item in content:
+                if not isinstance(item, dict) or not {"token", "logprob"} <= set(item):
+                    return f"chunk {n}: a logprobs entry lacks token or logprob"
+                if len(item.get("top_logprobs") or []) < int(case.body.get("top_logprobs", 0)):
+                    return f"chunk {n}: fewer top_logprobs than asked for"
+            counted += 1
+    return None if counted else "no content chunk arrived to carry logprobs"
+
+
+# -- the reject case (every API) -----------------------------------------------------------------
+
+
+@expectation("error-body")
+def _error_body(answer: Answer, case: Case, argument: str | None) -> str | None:
+    result = answer.result
+    if result.status is None or result.status < 400:
+        return f"HTTP {result.status}: the request was not rejected"
+    if result.status not in (400, 404):
+        return f"HTTP {result.status}; an unknown model is a 404 (or 400)"
+    codes = {f.code for f in result.findings}
+    if "SC401" not in codes:
+        return "the body is not the provider's documented error shape (SC402)"
+    if result.error_class not in ("no-access", "not-found", "bad-request"):
+        return f"the error says {result.error_class}, not an unknown model"
+    return None
+
+
+# -- OpenAI Responses ---------------------------------------------------------------------------
+
+
+def _types(answer: Answer) -> list[str]:
+    return [str(o.get("type")) for o in answer.objects()]
+
+
+@expectation("completed")
+def _completed(answer: Answer, case: Case, argument: str | None) -> str | None:
+    objects = answer.objects()
+    if not objects or objects[-1].get("type") != "response.completed":
+        last = objects[-1].get("type") if objects else None
+        return f"the last event is {last!r}, not response.completed"
+    status = (objects[-1].get("response") or {}).get("status")
+    return None if status == "completed" else f"response.status is {status!r}"
+
+
+@expectation("incomplete")
+def _incomplete(answer: Answer, case: Case, argument: str | None) -> str | None:
+    objects = answer.objects()
+    if not objects or objects[-1].get("type") != "response.incomplete":
+        last = objects[-1].get("type") if objects else None
+        return f"the last event is {last!r}, not response.incomplete"
+    details = (objects[-1].get("response") or {}).get("incomplete_details") or {}
+    reason = details.get("reason")
+    return None if reason == argument else f"incomplete_details.reason is {reason!r}"
+
+
+@expectation("function-call")
+def _function_call(answer: Answer, case: Case, argument: str | None) -> str | None:
+    objects = answer.objects()
+    items = [
+        o["item"]
+        for o in objects
+        if o.get("type") == "response.output_item.added"
+        and isinstance(o.get("item"), dict)
+        and o["item"].get("type") == "function_call"
+    ]
+    if not items:
+        return "no function_call item was added"
+    if "response.function_call_arguments.delta" not in _types(answer):
+        return "the arguments were not streamed (no function_call_arguments.delta)"
+    done = [o for o in objects if o.get("type") == "response.function_call_arguments.done"]
+    if not done:
+        return "no response.function_call_arguments.done"
+    try:
+        value = orjson.loads(str(done[0].get("arguments")))
+    except orjson.JSONDecodeError:
+        return "the done arguments are not JSON"
+    if not isinstance(value, dict):
+        return "the arguments are not a JSON object"
+    names = {t["name"] for t in case.body.get("tools", [])}
+    return None if items[0].get("name") in names else f"the call names {items[0].get('name')!r}"
+
+
+# -- Anthropic Messages -------------------------------------------------------------------------
+
+
+def _stop(answer: Answer) -> dict[str, Any]:
+    for data in answer.objects():
+        if data.get("type") == "message_delta" and isinstance(data.get("delta"), dict):
+            return dict(data["delta"])
+    return {}
+
+
+@expectation("stop")
+def _stop_reason(answer: Answer, case: Case, argument: str | None) -> str | None:
+    reason = _stop(answer).get("stop_reason")
+    return None if reason == argument else f"stop_reason is {reason!r}"
+
+
+@expectation("stop-sequence-named")
+def _stop_sequence(answer: Answer, case: Case, argument: str | None) -> str | None:
+    named = _stop(answer).get("stop_sequence")
+    asked = case.body.get("stop_sequences") or []
+    return None if named in asked else f"stop_sequence is {named!r}, not one of {asked}"
+
+
+@expectation("message-stop")
+def _message_stop(answer: Answer, case: Case, argument: str | None) -> str | None:
+    objects = answer.objects()
+    last = objects[-1].get("type") if objects else None
+    return None if last == "message_stop" else f"the last event is {last!r}, not message_stop"
+
+
+def _blocks(answer: Answer) -> dict[int, dict[str, Any]]:
+    blocks: dict[int, dict[str, Any]] = {}
+    for data in answer.objects():
+        index = data.get("index")
+        if not isinstance(index, int):
+            continue
+        if data.get("type") == "content_block_start" and isinstance(
+            data.get("content_block"), dict
+        ):
+            blocks[index] = {"block": data["content_block"], "deltas": []}
+        elif data.get("type") == "content_block_delta" and index in blocks:
+            blocks[index]["deltas"].append(data.get("delta") or {})
+    return blocks
+
+
+@expectation("tool-use")
+def _tool_use(answer: Answer, case: Case, argument: str | None) -> str | None:
+    tools = [b for b in _blocks(answer).values() if b["block"].get("type") == "tool_use"]
+    if not tools:
+        return "no tool_use block arrived"
+    names = {t["name"] for t in case.body.get("tools", [])}
+    for tool in tools:
+        block = tool["block"]
+        if not block.get("id") or block.get("name") not in names:
+            return f"tool_use block lacks an id or names {block.get('name')!r}"
+        parts = [
+            d.get("partial_json") for d in tool["deltas"] if d.get("type") == "input_json_delta"
+        ]
+        joined = "".join(p for p in parts if isinstance(p, str))
+        if not joined:
+            return "the tool input was not streamed as input_json_delta"
+        try:
+            value = orjson.loads(joined)
+        except orjson.JSONDecodeError:
+            return "the joined partial_json is not JSON"
+        if not isinstance(value, dict):
+            return "the tool input is not a JSON object"
+    return None
+
+
+@expectation("thinking")
+def _thinking(answer: Answer, case: Case, argument: str | None) -> str | None:
+    blocks = sorted(_blocks(answer).items())
+    kinds = [b["block"].get("type") for _, b in blocks]
+    if "thinking" not in kinds:
+        return f"no thinking block arrived (blocks: {kinds})"
+    thinking = blocks[kinds.index("thinking")][1]
+    delta_types = {d.get("type") for d in thinking["deltas"]}
+    if not {"thinking_delta", "signature_delta"} <= delta_types:
+        return "the thinking block lacks thinking_delta or signature_delta"
+    if "text" in kinds and kinds.index("text") < kinds.index("thinking"):
+        return "the text block came before the thinking block"
+    return None

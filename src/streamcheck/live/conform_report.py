@@ -1,0 +1,135 @@
+"""How `streamcheck conform` shows its results: a text table, JSON, JUnit XML, Markdown.
+
+They format and compute nothing: every line comes from the `CaseResult`s, whose reasons are
+redacted when they are made (and again here, on the way out).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import orjson
+
+from streamcheck import redact
+from streamcheck.live.conform import CaseResult, Server, counts, exit_code
+from streamcheck.live.conform_cases import Case
+
+FORMATS = ("text", "json", "junit", "markdown")
+_MARK = {"pass": "pass", "fail": "FAIL", "unsupported": "unsupported", "blocked": "BLOCKED"}
+
+
+def _what(result: CaseResult) -> str:
+    if result.verdict == "pass":
+        return result.case.summary
+    why = "; ".join(result.reasons) or result.case.summary
+    return f"{result.klass}: {why}" if result.klass else why
+
+
+def summary(server: Server, results: list[CaseResult], total: int) -> str:
+    tally = counts(results)
+    parts = [f"{n} {name}" for name, n in tally.items() if n]
+    skipped = total - len(results)
+    if skipped:
+        parts.append(f"{skipped} not run")
+    code = exit_code(results)
+    verdict = "CONFORMS" if code == 0 else "DOES NOT CONFORM"
+    if code >= 3:
+        blocked = next(r.klass for r in results if r.klass)
+        verdict = f"CANNOT USE THE SERVER ({blocked})"
+    where = redact.url(server.base_url)
+    return f"{verdict}: {server.api} at {where}, model {server.model}: {', '.join(parts)}"
+
+
+def text(server: Server, results: list[CaseResult], total: int) -> str:
+    width = max([len(r.case.name) for r in results] + [4])
+    lines = [f"{'case':{width}}  {'verdict':11}  detail"]
+    for result in results:
+        mark = _MARK[result.verdict]
+        lines.append(f"{result.case.name:{width}}  {mark:11}  {redact.text(_what(result))}")
+    lines.append(summary(server, results, total))
+    return "\n".join(lines) + "\n"
+
+
+def listing(cases: list[Case]) -> str:
+    width = max(len(c.name) for c in cases)
+    lines = [f"{'case':{width}}  {'api':9}  {'tokens':>6}  what it checks"]
+    for case in cases:
+        lines.append(f"{case.name:{width}}  {case.api:9}  {case.max_tokens:>6}  {case.summary}")
+    total = sum(c.max_tokens for c in cases)
+    lines.append(f"{len(cases)} cases, at most {total} output tokens in all")
+    return "\n".join(lines) + "\n"
+
+
+def json(server: Server, results: list[CaseResult], total: int) -> str:
+    document: dict[str, Any] = {
+        "server": {
+            "provider": server.provider,
+            "api": server.api,
+            "base_url": redact.url(server.base_url),
+            "model": server.model,
+        },
+        "exit_code": exit_code(results),
+        "counts": {**counts(results), "not_run": total - len(results)},
+        "cases": [r.to_dict() for r in results],
+    }
+    return redact.text(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()) + "\n"
+
+
+def junit(server: Server, results: list[CaseResult], total: int) -> str:
+    """One testsuite, one testcase per case: fail -> <failure>, blocked -> <error>,
+    unsupported -> <skipped> (the server declined the feature)."""
+    from streamcheck.report.junit import clean
+
+    tally = counts(results)
+    root = ET.Element("testsuites", name="streamcheck conform")
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=clean(f"conform {server.api} {redact.url(server.base_url)} {server.model}"),
+        tests=str(len(results)),
+        failures=str(tally["fail"]),
+        errors=str(tally["blocked"]),
+        skipped=str(tally["unsupported"]),
+    )
+    for result in results:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"conform.{server.api}", name=result.case.name
+        )
+        body = clean(redact.text("\n".join(result.reasons)))
+        first = clean(redact.text(result.reasons[0])) if result.reasons else ""
+        if result.verdict == "fail":
+            ET.SubElement(case, "failure", type="conform", message=first).text = body
+        elif result.verdict == "blocked":
+            ET.SubElement(case, "error", type=result.klass or "blocked", message=first).text = body
+        elif result.verdict == "unsupported":
+            ET.SubElement(case, "skipped", message=first)
+        ET.SubElement(case, "system-out").text = clean(result.case.summary)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(server: Server, results: list[CaseResult], total: int) -> str:
+    lines = [
+        f"**{_cell(summary(server, results, total))}**",
+        "",
+        "| case | verdict | detail |",
+        "| --- | --- | --- |",
+    ]
+    for result in results:
+        mark = {"pass": "pass", "fail": "**fail**", "blocked": "**blocked**"}.get(
+            result.verdict, result.verdict
+        )
+        lines.append(f"| `{result.case.name}` | {mark} | {_cell(redact.text(_what(result)))} |")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": text, "json": json, "junit": junit, "markdown": markdown}
+
+
+def render(format: str, server: Server, results: list[CaseResult], total: int) -> str:
+    return RENDERERS[format](server, results, total)

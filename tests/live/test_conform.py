@@ -1,0 +1,283 @@
+"""`streamcheck conform` end to end: the CLI against `serve` replaying fixtures/conform/<dialect>
+(clean and broken), the smoke classes when the server cannot be used, the reports, the paid-call
+guard, and keys never shown."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streamcheck.live.conform_cases import CASES, cases_for
+from streamcheck.live.server import ServeOptions, running
+from tests.conftest import FIXTURES, ROOT, run_streamcheck
+from tests.live.conftest import CANARY_ENV, assert_no_canary
+
+CONFORM = FIXTURES / "conform"
+FLAGS = {"chat": (), "responses": ("--api", "responses"), "anthropic": ("--provider", "anthropic")}
+MODEL = {"chat": "gpt-4o-mini", "responses": "gpt-4o-mini", "anthropic": "claude-sonnet-4-5"}
+# dialect -> (its API, {failing case: what its reasons must name}, cases declined)
+DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
+    "openai-clean": ("chat", {}, set()),
+    "responses-clean": ("responses", {}, set()),
+    "anthropic-clean": ("anthropic", {}, set()),
+    "openai-no-index": (
+        "chat",
+        {
+            "tool-call": "SC201 schema-violation: chunk frame: 'index' is a required property",
+            "parallel-tool-calls": "SC201 schema-violation: chunk frame: 'index'",
+            "tool-choice": "without an integer index",
+        },
+        set(),
+    ),
+    "openai-no-usage": ("chat", {"usage": "SC317 missing-usage-chunk"}, set()),
+    "openai-plain-errors": ("chat", {"unknown-model": "SC402 non-standard-error-body"}, set()),
+    "openai-declines": ("chat", {}, {"n2", "logprobs"}),
+    "anthropic-plain-errors": (
+        "anthropic",
+        {"unknown-model": "SC402 non-standard-error-body"},
+        set(),
+    ),
+    "anthropic-tool-input-at-start": (
+        "anthropic",
+        {"tool-use": "expect tool-use: the tool input was not streamed as input_json_delta"},
+        set(),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, str]]:
+    """One replay server per dialect folder, as fast as possible."""
+    with running([str(CONFORM / "openai-clean")], ServeOptions(speed=0)) as url:
+        urls = {"openai-clean": url}
+        stack = []
+        try:
+            for dialect in DIALECTS:
+                if dialect in urls:
+                    continue
+                manager = running([str(CONFORM / dialect)], ServeOptions(speed=0))
+                urls[dialect] = manager.__enter__()
+                stack.append(manager)
+            yield urls
+        finally:
+            for manager in reversed(stack):
+                manager.__exit__(None, None, None)
+
+
+def conform(url: str, api: str, *extra: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    args = ["conform", "--base-url", url, "--model", MODEL[api], *FLAGS[api], *extra]
+    return run_streamcheck(*args, env={**CANARY_ENV, **(env or {})})
+
+
+def as_json(done) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    document: dict = orjson.loads(done.stdout)  # type: ignore[type-arg]
+    return document
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_each_dialect_fails_exactly_the_cases_it_breaks(servers, dialect) -> None:  # type: ignore[no-untyped-def]
+    api, failing, declined = DIALECTS[dialect]
+    done = conform(servers[dialect], api, "--format", "json")
+    assert_no_canary(done.stdout, done.stderr)
+    document = as_json(done)
+    verdicts = {c["case"]: c["verdict"] for c in document["cases"]}
+    assert set(verdicts) == {c.name for c in cases_for(api)}  # every case ran
+    assert {n for n, v in verdicts.items() if v == "fail"} == set(failing)
+    assert {n for n, v in verdicts.items() if v == "unsupported"} == declined
+    assert {n for n, v in verdicts.items() if v == "pass"} == set(verdicts) - set(
+        failing
+    ) - declined
+    for case in document["cases"]:
+        if case["case"] in failing:
+            assert any(failing[case["case"]] in r for r in case["reasons"]), case["reasons"]
+        if case["verdict"] == "pass":
+            assert case["reasons"] == []
+    assert done.returncode == (1 if failing else 0)
+    assert document["exit_code"] == done.returncode
+
+
+def test_clean_table_names_every_case_and_conforms(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(servers["openai-clean"], "chat")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split() == ["case", "verdict", "detail"]
+    for case in cases_for("chat"):
+        assert any(line.split()[:2] == [case.name, "pass"] for line in lines), case.name
+    assert lines[-1].startswith("CONFORMS: chat at http://127.0.0.1:")
+    assert "12 pass" in lines[-1]
+
+
+def test_a_broken_dialect_table_names_the_finding(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(servers["openai-no-usage"], "chat", "--cases", "text,usage")
+    assert done.returncode == 1
+    row = next(line for line in done.stdout.splitlines() if line.startswith("usage "))
+    assert row.split()[1] == "FAIL"
+    assert "SC317 missing-usage-chunk" in row and "expect usage-last" in row
+    assert "DOES NOT CONFORM" in done.stdout and "1 pass, 1 fail" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("fault", "klass", "code"),
+    [
+        ("http-401", "auth", 3),
+        ("http-403", "no-access", 4),
+        ("http-404-model", "no-access", 4),
+        ("http-429-quota", "billing", 5),
+        ("http-429-rate", "rate-limit", 6),
+        ("http-500", "unreachable", 7),
+    ],
+)
+def test_a_server_that_cannot_be_used_exits_with_its_smoke_class(
+    servers, fault, klass, code
+) -> None:  # type: ignore[no-untyped-def]
+    done = conform(
+        servers["openai-clean"], "chat", "--format", "json", "-H", f"x-streamcheck-fault: {fault}"
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    document = as_json(done)
+    # The first case could not use the server: the rest were not sent.
+    assert [c["verdict"] for c in document["cases"]] == ["blocked"]
+    assert document["cases"][0]["class"] == klass
+    assert document["counts"]["not_run"] == len(cases_for("chat")) - 1
+
+
+def test_anthropic_bad_key_is_auth(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(servers["anthropic-clean"], "anthropic", "-H", "x-streamcheck-fault: http-401")
+    assert done.returncode == 3
+    assert "CANNOT USE THE SERVER (auth)" in done.stdout
+    assert_no_canary(done.stdout, done.stderr)
+
+
+def test_an_unreachable_server_exits_7() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        done = conform(f"http://127.0.0.1:{port}", "chat", "--connect-timeout", "2")
+    assert done.returncode == 7, done.stdout + done.stderr
+    assert "BLOCKED" in done.stdout and "unreachable" in done.stdout
+
+
+def test_cases_picks_cases_in_the_given_order(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(servers["openai-clean"], "chat", "--cases", "n2,text", "--format", "json")
+    assert done.returncode == 0
+    assert [c["case"] for c in as_json(done)["cases"]] == ["n2", "text"]
+
+
+def test_unknown_case_is_a_usage_error() -> None:
+    done = run_streamcheck("conform", "--model", "m", "--cases", "text,nope")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "no chat case named 'nope'" in done.stderr
+
+
+def test_list_shows_each_case_and_its_token_cap_without_calling() -> None:
+    # No key, no server, no --model: listing sends nothing.
+    done = run_streamcheck(
+        "conform", "--list", "--provider", "anthropic", env={"ANTHROPIC_API_KEY": ""}
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:-1]}
+    assert set(rows) == {c.name for c in cases_for("anthropic")}
+    assert rows["max-tokens"][2] == "1" and rows["thinking"][2] == "1100"
+    total = sum(c.max_tokens for c in cases_for("anthropic"))
+    assert done.stdout.splitlines()[-1] == f"6 cases, at most {total} output tokens in all"
+
+
+def test_reports_json_junit_and_markdown(servers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    junit, markdown, data = tmp_path / "c.xml", tmp_path / "c.md", tmp_path / "c.json"
+    done = conform(
+        servers["openai-no-index"],
+        "chat",
+        "--format",
+        "markdown",
+        "--report",
+        f"junit:{junit}",
+        "--report",
+        f"json:{data}",
+        "--report",
+        f"markdown:{markdown}",
+    )
+    assert done.returncode == 1
+    assert markdown.read_text() == done.stdout
+    assert "| `tool-call` | **fail** | SC201 schema-violation" in done.stdout
+    assert "| `text` | pass |" in done.stdout
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [c.name for c in cases_for("chat")]
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert failed == ["tool-call", "parallel-tool-calls", "tool-choice"]
+    assert suite.get("failures") == "3" and suite.get("tests") == "12"
+    assert orjson.loads(data.read_bytes())["exit_code"] == 1
+    for text in (junit.read_text(), data.read_text(), done.stdout, done.stderr):
+        assert_no_canary(text)
+
+
+def test_declined_features_are_skipped_in_junit(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(servers["openai-declines"], "chat", "--format", "junit", "--cases", "n2,text")
+    assert done.returncode == 0
+    root = ET.fromstring(done.stdout)
+    skipped = [c.get("name") for c in root.iter("testcase") if c.find("skipped") is not None]
+    assert skipped == ["n2"]
+
+
+def test_paid_calls_are_refused_without_yes_when_stdin_is_no_terminal() -> None:
+    # api.openai.com is never contacted: the refusal comes before any call.
+    done = run_streamcheck("conform", "--model", "gpt-4o-mini", env=CANARY_ENV)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "12 streaming calls to https://api.openai.com/v1" in done.stderr
+    assert "at most 453 output tokens" in done.stderr and "--yes" in done.stderr
+    gateway = run_streamcheck(
+        "conform", "--provider", "anthropic", "--base-url", "https://llm.example.internal",
+        "--model", "m", env=CANARY_ENV,
+    )  # fmt: skip
+    assert gateway.returncode == 2 and "--yes" in gateway.stderr
+    assert_no_canary(done.stderr, gateway.stderr)
+
+
+def test_a_missing_key_for_a_remote_server_is_a_usage_error() -> None:
+    done = run_streamcheck(
+        "conform", "--model", "m", "--key-env", "MY_GATEWAY_KEY", env={"MY_GATEWAY_KEY": ""}
+    )
+    assert done.returncode == 2
+    assert "environment variable MY_GATEWAY_KEY is not set" in done.stderr
+
+
+def test_a_loopback_server_needs_no_key(servers) -> None:  # type: ignore[no-untyped-def]
+    url = servers["openai-clean"].replace("127.0.0.1", "localhost")
+    done = conform(url, "chat", "--cases", "text", env={"OPENAI_API_KEY": ""})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_bad_flags_are_usage_errors() -> None:
+    for args in (
+        ("--provider", "gemini"),
+        ("--api", "assistants"),
+        ("--format", "sarif"),
+        ("--report", "sarif:x"),
+    ):
+        done = run_streamcheck("conform", "--model", "m", "--base-url", "http://127.0.0.1:9", *args)
+        assert done.returncode == 2, args
+        assert done.stderr.startswith("streamcheck: error: ") and done.stderr.count("\n") == 1
+    no_model = run_streamcheck("conform", "--base-url", "http://127.0.0.1:9")
+    assert no_model.returncode == 2 and "--model is required" in no_model.stderr
+
+
+def test_the_fixtures_are_generated_from_the_case_table() -> None:
+    script = ROOT / "tools" / "make_conform_fixtures.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for case in CASES:  # every case has a recording in its clean dialect
+        dialect = {"chat": "openai", "responses": "responses", "anthropic": "anthropic"}[case.api]
+        assert (CONFORM / f"{dialect}-clean" / f"{case.api}-{case.name}.tape").is_file()
