@@ -4,8 +4,12 @@ guard, and keys never shown."""
 
 from __future__ import annotations
 
+import http.server
+import os
+import pty
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streamcheck.live.conform_cases import CASES, cases_for
+from streamcheck.live.conform_cases import CASES, UNKNOWN_MODEL, cases_for
 from streamcheck.live.server import ServeOptions, running
 from tests.conftest import FIXTURES, ROOT, run_streamcheck
 from tests.live.conftest import CANARY_ENV, assert_no_canary
@@ -281,3 +285,102 @@ def test_the_fixtures_are_generated_from_the_case_table() -> None:
     for case in CASES:  # every case has a recording in its clean dialect
         dialect = {"chat": "openai", "responses": "responses", "anthropic": "anthropic"}[case.api]
         assert (CONFORM / f"{dialect}-clean" / f"{case.api}-{case.name}.tape").is_file()
+
+
+class _LazyServer(http.server.BaseHTTPRequestHandler):
+    """A small OpenAI-compatible server of the kind conform is for: it ignores `n` and
+    `stream_options`, answers an unknown model in plain text, and rate-limits logprobs."""
+
+    def do_POST(self) -> None:
+        body = orjson.loads(self.rfile.read(int(self.headers["content-length"])))
+        if body["model"] == UNKNOWN_MODEL:
+            return self._reply(404, "text/plain", b"Model not found\n")
+        if body.get("logprobs"):
+            error = {"message": "Rate limit reached", "type": "requests", "param": None}
+            error["code"] = "rate_limit_exceeded"
+            return self._reply(429, "application/json", orjson.dumps({"error": error}))
+        base = {"id": "chatcmpl-lazy", "object": "chat.completion.chunk", "created": 1}
+        base["model"] = body["model"]
+        cap = body.get("max_tokens", body.get("max_completion_tokens"))
+        events = [
+            {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            for delta, finish in (
+                ({"role": "assistant", "content": ""}, None),
+                ({"content": "Hi"}, None),
+                ({}, "length" if cap == 1 else "stop"),
+            )
+        ]
+        data = b"".join(b"data: " + orjson.dumps(e) + b"\n\n" for e in events)
+        self._reply(200, "text/event-stream", data + b"data: [DONE]\n\n")
+
+    def _reply(self, status: int, content_type: str, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_small_compatible_server_fails_what_it_ignores() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LazyServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        picked = "text,length,n2,usage,unknown-model,logprobs"
+        done = conform(url, "chat", "--cases", picked, "--format", "json")
+    finally:
+        server.shutdown()
+        server.server_close()
+    document = as_json(done)
+    verdicts = {c["case"]: (c["verdict"], " ".join(c["reasons"])) for c in document["cases"]}
+    assert verdicts["text"] == ("pass", "")
+    assert verdicts["length"] == ("pass", "")
+    assert (
+        verdicts["n2"][0] == "fail" and "expect choices=2: choices [0] arrived" in verdicts["n2"][1]
+    )
+    assert verdicts["usage"][0] == "fail" and "SC317 missing-usage-chunk" in verdicts["usage"][1]
+    assert "SC402 non-standard-error-body" in verdicts["unknown-model"][1]
+    # Rate-limited after other cases could use the server: that case is blocked, the run is not.
+    assert verdicts["logprobs"][0] == "blocked"
+    assert document["cases"][-1]["class"] == "rate-limit"
+    assert done.returncode == 1
+
+
+def test_not_run_cases_are_listed_and_skipped_in_junit(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(
+        servers["openai-clean"], "chat", "--format", "junit", "-H", "x-streamcheck-fault: http-401"
+    )
+    assert done.returncode == 3
+    cases = list(ET.fromstring(done.stdout).iter("testcase"))
+    assert len(cases) == len(cases_for("chat"))  # one testcase per case, sent or not
+    assert cases[0].find("error") is not None and cases[0].find("error").get("type") == "auth"  # type: ignore[union-attr]
+    assert all(c.find("skipped") is not None for c in cases[1:])
+    table = conform(servers["openai-clean"], "chat", "-H", "x-streamcheck-fault: http-401")
+    assert "length               not run" in table.stdout
+
+
+def test_paid_calls_are_asked_for_on_a_terminal() -> None:
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamcheck", "conform", "--model", "gpt-4o-mini"],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env={**os.environ, **CANARY_ENV, "NO_COLOR": "1"},
+        )
+        os.write(master, b"n\n")  # answered no: api.openai.com is never contacted
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert process.returncode == 2
+    assert b"conform will make 12 streaming calls to https://api.openai.com/v1" in err
+    assert b"Continue?" in err and b"not confirmed; nothing was sent" in err
+    assert out == b""
+    assert_no_canary(out, err)

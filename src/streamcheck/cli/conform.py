@@ -151,7 +151,10 @@ def _confirm(server, chosen) -> None:  # type: ignore[no-untyped-def]
     )
     if not sys.stdin.isatty():
         raise StreamcheckError(f"conform would make {what}; pass --yes to allow paid calls")
-    if not typer.confirm(f"conform will make {what}. Continue?", default=False, err=True):
+    # On stderr, read from stdin: stdout carries only the report (click's prompt echoes there).
+    sys.stderr.write(f"conform will make {what}. Continue? [y/N]: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
         raise StreamcheckError("not confirmed; nothing was sent")
 
 
@@ -178,8 +181,8 @@ def _run(  # type: ignore[no-untyped-def]
     results = conform_.run(server, chosen, options, timeouts, progress)
     for name, path in extra:
         try:
-            path.write_text(render(name, server, results, len(chosen)), encoding="utf-8")
+            path.write_text(render(name, server, results, chosen), encoding="utf-8")
         except OSError as exc:
             raise StreamcheckError(f"{path}: cannot write ({exc.strerror})") from None
-    sys.stdout.write(render(format, server, results, len(chosen)))
+    sys.stdout.write(render(format, server, results, chosen))
     raise typer.Exit(conform_.exit_code(results))

@@ -209,6 +209,8 @@ def run_case(
         catalog=catalog,
     )
     outcome = call.run()
+    if outcome.interrupted:
+        raise KeyboardInterrupt  # Ctrl-C stops the battery: the CLI exits 130
     return verdict(case, outcome, b"".join(received), options.fail_on)
 
 

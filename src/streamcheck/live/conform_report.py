@@ -19,6 +19,11 @@ FORMATS = ("text", "json", "junit", "markdown")
 _MARK = {"pass": "pass", "fail": "FAIL", "unsupported": "unsupported", "blocked": "BLOCKED"}
 
 
+def _not_run(results: list[CaseResult], cases: list[Case]) -> list[Case]:
+    ran = {r.case.name for r in results}
+    return [c for c in cases if c.name not in ran]
+
+
 def _what(result: CaseResult) -> str:
     if result.verdict == "pass":
         return result.case.summary
@@ -26,10 +31,10 @@ def _what(result: CaseResult) -> str:
     return f"{result.klass}: {why}" if result.klass else why
 
 
-def summary(server: Server, results: list[CaseResult], total: int) -> str:
+def summary(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
     tally = counts(results)
     parts = [f"{n} {name}" for name, n in tally.items() if n]
-    skipped = total - len(results)
+    skipped = len(cases) - len(results)
     if skipped:
         parts.append(f"{skipped} not run")
     code = exit_code(results)
@@ -41,13 +46,15 @@ def summary(server: Server, results: list[CaseResult], total: int) -> str:
     return f"{verdict}: {server.api} at {where}, model {server.model}: {', '.join(parts)}"
 
 
-def text(server: Server, results: list[CaseResult], total: int) -> str:
-    width = max([len(r.case.name) for r in results] + [4])
+def text(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
+    width = max([len(c.name) for c in cases] + [4])
     lines = [f"{'case':{width}}  {'verdict':11}  detail"]
     for result in results:
         mark = _MARK[result.verdict]
         lines.append(f"{result.case.name:{width}}  {mark:11}  {redact.text(_what(result))}")
-    lines.append(summary(server, results, total))
+    for case in _not_run(results, cases):
+        lines.append(f"{case.name:{width}}  {'not run':11}  {case.summary}")
+    lines.append(summary(server, results, cases))
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +68,7 @@ def listing(cases: list[Case]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def json(server: Server, results: list[CaseResult], total: int) -> str:
+def json(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
     document: dict[str, Any] = {
         "server": {
             "provider": server.provider,
@@ -70,15 +77,17 @@ def json(server: Server, results: list[CaseResult], total: int) -> str:
             "model": server.model,
         },
         "exit_code": exit_code(results),
-        "counts": {**counts(results), "not_run": total - len(results)},
+        "counts": {**counts(results), "not_run": len(cases) - len(results)},
         "cases": [r.to_dict() for r in results],
+        "not_run": [c.name for c in _not_run(results, cases)],
     }
     return redact.text(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()) + "\n"
 
 
-def junit(server: Server, results: list[CaseResult], total: int) -> str:
+def junit(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
     """One testsuite, one testcase per case: fail -> <failure>, blocked -> <error>,
-    unsupported -> <skipped> (the server declined the feature)."""
+    unsupported -> <skipped> (the server declined the feature), and a case not sent after the
+    server proved unusable -> <skipped> too."""
     from streamcheck.report.junit import clean
 
     tally = counts(results)
@@ -87,10 +96,10 @@ def junit(server: Server, results: list[CaseResult], total: int) -> str:
         root,
         "testsuite",
         name=clean(f"conform {server.api} {redact.url(server.base_url)} {server.model}"),
-        tests=str(len(results)),
+        tests=str(len(cases)),
         failures=str(tally["fail"]),
         errors=str(tally["blocked"]),
-        skipped=str(tally["unsupported"]),
+        skipped=str(tally["unsupported"] + len(cases) - len(results)),
     )
     for result in results:
         case = ET.SubElement(
@@ -105,6 +114,9 @@ def junit(server: Server, results: list[CaseResult], total: int) -> str:
         elif result.verdict == "unsupported":
             ET.SubElement(case, "skipped", message=first)
         ET.SubElement(case, "system-out").text = clean(result.case.summary)
+    for left in _not_run(results, cases):
+        case = ET.SubElement(suite, "testcase", classname=f"conform.{server.api}", name=left.name)
+        ET.SubElement(case, "skipped", message="not run: the server could not be used")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
@@ -113,9 +125,9 @@ def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(server: Server, results: list[CaseResult], total: int) -> str:
+def markdown(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
     lines = [
-        f"**{_cell(summary(server, results, total))}**",
+        f"**{_cell(summary(server, results, cases))}**",
         "",
         "| case | verdict | detail |",
         "| --- | --- | --- |",
@@ -131,5 +143,5 @@ def markdown(server: Server, results: list[CaseResult], total: int) -> str:
 RENDERERS = {"text": text, "json": json, "junit": junit, "markdown": markdown}
 
 
-def render(format: str, server: Server, results: list[CaseResult], total: int) -> str:
-    return RENDERERS[format](server, results, total)
+def render(format: str, server: Server, results: list[CaseResult], cases: list[Case]) -> str:
+    return RENDERERS[format](server, results, cases)
