@@ -14,6 +14,7 @@ ones are a clean dialect with one thing changed:
     openai-declines        n and logprobs declined with documented unsupported_* errors
     anthropic-plain-errors the unknown model answered with a text/plain 404
     anthropic-tool-input-at-start  tool input sent whole in content_block_start, no deltas
+    anthropic-declines     thinking declined with a 400 invalid_request_error naming it
 
     python tools/make_conform_fixtures.py          # (re)write the files
     python tools/make_conform_fixtures.py --check  # exit 1 when a file differs (the tests run it)
@@ -353,7 +354,15 @@ def _openai_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
     return reply
 
 
+def _anthropic_declined(message: str) -> Reply:
+    error = {"type": "invalid_request_error", "message": message}
+    body = {"type": "error", "error": error, "request_id": "req_01Conform0400"}
+    return 400, {"content-type": "application/json"}, [orjson.dumps(body)]
+
+
 def _anthropic_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
+    if dialect == "anthropic-declines" and case.name == "thinking":
+        return _anthropic_declined("'claude-3-5-haiku-20241022' does not support thinking.")
     if dialect == "anthropic-plain-errors" and case.rejects:
         return _plain(reply)
     if dialect == "anthropic-tool-input-at-start" and case.name == "tool-use":
@@ -371,6 +380,7 @@ DIALECTS = {
     "anthropic-clean": "anthropic",
     "anthropic-plain-errors": "anthropic",
     "anthropic-tool-input-at-start": "anthropic",
+    "anthropic-declines": "anthropic",
 }
 _SERVERS = {
     "chat": Server.of("openai", "chat", "gpt-4o-mini", None),

@@ -52,6 +52,7 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
         {"tool-use": "expect tool-use: the tool input was not streamed as input_json_delta"},
         set(),
     ),
+    "anthropic-declines": ("anthropic", {}, {"thinking"}),
 }
 
 
@@ -384,3 +385,20 @@ def test_paid_calls_are_asked_for_on_a_terminal() -> None:
     assert b"Continue?" in err and b"not confirmed; nothing was sent" in err
     assert out == b""
     assert_no_canary(out, err)
+
+
+def test_help_lists_the_exit_codes() -> None:
+    done = run_streamcheck("conform", "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    for needle in ("0 every case that ran conforms", "1 a case does not conform", "3 auth:"):
+        assert needle in text
+    assert "7 unreachable:" in text and "--yes" in text
+
+
+def test_anthropic_recordings_carry_pings_that_conform_tolerates() -> None:
+    # The clean Anthropic dialect sends `ping` after message_start, as the API does; every case
+    # of it passes (test_each_dialect_fails_exactly_the_cases_it_breaks), so pings are tolerated.
+    for tape in (CONFORM / "anthropic-clean").glob("*.tape"):
+        if "unknown-model" not in tape.name:
+            assert b'event: ping\\ndata: {\\"type\\":\\"ping\\"}' in tape.read_bytes(), tape
