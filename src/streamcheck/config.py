@@ -14,6 +14,7 @@ table is passed over, as ruff does. `--config PATH` names the file instead.
     api-version = "2.3.0"
     input-format = "auto"
     schemas = ["schemas/gateway"]     # extra schema folders
+    protocols = ["relay.yaml"]        # user-defined protocol files (matched like built-in ones)
     max-line = 16777216
     max-gap = 30.0
 
@@ -61,7 +62,13 @@ class Settings(NamedTuple):
         """These settings on top of `below`: whatever is set here wins."""
         return below._replace(**{k: v for k, v in self._asdict().items() if v is not None})
 
-    def options(self, schema_dirs: tuple[Path, ...], input_format: str) -> CheckOptions:
+    def options(
+        self,
+        schema_dirs: tuple[Path, ...],
+        input_format: str,
+        protocol_files: tuple[Path, ...] = (),
+        force_protocols: bool = False,
+    ) -> CheckOptions:
         base = CheckOptions()
         return CheckOptions(
             provider=self.provider,
@@ -74,6 +81,8 @@ class Settings(NamedTuple):
             max_line=self.max_line if self.max_line is not None else base.max_line,
             max_gap=self.max_gap if self.max_gap is not None else base.max_gap,
             schema_dirs=schema_dirs,
+            protocol_files=protocol_files,
+            force_protocols=force_protocols,
         )
 
 
@@ -107,6 +116,7 @@ class Config(NamedTuple):
     schemas: tuple[Path, ...] = ()
     settings: Settings = Settings()
     overrides: tuple[Override, ...] = ()
+    protocols: tuple[Path, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -118,11 +128,16 @@ class Config(NamedTuple):
         *,
         input_format: str | None = None,
         schemas: tuple[Path, ...] = (),
+        protocols: tuple[Path, ...] = (),
     ) -> Resolved:
-        """Layer the command line over this file; `Resolved` then answers per path."""
+        """Layer the command line over this file; `Resolved` then answers per path.
+
+        Protocol files named on the command line replace the file's and are forced: only they
+        judge the exchanges. The file's are offered before the built-in protocols."""
         chosen_format = input_format or self.input_format or "auto"
         flags = cli if cli is not None else Settings()
-        return Resolved(self, flags, chosen_format, self.schemas + schemas)
+        files = protocols or self.protocols
+        return Resolved(self, flags, chosen_format, self.schemas + schemas, files, bool(protocols))
 
     def default_paths(self) -> list[str]:
         """`paths` as the command line would name them: relative to the cwd when inside it."""
@@ -134,12 +149,17 @@ class Resolved(NamedTuple):
     cli: Settings
     input_format: str
     schema_dirs: tuple[Path, ...]
+    protocol_files: tuple[Path, ...] = ()
+    force_protocols: bool = False
 
     @property
     def options(self) -> CheckOptions:
         """Options for a path no override matches."""
         merged = self.cli.over(self.config.settings)
-        return merged.options(self.schema_dirs, self.input_format)
+        return merged.options(self.schema_dirs, self.input_format, *self._protocols())
+
+    def _protocols(self) -> tuple[tuple[Path, ...], bool]:
+        return self.protocol_files, self.force_protocols
 
     def options_for(self, path: str) -> CheckOptions:
         matching = [o for o in self.config.overrides if self._matches(o, path)]
@@ -148,7 +168,9 @@ class Resolved(NamedTuple):
         merged = self.config.settings
         for override in matching:
             merged = override.settings.over(merged)
-        return self.cli.over(merged).options(self.schema_dirs, self.input_format)
+        return self.cli.over(merged).options(
+            self.schema_dirs, self.input_format, *self._protocols()
+        )
 
     def per_path(self) -> Callable[[str], CheckOptions] | None:
         return self.options_for if self.config.overrides else None
@@ -262,7 +284,14 @@ _SETTING_KEYS = {
     "max-gap",
 }
 # `smoke` holds the targets of `streamcheck smoke`, validated by streamcheck.live.smoke.
-_TOP_KEYS = _SETTING_KEYS | {"paths", "input-format", "schemas", "overrides", "smoke"}
+_TOP_KEYS = _SETTING_KEYS | {
+    "paths",
+    "input-format",
+    "schemas",
+    "protocols",
+    "overrides",
+    "smoke",
+}
 
 
 def _parse(file: Path, table: Any, where: str) -> Config:
@@ -276,6 +305,7 @@ def _parse(file: Path, table: Any, where: str) -> Config:
             f"{file}: input-format {input_format!r}: expected one of {', '.join(INPUT_FORMATS)}"
         )
     schemas = tuple(file.parent / s for s in _strings(file, table, "schemas"))
+    protocols = tuple(file.parent / s for s in _strings(file, table, "protocols"))
     overrides = []
     raw_overrides = table.get("overrides", [])
     if not isinstance(raw_overrides, list):
@@ -289,7 +319,9 @@ def _parse(file: Path, table: Any, where: str) -> Config:
         if not patterns:
             raise ConfigError(f"{file}: {label} needs `paths` (globs of the files it applies to)")
         overrides.append(Override(patterns, _settings(file, entry)))
-    return Config(file, paths, input_format, schemas, _settings(file, table), tuple(overrides))
+    return Config(
+        file, paths, input_format, schemas, _settings(file, table), tuple(overrides), protocols
+    )
 
 
 def _unknown(file: Path, table: dict[str, Any], known: set[str], where: str) -> None:

@@ -72,6 +72,12 @@ class SchemaSet:
     def kinds(self) -> list[str]:
         return sorted(self.files)
 
+    def add(self, kind: str, schema: dict[str, Any], file: Path) -> None:
+        """A kind whose schema is already in memory (a user-defined protocol's), declared in
+        `file` (named when the schema turns out to be invalid)."""
+        self.files[kind] = file
+        self._raw[kind] = schema
+
     def members(self, kind: str) -> frozenset[str] | None:
         """The top-level member names a kind's schema describes (for schema drift, SC203);
         None when the schema lists none, so drift cannot be told."""
@@ -285,6 +291,14 @@ class Catalog:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             message = f"{path}: expected {{'default': ..., 'versions': {{...}}}} ({exc})"
             raise ConfigError(message) from None
+
+    def add(self, schemas: SchemaSet) -> None:
+        """A schema set that lives in no folder (a user-defined protocol's), as its API's
+        default."""
+        key = (schemas.provider, schemas.api)
+        self._loaded.add(key)
+        self._sets[(*key, schemas.version)] = schemas
+        self._defaults[key] = schemas.version
 
     def versions(self, provider: str, api: str) -> list[str]:
         self._load(provider, api)

@@ -78,7 +78,7 @@ class ExchangeChecker:
                 # is known) must not fall back to another API of the same provider.
                 hinted = [p for p in hinted if exchange.api in (p.api, p.name)]
             pool = hinted or pool
-        if (self.options.provider or hinted) and len(pool) == 1:
+        if (self.options.provider or self.options.force_protocols or hinted) and len(pool) == 1:
             self.use(next(iter(pool)))
             return
         request = exchange.request
@@ -97,6 +97,10 @@ class ExchangeChecker:
         """Make `protocol` the exchange's: resolve the API version and its schemas, and start
         the grammar."""
         self.protocol = protocol
+        own = protocol.own_schemas()
+        if own is not None:
+            self.catalog.add(own)
+        self._check_declared_framing()
         requested = self.options.api_version or self.exchange.api_version
         requested = requested or protocol.version(self.exchange)
         requested = protocol.version_aliases.get(requested or "", requested)
@@ -132,6 +136,16 @@ class ExchangeChecker:
             url=self.exchange.request.url,
         )
         self.state = protocol.stream(ctx)
+
+    def _check_declared_framing(self) -> None:
+        """SC385: a protocol file's exchange whose body has another framing than declared."""
+        if self.protocol is None or not self.protocol.declared:
+            return
+        from streamcheck.protocols.declared import framing_mismatch
+
+        problem = framing_mismatch(self.protocol, self.framing)
+        if problem:
+            self.sink(rules.finding("SC385", problem, self.location))
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -200,6 +214,7 @@ class ExchangeChecker:
         if framing == "jsonarray" and "jsonarray" not in DECODERS:
             framing = "json"
         self.framing = framing
+        self._check_declared_framing()
         all_chunks = chain(head_chunks, chunks)
         status = self.exchange.status
         if framing not in STREAM_FRAMINGS and self.asked_for_stream() is False:

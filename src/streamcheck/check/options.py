@@ -26,12 +26,23 @@ class CheckOptions:
     max_first_token: float = 20.0
     schema_dirs: tuple[Path, ...] = ()
     max_per_code: int = 50  # findings of one code per exchange before they are summarised
+    # User-defined protocols (protocol files). Offered before the built-in ones; with
+    # `force_protocols` (`check --protocol FILE`) they are the only ones.
+    protocol_files: tuple[Path, ...] = ()
+    force_protocols: bool = False
 
     def protocols(self) -> Collection[type[Protocol]]:
         """The protocols the flags allow, in detection order; when no flag narrows them, every
         protocol, imported only as far as detection iterates (`Every`)."""
+        declared: list[type[Protocol]] = []
+        if self.protocol_files:
+            from streamcheck.protocols.declared_file import load_all
+
+            declared = list(load_all(self.protocol_files))
+            if self.force_protocols:
+                return declared
         if not self.provider and not self.api:
-            return Every()
+            return Every(declared) if declared else Every()
         candidates = list(every().values())
         if self.provider:
             candidates = find(self.provider)

@@ -76,6 +76,14 @@ def check(
         float | None, typer.Option(help="Longest silence in seconds (SC501, default 30).")
     ] = None,
     schemas: Schemas = None,
+    protocol: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--protocol",
+            help="A user-defined protocol file (YAML/TOML, see README); only these protocols "
+            "judge the exchanges (repeatable).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show clean exchanges.")] = False,
     jobs: Annotated[
         int,
@@ -122,7 +130,14 @@ def check(
         max_gap=max_gap,
     )
     loaded = configuration.load(config)
-    resolved = loaded.resolve(cli, input_format=input_format, schemas=tuple(schemas or ()))
+    resolved = loaded.resolve(
+        cli,
+        input_format=input_format,
+        schemas=tuple(schemas or ()),
+        protocols=tuple(protocol or ()),
+    )
+    if resolved.protocol_files:
+        resolved.options.protocols()  # a bad protocol file fails now, before any input is read
     targets = paths or loaded.default_paths()
     if not targets:
         raise StreamcheckError(

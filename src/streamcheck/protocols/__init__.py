@@ -45,16 +45,21 @@ def every() -> dict[str, type[Protocol]]:
 
 
 class Every:
-    """Every protocol, as a sequence that imports modules only as far as it is iterated."""
+    """Every protocol, as a sequence that imports modules only as far as it is iterated;
+    `first` (user-defined protocols) come before the built-in ones."""
+
+    def __init__(self, first: list[type[Protocol]] | None = None) -> None:
+        self.first = first or []
 
     def __iter__(self) -> Iterator[type[Protocol]]:
-        return in_order()
+        yield from self.first
+        yield from in_order()
 
     def __len__(self) -> int:
-        return len(every())
+        return len(self.first) + len(every())
 
     def __contains__(self, protocol: object) -> bool:
-        return protocol in every().values()
+        return protocol in self.first or protocol in every().values()
 
 
 def find(name: str) -> list[type[Protocol]]:

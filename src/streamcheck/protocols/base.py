@@ -9,11 +9,14 @@ error bodies look. It never reads bytes: frames arrive decoded and parsed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from streamcheck import errors, rules
 from streamcheck.model import Exchange, Finding, Frame, Location, Severity
 from streamcheck.redact import excerpt
+
+if TYPE_CHECKING:
+    from streamcheck.schemas import SchemaSet
 
 SENTINEL = object()  # the parsed value of a frame whose data is a protocol sentinel ([DONE])
 
@@ -112,6 +115,14 @@ class Protocol:
     # (tests/protocols/test_registry.py checks every protocol on its fixtures).
     discriminator: ClassVar[str | None] = None
     discriminated: ClassVar[Mapping[str, str] | None] = None
+    # A user-defined protocol (a protocol file): its schemas come from `own_schemas()`, and the
+    # checker reports a body whose framing is not the declared `framing` (SC385).
+    declared: ClassVar[bool] = False
+
+    @classmethod
+    def own_schemas(cls) -> SchemaSet | None:
+        """Schemas that live in no folder (a protocol file's); None for built-in protocols."""
+        return None
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

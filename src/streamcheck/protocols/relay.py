@@ -23,7 +23,7 @@ class RelayStream(StreamState):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self.parts = 0
-        self.finished: str | None = None  # the end part's name once it arrived
+        self.end_part: str | None = None  # the end part's name once it arrived
         self.after_end_reported = False
         self.errored = False
 
@@ -34,13 +34,13 @@ class RelayStream(StreamState):
 
     def after_end(self, what: str) -> bool:
         """SC363 once for a part after the end; True when the stream had ended."""
-        if self.finished is None:
+        if self.end_part is None:
             return False
         if not self.after_end_reported:
             self.after_end_reported = True
             self.ctx.report(
                 "SC363",
-                f"{what} arrived after {self.finished}; {self.client} still applies it",
+                f"{what} arrived after {self.end_part}; {self.client} still applies it",
             )
         return True
 
@@ -51,10 +51,14 @@ class RelayStream(StreamState):
         # The part carries only text: classified as an error object's message would be.
         report_stream_error(self.ctx, frame, {"error": {"message": message}}, "an error part")
 
+    def finished(self) -> bool | None:
+        """Whether the stream reached its end part (read by the WebSocket close rules)."""
+        return self.end_part is not None if self.parts else None
+
     def end(self, clean_eof: bool) -> None:
         # After an error part the client is in its error state (SC403 said so), not showing a
         # partial answer as complete.
-        if self.finished is not None or not self.parts or self.errored:
+        if self.end_part is not None or not self.parts or self.errored:
             return
         how = "" if clean_eof else " (the connection did not end cleanly)"
         self.ctx.report(

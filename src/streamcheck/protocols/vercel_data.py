@@ -68,7 +68,7 @@ class DataStream(RelayStream):
         if code in CONTENT:
             self.content(frame)
         if code == "d":
-            self.finished = "the `d:` finish_message part"
+            self.end_part = "the `d:` finish_message part"
         elif code == "3":
             self.error_part(frame, value)
         elif code in ("b", "c", "9", "a") and isinstance(value, dict):

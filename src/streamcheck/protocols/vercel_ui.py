@@ -190,7 +190,7 @@ class UIMessageStream(RelayStream):
             )
 
     def _finish(self, part: str) -> None:
-        self.finished = part
+        self.end_part = part
         unclosed = [f"{family} {i!r}" for family, ids in self.open.items() for i in sorted(ids)]
         if unclosed:
             self.ctx.report(
@@ -201,10 +201,10 @@ class UIMessageStream(RelayStream):
 
     def end(self, clean_eof: bool) -> None:
         super().end(clean_eof)
-        if self.finished is not None and not self.done:
+        if self.end_part is not None and not self.done:
             self.ctx.report(
                 "SC365",
-                f"no data: [DONE] after {self.finished}; the SDK's server always sends one",
+                f"no data: [DONE] after {self.end_part}; the SDK's server always sends one",
                 at_end=True,
             )
 

@@ -413,6 +413,6 @@ rule(
     protocols=OPENAI,
 )
 
-# The relay protocols (SC360-SC369) register their codes in a module of their own, loaded with
-# this family.
-from streamcheck.rules import relay  # noqa: E402, F401
+# The relay protocols (SC360-SC369) and user-defined protocols (SC380-SC389) register their
+# codes in modules of their own, loaded with this family.
+from streamcheck.rules import declared, relay  # noqa: E402, F401
