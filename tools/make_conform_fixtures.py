@@ -34,8 +34,11 @@ from streamcheck.live.conform_cases import CASES, UNKNOWN_MODEL, Case
 from streamcheck.model import EndReason, Request
 from streamcheck.sources.tape import dumps
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conform_dialects import DIALECTS, anthropic_dialect, openai_dialect
+
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "conform"
-Reply = tuple[int, dict[str, str], list[bytes]]  # status, headers, body chunks
+Reply = tuple[int, dict[str, str], list[bytes]]  # status, headers, body chunks (as in dialects)
 SSE = {"content-type": "text/event-stream; charset=utf-8"}
 _CHAT_BASE = {
     "id": "chatcmpl-Conform0001",
@@ -286,102 +289,6 @@ def _responses(case: Case) -> Reply:
     return 200, dict(SSE), [_event(e) for e in events]
 
 
-# -- dialects ------------------------------------------------------------------------------------
-
-
-def _rewrite(reply: Reply, change: Any) -> Reply:
-    """Apply `change` to every JSON data payload of an SSE reply."""
-    status, headers, chunks = reply
-    out = []
-    for chunk in chunks:
-        head, sep, data = chunk.partition(b"data: ")
-        if not sep or data.startswith(b"[DONE]"):
-            out.append(chunk)
-            continue
-        value = change(orjson.loads(data))
-        if value is not None:
-            out.append(head + b"data: " + orjson.dumps(value) + b"\n\n")
-    return status, headers, out
-
-
-def _no_index(value: dict[str, Any]) -> dict[str, Any]:
-    for choice in value.get("choices") or []:
-        for call in (choice.get("delta") or {}).get("tool_calls") or []:
-            call.pop("index", None)
-    return value
-
-
-def _no_usage(value: dict[str, Any]) -> dict[str, Any] | None:
-    if value.get("choices") == [] and value.get("usage"):
-        return None
-    value.pop("usage", None)
-    return value
-
-
-def _plain(reply: Reply) -> Reply:
-    return 404, {"content-type": "text/plain; charset=utf-8"}, [b"model not found\n"]
-
-
-def _declined(param: str, code: str, message: str) -> Reply:
-    error = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
-    headers = {"content-type": "application/json; charset=utf-8"}
-    return 400, headers, [orjson.dumps({"error": error}) + b"\n"]
-
-
-def _at_start(value: dict[str, Any]) -> dict[str, Any] | None:
-    block = value.get("content_block")
-    if isinstance(block, dict) and block.get("type") == "tool_use":
-        block["input"] = {"city": "Paris"}
-    delta = value.get("delta")
-    if isinstance(delta, dict) and delta.get("type") == "input_json_delta":
-        return None
-    return value
-
-
-def _openai_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
-    if dialect == "openai-no-index" and "tools" in case.body:
-        return _rewrite(reply, _no_index)
-    if dialect == "openai-no-usage":
-        return _rewrite(reply, _no_usage)
-    if dialect == "openai-plain-errors" and case.rejects:
-        return _plain(reply)
-    if dialect == "openai-declines" and case.name == "n2":
-        text = "Unsupported parameter: 'n' is not supported with this model."
-        return _declined("n", "unsupported_parameter", text)
-    if dialect == "openai-declines" and case.name == "logprobs":
-        text = "Unsupported value: 'logprobs' does not support true with this model."
-        return _declined("logprobs", "unsupported_value", text)
-    return reply
-
-
-def _anthropic_declined(message: str) -> Reply:
-    error = {"type": "invalid_request_error", "message": message}
-    body = {"type": "error", "error": error, "request_id": "req_01Conform0400"}
-    return 400, {"content-type": "application/json"}, [orjson.dumps(body)]
-
-
-def _anthropic_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
-    if dialect == "anthropic-declines" and case.name == "thinking":
-        return _anthropic_declined("'claude-3-5-haiku-20241022' does not support thinking.")
-    if dialect == "anthropic-plain-errors" and case.rejects:
-        return _plain(reply)
-    if dialect == "anthropic-tool-input-at-start" and case.name == "tool-use":
-        return _rewrite(reply, _at_start)
-    return reply
-
-
-DIALECTS = {
-    "openai-clean": "chat",
-    "openai-no-index": "chat",
-    "openai-no-usage": "chat",
-    "openai-plain-errors": "chat",
-    "openai-declines": "chat",
-    "responses-clean": "responses",
-    "anthropic-clean": "anthropic",
-    "anthropic-plain-errors": "anthropic",
-    "anthropic-tool-input-at-start": "anthropic",
-    "anthropic-declines": "anthropic",
-}
 _SERVERS = {
     "chat": Server.of("openai", "chat", "gpt-4o-mini", None),
     "responses": Server.of("openai", "responses", "gpt-4o-mini", None),
@@ -393,12 +300,12 @@ def tape(dialect: str, case: Case) -> bytes:
     server = _SERVERS[case.api]
     prepared = server.request(case, "sk-not-a-key-conform-fixture")
     if case.api == "anthropic":
-        reply = _anthropic_dialect(dialect, case, _anthropic(case))
+        reply = anthropic_dialect(dialect, case, _anthropic(case))
         provider, api, version = "anthropic", "messages", "2023-06-01"
     elif case.api == "responses":
         reply, provider, api, version = _responses(case), "openai", "responses", None
     else:
-        reply = _openai_dialect(dialect, case, _chat(case))
+        reply = openai_dialect(dialect, case, _chat(case))
         provider, api, version = "openai", "chat-completions", None
     status, headers, chunks = reply
     request = Request("POST", prepared.url, dict(prepared.headers), prepared.body)

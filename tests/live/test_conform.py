@@ -402,3 +402,24 @@ def test_anthropic_recordings_carry_pings_that_conform_tolerates() -> None:
     for tape in (CONFORM / "anthropic-clean").glob("*.tape"):
         if "unknown-model" not in tape.name:
             assert b'event: ping\\ndata: {\\"type\\":\\"ping\\"}' in tape.read_bytes(), tape
+
+
+def test_each_api_gets_its_own_cap_and_endpoint() -> None:
+    from streamcheck.live.conform import Server
+
+    case = next(c for c in cases_for("chat") if c.name == "length")
+    official = Server.of("openai", "chat", "gpt-4o-mini", None).request(case, None)
+    assert official.url == "https://api.openai.com/v1/chat/completions"
+    assert official.body["max_completion_tokens"] == 1 and "max_tokens" not in official.body
+    local = Server.of("openai", "chat", "m", "http://127.0.0.1:8000").request(case, None)
+    assert local.url == "http://127.0.0.1:8000/v1/chat/completions"
+    assert local.body["max_tokens"] == 1 and local.body["stream"] is True
+    responses = next(c for c in cases_for("responses") if c.name == "length")
+    sent = Server.of("openai", "responses", "m", "http://127.0.0.1:8000/v1").request(
+        responses, None
+    )
+    assert sent.url == "http://127.0.0.1:8000/v1/responses" and sent.body["max_output_tokens"] == 16
+    rejected = next(c for c in cases_for("anthropic") if c.rejects)
+    anthropic = Server.of("anthropic", "chat", "claude-x", None).request(rejected, "sk-ant-x")
+    assert anthropic.url == "https://api.anthropic.com/v1/messages"
+    assert anthropic.body["model"] == UNKNOWN_MODEL and anthropic.headers["x-api-key"] == "sk-ant-x"

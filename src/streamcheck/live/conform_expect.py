@@ -4,9 +4,9 @@ The full checker has already judged the stream (schema, grammar, error body); th
 promises of the feature a case asked for, which the checker cannot know from the stream alone:
 the cap it set stopped the answer with `length`, the tool it forced was called, the usage it
 asked for came. An expectation is `name` or `name=argument` in a case's row; its function
-returns None when the answer keeps the promise, else one line saying what is wrong. Shapes from
-PROVIDERS.md 2.1 (chat chunks, tool-call chunks, usage chunk), 2.2 (Responses events) and 2.4
-(Anthropic events).
+returns None when the answer keeps the promise, else one line saying what is wrong. This module
+holds the registry and the OpenAI chat expectations (PROVIDERS.md 2.1: chat chunks, tool-call
+chunks, usage chunk) and the reject case's; `conform_events.py` those of the event-typed APIs.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def expectation(name: str) -> Callable[[Expectation], Expectation]:
 
 def judge(answer: Answer, case: Case) -> list[str]:
     """Every broken promise of the case, one line each, named `expect <name>: ...`."""
+    from streamcheck.live import conform_events  # noqa: F401  (registers Responses, Anthropic)
+
     broken = []
     for item in case.expect:
         name, _, argument = item.partition("=")
@@ -278,144 +280,4 @@ def _error_body(answer: Answer, case: Case, argument: str | None) -> str | None:
         return "the body is not the provider's documented error shape (SC402)"
     if result.error_class not in ("no-access", "not-found", "bad-request"):
         return f"the error says {result.error_class}, not an unknown model"
-    return None
-
-
-# -- OpenAI Responses ---------------------------------------------------------------------------
-
-
-def _types(answer: Answer) -> list[str]:
-    return [str(o.get("type")) for o in answer.objects()]
-
-
-@expectation("completed")
-def _completed(answer: Answer, case: Case, argument: str | None) -> str | None:
-    objects = answer.objects()
-    if not objects or objects[-1].get("type") != "response.completed":
-        last = objects[-1].get("type") if objects else None
-        return f"the last event is {last!r}, not response.completed"
-    status = (objects[-1].get("response") or {}).get("status")
-    return None if status == "completed" else f"response.status is {status!r}"
-
-
-@expectation("incomplete")
-def _incomplete(answer: Answer, case: Case, argument: str | None) -> str | None:
-    objects = answer.objects()
-    if not objects or objects[-1].get("type") != "response.incomplete":
-        last = objects[-1].get("type") if objects else None
-        return f"the last event is {last!r}, not response.incomplete"
-    details = (objects[-1].get("response") or {}).get("incomplete_details") or {}
-    reason = details.get("reason")
-    return None if reason == argument else f"incomplete_details.reason is {reason!r}"
-
-
-@expectation("function-call")
-def _function_call(answer: Answer, case: Case, argument: str | None) -> str | None:
-    objects = answer.objects()
-    items = [
-        o["item"]
-        for o in objects
-        if o.get("type") == "response.output_item.added"
-        and isinstance(o.get("item"), dict)
-        and o["item"].get("type") == "function_call"
-    ]
-    if not items:
-        return "no function_call item was added"
-    if "response.function_call_arguments.delta" not in _types(answer):
-        return "the arguments were not streamed (no function_call_arguments.delta)"
-    done = [o for o in objects if o.get("type") == "response.function_call_arguments.done"]
-    if not done:
-        return "no response.function_call_arguments.done"
-    try:
-        value = orjson.loads(str(done[0].get("arguments")))
-    except orjson.JSONDecodeError:
-        return "the done arguments are not JSON"
-    if not isinstance(value, dict):
-        return "the arguments are not a JSON object"
-    names = {t["name"] for t in case.body.get("tools", [])}
-    return None if items[0].get("name") in names else f"the call names {items[0].get('name')!r}"
-
-
-# -- Anthropic Messages -------------------------------------------------------------------------
-
-
-def _stop(answer: Answer) -> dict[str, Any]:
-    for data in answer.objects():
-        if data.get("type") == "message_delta" and isinstance(data.get("delta"), dict):
-            return dict(data["delta"])
-    return {}
-
-
-@expectation("stop")
-def _stop_reason(answer: Answer, case: Case, argument: str | None) -> str | None:
-    reason = _stop(answer).get("stop_reason")
-    return None if reason == argument else f"stop_reason is {reason!r}"
-
-
-@expectation("stop-sequence-named")
-def _stop_sequence(answer: Answer, case: Case, argument: str | None) -> str | None:
-    named = _stop(answer).get("stop_sequence")
-    asked = case.body.get("stop_sequences") or []
-    return None if named in asked else f"stop_sequence is {named!r}, not one of {asked}"
-
-
-@expectation("message-stop")
-def _message_stop(answer: Answer, case: Case, argument: str | None) -> str | None:
-    objects = answer.objects()
-    last = objects[-1].get("type") if objects else None
-    return None if last == "message_stop" else f"the last event is {last!r}, not message_stop"
-
-
-def _blocks(answer: Answer) -> dict[int, dict[str, Any]]:
-    blocks: dict[int, dict[str, Any]] = {}
-    for data in answer.objects():
-        index = data.get("index")
-        if not isinstance(index, int):
-            continue
-        if data.get("type") == "content_block_start" and isinstance(
-            data.get("content_block"), dict
-        ):
-            blocks[index] = {"block": data["content_block"], "deltas": []}
-        elif data.get("type") == "content_block_delta" and index in blocks:
-            blocks[index]["deltas"].append(data.get("delta") or {})
-    return blocks
-
-
-@expectation("tool-use")
-def _tool_use(answer: Answer, case: Case, argument: str | None) -> str | None:
-    tools = [b for b in _blocks(answer).values() if b["block"].get("type") == "tool_use"]
-    if not tools:
-        return "no tool_use block arrived"
-    names = {t["name"] for t in case.body.get("tools", [])}
-    for tool in tools:
-        block = tool["block"]
-        if not block.get("id") or block.get("name") not in names:
-            return f"tool_use block lacks an id or names {block.get('name')!r}"
-        parts = [
-            d.get("partial_json") for d in tool["deltas"] if d.get("type") == "input_json_delta"
-        ]
-        joined = "".join(p for p in parts if isinstance(p, str))
-        if not joined:
-            return "the tool input was not streamed as input_json_delta"
-        try:
-            value = orjson.loads(joined)
-        except orjson.JSONDecodeError:
-            return "the joined partial_json is not JSON"
-        if not isinstance(value, dict):
-            return "the tool input is not a JSON object"
-    return None
-
-
-@expectation("thinking")
-def _thinking(answer: Answer, case: Case, argument: str | None) -> str | None:
-    blocks = sorted(_blocks(answer).items())
-    kinds = [b["block"].get("type") for _, b in blocks]
-    if "thinking" not in kinds:
-        return f"no thinking block arrived (blocks: {kinds})"
-    thinking = blocks[kinds.index("thinking")][1]
-    delta_types = {d.get("type") for d in thinking["deltas"]}
-    if not {"thinking_delta", "signature_delta"} <= delta_types:
-        return "the thinking block lacks thinking_delta or signature_delta"
-    if "text" in kinds and kinds.index("text") < kinds.index("thinking"):
-        return "the text block came before the thinking block"
     return None
