@@ -192,3 +192,11 @@ def test_the_library_takes_protocol_files_too() -> None:
     report = check_paths([str(DECLARED / "verba-cut.ndjson")], options)
     assert [f.code for f in report.findings()] == ["SC380"]
     assert report.results[0].provider == "user"
+
+
+def test_a_folder_walk_passes_over_protocol_files_and_naming_one_is_a_usage_error() -> None:
+    walked = check_paths([str(FIXTURES / "rules" / "SC380")])
+    assert sorted(Path(r.source).name for r in walked.results) == ["bad.ndjson", "good.ndjson"]
+    done = run_streamcheck("check", str(VERBA))
+    assert done.returncode == 2
+    assert "a protocol file, not a recording (give it with --protocol)" in done.stderr

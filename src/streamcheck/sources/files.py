@@ -88,13 +88,20 @@ class _Prefixed(io.RawIOBase):
 
 # A container's reader module loads only when a file of its kind turns up: checking a raw SSE
 # body imports no YAML-cassette, HAR or tape code (start-up, issue 6).
+def _protocol_file(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    """A protocol file named as a recording: say what it is (folder walks pass over them)."""
+    raise InputError(f"{source}: a protocol file, not a recording (give it with --protocol)")
+
+
 READERS: dict[str, Reader] = {
     "raw": _raw,
+    "protocol": _protocol_file,
     "tape": _tape,
     "cassette": _loaded_on_use("cassette"),
     "har": _loaded_on_use("har"),
 }
 SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
+    ("protocol", formats.is_protocol_file),
     ("tape", formats.is_tape),
     ("cassette", formats.is_cassette),
     ("har", formats.is_har),
@@ -146,8 +153,22 @@ def _walk(folder: Path) -> list[str]:
             # os.path, not pathlib: a CI folder holds thousands of recordings.
             suffix = os.path.splitext(name)[1].lower()
             if not name.startswith(".") and suffix in RECORDING_SUFFIXES:
-                out.append(os.path.join(root, name))
+                path = os.path.join(root, name)
+                if suffix in _MAYBE_PROTOCOL and _is_protocol_file(path):
+                    continue  # a user-defined protocol's file kept beside its recordings
+                out.append(path)
     return out
+
+
+_MAYBE_PROTOCOL = frozenset({".yaml", ".yml", ".json"})
+
+
+def _is_protocol_file(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return formats.is_protocol_file(path, handle.read(512))
+    except OSError:
+        return False  # reading it later says what is wrong
 
 
 def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:

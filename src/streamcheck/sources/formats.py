@@ -11,6 +11,10 @@ import re
 CASSETTE_START = re.compile(rb"(?m)^(?:http_)?interactions:")
 CASSETTE_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
 HAR_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
+# A user-defined protocol file (YAML, TOML or JSON): its first key, after comments.
+PROTOCOL_START = re.compile(
+    rb'\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*\s*\{?\s*["\']?streamcheck-protocol["\']?\s*[:=]'
+)
 
 
 def is_tape(name: str, head: bytes) -> bool:
@@ -29,3 +33,8 @@ def is_har(name: str, head: bytes) -> bool:
     return HAR_START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None and (
         name.lower().endswith(".har") or b'"entries"' in head or b'"creator"' in head
     )
+
+
+def is_protocol_file(name: str, head: bytes) -> bool:
+    """A protocol file (`check --protocol`), not a recording: a folder walk passes over it."""
+    return b"streamcheck-protocol" in head and PROTOCOL_START.match(head) is not None
