@@ -200,3 +200,12 @@ def test_a_folder_walk_passes_over_protocol_files_and_naming_one_is_a_usage_erro
     done = run_streamcheck("check", str(VERBA))
     assert done.returncode == 2
     assert "a protocol file, not a recording (give it with --protocol)" in done.stderr
+
+
+def test_assert_valid_takes_a_protocol_file() -> None:
+    import streamcheck
+
+    options = {"protocol_files": (VERBA,), "force_protocols": True}
+    streamcheck.assert_valid(DECLARED / "verba-whole.ndjson", **options)
+    with pytest.raises(streamcheck.StreamcheckAssertionError, match="SC380"):
+        streamcheck.assert_valid(DECLARED / "verba-cut.ndjson", **options)

@@ -136,3 +136,20 @@ def test_the_response_header_names_the_protocol_of_a_recorded_call() -> None:
     (result,) = report.results
     assert result.api == "ui-message-stream"
     assert [f.code for f in result.findings] == ["SC362"]
+
+
+@pytest.mark.parametrize(
+    ("version", "whole", "cut"),
+    [
+        ("5", "ui-v5-text.sse", "ui-v5-text-cut.sse"),
+        ("6", "ui-v6-tool-approval.sse", "ui-v6-tool-approval-cut.sse"),
+    ],
+)
+def test_each_major_through_the_cli_whole_passes_cut_fails(
+    version: str, whole: str, cut: str
+) -> None:
+    done = run_streamcheck("check", str(VERCEL / whole), "--api-version", version)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_streamcheck("check", str(VERCEL / cut), "--api-version", version)
+    assert done.returncode == 1 and "SC360" in done.stdout, done.stdout + done.stderr
+    assert f"vercel-ai/ui-message-stream/{version}" in done.stdout
