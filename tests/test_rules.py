@@ -10,7 +10,9 @@ from streamcheck import rules
 from streamcheck.model import Severity
 
 RULES = sorted(rules.REGISTRY.values(), key=lambda r: r.code)
-CODE = re.compile(r"^SC[1-59]\d{2}$")  # SC<family><nn>: 1 wire, 2 schema, 3 grammar, 4 errors, ...
+CODE = re.compile(
+    r"^SC[1-69]\d{2}$"
+)  # SC<family><nn>: 1 wire, 2 schema, 3 grammar, 4 errors, 6 WebSocket close, ...
 NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

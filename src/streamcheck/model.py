@@ -42,6 +42,56 @@ class EndReason(enum.Enum):
     UNKNOWN = "unknown"  # the recording does not say (raw bodies, cassettes)
 
 
+class Direction(enum.Enum):
+    """Which way a WebSocket message went, seen from the client that recorded it."""
+
+    SENT = "sent"  # client -> server
+    RECEIVED = "received"  # server -> client
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One WebSocket message (all its fragments joined), as the client saw it."""
+
+    direction: Direction
+    data: bytes  # a text message's UTF-8 bytes, or a binary message's bytes
+    binary: bool = False  # opcode 2 (binary) rather than 1 (text)
+    time: float | None = None  # seconds since the connection was opened, when known
+
+
+class CloseState(enum.Enum):
+    """Whether a WebSocket's end was a close frame (RFC 6455 section 7)."""
+
+    CLOSED = "closed"  # a close frame was received or sent; its code may be absent (1005)
+    NO_CLOSE_FRAME = "no-close-frame"  # the TCP connection ended without one (1006)
+    UNKNOWN = "unknown"  # the recording cannot say (browser devtools HAR records no close)
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """How a WebSocket ended.
+
+    `code` is the status code of the close frame, None when the frame carried none (what the
+    receiving API reports as 1005); with NO_CLOSE_FRAME an API reports 1006, which is never
+    sent on the wire. `by` is "server" or "client" (who sent the first close frame), when known.
+    """
+
+    state: CloseState = CloseState.UNKNOWN
+    code: int | None = None
+    reason: str = ""
+    by: str | None = None
+    time: float | None = None
+
+    @property
+    def reported_code(self) -> int | None:
+        """The code a WebSocket API (browser `CloseEvent.code`, websockets) reports."""
+        if self.state is CloseState.NO_CLOSE_FRAME:
+            return 1006
+        if self.state is CloseState.CLOSED:
+            return 1005 if self.code is None else self.code
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
     """What was asked, secrets already redacted."""
@@ -79,6 +129,16 @@ class Exchange:
     # contiguous run of the file (tapes, cassettes, HAR): positions then stay body-relative.
     body_offset: int | None = None
     body_line: int | None = None
+    # A WebSocket exchange has `messages` (both directions, in order; consumed once, like
+    # `chunks`, which stays empty) and, once they are consumed, `close`. An HTTP exchange has
+    # neither. `status` is then the upgrade's (101) and `headers` its response headers.
+    messages: Iterable[Message] | None = None
+    close: Close | None = None
+
+    @property
+    def transport(self) -> str:
+        """ "websocket" or "http"."""
+        return "http" if self.messages is None else "websocket"
 
     def header(self, name: str) -> str | None:
         lower = name.lower()

@@ -206,6 +206,11 @@ class ExchangeChecker:
 
     def _run(self) -> None:
         """Sniff the framing from the first bytes, then decode a stream or judge a whole body."""
+        if self.exchange.messages is not None:
+            from streamcheck.check import websocket
+
+            websocket.run(self)
+            return
         chunks = iter(self.exchange.chunks)
         head_chunks, head = self._read_head(chunks)
         complete = len(head) < SNIFF_BYTES
@@ -277,13 +282,13 @@ class ExchangeChecker:
         parts: list[bytes] = []
         size = 0
         for chunk, time in chunks:
-            self._tick(time, len(chunk))
+            self.tick(time, len(chunk))
             if size < MAX_ERROR_BODY:
                 parts.append(chunk[: MAX_ERROR_BODY - size])
             size += len(chunk)
         return b"".join(parts)
 
-    def _tick(self, time: float | None, size: int) -> None:
+    def tick(self, time: float | None, size: int) -> None:
         """Account for a chunk: bytes, time to first byte, and silences (SC501)."""
         self.bytes += size
         if time is None:
@@ -311,7 +316,7 @@ class ExchangeChecker:
         handle = frames.handle
         sink = self.sink
         for chunk, time in chunks:
-            self._tick(time, len(chunk))
+            self.tick(time, len(chunk))
             batch = decoder.decode(chunk, time)
             if decoder.findings:
                 sink.extend(decoder.findings)
@@ -321,9 +326,9 @@ class ExchangeChecker:
         if batch:
             handle(self, batch)
         sink.extend(decoder.findings)
-        self._end(decoder.comments)
+        self.end(decoder.comments)
 
-    def _end(self, comments: int) -> None:
+    def end(self, comments: int) -> None:
         """End of the body: the grammar's end rules, first-content timing (SC502), and SC313
         for a body that decoded to no frames."""
         state = self.state

@@ -92,6 +92,13 @@ class StreamState:
     def end(self, clean_eof: bool) -> None:
         raise NotImplementedError
 
+    def finished(self) -> bool | None:
+        """Whether the stream reached the end its grammar defines, asked after `end()`: True
+        when it did (a terminator, a final event, every required field), False when a response
+        is still open (the stream was cut), None when this protocol cannot tell. A WebSocket's
+        close is judged by it: 1000 or 1005 while a response is open is a cut stream (SC603)."""
+        return None
+
 
 class Protocol:
     """One provider API. Subclasses are registered with `@register` and hold no state."""

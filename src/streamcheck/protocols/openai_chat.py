@@ -345,6 +345,15 @@ class ChatStream(StreamState):
         if not self.done and (self.chunks or self.choices):
             self.ctx.report("SC301", "the stream ended without data: [DONE]", at_end=True)
 
+    def finished(self) -> bool | None:
+        """Every choice got its finish_reason (a relay over WebSocket may not forward
+        `[DONE]`), or an in-stream error ended the answer; None before any chunk."""
+        if self.error_seen:
+            return True
+        if not self.choices:
+            return False if self.chunks else None
+        return all(c.finished is not None for c in self.choices.values())
+
 
 @register
 class OpenAIChat(Protocol):

@@ -1,8 +1,8 @@
 """The rule registry: every finding code, its name, default severity, protocols and docs.
 
 Codes are forever (ruff's design): SC1xx wire and framing, SC2xx frame schema, SC3xx stream
-grammar, SC4xx error bodies and in-band errors, SC5xx timing, SC9xx meta. A retired rule stays
-registered with `retired=True` so its code is never reused.
+grammar, SC4xx error bodies and in-band errors, SC5xx timing, SC6xx WebSocket close, SC9xx
+meta. A retired rule stays registered with `retired=True` so its code is never reused.
 
 Every stage may import this module: it is metadata next to `model.py`, not a pipeline stage.
 """
@@ -42,6 +42,7 @@ _FAMILIES = {
     "SC3": ("stream grammar", "grammar"),
     "SC4": ("error bodies and in-band errors", "errors"),
     "SC5": ("timing", "timing"),
+    "SC6": ("WebSocket close", "websocket"),
     "SC9": ("meta", "meta"),
 }
 _REGISTERED: dict[str, Rule] = {}

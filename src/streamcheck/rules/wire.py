@@ -255,3 +255,17 @@ rule(
     refs="AI SDK 4.x stream protocol docs (Data Stream Protocol); `@ai-sdk/ui-utils` "
     "`data-stream-parts.ts`.",
 )
+rule(
+    "SC125",
+    "websocket-binary-message",
+    Severity.INFO,
+    "Binary WebSocket messages arrived in a stream whose protocol is JSON text.",
+    finds="Received WebSocket messages with opcode 2 (binary). One text message is one frame; a "
+    "binary message carries no JSON, so it was counted and not judged.",
+    why="A JSON API over WebSocket (OpenAI Realtime, an app's relay) sends text messages; a "
+    "client that calls `JSON.parse(event.data)` on a Blob or ArrayBuffer fails.",
+    example="A relay that forwards audio as raw binary frames between JSON events.",
+    fix="If the binary messages are intended (raw audio), nothing to do. Otherwise send text "
+    "frames (`ws.send(str)`, not bytes) from the server.",
+    refs="RFC 6455 section 5.6 (data frames: text is UTF-8, binary is opaque).",
+)

@@ -1,15 +1,23 @@
 """The tape: streamcheck's own recording format (read and write).
 
 JSON Lines. A header object starts each exchange:
-    {"streamcheck_tape": 1, "provider": ..., "api": ..., "api_version": ...,
+    {"streamcheck_tape": 2, "transport": "http" | "websocket",
+     "provider": ..., "api": ..., "api_version": ...,
      "request": {"method", "url", "headers", "body"}, "response": {"status", "headers"}}
-then one object per received body chunk, in arrival order:
+then, for HTTP, one object per received body chunk, in arrival order:
     {"t": <seconds since the request>, "text": "..."}   (valid UTF-8)
     {"t": <seconds>, "b64": "..."}                     (anything else)
+or, for a WebSocket, one object per message in either direction, in order:
+    {"t": <seconds>, "dir": "sent" | "received", "text": "..."}   (a text message)
+    {"t": <seconds>, "dir": "sent" | "received", "b64": "..."}    (a binary message)
 then one end object:
     {"end": "eof" | "reset" | "timeout" | "interrupted", "t": <seconds>}
-Chunk boundaries and times are kept so a replay is faithful. Secrets are redacted before
-anything is written: headers, URL query keys, and key-shaped strings in bodies.
+which for a WebSocket also says how it closed (tape_ws.py):
+    "close": {"code": 1000 | null, "reason": "...", "by": "server" | "client"}
+           | "no-close-frame" | "unknown"
+Version 1 tapes (HTTP only, no "transport") still read. Chunk boundaries and times are kept so
+a replay is faithful. Secrets are redacted before anything is written: headers, URL query keys,
+and key-shaped strings in bodies and messages.
 """
 
 from __future__ import annotations
@@ -25,9 +33,10 @@ import orjson
 
 from streamcheck import redact
 from streamcheck.exceptions import InputError
-from streamcheck.model import EndReason, Exchange, Request
+from streamcheck.model import Close, EndReason, Exchange, Message, Request
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_TAPE_LINE = 64 * 1024 * 1024
 
 
@@ -73,10 +82,9 @@ def read(source: str, stream: BinaryIO) -> Iterator[Exchange]:
         if line is None:
             return
         header = lines.parse(line)
-        if header.get("streamcheck_tape") != FORMAT_VERSION:
-            raise InputError(
-                f"{source}: line {lines.number} is not a tape header (format {FORMAT_VERSION})"
-            )
+        version = header.get("streamcheck_tape")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
+            raise InputError(f"{source}: line {lines.number} is not a tape header (format 1 or 2)")
         yield _exchange(source, index, header, lines)
         index += 1
 
@@ -100,6 +108,7 @@ def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) ->
         and isinstance(response.get("status"), int | None)
         and not isinstance(response.get("status"), bool)
         and all(isinstance(header.get(k), str | None) for k in ("provider", "api", "api_version"))
+        and header.get("transport", "http") in ("http", "websocket")
     ):
         raise InputError(f"{source}: tape header at line {lines.number} is malformed")
     exchange = Exchange(
@@ -118,7 +127,12 @@ def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) ->
         api=header.get("api"),
         api_version=header.get("api_version"),
     )
-    exchange.chunks = _chunks(exchange, lines)
+    if header.get("transport") == "websocket":
+        from streamcheck.sources import tape_ws
+
+        exchange.messages = tape_ws.messages(exchange, lines)
+    else:
+        exchange.chunks = _chunks(exchange, lines)
     return exchange
 
 
@@ -137,31 +151,40 @@ def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | 
             return
         item = lines.parse(line)
         if "end" in item:
-            try:
-                exchange.end = EndReason(item["end"])
-            except ValueError:
-                raise InputError(
-                    f"{lines.source}: line {lines.number}: unknown end {item['end']!r}"
-                ) from None
+            exchange.end = end_reason(item, lines)
             return
-        where = f"{lines.source}: line {lines.number}"
-        time = item.get("t")
-        if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
-            raise InputError(f"{where}: t must be a number of seconds, not {time!r}")
-        if "text" in item:
-            if not isinstance(item["text"], str):
-                raise InputError(f"{where}: text must be a string")
-            data = item["text"].encode("utf-8")
-        elif "b64" in item:
-            if not isinstance(item["b64"], str):
-                raise InputError(f"{where}: b64 must be a string")
-            try:
-                data = base64.b64decode(item["b64"], validate=True)
-            except ValueError:
-                raise InputError(f"{where}: bad base64") from None
-        else:
-            raise InputError(f"{where}: chunk without text or b64")
-        yield data, float(time) if time is not None else None
+        data, _, time = payload(item, lines)
+        yield data, time
+
+
+def end_reason(item: dict[str, Any], lines: _Lines) -> EndReason:
+    try:
+        return EndReason(item["end"])
+    except (ValueError, TypeError):
+        raise InputError(
+            f"{lines.source}: line {lines.number}: unknown end {item['end']!r}"
+        ) from None
+
+
+def payload(item: dict[str, Any], lines: _Lines) -> tuple[bytes, bool, float | None]:
+    """(bytes, whether they were base64, time) of a chunk or message line."""
+    where = f"{lines.source}: line {lines.number}"
+    time = item.get("t")
+    if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
+        raise InputError(f"{where}: t must be a number of seconds, not {time!r}")
+    seconds = float(time) if time is not None else None
+    if "text" in item:
+        if not isinstance(item["text"], str):
+            raise InputError(f"{where}: text must be a string")
+        return item["text"].encode("utf-8", "surrogatepass"), False, seconds
+    if "b64" in item:
+        if not isinstance(item["b64"], str):
+            raise InputError(f"{where}: b64 must be a string")
+        try:
+            return base64.b64decode(item["b64"], validate=True), True, seconds
+        except ValueError:
+            raise InputError(f"{where}: bad base64") from None
+    raise InputError(f"{where}: chunk without text or b64")
 
 
 class TapeWriter:
@@ -171,6 +194,7 @@ class TapeWriter:
         self.out = out
         self.closing = closing
         self.ended = False
+        self.transport = "http"
 
     @classmethod
     def create(cls, path: Path, overwrite: bool = False) -> TapeWriter:
@@ -191,13 +215,16 @@ class TapeWriter:
         request: Request,
         status: int | None,
         headers: dict[str, str],
+        transport: str = "http",
     ) -> None:
+        self.transport = transport
         body = request.body
         if body is not None:
             body = orjson.loads(redact.text(orjson.dumps(body).decode("utf-8")))
         self._write(
             {
                 "streamcheck_tape": FORMAT_VERSION,
+                "transport": transport,
                 "provider": provider,
                 "api": api,
                 "api_version": api_version,
@@ -219,10 +246,24 @@ class TapeWriter:
             return
         self._write({"t": _round(time), "text": redact.text(text)})
 
-    def end(self, reason: EndReason, time: float | None) -> None:
+    def message(self, message: Message) -> None:
+        """One WebSocket message (a tape whose header said transport "websocket")."""
+        line: dict[str, Any] = {"t": _round(message.time), "dir": message.direction.value}
+        if message.binary:
+            line["b64"] = base64.b64encode(message.data).decode("ascii")
+        else:
+            line["text"] = redact.text(message.data.decode("utf-8", "surrogatepass"))
+        self._write(line)
+
+    def end(self, reason: EndReason, time: float | None, close: Close | None = None) -> None:
         if not self.ended:
             self.ended = True
-            self._write({"end": reason.value, "t": _round(time)})
+            line: dict[str, Any] = {"end": reason.value, "t": _round(time)}
+            if self.transport == "websocket":
+                from streamcheck.sources import tape_ws
+
+                line["close"] = tape_ws.close_record(close)
+            self._write(line)
         if self.closing:
             self.out.close()
 
@@ -238,7 +279,7 @@ def _round(time: float | None) -> float | None:
 def dumps(
     exchanges: list[tuple[dict[str, Any], list[tuple[bytes, float | None]], EndReason]],
 ) -> bytes:
-    """Tapes in memory (tests, fixtures): [(header fields, chunks, end)]."""
+    """HTTP tapes in memory (tests, fixtures): [(header fields, chunks, end)]."""
     buffer = io.BytesIO()
     writer = TapeWriter(buffer)
     for fields, chunks, end in exchanges:

@@ -32,6 +32,8 @@ DECODERS: dict[str, tuple[str, str]] = {
     "eventstream": ("streamcheck.wire.eventstream", "EventStreamDecoder"),
     "jsonarray": ("streamcheck.wire.jsonarray", "JSONArrayDecoder"),
     "tagged": ("streamcheck.wire.tagged", "TaggedDecoder"),
+    # One received WebSocket text message is one frame (fed by message, not by byte chunk).
+    "websocket": ("streamcheck.wire.websocket", "WebSocketDecoder"),
 }
 
 

@@ -15,7 +15,8 @@ _JSON_LINE_BREAK = re.compile(rb"[}\]]\s*\r?\n\s*[{\[]")
 # The SDK writes JSON.stringify output right after the colon, so nothing else may follow it.
 TAGGED_START = re.compile(rb'^[0-9a-z]{1,2}:(?:["{\[0-9-]|true\b|false\b|null\b)')
 
-STREAM_FRAMINGS = ("sse", "ndjson", "jsonarray", "eventstream", "tagged")
+# "websocket" is never sniffed (a WebSocket exchange says so itself) but is a stream.
+STREAM_FRAMINGS = ("sse", "ndjson", "jsonarray", "eventstream", "tagged", "websocket")
 
 
 def sniff(head: bytes, content_type: str | None = None, complete: bool = False) -> str:
