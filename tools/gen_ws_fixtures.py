@@ -1,8 +1,11 @@
-"""Write the WebSocket rule fixtures (fixtures/rules/SC125, SC601-SC609) as v2 tapes.
+"""Write the WebSocket fixtures: rule fixtures (fixtures/rules/SC125, SC601-SC609) as v2 tapes,
+and a Chrome devtools HAR with a WebSocket and an EventSource (fixtures/har/).
 
-Each is an app's relay of OpenAI chat chunks to its browser over a WebSocket (one chunk per
-text message, as the relays in issue 13 do), ended by the close the rule is about; the good
-twin ends the same answer with a close the rule accepts. Run from the repository root:
+Each rule fixture is an app's relay of OpenAI chat chunks to its browser over a WebSocket (one
+chunk per text message, as the relays in issue 13 do), ended by the close the rule is about;
+the good twin ends the same answer with a close the rule accepts. The HAR has the fields
+Chrome's export writes (`_resourceType`, `_webSocketMessages`, `_eventSourceMessages`), with
+made-up content. Run from the repository root:
 
     python tools/gen_ws_fixtures.py
 """
@@ -84,6 +87,87 @@ def main() -> None:
         write(rules / code / "good.tape", messages(good_whole), good_close)
     write(rules / "SC125" / "bad.tape", messages(True, binary=True), NORMAL)
     write(rules / "SC125" / "good.tape", messages(True), NORMAL)
+    har(ROOT / "fixtures" / "har" / "chrome_websocket_eventsource.har")
+
+
+START = 1764720000.0  # 2025-12-03T00:00:00Z, the entries' startedDateTime
+
+
+def _entry(url: str, kind: str, status: int, headers: dict[str, str]) -> dict[str, object]:
+    return {
+        "_resourceType": kind,
+        "startedDateTime": "2025-12-03T00:00:00.000Z",
+        "time": 900.0,
+        "request": {
+            "method": "GET",
+            "url": url,
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "Cookie", "value": "session=canary-cookie"}],
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": 0,
+        },
+        "response": {
+            "status": status,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in headers.items()],
+            "cookies": [],
+            "content": {"size": 0, "mimeType": headers.get("Content-Type", "x-unknown")},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {
+            "blocked": 1.0,
+            "dns": -1,
+            "connect": -1,
+            "send": 0.1,
+            "wait": 5.0,
+            "receive": 0.0,
+        },
+    }
+
+
+def har(path: Path) -> None:
+    """A page with an EventSource of OpenAI chat chunks (whole) and a WebSocket relay whose
+    answer stops without its finish_reason (devtools saw no close: nothing to judge there)."""
+    socket = _entry("ws://127.0.0.1:8000/ws/chat", "websocket", 101, {"Upgrade": "websocket"})
+    socket["_webSocketMessages"] = [
+        {
+            "type": "send" if m.direction is Direction.SENT else "receive",
+            "time": START + (m.time or 0.0),
+            "opcode": 2 if m.binary else 1,
+            "data": m.data.decode(),
+        }
+        for m in messages(False)
+    ]
+    events = _entry(
+        "http://127.0.0.1:8000/api/stream?q=hello",
+        "eventsource",
+        200,
+        {"Content-Type": "text/event-stream"},
+    )
+    events["_eventSourceMessages"] = [
+        {"time": START + 0.3 + 0.05 * i, "eventName": "message", "eventId": "", "data": data}
+        for i, data in enumerate(
+            m.data.decode() for m in messages(True) if m.direction is Direction.RECEIVED
+        )
+    ]
+    page = _entry(
+        "http://127.0.0.1:8000/app.js", "script", 200, {"Content-Type": "text/javascript"}
+    )
+    doc = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "WebInspector", "version": "537.36"},
+            "pages": [],
+            "entries": [page, events, socket],
+        }
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

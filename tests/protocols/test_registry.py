@@ -29,6 +29,7 @@ DETECTION_ORDER = [
     "openai-responses",
     "vercel-ui-message-stream",
     "vercel-data-stream",
+    "openai-realtime",
 ]
 
 

@@ -47,6 +47,7 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
         (closed(None), False, [("SC603", E)]),
         (closed(1000), False, [("SC603", E)]),
         (closed(None), True, []),
+        (Close(CloseState.CLOSED, 1000, "", "client"), False, []),  # the client chose to stop
         (closed(1000), True, []),
         (closed(1000), None, []),  # a protocol that cannot tell: a clean close is clean
         (closed(1001), True, [("SC604", W)]),

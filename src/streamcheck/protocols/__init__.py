@@ -28,6 +28,7 @@ MODULES = (
     "openai_responses",
     "vercel_ui",
     "vercel_data",
+    "openai_realtime",  # WebSocket-framed: offered first for WebSocket exchanges (check.websocket)
 )
 
 

@@ -416,3 +416,7 @@ rule(
 # The relay protocols (SC360-SC369) and user-defined protocols (SC380-SC389) register their
 # codes in modules of their own, loaded with this family.
 from streamcheck.rules import declared, relay  # noqa: E402, F401
+
+# The Realtime API's grammar rules live in their own module (this one is full); importing it
+# here registers them with the SC3xx family.
+from streamcheck.rules import realtime as _realtime  # noqa: E402, F401

@@ -48,9 +48,10 @@ rule(
     Severity.ERROR,
     "The WebSocket closed cleanly (1000, or a close frame with no status: 1005) while the "
     "protocol's response was still open.",
-    finds="A close frame with code 1000 or with no status code (reported as 1005) before the "
-    "stream reached the end its protocol defines (Realtime `response.done`, a relay's end "
-    "frame).",
+    finds="A close frame with code 1000 or with no status code (reported as 1005) from the "
+    "server before the stream reached the end its protocol defines (Realtime `response.done`, "
+    "a relay's end frame). A client that closed first chose to stop; that is not reported here "
+    "(the grammar's finding says the answer is partial).",
     why="Many clients treat 1000 and 1005 as a normal end and show the partial answer as if it "
     "were whole: a cut stream behind a clean-looking close.",
     example='Relay frames `{"message": "Hel"}`, then a close frame with no status, and no '

@@ -26,7 +26,7 @@ import orjson
 
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
-from streamcheck.sources import bodies, hints
+from streamcheck.sources import bodies, har_ws, hints
 
 _STREAM_TYPES = (
     "text/event-stream",
@@ -77,6 +77,8 @@ def _parts(source: str, index: int, entry: Any) -> tuple[dict[str, Any], dict[st
 
 def _is_llm_call(source: str, index: int, entry: Any) -> bool:
     request, response = _parts(source, index, entry)
+    if har_ws.is_websocket(entry) or har_ws.has_events(entry):
+        return True  # a page's socket or EventSource: the hop an app owns (issue 13)
     content = response.get("content")
     mime = str(content.get("mimeType") or "") if isinstance(content, dict) else ""
     if mime.split(";", 1)[0].strip().lower() in _STREAM_TYPES:
@@ -127,8 +129,15 @@ def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
     )
     if status == 0:
         exchange.notes.append("the browser recorded no response (status 0: blocked or cancelled)")
+    if har_ws.is_websocket(entry):
+        har_ws.websocket(exchange, entry)
+        return exchange
     content = response.get("content")
-    exchange.chunks = _chunks(exchange, content if isinstance(content, dict) else {}, headers)
+    content = content if isinstance(content, dict) else {}
+    if har_ws.has_events(entry) and not content.get("text"):
+        exchange.chunks = har_ws.event_source_chunks(entry)
+        return exchange
+    exchange.chunks = _chunks(exchange, content, headers)
     first_byte = _first_byte(entry.get("timings"))
     if first_byte is None:
         exchange.notes.append("the HAR entry has no timings; timing rules were not applied")

@@ -108,7 +108,9 @@ def close_findings(close: Close, finished: bool | None, location: Location) -> l
         message = f"closed{who} with 1011 (internal server error){reason}{cut}"
         return [rules.finding("SC602", message, location)]
     if code in (1000, 1005):
-        if finished is False:
+        # A client that closed cleanly chose to stop (a user, a timeout, a recorder done
+        # waiting): the grammar's own finding says the answer is partial; the server hid nothing.
+        if finished is False and close.by != "client":
             message = f"closed{who} cleanly ({name}){reason} while a response was still open"
             return [rules.finding("SC603", message, location)]
         return []
