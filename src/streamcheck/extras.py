@@ -13,6 +13,7 @@ from streamcheck.exceptions import MissingExtra
 # extra -> (module to import, distribution name) for each package the extra brings.
 EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
     "serve": (("starlette", "starlette"), ("uvicorn", "uvicorn")),
+    "ws": (("websockets", "websockets"),),
 }
 
 

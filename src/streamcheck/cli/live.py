@@ -147,8 +147,28 @@ def record(
     fail_on: FailOn = "error",
     max_gap: MaxGap = 30.0,
     no_color: NoColor = False,
+    ws: Annotated[
+        str | None,
+        typer.Option(
+            "--ws",
+            help="Record a WebSocket session at this ws:// or wss:// URL instead of an HTTP "
+            "call (the OpenAI Realtime API, an app's relay).",
+        ),
+    ] = None,
+    send: Annotated[
+        Path | None,
+        typer.Option(help="--ws: the first message(s) to send: one JSON document, or JSON lines."),
+    ] = None,
+    linger: Annotated[
+        float,
+        typer.Option(help="--ws: seconds to wait after the stream reached its end, then close."),
+    ] = 1.0,
 ) -> None:
     """Make a live streaming call, validate it as it streams, and save it as a tape.
+
+    With --ws, a WebSocket session: the --send messages go out, every message that arrives is
+    validated, and the client closes normally once the protocol's stream has ended (after
+    --linger seconds), unless the server closes first.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or no response,
     130 interrupted (the partial tape is kept).
@@ -159,6 +179,26 @@ def record(
     from streamcheck.live.client import LiveCall, Timeouts
     from streamcheck.live.targets import prepare
 
+    if ws is not None:
+        _positive(("--connect-timeout", connect_timeout), ("--read-timeout", read_timeout))
+        if output is not None and output.exists():
+            raise StreamcheckError(f"{output}: already exists (record never overwrites a file)")
+        from streamcheck.live import ws_record
+
+        code = ws_record.record(
+            ws,
+            ws_record.Settings(
+                headers=header or [],
+                key_env=key_env,
+                send=send,
+                output=output,
+                timeouts=Timeouts(connect_timeout, read_timeout),
+                options=CheckOptions(fail_on=_fail_on(fail_on), max_gap=max_gap),
+                linger=linger,
+            ),
+            _console(no_color),
+        )
+        raise typer.Exit(code)
     target = _target(provider, model, base_url, key_env, deployment, api_version, header)
     key = target.read_key()  # registers the key as a secret before anything is printed
     request_body = _read_body(body) if body else None

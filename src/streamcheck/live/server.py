@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope
+from starlette.types import ASGIApp, Receive, Scope
 from starlette.types import Send as AsgiSend
 
 from streamcheck.check import CheckOptions, check_exchange
@@ -41,7 +41,7 @@ from streamcheck.exceptions import ConfigError, InputError
 from streamcheck.live import faults
 from streamcheck.live.faults import Fault, Reset, Send, Stall, Step
 from streamcheck.live.replay_match import Features, features
-from streamcheck.model import Severity
+from streamcheck.model import Close, Message, Severity
 from streamcheck.schemas import Catalog
 from streamcheck.sources import expand, read_path
 
@@ -71,6 +71,10 @@ class Fixture:
     defects: int  # 0 clean, 1 warnings, 2 errors: clean recordings are picked first
     chunks: list[Send] = field(default_factory=list)
     features: Features = ()  # what the recorded request asked for (replay_match.py)
+    # A WebSocket recording (ws_server.py replays it as an upgrade on `path`): its messages,
+    # both directions, and how it closed.
+    messages: list[Message] | None = None
+    close: Close | None = None
 
     @property
     def dialect(self) -> str:
@@ -105,6 +109,9 @@ def _fixtures(path: str, stem: str, options: CheckOptions, catalog: Catalog) -> 
     for exchange in read_path(path):  # lazily: each exchange's chunks are read in turn
         chunks = [Send(data, time) for data, time in exchange.chunks]
         exchange.chunks = iter([(s.data, s.time) for s in chunks])
+        messages = None if exchange.messages is None else list(exchange.messages)
+        if messages is not None:
+            exchange.messages = iter(messages)
         result = check_exchange(exchange, options, catalog)
         body = exchange.request.body
         model = body.get("model") if isinstance(body, dict) else None
@@ -125,6 +132,8 @@ def _fixtures(path: str, stem: str, options: CheckOptions, catalog: Catalog) -> 
             else 1 + (worst >= Severity.ERROR),
             chunks=chunks,
             features=features(body),
+            messages=messages,
+            close=exchange.close,
         )
 
 
@@ -206,8 +215,10 @@ class Replayer:
                 request.query_params.get("api-version", ""),
             )
             return Response(reply.body, reply.status, reply.headers)
-        if fixture is None:
+        if fixture is None or fixture.messages is not None:
             return _own_error(404, f"streamcheck serve: no recording answers POST {path}")
+        if fault is not None and fault.name == "close":
+            return _own_error(400, "streamcheck serve: fault close:N applies to WebSockets only")
         frames = faults.split_frames([(s.data, s.time) for s in fixture.chunks], fixture.framing)
         stream_dialect = "anthropic" if dialect == "anthropic" else fixture.dialect
         steps = faults.plan(fault, frames, fixture.chunks, stream_dialect)
@@ -294,7 +305,7 @@ class _QuietAborts(logging.Filter):
         return not isinstance(exc, ConnectionAborted)
 
 
-def build_app(fixtures: list[Fixture], options: ServeOptions) -> Starlette:
+def build_app(fixtures: list[Fixture], options: ServeOptions) -> ASGIApp:
     replayer = Replayer(fixtures, options)
     routes = [
         Route("/v1/models", replayer.models, methods=["GET"]),
@@ -302,8 +313,14 @@ def build_app(fixtures: list[Fixture], options: ServeOptions) -> Starlette:
         Route("/models", replayer.models, methods=["GET"]),
         Route("/{path:path}", replayer.handle, methods=["POST"]),
     ]
+
     logging.getLogger("uvicorn.error").addFilter(_QuietAborts())
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    if any(f.messages is not None for f in fixtures):
+        from streamcheck.live import ws_server
+
+        return ws_server.with_sockets(app, replayer)  # upgrades on any recorded path
+    return app
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -326,15 +343,24 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _server(app: Starlette, access_log: bool) -> uvicorn.Server:
+def _server(app: ASGIApp, access_log: bool) -> uvicorn.Server:
+    from importlib.util import find_spec
+
+    # The websockets library's sans-I/O implementation: the one WebSocket library (openai-python
+    # uses it), and its connection object can send a close frame with no status (ws_server.py).
+    ws = "websockets-sansio" if find_spec("websockets") else "none"
     config = uvicorn.Config(
-        app, log_level="info" if access_log else "warning", access_log=access_log, lifespan="off"
+        app,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+        lifespan="off",
+        ws=ws,
     )
     return uvicorn.Server(config)
 
 
 def serve(
-    app: Starlette, sock: socket.socket, access_log: bool = False, ready: Callable[[], Any] = str
+    app: ASGIApp, sock: socket.socket, access_log: bool = False, ready: Callable[[], Any] = str
 ) -> None:
     """Run until Ctrl-C (uvicorn handles the signal and shuts down cleanly)."""
     server = _server(app, access_log)

@@ -52,8 +52,11 @@ class RelayStream(StreamState):
         report_stream_error(self.ctx, frame, {"error": {"message": message}}, "an error part")
 
     def finished(self) -> bool | None:
-        """Whether the stream reached its end part (read by the WebSocket close rules)."""
-        return self.end_part is not None if self.parts else None
+        """The end part arrived (or an error part ended the answer); read by the WebSocket
+        close rules when a relay stream is carried over a WebSocket."""
+        if self.end_part is not None or self.errored:
+            return True
+        return False if self.parts else None
 
     def end(self, clean_eof: bool) -> None:
         # After an error part the client is in its error state (SC403 said so), not showing a
