@@ -66,7 +66,7 @@ def test_record_every_fault(served: str, tmp_path: Path, provider: str, fault: s
     for wanted in codes:
         assert wanted in done.stdout
     records = _lines(tape)
-    assert records[0]["streamcheck_tape"] == 2
+    assert records[0]["streamcheck_tape"] == 1
     assert records[-1]["end"] == end
     request = records[0]["request"]
     assert isinstance(request, dict)

@@ -82,7 +82,7 @@ def test_version_1_tapes_still_read(tmp_path: Path) -> None:
     assert exchange.end is EndReason.EOF
 
 
-def test_http_tapes_are_written_as_version_2(tmp_path: Path) -> None:
+def test_http_tapes_are_still_written_as_version_1(tmp_path: Path) -> None:
     path = tmp_path / "http.tape"
     writer = TapeWriter.create(path)
     writer.header(
@@ -91,7 +91,7 @@ def test_http_tapes_are_written_as_version_2(tmp_path: Path) -> None:
     writer.chunk(b"data: {}\n\n", 0.1)
     writer.end(EndReason.EOF, 0.2)
     lines = [json.loads(line) for line in path.read_bytes().splitlines()]
-    assert lines[0]["streamcheck_tape"] == 2 and lines[0]["transport"] == "http"
+    assert lines[0]["streamcheck_tape"] == 1 and "transport" not in lines[0]
     assert "close" not in lines[-1]
 
 

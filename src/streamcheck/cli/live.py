@@ -35,9 +35,10 @@ NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text output.")]
 
 
 def _fault_help() -> str:
-    from streamcheck.live.fault_names import FAULTS
+    from streamcheck.live.fault_names import FAULTS, WEBSOCKET_FAULTS
 
-    return ", ".join(name + (":N" if arg else "") for name, (arg, _) in FAULTS.items())
+    faults = FAULTS | WEBSOCKET_FAULTS
+    return ", ".join(name + (":N" if arg else "") for name, (arg, _) in faults.items())
 
 
 def _smoke_help() -> str:

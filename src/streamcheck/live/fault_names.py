@@ -19,5 +19,8 @@ FAULTS: dict[str, tuple[bool, str]] = {
     "error-event": (False, "an error event in the middle of a 200 stream"),
     "stall": (True, "go silent for N seconds in the middle of the stream"),
     "reset": (False, "abort the connection in the middle of the stream"),
+}
+# Faults only a WebSocket replay has (live/ws_server.py); the others apply to both.
+WEBSOCKET_FAULTS: dict[str, tuple[bool, str]] = {
     "close": (True, "WebSocket: close with code N mid-stream (1005 no status, 1006 no frame)"),
 }

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import orjson
 
 from streamcheck.exceptions import ConfigError
-from streamcheck.live.fault_names import FAULTS
+from streamcheck.live.fault_names import FAULTS, WEBSOCKET_FAULTS
 
 HTTP_FAULTS = tuple(name for name in FAULTS if name.startswith("http-"))
 
@@ -33,9 +33,10 @@ class Fault:
 def parse_fault(text: str) -> Fault:
     """`truncate-after:3`, `stall:2.5`, `http-401`, ... -> Fault; ConfigError when unknown."""
     name, sep, arg = text.strip().partition(":")
-    if name not in FAULTS:
-        raise ConfigError(f"unknown fault {text!r} (known: {', '.join(FAULTS)})")
-    takes_arg = FAULTS[name][0]
+    known = FAULTS | WEBSOCKET_FAULTS
+    if name not in known:
+        raise ConfigError(f"unknown fault {text!r} (known: {', '.join(known)})")
+    takes_arg = known[name][0]
     if not takes_arg:
         if sep:
             raise ConfigError(f"fault {name} takes no argument")

@@ -1,7 +1,7 @@
 """The tape: streamcheck's own recording format (read and write).
 
 JSON Lines. A header object starts each exchange:
-    {"streamcheck_tape": 2, "transport": "http" | "websocket",
+    {"streamcheck_tape": 2, "transport": "websocket",   (an HTTP tape: 1, no "transport")
      "provider": ..., "api": ..., "api_version": ...,
      "request": {"method", "url", "headers", "body"}, "response": {"status", "headers"}}
 then, for HTTP, one object per received body chunk, in arrival order:
@@ -15,8 +15,9 @@ then one end object:
 which for a WebSocket also says how it closed (tape_ws.py):
     "close": {"code": 1000 | null, "reason": "...", "by": "server" | "client"}
            | "no-close-frame" | "unknown"
-Version 1 tapes (HTTP only, no "transport") still read. Chunk boundaries and times are kept so
-a replay is faithful. Secrets are redacted before anything is written: headers, URL query keys,
+HTTP tapes are written as version 1 (their lines are the same in both), so older readers and
+existing fixtures keep working; version 2 adds the WebSocket lines and `"transport"`. Chunk
+boundaries and times are kept so a replay is faithful. Secrets are redacted before anything is written: headers, URL query keys,
 and key-shaped strings in bodies and messages.
 """
 
@@ -36,6 +37,9 @@ from streamcheck.exceptions import InputError
 from streamcheck.model import Close, EndReason, Exchange, Message, Request
 
 FORMAT_VERSION = 2
+# An HTTP tape is still written as format 1 (its lines did not change): every streamcheck reads
+# it, and recorded fixtures do not churn. Format 2 is written for WebSocket tapes.
+HTTP_FORMAT_VERSION = 1
 READABLE_VERSIONS = (1, 2)
 MAX_TAPE_LINE = 64 * 1024 * 1024
 
@@ -223,8 +227,8 @@ class TapeWriter:
             body = orjson.loads(redact.text(orjson.dumps(body).decode("utf-8")))
         self._write(
             {
-                "streamcheck_tape": FORMAT_VERSION,
-                "transport": transport,
+                "streamcheck_tape": FORMAT_VERSION if transport != "http" else HTTP_FORMAT_VERSION,
+                **({"transport": transport} if transport != "http" else {}),
                 "provider": provider,
                 "api": api,
                 "api_version": api_version,
