@@ -420,4 +420,3 @@ from streamcheck.rules import declared, relay  # noqa: E402, F401
 # The Realtime API's grammar rules live in their own module (this one is full); importing it
 # here registers them with the SC3xx family.
 from streamcheck.rules import realtime as _realtime  # noqa: E402, F401
-from streamcheck.rules import relay  # noqa: E402, F401

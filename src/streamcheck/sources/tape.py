@@ -17,8 +17,8 @@ which for a WebSocket also says how it closed (tape_ws.py):
            | "no-close-frame" | "unknown"
 HTTP tapes are written as version 1 (their lines are the same in both), so older readers and
 existing fixtures keep working; version 2 adds the WebSocket lines and `"transport"`. Chunk
-boundaries and times are kept so a replay is faithful. Secrets are redacted before anything is written: headers, URL query keys,
-and key-shaped strings in bodies and messages.
+boundaries and times are kept so a replay is faithful. Secrets are redacted before anything is
+written: headers, URL query keys, and key-shaped strings in bodies and messages.
 """
 
 from __future__ import annotations
