@@ -7,12 +7,15 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, _console, _fail_on, _positive
 from streamcheck.exceptions import StreamcheckError
+
+if TYPE_CHECKING:
+    from streamcheck.check import CheckOptions
 
 group = typer.Typer()
 
@@ -164,6 +167,14 @@ def record(
         float,
         typer.Option(help="--ws: seconds to wait after the stream reached its end, then close."),
     ] = 1.0,
+    protocol: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--protocol",
+            help="A user-defined protocol file (see README); only these judge the stream "
+            "(repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Make a live streaming call, validate it as it streams, and save it as a tape.
 
@@ -180,6 +191,7 @@ def record(
     from streamcheck.live.client import LiveCall, Timeouts
     from streamcheck.live.targets import prepare
 
+    files = tuple(protocol or ())
     if ws is not None:
         _positive(("--connect-timeout", connect_timeout), ("--read-timeout", read_timeout))
         if output is not None and output.exists():
@@ -194,7 +206,14 @@ def record(
                 send=send,
                 output=output,
                 timeouts=Timeouts(connect_timeout, read_timeout),
-                options=CheckOptions(fail_on=_fail_on(fail_on), max_gap=max_gap),
+                options=_checked(
+                    CheckOptions(
+                        fail_on=_fail_on(fail_on),
+                        max_gap=max_gap,
+                        protocol_files=files,
+                        force_protocols=bool(files),
+                    )
+                ),
                 linger=linger,
             ),
             _console(no_color),
@@ -211,7 +230,11 @@ def record(
         ("--read-timeout", read_timeout),
         ("--max-gap", max_gap),
     )
-    options = CheckOptions(fail_on=threshold, max_gap=max_gap)
+    options = _checked(
+        CheckOptions(
+            fail_on=threshold, max_gap=max_gap, protocol_files=files, force_protocols=bool(files)
+        )
+    )
     console = _console(no_color)
     call = LiveCall(
         target,
@@ -242,6 +265,13 @@ def record(
         raise typer.Exit(130)
     worst = outcome.result.worst() if outcome.result is not None else None
     raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_OK)
+
+
+def _checked(options: CheckOptions) -> CheckOptions:
+    """A bad protocol file fails before anything is sent (one line, exit 2)."""
+    if options.protocol_files:
+        options.protocols()
+    return options
 
 
 def _read_body(path: Path) -> dict:  # type: ignore[type-arg]
