@@ -44,8 +44,17 @@ def record(url: str, tmp_path: Path) -> tuple[int, str, Path]:
     question.write_text('{"query": "What is Verba?"}')
     tape = tmp_path / "relay.tape"
     done = run_streamcheck(
-        "record", "--ws", url, "--send", str(question), "--protocol", str(PROTOCOL),
-        "-o", str(tape), "--read-timeout", "5",
+        "record",
+        "--ws",
+        url,
+        "--send",
+        str(question),
+        "--protocol",
+        str(PROTOCOL),
+        "-o",
+        str(tape),
+        "--read-timeout",
+        "5",
     )
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout, tape
