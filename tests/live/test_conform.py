@@ -423,3 +423,25 @@ def test_each_api_gets_its_own_cap_and_endpoint() -> None:
     anthropic = Server.of("anthropic", "chat", "claude-x", None).request(rejected, "sk-ant-x")
     assert anthropic.url == "https://api.anthropic.com/v1/messages"
     assert anthropic.body["model"] == UNKNOWN_MODEL and anthropic.headers["x-api-key"] == "sk-ant-x"
+
+
+@pytest.mark.parametrize(
+    ("fault", "named"),
+    [
+        (
+            "drop-finish-reason",
+            "SC201 schema-violation: chunk frame: 'finish_reason' is a required",
+        ),
+        ("drop-terminator", "SC301 missing-terminator"),
+    ],
+)
+def test_a_stream_defect_fails_every_streamed_case_with_its_finding(servers, fault, named) -> None:  # type: ignore[no-untyped-def]
+    done = conform(
+        servers["openai-clean"], "chat", "--format", "json", "-H", f"x-streamcheck-fault: {fault}"
+    )
+    assert done.returncode == 1
+    for case in as_json(done)["cases"]:
+        if case["case"] == "unknown-model":  # an error body has no finish_reason or [DONE]
+            assert case["verdict"] == "pass"
+        else:
+            assert case["verdict"] == "fail" and any(named in r for r in case["reasons"]), case
