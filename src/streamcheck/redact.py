@@ -87,7 +87,11 @@ def url(value: str) -> str:
         parts = parts._replace(query=query)
     if parts.password or parts.username:
         host = parts.hostname or ""
-        parts = parts._replace(netloc=f"{MASK}@{host}" + (f":{parts.port}" if parts.port else ""))
+        try:
+            port = parts.port
+        except ValueError:  # a port that is not a number: keep none rather than crash
+            port = None
+        parts = parts._replace(netloc=f"{MASK}@{host}" + (f":{port}" if port else ""))
     return text(urlunsplit(parts))
 
 
@@ -108,3 +112,18 @@ def excerpt(data: bytes | str, limit: int = 200) -> str:
 
 def _unprintable(value: str) -> bool:
     return any((c < " " and c not in "\t") or c == "\x7f" for c in value)
+
+
+def brief(value: object, limit: int = 80) -> str:
+    """A short, redacted repr of a value a recording gave, for a message. Never raises: a
+    value nested deeper than Python's recursion limit has no repr (RecursionError), and a
+    megabyte string must not end up in a one-line error."""
+    try:
+        shown = repr(value)
+    except RecursionError:
+        shown = f"<a {type(value).__name__} nested too deep to show>"
+    except ValueError:  # an int past Python's 4,300-digit str() limit
+        shown = f"<an integer of {value.bit_length()} bits>" if isinstance(value, int) else "<?>"
+    if len(shown) > limit:
+        shown = shown[: limit - 4] + " ..."
+    return text(shown)

@@ -115,10 +115,13 @@ class SchemaSet:
 
     def keywords(self, kind: str, value: Any) -> list[str]:
         """The failing keywords (required, type, enum, ...) by the fast validator; no messages."""
-        return [
-            str(e.schema_path[-1]) if e.schema_path else ""
-            for e in self.validator(kind).iter_errors(value)
-        ]
+        try:
+            return [
+                str(e.schema_path[-1]) if e.schema_path else ""
+                for e in self.validator(kind).iter_errors(value)
+            ]
+        except ValueError:  # jsonschema-rs's recursion limit: a failure without keywords
+            return ["depth"]
 
     def explain(self, kind: str, value: Any) -> list[SchemaError]:
         """Why a frame failed: the best error first. Only called for failing frames.
@@ -129,7 +132,10 @@ class SchemaSet:
         judges only that keyword on that part of the frame: the same error, message and path
         as the whole walk (tests/test_schema_agreement.py holds the two to that), ~7x sooner.
         """
-        found = list(self.validator(kind).iter_errors(value))
+        try:
+            found = list(self.validator(kind).iter_errors(value))
+        except ValueError:  # jsonschema-rs's recursion limit
+            found = []
         if len(found) == 1:
             one = self._explain_one(kind, value, found[0])
             if one is not None:
@@ -140,7 +146,10 @@ class SchemaSet:
         """The whole frame through python-jsonschema, every error, the best first."""
         from jsonschema.exceptions import best_match
 
-        errors = list(self._python(kind).iter_errors(value))
+        try:
+            errors = list(self._python(kind).iter_errors(value))
+        except RecursionError:  # a frame nested near Python's recursion limit
+            return [SchemaError("the frame is nested too deep to explain", "/", "depth")]
         if not errors:
             return []
         best = best_match(errors)

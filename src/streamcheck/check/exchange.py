@@ -60,6 +60,10 @@ class ExchangeChecker:
         self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
         self.drift_seen: set[tuple[str, str]] = set()
         self.unknown_reported = False
+        # Frames that were not JSON while no protocol was known: (location, message,
+        # evidence), judged once the protocol is (frames.settle); past the list, a count.
+        self.undecided: list[tuple[Location, str, str]] = []
+        self.undecided_more = 0
         self.timing: dict[str, float] = {}
         self._last_time: float | None = None
         self._choose_by_request()
@@ -331,6 +335,8 @@ class ExchangeChecker:
     def end(self, comments: int) -> None:
         """End of the body: the grammar's end rules, first-content timing (SC502), and SC313
         for a body that decoded to no frames."""
+        if self.undecided:
+            frames.settle(self)
         state = self.state
         if state is not None:
             clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
 # What a grammar step may raise on a frame whose shape the schema already reported.
-MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+# RecursionError: a value nested about a thousand deep (orjson takes 1,024) has no repr.
+MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
 
 
 def handle(checker: ExchangeChecker, frames: list[Frame]) -> None:
@@ -103,6 +104,8 @@ def first_frame(checker: ExchangeChecker, frame: Frame) -> None:
         if protocol is None:
             unknown_frame(checker, frame, value)
             return
+        if checker.undecided:
+            settle(checker)
     state = checker.state
     assert state is not None
     if checker.frames == 1 and value is not SENTINEL:
@@ -273,15 +276,18 @@ def bad_data(checker: ExchangeChecker, frame: Frame, exc: orjson.JSONDecodeError
     stripped = data.rstrip()
     cut = stripped[:1] in (b"{", b"[") and exc.pos >= len(stripped) - 1
     if checker.protocol is None and not cut:
-        # Only a protocol promises JSON; without one, plain-text events (Replicate, watsonx
-        # text streams) are unjudged, which SC901 says once.
-        if not checker.unknown_reported:
-            checker.unknown_reported = True
+        # Only a protocol promises JSON, and which one (if any) may be told only by a later
+        # frame: the verdict waits (`settle`), so a frame that is not JSON (`1e400`, nesting
+        # past 1,024) is SC103 wherever it sits once a protocol is known, and plain-text events
+        # of a stream no protocol claims (Replicate, watsonx text streams) are SC901 once.
+        if len(checker.undecided) < UNDECIDED_KEPT:
             where = checker.location.at(
                 frame=frame.index, offset=frame.offset, line=frame.line or None
             )
-            message = "no known provider API streams plain-text data; only framing was checked"
-            checker.sink(rules.finding("SC901", message, where, evidence=excerpt(data)))
+            message = f"frame {frame.index}: data is not JSON ({exc.msg})"
+            checker.undecided.append((where, message, excerpt(data)))
+        else:
+            checker.undecided_more += 1
         return
     if not checker.sink.wants("SC101" if cut else "SC103"):
         checker.sink.tally("SC101" if cut else "SC103", checker.location)
@@ -293,6 +299,30 @@ def bad_data(checker: ExchangeChecker, frame: Frame, exc: orjson.JSONDecodeError
     else:
         message = f"frame {frame.index}: data is not JSON ({exc.msg})"
         checker.sink(rules.finding("SC103", message, where, evidence=excerpt(data)))
+
+
+UNDECIDED_KEPT = 64  # frames whose SC103 waits for the protocol, kept with their evidence
+
+
+def settle(checker: ExchangeChecker) -> None:
+    """The frames that were not JSON before the protocol was known: SC103 each when one is
+    known now; at the end of a stream no protocol claimed, SC901 once (only framing checked)."""
+    undecided, more = checker.undecided, checker.undecided_more
+    checker.undecided, checker.undecided_more = [], 0
+    if checker.protocol is None:
+        if not checker.unknown_reported:
+            checker.unknown_reported = True
+            where, _, evidence = undecided[0]
+            message = "no known provider API streams plain-text data; only framing was checked"
+            checker.sink(rules.finding("SC901", message, where, evidence=evidence))
+        return
+    for where, message, evidence in undecided:
+        if checker.sink.wants("SC103"):
+            checker.sink(rules.finding("SC103", message, where, evidence=evidence))
+        else:
+            checker.sink.tally("SC103", where)
+    for _ in range(more):
+        checker.sink.tally("SC103", checker.location)
 
 
 def unknown_frame(checker: ExchangeChecker, frame: Frame, value: Any) -> None:

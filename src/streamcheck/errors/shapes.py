@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from streamcheck.redact import brief
+
 
 def parse_body(body: bytes) -> Any:
     """The JSON value of a body, or None when it is not JSON."""
@@ -91,7 +93,11 @@ def fields(
 
 
 def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
+    """A field as text. A non-string (a number, or a list nested a thousand deep) gets a short
+    repr: str() of a deep list raises RecursionError."""
+    if value is None or isinstance(value, str):
+        return value
+    return brief(value, 240)
 
 
 def _detail(error: dict[str, Any]) -> str | None:
@@ -104,5 +110,5 @@ def _detail(error: dict[str, Any]) -> str | None:
 def _google_reason(error: dict[str, Any]) -> str | None:
     for detail in error.get("details") or []:
         if isinstance(detail, dict) and detail.get("reason"):
-            return str(detail["reason"])
+            return _str(detail["reason"])
     return None

@@ -20,10 +20,10 @@ query, or a first chunk carrying `prompt_filter_results` / `prompt_annotations`.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.base import Context, Protocol, StreamState, register, url_parts
 from streamcheck.protocols.openai_chat import ChatStream
 
 PROMPT_KEYS = ("prompt_filter_results", "prompt_annotations")
@@ -94,7 +94,7 @@ class AzureOpenAIChat(Protocol):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        parts = urlsplit(exchange.request.url or "")
+        parts = url_parts(exchange.request.url)
         if not parts.path.rstrip("/").endswith("/chat/completions"):
             return 0
         host = (parts.hostname or "").lower()
@@ -108,7 +108,7 @@ class AzureOpenAIChat(Protocol):
 
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:
-        values = parse_qs(urlsplit(exchange.request.url or "").query).get("api-version")
+        values = parse_qs(url_parts(exchange.request.url).query).get("api-version")
         return values[0] if values else None
 
     @classmethod

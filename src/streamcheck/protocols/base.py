@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import SplitResult, urlsplit
 
 from streamcheck import errors, rules
 from streamcheck.model import Exchange, Finding, Frame, Location, Severity
@@ -17,6 +18,16 @@ from streamcheck.redact import excerpt
 
 if TYPE_CHECKING:
     from streamcheck.schemas import SchemaSet
+
+
+def url_parts(url: str | None) -> SplitResult:
+    """A recorded request URL split into parts; an unsplittable one (`http://[::1`: "Invalid
+    IPv6 URL") as an empty URL, so it names no provider or version instead of crashing."""
+    try:
+        return urlsplit(url or "")
+    except ValueError:
+        return urlsplit("")
+
 
 SENTINEL = object()  # the parsed value of a frame whose data is a protocol sentinel ([DONE])
 
@@ -47,10 +58,10 @@ class Context:
     @property
     def resumed_after(self) -> int | None:
         """`starting_after=N` of a resumed stream request (OpenAI Responses), else None."""
-        from urllib.parse import parse_qs, urlsplit
+        from urllib.parse import parse_qs
 
-        values = parse_qs(urlsplit(self.url or "").query).get("starting_after")
-        if values and values[0].isdigit():
+        values = parse_qs(url_parts(self.url).query).get("starting_after")
+        if values and values[0].isascii() and values[0].isdigit() and len(values[0]) < 19:
             return int(values[0])
         return None
 

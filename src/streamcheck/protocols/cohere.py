@@ -17,11 +17,10 @@ failure (SC403). Wire v1: NDJSON `{"is_finished", "event_type", ...}`; `stream-s
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
+from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register, url_parts
 from streamcheck.protocols.blocks import JsonFragments
 from streamcheck.redact import excerpt
 
@@ -323,7 +322,7 @@ class CohereChat(Protocol):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        parts = urlsplit(exchange.request.url or "")
+        parts = url_parts(exchange.request.url)
         host = (parts.hostname or "").lower()
         if host in ("api.cohere.com", "api.cohere.ai") and parts.path.rstrip("/").endswith("/chat"):
             return 90
@@ -340,7 +339,7 @@ class CohereChat(Protocol):
 
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:
-        path = urlsplit(exchange.request.url or "").path
+        path = url_parts(exchange.request.url).path
         for version in ("v1", "v2"):
             if path.startswith(f"/{version}/"):
                 return version

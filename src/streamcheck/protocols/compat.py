@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from streamcheck.model import Exchange, Finding, Frame, Severity
-from streamcheck.protocols.base import Context, StreamState, register
+from streamcheck.protocols.base import Context, StreamState, register, url_parts
 from streamcheck.protocols.openai_chat import ChatStream, OpenAIChat
 
 
@@ -69,7 +68,7 @@ class _Dialect(OpenAIChat):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        parts = urlsplit(exchange.request.url or "")
+        parts = url_parts(exchange.request.url)
         host = (parts.hostname or "").lower()
         on_host = any(host == h or host.endswith("." + h) for h in cls.hosts)
         return 95 if on_host and parts.path.rstrip("/").endswith("/chat/completions") else 0

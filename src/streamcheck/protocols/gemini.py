@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import (
@@ -27,6 +26,7 @@ from streamcheck.protocols.base import (
     StreamState,
     register,
     report_stream_error,
+    url_parts,
 )
 
 NORMAL_FINISH = frozenset({"STOP", "MAX_TOKENS"})
@@ -210,7 +210,7 @@ class Gemini(Protocol):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        path = urlsplit(exchange.request.url or "").path
+        path = url_parts(exchange.request.url).path
         return 80 if path.endswith(":streamGenerateContent") else 0
 
     @classmethod
@@ -228,7 +228,7 @@ class Gemini(Protocol):
 
     @classmethod
     def version(cls, exchange: Exchange) -> str | None:
-        match = _VERSION.match(urlsplit(exchange.request.url or "").path)
+        match = _VERSION.match(url_parts(exchange.request.url).path)
         return match.group(1) if match else None
 
     @classmethod

@@ -14,10 +14,16 @@ Grammar: exactly one `done: true` object and it is last; nothing after it or aft
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register, report_stream_error
+from streamcheck.protocols.base import (
+    Context,
+    Protocol,
+    StreamState,
+    register,
+    report_stream_error,
+    url_parts,
+)
 
 
 class OllamaStream(StreamState):
@@ -111,7 +117,7 @@ class _Ollama(Protocol):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        path = urlsplit(exchange.request.url or "").path.rstrip("/")
+        path = url_parts(exchange.request.url).path.rstrip("/")
         return 90 if path.endswith(f"/api/{cls.api}") else 0
 
     @classmethod

@@ -17,7 +17,6 @@ reasoning summary part) between that part's `.added` and `.done`; exactly one te
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import (
@@ -27,6 +26,7 @@ from streamcheck.protocols.base import (
     StreamState,
     register,
     report_stream_error,
+    url_parts,
 )
 
 TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
@@ -254,7 +254,7 @@ class OpenAIResponses(Protocol):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        path = urlsplit(exchange.request.url or "").path.rstrip("/")
+        path = url_parts(exchange.request.url).path.rstrip("/")
         if path.endswith("/responses"):
             return 60
         # GET /v1/responses/{id}?stream=true resumes a background response's stream.

@@ -41,7 +41,7 @@ def recorded_exchange(
         source=source,
         index=index,
         request=Request(
-            method=str(method or "POST").upper(),
+            method=text_of(method or "POST").upper(),
             url=redact.url(url) if url else None,
             headers=redact.headers(request_headers),
             body=request_body,
@@ -56,12 +56,18 @@ def recorded_exchange(
     )
 
 
+def text_of(value: Any) -> str:
+    """A recorded field as text: a string as it is, anything else by a short repr (str() of a
+    list nested a thousand deep raises RecursionError; one of a 5,000-digit int, ValueError)."""
+    return value if isinstance(value, str) else redact.brief(value, 4096)
+
+
 def header_map(items: Iterable[tuple[Any, Any]]) -> dict[str, str]:
     """Header pairs to one string per name; repeated names and list values join with ', '."""
     out: dict[str, str] = {}
     for name, value in items:
-        key = str(name)
-        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        key = text_of(name)
+        text = ", ".join(map(text_of, value)) if isinstance(value, list) else text_of(value)
         out[key] = f"{out[key]}, {text}" if key in out else text
     return out
 
@@ -129,8 +135,19 @@ def _unbrotli(data: bytes) -> tuple[bytes, str | None]:
 
 
 def to_json_bytes(value: Any) -> bytes:
-    """A structured body (a cassette's parsed_body) serialised back to JSON."""
-    return orjson.dumps(value, default=_jsonable)
+    """A structured body (a cassette's parsed_body) serialised back to JSON. ValueError when it
+    cannot be: nested past Python's recursion limit."""
+    try:
+        return orjson.dumps(value, default=_jsonable)
+    except orjson.JSONEncodeError:
+        pass  # orjson stops at 255 levels of nesting and at 64-bit integers; json takes both
+    import json
+
+    try:
+        text = json.dumps(value, default=_jsonable, ensure_ascii=False)
+    except (RecursionError, ValueError) as exc:
+        raise ValueError("nested too deep to re-encode as JSON") from exc
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _jsonable(value: Any) -> Any:
@@ -153,6 +170,6 @@ def request_body(value: Any) -> Any:
         except orjson.JSONDecodeError:
             return None
     try:
-        return orjson.loads(redact.text(to_json_bytes(value).decode("utf-8")))
-    except orjson.JSONDecodeError:  # a secret pattern spanning JSON syntax; keep nothing
+        return orjson.loads(redact.text(to_json_bytes(value).decode("utf-8", "replace")))
+    except ValueError:  # too deep to re-encode, or a secret pattern spanning JSON syntax
         return None

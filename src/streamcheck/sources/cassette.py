@@ -79,10 +79,17 @@ def _loader() -> Any:
         def text(loader: Any, node: Any) -> str:
             return str(loader.construct_scalar(node))
 
+        def integer(loader: Any, node: Any) -> Any:
+            try:
+                return base.construct_yaml_int(loader, node)
+            except ValueError:  # past Python's 4,300-digit limit: the digits stay text
+                return str(loader.construct_scalar(node))
+
         def sequence(loader: Any, node: Any) -> list[Any]:
             return list(loader.construct_sequence(node))
 
         prefix = "tag:yaml.org,2002:python/"
+        CassetteLoader.add_constructor("tag:yaml.org,2002:int", integer)
         CassetteLoader.add_constructor(prefix + "unicode", text)
         CassetteLoader.add_constructor(prefix + "str", text)
         CassetteLoader.add_constructor(prefix + "tuple", sequence)
@@ -110,7 +117,7 @@ def _interactions(source: str, doc: Any) -> list[Any]:
 def _exchange(source: str, index: int, interaction: dict[str, Any]) -> Exchange:
     request, response = interaction["request"], interaction["response"]
     url = request.get("uri", request.get("url"))
-    url = str(url) if url is not None else None
+    url = bodies.text_of(url) if url is not None else None
     request_headers = _headers(request.get("headers"))
     headers = _headers(response.get("headers"))
     exchange = bodies.recorded_exchange(
@@ -140,9 +147,10 @@ def _status(value: Any) -> int | None:
     if isinstance(value, Mapping):
         value = value.get("code")
     try:
-        return int(value) if value is not None else None
+        code = int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    return code if code is None or 0 <= code <= 999 else None  # HTTP status codes: 3 digits
 
 
 def _chunks(
@@ -182,7 +190,7 @@ def _stored_body(section: dict[str, Any]) -> tuple[bytes, str | None]:
             body = body["string"]
         elif "base64_string" in body:  # Ruby VCR's binary bodies
             try:
-                return base64.b64decode(str(body["base64_string"])), None
+                return base64.b64decode(bodies.text_of(body["base64_string"])), None
             except ValueError:
                 return b"", "has a base64_string that is not base64; it was skipped"
         elif not body:
@@ -200,11 +208,14 @@ def _stored_body(section: dict[str, Any]) -> tuple[bytes, str | None]:
             return body.encode("utf-8", "surrogatepass"), None
     if isinstance(body, list | dict):
         return _reencoded(body, "was stored as YAML data")
-    return str(body).encode("utf-8"), f"was stored as a YAML {type(body).__name__}"
+    return bodies.text_of(body).encode("utf-8"), f"was stored as a YAML {type(body).__name__}"
 
 
 def _reencoded(value: Any, how: str) -> tuple[bytes, str]:
-    return bodies.to_json_bytes(value), f"{how}; re-encoded as JSON, bytes may differ"
+    try:
+        return bodies.to_json_bytes(value), f"{how}; re-encoded as JSON, bytes may differ"
+    except ValueError as exc:
+        return b"", f"{how}, {exc}; it was skipped"
 
 
 def _codec(encoding: Any) -> str:

@@ -80,7 +80,7 @@ def _is_llm_call(source: str, index: int, entry: Any) -> bool:
     if har_ws.is_websocket(entry) or har_ws.has_events(entry):
         return True  # a page's socket or EventSource: the hop an app owns (issue 13)
     content = response.get("content")
-    mime = str(content.get("mimeType") or "") if isinstance(content, dict) else ""
+    mime = bodies.text_of(content.get("mimeType") or "") if isinstance(content, dict) else ""
     if mime.split(";", 1)[0].strip().lower() in _STREAM_TYPES:
         return True
     if hints.from_request(_url(request), _headers(request.get("headers"))).provider:
@@ -91,7 +91,7 @@ def _is_llm_call(source: str, index: int, entry: Any) -> bool:
 
 def _url(request: dict[str, Any]) -> str | None:
     url = request.get("url")
-    return str(url) if url else None
+    return bodies.text_of(url) if url else None
 
 
 def _headers(value: Any) -> dict[str, str]:
@@ -101,7 +101,9 @@ def _headers(value: Any) -> dict[str, str]:
     return bodies.header_map(
         (item.get("name"), item.get("value", ""))
         for item in value
-        if isinstance(item, dict) and item.get("name") and not str(item["name"]).startswith(":")
+        if isinstance(item, dict)
+        and item.get("name")
+        and not bodies.text_of(item["name"]).startswith(":")
     )
 
 
@@ -124,7 +126,7 @@ def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
         url=url,
         request_headers=request_headers,
         request_body=_post_body(request),
-        status=status if isinstance(status, int) and status > 0 else None,
+        status=status if type(status) is int and 0 < status <= 999 else None,
         headers=headers,
     )
     if status == 0:
@@ -153,7 +155,7 @@ def _chunks(
         if exchange.status is not None:
             exchange.notes.append(NO_BODY_NOTE)
         return
-    if str(content.get("encoding") or "").lower() == "base64":
+    if bodies.text_of(content.get("encoding") or "").lower() == "base64":
         try:
             data = base64.b64decode(text, validate=False)
         except (binascii.Error, ValueError):

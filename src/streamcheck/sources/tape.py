@@ -162,11 +162,11 @@ def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | 
 
 
 def end_reason(item: dict[str, Any], lines: _Lines) -> EndReason:
-    try:
-        return EndReason(item["end"])
-    except (ValueError, TypeError):
+    try:  # EndReason(x) reprs x in its error: a deep list would raise RecursionError
+        return EndReason(item["end"] if isinstance(item["end"], str) else "")
+    except ValueError:
         raise InputError(
-            f"{lines.source}: line {lines.number}: unknown end {item['end']!r}"
+            f"{lines.source}: line {lines.number}: unknown end {redact.brief(item['end'])}"
         ) from None
 
 
@@ -175,7 +175,7 @@ def payload(item: dict[str, Any], lines: _Lines) -> tuple[bytes, bool, float | N
     where = f"{lines.source}: line {lines.number}"
     time = item.get("t")
     if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
-        raise InputError(f"{where}: t must be a number of seconds, not {time!r}")
+        raise InputError(f"{where}: t must be a number of seconds, not {redact.brief(time)}")
     seconds = float(time) if time is not None else None
     if "text" in item:
         if not isinstance(item["text"], str):
