@@ -9,7 +9,6 @@ it is not a dependency, and without it the body is checked as stored, with a rec
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,9 +16,9 @@ import orjson
 
 from streamcheck import redact
 from streamcheck.model import EndReason, Exchange, Request
-from streamcheck.sources import hints
+from streamcheck.sources import hints, inflate
 
-MAX_INFLATED = 512 * 1024 * 1024  # a decompression bomb stops here, with a note
+MAX_REQUEST = 16 * 1024 * 1024  # a request body is inflated whole up to this size
 
 
 def recorded_exchange(
@@ -77,61 +76,14 @@ def find_header(headers: Mapping[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == lower), None)
 
 
-def undo_content_encoding(data: bytes, coding: str | None) -> tuple[bytes, str | None]:
-    """The body with its Content-Encoding removed, and a note when that was not possible."""
-    if not coding or not data:
-        return data, None
-    codings = [c.strip().lower() for c in coding.split(",")]
-    for name in reversed([c for c in codings if c and c != "identity"]):
-        if name in ("gzip", "x-gzip"):
-            if data[:2] != b"\x1f\x8b":
-                # Recorders that store what the HTTP client returned keep the header but
-                # not the compression (httpx decodes before VCR sees the body).
-                return data, "Content-Encoding says gzip but the stored body is not compressed"
-            data, note = _inflate(data, 16 + zlib.MAX_WBITS, "gzip")
-        elif name == "deflate":
-            # RFC 9110 means zlib-wrapped; some servers send raw deflate.
-            wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
-            data, note = _inflate(data, wbits, "deflate")
-        elif name == "br":
-            data, note = _unbrotli(data)
-        else:
-            note = f"unknown Content-Encoding {name!r}: the body was checked as stored"
-        if note:
-            return data, note
-    return data, None
-
-
-def _inflate(data: bytes, wbits: int, name: str) -> tuple[bytes, str | None]:
-    inflater = zlib.decompressobj(wbits)
-    try:
-        out = inflater.decompress(data, MAX_INFLATED)
-    except zlib.error as exc:
-        return data, f"the {name} body is corrupt ({exc}); it was checked as stored"
-    if inflater.unconsumed_tail:
-        return out, f"the {name} body inflates past {MAX_INFLATED >> 20} MiB; only that was read"
-    if not inflater.eof:
-        return out, f"the {name} body is cut off; what inflated was checked"
-    return out, None
-
-
-def _unbrotli(data: bytes) -> tuple[bytes, str | None]:
-    decompress = None
-    for module in ("brotli", "brotlicffi"):
-        try:
-            decompress = __import__(module).decompress
-            break
-        except ImportError:
-            continue
-    if decompress is None:
-        return data, (
-            "the body is brotli-compressed and no brotli module is installed "
-            "(pip install brotli); it was checked as stored"
-        )
-    try:
-        return bytes(decompress(data)), None
-    except Exception as exc:  # each brotli binding raises its own error type
-        return data, f"the brotli body is corrupt ({exc}); it was checked as stored"
+def undo_content_encoding(
+    data: bytes, coding: str | None, limit: int = MAX_REQUEST
+) -> tuple[bytes, str | None]:
+    """A small body (a request's) with its Content-Encoding removed, whole, and the first note
+    when that was not possible. Response bodies stream through `inflate.decoded` instead."""
+    notes: list[str] = []
+    out = b"".join(inflate.decoded([data], coding, notes, limit=limit))
+    return out, notes[0] if notes else None
 
 
 def to_json_bytes(value: Any) -> bytes:

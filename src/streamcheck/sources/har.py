@@ -26,7 +26,7 @@ import orjson
 
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
-from streamcheck.sources import bodies, har_ws, hints
+from streamcheck.sources import bodies, har_ws, hints, inflate
 
 _STREAM_TYPES = (
     "text/event-stream",
@@ -165,9 +165,9 @@ def _chunks(
         data = text.encode("utf-8", "surrogatepass")
     if data[:2] == b"\x1f\x8b":  # a tool that stored the body still compressed
         coding = bodies.find_header(headers, "content-encoding")
-        data, note = bodies.undo_content_encoding(data, coding)
-        if note:
-            exchange.notes.append(note)
+        for piece in inflate.decoded([data], coding, exchange.notes):
+            yield piece, None
+        return
     yield data, None
 
 

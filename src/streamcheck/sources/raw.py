@@ -74,7 +74,7 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
         # curl -i also prints interim responses (100 Continue, proxy CONNECT): take the last.
         if not (100 <= status < 200 or _connect_established(lines[0])) or not looks_like_curl(buf):
             break
-    return Exchange(
+    exchange = Exchange(
         source,
         0,
         Request(),
@@ -85,6 +85,21 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
         body_offset=skipped,
         body_line=newlines + 1,
     )
+    coding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "")
+    if coding.strip().lower() not in ("", "identity") and _compressed(buf):
+        # `curl -i` without --compressed keeps the body as sent: inflated here, streaming. (With
+        # --compressed curl inflates it and keeps the header; such a body passes as it is.)
+        from streamcheck.sources import inflate
+
+        raw_chunks = (piece for piece, _ in read_chunks(stream, buf))
+        pieces = inflate.decoded(raw_chunks, coding, exchange.notes, say_plain=False)
+        exchange.chunks = ((piece, None) for piece in pieces)
+        exchange.body_offset = exchange.body_line = None  # positions are in the inflated body
+        exchange.notes.append(
+            f"the body is {coding.strip()[:40]}-encoded (Content-Encoding); it was inflated, "
+            "so lines and bytes are positions in the inflated body"
+        )
+    return exchange
 
 
 def _header_end(buf: bytes) -> tuple[int, int] | None:
@@ -95,3 +110,13 @@ def _header_end(buf: bytes) -> tuple[int, int] | None:
 
 def _connect_established(line: bytes) -> bool:
     return b"connection established" in line.lower()
+
+
+def _compressed(body: bytes) -> bool:
+    """Whether a body starts as gzip or zlib data, or with a byte no text framing starts with
+    (brotli and raw deflate have no magic number)."""
+    if body[:2] == b"\x1f\x8b":
+        return True
+    if len(body) >= 2 and body[0] == 0x78 and (body[0] * 256 + body[1]) % 31 == 0:
+        return True
+    return bool(body) and not (32 <= body[0] < 127 or body[0] in (9, 10, 13, 0xEF))
