@@ -143,7 +143,10 @@ def check(
         raise StreamcheckError(
             "no paths given, and no `paths` in a config file (see 'streamcheck check --help')"
         )
-    files = expand(targets)
+    notes: list[str] = []
+    files = expand(targets, notes)
+    for note in notes:  # what a folder walk skipped, once per kind
+        sys.stderr.write(f"streamcheck: note: {note}\n")
     report = Report(fail_on=resolved.options.fail_on)
     with _progress(len(files), quiet, no_color) as advance:
         report.results.extend(

@@ -6,13 +6,13 @@ Folders are walked recursively (hidden entries skipped); globs are expanded. Eve
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from streamcheck.exceptions import InputError
@@ -108,35 +108,57 @@ SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
 )
 
 
-def expand(paths: list[str]) -> list[str]:
-    """Files to read, in a stable order; '-' is standard input."""
+def expand(paths: list[str], notes: list[str] | None = None) -> list[str]:
+    """Files to read, in a stable order; '-' is standard input.
+
+    A folder walk skips what is not a recording: entries that are no regular file (a FIFO
+    would block the run forever; sockets, devices, broken links), files of other suffixes
+    (README.md, .py) and `.txt`/`.yaml` files whose first bytes are no recording (a note, a CI
+    config). Each kind is said once in `notes`. A file named directly is always read.
+    """
     found: list[str] = []
+    skipped = _Skipped()
     for given in paths:
         if given == "-":
             found.append("-")
             continue
         # A file that exists is taken as named, even with glob characters: pytest cassettes are
         # named like `test_x[param].yaml`.
-        literal = not _GLOB_MAGIC.search(given) or Path(given).exists()
+        literal = not _GLOB_MAGIC.search(given) or os.path.lexists(given)
         matches = [given] if literal else _glob(given)
         if not matches:
             raise InputError(f"{given}: no file matches")
         before = len(found)
         for match in matches:
-            path = Path(match)
-            if path.is_dir():
-                found.extend(_walk(path))
-            elif path.exists():
+            if os.path.isdir(match):
+                found.extend(_walk(match, skipped))
+            elif os.path.exists(match):
                 found.append(match)
             else:
-                raise InputError(f"{match}: no such file or folder")
+                raise InputError(_missing(match))
         if len(found) == before:  # a folder (or glob of folders) holding no recording at all
             suffixes = ", ".join(sorted(RECORDING_SUFFIXES))
             raise InputError(f"{given}: no recordings in it (looked for {suffixes})")
+    if notes is not None:
+        notes.extend(skipped.notes())
     return found
 
 
+def _missing(path: str) -> str:
+    """Why a named path cannot be read: no such file, or a symbolic link that leads nowhere."""
+    if os.path.islink(path):
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return f"{path}: symbolic link loop (too many levels of symbolic links)"
+        return f"{path}: broken symbolic link (to {os.readlink(path)})"
+    return f"{path}: no such file or folder"
+
+
 _GLOB_MAGIC = re.compile(r"[*?[]")  # what glob.has_magic looks for, without importing glob
+# Suffixes that notes and configs share with recordings: their first bytes decide.
+_SNIFFED = frozenset({".txt", ".yaml", ".yml"})
 
 
 def _glob(pattern: str) -> list[str]:
@@ -145,18 +167,80 @@ def _glob(pattern: str) -> list[str]:
     return sorted(glob.glob(pattern, recursive=True))
 
 
-def _walk(folder: Path) -> list[str]:
+class _Skipped:
+    """What a folder walk left out, to be said once per kind."""
+
+    def __init__(self) -> None:
+        self.special: list[str] = []  # no regular file: never opened
+        self.other: list[str] = []  # not a recording by suffix or first bytes
+
+    def notes(self) -> list[str]:
+        out = []
+        if self.special:
+            out.append(
+                f"skipped {_count(self.special, 'entry', 'entries')} in folders that "
+                f"{'is' if len(self.special) == 1 else 'are'} not a regular file (a FIFO, "
+                f"socket, device or broken link; never opened): {_some(self.special)}"
+            )
+        if self.other:
+            out.append(
+                f"skipped {_count(self.other, 'file', 'files')} in folders that "
+                f"{'is' if len(self.other) == 1 else 'are'} not a recording: {_some(self.other)}"
+            )
+        return out
+
+
+def _count(items: list[str], one: str, many: str) -> str:
+    return f"{len(items):,} {one if len(items) == 1 else many}"
+
+
+def _some(items: list[str], shown: int = 3) -> str:
+    more = f" (+{len(items) - shown:,} more)" if len(items) > shown else ""
+    return ", ".join(shown_name(p) for p in items[:shown]) + more
+
+
+def _walk(folder: str, skipped: _Skipped) -> list[str]:
+    """Recursive, sorted, hidden entries skipped; files before sub-folders (os.walk's order).
+    os.scandir, not pathlib, and no stat for most entries: a CI folder holds thousands."""
     out: list[str] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            # os.path, not pathlib: a CI folder holds thousands of recordings.
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            # As an unreadable file is: skipping it in silence would turn a CI job green.
+            raise InputError(
+                f"{shown_name(current)}: cannot read folder ({exc.strerror or exc})"
+            ) from None
+        folders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                    continue
+                if entry.is_symlink() and entry.is_dir():
+                    continue  # a linked folder is not followed (a loop would never end)
+                regular = entry.is_file()
+            except OSError:
+                regular = False
+            if not regular:
+                skipped.special.append(entry.path)
+                continue
             suffix = os.path.splitext(name)[1].lower()
-            if not name.startswith(".") and suffix in RECORDING_SUFFIXES:
-                path = os.path.join(root, name)
-                if suffix in _MAYBE_PROTOCOL and _is_protocol_file(path):
-                    continue  # a user-defined protocol's file kept beside its recordings
-                out.append(path)
+            if suffix in _MAYBE_PROTOCOL and _is_protocol_file(entry.path):
+                continue  # a user-defined protocol's file kept beside its recordings
+            if suffix not in RECORDING_SUFFIXES or (
+                suffix in _SNIFFED and not _looks_recorded(entry.path, suffix)
+            ):
+                skipped.other.append(entry.path)
+                continue
+            out.append(entry.path)
+        stack.extend(reversed(folders))
     return out
 
 
@@ -171,6 +255,33 @@ def _is_protocol_file(path: str) -> bool:
         return False  # reading it later says what is wrong
 
 
+def _looks_recorded(path: str, suffix: str) -> bool:
+    """Whether a `.txt` or `.yaml` file's first bytes are a recording (an unreadable one is
+    kept: reading it says why)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD)
+    except OSError:
+        return True
+    if suffix != ".txt":
+        return formats.is_cassette(path, head)
+    if any(test(path, head) for _, test in SNIFFERS) or raw.looks_like_curl(head):
+        return True
+    from streamcheck.wire.sniff import sniff
+
+    return sniff(head) not in ("text", "html", "empty")
+
+
+def shown_name(path: str) -> str:
+    """A path as reports show it: a name that is not valid UTF-8 (os.fsdecode keeps its bytes
+    as lone surrogates, which no UTF-8 output can hold) gets backslash escapes instead."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
     """Exchanges of one file (or '-'). The file stays open while they are consumed."""
     with ExitStack() as stack:
@@ -178,13 +289,13 @@ def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
             stream: BinaryIO = sys.stdin.buffer
             source = "<stdin>"
         else:
-            source = path
+            source = shown_name(path)
             try:
                 stream = stack.enter_context(open(path, "rb"))
             except IsADirectoryError:
-                raise InputError(f"{path}: is a folder") from None
+                raise InputError(f"{source}: is a folder") from None
             except OSError as exc:
-                raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+                raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
         try:
             head = stream.read(HEAD)
         except OSError as exc:
