@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from streamcheck.model import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE, as a shell reports)
 
 HELP = (
     "Validate recorded and live LLM provider streams against per-version schemas.\n\n"
@@ -61,13 +62,21 @@ def _console(no_color: bool = False, stderr: bool = False):  # type: ignore[no-u
 
     # --no-color and NO_COLOR (https://no-color.org) mean plain text: no bold either.
     color = not no_color and not os.environ.get("NO_COLOR")
-    return Console(
+    console = Console(
         stderr=stderr,
         no_color=not color,
         color_system="auto" if color else None,
         highlight=False,
         soft_wrap=True,
     )
+    console.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
+    return console
+
+
+def _broken_pipe() -> None:
+    """rich's own handling of a closed pipe exits 1 (as if findings failed the run); `main`
+    gives every command the same quiet exit instead."""
+    raise BrokenPipeError
 
 
 def _fail_on(value: str) -> Severity:
@@ -160,8 +169,26 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(f"streamcheck {__version__}\n")
         sys.exit(EXIT_OK)
+    if sys.stdout is None:  # started with standard output closed (`>&-`)
+        sys.stderr.write("streamcheck: error: standard output is closed\n")
+        sys.exit(EXIT_USAGE)
+    if hasattr(sys.stdout, "reconfigure"):
+        # Nothing a recording holds (a lone surrogate in a cassette string) may make printing
+        # the report fail: such a character is written as an escape.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code = _app_for(args)(args=args, standalone_mode=False)
+        sys.stdout.flush()  # here, not at exit: a full disk must be an error we can name
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, as Unix tools do, with the status a
+        # shell gives a process that SIGPIPE ended (128 + 13), so `set -o pipefail` still sees
+        # that the output was cut.
+        _drop_stdout()
+        sys.exit(EXIT_PIPE)
+    except OSError as exc:  # writing the output failed: a full disk (/dev/full), a closed fd
+        _drop_stdout()
+        sys.stderr.write(f"streamcheck: error: cannot write the output ({exc.strerror or exc})\n")
+        sys.exit(EXIT_USAGE)
     except StreamcheckError as exc:
         sys.stderr.write(f"streamcheck: error: {exc}\n")
         sys.exit(EXIT_USAGE)
@@ -183,6 +210,19 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {exc}\n")
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null so the interpreter's flush at exit cannot fail
+    again (it would print "Exception ignored ... BrokenPipeError" and exit 120)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def program() -> None:

@@ -34,7 +34,19 @@ def to_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return orjson.dumps(to_dict(report), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    return dumps(to_dict(report))
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """Indented JSON. orjson refuses integers past 64 bits and strings holding lone
+    surrogates; should a recording smuggle one into a report, the standard library writes it
+    (surrogates as \\u escapes) rather than the whole report being lost."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    except orjson.JSONEncodeError:
+        import json
+
+        return json.dumps(document, indent=2) + "\n"
 
 
 def _result(report: Report, result: ExchangeResult) -> dict[str, Any]:

@@ -19,8 +19,6 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
 from streamcheck import rules
 from streamcheck.model import ExchangeResult, Finding, Report, Severity
 from streamcheck.report.places import is_file
@@ -32,7 +30,9 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 
 
 def render(report: Report, tool_version: str | None = None) -> str:
-    return orjson.dumps(to_dict(report, tool_version), option=orjson.OPT_INDENT_2).decode() + "\n"
+    from streamcheck.report.json import dumps
+
+    return dumps(to_dict(report, tool_version))
 
 
 def to_dict(report: Report, tool_version: str | None = None) -> dict[str, Any]:

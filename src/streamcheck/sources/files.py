@@ -286,6 +286,8 @@ def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
     """Exchanges of one file (or '-'). The file stays open while they are consumed."""
     with ExitStack() as stack:
         if path == "-":
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                raise InputError("<stdin>: standard input is closed")
             stream: BinaryIO = sys.stdin.buffer
             source = "<stdin>"
         else:
