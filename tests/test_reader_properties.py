@@ -29,7 +29,7 @@ from streamcheck.schemas import Catalog
 from streamcheck.sources import files
 from streamcheck.wire import decoder_for
 from tests.conftest import FIXTURES
-from tests.wire.eventstream_build import message
+from tests.wire.eventstream_build import header, message
 
 BOUNDED = settings(
     max_examples=60,
@@ -169,12 +169,32 @@ def test_eventstream_decoder_and_check_take_any_bytes(
     payloads: list[bytes], flips: list[tuple[int, int]], cuts: list[int]
 ) -> None:
     body = bytearray(
-        b"".join(message({":event-type": "chunk", ":message-type": "event"}, p) for p in payloads)
+        b"".join(
+            message(header(":event-type", "chunk") + header(":message-type", "event"), p)
+            for p in payloads
+        )
     )
     for at, byte in flips:
         body[at % len(body)] = byte
     _decode("eventstream", _split(bytes(body), cuts))
     assert run_all("x.eventstream", bytes(body)) >= -1
+
+
+@BOUNDED
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([b"0", b"2", b"3", b"9", b"d", b"e", b"f", b"x", b""]), VALUES),
+        max_size=8,
+    ),
+    st.lists(st.integers(0, 10_000), max_size=4),
+)
+def test_tagged_decoder_and_check_take_any_lines(
+    parts: list[tuple[bytes, Any]], cuts: list[int]
+) -> None:
+    """The Vercel AI SDK data stream (`CODE:JSON` lines), the relay framing."""
+    body = b"".join(tag + b":" + _json(value) + b"\n" for tag, value in parts)
+    _decode("tagged", _split(body, cuts))
+    assert run_all("x.txt", body) >= -1
 
 
 # -- containers -------------------------------------------------------------------------------

@@ -40,7 +40,14 @@ class Sink:
         )
 
     def tally(self, code: str, location: Location) -> None:
-        """Count a finding that will not be shown, without building its message or evidence."""
+        """Count a finding that will not be shown, without building its message or evidence
+        (and, past the cap, without building a finding at all: a stream whose every frame
+        fails pays a dict update per frame)."""
+        known = self.suppressed.get(code)
+        if known is not None:
+            self.counts[code] += 1
+            self.suppressed[code] = (known[0] + 1, known[1])
+            return
         self(rules.finding(code, "", location))
 
     def extend(self, findings: list[Finding]) -> None:

@@ -185,6 +185,14 @@ def main(argv: list[str] | None = None) -> None:
         # that the output was cut.
         _drop_stdout()
         sys.exit(EXIT_PIPE)
+    except SystemExit as exc:
+        # click turns a write that failed with EPIPE inside a command into exit 1 (as if
+        # findings failed the run), after wrapping stdout in its PacifyFlushWrapper: that
+        # wrapper is how the closed pipe is told from a real exit 1.
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _drop_stdout()
+            sys.exit(EXIT_PIPE)
+        raise
     except OSError as exc:  # writing the output failed: a full disk (/dev/full), a closed fd
         _drop_stdout()
         sys.stderr.write(f"streamcheck: error: cannot write the output ({exc.strerror or exc})\n")
