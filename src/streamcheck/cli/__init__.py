@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         # that the output was cut.
         _drop_stdout()
         sys.exit(EXIT_PIPE)
-    except SystemExit as exc:
+    except SystemExit:
         # click turns a write that failed with EPIPE inside a command into exit 1 (as if
         # findings failed the run), after wrapping stdout in its PacifyFlushWrapper: that
         # wrapper is how the closed pipe is told from a real exit 1.
