@@ -286,7 +286,7 @@ def piped_into_head(tmp: Path) -> Run:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        run = cli(str(FIXTURES), stdout=write_end)
+        run = cli(str(FIXTURES / "openai"), str(FIXTURES / "anthropic"), stdout=write_end)
     finally:
         os.close(write_end)
     assert "Traceback" not in run.err and "Exception ignored" not in run.err, run.err

@@ -244,7 +244,7 @@ def _walk(folder: str, skipped: _Skipped) -> list[str]:
     return out
 
 
-_MAYBE_PROTOCOL = frozenset({".yaml", ".yml", ".json"})
+_MAYBE_PROTOCOL = frozenset({".yaml", ".yml", ".json", ".toml"})
 
 
 def _is_protocol_file(path: str) -> bool:
