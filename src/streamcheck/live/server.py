@@ -25,7 +25,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import uvicorn
@@ -42,6 +41,7 @@ from streamcheck.live import faults
 from streamcheck.live.faults import Fault, Reset, Send, Stall, Step
 from streamcheck.live.replay_match import Features, features
 from streamcheck.model import Close, Message, Severity
+from streamcheck.protocols.base import url_parts
 from streamcheck.schemas import Catalog
 from streamcheck.sources import expand, read_path
 
@@ -122,7 +122,7 @@ def _fixtures(path: str, stem: str, options: CheckOptions, catalog: Catalog) -> 
             source=path,
             provider=exchange.provider or result.provider,
             api=exchange.api or result.api,
-            path=urlsplit(url).path if url else None,
+            path=url_parts(url).path if url else None,  # a recorded URL may not split
             model=str(model) if model else None,
             status=exchange.status or 200,
             headers=dict(exchange.headers),

@@ -14,10 +14,9 @@ import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState
+from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, url_parts
 from streamcheck.protocols.base import report_stream_error as report_error
 from streamcheck.redact import excerpt
 from streamcheck.schemas import SchemaSet
@@ -181,7 +180,7 @@ class DeclaredProtocol(Protocol):
         spec = cls.spec
         path_ok = header_ok = None
         if spec.path is not None:
-            path = urlsplit(exchange.request.url or "").path
+            path = url_parts(exchange.request.url).path
             path_ok = bool(path) and (
                 fnmatch.fnmatchcase(path, spec.path) or path.endswith(spec.path)
             )

@@ -18,10 +18,9 @@ its end when no response is open (`finished()`), which judges the WebSocket's cl
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from streamcheck.model import Exchange, Frame, Severity
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.base import Context, Protocol, StreamState, register, url_parts
 from streamcheck.redact import excerpt
 
 GA, BETA = "ga", "beta"
@@ -197,7 +196,7 @@ class OpenAIRealtime(Protocol):
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
-        path = urlsplit(exchange.request.url or "").path.rstrip("/")
+        path = url_parts(exchange.request.url).path.rstrip("/")
         if path.endswith("/realtime"):
             return 80
         return 80 if _beta_header(exchange) else 0
