@@ -327,13 +327,28 @@ def test_curl_dump_reader_takes_any_headers_and_body(
 FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.stat().st_size < 200_000)
 
 
-@pytest.mark.parametrize("kind", [".tape", ".yaml", ".har", ".http", ".eventstream"])
+WEBSOCKET_FILES = [
+    p
+    for p in FIXTURE_FILES
+    if (p.suffix in (".tape", ".har") and b"_webSocketMessages" in p.read_bytes())
+    or (p.suffix == ".tape" and b'"transport": "websocket"' in p.read_bytes())
+    or p.parent.name == "openai-realtime"
+]
+
+
+def test_websocket_recordings_are_among_the_fuzzed() -> None:
+    assert {p.suffix for p in WEBSOCKET_FILES} == {".tape", ".har"}
+
+
+@pytest.mark.parametrize("kind", [".tape", ".yaml", ".har", ".http", ".eventstream", "websocket"])
 @BOUNDED
 @given(data=st.data())
 def test_container_fixtures_mangled_end_in_findings_or_one_line_error(
     kind: str, data: st.DataObject
 ) -> None:
-    chosen = [p for p in FIXTURE_FILES if p.suffix == kind]
+    chosen = (
+        WEBSOCKET_FILES if kind == "websocket" else [p for p in FIXTURE_FILES if p.suffix == kind]
+    )
     path = data.draw(st.sampled_from(chosen))
     body = bytearray(path.read_bytes())
     for _ in range(data.draw(st.integers(1, 4))):
