@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from streamcheck import redact
 from streamcheck.exceptions import InputError
 from streamcheck.model import Close, CloseState, Direction, EndReason, Exchange, Message, Request
 
@@ -40,7 +41,8 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
             exchange.end = end_reason(item, lines)
             exchange.close = parse_close(item.get("close"), item.get("t"), lines)
             return
-        direction = _DIRECTIONS.get(item.get("dir"))  # type: ignore[arg-type]
+        named = item.get("dir")
+        direction = _DIRECTIONS.get(named) if isinstance(named, str) else None  # a list: no key
         if direction is None:
             raise InputError(
                 f"{lines.source}: line {lines.number}: dir must be 'sent' or 'received'"
@@ -63,7 +65,7 @@ def parse_close(value: Any, time: Any, lines: _Lines) -> Close:
             and by in (None, "server", "client")
         ):
             return Close(CloseState.CLOSED, code, reason, by, when)
-    raise InputError(f"{lines.source}: line {lines.number}: malformed close {value!r}")
+    raise InputError(f"{lines.source}: line {lines.number}: malformed close {redact.brief(value)}")
 
 
 def close_record(close: Close | None) -> Any:
