@@ -269,6 +269,7 @@ def test_bad_flags_are_usage_errors() -> None:
         ("--api", "assistants"),
         ("--format", "sarif"),
         ("--report", "sarif:x"),
+        ("--provider", "anthropic", "--api", "responses", "--list"),
     ):
         done = run_streamcheck("conform", "--model", "m", "--base-url", "http://127.0.0.1:9", *args)
         assert done.returncode == 2, args

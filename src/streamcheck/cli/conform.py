@@ -90,6 +90,8 @@ def conform(
         raise StreamcheckError(f"--provider {provider!r}: expected openai or anthropic")
     if api not in ("chat", "responses"):
         raise StreamcheckError(f"--api {api!r}: expected chat or responses")
+    if provider == "anthropic" and api == "responses":
+        raise StreamcheckError("--api responses is an OpenAI API (use --provider openai)")
     dialect = "anthropic" if provider == "anthropic" else api
     chosen = _chosen(cases_for(dialect), cases, dialect)
     if list_:
