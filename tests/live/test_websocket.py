@@ -263,17 +263,25 @@ def realtime_session(base: str, fault: str | None) -> tuple[list[str], Exception
 # about (a DeprecationWarning of the library pair, not of streamcheck).
 @pytest.mark.filterwarnings("ignore:connect\\(\\) must be used as a context manager")
 def test_the_openai_realtime_client_reads_what_serve_replays() -> None:
+    """What README's table of the realtime client says, fault by fault."""
     with running([str(GA)], ServeOptions(speed=0)) as base:
         whole, raised = realtime_session(base, None)
         assert raised is None and whole[-1] == "response.done"
         assert whole.count("response.output_text.delta") == 3
-        # A cut behind a close with no status: the SDK's iteration just ends, no response.done
-        # and nothing raised (the app must notice the missing response.done itself).
-        cut, raised = realtime_session(base, "close:1005")
-        assert raised is None and "response.done" not in cut and cut
-        # A server error close raises websockets' ConnectionClosedError.
-        _, raised = realtime_session(base, "close:1011")
-        assert type(raised).__name__ == "ConnectionClosedError" and "1011" in str(raised)
+        # A cut behind a clean-looking close: the SDK's iteration just ends, without
+        # response.done and without an exception (the app must notice by itself).
+        for fault in ("close:1005", "drop-terminator", "truncate-after:2"):
+            cut, raised = realtime_session(base, fault)
+            assert raised is None and "response.done" not in cut and cut, fault
+        # A server error close, or no close frame at all: websockets' ConnectionClosedError.
+        for fault, said in (
+            ("close:1011", "1011"),
+            ("close:1006", "no close frame"),
+            ("reset", "no close frame"),
+        ):
+            _, raised = realtime_session(base, fault)
+            assert type(raised).__name__ == "ConnectionClosedError", fault
+            assert said in str(raised), (fault, raised)
         # A refused upgrade raises websockets' InvalidStatus with the HTTP status.
         _, raised = realtime_session(base, "http-401")
         assert type(raised).__name__ == "InvalidStatus" and "401" in str(raised)
