@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from streamcheck import check_bytes
+from streamcheck import check_bytes, check_paths
 from streamcheck.check import CheckOptions
 from tests.conftest import FIXTURES, run_streamcheck
 
@@ -82,3 +83,36 @@ def test_the_cli_fails_the_cut_fixture_and_passes_the_whole_ones() -> None:
         "check", str(VERCEL / "data-stream.stream"), str(VERCEL / "data-stream-tools.stream")
     )
     assert whole.returncode == 0, whole.stdout + whole.stderr
+
+
+def test_a_devtools_har_of_a_data_stream_route_is_checked(tmp_path: Path) -> None:
+    """The route answers text/plain: the AI SDK's header, not the MIME type, marks it."""
+
+    def entry(body: bytes) -> dict[str, Any]:
+        return {
+            "request": {
+                "method": "POST",
+                "url": "http://127.0.0.1:3000/api/chat",
+                "headers": [{"name": "content-type", "value": "application/json"}],
+                "postData": {"mimeType": "application/json", "text": '{"messages": []}'},
+            },
+            "response": {
+                "status": 200,
+                "headers": [
+                    {"name": "content-type", "value": "text/plain; charset=utf-8"},
+                    {"name": "x-vercel-ai-data-stream", "value": "v1"},
+                ],
+                "content": {"mimeType": "text/plain", "text": body.decode()},
+            },
+            "timings": {"send": 1, "wait": 120, "receive": 35},
+        }
+
+    whole, cut = lines(STEP, *TEXT, *FINISH), lines(STEP, *TEXT)
+    har = {
+        "log": {"version": "1.2", "creator": {"name": "t"}, "entries": [entry(whole), entry(cut)]}
+    }
+    path = tmp_path / "app.har"
+    path.write_bytes(orjson.dumps(har))
+    report = check_paths([str(path)])
+    assert [r.api for r in report.results] == ["data-stream", "data-stream"]
+    assert [[f.code for f in r.findings] for r in report.results] == [[], ["SC360"]]

@@ -11,12 +11,13 @@ from typing import Any
 
 from streamcheck import rules
 from streamcheck.check import frames
+from streamcheck.check import framing as framing_checks
 from streamcheck.check.frames import MALFORMED
 from streamcheck.check.options import CheckOptions
 from streamcheck.check.sink import Sink
 from streamcheck.exceptions import ConfigError
 from streamcheck.model import EndReason, Exchange, ExchangeResult, Location
-from streamcheck.protocols import Context, Protocol, StreamState, find
+from streamcheck.protocols import Context, Protocol, StreamState, find, named_by_headers
 from streamcheck.schemas import Catalog, SchemaSet
 from streamcheck.wire import DECODERS, decoder_for
 from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
@@ -74,6 +75,12 @@ class ExchangeChecker:
         """Pick the protocol from the provider hint and the recorded request, when they tell."""
         exchange = self.exchange
         pool = self.candidates
+        named = named_by_headers(exchange.headers) if not self.options.provider else None
+        if named is not None:
+            chosen = next((p for p in pool if p.name == named), None)
+            if chosen is not None:
+                self.use(chosen)
+                return
         hinted: list[type[Protocol]] = []
         if exchange.provider and not self.options.provider:
             hinted = [p for p in find(exchange.provider) if p in pool]
@@ -142,14 +149,8 @@ class ExchangeChecker:
         self.state = protocol.stream(ctx)
 
     def _check_declared_framing(self) -> None:
-        """SC385: a protocol file's exchange whose body has another framing than declared."""
-        if self.protocol is None or not self.protocol.declared:
-            return
-        from streamcheck.protocols.declared import framing_mismatch
-
-        problem = framing_mismatch(self.protocol, self.framing)
-        if problem:
-            self.sink(rules.finding("SC385", problem, self.location))
+        if self.protocol is not None and self.protocol.declared:
+            framing_checks.declared_framing(self)
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -243,7 +244,7 @@ class ExchangeChecker:
             # Gemini wraps error bodies in an array (`[{"error": {...}}]`): an error, not a stream.
             body.check_body(self, self._read_body(all_chunks), framing)
         elif framing in STREAM_FRAMINGS and framing in DECODERS:
-            self._check_framing_header(framing, content_type)
+            framing_checks.content_type(self, framing, content_type)
             if status is not None and status >= 400:
                 self.sink(
                     rules.finding(
@@ -365,30 +366,6 @@ class ExchangeChecker:
         """A malformed frame must never crash the run: its schema finding says what is wrong."""
         with contextlib.suppress(*MALFORMED):
             step(*args)
-
-    def _check_framing_header(self, framing: str, content_type: str | None) -> None:
-        """SC113: the Content-Type names another framing than the body has."""
-        expected = {
-            "sse": ("text/event-stream",),
-            "ndjson": (
-                "application/x-ndjson",
-                "application/stream+json",
-                "application/jsonl",
-                "application/json",
-            ),
-            "jsonarray": ("application/json",),
-            "eventstream": ("application/vnd.amazon.eventstream",),
-            # The AI SDK serves its data stream as text/plain (x-vercel-ai-data-stream: v1).
-            "tagged": ("text/plain",),
-        }[framing]
-        if content_type and content_type not in expected:
-            self.sink(
-                rules.finding(
-                    "SC113",
-                    f"body is {framing} but Content-Type says {content_type}",
-                    self.location,
-                )
-            )
 
     def _result(self) -> ExchangeResult:
         """The verdict: what was detected and seen, and the findings."""

@@ -9,7 +9,7 @@ recorded request, `--provider`, listing them) asks for `every()`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from streamcheck.protocols import base
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
@@ -30,6 +30,24 @@ MODULES = (
     "vercel_data",
     "openai_realtime",  # WebSocket-framed: offered first for WebSocket exchanges (check.websocket)
 )
+
+
+# Response headers that name a protocol whatever the request URL suggests: a Next.js route at
+# `/api/chat` that answers with the AI SDK's header is no Ollama server. Known here, without
+# importing the modules, so only exchanges that carry one pay for finding the protocol.
+NAMED_BY_RESPONSE_HEADER = {
+    "x-vercel-ai-ui-message-stream": "vercel-ui-message-stream",
+    "x-vercel-ai-data-stream": "vercel-data-stream",
+}
+
+
+def named_by_headers(headers: Mapping[str, str]) -> str | None:
+    """The protocol a response header names (`NAMED_BY_RESPONSE_HEADER`), or None."""
+    for key in headers:
+        named = NAMED_BY_RESPONSE_HEADER.get(key.lower())
+        if named is not None:
+            return named
+    return None
 
 
 def in_order() -> Iterator[type[Protocol]]:
@@ -82,5 +100,6 @@ __all__ = [
     "every",
     "find",
     "in_order",
+    "named_by_headers",
     "register",
 ]

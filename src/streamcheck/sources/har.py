@@ -35,6 +35,8 @@ _STREAM_TYPES = (
     "application/jsonl",
     "application/vnd.amazon.eventstream",
 )
+# Response headers of the relay protocols (Vercel AI SDK) whose bodies are streams.
+_RELAY_HEADERS = ("x-vercel-ai-data-stream", "x-vercel-ai-ui-message-stream")
 _BEFORE_BODY = ("blocked", "dns", "connect", "send", "wait")
 NO_BODY_NOTE = (
     "the HAR entry holds no response body (browsers often leave streamed bodies out of HAR "
@@ -82,6 +84,9 @@ def _is_llm_call(source: str, index: int, entry: Any) -> bool:
     content = response.get("content")
     mime = bodies.text_of(content.get("mimeType") or "") if isinstance(content, dict) else ""
     if mime.split(";", 1)[0].strip().lower() in _STREAM_TYPES:
+        return True
+    # The AI SDK's data stream is served as text/plain: its header says what it is.
+    if any(name.lower() in _RELAY_HEADERS for name in _headers(response.get("headers"))):
         return True
     if hints.from_request(_url(request), _headers(request.get("headers"))).provider:
         return True

@@ -1,0 +1,47 @@
+"""Framing checks beside the decoders: the Content-Type against the body's framing (SC113), and
+a user-defined protocol's declared framing against the body's (SC385)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from streamcheck import rules
+
+if TYPE_CHECKING:
+    from streamcheck.check.exchange import ExchangeChecker
+
+# framing -> the Content-Types a server sends it with.
+CONTENT_TYPES = {
+    "sse": ("text/event-stream",),
+    "ndjson": (
+        "application/x-ndjson",
+        "application/stream+json",
+        "application/jsonl",
+        "application/json",
+    ),
+    "jsonarray": ("application/json",),
+    "eventstream": ("application/vnd.amazon.eventstream",),
+    # The AI SDK serves its data stream as text/plain (x-vercel-ai-data-stream: v1).
+    "tagged": ("text/plain",),
+}
+
+
+def content_type(checker: ExchangeChecker, framing: str, content_type: str | None) -> None:
+    """SC113: the Content-Type names another framing than the body has."""
+    if content_type and content_type not in CONTENT_TYPES[framing]:
+        checker.sink(
+            rules.finding(
+                "SC113",
+                f"body is {framing} but Content-Type says {content_type}",
+                checker.location,
+            )
+        )
+
+
+def declared_framing(checker: ExchangeChecker) -> None:
+    """SC385: a protocol file's exchange whose body has another framing than it declares."""
+    from streamcheck.protocols.declared import framing_mismatch
+
+    problem = framing_mismatch(checker.protocol, checker.framing)
+    if problem:
+        checker.sink(rules.finding("SC385", problem, checker.location))
