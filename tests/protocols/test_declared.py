@@ -209,3 +209,13 @@ def test_assert_valid_takes_a_protocol_file() -> None:
     streamcheck.assert_valid(DECLARED / "verba-whole.ndjson", **options)
     with pytest.raises(streamcheck.StreamcheckAssertionError, match="SC380"):
         streamcheck.assert_valid(DECLARED / "verba-cut.ndjson", **options)
+
+
+def test_a_websocket_session_judged_by_a_file_that_declares_no_websocket_framing() -> None:
+    """SC385 also when --protocol chose the protocol before the transport was known."""
+    session = FIXTURES / "openai-realtime" / "ga-text.tape"
+    protocol = FIXTURES / "rules" / "SC380" / "protocol.yaml"  # framing: ndjson
+    options = CheckOptions(protocol_files=(protocol,), force_protocols=True)
+    found = [f.code for f in check_paths([str(session)], options).findings()]
+    assert "SC385" in found
+    assert "SC385" not in [f.code for f in check_paths([str(session)]).findings()]

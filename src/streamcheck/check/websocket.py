@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from streamcheck.check import frames
+from streamcheck.check import framing as framing_checks
 from streamcheck.model import Close, Direction
 from streamcheck.protocols import Protocol
 from streamcheck.wire import decoder_for
@@ -25,6 +26,8 @@ def run(checker: ExchangeChecker) -> None:
     checker.framing = "websocket"
     if checker.protocol is None:
         checker.candidates = _websocket_first(checker.candidates)
+    elif checker.protocol.declared:  # chosen before the framing was known (--protocol)
+        framing_checks.declared_framing(checker)
     decoder = decoder_for("websocket", checker.location, checker.options.max_line)
     assert isinstance(decoder, WebSocketDecoder)
     sink, handle = checker.sink, frames.handle
