@@ -1,6 +1,7 @@
 """ARCHITECTURE.md's import rule, read from the source with ast (function-level imports too).
 
-Data flows one way: sources -> wire -> check (schemas, errors, protocols) -> report. A stage
+Data flows one way: sources -> wire -> check (schemas, errors, protocols) -> baseline -> report,
+with clients beside check (fed the same Exchanges). A stage
 imports only the stages before it and the shared base; the base imports no stage.
 """
 
@@ -30,6 +31,12 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "protocols": {"errors", "schemas"},
     "check": {"wire", "schemas", "errors", "protocols"},
+    # Between check and report: marks a Report's findings against a baseline file; it knows
+    # findings and files, no stream, no protocol, no reporter.
+    "baseline": set(),
+    # Beside check: replays Exchanges through an official SDK (`check --client`); it knows the
+    # SDKs and the HTTP transport, and gives plain redacted data (model.ClientOutcome).
+    "clients": set(),
 }
 # report renders a Report: model and the rule docs only (ARCHITECTURE.md), so it cannot leak
 # what the redactor removed and computes nothing.
@@ -121,6 +128,11 @@ def test_the_rule_catches_what_it_is_meant_to_catch() -> None:
     assert violations("streamcheck.check", {"streamcheck.cli"})
     assert violations("streamcheck.model", {"streamcheck.rules"})
     assert violations("streamcheck.sources.files", {"streamcheck.check"})
+    assert violations("streamcheck.baseline", {"streamcheck.report.text"})
+    assert violations("streamcheck.report.text", {"streamcheck.baseline"})
+    assert violations("streamcheck.report.text", {"streamcheck.clients"})
+    assert violations("streamcheck.clients", {"streamcheck.check"})
+    assert not violations("streamcheck.run", {"streamcheck.clients"})
     assert not violations("streamcheck.sources.files", {"streamcheck.wire.sniff"})
     assert not violations("streamcheck.check", {"streamcheck.wire", "streamcheck.protocols"})
     assert not violations("streamcheck.live.smoke", {"streamcheck.cli", "streamcheck.check"})

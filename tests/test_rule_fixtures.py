@@ -3,18 +3,21 @@
 fixtures/rules/<CODE>/bad.<ext> must produce the code; good.<ext> must not. Both are checked
 with no flags, so each fixture is self-describing; the rules of user-defined protocols need their
 protocol file, so a folder holding a `protocol.yaml` / `protocol.toml` is checked with it, as
-`check --protocol` would.
+`check --protocol` would; a code about a run rather than a recording (SC920, a baseline entry no
+longer found) has a `streamcheck.baseline` beside them (a name the folder walk passes over), and
+both are then checked through the CLI against it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from streamcheck import check_paths, rules
 from streamcheck.check import CheckOptions
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_streamcheck
 
 RULES_DIR = FIXTURES / "rules"
 CODES = sorted(code for code, rule in rules.REGISTRY.items() if not rule.retired)
@@ -31,17 +34,28 @@ def _options(folder: Path) -> CheckOptions:
     return CheckOptions(protocol_files=declared, force_protocols=bool(declared))
 
 
+def _codes(path: Path) -> set[str]:
+    baseline = path.parent / "streamcheck.baseline"
+    if not baseline.is_file():
+        return {f.code for f in check_paths([str(path)], _options(path.parent)).findings()}
+    done = run_streamcheck("check", str(path), "--baseline", str(baseline), "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    report = orjson.loads(done.stdout)
+    found = {f["code"] for r in report["results"] for f in r["findings"]}
+    return found | {f["code"] for f in report["baseline"]["absent_findings"]}
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_bad_fixture_triggers_the_rule(code: str) -> None:
     bad = _one(RULES_DIR / code, "bad")
-    found = {f.code for f in check_paths([str(bad)], _options(bad.parent)).findings()}
+    found = _codes(bad)
     assert code in found, f"{bad} should produce {code}, produced {sorted(found)}"
 
 
 @pytest.mark.parametrize("code", CODES)
 def test_good_fixture_does_not_trigger_the_rule(code: str) -> None:
     good = _one(RULES_DIR / code, "good")
-    found = {f.code for f in check_paths([str(good)], _options(good.parent)).findings()}
+    found = _codes(good)
     assert code not in found, f"{good} should not produce {code}, produced {sorted(found)}"
 
 

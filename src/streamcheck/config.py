@@ -15,6 +15,7 @@ table is passed over, as ruff does. `--config PATH` names the file instead.
     input-format = "auto"
     schemas = ["schemas/gateway"]     # extra schema folders
     protocols = ["relay.yaml"]        # user-defined protocol files (matched like built-in ones)
+    baseline = "streamcheck-baseline.json"  # fail only on findings not in it (check --baseline)
     max-line = 16777216
     max-gap = 30.0
 
@@ -117,6 +118,7 @@ class Config(NamedTuple):
     settings: Settings = Settings()
     overrides: tuple[Override, ...] = ()
     protocols: tuple[Path, ...] = ()
+    baseline: Path | None = None  # `baseline = "..."`, relative to the config file
 
     @property
     def root(self) -> Path:
@@ -291,6 +293,7 @@ _TOP_KEYS = _SETTING_KEYS | {
     "protocols",
     "overrides",
     "smoke",
+    "baseline",
 }
 
 
@@ -319,8 +322,18 @@ def _parse(file: Path, table: Any, where: str) -> Config:
         if not patterns:
             raise ConfigError(f"{file}: {label} needs `paths` (globs of the files it applies to)")
         overrides.append(Override(patterns, _settings(file, entry)))
+    baseline = _string(file, table, "baseline")
+    if baseline is not None and not baseline.strip():
+        raise ConfigError(f"{file}: baseline must name a file")
     return Config(
-        file, paths, input_format, schemas, _settings(file, table), tuple(overrides), protocols
+        file,
+        paths,
+        input_format,
+        schemas,
+        _settings(file, table),
+        tuple(overrides),
+        protocols,
+        file.parent / baseline if baseline is not None else None,
     )
 
 

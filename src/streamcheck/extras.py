@@ -14,6 +14,8 @@ from streamcheck.exceptions import MissingExtra
 EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
     "serve": (("starlette", "starlette"), ("uvicorn", "uvicorn")),
     "ws": (("websockets", "websockets"),),
+    # `check --client`: the official SDKs whose streaming code path replays recordings.
+    "clients": (("openai", "openai"), ("anthropic", "anthropic")),
 }
 
 
@@ -37,9 +39,14 @@ def declared(extra: str, names: list[str]) -> list[str]:
     return [found.get(known, known) for known in names]
 
 
-def require(extra: str, what: str) -> None:
-    """Raise MissingExtra naming the install command when a package of `extra` is missing."""
-    missing = [dist for module, dist in EXTRAS[extra] if find_spec(module) is None]
+def require(extra: str, what: str, only: tuple[str, ...] | None = None) -> None:
+    """Raise MissingExtra naming the install command when a package of `extra` is missing
+    (`only`: just these of its modules, e.g. the one SDK a `--client` needs)."""
+    missing = [
+        dist
+        for module, dist in EXTRAS[extra]
+        if (only is None or module in only) and find_spec(module) is None
+    ]
     if not missing:
         return
     wanted = " ".join(f"'{spec}'" for spec in declared(extra, missing))

@@ -32,6 +32,10 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
 
 
+# Baseline states of a finding (SARIF's baselineState names; "absent" is an SC920 finding).
+NEW, UNCHANGED, ABSENT = "new", "unchanged", "absent"
+
+
 class EndReason(enum.Enum):
     """How the body of an exchange stopped arriving."""
 
@@ -195,10 +199,15 @@ class Finding:
     location: Location = Location()
     evidence: str | None = None  # redacted excerpt of what arrived
     hint: str | None = None  # likely cause and fix
+    # The schema kind of the frame the finding points at (`chunk`, `message_delta`), when the
+    # checker knew it: part of what identifies a finding across edits (baseline).
+    frame_kind: str | None = None
+    # Set by the baseline stage: "new" (not in the baseline) or "unchanged" (in it).
+    baseline: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         loc = {k: getattr(self.location, k) for k in self.location.__slots__}
-        return {
+        out = {
             "code": self.code,
             "name": self.name,
             "severity": self.severity.label,
@@ -206,6 +215,88 @@ class Finding:
             "location": {k: v for k, v in loc.items() if v is not None},
             "evidence": self.evidence,
             "hint": self.hint,
+        }
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        return out
+
+
+class ClientCall:
+    """One tool call as an SDK assembled it (arguments redacted, as text).
+
+    Plain classes here and below, not dataclasses: each dataclass costs start-up time, and
+    these are built only by `check --client` and `--baseline`.
+    """
+
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self, name: str | None, arguments: str, id: str | None = None) -> None:
+        self.name = name
+        self.arguments = arguments
+        self.id = id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+
+class ClientOutcome:
+    """What an application using an official SDK received from one exchange, replayed through
+    the SDK's streaming code path (`check --client`). Plain, redacted data."""
+
+    __slots__ = (
+        "client",
+        "differences",
+        "error",
+        "error_message",
+        "finish",
+        "finish_name",
+        "items",
+        "sdk_version",
+        "skipped",
+        "text",
+        "tool_calls",
+    )
+
+    def __init__(
+        self, client: str, sdk_version: str | None, finish_name: str = "finish_reason"
+    ) -> None:
+        self.client = client  # openai-python, anthropic-python, vercel-ai-ui
+        self.sdk_version = sdk_version
+        self.finish_name = finish_name  # what this SDK calls the finish
+        # None when the replay ran; else why it did not (an API this client does not speak).
+        self.skipped: str | None = None
+        self.text = ""
+        self.tool_calls: list[ClientCall] = []
+        self.finish: str | None = None  # finish_reason / stop_reason as the app sees it
+        self.items = 0  # chunks or events the app iterated over
+        self.error: str | None = None  # exception class the app gets, `openai.APIConnectionError`
+        self.error_message: str | None = None  # redacted
+        # Where what the app sees differs from what the stream holds, one sentence each.
+        self.differences: list[str] = []
+
+    @property
+    def verdict(self) -> str:
+        """raises, silent (ends normally without a finish reason), ok, or skipped."""
+        if self.skipped is not None:
+            return "skipped"
+        if self.error is not None:
+            return "raises"
+        return "ok" if self.finish else "silent"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "client": self.client,
+            "sdk_version": self.sdk_version,
+            "verdict": self.verdict,
+            "skipped": self.skipped,
+            "text": self.text,
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
+            "finish": self.finish,
+            "finish_name": self.finish_name,
+            "items": self.items,
+            "error": self.error,
+            "error_message": self.error_message,
+            "differences": self.differences,
         }
 
 
@@ -232,6 +323,8 @@ class ExchangeResult:
     body_line: int | None = None
     # The failing threshold for this exchange when a per-path setting differs from the run's.
     fail_on: Severity | None = None
+    # What an app using an official SDK received (`check --client`), when asked.
+    client: ClientOutcome | None = None
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
@@ -261,6 +354,34 @@ class ExchangeResult:
             "error_class": self.error_class,
             "timing": self.timing,
             "findings": [f.to_dict() for f in self.findings],
+            **({"client": self.client.to_dict()} if self.client is not None else {}),
+        }
+
+
+class BaselineSummary:
+    """How a run compared with a baseline file (`check --baseline`)."""
+
+    __slots__ = ("absent", "entries", "file", "new", "removed", "unchanged", "written")
+
+    def __init__(self, file: str, entries: int = 0) -> None:
+        self.file = file  # the baseline as the user named it
+        self.entries = entries  # findings the baseline stands for (after a write: written)
+        self.unchanged = 0  # findings the baseline holds: reported, never failing
+        self.new = 0  # findings not in it
+        # One SC920 finding per entry no longer found, so the baseline can shrink.
+        self.absent: list[Finding] = []
+        self.written = False  # `--write-baseline` rewrote the file in this run
+        self.removed = 0  # after a write: entries of checked files the new file no longer holds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "written": self.written,
+            "entries": self.entries,
+            "unchanged": self.unchanged,
+            "new": self.new,
+            "absent": len(self.absent),
+            "removed": self.removed,
         }
 
 
@@ -270,14 +391,19 @@ class Report:
 
     results: list[ExchangeResult] = field(default_factory=list)
     fail_on: Severity = Severity.ERROR
+    baseline: BaselineSummary | None = None
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
             yield from result.findings
 
     def counts(self) -> dict[str, int]:
+        """Findings per severity, less those a baseline holds (and plus its SC920 notes)."""
         counts = {s.label: 0 for s in Severity}
         for finding in self.findings():
+            if finding.baseline != UNCHANGED:
+                counts[finding.severity.label] += 1
+        for finding in self.baseline.absent if self.baseline else ():
             counts[finding.severity.label] += 1
         return counts
 
@@ -287,8 +413,15 @@ class Report:
     def failing(self, result: ExchangeResult) -> list[Finding]:
         """The findings of one exchange at or above its failing threshold."""
         threshold = self.threshold(result)
-        return [f for f in result.findings if f.severity >= threshold]
+        return [f for f in result.findings if f.severity >= threshold and f.baseline != UNCHANGED]
+
+    def baselined(self, result: ExchangeResult) -> list[Finding]:
+        """The findings of one exchange that the baseline holds."""
+        return [f for f in result.findings if f.baseline == UNCHANGED]
 
     @property
     def failed(self) -> bool:
-        return any(self.failing(result) for result in self.results)
+        absent = self.baseline.absent if self.baseline else []
+        return any(self.failing(result) for result in self.results) or any(
+            f.severity >= self.fail_on for f in absent
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.model import Exchange, ExchangeResult, Report, Request
@@ -23,6 +23,13 @@ def iter_results(
     yield from iter_files(expand(list(paths)), options, input_format, catalog)
 
 
+class ClientRun(NamedTuple):
+    """`check --client NAME`: replay each exchange through that SDK (`--client-timeout`)."""
+
+    name: str
+    timeout: float | None = None
+
+
 def iter_files(
     files: Iterable[str],
     options: CheckOptions,
@@ -32,17 +39,19 @@ def iter_files(
     options_for: Callable[[str], CheckOptions] | None = None,
     on_file: Callable[[str], None] | None = None,
     jobs: int = 1,
+    client: ClientRun | None = None,
 ) -> Iterator[ExchangeResult]:
     """Check files already expanded (see `sources.expand`).
 
     `options_for(path)` gives per-file options (config overrides); `on_file(path)` is called
     before each file is read (progress display). `jobs` > 1 checks files in that many worker
-    processes; results come back in the same order as with one.
+    processes; results come back in the same order as with one. `client` also replays each
+    exchange through an official SDK (`ExchangeResult.client`).
     """
     options.protocols()  # reject an unknown --provider before reading anything
     files = list(files)
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        yield from _parallel(files, options, input_format, options_for, on_file, jobs)
+        yield from _parallel(files, options, input_format, options_for, on_file, jobs, client)
         return
     catalog = catalog or Catalog(options.schema_dirs)
     for path in files:
@@ -52,10 +61,27 @@ def iter_files(
         if file_options is not options:
             file_options.protocols()
         for exchange in read_path(path, input_format):
-            result = check_exchange(exchange, file_options, catalog)
+            result = _check(exchange, file_options, catalog, client)
             if file_options.fail_on != options.fail_on:
                 result.fail_on = file_options.fail_on
             yield result
+
+
+def _check(
+    exchange: Exchange, options: CheckOptions, catalog: Catalog, client: ClientRun | None
+) -> ExchangeResult:
+    """One exchange checked, and replayed through the SDK when asked (the chunks are kept for
+    the replay: --client holds one exchange's body in memory)."""
+    if client is None:
+        return check_exchange(exchange, options, catalog)
+    from streamcheck.clients import Recording, replay
+
+    chunks = list(exchange.chunks)
+    exchange.chunks = chunks
+    result = check_exchange(exchange, options, catalog)
+    recording = Recording(exchange.status, dict(exchange.headers), chunks, exchange.end)
+    result.client = replay(client.name, recording, result, exchange.request.body, client.timeout)
+    return result
 
 
 def _parallel(
@@ -65,13 +91,17 @@ def _parallel(
     options_for: Callable[[str], CheckOptions] | None,
     on_file: Callable[[str], None] | None,
     jobs: int,
+    client: ClientRun | None = None,
 ) -> Iterator[ExchangeResult]:
     """Files spread over `jobs` processes with an ordered map: output order never changes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    work = [(path, options_for(path) if options_for else options, input_format) for path in files]
-    for file_options in {o for _, o, _ in work if o is not options}:
+    work = [
+        (path, options_for(path) if options_for else options, input_format, client)
+        for path in files
+    ]
+    for file_options in {o for _, o, _, _ in work if o is not options}:
         file_options.protocols()
     # Workers fork from this process (cheap: the checker is imported and the schemas compiled
     # already) when no other thread runs; with one (the progress display) forking could copy a
@@ -93,7 +123,7 @@ def _parallel(
     chunksize = max(1, min(32, len(work) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        for (path, file_options, _), results in zip(
+        for (path, file_options, _, _), results in zip(
             work, pool.map(_check_file, work, chunksize=chunksize), strict=True
         ):
             if on_file is not None:
@@ -109,11 +139,11 @@ def _parallel(
 _CATALOGS: dict[tuple[Path, ...], Catalog] = {}  # one per worker process and schema folders
 
 
-def _check_file(job: tuple[str, CheckOptions, str]) -> list[ExchangeResult]:
+def _check_file(job: tuple[str, CheckOptions, str, ClientRun | None]) -> list[ExchangeResult]:
     """One file in a worker process: every exchange's result."""
-    path, options, input_format = job
+    path, options, input_format, client = job
     catalog = catalog_for(options.schema_dirs)
-    return [check_exchange(e, options, catalog) for e in read_path(path, input_format)]
+    return [_check(e, options, catalog, client) for e in read_path(path, input_format)]
 
 
 def catalog_for(schema_dirs: tuple[Path, ...]) -> Catalog:

@@ -1,26 +1,46 @@
-"""What the official SDKs do with each fault `serve` injects, pinned.
+"""What the official SDKs do with each fault `serve` injects, pinned, and the README table.
 
-Run `python -m tests.live.test_sdk_survival --write` to rewrite the README table from these
-expectations (the SDK versions are the ones requirements/ci.lock pins); a test keeps README and
-expectations the same, and another that the installed SDKs are the locked ones.
+The table is made by the same path users get: each fault is recorded from `serve` with
+`streamcheck record` (fixtures/faults/<dialect>/<fault>.tape), then replayed through the real
+SDK by `streamcheck check --client openai-python` / `--client anthropic-python`. Run
+`python -m tests.live.test_sdk_survival --write` to record the fixtures again and rewrite the
+README table (the SDK versions are the ones requirements/ci.lock pins).
+
+Tests: the fault fixtures through `--client` give EXPECTED for every fault; fresh recordings
+from `serve` do too (the fixtures are what `serve` sends today); the SDKs called over a real
+socket against `serve` give EXPECTED as well (the replay is faithful to the network path); the
+README holds the table the `--client` path makes; the installed SDKs are the locked ones.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
 import anthropic
 import openai
+import orjson
 import pytest
 
 from streamcheck.live.faults import FAULTS
-from tests.conftest import ROOT
-from tests.live.conftest import ANTHROPIC_CANARY, OPENAI_CANARY
+from tests.conftest import FIXTURES, ROOT, run_streamcheck
+from tests.live.conftest import ANTHROPIC_CANARY, CANARY_ENV, OPENAI_CANARY, assert_no_canary
 from tests.lock import locked
 
 TIMEOUT = 1.0  # client timeout; the stall fault outlasts it
 FULL_TEXT = "Pong! How can I help?"
+FAULT_FIXTURES = FIXTURES / "faults"
+DIALECTS = {
+    # dialect: (client, record flags)
+    "openai": ("openai-python", ("--provider", "openai", "--model", "gpt-4o-mini")),
+    "anthropic": (
+        "anthropic-python",
+        ("--provider", "anthropic", "--model", "claude-3-5-haiku-20241022"),
+    ),
+}
 
 # fault -> (openai-python, anthropic-python). "returns" means the stream ended without an
 # exception: the caller must notice by itself that text, finish_reason or stop_reason are missing.
@@ -55,13 +75,90 @@ EXPECTED: dict[str, tuple[str, str]] = {
 }
 
 
-def _describe(text: str, end: str | None, end_name: str, error: Exception | None) -> str:
+def _describe(text: str, end: str | None, end_name: str, error: str | None) -> str:
+    """One cell's outcome: `error` is the exception as `module.Class`."""
     if error is not None:
-        module = type(error).__module__.split(".")[0]
         after = " after partial text" if text else ""
-        return f"raises {module}.{type(error).__name__}{after}"
+        return f"raises {error}{after}"
     amount = "full text" if text == FULL_TEXT else "partial text" if text else "no text"
     return f"returns: {amount}, " + (f"{end_name} {end}" if end else f"no {end_name}")
+
+
+def fixture_name(fault: str) -> str:
+    return fault.replace(":", "-")  # no colon in a file name (Windows checkouts)
+
+
+# -- the --client path: record from serve, replay through the SDK --------------------------------
+
+
+def record_faults(url: str, folder: Path, dialect: str) -> None:
+    """One tape per fault in folder/<dialect>/, recorded from `serve` with `streamcheck record`."""
+    target = folder / dialect
+    target.mkdir(parents=True, exist_ok=True)
+    flags = DIALECTS[dialect][1]
+    base = url + "/v1" if dialect == "openai" else url
+    for fault in EXPECTED:
+        headers = () if fault == "none" else ("-H", f"x-streamcheck-fault: {fault}")
+        tape = target / f"{fixture_name(fault)}.tape"
+        done = run_streamcheck(
+            "record", *flags, "--base-url", base, *headers, "-o", str(tape), env=CANARY_ENV
+        )
+        assert tape.is_file(), f"{fault}: {done.stdout}{done.stderr}"
+        assert_no_canary(tape.read_bytes(), done.stdout, done.stderr)
+
+
+def client_outcomes(folder: Path, dialect: str) -> dict[str, str]:
+    """fault -> outcome, from `check --client` over folder/<dialect>/ (one tape per fault)."""
+    client = DIALECTS[dialect][0]
+    done = run_streamcheck(
+        "check",
+        str(folder / dialect),
+        "--client",
+        client,
+        "--client-timeout",
+        str(TIMEOUT),
+        "--format",
+        "json",
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert_no_canary(done.stdout)
+    names = {fixture_name(fault): fault for fault in EXPECTED}
+    found: dict[str, str] = {}
+    for result in orjson.loads(done.stdout)["results"]:
+        seen: dict[str, Any] = result["client"]
+        end_name = "finish" if dialect == "openai" else "stop"
+        found[names[Path(result["source"]).stem]] = _describe(
+            seen["text"], seen["finish"], end_name, seen["error"]
+        )
+    return found
+
+
+def expected(dialect: str) -> dict[str, str]:
+    column = list(DIALECTS).index(dialect)
+    return {fault: cells[column] for fault, cells in EXPECTED.items()}
+
+
+def test_every_fault_is_pinned() -> None:
+    names = {key.split(":")[0] for key in EXPECTED} - {"none"}
+    assert names == set(FAULTS)
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_the_fault_fixtures_through_the_client_give_the_table(dialect: str) -> None:
+    tapes = sorted(p.stem for p in (FAULT_FIXTURES / dialect).glob("*.tape"))
+    assert tapes == sorted(fixture_name(f) for f in EXPECTED)
+    assert client_outcomes(FAULT_FIXTURES, dialect) == expected(dialect)
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_recorded_afresh_from_serve_they_still_give_the_table(
+    served: str, dialect: str, tmp_path: Path
+) -> None:
+    record_faults(served, tmp_path, dialect)
+    assert client_outcomes(tmp_path, dialect) == expected(dialect)
+
+
+# -- the SDKs over a real socket: the replay tells what the network path tells -----------------
 
 
 def run_openai(url: str, fault: str) -> str:
@@ -84,7 +181,7 @@ def run_openai(url: str, fault: str) -> str:
                         finish = choice.finish_reason or finish
         except Exception as exc:
             error = exc
-    return _describe(text, finish, "finish", error)
+    return _describe(text, finish, "finish", _name(error))
 
 
 def run_anthropic(url: str, fault: str) -> str:
@@ -108,32 +205,37 @@ def run_anthropic(url: str, fault: str) -> str:
                         stop = event.delta.stop_reason or stop
         except Exception as exc:
             error = exc
-    return _describe(text, stop, "stop", error)
+    return _describe(text, stop, "stop", _name(error))
 
 
-def test_every_fault_is_pinned() -> None:
-    names = {key.split(":")[0] for key in EXPECTED} - {"none"}
-    assert names == set(FAULTS)
+def _name(error: Exception | None) -> str | None:
+    if error is None:
+        return None
+    return f"{type(error).__module__.split('.')[0]}.{type(error).__name__}"
 
 
 @pytest.mark.parametrize("fault", list(EXPECTED))
-def test_openai_sdk(served: str, fault: str) -> None:
+def test_openai_sdk_over_a_socket(served: str, fault: str) -> None:
     assert run_openai(served, fault) == EXPECTED[fault][0]
 
 
 @pytest.mark.parametrize("fault", list(EXPECTED))
-def test_anthropic_sdk(served: str, fault: str) -> None:
+def test_anthropic_sdk_over_a_socket(served: str, fault: str) -> None:
     assert run_anthropic(served, fault) == EXPECTED[fault][1]
 
 
-def table() -> str:
+# -- the README table ---------------------------------------------------------------------------
+
+
+def table(outcomes: dict[str, dict[str, str]]) -> str:
+    """The README table from each dialect's outcomes (fault -> outcome)."""
     head = (
         f"| fault | openai-python {locked('openai')} | "
         f"anthropic-python {locked('anthropic')} |\n| --- | --- | --- |\n"
     )
     rows = []
-    for fault, (oa, an) in EXPECTED.items():
-        cells = [_cell(oa), _cell(an)]
+    for fault in EXPECTED:
+        cells = [_cell(outcomes[dialect][fault]) for dialect in DIALECTS]
         rows.append(f"| `{fault}` | {cells[0]} | {cells[1]} |")
     return head + "\n".join(rows) + "\n"
 
@@ -146,9 +248,11 @@ def _cell(outcome: str) -> str:
     return ("ok" if clean else "**silent**") + outcome.removeprefix("returns")
 
 
-def test_readme_table_matches() -> None:
+def test_readme_table_is_the_one_the_client_path_makes() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert table() in readme, "regenerate with: python -m tests.live.test_sdk_survival --write"
+    made = table({dialect: client_outcomes(FAULT_FIXTURES, dialect) for dialect in DIALECTS})
+    assert made == table({dialect: expected(dialect) for dialect in DIALECTS})
+    assert made in readme, "regenerate with: python -m tests.live.test_sdk_survival --write"
 
 
 @pytest.mark.parametrize("sdk", ["openai", "anthropic"])
@@ -157,17 +261,31 @@ def test_the_installed_sdk_is_the_locked_one(sdk: str) -> None:
     assert version(sdk) == locked(sdk)
 
 
-def write_readme() -> None:
-    """Replace the table in README.md (from its header row to the first blank line)."""
+def write() -> None:
+    """Record every fault from `serve` into fixtures/faults, replay them through `--client`,
+    and replace the README table (from its header row to the first non-table line)."""
+    from streamcheck.live.server import ServeOptions, running
+
+    outcomes = {}
+    with running([str(FIXTURES / "live")], ServeOptions(speed=0)) as url:
+        for dialect in DIALECTS:
+            shutil.rmtree(FAULT_FIXTURES / dialect, ignore_errors=True)
+            record_faults(url, FAULT_FIXTURES, dialect)
+            outcomes[dialect] = client_outcomes(FAULT_FIXTURES, dialect)
     path = ROOT / "README.md"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     start = next(i for i, line in enumerate(lines) if line.startswith("| fault | openai-python"))
     end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
-    path.write_text("".join(lines[:start]) + table() + "".join(lines[end:]), encoding="utf-8")
+    path.write_text("".join(lines[:start]) + table(outcomes) + "".join(lines[end:]), "utf-8")
+    for dialect, found in outcomes.items():
+        for fault, outcome in found.items():
+            said = expected(dialect)[fault]
+            if outcome != said:
+                print(f"{dialect} {fault}: EXPECTED says {said!r}, --client gives {outcome!r}")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        write_readme()
+        write()
     else:
-        print(table(), end="")
+        print(table({d: client_outcomes(FAULT_FIXTURES, d) for d in DIALECTS}), end="")

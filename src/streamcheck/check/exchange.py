@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any
 
+import orjson
+
 from streamcheck import rules
 from streamcheck.check import frames
 from streamcheck.check import framing as framing_checks
@@ -44,6 +46,7 @@ class ExchangeChecker:
         self.catalog = catalog
         self.location = Location(source=exchange.source, exchange=exchange.index)
         self.sink = Sink(options)
+        self.sink.kind_of = self._frame_kind
         self.candidates = options.protocols()
         self.protocol: type[Protocol] | None = None
         self.version: str | None = None
@@ -361,6 +364,20 @@ class ExchangeChecker:
             self.sink(
                 rules.finding("SC313", f"the body decoded to no frames{extra}", self.location)
             )
+
+    def _frame_kind(self, index: int) -> str | None:
+        """The kind of the frame being handled, when a finding points at it: parsed again
+        (findings are few), else its SSE event name; None for another frame."""
+        frame = self.state.ctx.frame if self.state is not None else None
+        if frame is None or frame.index != index:
+            return None
+        protocol = self.protocol
+        if protocol is not None:
+            with contextlib.suppress(*MALFORMED, orjson.JSONDecodeError):
+                kind = protocol.kind(orjson.loads(frame.data), frame.event)
+                if kind is not None:
+                    return kind
+        return frame.event
 
     def guard(self, step: Callable[..., None], *args: Any) -> None:
         """A malformed frame must never crash the run: its schema finding says what is wrong."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from streamcheck import rules
 from streamcheck.check.options import CheckOptions
 from streamcheck.model import Finding, Location
@@ -12,13 +15,16 @@ class Sink:
 
     # A plain class, not a dataclass: per-exchange state needs no generated eq/repr, and each
     # dataclass costs about half a millisecond of start-up.
-    __slots__ = ("counts", "findings", "options", "suppressed")
+    __slots__ = ("counts", "findings", "kind_of", "options", "suppressed")
 
     def __init__(self, options: CheckOptions) -> None:
         self.options = options
         self.findings: list[Finding] = []
         self.counts: dict[str, int] = {}
         self.suppressed: dict[str, tuple[int, Finding]] = {}
+        # frame index -> its schema kind, asked only for kept findings (they are rare, so the
+        # hot path never pays for remembering kinds): what a baseline entry is keyed by.
+        self.kind_of: Callable[[int], str | None] | None = None
 
     def __call__(self, finding: Finding) -> None:
         code = finding.code
@@ -27,6 +33,11 @@ class Sink:
         seen = self.counts.get(code, 0)
         self.counts[code] = seen + 1
         if seen < self.options.max_per_code:
+            frame = finding.location.frame
+            if frame is not None and finding.frame_kind is None and self.kind_of is not None:
+                kind = self.kind_of(frame)
+                if kind is not None:
+                    finding = replace(finding, frame_kind=kind)
             self.findings.append(finding)
         else:
             count, first = self.suppressed.get(code, (0, finding))

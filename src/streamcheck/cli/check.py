@@ -9,9 +9,16 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from collections import Counter
+
+    from streamcheck.baseline.keys import Key
+    from streamcheck.config import Config
+    from streamcheck.run import ClientRun
 
 from streamcheck.cli import EXIT_FINDINGS, EXIT_OK, Schemas, _console, _fail_on, _positive
 from streamcheck.exceptions import StreamcheckError
@@ -84,6 +91,38 @@ def check(
             "judge the exchanges (repeatable).",
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Fail only on findings not in this baseline file (config: baseline).",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            help="Write the current findings to this baseline file (entries no longer found "
+            "are dropped), then report against it.",
+        ),
+    ] = None,
+    client: Annotated[
+        str | None,
+        typer.Option(
+            "--client",
+            help="Also replay each exchange through an official SDK and show what the app "
+            "receives: openai-python or anthropic-python (the [clients] extra), or "
+            "vercel-ai-ui (node and the npm package ai).",
+        ),
+    ] = None,
+    client_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--client-timeout",
+            help="The SDK's timeout in seconds for --client (default: the SDK's own); a "
+            "recorded silence longer than it times out.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show clean exchanges.")] = False,
     jobs: Annotated[
         int,
@@ -118,7 +157,10 @@ def check(
             f"--input-format {input_format!r}: expected {', '.join(INPUT_FORMATS)}"
         )
     threshold = _fail_on(fail_on) if fail_on is not None else None
-    _positive(("--max-line", max_line), ("--max-gap", max_gap))
+    _positive(
+        ("--max-line", max_line), ("--max-gap", max_gap), ("--client-timeout", client_timeout)
+    )
+    client_run = _client(client, client_timeout)
     cli = configuration.Settings(
         select=configuration.check_codes(_codes(select), "--select") if select else None,
         ignore=configuration.check_codes(_codes(ignore), "--ignore") if ignore else None,
@@ -147,6 +189,11 @@ def check(
     files = expand(targets, notes)
     for note in notes:  # what a folder walk skipped, once per kind
         sys.stderr.write(f"streamcheck: note: {note}\n")
+    baseline_plan = _baseline_plan(baseline, write_baseline, loaded)
+    if baseline_plan is not None:
+        # A baseline kept beside the recordings is no recording (a folder walk finds it).
+        own = Path(baseline_plan[0]).absolute()
+        files = [f for f in files if f == "-" or Path(f).absolute() != own]
     report = Report(fail_on=resolved.options.fail_on)
     with _progress(len(files), quiet, no_color) as advance:
         report.results.extend(
@@ -157,14 +204,87 @@ def check(
                 options_for=resolved.per_path(),
                 on_file=advance,
                 jobs=_jobs(jobs),
+                client=client_run,
             )
         )
+    if baseline_plan is not None:
+        _apply_baseline(report, files, resolved, *baseline_plan)
     for extra_format, path in extra:
         _write(path, _render(report, extra_format, verbose))
     if "github" in (format, *(name for name, _ in extra)):
         _github_step_summary(report)
     _emit(report, format, output, verbose, quiet, no_color)
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def _client(name: str | None, timeout: float | None) -> "ClientRun | None":
+    """The --client run, after checking the name and that its SDK is installed."""
+    if name is None:
+        if timeout is not None:
+            raise StreamcheckError("--client-timeout needs --client")
+        return None
+    from streamcheck.clients import CLIENTS, missing
+    from streamcheck.exceptions import MissingExtra
+    from streamcheck.extras import EXTRAS, require
+    from streamcheck.run import ClientRun
+
+    known = CLIENTS.get(name)
+    if known is None:
+        raise StreamcheckError(f"--client {name!r}: expected one of {', '.join(CLIENTS)}")
+    if any(module == known.sdk for module, _ in EXTRAS["clients"]):
+        require("clients", f"--client {name}", only=(known.sdk,))
+    else:
+        reason = missing(name)
+        if reason is not None:
+            raise MissingExtra(reason)
+    return ClientRun(name, timeout)
+
+
+def _baseline_plan(
+    baseline: Path | None, write: Path | None, loaded: "Config"
+) -> "tuple[Path, str, bool, Counter[Key] | None] | None":
+    """(file, label, write?, old entries) for this run's baseline, or None; a baseline that
+    cannot be read (or a target that is not one) fails before any recording is checked."""
+    from streamcheck.baseline import store
+
+    if write is not None:
+        if baseline is not None and Path(baseline).absolute() != Path(write).absolute():
+            raise StreamcheckError(
+                f"--baseline {baseline} and --write-baseline {write}: name one file "
+                "(--write-baseline also compares the run with what it writes)"
+            )
+        old = None
+        if write.exists() or write.is_symlink():
+            try:
+                old = store.read(write)
+            except StreamcheckError as exc:
+                raise StreamcheckError(f"{exc}; not overwritten") from None
+        return write, str(write), True, old
+    if baseline is not None:
+        return baseline, str(baseline), False, store.read(baseline)
+    if loaded.baseline is not None:
+        import os
+
+        label = Path(os.path.relpath(loaded.baseline)).as_posix()
+        return loaded.baseline, label, False, store.read(loaded.baseline)
+    return None
+
+
+def _apply_baseline(report, files, resolved, path, label, write, old) -> None:  # type: ignore[no-untyped-def]
+    from streamcheck import baseline, rules
+
+    def selected(given: str, code: str) -> bool:
+        options = resolved.options_for(given)
+        return rules.selected(code, options.select, options.ignore)
+
+    options = resolved.options
+    scope = baseline.Scope(
+        Path(path).absolute().parent, files, selected, (options.select, options.ignore)
+    )
+    if write:
+        baseline.write_and_apply(report, Path(path), scope, label, old)
+    else:
+        baseline.apply(report, old, scope, label)
 
 
 def _jobs(value: int) -> int:

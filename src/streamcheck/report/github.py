@@ -11,7 +11,7 @@ findings are plain log lines and one notice says how many were not annotated.
 
 from __future__ import annotations
 
-from streamcheck.model import ExchangeResult, Finding, Report, Severity
+from streamcheck.model import UNCHANGED, ExchangeResult, Finding, Report, Severity
 from streamcheck.report.places import describe, is_file
 from streamcheck.report.text import summary
 
@@ -30,8 +30,18 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _pairs(report: Report) -> list[tuple[ExchangeResult, Finding]]:
+    """The findings to annotate: a baseline's unchanged ones are counted, never annotated."""
+    return [
+        (result, finding)
+        for result in report.results
+        for finding in result.findings
+        if finding.baseline != UNCHANGED
+    ]
+
+
 def render(report: Report) -> str:
-    pairs = [(result, finding) for result in report.results for finding in result.findings]
+    pairs = _pairs(report)
     totals = {kind: 0 for kind in COMMAND.values()}
     for _, finding in pairs:
         totals[COMMAND[finding.severity]] += 1
@@ -58,8 +68,35 @@ def render(report: Report) -> str:
             f"::notice title=streamcheck::{len(plain)} more findings are in the log above, not "
             f"annotated: GitHub shows {PER_KIND} annotations of each kind per step"
         )
+    lines.extend(_baseline_lines(report))
     lines.append(summary(report))  # a plain line: shows in the log, is no command
     return "\n".join(lines) + "\n"
+
+
+def _baseline_lines(report: Report) -> list[str]:
+    """One notice with the baseline's counts, and one per entry no longer found."""
+    base = report.baseline
+    if base is None:
+        return []
+    title = escape_property(f"streamcheck baseline {base.file}")
+    lines = [
+        f"::notice title={title}::"
+        + escape_data(
+            f"{base.unchanged} findings matched the baseline (not annotated), {base.new} new"
+            + (f", {len(base.absent)} entries no longer found" if base.absent else "")
+        )
+    ]
+    for finding in base.absent[:ABSENT_NOTICES]:
+        source = finding.location.source or base.file
+        title = escape_property(f"{finding.code} {finding.name}")
+        props = f"file={escape_property(source)},title={title}"
+        lines.append(f"::notice {props}::{escape_data(finding.message)}")
+    for finding in base.absent[ABSENT_NOTICES:]:  # past that, log lines: notices are capped
+        lines.append(f"streamcheck: {finding.location.source}: {_flat(finding.message)}")
+    return lines
+
+
+ABSENT_NOTICES = 5
 
 
 def _command(kind: str, result: ExchangeResult, finding: Finding, where: str) -> str:
@@ -96,7 +133,7 @@ def step_summary(report: Report) -> str:
     """Markdown for the job's summary page (`$GITHUB_STEP_SUMMARY`): verdict, then a table."""
     verdict = "FAIL" if report.failed else "OK"
     out = [f"### streamcheck: {verdict}", "", _cell(summary(report)), ""]
-    rows = [(result, finding) for result in report.results for finding in result.findings]
+    rows = _pairs(report)
     if rows:
         out += ["| severity | file | rule | where | message |", "| --- | --- | --- | --- | --- |"]
         for result, finding in rows[:SUMMARY_ROWS]:

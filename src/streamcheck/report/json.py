@@ -5,7 +5,16 @@
               "framing", "frames", "bytes", "end", "error_class", "timing",
               "failed", "fail_on", "findings": [{"code", "name", "severity", "message",
                             "location": {"source", "exchange", "frame", "offset", "line", "path"},
-                            "evidence", "hint"}]}]}
+                            "evidence", "hint", "baseline"?}],
+              "client"?: {"client", "sdk_version", "verdict", "skipped", "text",
+                          "tool_calls": [{"id", "name", "arguments"}], "finish", "items",
+                          "error", "error_message", "differences": [...]}}],
+ "baseline"?: {"file", "written", "entries", "unchanged", "new", "absent", "removed",
+               "absent_findings": [SC920 findings]}}
+
+Members marked `?` appear only when asked for: `baseline` with --baseline / --write-baseline
+(each finding then says "new" or "unchanged", and `counts` leave out the unchanged ones),
+`client` with --client (what the app received through the SDK).
 """
 
 from __future__ import annotations
@@ -30,7 +39,16 @@ def to_dict(report: Report) -> dict[str, Any]:
             "counts": report.counts(),
         },
         "results": [_result(report, r) for r in report.results],
+        **_baseline(report),
     }
+
+
+def _baseline(report: Report) -> dict[str, Any]:
+    if report.baseline is None:
+        return {}
+    entry = report.baseline.to_dict()
+    entry["absent_findings"] = [f.to_dict() for f in report.baseline.absent]
+    return {"baseline": entry}
 
 
 def render(report: Report) -> str:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from streamcheck.model import ExchangeResult, Report
-from streamcheck.report.places import findings_text
+from streamcheck.model import UNCHANGED, ExchangeResult, Report
+from streamcheck.report.places import client_lines, findings_text
+from streamcheck.report.text import baseline_note as summary_note
 
 # XML 1.0 "Char": tab, LF, CR and everything from U+0020, less surrogates and U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -45,6 +46,10 @@ def render(report: Report) -> str:
             element.set(key, str(int(element.get(key, "0")) + add))
         totals["tests"] += 1
         totals["failures"] += int(failed)
+    if report.baseline is not None:
+        failed = _baseline_suite(root, report)
+        totals["tests"] += 1
+        totals["failures"] += int(failed)
     for suite in suites.values():
         suite.set("errors", "0")
         suite.set("skipped", "0")
@@ -68,7 +73,10 @@ def _testcase(suite: ET.Element, report: Report, result: ExchangeResult) -> bool
     )
     failing = report.failing(result)
     threshold = report.threshold(result)
-    passing = [f for f in result.findings if f.severity < threshold]
+    # Findings a baseline holds never fail a testcase; they are counted, not listed.
+    shown = [f for f in result.findings if f.baseline != UNCHANGED]
+    passing = [f for f in shown if f.severity < threshold]
+    extra = _extra(report, result)
     if failing:
         first = failing[0]
         more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
@@ -78,8 +86,54 @@ def _testcase(suite: ET.Element, report: Report, result: ExchangeResult) -> bool
             type=first.code,
             message=clean(f"{first.code} {first.name}: {first.message}{more}"),
         )
-        failure.text = clean(findings_text(result, result.findings))
-    elif passing:
+        failure.text = clean(findings_text(result, shown) + extra)
+    elif passing or extra:
         out = ET.SubElement(case, "system-out")
-        out.text = clean(findings_text(result, passing))
+        out.text = clean((findings_text(result, passing) if passing else "") + extra)
+    return bool(failing)
+
+
+def _extra(report: Report, result: ExchangeResult) -> str:
+    """What follows the findings: how many the baseline holds, what the app would have seen."""
+    out = ""
+    baselined = len(report.baselined(result))
+    if baselined:
+        plural = "s" if baselined > 1 else ""
+        out += f"{baselined} finding{plural} matched the baseline (not failing)\n"
+    if result.client is not None:
+        out += "What the app would have seen:\n"
+        out += "".join(f"  {line}\n" for line in client_lines(result.client))
+    return out
+
+
+def _baseline_suite(root: ET.Element, report: Report) -> bool:
+    """One testsuite for the baseline: its counts, and the entries no longer found."""
+    base = report.baseline
+    assert base is not None
+    suite = ET.SubElement(root, "testsuite", name=clean(f"baseline {base.file}"))
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("baselined", base.unchanged),
+        ("new", base.new),
+        ("absent", len(base.absent)),
+    ):
+        ET.SubElement(properties, "property", name=name, value=str(value))
+    case = ET.SubElement(
+        suite, "testcase", classname=clean(base.file), name="entries no longer found"
+    )
+    failing = [f for f in base.absent if f.severity >= report.fail_on]
+    text = summary_note(report).removeprefix("; ") + "\n"
+    text += "".join(
+        f"{f.severity.label} {f.code} {f.name} ({f.location.source}): {f.message}\n"
+        for f in base.absent
+    )
+    if failing:
+        failure = ET.SubElement(
+            case, "failure", type="SC920", message=clean(f"{len(failing)} baseline entries gone")
+        )
+        failure.text = clean(text)
+    else:
+        ET.SubElement(case, "system-out").text = clean(text)
+    suite.set("tests", "1")
+    suite.set("failures", str(int(bool(failing))))
     return bool(failing)

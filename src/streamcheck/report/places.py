@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streamcheck.model import ExchangeResult, Finding
+from streamcheck.model import ClientOutcome, ExchangeResult, Finding
 
 STDIN = "<stdin>"
 
@@ -48,3 +48,39 @@ def findings_text(result: ExchangeResult, findings: list[Finding]) -> str:
         if finding.hint:
             lines.append(f"    fix: {finding.hint}")
     return "\n".join(lines) + "\n"
+
+
+TEXT_SHOWN = 200  # characters of the assembled text a report quotes
+
+
+def client_lines(outcome: ClientOutcome) -> list[str]:
+    """What the app received through the SDK, as lines (text, JUnit and SARIF use them)."""
+    name = f"{outcome.client} {outcome.sdk_version}" if outcome.sdk_version else outcome.client
+    if outcome.skipped is not None:
+        return [f"client {name}: not replayed: {outcome.skipped}"]
+    if outcome.error is not None:
+        head = f"raises {outcome.error}"
+        if outcome.error_message:
+            head += f": {_one_line(outcome.error_message)}"
+    else:
+        head = f"ends normally, {outcome.finish_name} {outcome.finish}"
+    amount = f"{len(outcome.text)} characters of text"
+    if outcome.tool_calls:
+        amount += (
+            f", {len(outcome.tool_calls)} tool call{'s' if len(outcome.tool_calls) > 1 else ''}"
+        )
+    lines = [f"client {name}: {head} ({amount}, {outcome.items} items iterated)"]
+    if outcome.text:
+        quoted = outcome.text[:TEXT_SHOWN] + ("..." if len(outcome.text) > TEXT_SHOWN else "")
+        lines.append(f"  text: {_one_line(repr(quoted))}")
+    for call in outcome.tool_calls:
+        arguments = call.arguments[:TEXT_SHOWN] + (
+            "..." if len(call.arguments) > TEXT_SHOWN else ""
+        )
+        lines.append(f"  tool call: {call.name}({_one_line(arguments)})")
+    lines.extend(f"  differs: {difference}" for difference in outcome.differences)
+    return lines
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")

@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import quote
 
 from streamcheck import rules
-from streamcheck.model import ExchangeResult, Finding, Report, Severity
-from streamcheck.report.places import is_file
+from streamcheck.model import ABSENT, ExchangeResult, Finding, Report, Severity
+from streamcheck.report.places import client_lines, is_file
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -44,6 +44,8 @@ def to_dict(report: Report, tool_version: str | None = None) -> dict[str, Any]:
     results = [
         _result(result, finding, index) for result in report.results for finding in result.findings
     ]
+    if report.baseline is not None:
+        results.extend(_absent(finding, index) for finding in report.baseline.absent)
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -85,10 +87,33 @@ def _sections(doc: str, *titles: str) -> str:
     return " ".join(found[t] for t in titles if found.get(t)) or doc
 
 
+def _absent(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
+    """A baseline entry no longer found (SC920): SARIF's baselineState `absent`."""
+    source = finding.location.source or ""
+    entry: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": index[finding.code],
+        "level": LEVEL[finding.severity],
+        "message": {"text": finding.message + (f"\nFix: {finding.hint}" if finding.hint else "")},
+        "baselineState": ABSENT,
+        "partialFingerprints": {
+            "streamcheck/v1": hashlib.sha256(
+                f"{source}\0{finding.message}".encode("utf-8", "replace")
+            ).hexdigest()[:32]
+        },
+    }
+    if source and is_file(source):
+        entry["locations"] = [{"physicalLocation": {"artifactLocation": artifact(source)}}]
+    return entry
+
+
 def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     text = finding.message
     if finding.hint:
         text += f"\nFix: {finding.hint}"
+    if result.client is not None:
+        # Its own section: what an app using the SDK received from this exchange.
+        text += "\n\nWhat the app would have seen:\n" + "\n".join(client_lines(result.client))
     entry: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVEL[finding.severity],
@@ -99,6 +124,10 @@ def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> 
     }
     if finding.code in index:
         entry["ruleIndex"] = index[finding.code]
+    if finding.baseline is not None:
+        entry["baselineState"] = finding.baseline
+    if result.client is not None:
+        entry["properties"]["client"] = result.client.to_dict()
     for key in ("frame", "path"):
         value = getattr(finding.location, key)
         if value is not None:

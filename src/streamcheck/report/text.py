@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from streamcheck.model import ExchangeResult, Finding, Report, Severity
+from streamcheck.model import UNCHANGED, ClientOutcome, ExchangeResult, Finding, Report, Severity
+from streamcheck.report.places import client_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -51,7 +52,9 @@ def _blocks(report: Report, verbose: bool, make: Callable[[], Any]) -> Iterator[
     """One block of text per exchange shown, built with `make()` (rich's Text or _Plain)."""
     current = None
     for result in report.results:
-        if not result.findings and not verbose:
+        # Findings a baseline holds are shown only with --verbose (the summary counts them).
+        shown = [f for f in result.findings if verbose or f.baseline != UNCHANGED]
+        if not shown and not verbose and result.client is None:
             continue
         block = make()
         if result.source != current:
@@ -59,10 +62,29 @@ def _blocks(report: Report, verbose: bool, make: Callable[[], Any]) -> Iterator[
             block.append(result.source, "bold")
             block.append("\n")
         block.append("  " + _headline(result))
-        for finding in result.findings:
+        for finding in shown:
             block.append("\n")
             _finding(block, result, finding)
+        if result.client is not None:
+            _client(block, result.client)
         yield block
+    if report.baseline is not None and report.baseline.absent:
+        block = make()
+        block.append(f"baseline {report.baseline.file}", "bold")
+        for finding in report.baseline.absent:
+            block.append("\n    ")
+            block.append(f"{finding.severity.label:7}", STYLE[finding.severity])
+            block.append(" ")
+            block.append(finding.code, "bold")
+            block.append(f" {finding.name}: {finding.location.source}: {finding.message}")
+        yield block
+
+
+def _client(block: Any, outcome: ClientOutcome) -> None:
+    """What the app would have seen through the SDK, below the exchange's findings."""
+    for line in client_lines(outcome):
+        block.append("\n    ")
+        block.append(line)
 
 
 def _headline(result: ExchangeResult) -> str:
@@ -97,6 +119,8 @@ def _finding(block: Any, result: ExchangeResult, finding: Finding) -> None:
     block.append(" ")
     block.append(finding.code, "bold")
     block.append(f" {finding.name}{place}: {finding.message}")
+    if finding.baseline == UNCHANGED:
+        block.append(" [baselined]", "dim")
     if finding.evidence:
         block.append("\n            ")
         block.append("got:", "dim")
@@ -112,9 +136,26 @@ def summary(report: Report) -> str:
     files = len({r.source for r in report.results})
     exchanges = len(report.results)
     verdict = "FAIL" if report.failed else "OK"
-    return (
+    line = (
         f"{verdict}: {files} file{'s' if files != 1 else ''}, {exchanges} "
         f"exchange{'s' if exchanges != 1 else ''}: {counts['error']} errors, "
         f"{counts['warning']} warnings, {counts['info']} info "
         f"(failing at {report.fail_on.label})"
     )
+    return line + baseline_note(report)
+
+
+def baseline_note(report: Report) -> str:
+    """`; baseline b.json: 12 baselined (not shown), 1 new, 2 entries no longer found`."""
+    base = report.baseline
+    if base is None:
+        return ""
+    parts = [f"{base.unchanged} baselined" + (" (not shown)" if base.unchanged else "")]
+    parts.append(f"{base.new} new")
+    if base.absent:
+        parts.append(f"{len(base.absent)} entries no longer found")
+    written = ""
+    if base.written:
+        written = f" written ({base.entries} findings"
+        written += f", {base.removed} no longer found removed)" if base.removed else ")"
+    return f"; baseline {base.file}{written}: " + ", ".join(parts)

@@ -51,3 +51,20 @@ rule(
     "really uses with `--api-version`.",
     refs="`streamcheck schemas` lists the shipped versions.",
 )
+rule(
+    "SC920",
+    "baseline-entry-gone",
+    Severity.INFO,
+    "A baseline entry matches no finding any more; rewrite the baseline so it shrinks.",
+    finds="An entry of the `--baseline` file (file, exchange, rule, frame kind, evidence "
+    "fingerprint) for a file this run checked (or a file that no longer exists) that no "
+    "current finding matches; one finding per entry, saying how many of its count are gone.",
+    why="A baseline that keeps entries for fixed findings would let the same defect come back "
+    "unnoticed: the next time it appears it matches the stale entry instead of failing.",
+    example="`SC301 missing-terminator` was baselined for `fixtures/old.sse`; someone re-recorded "
+    "the file and the stream now ends with `data: [DONE]`.",
+    fix="Run `streamcheck check --write-baseline FILE` (the same paths): it rewrites the baseline "
+    "without the entries no longer found and keeps those of files the run did not check.",
+    refs='README, "Adopting it on old fixtures: baselines"; SARIF 2.1.0 section 3.27.24 '
+    "(`baselineState` `absent`).",
+)
