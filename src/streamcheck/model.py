@@ -138,6 +138,10 @@ class Exchange:
     # neither. `status` is then the upgrade's (101) and `headers` its response headers.
     messages: Iterable[Message] | None = None
     close: Close | None = None
+    # The credential values the request carried (redact.collect, taken before the request was
+    # redacted): masked wherever they appear again while this exchange is checked (an error
+    # body that echoes the key). Never rendered.
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
     @property
     def transport(self) -> str:

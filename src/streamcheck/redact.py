@@ -1,18 +1,42 @@
 """The one place that knows what a secret looks like.
 
 Everything that leaves the process (terminal, reports, tapes, logs, exceptions) passes through
-here first. Patterns cover provider key formats and the places keys travel: auth headers, query
-parameters and JSON members named like keys.
+here first. Two nets, used together:
+
+- **Values that travelled as credentials.** `collect()` takes the credential values of one
+  exchange from its request (every header, query parameter or JSON member whose name says
+  key/token/secret/auth, the token inside `Bearer`/`Basic`/AWS SigV4 `Authorization`, cookies,
+  URL passwords) before anything is redacted. Those exact values are masked wherever they appear
+  again, whatever their shape: a 401 body that echoes an Azure key (32 hex characters, no
+  prefix) is masked because the same value was sent as `api-key`. `scope()` makes an exchange's
+  values active while it is checked; `register_secret()` makes a value active for the whole
+  process (the keys `record` and `smoke` read from the environment).
+- **Shapes.** Provider key formats (OpenAI `sk-`, Anthropic `sk-ant-`, Google `AIza`, JWTs, AWS
+  access key ids and SigV4 signatures, ...) and JSON members named like credentials are masked
+  in any text, even when no request told us the value.
+
+A value cut in two (a chunk boundary, an excerpt's end) is masked too: an edge of a text that
+is at least `MIN_SECRET` characters of a known value is a leak of that value.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "[REDACTED]"
+# Collected values shorter than this are not masked elsewhere: real credentials are far longer
+# (OpenAI keys 51+, Azure 32, SigV4 signatures 64), and masking every "test" or "1234" in a
+# stream's evidence would hide more than it protects. The header itself is masked at any length.
+MIN_SECRET = 8
 
+# Names that carry a credential whatever their words say.
 SECRET_HEADERS = frozenset(
     {
         "authorization",
@@ -23,11 +47,39 @@ SECRET_HEADERS = frozenset(
         "cookie",
         "set-cookie",
         "openai-organization",
+        "openai-project",
         "x-amz-security-token",
         "ocp-apim-subscription-key",
     }
 )
+# Query parameters: the name words below, and these (Azure SAS `sig`, Azure Functions `code`).
 SECRET_PARAMS = frozenset({"key", "api_key", "api-key", "apikey", "access_token", "token", "sig"})
+_QUERY_ONLY = frozenset({"code", "sig", "signature"})
+# Words of a name (split at -, _, . and camelCase) that say it carries a credential.
+_SECRET_WORDS = frozenset(
+    {
+        "key",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "auth",
+        "authorization",
+        "authentication",
+        "credential",
+        "credentials",
+        "signature",
+        "cookie",
+        "session",
+        "bearer",
+        "jwt",
+    }
+)
+# Identifiers a client picks that are named like keys but protect nothing.
+_NOT_SECRET = frozenset({"idempotency-key", "idempotency_key", "prompt_cache_key", "cache_key"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = re.compile(r"[^a-z0-9]+")
 
 _KEY_PATTERNS = re.compile(
     r"""
@@ -38,37 +90,218 @@ _KEY_PATTERNS = re.compile(
     | xai-[A-Za-z0-9]{20,}             # xAI
     | hf_[A-Za-z0-9]{20,}              # Hugging Face
     | r8_[A-Za-z0-9]{20,}              # Replicate
-    | AKIA[0-9A-Z]{16}                 # AWS access key id
+    | (?:AKIA|ASIA)[0-9A-Z]{16}        # AWS access key id (long-term, temporary)
+    | eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*   # a JWT
+    | (?<=Signature=)[0-9a-fA-F]{32,}  # AWS SigV4 signature (header or presigned URL)
     | (?<=[Bb]earer\ )[A-Za-z0-9._~+/\-]{8,}=*   # any bearer token
+    | (?<=Basic\ )[A-Za-z0-9+/]{8,}=*  # HTTP basic credentials
     """,
     re.VERBOSE,
 )
+# JSON members named like credentials, in free text (tape chunks, evidence). Compound names
+# only: a bare "token" or "key" member is content in streams (OpenAI logprobs carry "token").
 _JSON_SECRET = re.compile(
-    r'("(?:api[_-]?key|x-api-key|authorization|access_token|secret|password)"\s*:\s*")([^"]*)(")',
+    r'("[\w.\-]*?(?:api[_-]?key|x-api-key|authorization|access[_-]?token|refresh[_-]?token'
+    r"|id[_-]?token|auth[_-]?token|session[_-]?token|security[_-]?token|bearer[_-]?token"
+    r'|client[_-]?secret|secret|password|passwd|subscription[_-]?key)[\w.\-]*"\s*:\s*")'
+    r'((?:[^"\\]|\\.)*)(")',
     re.IGNORECASE,
 )
+_SIGV4 = re.compile(r"Credential=([^,\s/]+)(?:/[^,\s]*)?|Signature=([0-9a-fA-F]+)")
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s+(\S.*)$")
 
 _extra: set[str] = set()
+_scoped: ContextVar[frozenset[str]] = ContextVar("streamcheck_secrets", default=frozenset())
 
 
 def register_secret(value: str | None) -> None:
     """Mask this exact value everywhere from now on (keys read from the environment)."""
     if value and len(value) >= 4:
         _extra.add(value)
+        _extra.update(_variants(value))
+
+
+@contextmanager
+def scope(secrets: Iterable[str]) -> Iterator[None]:
+    """Mask these values too while the block runs (one exchange's credentials, while it is
+    checked: evidence, messages and tape chunks made meanwhile never show them)."""
+    values = frozenset(secrets)
+    if not values:
+        yield
+        return
+    token = _scoped.set(_scoped.get() | values)
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
+
+
+def secret_name(name: str) -> bool:
+    """Whether a header, query parameter or JSON member called `name` carries a credential."""
+    lower = name.strip().lower()
+    if lower in SECRET_HEADERS:
+        return True
+    if lower in _NOT_SECRET:
+        return False
+    for word in _SPLIT.split(_CAMEL.sub("-", name.strip()).lower()):
+        if word in _SECRET_WORDS or word.endswith(("key", "token", "secret", "password")):
+            return True
+        if word.startswith("auth") and word not in ("author", "authors", "authority"):
+            return True
+    return False
+
+
+def _secret_param(name: str) -> bool:
+    lower = name.lower()
+    return lower in SECRET_PARAMS or lower in _QUERY_ONLY or secret_name(name)
+
+
+# -- collecting one exchange's credentials -------------------------------------------------------
+
+
+def collect(
+    url: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    body: Any = None,
+    secret_headers: Iterable[str] = (),
+) -> frozenset[str]:
+    """The credential values a request carried (before it is redacted): header values whose
+    name says so or that the user marked (`secret_headers`), the token inside an auth scheme,
+    query parameters, URL passwords and JSON body members named like credentials."""
+    found: set[str] = set()
+    marked = {n.strip().lower() for n in secret_headers}
+    for name, value in (headers or {}).items():
+        if isinstance(value, str) and (secret_name(str(name)) or str(name).lower() in marked):
+            _header_values(str(name).lower(), value, found)
+    if url:
+        _url_values(url, found)
+    if body is not None:
+        _body_values(body, found)
+    out: set[str] = set()
+    for value in found:
+        value = value.strip()
+        if len(value) >= MIN_SECRET and value != MASK:
+            out.add(value)
+            out.update(_variants(value))
+    return frozenset(out)
+
+
+def _header_values(name: str, value: str, found: set[str]) -> None:
+    found.add(value)
+    if name in ("cookie", "set-cookie"):
+        for pair in value.split(";"):
+            found.add(pair.partition("=")[2])
+        return
+    match = _SCHEME.match(value)
+    if match is None:
+        return
+    scheme, rest = match.group(1).lower(), match.group(2)
+    found.add(rest)
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(rest, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return
+        found.add(decoded)
+        found.add(decoded.partition(":")[2])
+    elif scheme.startswith("aws4-"):
+        for credential, signature in _SIGV4.findall(rest):
+            found.add(credential or signature)
+
+
+def _url_values(url: str, found: set[str]) -> None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return
+    if password:
+        found.add(password)
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if _secret_param(name):
+            found.add(value)
+
+
+def _body_values(body: Any, found: set[str], budget: int = 20_000) -> None:
+    """String members named like credentials, walked without recursion and with a bound on
+    the members visited (a request body is small; a hostile one must not cost more)."""
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack and budget > 0:
+        value, depth = stack.pop()
+        budget -= 1
+        if depth > 64:
+            continue
+        if isinstance(value, dict):
+            for name, member in value.items():
+                if isinstance(member, str):
+                    if secret_name(str(name)):
+                        found.add(member)
+                elif isinstance(member, dict | list):
+                    stack.append((member, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+
+
+def _variants(value: str) -> set[str]:
+    """How the same value reads once re-encoded: percent-encoded in a URL, JSON with `\\/`."""
+    return {v for v in (quote(value, safe=""), value.replace("/", "\\/")) if v != value}
+
+
+# -- masking --------------------------------------------------------------------------------------
+
+
+def active() -> frozenset[str] | set[str]:
+    """The exact values masked right now (process-wide and the current exchange's)."""
+    scoped = _scoped.get()
+    return (_extra | scoped) if scoped and _extra else (scoped or _extra)
 
 
 def text(value: str) -> str:
-    """Mask anything in free text that looks like a key."""
-    for secret in _extra:
-        if secret in value:
-            value = value.replace(secret, MASK)
+    """Mask anything in free text that is a known credential or looks like a key."""
+    secrets = active()
+    if secrets:
+        value = _mask_values(value, secrets)
     value = _KEY_PATTERNS.sub(MASK, value)
     return _JSON_SECRET.sub(lambda m: m.group(1) + MASK + m.group(3), value)
 
 
-def headers(values: Mapping[str, str]) -> dict[str, str]:
+def _mask_values(value: str, secrets: Iterable[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):  # longest first: variants overlap
+        if secret in value:
+            value = value.replace(secret, MASK)
+        if len(secret) > MIN_SECRET and len(value) >= MIN_SECRET:
+            value = _mask_edges(value, secret)
+    return value
+
+
+def _mask_edges(value: str, secret: str) -> str:
+    """Mask a piece of `secret` cut off at either end of `value` (or all of `value`)."""
+    if len(value) < len(secret) and value in secret:
+        return MASK
+    # The end of `value` is the start of the secret.
+    head = secret[:MIN_SECRET]
+    i = value.find(head, max(0, len(value) - len(secret) + 1))
+    while i != -1:
+        if secret.startswith(value[i:]):
+            value = value[:i] + MASK
+            break
+        i = value.find(head, i + 1)
+    # The start of `value` is the end of the secret.
+    tail = secret[-MIN_SECRET:]
+    j = value.rfind(tail, 0, len(secret) - 1)
+    while j != -1:
+        k = j + MIN_SECRET
+        if secret.endswith(value[:k]):
+            return MASK + value[k:]
+        j = value.rfind(tail, 0, j + MIN_SECRET - 1)
+    return value
+
+
+def headers(values: Mapping[str, str], secret_headers: Iterable[str] = ()) -> dict[str, str]:
+    """Header values with every credential masked (by name, by value, by shape)."""
+    marked = {n.strip().lower() for n in secret_headers}
     return {
-        name: MASK if name.lower() in SECRET_HEADERS else text(str(value))
+        name: MASK if secret_name(name) or name.lower() in marked else text(str(value))
         for name, value in values.items()
     }
 
@@ -76,16 +309,18 @@ def headers(values: Mapping[str, str]) -> dict[str, str]:
 def url(value: str) -> str:
     try:
         parts = urlsplit(value)
+        credentials = parts.password or parts.username
+        port = parts.port
     except ValueError:
         return text(value)
     if parts.query:
         pairs = [
-            (k, MASK if k.lower() in SECRET_PARAMS else v)
+            (k, MASK if _secret_param(k) else v)
             for k, v in parse_qsl(parts.query, keep_blank_values=True)
         ]
         query = urlencode(pairs, safe="[]")
         parts = parts._replace(query=query)
-    if parts.password or parts.username:
+    if credentials:
         host = parts.hostname or ""
         try:
             port = parts.port
@@ -96,18 +331,20 @@ def url(value: str) -> str:
 
 
 def excerpt(data: bytes | str, limit: int = 200) -> str:
-    """A short, printable, redacted view of what arrived, for a finding's evidence."""
+    """A short, printable, redacted view of what arrived, for a finding's evidence.
+
+    Masked before it is shortened, so a key is never cut into a piece the masks miss."""
     if isinstance(data, bytes):
         if len(data) > 8 * limit:  # decode only the ends: bodies can be megabytes (images)
             ends = data[: 4 * limit], data[-4 * limit :]
-            raw = "".join(part.decode("utf-8", "backslashreplace") for part in ends)
+            raw = "".join(text(part.decode("utf-8", "backslashreplace")) for part in ends)
         else:
-            raw = data.decode("utf-8", "backslashreplace")
+            raw = text(data.decode("utf-8", "backslashreplace"))
     else:
-        raw = data
+        raw = text(data)
     if len(raw) > limit:
         raw = raw[: limit - 40] + " ... " + raw[-35:]
-    return text(raw).encode("unicode_escape").decode("ascii") if _unprintable(raw) else text(raw)
+    return raw.encode("unicode_escape").decode("ascii") if _unprintable(raw) else raw
 
 
 def _unprintable(value: str) -> bool:

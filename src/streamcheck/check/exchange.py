@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from streamcheck import rules
+from streamcheck import redact, rules
 from streamcheck.check import frames
 from streamcheck.check import framing as framing_checks
 from streamcheck.check.frames import MALFORMED
@@ -158,13 +158,32 @@ class ExchangeChecker:
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> ExchangeResult:
-        """Check the whole exchange and return its verdict."""
-        self._run()
-        # Readers add notes while the body is consumed (a tape with no end record), so last.
-        for note in self.exchange.notes:
-            self.sink(rules.finding("SC902", note, self.location))
-        self.unknown_endpoint()
-        return self._result()
+        """Check the whole exchange and return its verdict.
+
+        The request's credentials are masked in everything made meanwhile (evidence, messages,
+        the tape a live call writes as it streams), whatever their shape."""
+        with redact.scope(self.exchange.secrets):
+            self._run()
+            self._cut_off()
+            # Readers add notes while the body is consumed (a tape with no end record), so last.
+            for note in self.exchange.notes:
+                self.sink(rules.finding("SC902", note, self.location))
+            self.unknown_endpoint()
+            return self._result()
+
+    def _cut_off(self) -> None:
+        """SC503 / SC504: the transfer stopped before the body ended (a live call's read
+        timeout or reset, or a tape that recorded one): whatever the grammar says, the client
+        got an exception and a partial answer."""
+        end = self.exchange.end
+        seen = f"after {self.bytes} bytes ({self.frames} frames)"
+        where = self.location.at(offset=self.bytes)
+        if end is EndReason.TIMEOUT:
+            message = f"the read timed out: no more bytes within the read timeout, {seen}"
+            self.sink(rules.finding("SC503", message, where))
+        elif end is EndReason.RESET:
+            message = f"the connection was reset before the body ended, {seen}"
+            self.sink(rules.finding("SC504", message, where))
 
     def asked_for_stream(self) -> bool | None:
         """Whether the recorded request wanted a stream; None when nothing was recorded.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from streamcheck import rules
+from streamcheck import redact, rules
 from streamcheck.check.options import CheckOptions
 from streamcheck.model import Finding, Location
 
@@ -68,7 +68,8 @@ class Sink:
         findings.clear()
 
     def result(self) -> list[Finding]:
-        """The kept findings in body order, with one summary per code past the cap."""
+        """The kept findings in body order, with one summary per code past the cap; every
+        text masked (a message may quote a frame: a schema error naming an echoed key)."""
         for code, (count, first) in self.suppressed.items():
             self.findings.append(
                 Finding(
@@ -81,4 +82,14 @@ class Sink:
             )
         end = 1 << 62
         self.findings.sort(key=lambda f: end if f.location.offset is None else f.location.offset)
+        self.findings = [_masked(f) for f in self.findings]
         return self.findings
+
+
+def _masked(finding: Finding) -> Finding:
+    message = redact.text(finding.message)
+    evidence = redact.text(finding.evidence) if finding.evidence else finding.evidence
+    hint = redact.text(finding.hint) if finding.hint else finding.hint
+    if (message, evidence, hint) == (finding.message, finding.evidence, finding.hint):
+        return finding
+    return replace(finding, message=message, evidence=evidence, hint=hint)

@@ -161,6 +161,13 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
     return tuple(aborts), tuple(usage)
 
 
+def _masked(what: object) -> str:
+    """An error line may quote what the user gave (a header, a file's line): mask credentials."""
+    from streamcheck import redact
+
+    return redact.text(str(what))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: tool errors become one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
@@ -198,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"streamcheck: error: cannot write the output ({exc.strerror or exc})\n")
         sys.exit(EXIT_USAGE)
     except StreamcheckError as exc:
-        sys.stderr.write(f"streamcheck: error: {exc}\n")
+        sys.stderr.write(f"streamcheck: error: {_masked(exc)}\n")
         sys.exit(EXIT_USAGE)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -213,9 +220,9 @@ def main(argv: list[str] | None = None) -> None:
             ctx = getattr(exc, "ctx", None)
             see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-            sys.stderr.write(f"streamcheck: error: {message}{see}\n")
+            sys.stderr.write(f"streamcheck: error: {_masked(message)}{see}\n")
             sys.exit(EXIT_USAGE)
-        sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {_masked(exc)}\n")
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 

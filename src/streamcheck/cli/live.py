@@ -30,6 +30,14 @@ Headers = Annotated[
     list[str] | None,
     typer.Option("--header", "-H", help="Extra request header 'Name: value' (repeatable)."),
 ]
+SecretHeaders = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--secret-header",
+        help="Name of a -H header that carries a credential (repeatable): masked in the tape "
+        "and in every output. Headers named like key/token/secret/auth are masked anyway.",
+    ),
+]
 ConnectTimeout = Annotated[float, typer.Option(help="Seconds to connect.")]
 ReadTimeout = Annotated[float, typer.Option(help="Longest wait for the next bytes.")]
 FailOn = Annotated[str, typer.Option(help="error, warning or info.")]
@@ -113,16 +121,31 @@ def _target(  # type: ignore[no-untyped-def]
     deployment: str | None,
     api_version: str | None,
     headers: list[str] | None,
+    secret_headers: list[str] | None = None,
 ):
+    from streamcheck import redact
     from streamcheck.live.targets import Target
 
     pairs = []
+    marked = tuple(n.strip().lower() for n in secret_headers or [] if n.strip())
     for header in headers or []:
         name, sep, value = header.partition(":")
         if not sep or not name.strip():
-            raise StreamcheckError(f"--header {name.strip()!r}: expected 'Name: value'")
+            # Never the value: a malformed header may still be a token.
+            raise StreamcheckError(
+                f"--header {redact.text(name.strip())!r}: expected 'Name: value'"
+            )
         pairs.append((name.strip().lower(), value.strip()))
-    return Target(provider, model, base_url, key_env, deployment, api_version, headers=tuple(pairs))
+    return Target(
+        provider,
+        model,
+        base_url,
+        key_env,
+        deployment,
+        api_version,
+        headers=tuple(pairs),
+        secret_headers=marked,
+    )
 
 
 @group.command()
@@ -143,6 +166,7 @@ def record(
     deployment: Deployment = None,
     api_version: ApiVersion = None,
     header: Headers = None,
+    secret_header: SecretHeaders = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the tape here (never overwritten).")
     ] = None,
@@ -215,11 +239,14 @@ def record(
                     )
                 ),
                 linger=linger,
+                secret_headers=tuple(n.strip().lower() for n in secret_header or ()),
             ),
             _console(no_color),
         )
         raise typer.Exit(code)
-    target = _target(provider, model, base_url, key_env, deployment, api_version, header)
+    target = _target(
+        provider, model, base_url, key_env, deployment, api_version, header, secret_header
+    )
     key = target.read_key()  # registers the key as a secret before anything is printed
     request_body = _read_body(body) if body else None
     if output is not None and output.exists():
@@ -253,6 +280,9 @@ def record(
         raise LiveCallError(outcome.message or "no response")
     if outcome.result is not None:
         display.print_record(console, outcome.result, threshold)
+        cut = display.cut_off_line(outcome.result, read_timeout, call.tape is not None)
+        if cut is not None:
+            console.print(cut, highlight=False, markup=False)
     if output is not None and call.tape is not None:
         console.print(f"tape: {output}", highlight=False, markup=False)
     if outcome.interrupted:
@@ -297,6 +327,7 @@ def smoke(
     deployment: Deployment = None,
     api_version: ApiVersion = None,
     header: Headers = None,
+    secret_header: SecretHeaders = None,
     config: Annotated[
         Path | None, typer.Option(help="pyproject.toml holding tool.streamcheck.smoke targets.")
     ] = None,
@@ -322,7 +353,11 @@ def smoke(
         raise StreamcheckError(f"--format {format!r}: expected text or json")
     threshold = _fail_on(fail_on)
     if provider is not None:
-        targets = [_target(provider, model, base_url, key_env, deployment, api_version, header)]
+        targets = [
+            _target(
+                provider, model, base_url, key_env, deployment, api_version, header, secret_header
+            )
+        ]
     else:
         from streamcheck.config import find
 

@@ -9,6 +9,8 @@ Timing: time to headers, then the checker's first byte, first content, largest g
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -71,18 +73,26 @@ class LiveCall:
         self.catalog = catalog or Catalog(self.options.schema_dirs)
         self.checker: ExchangeChecker | None = None
         self.interrupted = False
+        self.secrets: frozenset[str] = frozenset()
         self._last = 0.0
 
     def run(self) -> CallOutcome:
         timeout = httpx.Timeout(
             self.timeouts.read, connect=self.timeouts.connect, pool=self.timeouts.connect
         )
+        self.secrets = self.prepared.secrets()  # registered before anything is printed
         request_meta = Request(
             method="POST",
             url=redact.url(self.prepared.url),
-            headers=redact.headers(self.prepared.headers),
+            headers=redact.headers(self.prepared.headers, self.prepared.secret_headers),
             body=self.prepared.body,
         )
+        host = urlsplit(self.prepared.url).hostname or ""
+        if host == "invalid" or host.endswith(".invalid"):
+            # RFC 6761 section 6.4: such a name never resolves, so no lookup is sent for it.
+            return self._failed(
+                "unreachable", f"cannot resolve host {host} (a .invalid name never resolves)"
+            )
         start = time.monotonic()
         try:
             with (
@@ -96,10 +106,20 @@ class LiveCall:
             ):
                 headers_at = time.monotonic() - start
                 return self._consume(response, request_meta, start, headers_at)
-        except httpx.TimeoutException as exc:
-            return self._failed("timeout", f"no response within the timeout ({_what(exc)})")
+        except httpx.ConnectTimeout:
+            return self._failed(
+                "timeout",
+                f"cannot reach {request_meta.url}: no connection within "
+                f"{self.timeouts.connect:g} s (--connect-timeout)",
+            )
+        except httpx.TimeoutException:
+            return self._failed(
+                "timeout",
+                f"{request_meta.url} accepted the connection but sent no response headers "
+                f"within {self.timeouts.read:g} s (--read-timeout)",
+            )
         except httpx.HTTPError as exc:
-            return self._failed("unreachable", f"cannot reach {request_meta.url}: {_what(exc)}")
+            return self._failed("unreachable", f"cannot reach {request_meta.url}: {_why(exc)}")
         except KeyboardInterrupt:
             self.interrupted = True
             if self.tape is not None:
@@ -129,6 +149,7 @@ class LiveCall:
             provider=provider,
             api=api,
             api_version=version,
+            secrets=self.secrets,
         )
         exchange.chunks = self._chunks(response, exchange, start)
         if self.tape_path is not None:
@@ -153,6 +174,8 @@ class LiveCall:
     ) -> Iterator[tuple[bytes, float | None]]:
         end = EndReason.EOF
         try:
+            # The tape writer and the observer run inside the checker's redaction scope: the
+            # request's credentials are masked in every chunk written or shown.
             for data in response.iter_raw():
                 now = self._last = time.monotonic() - start
                 if self.tape is not None:
@@ -172,6 +195,22 @@ class LiveCall:
             exchange.end = end
 
 
-def _what(exc: Exception) -> str:
+def _what(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return redact.text(text.splitlines()[0])
+
+
+def _why(exc: httpx.HTTPError) -> str:
+    """What stopped the connection, in words: refused, no such host, a TLS failure."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"TLS handshake failed: the certificate was refused ({cause.verify_message})"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS handshake failed ({cause.reason or _what(cause)})"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens there)"
+        if isinstance(cause, socket.gaierror):
+            return f"cannot resolve the host ({cause.strerror or _what(cause)})"
+        cause = cause.__cause__ or cause.__context__
+    return _what(exc)

@@ -17,7 +17,7 @@ from rich.text import Text
 from streamcheck import redact
 from streamcheck.check import ExchangeChecker
 from streamcheck.live.smoke import Verdict
-from streamcheck.model import ExchangeResult, Report, Severity
+from streamcheck.model import EndReason, ExchangeResult, Report, Severity
 from streamcheck.report import text as text_report
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -85,6 +85,17 @@ def print_record(console: Console, result: ExchangeResult, fail_on: Severity) ->
     report = Report([result], fail_on=fail_on)
     text_report.render(report, console, verbose=True)
     console.print(escape(timing_line(result)), highlight=False)
+
+
+def cut_off_line(result: ExchangeResult, read_timeout: float, tape_kept: bool) -> str | None:
+    """One line saying the transfer was cut (read timeout or reset), or None if it ended."""
+    kept = "; the partial tape is kept" if tape_kept else ""
+    got = f"after {result.bytes} bytes ({result.frames} frames)"
+    if result.end is EndReason.TIMEOUT:
+        return f"read timeout: no bytes for {read_timeout:g} s (--read-timeout) {got}{kept}"
+    if result.end is EndReason.RESET:
+        return f"connection reset: the transfer broke before the body ended, {got}{kept}"
+    return None
 
 
 def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:

@@ -12,9 +12,22 @@ CLASSES: dict[str, tuple[int, str]] = {
     "billing": (5, "no quota, credit or billing; spend limit"),
     "rate-limit": (6, "rate limited, or the provider is overloaded"),
     "unreachable": (7, "unreachable, timeout, reset, 5xx, HTML or odd body"),
+    # Added after 1-7, so their numbers stay. A 400 is no transient trouble: the same request
+    # fails the same way until someone changes it (or the config that built it).
+    "bad-request": (8, "request refused as sent: HTTP 400, 413, 422, other 4xx; context, filter"),
 }
 # Worst first: with several targets the first class present here decides the exit code.
-PRECEDENCE = ("usage", "auth", "no-access", "billing", "defects", "unreachable", "rate-limit", "ok")
+PRECEDENCE = (
+    "usage",
+    "auth",
+    "no-access",
+    "billing",
+    "bad-request",
+    "defects",
+    "unreachable",
+    "rate-limit",
+    "ok",
+)
 
 
 def exit_table() -> str:

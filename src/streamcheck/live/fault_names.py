@@ -5,6 +5,7 @@ from __future__ import annotations
 
 # name -> (takes an argument, what it does); the CLI help and README list these.
 FAULTS: dict[str, tuple[bool, str]] = {
+    "none": (False, "no fault: the recording as it was recorded"),
     "drop-finish-reason": (False, "remove finish_reason (OpenAI) / stop_reason (Anthropic)"),
     "truncate-after": (True, "send the first N frames, then end the body cleanly"),
     "truncate-mid-frame": (False, "cut the middle frame in half, then end the body"),

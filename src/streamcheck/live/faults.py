@@ -265,7 +265,7 @@ def plan(
     """What to send for a stream fault. `chunks` is the recording as it arrived (used when no
     frame-level change is needed, so replays keep the original chunk boundaries)."""
     name = fault.name if fault else None
-    if name is None:
+    if name is None or name == "none":
         yield from chunks
         return
     middle = _middle(frames, dialect)

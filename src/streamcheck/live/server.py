@@ -35,6 +35,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope
 from starlette.types import Send as AsgiSend
 
+from streamcheck import redact
 from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.exceptions import ConfigError, InputError
 from streamcheck.live import faults
@@ -305,6 +306,24 @@ class _QuietAborts(logging.Filter):
         return not isinstance(exc, ConnectionAborted)
 
 
+class _RedactedLog(logging.Filter):
+    """The access log prints each request line: a `?key=...` query (Gemini's convention) or a
+    key in the path must not reach the terminal or a log file in clear."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted_arg(a) for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact.text(record.msg)
+        return True
+
+
+def _redacted_arg(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return redact.url(value) if "?" in value else redact.text(value)
+
+
 def build_app(fixtures: list[Fixture], options: ServeOptions) -> ASGIApp:
     replayer = Replayer(fixtures, options)
     routes = [
@@ -315,6 +334,10 @@ def build_app(fixtures: list[Fixture], options: ServeOptions) -> ASGIApp:
     ]
 
     logging.getLogger("uvicorn.error").addFilter(_QuietAborts())
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactedLog) for f in logger.filters):
+            logger.addFilter(_RedactedLog())
     app = Starlette(routes=routes)
     if any(f.messages is not None for f in fixtures):
         from streamcheck.live import ws_server

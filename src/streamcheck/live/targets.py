@@ -48,6 +48,9 @@ class Target:
     api_version: str | None = None  # Azure api-version / anthropic-version
     name: str | None = None  # label for the verdict line
     headers: tuple[tuple[str, str], ...] = ()  # extra request headers (gateways, serve faults)
+    # Names of extra headers that carry a credential although their name does not say so
+    # (--secret-header): masked like the key, in the tape and everywhere else.
+    secret_headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.provider not in PROVIDERS:
@@ -93,6 +96,16 @@ class Prepared:
     url: str
     headers: dict[str, str]
     body: dict[str, Any] = field(default_factory=dict)
+    secret_headers: tuple[str, ...] = ()  # marked by the user: see Target
+
+    def secrets(self) -> frozenset[str]:
+        """Every credential value this request carries (key, custom token headers, `key=`
+        query, body members named like keys), registered so nothing the process prints or
+        writes shows them."""
+        found = redact.collect(self.url, self.headers, self.body, self.secret_headers)
+        for value in found:
+            redact.register_secret(value)
+        return found
 
 
 def endpoint(target: Target) -> str:
@@ -142,4 +155,4 @@ def prepare(target: Target, key: str | None, body: dict[str, Any] | None = None)
     elif key:
         headers["authorization"] = f"Bearer {key}"
     headers.update(target.headers)
-    return Prepared(endpoint(target), headers, body)
+    return Prepared(endpoint(target), headers, body, target.secret_headers)

@@ -34,6 +34,7 @@ class Settings:
     timeouts: Timeouts
     options: CheckOptions
     linger: float = 1.0
+    secret_headers: tuple[str, ...] = ()  # --secret-header: see targets.Target
 
 
 def _secret_query(url: str) -> None:
@@ -76,6 +77,13 @@ def record(url: str, settings: Settings, console: Console) -> int:
         raise StreamcheckError(f"--ws {redact.url(url)}: expected a ws:// or wss:// URL")
     headers = headers_of(settings.headers, url, settings.key_env)
     sends = read_sends(settings.send) if settings.send is not None else []
+    # Every credential of the handshake and the first messages (a token in session.update),
+    # registered before anything is printed or written: masked wherever it appears again.
+    import orjson
+
+    sent = [orjson.loads(message) for message in sends]
+    for value in redact.collect(url, dict(headers), sent, settings.secret_headers):
+        redact.register_secret(value)
     call = WebSocketCall(
         url,
         headers,

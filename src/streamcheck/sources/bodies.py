@@ -33,25 +33,31 @@ def recorded_exchange(
     headers: dict[str, str],
 ) -> Exchange:
     """A recorded request and response as an Exchange whose chunks the reader fills in: the
-    provider hinted from the request, URL and headers redacted (the body is `request_body`'s
-    business)."""
+    provider hinted from the request, and every credential the request carried collected (so
+    the checker masks it wherever it appears again) before URL, headers and the parsed
+    `request_body` are redacted."""
     hint = hints.from_request(url, request_headers)
-    return Exchange(
-        source=source,
-        index=index,
-        request=Request(
+    secrets = redact.collect(url, request_headers, request_body) | redact.collect(headers=headers)
+    with redact.scope(secrets):
+        request = Request(
             method=text_of(method or "POST").upper(),
             url=redact.url(url) if url else None,
             headers=redact.headers(request_headers),
-            body=request_body,
-        ),
+            body=redacted_body(request_body),
+        )
+        response_headers = redact.headers(headers)
+    return Exchange(
+        source=source,
+        index=index,
+        request=request,
         status=status,
-        headers=redact.headers(headers),
+        headers=response_headers,
         chunks=(),
         end=EndReason.UNKNOWN,
         provider=hint.provider,
         api=hint.api,
         api_version=hint.api_version,
+        secrets=secrets,
     )
 
 
@@ -111,17 +117,25 @@ def _jsonable(value: Any) -> Any:
 
 
 def request_body(value: Any) -> Any:
-    """A request body as parsed JSON with secrets masked; None when it is not JSON."""
+    """A request body as parsed JSON (secrets still in: `recorded_exchange` collects and masks
+    them); None when it is not JSON."""
     if value is None:
         return None
     if isinstance(value, str | bytes | bytearray):
         if not value.strip():
             return None
         try:
-            value = orjson.loads(value)
+            return orjson.loads(value)
         except orjson.JSONDecodeError:
             return None
+    return value
+
+
+def redacted_body(value: Any) -> Any:
+    """A parsed request body with every credential masked (by name, known value and shape)."""
+    if value is None:
+        return None
     try:
         return orjson.loads(redact.text(to_json_bytes(value).decode("utf-8", "replace")))
-    except ValueError:  # too deep to re-encode, or a secret pattern spanning JSON syntax
-        return None
+    except (ValueError, TypeError):  # a mask spanning JSON syntax, or nesting orjson will not
+        return None  # write: keep nothing rather than leak

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from streamcheck import redact
 from streamcheck.exceptions import InputError
 from streamcheck.model import EndReason, Exchange, Request
 
@@ -74,6 +75,11 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
         # curl -i also prints interim responses (100 Continue, proxy CONNECT): take the last.
         if not (100 <= status < 200 or _connect_established(lines[0])) or not looks_like_curl(buf):
             break
+    # A dump holds no request, but a response header may carry a credential (a session
+    # cookie): masked there, and wherever the body repeats it.
+    secrets = redact.collect(headers=headers)
+    with redact.scope(secrets):
+        headers = redact.headers(headers)
     exchange = Exchange(
         source,
         0,
@@ -84,6 +90,7 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
         EndReason.UNKNOWN,
         body_offset=skipped,
         body_line=newlines + 1,
+        secrets=secrets,
     )
     coding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "")
     if coding.strip().lower() not in ("", "identity") and _compressed(buf):

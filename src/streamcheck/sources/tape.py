@@ -115,22 +115,31 @@ def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) ->
         and header.get("transport", "http") in ("http", "websocket")
     ):
         raise InputError(f"{source}: tape header at line {lines.number} is malformed")
-    exchange = Exchange(
-        source=source,
-        index=index,
-        request=Request(
-            method=str(request.get("method", "POST")),
-            url=request.get("url"),
-            headers=dict(request.get("headers") or {}),
-            body=request.get("body"),
-        ),
-        status=response.get("status"),
-        headers=dict(response.get("headers") or {}),
-        chunks=(),
-        provider=header.get("provider"),
-        api=header.get("api"),
-        api_version=header.get("api_version"),
+    # A tape streamcheck wrote holds no secret; one written by hand or by another tool may:
+    # its credentials are collected and masked like a cassette's.
+    url, headers = request.get("url"), dict(request.get("headers") or {})
+    response_headers = dict(response.get("headers") or {})
+    secrets = redact.collect(url, headers, request.get("body")) | redact.collect(
+        headers=response_headers
     )
+    with redact.scope(secrets):
+        exchange = Exchange(
+            source=source,
+            index=index,
+            request=Request(
+                method=str(request.get("method", "POST")),
+                url=redact.url(url) if url else None,
+                headers=redact.headers(headers),
+                body=_redacted(request.get("body")),
+            ),
+            status=response.get("status"),
+            headers=redact.headers(response_headers),
+            chunks=(),
+            provider=header.get("provider"),
+            api=header.get("api"),
+            api_version=header.get("api_version"),
+            secrets=secrets,
+        )
     if header.get("transport") == "websocket":
         from streamcheck.sources import tape_ws
 
@@ -222,9 +231,7 @@ class TapeWriter:
         transport: str = "http",
     ) -> None:
         self.transport = transport
-        body = request.body
-        if body is not None:
-            body = orjson.loads(redact.text(orjson.dumps(body).decode("utf-8")))
+        body = _redacted(request.body)
         self._write(
             {
                 "streamcheck_tape": FORMAT_VERSION if transport != "http" else HTTP_FORMAT_VERSION,
@@ -274,6 +281,16 @@ class TapeWriter:
     def _write(self, value: dict[str, Any]) -> None:
         self.out.write(orjson.dumps(value) + b"\n")
         self.out.flush()
+
+
+def _redacted(body: Any) -> Any:
+    """A request body with every credential masked (by name, known value and shape)."""
+    if body is None:
+        return None
+    try:
+        return orjson.loads(redact.text(orjson.dumps(body).decode("utf-8")))
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # a mask spanning JSON syntax, or
+        return None  # nesting orjson will not write: keep nothing rather than leak
 
 
 def _round(time: float | None) -> float | None:
