@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamcheck import errors, rules
 from streamcheck.check import frames
+from streamcheck.model import EndReason
 from streamcheck.redact import excerpt
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ def empty(checker: ExchangeChecker) -> None:
                 hint=verdict.hint,
             )
         )
-    else:
+    elif checker.exchange.end not in (EndReason.TIMEOUT, EndReason.RESET):
+        # A body cut off before its first byte is SC503/SC504's to report, not an empty one.
         checker.sink(rules.finding("SC114", "the response body is empty", checker.location))
 
 

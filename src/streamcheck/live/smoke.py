@@ -70,8 +70,12 @@ def classify(outcome: CallOutcome, fail_on: Severity) -> tuple[str, str]:
         first = next((f for f in result.findings if f.code.startswith("SC4")), None)
         return klass, first.message if first else f"error: {result.error_class}"
     if result.end in (EndReason.RESET, EndReason.TIMEOUT):
-        what = "was reset" if result.end is EndReason.RESET else "timed out (--read-timeout)"
-        return "unreachable", f"the connection {what} after {result.frames} frames"
+        what = (
+            "the connection was reset"
+            if result.end is EndReason.RESET
+            else "the read timed out (--read-timeout)"
+        )
+        return "unreachable", f"{what} after {result.frames} frames"
     failing = [f for f in result.findings if f.severity >= fail_on]
     if failing:
         codes = sorted({f.code for f in failing})
