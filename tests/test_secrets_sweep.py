@@ -504,8 +504,10 @@ def test_serve_access_log() -> None:
     """Requests to `serve` carry keys in the query and headers; its log shows none."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamcheck", "serve", str(FIXTURES / "live")]
-        + ["--port", "0", "--speed", "0", "--access-log", "--fault", "none"],
+        [
+            *(sys.executable, "-m", "streamcheck", "serve", str(FIXTURES / "live")),
+            *("--port", "0", "--speed", "0", "--access-log", "--fault", "none"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from streamcheck.check import CheckOptions
-from streamcheck.live.client import LiveCall, Timeouts
+from streamcheck.live.client import LiveCall
 from streamcheck.live.targets import Target, prepare
 from tests.conftest import run_streamcheck
 from tests.live.conftest import CANARY_ENV, OPENAI_CANARY, assert_no_canary
@@ -134,9 +134,11 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
         check=True,
         capture_output=True,
         timeout=60,
