@@ -78,6 +78,11 @@ _SECRET_WORDS = frozenset(
 )
 # Identifiers a client picks that are named like keys but protect nothing.
 _NOT_SECRET = frozenset({"idempotency-key", "idempotency_key", "prompt_cache_key", "cache_key"})
+# Masked where they travel, but not searched for elsewhere: account names, not credentials
+# (an organization called "traceloop" must not vanish from every message).
+_NOT_COLLECTED = frozenset({"openai-organization", "openai-project"})
+# Several Set-Cookie headers joined by ", " (an Expires date holds ", " too).
+_COOKIES = re.compile(r",\s*(?=[^;,=\s]+=)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
@@ -171,8 +176,11 @@ def collect(
     found: set[str] = set()
     marked = {n.strip().lower() for n in secret_headers}
     for name, value in (headers or {}).items():
-        if isinstance(value, str) and (secret_name(str(name)) or str(name).lower() in marked):
-            _header_values(str(name).lower(), value, found)
+        lower = str(name).lower()
+        if lower in _NOT_COLLECTED or not isinstance(value, str):
+            continue
+        if secret_name(lower) or lower in marked:
+            _header_values(lower, value, found)
     if url:
         _url_values(url, found)
     if body is not None:
@@ -187,11 +195,13 @@ def collect(
 
 
 def _header_values(name: str, value: str, found: set[str]) -> None:
-    found.add(value)
-    if name in ("cookie", "set-cookie"):
-        for pair in value.split(";"):
-            found.add(pair.partition("=")[2])
+    if name == "cookie":  # name=value; name=value
+        found.update(pair.partition("=")[2] for pair in value.split(";"))
         return
+    if name == "set-cookie":  # the cookie's value; not its Path, Domain or Expires
+        found.update(c.split(";", 1)[0].partition("=")[2] for c in _COOKIES.split(value))
+        return
+    found.add(value)
     match = _SCHEME.match(value)
     if match is None:
         return
@@ -327,7 +337,12 @@ def url(value: str) -> str:
         except ValueError:  # a port that is not a number: keep none rather than crash
             port = None
         parts = parts._replace(netloc=f"{MASK}@{host}" + (f":{port}" if port else ""))
-    return text(urlunsplit(parts))
+    # The host is left alone: a known value that happens to equal it must not break the URL.
+    return urlunsplit(
+        parts._replace(
+            path=text(parts.path), query=text(parts.query), fragment=text(parts.fragment)
+        )
+    )
 
 
 def excerpt(data: bytes | str, limit: int = 200) -> str:
