@@ -21,8 +21,7 @@ is at least `MIN_SECRET` characters of a known value is a leak of that value.
 
 from __future__ import annotations
 
-import base64
-import binascii
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -82,9 +81,11 @@ _NOT_SECRET = frozenset({"idempotency-key", "idempotency_key", "prompt_cache_key
 # (an organization called "traceloop" must not vanish from every message).
 _NOT_COLLECTED = frozenset({"openai-organization", "openai-project"})
 # Several Set-Cookie headers joined by ", " (an Expires date holds ", " too).
-_COOKIES = re.compile(r",\s*(?=[^;,=\s]+=)")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[^a-z0-9]+")
+_COOKIES = r",\s*(?=[^;,=\s]+=)"
+# Patterns only collecting needs are compiled on first use (`_rx`): checking a raw body pays
+# for none of them at start-up.
+_CAMEL = r"(?<=[a-z0-9])(?=[A-Z])"
+_SPLIT = r"[^a-z0-9]+"
 
 _KEY_PATTERNS = re.compile(
     r"""
@@ -112,11 +113,16 @@ _JSON_SECRET = re.compile(
     r'((?:[^"\\]|\\.)*)(")',
     re.IGNORECASE,
 )
-_SIGV4 = re.compile(r"Credential=([^,\s/]+)(?:/[^,\s]*)?|Signature=([0-9a-fA-F]+)")
-_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s+(\S.*)$")
+_SIGV4 = r"Credential=([^,\s/]+)(?:/[^,\s]*)?|Signature=([0-9a-fA-F]+)"
+_SCHEME = r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s+(\S.*)$"
 
 _extra: set[str] = set()
 _scoped: ContextVar[frozenset[str]] = ContextVar("streamcheck_secrets", default=frozenset())
+
+
+@functools.cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def register_secret(value: str | None) -> None:
@@ -148,7 +154,7 @@ def secret_name(name: str) -> bool:
         return True
     if lower in _NOT_SECRET:
         return False
-    for word in _SPLIT.split(_CAMEL.sub("-", name.strip()).lower()):
+    for word in _rx(_SPLIT).split(_rx(_CAMEL).sub("-", name.strip()).lower()):
         if word in _SECRET_WORDS or word.endswith(("key", "token", "secret", "password")):
             return True
         if word.startswith("auth") and word not in ("author", "authors", "authority"):
@@ -199,15 +205,18 @@ def _header_values(name: str, value: str, found: set[str]) -> None:
         found.update(pair.partition("=")[2] for pair in value.split(";"))
         return
     if name == "set-cookie":  # the cookie's value; not its Path, Domain or Expires
-        found.update(c.split(";", 1)[0].partition("=")[2] for c in _COOKIES.split(value))
+        found.update(c.split(";", 1)[0].partition("=")[2] for c in _rx(_COOKIES).split(value))
         return
     found.add(value)
-    match = _SCHEME.match(value)
+    match = _rx(_SCHEME).match(value)
     if match is None:
         return
     scheme, rest = match.group(1).lower(), match.group(2)
     found.add(rest)
     if scheme == "basic":
+        import base64  # lazy: rare, and `check` start-up pays for every import
+        import binascii
+
         try:
             decoded = base64.b64decode(rest, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
@@ -215,7 +224,7 @@ def _header_values(name: str, value: str, found: set[str]) -> None:
         found.add(decoded)
         found.add(decoded.partition(":")[2])
     elif scheme.startswith("aws4-"):
-        for credential, signature in _SIGV4.findall(rest):
+        for credential, signature in _rx(_SIGV4).findall(rest):
             found.add(credential or signature)
 
 
