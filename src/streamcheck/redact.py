@@ -185,7 +185,7 @@ def collect(
         lower = str(name).lower()
         if lower in _NOT_COLLECTED or not isinstance(value, str):
             continue
-        if secret_name(lower) or lower in marked:
+        if secret_name(lower) or lower in marked or lower == "sec-websocket-protocol":
             _header_values(lower, value, found)
     if url:
         _url_values(url, found)
@@ -203,6 +203,10 @@ def collect(
 def _header_values(name: str, value: str, found: set[str]) -> None:
     if name == "cookie":  # name=value; name=value
         found.update(pair.partition("=")[2] for pair in value.split(";"))
+        return
+    if name == "sec-websocket-protocol":  # browsers' only way: "openai-insecure-api-key.KEY"
+        for offered in value.split(","):
+            found.add(offered.strip().partition("api-key.")[2])
         return
     if name == "set-cookie":  # the cookie's value; not its Path, Domain or Expires
         found.update(c.split(";", 1)[0].partition("=")[2] for c in _rx(_COOKIES).split(value))
