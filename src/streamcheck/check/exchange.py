@@ -174,7 +174,9 @@ class ExchangeChecker:
     def _cut_off(self) -> None:
         """SC503 / SC504: the transfer stopped before the body ended (a live call's read
         timeout or reset, or a tape that recorded one): whatever the grammar says, the client
-        got an exception and a partial answer."""
+        got an exception and a partial answer. A WebSocket's end is its close (SC6xx says it)."""
+        if self.exchange.messages is not None:
+            return
         end = self.exchange.end
         seen = f"after {self.bytes} bytes ({self.frames} frames)"
         where = self.location.at(offset=self.bytes)
