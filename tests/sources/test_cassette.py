@@ -402,7 +402,7 @@ def test_malformed_yaml_is_one_line_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_unsafe_yaml_tag_is_refused_not_run(tmp_path: Path) -> None:
+def test_unsafe_yaml_tag_gives_its_plain_value_and_is_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     path = tmp_path / "evil.yaml"
     path.write_text(
@@ -410,7 +410,8 @@ def test_unsafe_yaml_tag_is_refused_not_run(tmp_path: Path) -> None:
         f"- request: !!python/object/apply:os.system ['touch {marker}']\n"
         "  response: {}\n"
     )
-    with pytest.raises(InputError, match=r"evil\.yaml: not a valid YAML cassette"):
+    # The tag's plain value (the command line, a string) is not a request mapping.
+    with pytest.raises(InputError, match=r"evil\.yaml: interaction 0 has no request mapping"):
         results(path)
     assert not marker.exists()
 

@@ -4,7 +4,9 @@ Ruby VCR's `http_interactions`.
 Format: vcrpy `vcr/serializers/yamlserializer.py` and `vcr/serializers/compat.py` (a mapping
 with `interactions:` and `version:`; each interaction holds `request` {method, uri, headers,
 body} and `response` {status {code, message}, headers, body {string}}; header values are lists;
-bytes are stored as `!!binary` base64). Python 2 era cassettes tag strings `!!python/unicode`.
+bytes are stored as `!!binary` base64). Python 2 era cassettes tag strings `!!python/unicode`;
+vcrpy under aiohttp keys headers with `!!python/object/apply:multidict._multidict.istr`; Ruby
+VCR tags bytes `!binary`; some tools save one interaction mapping with no `interactions` list.
 Ruby VCR stores `body: {encoding, string | base64_string}`. vcrpy's JSON serializer writes
 the same mapping as JSON.
 
@@ -27,7 +29,7 @@ import orjson
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
 from streamcheck.sources import bodies, inflate
-from streamcheck.sources.formats import CASSETTE_JSON_START
+from streamcheck.sources.formats import CASSETTE_JSON_START, ONE_INTERACTION_JSON
 
 _LOADER: Any = None
 
@@ -46,7 +48,9 @@ def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
 
 
 def _load(source: str, data: bytes) -> Any:
-    if CASSETTE_JSON_START.match(data):  # vcrpy's json serializer; text bodies only
+    if CASSETTE_JSON_START.match(data) or ONE_INTERACTION_JSON.match(
+        data
+    ):  # vcrpy's json serializer; text bodies only
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -118,7 +122,14 @@ def _check_aliases(source: str, root: Any, size: int) -> None:
 
 
 def _loader() -> Any:
-    """The safe loader (C when built) plus the few harmless tags old vcrpy wrote."""
+    """The safe loader (C when built), where every tag it does not know gives its plain value.
+
+    Recorders write tags a safe loader refuses: Python 2 string tags (`!!python/unicode`), vcrpy
+    under aiohttp keys headers by `!!python/object/apply:multidict._multidict.istr [Name]`, Ruby
+    VCR marks bytes `!binary` (base64). None of them may build an object, and a cassette must
+    not become unreadable for a tag: the node's plain value is taken (a one-item sequence, the
+    shape of `apply:`'s arguments, gives that item, so an `istr` header key is its name).
+    """
     global _LOADER
     if _LOADER is None:
         import yaml
@@ -126,10 +137,20 @@ def _loader() -> Any:
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
         class CassetteLoader(base):  # type: ignore[misc, valid-type]
-            """Safe loading, plus Python 2 string tags and bytes, never objects."""
+            """Safe loading; unknown tags give plain values, never objects."""
 
-        def text(loader: Any, node: Any) -> str:
-            return str(loader.construct_scalar(node))
+        def plain(loader: Any, suffix: str, node: Any) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                return loader.construct_mapping(node, deep=True)
+            if isinstance(node, yaml.SequenceNode):
+                items = loader.construct_sequence(node, deep=True)
+                if len(items) == 1 and isinstance(items[0], str | bytes | int | float):
+                    return items[0]
+                return tuple(items)  # hashable: such a node may be a mapping key
+            value = loader.construct_scalar(node)
+            if suffix in ("!binary", "tag:yaml.org,2002:python/bytes"):
+                return base.construct_yaml_binary(loader, node)
+            return str(value)
 
         def integer(loader: Any, node: Any) -> Any:
             try:
@@ -137,15 +158,8 @@ def _loader() -> Any:
             except ValueError:  # past Python's 4,300-digit limit: the digits stay text
                 return str(loader.construct_scalar(node))
 
-        def sequence(loader: Any, node: Any) -> list[Any]:
-            return list(loader.construct_sequence(node))
-
-        prefix = "tag:yaml.org,2002:python/"
         CassetteLoader.add_constructor("tag:yaml.org,2002:int", integer)
-        CassetteLoader.add_constructor(prefix + "unicode", text)
-        CassetteLoader.add_constructor(prefix + "str", text)
-        CassetteLoader.add_constructor(prefix + "tuple", sequence)
-        CassetteLoader.add_constructor(prefix + "bytes", base.construct_yaml_binary)
+        CassetteLoader.add_multi_constructor(None, plain)
         _LOADER = CassetteLoader
     return _LOADER
 
@@ -154,6 +168,8 @@ def _interactions(source: str, doc: Any) -> list[Any]:
     """Check the outline before yielding anything, so a bad file fails as a whole."""
     if not isinstance(doc, dict):
         raise InputError(f"{source}: YAML but not a cassette (no interactions list)")
+    if "interactions" not in doc and "http_interactions" not in doc and "response" in doc:
+        doc = {"interactions": [doc]}  # one interaction saved on its own
     interactions = doc.get("interactions", doc.get("http_interactions"))
     if not isinstance(interactions, list):
         raise InputError(f"{source}: YAML but not a cassette (no interactions list)")

@@ -38,9 +38,10 @@ RECORDING_SUFFIXES = frozenset(
         ".stream",
         ".bin",
         ".eventstream",
+        ".httprr",
     }
 )
-FORMATS = ("auto", "sse", "ndjson", "json", "curl", "tape", "cassette", "har")
+FORMATS = ("auto", "sse", "ndjson", "json", "curl", "tape", "cassette", "har", "httprr")
 
 Reader = Callable[[str, BinaryIO, bytes], Iterator[Exchange]]
 
@@ -99,12 +100,14 @@ READERS: dict[str, Reader] = {
     "tape": _tape,
     "cassette": _loaded_on_use("cassette"),
     "har": _loaded_on_use("har"),
+    "httprr": _loaded_on_use("httprr"),
 }
 SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
     ("protocol", formats.is_protocol_file),
     ("tape", formats.is_tape),
     ("cassette", formats.is_cassette),
     ("har", formats.is_har),
+    ("httprr", formats.is_httprr),
 )
 
 

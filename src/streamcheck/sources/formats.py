@@ -10,6 +10,9 @@ import re
 
 CASSETTE_START = re.compile(rb"(?m)^(?:http_)?interactions:")
 CASSETTE_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
+# One interaction saved on its own (no `interactions` list around it), as JSON or YAML.
+ONE_INTERACTION_JSON = re.compile(rb'^\s*\{\s*"(?:request|response)"\s*:\s*\{')
+ONE_INTERACTION_YAML = re.compile(rb"(?m)^(?:request|response):[ \t]*\r?$")
 HAR_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 # A user-defined protocol file (YAML, TOML or JSON): its first key, after comments.
 PROTOCOL_START = re.compile(
@@ -25,8 +28,18 @@ def is_cassette(name: str, head: bytes) -> bool:
     """A top-level `interactions:` key in the first bytes, whatever the name (stdin has none);
     no SSE, NDJSON or JSON body has a line starting that way."""
     if b"interactions" not in head:  # a substring test first: the regex scans the whole head
-        return False
+        return _one_interaction(head)
     return CASSETTE_START.search(head) is not None or CASSETTE_JSON_START.match(head) is not None
+
+
+def _one_interaction(head: bytes) -> bool:
+    """A file holding one interaction mapping (`request:` and `response:` at the top)."""
+    if b"request" not in head or b"response" not in head:
+        return False
+    if ONE_INTERACTION_JSON.match(head):
+        return b'"response"' in head and b'"request"' in head
+    found = {m.group(0).split(b":")[0] for m in ONE_INTERACTION_YAML.finditer(head)}
+    return found == {b"request", b"response"}
 
 
 def is_har(name: str, head: bytes) -> bool:
@@ -38,3 +51,8 @@ def is_har(name: str, head: bytes) -> bool:
 def is_protocol_file(name: str, head: bytes) -> bool:
     """A protocol file (`check --protocol`), not a recording: a folder walk passes over it."""
     return b"streamcheck-protocol" in head and PROTOCOL_START.match(head) is not None
+
+
+def is_httprr(name: str, head: bytes) -> bool:
+    """Go's rsc.io/httprr trace: its first line says so."""
+    return head.startswith(b"httprr trace v1\n")
