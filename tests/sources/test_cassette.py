@@ -323,7 +323,11 @@ def test_secrets_in_url_headers_and_request_body_are_redacted(tmp_path: Path) ->
             {"Anthropic-Version": "2023-06-01"},
             Hint("anthropic", "messages", "2023-06-01"),
         ),
-        ("https://api.anthropic.com/v1/messages/count_tokens", {}, Hint("anthropic")),
+        (
+            "https://api.anthropic.com/v1/messages/count_tokens",
+            {},
+            Hint("anthropic", "count-tokens"),
+        ),
         (
             "https://generativelanguage.googleapis.com/v1beta/models/g:streamGenerateContent?alt=sse",
             {},

@@ -22,7 +22,7 @@ from streamcheck.model import EndReason, Exchange, ExchangeResult, Location
 from streamcheck.protocols import Context, Protocol, StreamState, find, named_by_headers
 from streamcheck.schemas import Catalog, SchemaSet
 from streamcheck.wire import DECODERS, decoder_for
-from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
+from streamcheck.wire.sniff import STREAM_FRAMINGS, first_line_end, first_line_open, sniff
 
 SNIFF_BYTES = 1024
 # URLs that ask for a stream without a body flag (Gemini, Bedrock, watsonx, query flags).
@@ -68,6 +68,7 @@ class ExchangeChecker:
         # evidence), judged once the protocol is (frames.settle); past the list, a count.
         self.undecided: list[tuple[Location, str, str]] = []
         self.undecided_more = 0
+        self.unclaimed = False  # a recorded URL no protocol claims: frames are not judged
         self.timing: dict[str, float] = {}
         self._last_time: float | None = None
         self._choose_by_request()
@@ -104,7 +105,16 @@ class ExchangeChecker:
         scored = sorted(((p.match_request(exchange), p.name, p) for p in pool), reverse=True)
         if scored and scored[0][0] > 0:
             self.use(scored[0][2])
+        elif exchange.provider and not hinted and not (self.options.provider or self.options.api):
+            # The URL names a provider's API that no protocol here implements (Anthropic's
+            # legacy /v1/complete, Cohere's /v1/generate, Gemini's Interactions): its frames must
+            # not be claimed by another API's grammar because they look alike. SC901 says so;
+            # framing, error bodies and in-stream error objects are still checked.
+            self.candidates = []
+            self.unclaimed = True
         else:
+            # An unknown host (a gateway, a self-hosted server): the frames decide, and a
+            # stream no protocol claims gets SC901.
             self.candidates = pool
 
     def use(self, protocol: type[Protocol]) -> None:
@@ -219,18 +229,23 @@ class ExchangeChecker:
         """A recorded call to a URL no protocol or provider hint knows (a cassette's telemetry
         or file download): say so once, since no schema or grammar looked at it."""
         exchange = self.exchange
-        if self.protocol or exchange.provider or self.unknown_reported or not exchange.request.url:
+        if self.protocol or self.unknown_reported or not exchange.request.url:
+            return
+        if exchange.provider and not self.unclaimed:
             return
         if self.asked_for_stream() is False and self.framing not in STREAM_FRAMINGS:
             return  # a plain call (telemetry, a download) already reported as SC903
         self.unknown_reported = True
-        url = exchange.request.url.split("?", 1)[0]
-        self.sink(
-            rules.finding(
-                "SC901",
-                f"no known provider API serves {url}; only the body was checked",
-                self.location,
-            )
+        self.sink(rules.finding("SC901", self.unknown_api("the body"), self.location))
+
+    def unknown_api(self, what: str) -> str:
+        """SC901's message for a recorded call no protocol implements."""
+        url = (self.exchange.request.url or "").split("?", 1)[0]
+        named = " ".join(n for n in (self.exchange.provider, self.exchange.api) if n)
+        api = f" ({named})" if named else ""
+        return (
+            f"no protocol streamcheck implements serves {url}{api}; only {what} was checked, "
+            "no other API's schema or grammar"
         )
 
     def _run(self) -> None:
@@ -296,7 +311,14 @@ class ExchangeChecker:
     def _read_head(
         self, chunks: Iterator[tuple[bytes, float | None]]
     ) -> tuple[list[tuple[bytes, float | None]], bytes]:
-        """Chunks until SNIFF_BYTES have arrived, and those bytes."""
+        """Chunks until SNIFF_BYTES have arrived, and those bytes.
+
+        A body that opens with a JSON object is sniffed by its structure, not by a byte budget:
+        whether a second object follows the first line (NDJSON) can only be seen past that line,
+        and a real first event (a Responses `response.created`, a Gemini chunk with a signature)
+        is often longer than the budget. So more is read, up to the line limit, until the first
+        line has ended and the next one has begun.
+        """
         taken: list[tuple[bytes, float | None]] = []
         size = 0
         for chunk in chunks:
@@ -304,7 +326,16 @@ class ExchangeChecker:
             size += len(chunk[0])
             if size >= SNIFF_BYTES:
                 break
-        return taken, b"".join(c for c, _ in taken)[:SNIFF_BYTES]
+        head = b"".join(c for c, _ in taken)
+        if size < SNIFF_BYTES or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+            return taken, head[:SNIFF_BYTES]
+        while first_line_open(head) and len(head) <= self.options.max_line:
+            chunk = next(chunks, None)
+            if chunk is None:
+                break
+            taken.append(chunk)
+            head += chunk[0]
+        return taken, head[: max(SNIFF_BYTES, first_line_end(head) + SNIFF_BYTES)]
 
     def _read_body(self, chunks: Iterator[tuple[bytes, float | None]]) -> bytes:
         """The rest of a body that is not a stream, kept up to MAX_ERROR_BODY."""

@@ -318,6 +318,8 @@ def settle(checker: ExchangeChecker) -> None:
             checker.unknown_reported = True
             where, _, evidence = undecided[0]
             message = "no known provider API streams plain-text data; only framing was checked"
+            if checker.unclaimed:
+                message = checker.unknown_api("framing")
             checker.sink(rules.finding("SC901", message, where, evidence=evidence))
         return
     for where, message, evidence in undecided:
@@ -350,10 +352,11 @@ def unknown_frame(checker: ExchangeChecker, frame: Frame, value: Any) -> None:
         return
     if not checker.unknown_reported and value is not SENTINEL:
         checker.unknown_reported = True
+        message = "no known provider API matches this stream; only framing was checked"
         checker.sink(
             rules.finding(
                 "SC901",
-                "no known provider API matches this stream; only framing was checked",
+                checker.unknown_api("framing") if checker.unclaimed else message,
                 where,
                 evidence=excerpt(frame.data),
             )

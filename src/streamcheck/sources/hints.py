@@ -81,12 +81,14 @@ def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
     ):
         return Hint("azure-openai", _openai_api(path), query.get("api-version"))
     if host == "api.anthropic.com":
-        api = "messages" if path == "/v1/messages" else None
+        # Any other endpoint is named for its last segment (`complete` for the legacy Text
+        # Completions, `batches`, `count_tokens`), so it never gets the Messages grammar.
+        api = "messages" if path == "/v1/messages" else _last_segment(path)
         return Hint("anthropic", api, lower.get("anthropic-version"))
     if host == "generativelanguage.googleapis.com":
         match = _GEMINI_PATH.match(path)
-        if match is None:
-            return Hint("gemini")
+        if match is None:  # the Interactions API (/v1beta/interactions), files, models
+            return Hint("gemini", _last_segment(path))
         return Hint("gemini", _GEMINI_APIS.get(match.group(2), match.group(2)), match.group(1))
     if host.endswith("aiplatform.googleapis.com"):
         if "/publishers/anthropic/" in path:  # Claude on Vertex speaks Anthropic Messages
@@ -95,6 +97,10 @@ def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
         if match is None:
             return NONE  # other publishers (Llama, Mistral) have their own dialects
         return Hint("vertex-ai", _GEMINI_APIS.get(match.group(2), match.group(2)), match.group(1))
+    if host.startswith("bedrock-agent-runtime.") and host.endswith(".amazonaws.com"):
+        # Agents (InvokeAgent, /agents/{id}/agentAliases/{alias}/sessions/{s}/text), flows,
+        # knowledge bases: not the model runtime's Converse or InvokeModel streams.
+        return Hint("aws-bedrock-agent", _last_segment(path))
     if host.startswith("bedrock-runtime.") and host.endswith(".amazonaws.com"):
         match = _BEDROCK_PATH.match(path)
         return Hint("aws-bedrock", _BEDROCK_APIS.get(match.group(1)) if match else None)
@@ -110,6 +116,12 @@ def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
     if path in ("/api/chat", "/api/generate"):  # Ollama's native API, whatever the host
         return Hint("ollama", path.rsplit("/", 1)[1])
     return NONE
+
+
+def _last_segment(path: str) -> str | None:
+    """The last path segment without a `:method` suffix, as an API name; None for `/`."""
+    last = path.rstrip("/").rsplit("/", 1)[-1].split(":", 1)[0]
+    return last.replace("_", "-") or None
 
 
 def _openai_api(path: str) -> str | None:

@@ -35,7 +35,7 @@ def sniff(head: bytes, content_type: str | None = None, complete: bool = False) 
         return "tagged"
     first = body[:1]
     if first == b"{":
-        if _JSON_LINE_BREAK.search(body):
+        if _JSON_LINE_BREAK.search(body) or _second_json_line(body):
             return "ndjson"
         if content_type in ("application/x-ndjson", "application/stream+json", "application/jsonl"):
             return "ndjson"
@@ -49,6 +49,37 @@ def sniff(head: bytes, content_type: str | None = None, complete: bool = False) 
     if content_type == "text/event-stream" or re.search(rb"(?m)^data:", body):
         return "sse"
     return "text"
+
+
+def first_line_open(head: bytes) -> bool:
+    """A body opening with a JSON object whose first line has not ended, or has ended with
+    nothing after it yet: its framing (one JSON document or NDJSON) is not decided."""
+    body = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if body[:1] != b"{":
+        return False
+    cut = body.find(b"\n")
+    return cut < 0 or not body[cut:].strip()
+
+
+def first_line_end(head: bytes) -> int:
+    """Offset of the first line break in `head` (its length when there is none)."""
+    cut = head.find(b"\n")
+    return cut if cut >= 0 else len(head)
+
+
+def _second_json_line(body: bytes) -> bool:
+    """The first line is a whole JSON value and another line follows: NDJSON, whatever the
+    first line's length (a long first line puts the break past any fixed budget)."""
+    cut = body.find(b"\n")
+    if cut < 0 or not body[cut:].strip():
+        return False
+    import orjson
+
+    try:
+        orjson.loads(body[:cut])
+    except orjson.JSONDecodeError:
+        return False
+    return body[cut:].lstrip()[:1] in (b"{", b"[")
 
 
 def _looks_like_eventstream(head: bytes) -> bool:
