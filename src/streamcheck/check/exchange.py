@@ -330,11 +330,11 @@ class ExchangeChecker:
         if size < SNIFF_BYTES or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
             return taken, head[:SNIFF_BYTES]
         while first_line_open(head) and len(head) <= self.options.max_line:
-            chunk = next(chunks, None)
-            if chunk is None:
+            more = next(chunks, None)
+            if more is None:
                 break
-            taken.append(chunk)
-            head += chunk[0]
+            taken.append(more)
+            head += more[0]
         return taken, head[: max(SNIFF_BYTES, first_line_end(head) + SNIFF_BYTES)]
 
     def _read_body(self, chunks: Iterator[tuple[bytes, float | None]]) -> bytes:
