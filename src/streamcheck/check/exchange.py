@@ -18,7 +18,7 @@ from streamcheck.check.frames import MALFORMED
 from streamcheck.check.options import CheckOptions
 from streamcheck.check.sink import Sink
 from streamcheck.exceptions import ConfigError
-from streamcheck.model import EndReason, Exchange, ExchangeResult, Location
+from streamcheck.model import EndReason, Exchange, ExchangeResult, Finding, Location
 from streamcheck.protocols import Context, Protocol, StreamState, find, named_by_headers
 from streamcheck.schemas import Catalog, SchemaSet
 from streamcheck.wire import DECODERS, decoder_for
@@ -69,6 +69,8 @@ class ExchangeChecker:
         self.undecided: list[tuple[Location, str, str]] = []
         self.undecided_more = 0
         self.unclaimed = False  # a recorded URL no protocol claims: frames are not judged
+        self.recording_notes: set[str] = set()  # SC902 messages already given (check.recorders)
+        self.sse_header_on_ndjson = False  # decided at the end: stripped framing or SC113
         self.timing: dict[str, float] = {}
         self._last_time: float | None = None
         self._choose_by_request()
@@ -385,6 +387,10 @@ class ExchangeChecker:
         batch = decoder.flush()
         if batch:
             handle(self, batch)
+        if getattr(decoder, "unterminated", None) is not None:
+            from streamcheck.check import recorders
+
+            recorders.at_eof(self, decoder)
         sink.extend(decoder.findings)
         self.end(decoder.comments)
 
@@ -394,7 +400,17 @@ class ExchangeChecker:
         if self.undecided:
             frames.settle(self)
         state = self.state
+        protocol = self.protocol
+        stripped = self.framing == "ndjson" and protocol is not None and protocol.framing == "sse"
+        if self.sse_header_on_ndjson and not stripped:
+            framing_checks.mismatch(self, "ndjson", "text/event-stream")
         if state is not None:
+            if stripped:
+                from streamcheck.check import recorders
+
+                recorders.stripped_note(self)
+                if protocol is not None and protocol.terminator:
+                    state.ctx.emit = _without("SC301", state.ctx.emit)
             clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)
             self.guard(state.end, clean_eof)
             if state.ctx.error_class:
@@ -458,6 +474,16 @@ class ExchangeChecker:
             body_offset=self.exchange.body_offset,
             body_line=self.exchange.body_line,
         )
+
+
+def _without(code: str, emit: Callable[[Finding], None]) -> Callable[[Finding], None]:
+    """`emit` that drops findings of `code` (a rule the recording cannot be judged by)."""
+
+    def emit_kept(finding: Finding) -> None:
+        if finding.code != code:
+            emit(finding)
+
+    return emit_kept
 
 
 def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) -> ExchangeResult:

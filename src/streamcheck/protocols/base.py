@@ -122,6 +122,11 @@ class Protocol:
     # Sentinels some servers append although the API defines none (OpenRouter ends Responses
     # streams with `data: [DONE]`): parsed as SENTINEL, but they do not identify the protocol.
     tolerated: ClassVar[frozenset[bytes]] = frozenset()
+    # The sentinel whose absence the grammar reports (SC301), when the end is not a JSON event.
+    terminator: ClassVar[bytes | None] = None
+    # Whether the official clients hand over each `data:` line as it ends rather than each SSE
+    # event (google-genai reads lines): a last event with no blank line after it is delivered.
+    line_delivered: ClassVar[bool] = False
     # Versions judged by another version's schemas (Vertex AI `v1beta1` speaks Gemini `v1beta`).
     version_aliases: ClassVar[dict[str, str]] = {}
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider

@@ -203,6 +203,7 @@ class Gemini(Protocol):
     provider = "gemini"
     api = "stream-generate-content"
     framing = "sse"
+    line_delivered = True  # google-genai reads `data:` lines, not SSE events
     aliases = ("google", "google-gemini", "vertex-ai", "vertex")
     error_shapes = ("google",)
     # Vertex AI's v1beta1 and the Gemini API's v1alpha stream the v1beta shape.

@@ -362,6 +362,7 @@ class OpenAIChat(Protocol):
     api = "chat-completions"
     framing = "sse"
     sentinels = frozenset({b"[DONE]"})
+    terminator = b"[DONE]"
     aliases = ("openai-compatible",)
     error_shapes = ("openai", "vllm")
     discriminator = "object"
