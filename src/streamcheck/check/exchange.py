@@ -401,7 +401,12 @@ class ExchangeChecker:
             frames.settle(self)
         state = self.state
         protocol = self.protocol
-        stripped = self.framing == "ndjson" and protocol is not None and protocol.framing == "sse"
+        stripped = (
+            self.framing == "ndjson"
+            and protocol is not None
+            and protocol.framing == "sse"
+            and "ndjson" not in protocol.also_framed
+        )
         if self.sse_header_on_ndjson and not stripped:
             framing_checks.mismatch(self, "ndjson", "text/event-stream")
         if state is not None:

@@ -127,12 +127,6 @@ def _is_json(data: bytes) -> bool:
     return True
 
 
-def payloads_only(checker: ExchangeChecker) -> bool:
-    """Whether the body holds only the SSE payloads of a protocol that streams SSE."""
-    protocol = checker.protocol
-    return checker.framing == "ndjson" and protocol is not None and protocol.framing == "sse"
-
-
 def stripped_note(checker: ExchangeChecker) -> None:
     """SC902 once for a payloads-only recording, naming what it cannot show."""
     protocol = checker.protocol

@@ -122,6 +122,9 @@ class Protocol:
     # Sentinels some servers append although the API defines none (OpenRouter ends Responses
     # streams with `data: [DONE]`): parsed as SENTINEL, but they do not identify the protocol.
     tolerated: ClassVar[frozenset[bytes]] = frozenset()
+    # Framings other than `framing` that some version of the API streams natively (Cohere v1
+    # is NDJSON): a body in one of them is no recording that lost its SSE framing.
+    also_framed: ClassVar[frozenset[str]] = frozenset()
     # The sentinel whose absence the grammar reports (SC301), when the end is not a JSON event.
     terminator: ClassVar[bytes | None] = None
     # Whether the official clients hand over each `data:` line as it ends rather than each SSE

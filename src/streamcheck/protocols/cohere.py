@@ -314,6 +314,7 @@ class ChatStream(StreamState):
 @register
 class CohereChat(Protocol):
     name = "cohere-chat"
+    also_framed = frozenset({"ndjson"})  # v1 streams NDJSON
     provider = "cohere"
     api = "chat"
     tolerated: ClassVar[frozenset[bytes]] = frozenset({b"[DONE]"})
