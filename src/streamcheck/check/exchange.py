@@ -161,6 +161,7 @@ class ExchangeChecker:
             request=request_body if isinstance(request_body, dict) else {},
             url=self.exchange.request.url,
         )
+        ctx.named = bool(self.options.provider or self.options.api_version)
         self.state = protocol.stream(ctx)
 
     def _check_declared_framing(self) -> None:
@@ -414,8 +415,10 @@ class ExchangeChecker:
                 from streamcheck.check import recorders
 
                 recorders.stripped_note(self)
-                if protocol is not None and protocol.terminator:
-                    state.ctx.emit = _without("SC301", state.ctx.emit)
+            if (stripped or self.recording_notes) and protocol and protocol.terminator:
+                # The recording lost the SSE framing (payloads only, or the data: lines
+                # without their blank lines): whether the sentinel came cannot be told.
+                state.ctx.emit = _without("SC301", state.ctx.emit)
             clean_eof = self.exchange.end in (EndReason.EOF, EndReason.UNKNOWN)
             self.guard(state.end, clean_eof)
             if state.ctx.error_class:

@@ -71,11 +71,14 @@ class Sink:
         """The kept findings in body order, with one summary per code past the cap; every
         text masked (a message may quote a frame: a schema error naming an echoed key)."""
         for code, (count, first) in self.suppressed.items():
+            # Past the cap findings are only counted (no protocol weighed them): the summary
+            # takes the severity of the ones shown.
+            shown = [f.severity for f in self.findings if f.code == code]
             self.findings.append(
                 Finding(
                     code,
                     first.name,
-                    first.severity,
+                    max(shown) if shown else first.severity,
                     f"{count} more {code} findings in this exchange not shown",
                     first.location.at(frame=None, offset=None, line=None, path=None),
                 )

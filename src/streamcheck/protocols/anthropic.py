@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from streamcheck import errors
-from streamcheck.model import Exchange, Frame, Severity
+from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import Context, Protocol, StreamState, register
 from streamcheck.protocols.blocks import Block, Blocks
 from streamcheck.redact import excerpt
@@ -291,16 +291,7 @@ class MessagesStream(StreamState):
         self.tracker.close_open("message_delta", at_end=True)
         if self.stop_reason is None:
             self.ctx.report("SC303", "no message_delta carried a stop_reason", at_end=True)
-            self.ctx.report("SC301", "the stream ended without message_stop", at_end=True)
-            return
-        # The stop_reason came: anthropic-sdk-python ends at EOF with the whole message.
-        self.ctx.report(
-            "SC301",
-            "the stream ended without message_stop after the stop_reason came; the official "
-            "clients deliver the whole message, clients that wait for message_stop do not",
-            at_end=True,
-            severity=Severity.WARNING,
-        )
+        self.ctx.report("SC301", "the stream ended without message_stop", at_end=True)
 
 
 @register

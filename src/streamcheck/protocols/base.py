@@ -36,7 +36,16 @@ class Context:
     """What a stream state machine may use: where it is, and where findings go."""
 
     # A plain class: per-stream state needs no generated dataclass code at start-up.
-    __slots__ = ("api_version", "emit", "error_class", "frame", "location", "request", "url")
+    __slots__ = (
+        "api_version",
+        "emit",
+        "error_class",
+        "frame",
+        "location",
+        "named",
+        "request",
+        "url",
+    )
 
     def __init__(
         self,
@@ -54,6 +63,8 @@ class Context:
         self.url = url  # the request URL, when the recording has it
         self.frame: Frame | None = None  # the frame being handled
         self.error_class: str | None = None  # set when an in-stream error was classified
+        # The user named the provider or API version (flags, config): judge by it strictly.
+        self.named = False
 
     @property
     def resumed_after(self) -> int | None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from streamcheck.model import Exchange, Finding, Frame, Severity
 from streamcheck.protocols.base import Context, StreamState, register, url_parts
-from streamcheck.protocols.openai_chat import ChatStream, OpenAIChat
+from streamcheck.protocols.openai_chat import ChatStream, OpenAIChat, weigh_by_client
 
 
 class DialectStream(ChatStream):
@@ -79,6 +79,7 @@ class _Dialect(OpenAIChat):
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:
+        weigh_by_client(ctx)
         if cls.known:
             ctx.emit = _lowering(ctx.emit, cls.known, cls.label)
         state_class = type(

@@ -343,9 +343,12 @@ class ChatStream(StreamState):
                 at_end=True,
             )
         if not self.done and (self.chunks or self.choices):
-            if self.choices and not unfinished:
-                # Every choice finished: openai-python ends at EOF with the whole answer, so
-                # the missing sentinel is harmless to the official client (a warning).
+            if self.choices and not unfinished and _dialect_host(self.ctx.url):
+                # Every choice finished on a server that is not OpenAI's: several such servers
+                # send no [DONE] (Perplexity, GPUStack, TGI) and openai-python ends at EOF with
+                # the whole answer, so the missing sentinel is harmless to the official client.
+                # From OpenAI, which documents [DONE], or from a body that names no server, the
+                # absence is a cut after the finish chunk (the usage chunk may be lost with it).
                 self.ctx.report(
                     "SC301",
                     "the stream ended without data: [DONE] after every choice had finished; "
@@ -365,6 +368,13 @@ class ChatStream(StreamState):
         if not self.choices:
             return False if self.chunks else None
         return all(c.finished is not None for c in self.choices.values())
+
+
+def _dialect_host(url: str | None) -> bool:
+    """A recorded URL whose server is not OpenAI's own."""
+    from streamcheck.protocols import openai_client_impact as impact
+
+    return url is not None and not impact.held_to_openai_schema(url)
 
 
 @register
@@ -415,4 +425,16 @@ class OpenAIChat(Protocol):
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:
+        weigh_by_client(ctx)
         return ChatStream(ctx)
+
+
+def weigh_by_client(ctx: Context) -> None:
+    """A server that is not OpenAI's gets its schema differences weighed by what openai-python
+    does with them (openai_client_impact), not reported as OpenAI's own defects."""
+    from streamcheck.protocols import openai_client_impact as impact
+
+    if ctx.named and ctx.url is None:
+        return  # a body named as OpenAI's (--provider, --api-version) is held to its schema
+    if not impact.held_to_openai_schema(ctx.url):
+        ctx.emit = impact.judged_by_client_impact(ctx.emit)

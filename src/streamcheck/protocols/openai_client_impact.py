@@ -1,0 +1,74 @@
+"""How much a schema difference in an OpenAI-compatible server's chunks matters, judged by what
+openai-python does with it (the severity policy in README, "Severity").
+
+OpenAI's own hosts (api.openai.com, Azure OpenAI) are held to the documented schema. Any other
+server that streams chat chunks (a dialect with an overlay, a gateway, a self-hosted server, a
+raw body that names no host) differs in documented ways, and openai-python never validates a
+chunk (`construct`, no pydantic validation), so its plain iterator (`create(stream=True)`)
+delivers whatever arrives. So for those servers:
+- a member openai-python types as optional with a default (`system_fingerprint`, `logprobs`,
+  `created`: documented omissions of several servers) is no finding when absent;
+- a tool call without `index` (Mistral sends each call whole in one chunk) breaks the
+  accumulator of `client.chat.completions.stream()` (openai/lib/streaming/_deltas.py raises
+  RuntimeError "Expected list delta entry to have an `index` key", and
+  ChatCompletionStreamState reads `tool_call_chunk.index`): a warning naming that client;
+- `delta.content` that is not a string (Mistral's thinking parts) breaks the same accumulator
+  (it merges lists by `index`): a warning naming it;
+- any other schema difference is undocumented but harmless to the official client: a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from streamcheck.model import Finding, Severity
+
+OPENAI_HOSTS = ("api.openai.com",)
+AZURE_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+ACCUMULATOR = "openai-python's client.chat.completions.stream() (ChatCompletionStreamState)"
+_HARMLESS_ABSENT = re.compile(
+    r"^chunk frame: '(?:system_fingerprint|logprobs|created)' is a required property at /"
+    r"(?:choices/\d+)? \["
+)
+_NO_INDEX = re.compile(r"'index' is a required property at /choices/\d+/delta/tool_calls/\d+")
+_CONTENT_NOT_TEXT = re.compile(r"is not of type 'string', 'null' at /choices/\d+/delta/content ")
+
+
+def held_to_openai_schema(url: str | None) -> bool:
+    """Whether the server is OpenAI's own (documented schema, strict)."""
+    host = (urlsplit(url or "").hostname or "").lower()
+    return host in OPENAI_HOSTS or host.endswith(AZURE_SUFFIXES)
+
+
+def judged_by_client_impact(emit: Callable[[Finding], None]) -> Callable[[Finding], None]:
+    """`emit` with SC201 findings weighed by what openai-python does with them."""
+
+    def weighed(finding: Finding) -> None:
+        if finding.code != "SC201" or finding.severity <= Severity.WARNING:
+            emit(finding)
+            return
+        message = finding.message
+        if _HARMLESS_ABSENT.match(message):
+            return  # openai-python defaults it to None; nothing breaks
+        if _NO_INDEX.search(message):
+            hint = (
+                f"The server sends each tool call whole without `index` (Mistral's dialect). "
+                f"{ACCUMULATOR} raises on it; iterating create(stream=True) is unaffected. "
+                "Merge tool calls by position yourself, or use the plain iterator."
+            )
+        elif _CONTENT_NOT_TEXT.search(message):
+            hint = (
+                f"delta.content is a list of parts (a reasoning dialect). {ACCUMULATOR} raises "
+                "on it, and code that concatenates content strings gets a TypeError."
+            )
+        else:
+            hint = (
+                "Not OpenAI's documented shape, but openai-python does not validate chunks: "
+                "its iterator delivers this as is. Code that reads the member raw may trip."
+            )
+        emit(replace(finding, severity=Severity.WARNING, hint=hint))
+
+    return weighed
