@@ -260,7 +260,7 @@ def bad_data(checker: ExchangeChecker, frame: Frame, exc: orjson.JSONDecodeError
     """Data that is not JSON: invalid UTF-8 (SC102), JSON cut off (SC101), or other text
     (SC103; SC901 once when no protocol promised JSON)."""
     data = frame.data
-    if b"\n" in data:
+    if b"\n" in data or (data == b"[DONE]" and checker.recording_notes):
         from streamcheck.check import recorders
 
         if recorders.joined_events(checker, frame):

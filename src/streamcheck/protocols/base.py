@@ -38,6 +38,7 @@ class Context:
     # A plain class: per-stream state needs no generated dataclass code at start-up.
     __slots__ = (
         "api_version",
+        "dialect",
         "emit",
         "error_class",
         "frame",
@@ -65,6 +66,8 @@ class Context:
         self.error_class: str | None = None  # set when an in-stream error was classified
         # The user named the provider or API version (flags, config): judge by it strictly.
         self.named = False
+        # The frames showed a server that is not the API's own (openai_client_impact).
+        self.dialect = False
 
     @property
     def resumed_after(self) -> int | None:

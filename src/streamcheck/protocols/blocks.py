@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from streamcheck.model import Severity
 from streamcheck.protocols.base import Context
 from streamcheck.redact import excerpt
 
@@ -29,12 +30,18 @@ from streamcheck.redact import excerpt
 MAX_JSON = 1 << 20
 
 
-def check_joined_json(ctx: Context, parts: Sequence[str], message: Callable[[str], str]) -> None:
+def check_joined_json(
+    ctx: Context, parts: Sequence[str], message: Callable[[str], str], claimed: str | None = None
+) -> None:
     """SC308 when `parts`, the fragments of one JSON value, do not join to valid JSON.
 
     A blank join is no value at all (a tool without arguments streams none, or ""), never a
     finding. `message` turns the parser's reason into the finding's message; it is called only
-    on failure.
+    on failure. `claimed` is the finish the stream gave the call (`tool_calls`): arguments that
+    do not parse under it are an error (severity policy: the clients deliver the call as
+    complete, and the app runs a tool it cannot give arguments to; cut off mid-JSON is the
+    common case); without such a claim (a stream cut before its finish, which SC303 reports)
+    the rule's own severity holds.
     """
     joined = "".join(parts)
     if not joined.strip():
@@ -42,7 +49,14 @@ def check_joined_json(ctx: Context, parts: Sequence[str], message: Callable[[str
     try:
         orjson.loads(joined)
     except orjson.JSONDecodeError as exc:
-        ctx.report("SC308", message(exc.msg), evidence=excerpt(joined))
+        text = message(exc.msg)
+        severity = None
+        if claimed:
+            cut = exc.pos >= len(joined.rstrip()) - 1 and joined.lstrip()[:1] in ("{", "[")
+            what = "cut off mid-JSON" if cut else "not JSON"
+            text += f"; the stream claims finish {claimed!r}, so the call arrives {what}"
+            severity = Severity.ERROR
+        ctx.report("SC308", text, evidence=excerpt(joined), severity=severity)
 
 
 class JsonFragments:
@@ -63,10 +77,12 @@ class JsonFragments:
         else:
             self.parts.append(fragment)
 
-    def check(self, ctx: Context, message: Callable[[str], str]) -> None:
+    def check(
+        self, ctx: Context, message: Callable[[str], str], claimed: str | None = None
+    ) -> None:
         """SC308 for the value so far (see check_joined_json), then forget it: checked once."""
         parts, self.parts = self.parts, []
-        check_joined_json(ctx, parts, message)
+        check_joined_json(ctx, parts, message, claimed)
 
 
 class Block:

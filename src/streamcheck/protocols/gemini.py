@@ -17,9 +17,12 @@ safety-class `finishReason` are reported because clients see them as empty answe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
-from streamcheck.model import Exchange, Frame
+from streamcheck.model import Exchange, Finding, Frame, Severity
 from streamcheck.protocols.base import (
     Context,
     Protocol,
@@ -121,10 +124,13 @@ class GeminiStream(StreamState):
         if state.finished is not None:
             if finish is not None and not state.after_reported:
                 state.after_reported = True
+                # The same reason again changes nothing a client reads (google-genai hands each
+                # chunk over as it is): a warning. Another reason is an error.
                 self.ctx.report(
                     "SC304",
                     f"candidate {index} got finishReason {finish!r} after {state.finished!r}",
                     path=f"/candidates/{position}/finishReason",
+                    severity=Severity.WARNING if finish == state.finished else None,
                 )
             elif text and not state.after_reported:
                 state.after_reported = True
@@ -240,4 +246,32 @@ class Gemini(Protocol):
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:
+        ctx.emit = _weighed(ctx.emit, _int_enums(ctx.url))
         return GeminiStream(ctx)
+
+
+_INT_ENUM = re.compile(r": \d+ is not (?:of type 'string'|one of \[)")
+_NULL = re.compile(r": None is not of type '(?:object|integer|array|string)'")
+
+
+def _int_enums(url: str | None) -> bool:
+    """Whether the request asked for enums as numbers (`$alt=json;enum-encoding=int`, what the
+    Go and other gapic clients send): then `probability: 1` is the asked-for spelling."""
+    return "enum-encoding=int" in unquote(url or "")
+
+
+def _weighed(emit: Callable[[Finding], None], int_enums: bool) -> Callable[[Finding], None]:
+    """SC201 weighed by what the clients do: numeric enums the request asked for are no finding;
+    a null where a member is optional is harmless to google-genai (every field of its types
+    is Optional), so a warning."""
+
+    def weighed(finding: Finding) -> None:
+        if finding.code == "SC201" and finding.severity > Severity.WARNING:
+            if int_enums and _INT_ENUM.search(finding.message):
+                return
+            if _NULL.search(finding.message):
+                hint = "google-genai reads every member as optional: a null is delivered as None."
+                finding = replace(finding, severity=Severity.WARNING, hint=hint)
+        emit(finding)
+
+    return weighed

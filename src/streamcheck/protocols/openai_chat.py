@@ -233,7 +233,10 @@ class ChatStream(StreamState):
             if finish is not None:
                 # The same reason again with nothing new loses no text, only risks a double
                 # finalisation: a warning. OpenRouter repeats it on its usage chunk.
-                repeat = finish == state.finished and not has_content
+                # The same reason again loses nothing (openai-python keeps the last one, and
+                # servers that repeat `tool_calls` on every tool-call chunk deliver each call):
+                # a warning. A different reason changes the answer's meaning: an error.
+                repeat = finish == state.finished
                 where = " on the usage chunk" if usage else ""
                 self.ctx.report(
                     "SC304",
@@ -247,6 +250,8 @@ class ChatStream(StreamState):
                     f"choice {index} got content after finish_reason {state.finished!r}",
                     path=f"/choices/{position}/delta",
                 )
+            if isinstance(delta, dict):  # clients keep accumulating: end() checks these calls
+                state.tools.delta(self.ctx, delta, index, position)
             return
         if not state.started and isinstance(delta, dict):
             state.started = True
@@ -280,7 +285,7 @@ class ChatStream(StreamState):
                     f"choice {index}: content arrived in the same chunk as finish_reason",
                     path=f"/choices/{position}/delta/content",
                 )
-            state.tools.check(self.ctx, index)
+            state.tools.check(self.ctx, index, str(finish))
 
     def _in_stream_error(self, value: Any, frame: Frame) -> None:
         self.error_seen = True
@@ -315,8 +320,9 @@ class ChatStream(StreamState):
 
     def end(self, clean_eof: bool) -> None:
         for index, state in self.choices.items():
-            if state.finished is None:
-                state.tools.check(self.ctx, index)
+            # Also calls that arrived with or after the finish (servers that repeat it on
+            # every tool-call chunk): their arguments were never checked.
+            state.tools.check(self.ctx, index, state.finished)
         if self.error_seen:
             return  # the error is the story; a missing [DONE] after it is expected
         unfinished = sorted(i for i, c in self.choices.items() if c.finished is None)
@@ -343,12 +349,13 @@ class ChatStream(StreamState):
                 at_end=True,
             )
         if not self.done and (self.chunks or self.choices):
-            if self.choices and not unfinished and _dialect_host(self.ctx.url):
+            if self.choices and not unfinished and self.ctx.dialect:
                 # Every choice finished on a server that is not OpenAI's: several such servers
                 # send no [DONE] (Perplexity, GPUStack, TGI) and openai-python ends at EOF with
                 # the whole answer, so the missing sentinel is harmless to the official client.
                 # From OpenAI, which documents [DONE], or from a body that names no server, the
-                # absence is a cut after the finish chunk (the usage chunk may be lost with it).
+                # absence is a cut after the finish chunk (the usage chunk may be lost with it),
+                # unless its chunks showed another server's shape (ctx.dialect).
                 self.ctx.report(
                     "SC301",
                     "the stream ended without data: [DONE] after every choice had finished; "
@@ -368,13 +375,6 @@ class ChatStream(StreamState):
         if not self.choices:
             return False if self.chunks else None
         return all(c.finished is not None for c in self.choices.values())
-
-
-def _dialect_host(url: str | None) -> bool:
-    """A recorded URL whose server is not OpenAI's own."""
-    from streamcheck.protocols import openai_client_impact as impact
-
-    return url is not None and not impact.held_to_openai_schema(url)
 
 
 @register
@@ -437,4 +437,5 @@ def weigh_by_client(ctx: Context) -> None:
     if ctx.named and ctx.url is None:
         return  # a body named as OpenAI's (--provider, --api-version) is held to its schema
     if not impact.held_to_openai_schema(ctx.url):
-        ctx.emit = impact.judged_by_client_impact(ctx.emit)
+        ctx.dialect = ctx.url is not None and not impact.local(ctx.url)
+        ctx.emit = impact.judged_by_client_impact(ctx)

@@ -14,7 +14,10 @@ delivers whatever arrives. So for those servers:
   ChatCompletionStreamState reads `tool_call_chunk.index`): a warning naming that client;
 - `delta.content` that is not a string (Mistral's thinking parts) breaks the same accumulator
   (it merges lists by `index`): a warning naming it;
-- any other schema difference is undocumented but harmless to the official client: a warning.
+- any other schema difference is undocumented but harmless to the official client: a warning;
+- once the stream has shown it is a dialect (a chunk not in OpenAI's shape, or a server that is
+  not OpenAI's), a finish_reason repeated or content after it (SC304, SC305) is absorbed by
+  openai-python's accumulation (the last finish wins, every delta is appended): a warning.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from streamcheck.model import Finding, Severity
+from streamcheck.protocols.base import Context
 
 OPENAI_HOSTS = ("api.openai.com",)
 AZURE_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
@@ -37,20 +41,43 @@ _NO_INDEX = re.compile(r"'index' is a required property at /choices/\d+/delta/to
 _CONTENT_NOT_TEXT = re.compile(r"is not of type 'string', 'null' at /choices/\d+/delta/content ")
 
 
+# Grammar findings openai-python absorbs: it keeps the last finish_reason and appends every
+# delta, so the whole answer is delivered (servers that repeat the finish on each tool-call chunk,
+# or send a last delta after it).
+_ACCUMULATED = {
+    "SC304": "openai-python keeps the last finish_reason it sees, so the repeat changes nothing "
+    "for it; code that stops at the first finish_reason is unaffected too.",
+    "SC305": "openai-python appends every delta, finish or not, so it delivers this content; "
+    "code that stops reading at the first finish_reason loses it.",
+}
+
+
+def local(url: str) -> bool:
+    """A loopback server: a replay or a proxy, of whichever provider."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
 def held_to_openai_schema(url: str | None) -> bool:
     """Whether the server is OpenAI's own (documented schema, strict)."""
     host = (urlsplit(url or "").hostname or "").lower()
     return host in OPENAI_HOSTS or host.endswith(AZURE_SUFFIXES)
 
 
-def judged_by_client_impact(emit: Callable[[Finding], None]) -> Callable[[Finding], None]:
-    """`emit` with SC201 findings weighed by what openai-python does with them."""
+def judged_by_client_impact(ctx: Context) -> Callable[[Finding], None]:
+    """`ctx.emit` with SC201 findings weighed by what openai-python does with them; a chunk
+    that is not in OpenAI's shape marks the stream as a dialect's (`ctx.dialect`)."""
+    emit = ctx.emit
 
     def weighed(finding: Finding) -> None:
+        if finding.code in _ACCUMULATED and finding.severity > Severity.WARNING and ctx.dialect:
+            emit(replace(finding, severity=Severity.WARNING, hint=_ACCUMULATED[finding.code]))
+            return
         if finding.code != "SC201" or finding.severity <= Severity.WARNING:
             emit(finding)
             return
         message = finding.message
+        ctx.dialect = True  # OpenAI's own chunks have this shape: the server is another
         if _HARMLESS_ABSENT.match(message):
             return  # openai-python defaults it to None; nothing breaks
         if _NO_INDEX.search(message):

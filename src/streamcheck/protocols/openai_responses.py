@@ -85,6 +85,8 @@ class ResponsesStream(StreamState):
                 path="/type",
             )
         if self.terminal is not None:
+            if etype == "keepalive":
+                return  # a heartbeat carries no output: nothing is lost after the terminal
             if not self.after_terminal_reported:
                 self.after_terminal_reported = True
                 self.ctx.report("SC302", f"{etype!r} arrived after terminal {self.terminal!r}")

@@ -21,7 +21,7 @@ FUNCTION_CALL = -1
 class ToolCalls:
     """One choice's tool calls: names, argument fragments, and which indexes have begun."""
 
-    __slots__ = ("arguments", "names", "started")
+    __slots__ = ("arguments", "ids", "names", "started")
 
     def __init__(self) -> None:
         # Argument fragments per tool-call index. Kept until the choice finishes: a tool call's
@@ -29,6 +29,7 @@ class ToolCalls:
         self.arguments: dict[int, JsonFragments] = {}
         self.names: dict[int, str] = {}
         self.started: set[int] = set()  # tool-call indexes seen so far
+        self.ids: dict[str, int] = {}  # id -> slot of calls sent without `index` (Mistral)
 
     def delta(self, ctx: Context, delta: dict[str, Any], choice: int, position: int) -> None:
         """The tool_calls and function_call members of one delta of choice `choice`."""
@@ -41,7 +42,7 @@ class ToolCalls:
         for slot, call in enumerate(calls):
             if not isinstance(call, dict):
                 continue
-            index = call.get("index", 0)
+            index = call.get("index", 0) if "index" in call else self._slot(call)
             function = call.get("function")
             if not isinstance(index, int):
                 continue
@@ -52,6 +53,16 @@ class ToolCalls:
                 )
             if isinstance(function, dict):
                 self.fragment(index, function)
+
+    def _slot(self, call: dict[str, Any]) -> int:
+        """A call without `index`: Mistral sends each call whole, with its own id, so each id
+        is a call of its own (the schema or the client-impact note reports the missing index)."""
+        call_id = call.get("id")
+        if not isinstance(call_id, str):
+            return 0
+        if call_id not in self.ids:
+            self.ids[call_id] = max(self.started, default=-1) + 1
+        return self.ids[call_id]
 
     def fragment(self, index: int, function: dict[str, Any]) -> None:
         """A later piece of tool call `index` (its `function` member)."""
@@ -65,10 +76,12 @@ class ToolCalls:
             arguments = self.arguments[index] = JsonFragments()
         arguments.add(fragment)
 
-    def check(self, ctx: Context, choice: int) -> None:
-        """SC308 for every call whose arguments do not join to JSON; then forget them."""
+    def check(self, ctx: Context, choice: int, finish: str | None = None) -> None:
+        """SC308 for every call whose arguments do not join to JSON; then forget them.
+        `finish` is the choice's finish_reason: under `tool_calls` a bad join is an error."""
+        claimed = finish if finish == "tool_calls" else None
         for index, arguments in self.arguments.items():
-            _check_arguments(ctx, choice, index, arguments, self.names.get(index, "?"))
+            _check_arguments(ctx, choice, index, arguments, self.names.get(index, "?"), claimed)
         self.arguments.clear()
 
 
@@ -92,7 +105,12 @@ def _check_start(ctx: Context, call: dict[str, Any], choice: int, index: int, pa
 
 
 def _check_arguments(
-    ctx: Context, choice: int, index: int, arguments: JsonFragments, name: str
+    ctx: Context,
+    choice: int,
+    index: int,
+    arguments: JsonFragments,
+    name: str,
+    claimed: str | None = None,
 ) -> None:
     call = "function_call" if index == FUNCTION_CALL else f"tool call {index}"
     count = len(arguments.parts)
@@ -102,4 +120,5 @@ def _check_arguments(
             f"choice {choice}, {call} ({name}): arguments joined from {count} "
             f"fragments are not valid JSON ({reason})"
         ),
+        claimed,
     )

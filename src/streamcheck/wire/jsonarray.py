@@ -95,6 +95,13 @@ class JSONArrayDecoder:
     # -- states -------------------------------------------------------------------------------
 
     def _before(self, chunk: bytes, i: int) -> int:
+        if self._pos == 0 and chunk.startswith(b"\xef\xbb\xbf", i):
+            # A byte order mark before the array: an editor's (files saved on Windows), which
+            # no server sends; the array after it is judged as is.
+            where = self.location.at(offset=0, line=1)
+            message = "the body starts with a UTF-8 byte order mark (a file editor's); skipped"
+            self.findings.append(rules.finding("SC902", message, where))
+            return self._advance(chunk, i, i + 3)
         j = self._skip_space(chunk, i)
         if j >= len(chunk):
             return j
