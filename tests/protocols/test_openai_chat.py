@@ -339,10 +339,12 @@ def test_tool_arguments_that_do_not_join_to_json() -> None:
     )
     [finding] = stream.check().findings()
     assert finding.code == "SC308"
-    assert finding.severity is Severity.WARNING
+    # Severity policy: under finish_reason "tool_calls" the call is delivered as complete.
+    assert finding.severity is Severity.ERROR
     assert finding.message.startswith(
         "choice 0, tool call 1 (get_time): arguments joined from 2 fragments are not valid JSON"
     )
+    assert finding.message.endswith("so the call arrives cut off mid-JSON")
     assert finding.evidence == '{"tz": "UT'
     # Reported at the chunk that finished the choice: that is when a client parses them.
     assert (finding.location.frame, finding.location.offset) == (5, stream.offset(5))

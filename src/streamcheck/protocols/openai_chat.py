@@ -251,7 +251,7 @@ class ChatStream(StreamState):
                     path=f"/choices/{position}/delta",
                 )
             if isinstance(delta, dict):  # clients keep accumulating: end() checks these calls
-                state.tools.delta(self.ctx, delta, index, position)
+                state.tools.delta(self.ctx, delta, index, position, late=True)
             return
         if not state.started and isinstance(delta, dict):
             state.started = True

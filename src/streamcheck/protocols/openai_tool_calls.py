@@ -31,8 +31,11 @@ class ToolCalls:
         self.started: set[int] = set()  # tool-call indexes seen so far
         self.ids: dict[str, int] = {}  # id -> slot of calls sent without `index` (Mistral)
 
-    def delta(self, ctx: Context, delta: dict[str, Any], choice: int, position: int) -> None:
-        """The tool_calls and function_call members of one delta of choice `choice`."""
+    def delta(
+        self, ctx: Context, delta: dict[str, Any], choice: int, position: int, late: bool = False
+    ) -> None:
+        """The tool_calls and function_call members of one delta of choice `choice`; `late`:
+        after the choice finished (SC305 told), only the arguments are kept for SC308."""
         legacy = delta.get("function_call")
         if isinstance(legacy, dict):
             self.fragment(FUNCTION_CALL, legacy)
@@ -46,7 +49,7 @@ class ToolCalls:
             function = call.get("function")
             if not isinstance(index, int):
                 continue
-            if index not in self.started:
+            if index not in self.started and not late:
                 self.started.add(index)
                 _check_start(
                     ctx, call, choice, index, f"/choices/{position}/delta/tool_calls/{slot}"

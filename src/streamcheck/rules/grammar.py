@@ -252,8 +252,11 @@ rule(
     "A tool call's concatenated argument fragments are not valid JSON.",
     finds="`function.arguments` (OpenAI) or `partial_json` (Anthropic) fragments of one tool call "
     "that, joined, do not parse.",
-    why="The app's `json.loads(arguments)` raises when it runs the tool.",
-    example='Fragments `{"city": "Par` and nothing more.',
+    why="The app's `json.loads(arguments)` raises when it runs the tool. Under "
+    '`finish_reason: "tool_calls"` the finding is an error: the clients deliver the call as '
+    "complete, typically cut off mid-JSON; without that claim (a stream cut before its "
+    "finish, itself an error) it stays a warning.",
+    example='Fragments `{"city": "Par` and nothing more, then `finish_reason: "tool_calls"`.',
     fix="The model can emit invalid JSON (use strict tool schemas); a cut stream also causes it.",
     refs="PROVIDERS.md sections 2.1, 2.4.",
 )
