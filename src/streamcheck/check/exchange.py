@@ -161,7 +161,13 @@ class ExchangeChecker:
             request=request_body if isinstance(request_body, dict) else {},
             url=self.exchange.request.url,
         )
-        ctx.named = bool(self.options.provider or self.options.api_version)
+        # Named as the API's own: by flags (not the generic `openai-compatible`), or by the
+        # exchange itself (a live call to a `--provider openai` target: conform, smoke, record).
+        flagged = self.options.provider not in (None, "", "openai-compatible")
+        ctx.named = bool(flagged or self.options.api_version) or self.exchange.provider in (
+            "openai",
+            "azure-openai",
+        )
         self.state = protocol.stream(ctx)
 
     def _check_declared_framing(self) -> None:

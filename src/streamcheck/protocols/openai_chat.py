@@ -434,8 +434,8 @@ def weigh_by_client(ctx: Context) -> None:
     does with them (openai_client_impact), not reported as OpenAI's own defects."""
     from streamcheck.protocols import openai_client_impact as impact
 
-    if ctx.named and ctx.url is None:
-        return  # a body named as OpenAI's (--provider, --api-version) is held to its schema
+    if ctx.named:
+        return  # named as OpenAI's (--provider, --api-version, a live OpenAI target): strict
     if not impact.held_to_openai_schema(ctx.url):
         ctx.dialect = ctx.url is not None and not impact.local(ctx.url)
         ctx.emit = impact.judged_by_client_impact(ctx)
