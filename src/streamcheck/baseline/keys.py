@@ -50,7 +50,10 @@ def exchange_ids(results: list[ExchangeResult]) -> list[str]:
     seen: dict[tuple[str, str], int] = {}
     out = []
     for result in results:
-        path = urlsplit(result.url).path if result.url else ""
+        try:
+            path = urlsplit(result.url).path if result.url else ""
+        except ValueError:  # a recorded URL that does not split ("Invalid IPv6 URL")
+            path = ""
         if not path:
             out.append(f"#{result.index}")
             continue

@@ -25,10 +25,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from urllib.parse import urlsplit
 
 from streamcheck.model import Finding, Severity
-from streamcheck.protocols.base import Context
+from streamcheck.protocols.base import Context, url_parts
 
 OPENAI_HOSTS = ("api.openai.com",)
 AZURE_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
@@ -54,13 +53,13 @@ _ACCUMULATED = {
 
 def local(url: str) -> bool:
     """A loopback server: a replay or a proxy, of whichever provider."""
-    host = (urlsplit(url).hostname or "").lower()
+    host = (url_parts(url).hostname or "").lower()
     return host in ("localhost", "127.0.0.1", "::1")
 
 
 def held_to_openai_schema(url: str | None) -> bool:
     """Whether the server is OpenAI's own (documented schema, strict)."""
-    host = (urlsplit(url or "").hostname or "").lower()
+    host = (url_parts(url).hostname or "").lower()
     return host in OPENAI_HOSTS or host.endswith(AZURE_SUFFIXES)
 
 
