@@ -17,7 +17,7 @@ from typing import Any
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register
+from streamcheck.protocols.base import Context, Protocol, StreamState, register, type_member
 from streamcheck.protocols.blocks import Block, Blocks
 from streamcheck.redact import excerpt
 
@@ -339,10 +339,7 @@ class AnthropicMessages(Protocol):
 
     @classmethod
     def kind(cls, value: Any, event: str | None) -> str | None:
-        declared = value.get("type") if isinstance(value, dict) else None
-        if isinstance(declared, str):
-            return declared
-        return event
+        return type_member(value, event)
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:

@@ -29,6 +29,13 @@ def url_parts(url: str | None) -> SplitResult:
         return urlsplit("")
 
 
+def type_member(value: Any, otherwise: str | None) -> str | None:
+    """A frame's `type` when it is a string (the discriminator of event-typed APIs: Anthropic,
+    Responses, Realtime), else `otherwise` (the SSE event name, or None)."""
+    declared = value.get("type") if isinstance(value, dict) else None
+    return declared if isinstance(declared, str) else otherwise
+
+
 SENTINEL = object()  # the parsed value of a frame whose data is a protocol sentinel ([DONE])
 
 

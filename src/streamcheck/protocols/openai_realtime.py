@@ -20,7 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 from streamcheck.model import Exchange, Frame, Severity
-from streamcheck.protocols.base import Context, Protocol, StreamState, register, url_parts
+from streamcheck.protocols.base import (
+    Context,
+    Protocol,
+    StreamState,
+    register,
+    type_member,
+    url_parts,
+)
 from streamcheck.redact import excerpt
 
 GA, BETA = "ga", "beta"
@@ -227,11 +234,7 @@ class OpenAIRealtime(Protocol):
 
     @classmethod
     def kind(cls, value: Any, event: str | None) -> str | None:
-        if isinstance(value, dict):
-            etype = value.get("type")
-            if isinstance(etype, str):
-                return etype
-        return None
+        return type_member(value, None)
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:

@@ -26,6 +26,7 @@ from streamcheck.protocols.base import (
     StreamState,
     register,
     report_stream_error,
+    type_member,
     url_parts,
 )
 
@@ -282,11 +283,7 @@ class OpenAIResponses(Protocol):
 
     @classmethod
     def kind(cls, value: Any, event: str | None) -> str | None:
-        if isinstance(value, dict):
-            etype = value.get("type")
-            if isinstance(etype, str):
-                return etype
-        return event
+        return type_member(value, event)
 
     @classmethod
     def stream(cls, ctx: Context) -> StreamState:
