@@ -19,6 +19,7 @@ from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.frames import CloseCode
+from websockets.http11 import Response
 from websockets.sync.client import ClientConnection, connect
 
 from streamcheck import redact
@@ -88,6 +89,17 @@ class WebSocketCall:
         except KeyboardInterrupt:
             return CallOutcome(None, "interrupted", "interrupted", True)
 
+    def _exchange(self, response: Response) -> Exchange:
+        """The exchange of this call as the upgrade answered it (status and headers)."""
+        return Exchange(
+            source=redact.url(self.url),
+            index=0,
+            request=self._request(),
+            status=response.status_code,
+            headers=dict(response.headers.raw_items()),
+            chunks=(),
+        )
+
     def _request(self) -> Request:
         return Request("GET", redact.url(self.url), redact.headers(dict(self.headers)))
 
@@ -96,15 +108,9 @@ class WebSocketCall:
         (an error body says why: a bad key, no access)."""
         response = exc.response
         body = bytes(response.body or b"")
-        exchange = Exchange(
-            source=redact.url(self.url),
-            index=0,
-            request=self._request(),
-            status=response.status_code,
-            headers=dict(response.headers.raw_items()),
-            chunks=[(body, round(time.monotonic() - start, 6))],
-            end=EndReason.EOF,
-        )
+        exchange = self._exchange(response)
+        exchange.chunks = [(body, round(time.monotonic() - start, 6))]
+        exchange.end = EndReason.EOF
         if self.tape_path is not None:
             self.tape = TapeWriter.create(self.tape_path)
             self._header(exchange, "http")
@@ -129,14 +135,7 @@ class WebSocketCall:
         opened = round(time.monotonic() - start, 6)
         response = ws.response
         assert response is not None
-        exchange = Exchange(
-            source=redact.url(self.url),
-            index=0,
-            request=self._request(),
-            status=response.status_code,
-            headers=dict(response.headers.raw_items()),
-            chunks=(),
-        )
+        exchange = self._exchange(response)
         exchange.messages = self._messages(ws, exchange, start)
         if self.tape_path is not None:
             self.tape = TapeWriter.create(self.tape_path)
