@@ -13,6 +13,7 @@ be recognised; the sweep puts only those there.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import signal
@@ -73,11 +74,24 @@ def assert_clean(what: str, output: str | bytes) -> None:
     assert not leaks(output), f"{what} leaks {leaks(output)}"
 
 
+def readable(tape: bytes) -> bytes:
+    """A tape as someone reading it would see it: its lines, and the bytes of every `b64`
+    line decoded (a key in base64 is a key all the same)."""
+    decoded = [
+        base64.b64decode(item["b64"])
+        for item in map(orjson.loads, tape.splitlines())
+        if isinstance(item.get("b64"), str)
+    ]
+    return b"\n".join([tape, *decoded])
+
+
 def test_the_detector_detects() -> None:
     """The sweep could fail: a piece of a key, or its encoded form, is caught."""
     assert leaks(f"x {CANARY['azure'][3:17]} y") == ["azure"]
     assert leaks(quote(CANARY["aws-session-token"], safe="")) == ["aws-session-token"]
     assert leaks("nothing here [REDACTED]") == []
+    hidden = base64.b64encode(CANARY["custom"].encode() + b"\xc3").decode()
+    assert leaks(readable(orjson.dumps({"t": 0, "b64": hidden}))) == ["custom"]
 
 
 # -- recordings holding keys everywhere ----------------------------------------------------
@@ -423,14 +437,23 @@ def _echo_server(request: Received) -> list[Step]:
             "code": "invalid_api_key",
         }
         return [json_reply(401, orjson.dumps({"error": error}))]
-    quoted = _sse(_openai_chunk({"content": f"you sent {sent}"}))
-    cut = quoted.index(CANARY["marked"]) + 10
+    quoted = _sse(_openai_chunk({"content": f"café you sent {sent} ☕ {sent} 😀 fin"})).encode()
+    cuts = [quoted.index(CANARY["marked"].encode()) + 10]
+    if request.headers.get("x-mode") == "multibyte":
+        # Every chunk cut inside a character, so none is UTF-8 on its own (a tape writes
+        # them as base64), and a key straddling the boundary between two such chunks.
+        cuts = [
+            quoted.index("é".encode()) + 1,
+            quoted.index(CANARY["openai-project"].encode()) + 13,
+            quoted.index("☕".encode()) + 2,
+            quoted.rindex(CANARY["marked"].encode()) + 10,
+            quoted.index("😀".encode()) + 3,
+        ]
+    pieces = [quoted[a:b] for a, b in zip([0, *cuts], [*cuts, len(quoted)], strict=True)]
     return [
         sse_head(),
         chunk(_sse(_openai_chunk({"role": "assistant", "content": ""})).encode()),
-        chunk(quoted[:cut].encode()),
-        0.05,
-        chunk(quoted[cut:].encode()),
+        *(step for piece in pieces for step in (chunk(piece), 0.02)),
         chunk(_sse(_openai_chunk({}, CANARY["marked"])).encode()),  # quoted by SC2xx
         chunk(_sse(_openai_chunk({}, "stop")).encode() + b"data: [DONE]\n\n"),
         LAST_CHUNK,
@@ -460,7 +483,7 @@ def request_body(tmp_path: Path) -> Path:
     return body
 
 
-@pytest.mark.parametrize("mode", ["401", "stream"])
+@pytest.mark.parametrize("mode", ["401", "stream", "multibyte"])
 def test_record_and_its_tape(tmp_path: Path, request_body: Path, mode: str) -> None:
     with scripted(_echo_server) as server:
         tape = tmp_path / "call.tape"
@@ -475,7 +498,15 @@ def test_record_and_its_tape(tmp_path: Path, request_body: Path, mode: str) -> N
     assert leaks(" ".join(sent.headers.values()) + sent.body.decode())  # the keys did travel
     assert_clean("record stdout", done.stdout)
     assert_clean("record stderr", done.stderr)
-    assert_clean("the tape", tape.read_bytes())
+    assert_clean("the tape", readable(tape.read_bytes()))
+    if mode == "multibyte":  # the keys were in base64 lines, and the text still joins up
+        lines = [orjson.loads(line) for line in tape.read_bytes().splitlines()]
+        assert sum("b64" in line for line in lines) == 6
+        body = b"".join(
+            base64.b64decode(line["b64"]) if "b64" in line else line["text"].encode()
+            for line in lines[1:-1]
+        )
+        assert "café you sent".encode() in body and "😀 fin".encode() in body
     header = orjson.loads(tape.read_bytes().splitlines()[0])
     assert header["request"]["headers"]["x-custom-token"] == redact.MASK
     assert header["request"]["headers"]["x-gateway"] == redact.MASK
@@ -536,3 +567,47 @@ def test_serve_access_log() -> None:
     log = first + out.decode() + err.decode()
     assert "POST /v1/chat/completions?" in log  # the access log is on
     assert_clean("serve's access log", log)
+
+
+def test_record_ws_binary_messages(tmp_path: Path) -> None:
+    """Binary WebSocket messages that echo the handshake's keys, whole and cut across two
+    messages, are masked in the tape like text, each keeping its length (a binary framing's
+    length prefixes stay right)."""
+    from websockets.sync.server import ServerConnection
+
+    from tests.live.test_websocket import WHOLE, ws_server
+
+    sent: list[bytes] = []
+
+    def handler(conn: ServerConnection) -> None:
+        assert conn.request is not None
+        keys = " ".join(conn.request.headers.get(n, "") for n in ("authorization", "x-token"))
+        echo = b"\x00\xff" + keys.encode() + " é".encode()
+        cut = echo.index(CANARY["custom"].encode()) + 11
+        sent.extend([echo, echo[:cut], echo[cut:]])
+        conn.recv()
+        for message in sent:
+            conn.send(message)
+        for frame in WHOLE:
+            conn.send(frame)
+        conn.close(1000)
+
+    send = tmp_path / "send.json"
+    send.write_text('{"question": "hi"}')
+    tape = tmp_path / "ws.tape"
+    with ws_server(handler) as url:
+        done = run_streamcheck(
+            *("record", "--ws", url, "--send", str(send), "-o", str(tape)),
+            *("--key-env", "OPENAI_API_KEY", "-H", f"x-token: {CANARY['custom']}"),
+            *("--read-timeout", "5", "--linger", "0.2"),
+            env=LIVE_ENV,
+        )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert leaks(b"".join(sent))  # the keys did come back
+    assert_clean("record --ws output", done.stdout + done.stderr)
+    assert_clean("the WebSocket tape", readable(tape.read_bytes()))
+    lines = [orjson.loads(line) for line in tape.read_bytes().splitlines()]
+    kept = [base64.b64decode(line["b64"]) for line in lines if "b64" in line]
+    assert [len(message) for message in kept] == [len(message) for message in sent]
+    assert all(message.startswith(b"\x00\xff") for message in kept[:2])
+    assert kept[0].count(redact.MASK[:-1].encode()) == 2 and kept[2].endswith(" é".encode())

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -281,32 +281,61 @@ def active() -> frozenset[str] | set[str]:
 
 def text(value: str) -> str:
     """Mask anything in free text that is a known credential or looks like a key."""
+    return _mask(value, _whole)
+
+
+def data(value: bytes) -> bytes:
+    """Mask credentials in bytes that are not text on their own: a chunk cut inside a
+    character (an `é` or an emoji split at a TCP boundary), a binary WebSocket message.
+
+    Bytes that are not UTF-8 are kept exactly (a character cut at a chunk's edge joins its
+    other half in the next chunk), and each masked run keeps its length (`[REDACTED***]`, or
+    `*`s when shorter than the mask), so offsets and length prefixes in a binary framing
+    stay where they were. A key cut at the chunk's edge is masked like one in text."""
+    decoded = value.decode("utf-8", "surrogateescape")
+    masked = _mask(decoded, _same_length)
+    return value if masked == decoded else masked.encode("utf-8", "surrogateescape")
+
+
+def _whole(piece: str) -> str:
+    return MASK
+
+
+def _same_length(piece: str) -> str:
+    """A mask as long in UTF-8 as the piece it hides."""
+    size = len(piece.encode("utf-8", "surrogateescape"))
+    if size < len(MASK):
+        return "*" * size
+    return MASK[:-1] + "*" * (size - len(MASK)) + MASK[-1]
+
+
+def _mask(value: str, mask: Callable[[str], str]) -> str:
     secrets = active()
     if secrets:
-        value = _mask_values(value, secrets)
-    value = _KEY_PATTERNS.sub(MASK, value)
-    return _JSON_SECRET.sub(lambda m: m.group(1) + MASK + m.group(3), value)
+        value = _mask_values(value, secrets, mask)
+    value = _KEY_PATTERNS.sub(MASK if mask is _whole else lambda m: mask(m.group()), value)
+    return _JSON_SECRET.sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), value)
 
 
-def _mask_values(value: str, secrets: Iterable[str]) -> str:
+def _mask_values(value: str, secrets: Iterable[str], mask: Callable[[str], str] = _whole) -> str:
     for secret in sorted(secrets, key=len, reverse=True):  # longest first: variants overlap
         if secret in value:
-            value = value.replace(secret, MASK)
+            value = value.replace(secret, mask(secret))
         if len(secret) > MIN_SECRET and len(value) >= MIN_SECRET:
-            value = _mask_edges(value, secret)
+            value = _mask_edges(value, secret, mask)
     return value
 
 
-def _mask_edges(value: str, secret: str) -> str:
+def _mask_edges(value: str, secret: str, mask: Callable[[str], str] = _whole) -> str:
     """Mask a piece of `secret` cut off at either end of `value` (or all of `value`)."""
     if len(value) < len(secret) and value in secret:
-        return MASK
+        return mask(value)
     # The end of `value` is the start of the secret.
     head = secret[:MIN_SECRET]
     i = value.find(head, max(0, len(value) - len(secret) + 1))
     while i != -1:
         if secret.startswith(value[i:]):
-            value = value[:i] + MASK
+            value = value[:i] + mask(value[i:])
             break
         i = value.find(head, i + 1)
     # The start of `value` is the end of the secret.
@@ -315,7 +344,7 @@ def _mask_edges(value: str, secret: str) -> str:
     while j != -1:
         k = j + MIN_SECRET
         if secret.endswith(value[:k]):
-            return MASK + value[k:]
+            return mask(value[:k]) + value[k:]
         j = value.rfind(tail, 0, j + MIN_SECRET - 1)
     return value
 

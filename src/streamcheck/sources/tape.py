@@ -18,7 +18,8 @@ which for a WebSocket also says how it closed (tape_ws.py):
 HTTP tapes are written as version 1 (their lines are the same in both), so older readers and
 existing fixtures keep working; version 2 adds the WebSocket lines and `"transport"`. Chunk
 boundaries and times are kept so a replay is faithful. Secrets are redacted before anything is
-written: headers, URL query keys, and key-shaped strings in bodies and messages.
+written: headers, URL query keys, and key-shaped strings in bodies and messages, text and
+binary alike (a `b64` line is masked as bytes, keeping its length: `redact.data`).
 """
 
 from __future__ import annotations
@@ -252,8 +253,8 @@ class TapeWriter:
     def chunk(self, data: bytes, time: float | None) -> None:
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            self._write({"t": _round(time), "b64": base64.b64encode(data).decode("ascii")})
+        except UnicodeDecodeError:  # masked too: a chunk cut inside a character is routine
+            self._write({"t": _round(time), "b64": _b64(redact.data(data))})
             return
         self._write({"t": _round(time), "text": redact.text(text)})
 
@@ -261,7 +262,7 @@ class TapeWriter:
         """One WebSocket message (a tape whose header said transport "websocket")."""
         line: dict[str, Any] = {"t": _round(message.time), "dir": message.direction.value}
         if message.binary:
-            line["b64"] = base64.b64encode(message.data).decode("ascii")
+            line["b64"] = _b64(redact.data(message.data))
         else:
             line["text"] = redact.text(message.data.decode("utf-8", "surrogatepass"))
         self._write(line)
@@ -291,6 +292,10 @@ def _redacted(body: Any) -> Any:
         return orjson.loads(redact.text(orjson.dumps(body).decode("utf-8")))
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # a mask spanning JSON syntax, or
         return None  # nesting orjson will not write: keep nothing rather than leak
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _round(time: float | None) -> float | None:
