@@ -180,3 +180,36 @@ def test_live_panel_on_a_terminal(served: str) -> None:
     shown = buffer.getvalue()
     assert "frames" in shown and "largest gap" in shown and "SC501" in shown
     assert_no_canary(shown)
+
+
+NO_KEYS = {"OPENAI_API_KEY": "", "ANTHROPIC_API_KEY": "", "AZURE_OPENAI_API_KEY": ""}
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_record_against_a_loopback_server_needs_no_key(
+    served: str, tmp_path: Path, provider: str
+) -> None:
+    """Rehearsing against `serve` (127.0.0.1) works with no key in the environment, and the
+    request carries no credential header at all."""
+    tape = tmp_path / "call.tape"
+    args = ["record", "--provider", provider, "--model", MODELS[provider], "--base-url", served]
+    done = run_streamcheck(*args, "-o", str(tape), env=NO_KEYS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sent = _lines(tape)[0]["request"]["headers"]  # type: ignore[index]
+    assert not {"authorization", "x-api-key", "api-key"} & set(sent)  # type: ignore[arg-type]
+    localhost = served.replace("127.0.0.1", "localhost")
+    again = run_streamcheck(
+        "record", *args[1:5], "--base-url", localhost, "-o", str(tmp_path / "b.tape"), env=NO_KEYS
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_record_against_a_provider_still_needs_its_key(tmp_path: Path) -> None:
+    """No key for api.openai.com is a usage error before anything is sent (no tape)."""
+    tape = tmp_path / "call.tape"
+    done = run_streamcheck(
+        "record", "--provider", "openai", "--model", "m", "-o", str(tape), env=NO_KEYS
+    )
+    assert done.returncode == 2
+    assert "OPENAI_API_KEY is not set" in done.stderr
+    assert not tape.exists()

@@ -213,3 +213,39 @@ def test_timeouts_and_gaps_must_be_positive(command: str, flag: str) -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == f"streamcheck: error: {flag} 0.0: must be a positive number"
     assert_no_canary(done.stdout + done.stderr)
+
+
+NO_KEYS = {"OPENAI_API_KEY": "", "ANTHROPIC_API_KEY": "", "AZURE_OPENAI_API_KEY": ""}
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "azure"])
+def test_a_loopback_rehearsal_needs_no_key(served: str, provider: str) -> None:
+    """README's rehearsal (`smoke --base-url http://127.0.0.1:8400 ... -H 'x-streamcheck-fault:
+    http-429-quota'`) runs with no key set: the class of the fault decides the exit code."""
+    args = ["smoke", "--provider", provider, "--model", MODELS[provider], "--base-url", served]
+    fault = ["-H", "x-streamcheck-fault: http-429-quota"]
+    done = run_streamcheck(*args, *fault, env=NO_KEYS)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "[billing, exit 5]" in done.stdout
+    ipv6 = served.replace("127.0.0.1", "[::1]")  # not listened on: unreachable, not usage
+    assert run_streamcheck(*args[:-1], ipv6, env=NO_KEYS).returncode == 7
+
+
+@pytest.mark.parametrize(
+    ("provider", "variable", "extra"),
+    [
+        ("openai", "OPENAI_API_KEY", []),
+        ("anthropic", "ANTHROPIC_API_KEY", []),
+        ("azure", "AZURE_OPENAI_API_KEY", ["--base-url", "https://myres.openai.azure.com"]),
+    ],
+)
+def test_a_provider_without_its_key_is_a_usage_error(
+    provider: str, variable: str, extra: list[str]
+) -> None:
+    """Only a loopback server goes without a key: a real provider's missing key is exit 2,
+    said before any request is made."""
+    done = run_streamcheck(
+        "smoke", "--provider", provider, "--model", MODELS[provider], *extra, env=NO_KEYS
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{variable} is not set" in done.stdout

@@ -16,7 +16,6 @@ When the first case is blocked the run stops there: a bad key fails every case t
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +30,14 @@ from streamcheck.live.client import CallOutcome, LiveCall, Timeouts
 from streamcheck.live.conform_cases import Case
 from streamcheck.live.conform_expect import Answer, judge
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
-from streamcheck.live.targets import DEFAULT_BASE, DEFAULT_KEY_ENV, Prepared, Target, prepare
+from streamcheck.live.targets import (
+    DEFAULT_BASE,
+    DEFAULT_KEY_ENV,
+    Prepared,
+    Target,
+    is_loopback,
+    prepare,
+)
 from streamcheck.model import EndReason, ExchangeResult, Severity
 from streamcheck.schemas import Catalog
 
@@ -93,12 +99,7 @@ class Server:
     @property
     def loopback(self) -> bool:
         """A server on this machine: calls cost nothing and need no key."""
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.base_url)
 
     @property
     def key_variable(self) -> str:

@@ -10,6 +10,7 @@ PROVIDERS.md section 3.2.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,15 +79,22 @@ class Target:
         return self.key_env or DEFAULT_KEY_ENV.get(self.provider)
 
     def read_key(self) -> str | None:
-        """The key from the environment, registered as a secret before anything is printed."""
+        """The key from the environment, registered as a secret before anything is printed.
+
+        A server on this machine (`serve`, a local vLLM) is called without a key when the
+        provider's default variable is not set: a rehearsal needs no real key, and none is
+        sent. A variable named with --key-env must be set, and a remote server always needs
+        its key."""
         variable = self.key_variable
         if variable is None:
             return None  # an OpenAI-compatible server without auth (local vLLM, Ollama)
         key = os.environ.get(variable, "").strip()
-        if not key:
-            raise LiveCallError(f"environment variable {variable} is not set (the API key)")
-        redact.register_secret(key)
-        return key
+        if key:
+            redact.register_secret(key)
+            return key
+        if self.key_env is None and is_loopback(endpoint(self)):
+            return None
+        raise LiveCallError(f"environment variable {variable} is not set (the API key)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,18 @@ class Prepared:
         for value in found:
             redact.register_secret(value)
         return found
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1): calls to it cost
+    nothing and reach no provider."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def endpoint(target: Target) -> str:
