@@ -16,6 +16,17 @@ EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
     "ws": (("websockets", "websockets"),),
     # `check --client`: the official SDKs whose streaming code path replays recordings.
     "clients": (("openai", "openai"), ("anthropic", "anthropic")),
+    # `proxy` and `ext-proc` outputs: /metrics, and OpenTelemetry spans over OTLP/HTTP.
+    "metrics": (("prometheus_client", "prometheus-client"),),
+    "otel": (
+        ("opentelemetry.sdk", "opentelemetry-sdk"),
+        ("opentelemetry.exporter.otlp.proto.http", "opentelemetry-exporter-otlp-proto-http"),
+    ),
+    "ext-proc": (
+        ("grpc", "grpcio"),
+        ("envoy.service.ext_proc.v3", "xds-protos"),
+        ("google.protobuf", "protobuf"),
+    ),
 }
 
 
@@ -45,7 +56,7 @@ def require(extra: str, what: str, only: tuple[str, ...] | None = None) -> None:
     missing = [
         dist
         for module, dist in EXTRAS[extra]
-        if (only is None or module in only) and find_spec(module) is None
+        if (only is None or module in only) and not _found(module)
     ]
     if not missing:
         return
@@ -54,3 +65,11 @@ def require(extra: str, what: str, only: tuple[str, ...] | None = None) -> None:
         f"{what} needs {', '.join(missing)}, not installed: pip install {wanted}"
         f" (or install streamcheck with its [{extra}] extra)"
     )
+
+
+def _found(module: str) -> bool:
+    """Whether `module` can be imported (a dotted name whose parent is missing is not)."""
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
