@@ -44,6 +44,7 @@ from streamcheck import rules
 from streamcheck.check import CheckOptions
 from streamcheck.exceptions import ConfigError
 from streamcheck.model import Severity
+from streamcheck.sources import BODY_FRAMINGS
 from streamcheck.sources import FORMATS as INPUT_FORMATS
 
 
@@ -75,7 +76,7 @@ class Settings(NamedTuple):
             provider=self.provider,
             api=self.api,
             api_version=self.api_version,
-            framing=input_format if input_format in ("sse", "ndjson") else None,
+            framing=input_format if input_format in BODY_FRAMINGS else None,
             select=self.select or (),
             ignore=self.ignore or (),
             fail_on=self.fail_on if self.fail_on is not None else base.fail_on,

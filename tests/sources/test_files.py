@@ -135,3 +135,44 @@ def test_binary_junk_is_refused(tmp_path: Path) -> None:
 def test_folder_argument_to_read_path_is_walked_not_opened(tree: Path) -> None:
     done = run_streamcheck("check", "--format", "json", str(tree / "b"))
     assert json.loads(done.stdout)["summary"]["files"] == 3
+
+
+@pytest.mark.parametrize(
+    ("framing", "fixture"),
+    [
+        ("sse", "openai/text-answer.sse"),
+        ("ndjson", "ollama/chat-clean.ndjson"),
+        ("jsonarray", "gemini/clean-json-array.json"),
+        ("eventstream", "bedrock/converse-stream.eventstream"),
+        ("tagged", "vercel-ai/data-stream.stream"),
+    ],
+)
+def test_input_format_takes_every_framing_a_decoder_reads(framing: str, fixture: str) -> None:
+    """`--input-format` and the config's `input-format` accept every byte framing the wire
+    decoders support; from standard input (no name to go by) the body is decoded that way."""
+    from streamcheck.wire import DECODERS
+
+    assert {f for f in DECODERS if f != "websocket"} <= set(
+        __import__("streamcheck.sources", fromlist=["FORMATS"]).FORMATS
+    )
+    body = (FIXTURES / fixture).read_bytes()
+    done = run_streamcheck("check", "-", "--input-format", framing, "--format", "json", input=body)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = json.loads(done.stdout)["results"]
+    assert result["framing"] == framing
+    help_text = run_streamcheck("check", "--help", env={"COLUMNS": "200"}).stdout
+    assert framing in help_text.split("--input-format", 1)[1].split("--", 1)[0]
+
+
+def test_a_forced_framing_is_used_not_sniffed(tmp_path: Path) -> None:
+    """An SSE body forced to the tagged framing is judged as tagged lines, and the config
+    file's `input-format = "eventstream"` is accepted like the flag."""
+    body = (FIXTURES / "openai" / "text-answer.sse").read_bytes()
+    done = run_streamcheck("check", "-", "--input-format", "tagged", "--format", "json", input=body)
+    [result] = json.loads(done.stdout)["results"]
+    assert result["framing"] == "tagged" and done.returncode == 1
+    (tmp_path / "streamcheck.toml").write_text('input-format = "eventstream"\n')
+    shutil.copy(FIXTURES / "bedrock" / "converse-stream.eventstream", tmp_path / "c.bin")
+    done = run_streamcheck("check", "c.bin", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["results"][0]["framing"] == "eventstream"

@@ -66,7 +66,11 @@ def check(
         str | None, typer.Option(help="Validate against this API version's schemas.")
     ] = None,
     input_format: Annotated[
-        str | None, typer.Option(help="auto, sse, ndjson, json, curl, tape, cassette or har.")
+        str | None,
+        typer.Option(
+            help="auto; a body: sse, ndjson, jsonarray, eventstream, tagged, json, curl; "
+            "a container: tape, cassette, har, httprr."
+        ),
     ] = None,
     select: Annotated[
         list[str] | None, typer.Option(help="Only these codes or prefixes (SC1, SC301).")

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
 from streamcheck.sources import formats, raw
+from streamcheck.wire.sniff import STREAM_FRAMINGS
 
 HEAD = 4096
 # Files a folder walk picks up. Explicit file arguments are read whatever their name.
@@ -41,7 +42,10 @@ RECORDING_SUFFIXES = frozenset(
         ".httprr",
     }
 )
-FORMATS = ("auto", "sse", "ndjson", "json", "curl", "tape", "cassette", "har", "httprr")
+# What `--input-format` may force: a raw body in any framing a byte decoder reads (a WebSocket's
+# frames are its messages, never bytes), a whole JSON body, a curl -i dump, or a container.
+BODY_FRAMINGS = tuple(f for f in STREAM_FRAMINGS if f != "websocket")
+FORMATS = ("auto", *BODY_FRAMINGS, "json", "curl", "tape", "cassette", "har", "httprr")
 
 Reader = Callable[[str, BinaryIO, bytes], Iterator[Exchange]]
 
@@ -310,7 +314,7 @@ def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
 
 
 def _format(source: str, head: bytes, input_format: str) -> str:
-    if input_format in ("sse", "ndjson", "json", "curl"):
+    if input_format in (*BODY_FRAMINGS, "json", "curl"):
         return "raw"
     if input_format != "auto":
         if input_format not in READERS:
