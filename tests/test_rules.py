@@ -78,3 +78,41 @@ def test_select_and_ignore_prefix_semantics() -> None:
     assert not rules.selected("SC301", (), ("SC3",))
     assert rules.selected("SC301", ("SC301",), ("SC3",))  # the longer prefix wins
     assert not rules.selected("SC301", ("SC3",), ("SC301",))
+
+
+def test_readme_severity_section_agrees_with_the_registry() -> None:
+    """A code the README's "Severity" policy names under one severity only is registered with
+    that severity (SC901 was a warning where the README says info). A code named under two
+    (SC308: error or warning by context) is checked by its own tests."""
+    import re
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Severity\n", 1)[1].split("\n### ", 1)[0]
+    bullets = re.findall(r"^- \*\*(\w+)\*\*:(.*?)(?=^- \*\*|\Z)", section, re.S | re.M)
+    assert [name for name, _ in bullets] == ["error", "warning", "info"]
+    named: dict[str, set[str]] = {}
+    for severity, text in bullets:
+        codes = set(re.findall(r"SC\d{3}", text))
+        for low, high in re.findall(r"SC(\d{3})`?-`?SC(\d{3})", text):
+            codes |= {f"SC{n}" for n in range(int(low), int(high) + 1)}
+        for code in codes:
+            named.setdefault(code, set()).add(severity)
+    assert {"SC901", "SC902", "SC301"} <= set(named)
+    for code, severities in named.items():
+        if len(severities) == 1:
+            assert rules.get(code).severity.label == severities.pop(), code
+
+
+def test_an_unknown_api_is_reported_as_info_and_fails_only_at_fail_on_info() -> None:
+    """SC901 is shown (never passed silently) as info: exit 0 by default, 1 with
+    `--fail-on info`."""
+    from tests.conftest import FIXTURES, run_streamcheck
+
+    bad = str(FIXTURES / "rules" / "SC901" / "bad.sse")
+    done = run_streamcheck("check", bad)
+    assert done.returncode == 0, done.stdout
+    assert "info    SC901 unknown-protocol" in done.stdout
+    assert "0 warnings, 1 info" in done.stdout
+    assert run_streamcheck("check", bad, "--fail-on", "info").returncode == 1

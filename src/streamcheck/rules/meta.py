@@ -6,10 +6,15 @@ from streamcheck.rules import rule
 rule(
     "SC901",
     "unknown-protocol",
-    Severity.WARNING,
+    # Info by the severity policy (README "Severity"): nothing says an official client fails
+    # on this stream or that it is undocumented; what is said is that it was not judged.
+    Severity.INFO,
     "The provider and API of an exchange could not be detected; only framing was checked.",
     finds="An exchange whose URL, headers and frames match no known protocol.",
-    why="Without a protocol no schema or grammar applies, so real defects may go unreported.",
+    why="Without a protocol no schema or grammar applies, so real defects may go unreported. "
+    "It is info, not a warning: it says what streamcheck could not judge, not that an official "
+    "client fails on the stream; it is always reported (never passed silently) and "
+    "`--fail-on info` fails a run on it.",
     example="A raw SSE file whose events are plain text tokens.",
     fix="Pass `--provider` (and `--api`) or add a schema folder for this dialect with `--schemas`.",
     refs="`streamcheck schemas` lists what is known.",
