@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,12 @@ def test_the_config_names_the_baseline_relative_to_itself(old: Path) -> None:
         (b'{"streamcheck-baseline": 2, "entries": []}', "baseline format version 2"),
         (b'{"streamcheck-baseline": 1, "entries": [{"file": "a"}]}', "corrupt baseline: entry 1"),
         (b"\xff\xfe", "invalid JSON"),
+        # Nested 100,000 deep, alone and as the entries: Python's json recursed past its limit.
+        (b"[" * 100_000 + b"]" * 100_000, "invalid JSON: depth limit exceeded"),
+        (
+            b'{"streamcheck-baseline": 1, "entries": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            "invalid JSON: depth limit exceeded",
+        ),
     ],
 )
 def test_a_corrupt_or_unknown_baseline_is_one_line_exit_2(
@@ -372,3 +379,39 @@ def test_text_says_it_too(broken: Path) -> None:
     )
     verbose = run_streamcheck("check", "fx", "--baseline", "base.json", "-v", cwd=broken)
     assert "[baselined]" in verbose.stdout
+
+
+def test_a_baseline_that_is_not_a_regular_file_is_not_read(old: Path) -> None:
+    """A FIFO (the checked tree may hold one) would block the read forever: refused unread."""
+    os.mkfifo(old / "base.json")
+    for flag in ("--baseline", "--write-baseline"):
+        done = run_streamcheck("check", "fx", flag, "base.json", cwd=old, timeout=30)
+        assert done.returncode == 2, done.stderr
+        assert "base.json: not a streamcheck baseline (not a regular file)" in done.stderr
+
+
+def test_write_baseline_through_a_symbolic_link_replaces_its_target(old: Path) -> None:
+    """The link stays a link and the shared target gets the new baseline (atomically: a
+    temporary file beside the target, renamed over it; none is left behind)."""
+    shared = old / "shared"
+    shared.mkdir()
+    (shared / "base.json").write_text('{"streamcheck-baseline": 1, "entries": []}\n')
+    (old / "base.json").symlink_to("shared/base.json")
+    code, report = check(old, "--write-baseline", "base.json")
+    assert code == 0 and not new_codes(report)
+    assert (old / "base.json").is_symlink()
+    assert os.readlink(old / "base.json") == "shared/base.json"
+    written = json.loads((shared / "base.json").read_text())
+    assert len(written["entries"]) == 3
+    assert sorted(p.name for p in shared.iterdir()) == ["base.json"]
+    assert sorted(p.name for p in old.iterdir()) == ["base.json", "fx", "shared"]
+    assert check(old, "--baseline", "base.json")[0] == 0
+
+
+def test_write_baseline_does_not_follow_a_link_to_nothing(old: Path) -> None:
+    """A dangling link (which a checked tree may hold) does not create a file where it points."""
+    (old / "base.json").symlink_to("elsewhere/new.json")
+    done = run_streamcheck("check", "fx", "--write-baseline", "base.json", cwd=old)
+    assert done.returncode == 2
+    assert "a symbolic link to elsewhere/new.json, which does not exist" in done.stderr
+    assert not (old / "elsewhere").exists() and (old / "base.json").is_symlink()

@@ -257,8 +257,9 @@ def _baseline_plan(
                 f"--baseline {baseline} and --write-baseline {write}: name one file "
                 "(--write-baseline also compares the run with what it writes)"
             )
+        store.refuse_dangling(write)
         old = None
-        if write.exists() or write.is_symlink():
+        if write.exists():  # through a symbolic link too: the target is read and replaced
             try:
                 old = store.read(write)
             except StreamcheckError as exc:
