@@ -255,6 +255,7 @@ class ClientOutcome:
         "finish",
         "finish_name",
         "items",
+        "sdk_path",
         "sdk_version",
         "skipped",
         "text",
@@ -266,6 +267,8 @@ class ClientOutcome:
     ) -> None:
         self.client = client  # openai-python, anthropic-python, vercel-ai-ui
         self.sdk_version = sdk_version
+        # Where the SDK was loaded from, when it is the project's own (vercel-ai-ui: node_modules).
+        self.sdk_path: str | None = None
         self.finish_name = finish_name  # what this SDK calls the finish
         # None when the replay ran; else why it did not (an API this client does not speak).
         self.skipped: str | None = None
@@ -291,6 +294,7 @@ class ClientOutcome:
         return {
             "client": self.client,
             "sdk_version": self.sdk_version,
+            "sdk_path": self.sdk_path,
             "verdict": self.verdict,
             "skipped": self.skipped,
             "text": self.text,

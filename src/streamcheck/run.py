@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.model import Exchange, ExchangeResult, Report, Request
 from streamcheck.schemas import Catalog
 from streamcheck.sources import expand, read_path
 from streamcheck.sources.raw import from_stream
+
+if TYPE_CHECKING:
+    from streamcheck.clients import Located
 
 
 def iter_results(
@@ -28,6 +31,7 @@ class ClientRun(NamedTuple):
 
     name: str
     timeout: float | None = None
+    located: Located | None = None  # the SDK of a client that is no Python package
 
 
 def iter_files(
@@ -80,7 +84,9 @@ def _check(
     exchange.chunks = chunks
     result = check_exchange(exchange, options, catalog)
     recording = Recording(exchange.status, dict(exchange.headers), chunks, exchange.end)
-    result.client = replay(client.name, recording, result, exchange.request.body, client.timeout)
+    result.client = replay(
+        client.name, recording, result, exchange.request.body, client.timeout, client.located
+    )
     return result
 
 

@@ -98,3 +98,145 @@ def test_without_the_npm_package_it_says_what_to_install(tmp_path: Path) -> None
     assert done.returncode == 2
     [line] = done.stderr.strip().splitlines()
     assert "needs the npm package ai: npm install ai" in line
+
+
+# -- untrusted input (issue 18): which `ai` runs, with what environment, and what it prints ----
+
+# An `ai` that is not the SDK: on import it writes the names of its environment and a marker
+# beside itself, then prints what it is told to (`PRINT`) and exits 0.
+FAKE_AI = """
+const fs = require("fs");
+fs.writeFileSync(__dirname + "/ran.json", JSON.stringify(Object.keys(process.env)));
+process.stdout.write(PRINT);
+process.exit(0);
+"""
+
+
+def fake_ai(node_modules: Path, printed: str = '"not the SDK"', package: str | None = None) -> Path:
+    folder = node_modules / "ai"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text(
+        package or '{"name": "ai", "version": "6.6.6", "main": "index.js"}'
+    )
+    (folder / "index.js").write_text(FAKE_AI.replace("PRINT", json.dumps(printed)))
+    return folder / "ran.json"
+
+
+def client_run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    # STREAMCHECK_NODE_MODULES empty: the search of the project is what is tested.
+    return run_streamcheck(
+        "check",
+        str(VERCEL / "ui-v5-text.sse"),
+        "--client",
+        "vercel-ai-ui",
+        *args,
+        cwd=cwd,
+        env={"STREAMCHECK_NODE_MODULES": "", **(env or {})},
+    )
+
+
+def one_line_error(done: Any, *expected: str) -> str:
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("streamcheck: error: ") and "internal error" not in line, line
+    for text in expected:
+        assert text in line, line
+    return str(line)
+
+
+def test_an_ai_package_above_the_project_never_runs(tmp_path: Path) -> None:
+    """A node_modules in a folder above the git root (a parent folder, a planted /tmp one) is
+    not the project's: it is never searched, even when nothing else is found."""
+    ran = fake_ai(tmp_path / "node_modules")
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "sub").mkdir()
+    one_line_error(client_run(project / "sub"), "needs the npm package ai", "--node-modules")
+    assert not ran.exists()
+
+
+def test_a_folder_every_user_may_write_to_is_never_searched(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp
+    ran = fake_ai(shared / "node_modules")
+    one_line_error(client_run(shared), "needs the npm package ai")
+    assert not ran.exists()
+
+
+def test_node_runs_with_no_key_or_token_of_the_caller(tmp_path: Path) -> None:
+    """The project's own `ai` runs (it is inside the git root), in an environment of a few
+    variables: no provider key, token or NODE_OPTIONS reaches it. What it prints is not the
+    replay's result: one line, exit 2."""
+    (tmp_path / ".git").mkdir()
+    ran = fake_ai(tmp_path / "node_modules")
+    secrets = {
+        "OPENAI_API_KEY": "sk-proj-canary0123456789",
+        "ANTHROPIC_API_KEY": "sk-ant-canary0123456789",
+        "GITHUB_TOKEN": "ghp_canary0123456789",
+        "AWS_SECRET_ACCESS_KEY": "canary0123456789",
+        "NODE_OPTIONS": "--max-old-space-size=64",
+    }
+    one_line_error(client_run(tmp_path, env=secrets), "node printed", str(tmp_path))
+    names = set(json.loads(ran.read_text()))
+    assert names <= {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"}, names
+    assert "PATH" in names
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "garbage\n",
+        "[1, 2]\n",
+        '{"text": 1}\n',
+        '{"text": "", "status": "ready", "chunks": 1, "finishChunk": false, "calls": [1]}\n',
+        '{"text": "", "status": "error", "chunks": 1, "finishChunk": false, "calls": [],'
+        ' "finished": null, "error": {"name": ["x"]}}\n',
+    ],
+)
+def test_node_output_that_is_not_the_replays_result_is_one_line(
+    tmp_path: Path, printed: str
+) -> None:
+    fake_ai(tmp_path / "node_modules", printed)
+    one_line_error(
+        client_run(tmp_path, "--node-modules", str(tmp_path / "node_modules")), "node printed"
+    )
+
+
+@pytest.mark.parametrize(
+    "package",
+    ['{"name": "ai", "version": ', '{"name": "ai", "version": 7}', '["ai"]', "\u00ff"],
+)
+def test_a_package_json_that_is_no_packages_is_one_line(tmp_path: Path, package: str) -> None:
+    ran = fake_ai(tmp_path / "node_modules", package=package)
+    one_line_error(
+        client_run(tmp_path, "--node-modules", str(tmp_path / "node_modules")), "package.json"
+    )
+    assert not ran.exists()
+
+
+def test_the_client_line_names_the_package_it_ran_and_its_version() -> None:
+    pinned = json.loads((ROOT / "requirements/npm/package.json").read_text())
+    version = pinned["dependencies"]["ai"]
+    done = client_run(ROOT, "--node-modules", str(MODULES), "--format", "json")
+    [result] = orjson.loads(done.stdout)["results"]
+    assert result["client"]["sdk_path"] == str((MODULES / "ai").resolve())
+    assert result["client"]["sdk_version"] == version
+    done = client_run(ROOT, "--node-modules", str(MODULES))
+    line = f"client vercel-ai-ui {version} from {(MODULES / 'ai').resolve()}: "
+    assert line in done.stdout, done.stdout
+
+
+def test_the_readme_command_finds_the_install_the_readme_makes() -> None:
+    """README's --client block names `npm ci --prefix requirements/npm`'s node_modules; run
+    as written from the repository root, it replays the stream through that SDK."""
+    readme = (ROOT / "README.md").read_text()
+    [command] = [
+        line.strip()
+        for line in readme.splitlines()
+        if line.startswith("    streamcheck check") and "--client vercel-ai-ui" in line
+    ]
+    args = command.split("#")[0].split()[1:]
+    done = run_streamcheck(*args, env={"STREAMCHECK_NODE_MODULES": ""})
+    assert done.returncode in (0, 1), done.stderr
+    assert "client vercel-ai-ui " in done.stdout and "from " in done.stdout

@@ -119,6 +119,15 @@ def check(
             "vercel-ai-ui (node and the npm package ai).",
         ),
     ] = None,
+    node_modules: Annotated[
+        Path | None,
+        typer.Option(
+            "--node-modules",
+            help="For --client vercel-ai-ui: the node_modules folder whose npm package ai runs "
+            "(default: STREAMCHECK_NODE_MODULES, else node_modules from here up to the "
+            "project's root).",
+        ),
+    ] = None,
     client_timeout: Annotated[
         float | None,
         typer.Option(
@@ -164,7 +173,6 @@ def check(
     _positive(
         ("--max-line", max_line), ("--max-gap", max_gap), ("--client-timeout", client_timeout)
     )
-    client_run = _client(client, client_timeout)
     cli = configuration.Settings(
         select=configuration.check_codes(_codes(select), "--select") if select else None,
         ignore=configuration.check_codes(_codes(ignore), "--ignore") if ignore else None,
@@ -176,6 +184,7 @@ def check(
         max_gap=max_gap,
     )
     loaded = configuration.load(config)
+    client_run = _client(client, client_timeout, node_modules, loaded.file)
     resolved = loaded.resolve(
         cli,
         input_format=input_format,
@@ -221,14 +230,17 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
-def _client(name: str | None, timeout: float | None) -> "ClientRun | None":
+def _client(
+    name: str | None, timeout: float | None, node_modules: Path | None, config_file: Path | None
+) -> "ClientRun | None":
     """The --client run, after checking the name and that its SDK is installed."""
     if name is None:
         if timeout is not None:
             raise StreamcheckError("--client-timeout needs --client")
+        if node_modules is not None:
+            raise StreamcheckError("--node-modules needs --client vercel-ai-ui")
         return None
-    from streamcheck.clients import CLIENTS, missing
-    from streamcheck.exceptions import MissingExtra
+    from streamcheck.clients import CLIENTS, locate
     from streamcheck.extras import EXTRAS, require
     from streamcheck.run import ClientRun
 
@@ -237,11 +249,7 @@ def _client(name: str | None, timeout: float | None) -> "ClientRun | None":
         raise StreamcheckError(f"--client {name!r}: expected one of {', '.join(CLIENTS)}")
     if any(module == known.sdk for module, _ in EXTRAS["clients"]):
         require("clients", f"--client {name}", only=(known.sdk,))
-    else:
-        reason = missing(name)
-        if reason is not None:
-            raise MissingExtra(reason)
-    return ClientRun(name, timeout)
+    return ClientRun(name, timeout, locate(name, node_modules, config_file))
 
 
 def _baseline_plan(

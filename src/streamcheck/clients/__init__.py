@@ -13,6 +13,7 @@ render. The SDKs are the optional `clients` extra; their modules load only here,
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from streamcheck import redact
@@ -20,7 +21,7 @@ from streamcheck.clients.differences import differences
 from streamcheck.clients.transport import Recording
 from streamcheck.model import ClientOutcome, ExchangeResult
 
-__all__ = ["CLIENTS", "Recording", "missing", "replay"]
+__all__ = ["CLIENTS", "Located", "Recording", "locate", "replay"]
 
 
 class Client(NamedTuple):
@@ -41,12 +42,29 @@ CLIENTS: dict[str, Client] = {
 MESSAGE_SHOWN = 300  # characters of an exception's message kept
 
 
-def missing(name: str) -> str | None:
-    """Why client `name` cannot run here, for the clients that are no Python extra."""
+class Located(NamedTuple):
+    """Where the SDK of a client that is no Python package was found, once per run."""
+
+    modules: str  # the folder handed to the SDK's runtime (node_modules)
+    package: str  # the SDK's own folder, symlinks resolved: shown in the client line
+    version: str
+
+
+def locate(name: str, named: Path | None, config_file: Path | None) -> Located | None:
+    """For a client that is no Python extra (vercel-ai-ui): where its SDK is, or an error saying
+    what to install (`named`: --node-modules; `config_file` bounds the search). None for the
+    Python SDKs, which the `clients` extra installs."""
     client = CLIENTS[name]
     module = __import__(f"{__name__}.{client.module}", fromlist=["replay"])
-    check = getattr(module, "missing", None)
-    return check() if check is not None else None
+    find = getattr(module, "locate", None)
+    if find is None:
+        if named is not None:
+            from streamcheck.exceptions import ConfigError
+
+            raise ConfigError(f"--node-modules is for --client vercel-ai-ui, not {name}")
+        return None
+    modules, package, version = find(named, config_file)
+    return Located(str(modules), str(package), version)
 
 
 def replay(
@@ -55,18 +73,24 @@ def replay(
     result: ExchangeResult,
     request: Any = None,
     timeout: float | None = None,
+    located: Located | None = None,
 ) -> ClientOutcome:
-    """Replay one exchange through the client `name` (a key of CLIENTS)."""
+    """Replay one exchange through the client `name` (a key of CLIENTS); `located` is what
+    `locate()` found for it."""
     client = CLIENTS[name]
     module = __import__(f"{__name__}.{client.module}", fromlist=["replay"])
-    outcome = ClientOutcome(client=name, sdk_version=module.version(), finish_name=client.field)
+    version = located.version if located is not None else module.version()
+    outcome = ClientOutcome(client=name, sdk_version=version, finish_name=client.field)
+    if located is not None:
+        outcome.sdk_path = located.package
     if result.api is not None and result.api not in client.apis:
         what = "/".join(p for p in (result.provider, result.api) if p)
         outcome.skipped = f"the exchange is {what}: an app using {client.sdk} does not call it"
         return outcome
     if result.api == "responses":
         outcome.finish_name = "status"  # a Responses stream ends with the response's status
-    seen, error = module.replay(recording, result.api, request, timeout)
+    where = (located.modules,) if located is not None else ()
+    seen, error = module.replay(recording, result.api, request, timeout, *where)
     outcome.text = redact.text(seen.text)
     outcome.tool_calls = [seen.calls[i] for i in sorted(seen.calls)]
     for call in outcome.tool_calls:

@@ -6,7 +6,7 @@
               "failed", "fail_on", "findings": [{"code", "name", "severity", "message",
                             "location": {"source", "exchange", "frame", "offset", "line", "path"},
                             "evidence", "hint", "baseline"?}],
-              "client"?: {"client", "sdk_version", "verdict", "skipped", "text",
+              "client"?: {"client", "sdk_version", "sdk_path", "verdict", "skipped", "text",
                           "tool_calls": [{"id", "name", "arguments"}], "finish", "items",
                           "error", "error_message", "differences": [...]}}],
  "baseline"?: {"file", "written", "entries", "unchanged", "new", "absent", "removed",

@@ -56,6 +56,8 @@ TEXT_SHOWN = 200  # characters of the assembled text a report quotes
 def client_lines(outcome: ClientOutcome) -> list[str]:
     """What the app received through the SDK, as lines (text, JUnit and SARIF use them)."""
     name = f"{outcome.client} {outcome.sdk_version}" if outcome.sdk_version else outcome.client
+    if outcome.sdk_path is not None:  # the project's own JavaScript ran: say which
+        name += f" from {_printable(outcome.sdk_path)}"
     if outcome.skipped is not None:
         return [f"client {name}: not replayed: {outcome.skipped}"]
     if outcome.error is not None:
@@ -80,6 +82,11 @@ def client_lines(outcome: ClientOutcome) -> list[str]:
         lines.append(f"  tool call: {call.name}({_one_line(arguments)})")
     lines.extend(f"  differs: {difference}" for difference in outcome.differences)
     return lines
+
+
+def _printable(text: str) -> str:
+    """A path as it can be shown on a terminal: control characters escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _one_line(text: str) -> str:
