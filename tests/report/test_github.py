@@ -54,7 +54,7 @@ def test_one_annotation_per_finding_line_by_line(
     assert lines[1].endswith("(exchange 0, frame 3, line 10, byte 495)%0Agot: {bad json")
     assert lines[2].startswith("::error file=fx/dump.http,title=SC301 missing-terminator::")
     assert lines[3].startswith("::warning file=fx/role.sse,line=1,title=SC306 missing-role::")
-    assert lines[4] == "FAIL: 4 files, 4 exchanges: 3 errors, 1 warnings, 0 info (failing at error)"
+    assert lines[4] == "FAIL: 4 files, 4 exchanges: 3 errors, 1 warning, 0 info (failing at error)"
     assert len(lines) == 5
     # The file line really is the bad frame.
     assert (tmp_path / "fx/dump.http").read_text().splitlines()[9] == "data: {bad json"
@@ -141,7 +141,7 @@ def test_step_summary_when_running_in_github_actions(tmp_path: Path) -> None:
         "earlier step",  # appended, never overwritten
         "### streamcheck: FAIL",
         "",
-        "FAIL: 3 files, 3 exchanges: 1 errors, 1 warnings, 0 info (failing at error)",
+        "FAIL: 3 files, 3 exchanges: 1 error, 1 warning, 0 info (failing at error)",
     ]
     assert lines[5:7] == ["| severity | file | rule | where | message |", "| --- " * 5 + "|"]
     assert lines[7].startswith("| warning | `fx/a\\|b.sse` | SC306 missing-role | exchange 0,")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from streamcheck.model import ClientOutcome, ExchangeResult, Finding
+from streamcheck.model import ClientOutcome, ExchangeResult, Finding, Location, Severity
+from streamcheck.rules import fix_for
 
 STDIN = "<stdin>"
 
@@ -13,15 +14,23 @@ def is_file(source: str) -> bool:
 
 
 def describe(result: ExchangeResult, finding: Finding) -> str:
-    """`exchange 0, frame 3, line 12, byte 845, at /choices/0` with what is known.
+    """`exchange 0, frame 3, line 12, byte 845, at /choices/0` with what is known."""
+    parts = [f"exchange {result.index}", *position(result, finding.location)]
+    if finding.location.path:
+        parts.append(f"at {finding.location.path}")
+    return ", ".join(parts)
 
-    Lines and bytes are file positions when the body maps onto the file, else body positions
-    (then said so), so a reader never looks at the wrong line.
+
+def position(result: ExchangeResult, loc: Location) -> list[str]:
+    """`frame 3`, `line 12`, `byte 845`: what is known of where a finding is.
+
+    Lines and bytes are file positions when the body maps onto the file (a raw body, a curl -i
+    dump), else positions inside the body a container holds (a tape, a cassette, HAR), then
+    said so: "line 7" of a 6-line tape would send a reader to the wrong place.
     """
-    loc = finding.location
     line, offset = result.file_position(loc)
     body = line is None and offset is None and (loc.line is not None or loc.offset is not None)
-    parts = [f"exchange {result.index}"]
+    parts = []
     if loc.frame is not None:
         parts.append(f"frame {loc.frame}")
     line = line if line is not None else loc.line
@@ -30,9 +39,15 @@ def describe(result: ExchangeResult, finding: Finding) -> str:
         parts.append(f"{'body ' if body else ''}line {line}")
     if offset is not None:
         parts.append(f"{'body ' if body else ''}byte {offset}")
-    if loc.path:
-        parts.append(f"at {loc.path}")
-    return ", ".join(parts)
+    return parts
+
+
+def fix_line(finding: Finding) -> str | None:
+    """What to do about a finding: its own hint, else (errors and warnings) its rule's cause
+    and fix."""
+    if finding.hint is None and finding.severity >= Severity.WARNING:
+        return fix_for(finding.code)
+    return finding.hint
 
 
 def findings_text(result: ExchangeResult, findings: list[Finding]) -> str:
@@ -45,8 +60,9 @@ def findings_text(result: ExchangeResult, findings: list[Finding]) -> str:
         )
         if finding.evidence:
             lines.append(f"    got: {finding.evidence}")
-        if finding.hint:
-            lines.append(f"    fix: {finding.hint}")
+        fix = fix_line(finding)
+        if fix:
+            lines.append(f"    fix: {fix}")
     return "\n".join(lines) + "\n"
 
 

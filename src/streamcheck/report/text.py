@@ -1,12 +1,18 @@
-"""Terminal output: findings grouped by file and exchange, then a summary line."""
+"""Terminal output: findings grouped by file and exchange, then a summary line.
+
+Each error and warning says what to do: its own hint, else its rule's cause and fix. Lines fit
+the terminal's width (`wrap`): words are never split, continuation lines keep their indent.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from streamcheck.model import UNCHANGED, ClientOutcome, ExchangeResult, Finding, Report, Severity
-from streamcheck.report.places import client_lines
+from streamcheck.report import wrap
+from streamcheck.report.places import client_lines, fix_line, position
+from streamcheck.report.wrap import Line, Piece
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -16,75 +22,98 @@ STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: 
 _DROPPED = dict.fromkeys((7, 8, 11, 12, 13))
 
 
+WIDTH = 80  # when the output is no terminal and COLUMNS is not set, as rich does
+# Columns of a finding: its severity at 4, its code at 12; the evidence and fix lines start at
+# 12 and continue under their text.
+FINDING_INDENT = 12
+
+
 def render(report: Report, console: Console, verbose: bool = False) -> None:
-    """Print every exchange with findings (all exchanges with `verbose`), then the summary.
+    """Print every exchange with findings (all exchanges with `verbose`), then the summary,
+    fitted to the console's width.
 
     Each exchange is one styled Text printed at once: rich's per-call cost dominates otherwise.
     """
     from rich.text import Text
 
-    for block in _blocks(report, verbose, Text):
-        console.print(block, highlight=False)
-    console.print(summary(report), highlight=False, markup=False)
+    width = console.width
+    for lines in _blocks(report, verbose, width):
+        block = Text()
+        for number, line in enumerate(lines):
+            if number:
+                block.append("\n")
+            for text, style in line:
+                block.append(text, style)
+        # The lines already fit: rich must not wrap them again (it would split words).
+        console.print(block, highlight=False, soft_wrap=True)
+    console.print(
+        wrap.plain(_summary_lines(report, width)), highlight=False, markup=False, soft_wrap=True
+    )
 
 
-def plain(report: Report, verbose: bool = False) -> str:
+def plain(report: Report, verbose: bool = False, width: int | None = None) -> str:
     """What `render` prints on a console without colour, without importing rich: `check`
     starts faster when its output goes to a file, a pipe or a CI log."""
-    lines = [str(block) for block in _blocks(report, verbose, _Plain)]
-    return "\n".join([*lines, summary(report)]) + "\n"
+    width = width or terminal_width()
+    blocks = [wrap.plain(lines) for lines in _blocks(report, verbose, width)]
+    return "\n".join([*blocks, wrap.plain(_summary_lines(report, width))]) + "\n"
 
 
-class _Plain:
-    """The part of rich's Text that `_blocks` uses, for unstyled output."""
+def terminal_width() -> int:
+    """COLUMNS, else the terminal's width, else 80 (a pipe, a file, a CI log)."""
+    import shutil
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def append(self, text: str, style: str | None = None) -> None:
-        self.parts.append(text.translate(_DROPPED))
-
-    def __str__(self) -> str:
-        return "".join(self.parts).expandtabs(8)
+    return shutil.get_terminal_size((WIDTH, 24)).columns
 
 
-def _blocks(report: Report, verbose: bool, make: Callable[[], Any]) -> Iterator[Any]:
-    """One block of text per exchange shown, built with `make()` (rich's Text or _Plain)."""
+def _clean(text: str) -> str:
+    """Without the control characters rich's Text drops, so both outputs say the same."""
+    return text.translate(_DROPPED)
+
+
+def _blocks(report: Report, verbose: bool, width: int) -> Iterator[list[Line]]:
+    """The lines of each exchange shown, then those of baseline entries no longer found."""
     current = None
     for result in report.results:
         # Findings a baseline holds are shown only with --verbose (the summary counts them).
         shown = [f for f in result.findings if verbose or f.baseline != UNCHANGED]
         if not shown and not verbose and result.client is None:
             continue
-        block = make()
+        lines: list[Line] = []
         if result.source != current:
             current = result.source
-            block.append(result.source, "bold")
-            block.append("\n")
-        block.append("  " + _headline(result))
-        for finding in shown:
-            block.append("\n")
-            _finding(block, result, finding)
+            # A file name stays whole, however long: it is there to be copied.
+            lines.append([(_clean(result.source), "bold")])
+        lines += wrap.fill([("  ", None)], [(_headline(result), None)], width, 4)
+        for finding in decisive_first(shown):
+            lines += _finding(result, finding, width)
         if result.client is not None:
-            _client(block, result.client)
-        yield block
+            lines += _client(result.client, width)
+        yield lines
     if report.baseline is not None and report.baseline.absent:
-        block = make()
-        block.append(f"baseline {report.baseline.file}", "bold")
+        lines = [[(_clean(f"baseline {report.baseline.file}"), "bold")]]
         for finding in report.baseline.absent:
-            block.append("\n    ")
-            block.append(f"{finding.severity.label:7}", STYLE[finding.severity])
-            block.append(" ")
-            block.append(finding.code, "bold")
-            block.append(f" {finding.name}: {finding.location.source}: {finding.message}")
-        yield block
+            body = f"{finding.name}: {finding.location.source}: {finding.message}"
+            lines += wrap.fill(
+                _finding_lead(finding), [(_clean(body), None)], width, FINDING_INDENT
+            )
+        yield lines
 
 
-def _client(block: Any, outcome: ClientOutcome) -> None:
+def decisive_first(findings: list[Finding]) -> list[Finding]:
+    """Findings by severity (errors first), keeping the checker's order within a severity:
+    the finding that decides the verdict is read first."""
+    return sorted(findings, key=lambda f: -f.severity)
+
+
+def _client(outcome: ClientOutcome, width: int) -> list[Line]:
     """What the app would have seen through the SDK, below the exchange's findings."""
+    lines: list[Line] = []
     for line in client_lines(outcome):
-        block.append("\n    ")
-        block.append(line)
+        text = line.lstrip(" ")
+        indent = 4 + len(line) - len(text)
+        lines += wrap.fill([(" " * indent, None)], [(_clean(text), None)], width, indent + 2)
+    return lines
 
 
 def _headline(result: ExchangeResult) -> str:
@@ -94,41 +123,58 @@ def _headline(result: ExchangeResult) -> str:
         what or "unknown protocol",
         f"HTTP {result.status}" if result.status is not None else None,
         result.framing,
-        f"{result.frames} frames",
+        plural(result.frames, "frame"),
         f"error: {result.error_class}" if result.error_class else None,
     ]
-    return " · ".join(p for p in parts if p)
+    return _clean(" · ".join(p for p in parts if p))
 
 
-def _finding(block: Any, result: ExchangeResult, finding: Finding) -> None:
-    loc = finding.location
-    # File positions when the body maps onto the file (a curl -i dump's headers shift it).
-    line, offset = result.file_position(loc)
-    line = line if line is not None else loc.line
-    offset = offset if offset is not None else loc.offset
-    where = []
-    if loc.frame is not None:
-        where.append(f"frame {loc.frame}")
-    if line is not None:
-        where.append(f"line {line}")
-    if offset is not None:
-        where.append(f"byte {offset}")
+def plural(count: int, noun: str) -> str:
+    """`1 frame`, `2 frames`, `0 errors`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _finding_lead(finding: Finding) -> list[Piece]:
+    return [
+        ("    ", None),
+        (f"{finding.severity.label:7}", STYLE[finding.severity]),
+        (" ", None),
+        (finding.code, "bold"),
+        (" ", None),
+    ]
+
+
+def _finding(result: ExchangeResult, finding: Finding, width: int) -> list[Line]:
+    where = position(result, finding.location)
     place = f" ({', '.join(where)})" if where else ""
-    block.append("    ")
-    block.append(f"{finding.severity.label:7}", STYLE[finding.severity])
-    block.append(" ")
-    block.append(finding.code, "bold")
-    block.append(f" {finding.name}{place}: {finding.message}")
+    body: list[Piece] = [(_clean(f"{finding.name}{place}: {finding.message}"), None)]
     if finding.baseline == UNCHANGED:
-        block.append(" [baselined]", "dim")
+        body.append((" [baselined]", "dim"))
+    lines = wrap.fill(_finding_lead(finding), body, width, FINDING_INDENT)
     if finding.evidence:
-        block.append("\n            ")
-        block.append("got:", "dim")
-        block.append(f" {finding.evidence}")
-    if finding.hint:
-        block.append("\n            ")
-        block.append("fix:", "dim")
-        block.append(f" {finding.hint}")
+        lines.append(_evidence(finding.evidence, width))
+    fix = fix_line(finding)
+    if fix:
+        lines += _labelled("fix:", fix, width)
+    return lines
+
+
+def _labelled(label: str, text: str, width: int) -> list[Line]:
+    """`fix: ...` (or another label) under a finding, its text continuing under itself."""
+    lead: list[Piece] = [(" " * FINDING_INDENT, None), (label, "dim"), (" ", None)]
+    return wrap.fill(lead, [(_clean(text), None)], width, FINDING_INDENT + len(label) + 1)
+
+
+def _evidence(evidence: str, width: int) -> Line:
+    """`got: ...` on one line, elided in the middle to fit: its start and end say the most."""
+    lead = " " * FINDING_INDENT
+    room = max(width - len(lead) - len("got: "), 8)
+    text = " ".join(_clean(evidence).replace("\t", " ").splitlines())
+    return [(lead, None), ("got:", "dim"), (" " + wrap.elide(text, room), None)]
+
+
+def _summary_lines(report: Report, width: int) -> list[Line]:
+    return wrap.fill([], [(summary(report), None)], width, 2)
 
 
 def summary(report: Report) -> str:
@@ -137,10 +183,9 @@ def summary(report: Report) -> str:
     exchanges = len(report.results)
     verdict = "FAIL" if report.failed else "OK"
     line = (
-        f"{verdict}: {files} file{'s' if files != 1 else ''}, {exchanges} "
-        f"exchange{'s' if exchanges != 1 else ''}: {counts['error']} errors, "
-        f"{counts['warning']} warnings, {counts['info']} info "
-        f"(failing at {report.fail_on.label})"
+        f"{verdict}: {plural(files, 'file')}, {plural(exchanges, 'exchange')}: "
+        f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+        f"{counts['info']} info (failing at {report.fail_on.label})"
     )
     return line + baseline_note(report)
 

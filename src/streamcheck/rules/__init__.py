@@ -27,6 +27,9 @@ class Rule(NamedTuple):
     doc: str
     protocols: tuple[str, ...] = ALL_PROTOCOLS
     retired: bool = False
+    # The "Cause and fix" section on one line: what text output prints under each error and
+    # warning of this rule that carries no hint of its own.
+    fix: str = ""
 
     @property
     def family(self) -> str:
@@ -95,9 +98,20 @@ def rule(
         raise ValueError(f"rule name {name} registered twice")
     if code[:3] not in _FAMILIES or not code[3:].isdigit() or len(code) != 5:
         raise ValueError(f"rule code {code} is not of the form SC<family><nn>")
-    registered = Rule(code, name, severity, summary, doc, protocols, retired)
+    registered = Rule(
+        code, name, severity, summary, doc, protocols, retired, fix=" ".join(fix.split())
+    )
     _REGISTERED[code] = registered
     return registered
+
+
+def fix_for(code: str) -> str | None:
+    """The rule's one-line cause and fix, loading only the code's family (None if unknown)."""
+    registered = _REGISTERED.get(code)
+    if registered is None:
+        _load(code[:3])
+        registered = _REGISTERED.get(code)
+    return registered.fix if registered is not None and registered.fix else None
 
 
 def get(code_or_name: str) -> Rule:
@@ -148,4 +162,14 @@ def selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> boo
     return chosen > best(ignore)
 
 
-__all__ = ["DOC_SECTIONS", "REGISTRY", "Rule", "every", "finding", "get", "rule", "selected"]
+__all__ = [
+    "DOC_SECTIONS",
+    "REGISTRY",
+    "Rule",
+    "every",
+    "finding",
+    "fix_for",
+    "get",
+    "rule",
+    "selected",
+]

@@ -19,9 +19,9 @@ rule(
     "frame carrying `finish_reason`) looked like a clean end to the browser.",
     example='`{"message": "Hel", "finish_reason": null}`, `{"message": "lo", "finish_reason": '
     "null}`, then the connection closes.",
-    fix="The server stopped before its end frame: an exception in the generator (look at the "
-    "server log around the time of the cut), or a proxy timeout. Send the end frame from a "
-    "`finally`, with an error field when the upstream call failed.",
+    fix="The server stopped before its end frame: an exception in its generator (see its log at "
+    "the time of the cut) or a proxy timeout. Send the end frame from a `finally`, with an error "
+    "on failure.",
     refs=REFS,
 )
 rule(

@@ -17,7 +17,9 @@ rule(
     example='`data: {"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": [...]}}`.',
     fix="Check `promptFeedback` before reading candidates. Rephrase the prompt or adjust the "
     "request's `safetySettings` where the policy allows.",
-    refs="Gemini API reference, `PromptFeedback.BlockReason`; PROVIDERS.md sections 2.5, 3.",
+    refs="Gemini API reference, `models.streamGenerateContent` "
+    "(https://ai.google.dev/api/rest/v1beta/models/streamGenerateContent) "
+    "(`PromptFeedback.BlockReason`).",
     protocols=("gemini",),
 )
 rule(
@@ -33,7 +35,9 @@ rule(
     example='`{"candidates": [{"content": {"parts": []}, "finishReason": "SAFETY"}]}`.',
     fix="Surface the finish reason to the user; for filters adjust the prompt or safety "
     "settings, for MALFORMED_FUNCTION_CALL tighten the tool schema.",
-    refs="Gemini API reference, `Candidate.FinishReason`; PROVIDERS.md section 2.5.",
+    refs="Gemini API reference, `models.streamGenerateContent` "
+    "(https://ai.google.dev/api/rest/v1beta/models/streamGenerateContent) "
+    "(`Candidate.FinishReason`).",
     protocols=("gemini",),
 )
 
@@ -51,9 +55,11 @@ rule(
     "with `KeyError`/`TypeError`, hiding the real cause (the motivating incident).",
     example='HTTP 404 `{"error": {"code": "model_not_found", "message": "The model `gpt-4` '
     'does not exist or you do not have access to it."}}`.',
-    fix="The hint names the fix for the class: a new key, model access, billing, backoff. Make "
-    "the client check the status before iterating the stream.",
-    refs="weaviate/Verba#194; PROVIDERS.md section 3.",
+    fix="The provider refused the request; the error's class (key, model access, billing, rate "
+    "limit, outage) says what to change. Make the client check the status before iterating the "
+    "stream.",
+    refs="weaviate/Verba#194; OpenAI, API error codes "
+    "(https://help.openai.com/en/articles/6891839-api-error-codes).",
 )
 rule(
     "SC402",
@@ -64,8 +70,8 @@ rule(
     why="SDKs cannot parse it and report a generic error; apps crash parsing HTML as JSON.",
     example="HTTP 502 `<html><body>Bad Gateway</body></html>`.",
     fix="Something between you and the provider answered (a gateway, a load balancer, a captive "
-    "proxy). Check base URL and proxy settings.",
-    refs="PROVIDERS.md section 3 (proxy class).",
+    "proxy): check the base URL and proxy settings.",
+    refs="OpenAI, API error codes (https://help.openai.com/en/articles/6891839-api-error-codes).",
 )
 rule(
     "SC403",
@@ -91,7 +97,8 @@ rule(
     why="Clients treat the stream as complete and show a failed answer as final.",
     example='`data: {"error": {...}}` then `data: [DONE]`.',
     fix="Make the client check for errors before trusting the terminator; report the gateway.",
-    refs="vllm-project/vllm#57082; Gitlawb/openclaude PR #1174.",
+    refs="vllm-project/vllm#57082; openai/openai-python `src/openai/_streaming.py` (an `error` "
+    "event raises `APIError`).",
 )
 rule(
     "SC405",
@@ -101,6 +108,10 @@ rule(
     finds="A non-2xx status whose body is an event stream rather than an error object.",
     why="SDKs raise on the status and never read the events, so the error detail is lost.",
     example="HTTP 500 with `text/event-stream` frames.",
-    fix="Server bug: error responses should carry a JSON error body.",
-    refs="PROVIDERS.md section 3.",
+    fix="The server sent an event stream with an error status: SDKs raise on the status and never "
+    "read it. Answer errors with a JSON error body.",
+    refs="WHATWG HTML, server-sent events, 'Interpreting an event stream' "
+    "(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation) "
+    "(a status other than 200 fails the connection); OpenAI, API error codes "
+    "(https://help.openai.com/en/articles/6891839-api-error-codes).",
 )

@@ -23,7 +23,8 @@ rule(
     "`msg_1`.",
     fix="Events were lost or re-ordered between the server and the recording (a gateway, a "
     "capture that dropped frames); re-record and report it with the response id.",
-    refs="openai-openapi 2.3.0 `ResponseStreamEvent`; PROVIDERS.md section 2.2 sequence rules.",
+    refs="openai/openai-openapi `ResponseStreamEvent`; openai/openai-python "
+    "`src/openai/lib/streaming/responses/_responses.py` (`accumulate_event`).",
     protocols=RESPONSES,
 )
 rule(
@@ -43,9 +44,8 @@ rule(
     "`response.output_item.added`, with no `response.content_part.added`.",
     fix="Events were dropped or re-ordered (a gateway that filters event types, a capture that "
     "lost frames); re-record, and make the gateway pass every `response.*` event through.",
-    refs="openai-openapi 2.3.0 `ResponseStreamEvent`; PROVIDERS.md section 2.2 sequence rules "
-    "(checked against the 52 Responses streams of the shared corpus: all in order); "
-    "openai-python `lib/streaming/responses/_responses.py` `accumulate_event`.",
+    refs="openai/openai-openapi `ResponseStreamEvent`; openai/openai-python "
+    "`src/openai/lib/streaming/responses/_responses.py` (`accumulate_event`).",
     protocols=RESPONSES,
 )
 rule(
@@ -57,15 +57,13 @@ rule(
     "`response.output_item.added` was a `reasoning` item: no message, tool call or other output "
     "followed the reasoning.",
     why="Clients that render reasoning and then wait for the answer item break on it (open-webui "
-    "raised `KeyError: 'started_at'`); the user sees thinking and no answer. None of the 46 "
-    "finished Responses streams of the shared corpus ends this way.",
+    "raised `KeyError: 'started_at'`); the user sees thinking and no answer.",
     example="`response.output_item.added` (reasoning), its summary events, "
     "`response.output_item.done`, then `response.incomplete` with reason `max_output_tokens`.",
     fix="With `response.incomplete`, the output limit ran out while the model was reasoning: raise "
     "`max_output_tokens` or lower `reasoning.effort`. Make the client handle a response with no "
     "message item.",
-    refs="PROVIDERS.md section 4, row 21 (open-webui/open-webui#28871); openai-openapi 2.3.0 "
-    "`ResponseStreamEvent`.",
+    refs="open-webui/open-webui#28871; openai/openai-openapi `ResponseStreamEvent`.",
     protocols=RESPONSES,
 )
 rule(
@@ -80,7 +78,8 @@ rule(
     example="`sequence_number` 4 followed by 7.",
     fix="A proxy or the capture dropped events. If the client resumed a background response, "
     "record the request with its `starting_after` so the checker knows where it starts.",
-    refs="PROVIDERS.md section 2.2 (wire); OpenAI Responses `starting_after` parameter.",
+    refs="openai/openai-openapi `ResponseStreamEvent` (`sequence_number`); OpenAI Responses "
+    "`starting_after` parameter.",
     protocols=RESPONSES,
 )
 
@@ -99,8 +98,8 @@ rule(
     example="`messageStart`, `contentBlockDelta`s, `contentBlockStop`, `messageStop`, then EOF.",
     fix="The connection was closed right after `messageStop` (a client that stops reading "
     "early, a proxy cutting the body). Read the stream to its end.",
-    refs="Bedrock API Reference `ConverseStreamOutput`, `ConverseStreamMetadataEvent`; "
-    "PROVIDERS.md section 2.9 sequence rules.",
+    refs="Amazon Bedrock API Reference, `ConverseStreamMetadataEvent` "
+    "(https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamMetadataEvent.html).",
     protocols=BEDROCK,
 )
 
@@ -118,7 +117,9 @@ rule(
     example='`{"id": "", "choices": [{"index": 0, "finish_reason": null}]}`.',
     fix="A gateway stripped the delta or the filter members; make clients treat a missing "
     "delta as empty.",
-    refs="PROVIDERS.md section 2.3 (content-filter-only chunk); microsoft/autogen#6465.",
+    refs="Azure OpenAI, Content streaming (asynchronous filter) "
+    "(https://learn.microsoft.com/azure/foundry/openai/concepts/content-streaming); "
+    "microsoft/autogen#6465.",
     protocols=("azure-openai-chat",),
 )
 
@@ -134,7 +135,7 @@ rule(
     example='`{"model": "llama3", "response": "", "done": true, "total_duration": 1897385625}`.',
     fix="Upgrade the Ollama server; until then treat a missing reason as `stop` and compare "
     "`eval_count` with `num_predict`.",
-    refs="ollama/ollama docs/api.md; PROVIDERS.md section 2.6.",
+    refs="ollama/ollama `docs/api.md` (`done_reason`).",
     protocols=("ollama-chat", "ollama-generate"),
 )
 
@@ -152,8 +153,7 @@ rule(
     '"prompt_eval_count": 2048, ...}`.',
     fix="Raise `options.num_ctx` (and the server's `OLLAMA_CONTEXT_LENGTH`), or shorten the "
     "prompt; check `prompt_eval_count` against `num_ctx` in the client.",
-    refs="ollama/ollama docs/api.md (options, final object statistics); PROVIDERS.md section 3.1 "
-    "(Ollama: silent truncation to num_ctx).",
+    refs="ollama/ollama `docs/api.md` (`options.num_ctx`, `prompt_eval_count`).",
     protocols=("ollama-chat", "ollama-generate"),
 )
 
@@ -168,9 +168,14 @@ rule(
     why="A cut stream looks like a short answer. Clients that wait for the terminator hang; "
     "others show a truncated answer as final.",
     example='Chat chunks ending with `finish_reason: "stop"` and no `data: [DONE]`.',
-    fix="The connection was cut (proxy timeout, server crash, gateway swallowing an error). Retry "
-    "and check every hop's idle timeout.",
-    refs="PROVIDERS.md section 2.1 rule 6, 2.4; Bamboo-agent PR #383.",
+    fix="The body ended before the provider's end frame: a hop closed the connection (an idle or "
+    "total timeout), or the server crashed or swallowed an error. Retry; if it repeats, check "
+    "each hop's timeouts.",
+    refs="openai/openai-python `src/openai/_streaming.py` (the loop stops at `[DONE]`; a body "
+    "that just ends ends it silently); Anthropic, Streaming Messages, event flow "
+    "(https://platform.claude.com/docs/en/build-with-claude/streaming); openai/openai-openapi "
+    '`ChatCompletionStreamOptions` ("If the stream is interrupted, you may not receive the final '
+    'usage chunk").',
 )
 rule(
     "SC302",
@@ -180,8 +185,11 @@ rule(
     finds="Anything but comments after `[DONE]`, `message_stop`, a terminal Responses event, ...",
     why="Clients stop reading at the terminator: whatever follows is lost.",
     example="`data: [DONE]` followed by another chunk.",
-    fix="The server concatenated two responses or a proxy replayed a buffer.",
-    refs="PROVIDERS.md section 2.1 rule 6.",
+    fix="Two responses were joined (a gateway retrying mid-stream) or a proxy replayed its "
+    "buffer; clients stop at the terminator and drop the rest. Find the hop that adds it.",
+    refs="openai/openai-python `src/openai/_streaming.py` (`break` at `[DONE]`: nothing after it "
+    "is read); Anthropic, Streaming Messages, event flow "
+    "(https://platform.claude.com/docs/en/build-with-claude/streaming).",
 )
 rule(
     "SC303",
@@ -193,8 +201,9 @@ rule(
     why="Apps use the finish reason to know whether the answer is complete, cut by length, or a "
     "tool call; without it they guess, or raise `KeyError: 'finish_reason'`.",
     example="Chunks with `finish_reason: null` only, then `[DONE]`.",
-    fix="The generation was cut upstream or a gateway dropped the last chunk; retry and report "
-    "it with the request id.",
+    fix="No frame said why the answer ended, so it is likely partial: the generation was cut "
+    "upstream or a gateway dropped the last chunk. Treat it as incomplete, retry, and report it "
+    "with the request id.",
     refs="waybarrios/vllm-mlx#628; Portkey-AI/gateway#1142.",
 )
 rule(
@@ -206,8 +215,11 @@ rule(
     "one Anthropic `message_delta` carrying `stop_reason`.",
     why="Clients that finalise on the first one drop, or double-count, what follows.",
     example='Two chunks for index 0 with `finish_reason: "length"`.',
-    fix="A server or gateway bug; report it.",
-    refs="PROVIDERS.md sections 2.1 rule 4, 2.4.",
+    fix="The finish came twice, usually from a gateway that merges or retries streams; clients "
+    "keep one or the other. Report it with the request id and make the client keep the first.",
+    refs="openai/openai-openapi `CreateChatCompletionStreamResponse` (`finish_reason`); "
+    "Anthropic, Streaming Messages, event flow "
+    "(https://platform.claude.com/docs/en/build-with-claude/streaming) (`message_delta`).",
     protocols=OPENAI + ANTHROPIC + ("gemini",),
 )
 rule(
@@ -219,8 +231,11 @@ rule(
     "Anthropic delta after its block's `content_block_stop`.",
     why="Clients stop appending at the finish: that text is lost.",
     example='`finish_reason: "stop"` then `delta: {"content": "more"}` for the same index.',
-    fix="A server bug; report it with the request id.",
-    refs="PROVIDERS.md sections 2.1 rule 4, 2.4.",
+    fix="Content came after the finish (a server bug, or a gateway joining two streams); clients "
+    "that stop at the finish lose it. Report it with the request id.",
+    refs="openai/openai-openapi `CreateChatCompletionStreamResponse`; Anthropic, Streaming "
+    "Messages, event flow (https://platform.claude.com/docs/en/build-with-claude/streaming) "
+    "(`content_block_stop`).",
 )
 rule(
     "SC306",
@@ -231,7 +246,8 @@ rule(
     why="Clients that build the message from the first delta's role end up with `role: None`.",
     example='First chunk `delta: {"content": "Hi"}`.',
     fix="Many compatible servers omit it; make the client default to `assistant`.",
-    refs="PROVIDERS.md section 2.1 rule 2.",
+    refs="openai/openai-openapi `ChatCompletionStreamResponseDelta` (`role`); "
+    "openai/openai-python `src/openai/lib/streaming/chat/_completions.py`.",
     protocols=OPENAI,
 )
 rule(
@@ -242,8 +258,10 @@ rule(
     finds="Chunks of one stream with different ids, models or creation times.",
     why="Clients key the answer by id; a change splits one answer into two, or two into one.",
     example="`chatcmpl-a` then `chatcmpl-b` in one body.",
-    fix="Two streams were concatenated (a gateway retried mid-stream).",
-    refs="PROVIDERS.md section 2.1 rule 3.",
+    fix="Two streams were joined into one (a gateway retried mid-stream); clients keying by `id` "
+    "split or merge answers. Find the hop that retries.",
+    refs="openai/openai-openapi `CreateChatCompletionStreamResponse` (`id`, `created`: the same "
+    "in every chunk).",
 )
 rule(
     "SC308",
@@ -258,7 +276,8 @@ rule(
     "finish, itself an error) it stays a warning.",
     example='Fragments `{"city": "Par` and nothing more, then `finish_reason: "tool_calls"`.',
     fix="The model can emit invalid JSON (use strict tool schemas); a cut stream also causes it.",
-    refs="PROVIDERS.md sections 2.1, 2.4.",
+    refs="openai/openai-openapi `ChatCompletionMessageToolCallChunk`; openai/openai-python "
+    "`src/openai/lib/streaming/chat/_completions.py`.",
 )
 rule(
     "SC309",
@@ -269,8 +288,11 @@ rule(
     "starting with `response.created`.",
     why="Clients build the message object from the first frame and crash on deltas without it.",
     example="`content_block_delta` as the first event.",
-    fix="The start of the stream was lost (a resumed or re-chunked capture, a gateway).",
-    refs="PROVIDERS.md section 2.4.",
+    fix="The start of the stream was lost: the capture began mid-stream, or a gateway dropped or "
+    "re-chunked the first events. Record straight from the provider to find the hop.",
+    refs="Anthropic, Streaming Messages, event flow "
+    "(https://platform.claude.com/docs/en/build-with-claude/streaming) (`message_start` first); "
+    "openai/openai-openapi `ResponseStreamEvent` (`response.created` first).",
 )
 rule(
     "SC310",
@@ -282,7 +304,8 @@ rule(
     "indexes 0, 1, 2, ...",
     why="SDK accumulators index blocks by position and raise `IndexError`/`KeyError`.",
     example="`content_block_delta` for index 1 before `content_block_start` for index 1.",
-    fix="A gateway merged or dropped events; report it.",
+    fix="A gateway merged, dropped or reordered events; record straight from the provider to find "
+    "the hop, and report it.",
     refs="Anthropic Messages streaming docs.",
     protocols=ANTHROPIC,
 )
@@ -294,7 +317,8 @@ rule(
     finds="`input_json_delta` for a text block, `text_delta` for a tool_use block, ...",
     why="SDKs concatenate by block type and raise on a mismatch.",
     example='A `text` block receiving `{"type":"input_json_delta"}`.',
-    fix="A server or gateway bug; report it.",
+    fix="A server or gateway sent a delta of another type than its block (text into a tool "
+    "block); report it with the request id.",
     refs="Anthropic Messages streaming docs.",
     protocols=ANTHROPIC,
 )
@@ -309,7 +333,8 @@ rule(
     "get the wrong numbers or lose text.",
     example="xAI: usage on the second-to-last chunk.",
     fix="Dialect difference; make the client read usage from whichever chunk carries it.",
-    refs="BerriAI/litellm#17136; PROVIDERS.md section 2.1 rule 5.",
+    refs='BerriAI/litellm#17136; openai/openai-openapi `ChatCompletionStreamOptions` ("If the '
+    'stream is interrupted, you may not receive the final usage chunk").',
     protocols=OPENAI,
 )
 rule(
@@ -320,9 +345,11 @@ rule(
     finds="A successful response whose body decoded to zero events.",
     why="The client loop ends immediately; the user sees an empty answer with no error.",
     example="A body made only of keep-alive comments.",
-    fix="Check that the body is in the framing the API documents (see SC113) and that a proxy "
-    "did not buffer and drop it.",
-    refs="PROVIDERS.md section 4 pattern 5.",
+    fix="The body holds no frame the API's framing can read: check it is in the documented "
+    "framing (see SC113) and that no proxy buffered and dropped it.",
+    refs="openai/openai-python `src/openai/_streaming.py`; WHATWG HTML, server-sent events, "
+    "'Interpreting an event stream' "
+    "(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).",
 )
 rule(
     "SC314",
@@ -344,7 +371,8 @@ rule(
     finds="A Responses event whose `sequence_number` is not greater than the previous one.",
     why="Clients that resume or de-duplicate by sequence number drop or repeat events.",
     example="`sequence_number` 4 after 7.",
-    fix="Events were re-ordered or replayed by a gateway.",
+    fix="Events were reordered or replayed by a gateway; record straight from the provider to "
+    "find the hop, then fix its buffering or retries.",
     refs="OpenAI Responses streaming docs.",
 )
 rule(
@@ -375,8 +403,8 @@ rule(
     fix="A gateway or compatible server dropped `stream_options` (some reject or ignore it), or "
     "sent usage on another chunk. Check that the option reaches the provider; otherwise count "
     "tokens client-side.",
-    refs="PROVIDERS.md section 2.1 rule 5; openai-openapi ChatCompletionStreamOptions; "
-    "BerriAI/any-llm#1261.",
+    refs='openai/openai-openapi `ChatCompletionStreamOptions` ("If the stream is interrupted, you '
+    'may not receive the final usage chunk"); BerriAI/any-llm#1261.',
     protocols=OPENAI,
 )
 rule(
@@ -394,8 +422,8 @@ rule(
     fix="A compatible server or gateway drops the start of tool calls, or the capture began "
     "mid-stream. Report it to the server; meanwhile key accumulation by `index` and generate "
     "an id client-side.",
-    refs="PROVIDERS.md section 2.1 (tool-call chunk); openai-openapi "
-    "ChatCompletionMessageToolCallChunk.",
+    refs="openai/openai-openapi `ChatCompletionMessageToolCallChunk`; openai/openai-python "
+    "`src/openai/lib/streaming/chat/_completions.py`.",
     protocols=OPENAI,
 )
 rule(
@@ -411,8 +439,9 @@ rule(
     fix="Handle `content_filter` explicitly in the client (tell the user the answer was "
     "withheld). If it is a false positive, rephrase the prompt; on Azure, review the "
     "deployment's content filter configuration.",
-    refs="openai-openapi CreateChatCompletionStreamResponse (finish_reason); PROVIDERS.md "
-    "section 3 (content-filter class).",
+    refs="openai/openai-openapi `CreateChatCompletionStreamResponse` (`finish_reason: "
+    "content_filter`); Azure OpenAI, Content streaming (asynchronous filter) "
+    "(https://learn.microsoft.com/azure/foundry/openai/concepts/content-streaming).",
     protocols=OPENAI,
 )
 

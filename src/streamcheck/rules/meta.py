@@ -29,7 +29,7 @@ rule(
     why="What was replayed may not be byte-for-byte what the provider sent.",
     example="A cassette whose body was stored as a parsed string rather than bytes.",
     fix="Record with `streamcheck record` to keep bytes and timing exact.",
-    refs="DESIGN.md, the tape format.",
+    refs="README, 'Recordings other tools made'.",
 )
 rule(
     "SC903",
@@ -40,7 +40,7 @@ rule(
     why="Non-streaming exchanges in a cassette are context, not the subject of the check.",
     example="A `POST /v1/embeddings` interaction in a cassette.",
     fix="Nothing to fix.",
-    refs="DESIGN.md.",
+    refs="README, 'Bad input' and 'Severity'.",
 )
 rule(
     "SC910",

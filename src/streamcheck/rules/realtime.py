@@ -19,8 +19,8 @@ rule(
     why="`response.done` carries the final status and usage; a client waiting for it hangs or "
     "shows a partial answer as whole.",
     example="`response.created`, three `response.output_text.delta`, then the socket closes.",
-    fix="The socket closed (or the recording stopped) mid-response: see the close finding "
-    "(SC6xx) beside it. Clients should treat a response without `response.done` as failed.",
+    fix="The socket closed (or the recording stopped) mid-response: see the close finding (SC6xx) "
+    "beside it. Clients should treat a response without `response.done` as failed.",
     refs=f"{SDK}: ResponseCreatedEvent, ResponseDoneEvent.",
     protocols=REALTIME,
 )
@@ -96,9 +96,9 @@ rule(
     why="Clients dispatch on `type`: a GA client never sees beta-named deltas, so the answer "
     "arrives and is silently dropped (and the reverse).",
     example="`response.text.delta` events after a GA `session.created`.",
-    fix="Connect with the header that matches the server (or the server that matches the "
-    "client): beta needs `OpenAI-Beta: realtime=v1`; GA names its output events "
-    "`response.output_*`. Check a recording with `--api-version ga` or `beta`.",
+    fix="Connect with the header that matches the server: beta needs `OpenAI-Beta: realtime=v1`; "
+    "GA names its events `response.output_*`. Check a recording with `--api-version ga` or "
+    "`beta`.",
     refs=f"{SDK}; OpenAI Realtime API GA migration guide (event renames).",
     protocols=REALTIME,
 )

@@ -23,10 +23,9 @@ rule(
     "status `ready` with no error, `onFinish` reports no finish reason (`unknown` in 4.x), and "
     "the partial message stays on screen as the answer.",
     example="`start`, `text-start`, two `text-delta` parts, then the body ends.",
-    fix="The route that streams to the browser stopped early: the upstream model call failed "
-    "and the handler swallowed the exception, or a proxy cut the response. Let the SDK write "
-    "the stream (`toUIMessageStreamResponse`), which sends `error` and `finish` on failure; "
-    "raise proxy timeouts for streaming routes.",
+    fix="The route streaming to the browser stopped before `finish`: a swallowed upstream error "
+    "or a proxy timeout. Let the SDK write the stream (`toUIMessageStreamResponse` sends `error` "
+    "and `finish`).",
     refs=REFS,
     protocols=RELAY,
 )

@@ -41,7 +41,8 @@ rule(
     why="Providers add output fields without a version bump; this tells you the format moved.",
     example="`obfuscation` on chunks of an older chat-completions schema.",
     fix="Nothing to fix unless your client is strict; update the schema version.",
-    refs="PROVIDERS.md section 2, schema strictness policy.",
+    refs="openai/openai-openapi and the providers' API references: output fields are added "
+    "between versions.",
 )
 rule(
     "SC204",
@@ -51,7 +52,8 @@ rule(
     finds="An event whose `event:` line differs from the `type` in its data.",
     why="SDKs dispatch on one, apps on the other; the two paths see different streams.",
     example='`event: content_block_delta` with `{"type":"content_block_stop"}`.',
-    fix="A gateway re-labelled events; fix it.",
+    fix="A gateway re-labelled events: the SSE `event:` name and the payload's `type` disagree, "
+    "and SDKs dispatch on one or the other. Fix the mapping in the gateway.",
     refs="Anthropic Messages streaming; OpenAI Responses streaming.",
 )
 rule(
@@ -64,7 +66,9 @@ rule(
     "them exhaustively raise.",
     example='`"finish_reason": "abort"`.',
     fix="Handle unknown values as a generic stop; check the provider's changelog.",
-    refs="vllm-project/vllm#57082; PROVIDERS.md section 2.4.",
+    refs="vllm-project/vllm#57082; Gemini API reference, `models.streamGenerateContent` "
+    "(https://ai.google.dev/api/rest/v1beta/models/streamGenerateContent) "
+    "(`Candidate.FinishReason`).",
 )
 rule(
     "SC206",
@@ -74,6 +78,8 @@ rule(
     finds="A single `chat.completion` / `message` object instead of chunks.",
     why="Streaming clients iterate chunks and find none: the answer never shows.",
     example='`{"object": "chat.completion", ...}` served for `stream: true`.',
-    fix="The server or a gateway ignored `stream: true`; check the request body reached it.",
-    refs="PROVIDERS.md section 2.1.",
+    fix="The server or a gateway ignored `stream: true`: check the request body reached it "
+    "unchanged (a proxy that rewrites bodies drops it).",
+    refs="openai/openai-openapi `CreateChatCompletionRequest` (`stream`); openai/openai-python "
+    "`src/openai/_streaming.py`.",
 )

@@ -14,7 +14,8 @@ rule(
     example="Chunks at 0.4 s and 41.0 s.",
     fix="Send keep-alive comments during long waits (DeepSeek, OpenRouter do), or raise idle "
     "timeouts on every hop.",
-    refs="PROVIDERS.md section 2.7 (DeepSeek keep-alives).",
+    refs="DeepSeek API, Rate Limit (keep-alive comments while a request waits; closed after 30 "
+    "minutes) (https://api-docs.deepseek.com/quick_start/rate_limit).",
 )
 rule(
     "SC502",
@@ -25,7 +26,8 @@ rule(
     why="Clients with a short read timeout give up before the answer starts.",
     example="`response.created` at 0.3 s, first delta at 24 s.",
     fix="Expected for reasoning models; raise the client's read timeout.",
-    refs="PROVIDERS.md section 3.2.",
+    refs="DeepSeek API, Rate Limit (keep-alive comments while a request waits; closed after 30 "
+    "minutes) (https://api-docs.deepseek.com/quick_start/rate_limit).",
 )
 rule(
     "SC503",
@@ -40,7 +42,9 @@ rule(
     '`{"end": "timeout"}`.',
     fix="A stalled upstream or a proxy buffering the stream: retry, check the proxy's "
     "buffering (`X-Accel-Buffering: no`), or raise `--read-timeout` for slow reasoning models.",
-    refs="PROVIDERS.md section 3.2; the tape format's end record (sources/tape.py).",
+    refs="DeepSeek API, Rate Limit (keep-alive comments while a request waits; closed after 30 "
+    "minutes) (https://api-docs.deepseek.com/quick_start/rate_limit); the tape's end record "
+    "(README, 'Live streams: serve, record, smoke, conform').",
 )
 rule(
     "SC504",

@@ -25,9 +25,8 @@ rule(
     why="The connection dropped: whatever was in flight is lost, and clients that wait for "
     "`onclose` with a clean code never see one (websockets raises `ConnectionClosedError`).",
     example="Three `response.output_text.delta` events, then the TCP connection resets.",
-    fix="A proxy or load balancer idle timeout, a crashed server process, or a network cut. "
-    "Close sockets with a close frame on the server (also on error paths), raise proxy idle "
-    "timeouts, send pings during long waits; clients should reconnect and resume.",
+    fix="The socket dropped without a close frame: a proxy idle timeout, a crashed server or a "
+    "network cut. Close with a close frame on every path and send pings in long waits.",
     refs=f"{RFC} (1006); RFC 6455 section 7.1.5.",
 )
 rule(
@@ -56,10 +55,9 @@ rule(
     "were whole: a cut stream behind a clean-looking close.",
     example='Relay frames `{"message": "Hel"}`, then a close frame with no status, and no '
     "frame with `finish_reason`.",
-    fix="The server closed the socket on an error path without saying so (in weaviate/Verba#194 "
-    "the backend crashed on a missing `finish_reason` and the socket closed with 1005). Send an "
-    "error frame and close with 1011 on failure; clients must check the end frame, not the "
-    "close code.",
+    fix="The server closed cleanly on an error path without saying so (as in weaviate/Verba#194). "
+    "Send an error frame and close with 1011; clients must check the end frame, not the close "
+    "code.",
     refs=f"{RFC} (1000, 1005); weaviate/Verba#194.",
 )
 rule(

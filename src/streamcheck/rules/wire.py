@@ -16,8 +16,9 @@ rule(
     why="Every SSE client silently discards an event that is not followed by a blank line, so the "
     "last tokens, the finish_reason or the usage block are lost without any error.",
     example='`data: {"id":"chatcmpl-1","choices":[{"delta":{"content":"Hel` then EOF.',
-    fix="The server, a proxy or the network cut the connection. Check proxy timeouts and buffer "
-    "sizes, and retry; if it is reproducible, report it to the provider with the request id.",
+    fix="The connection closed mid-event: a hop's idle or total timeout, a server crash or a "
+    "network cut. Compare the time of the cut with each hop's timeouts; retry, and report a "
+    "reproducible cut with the request id.",
     refs=f"{WHATWG} openai/openai-python#649.",
 )
 rule(
@@ -30,7 +31,7 @@ rule(
     "openai-python's raise UnicodeDecodeError and the stream dies.",
     example='`data: {"text":"caf\\xe9"}` (Latin-1 e-acute).',
     fix="A proxy or the server re-encoded the body, or a multi-byte character was cut and "
-    "re-joined wrongly. Make every hop pass bytes through untouched.",
+    "re-joined wrongly. Make every hop pass the bytes through untouched.",
     refs=WHATWG,
 )
 rule(
@@ -45,7 +46,8 @@ rule(
     example='`data: <html>` or `data: {"a": 1,}`.',
     fix="Look at the evidence: HTML means a proxy answered; a prefix of JSON means a frame was "
     "cut (see SC101); other text means the server does not speak this protocol.",
-    refs="openai/openai-python#649; PROVIDERS.md section 2.1 rule 8.",
+    refs="openai/openai-python#649; openai/openai-python `src/openai/_streaming.py` (`sse.json()` "
+    "on every data payload).",
 )
 rule(
     "SC104",
@@ -58,8 +60,8 @@ rule(
     why="A runaway line exhausts client buffers (many clients cap lines at 64 KiB or a few MiB) "
     "and usually means a missing line terminator or a body that is not an event stream.",
     example="A 100 MB base64 blob on one `data:` line.",
-    fix="If the payload is legitimately large (images), raise `--max-line`; otherwise find out "
-    "why the server stopped sending line ends.",
+    fix="If the payload is legitimately large (images), raise `--max-line`; otherwise find the "
+    "hop that stopped sending line ends.",
     refs=WHATWG,
 )
 rule(
@@ -71,7 +73,8 @@ rule(
     why="Allowed by the spec, but hand-written parsers that split on `\\n\\n` or `\\r\\n\\r\\n` "
     "miss events or merge them.",
     example="`data: a\\n\\ndata: b\\r\\n\\r\\n`.",
-    fix="Usually a proxy rewrote part of the stream. Use a spec-compliant SSE parser.",
+    fix="Usually a proxy rewrote part of the stream. Make every hop pass the bytes through; "
+    "clients should split lines on CR, LF and CRLF as the SSE spec says.",
     refs=f"{WHATWG} rexxars/eventsource-parser#17.",
 )
 rule(
@@ -82,7 +85,8 @@ rule(
     finds="A carriage return not followed by a line feed, used as a line terminator.",
     why="Valid per spec, but several clients only split on LF and see one enormous line.",
     example="`data: a\\r\\rdata: b\\r\\r`.",
-    fix="Configure the server or proxy to end lines with LF.",
+    fix="A lone CR ends a line for spec clients but not for many SDK parsers: make the server or "
+    "proxy end lines with LF.",
     refs=f"{WHATWG} whatwg/html#4411.",
 )
 rule(
@@ -111,7 +115,10 @@ rule(
     "comment block reaches the app as an empty event (Replicate ends streams this way).",
     fix="Send `data: {}` with named events, or omit the block; after using `id:`, send no "
     "blank line that does not end an event.",
-    refs=f"{WHATWG} PROVIDERS.md section 1.2.",
+    refs="WHATWG HTML, server-sent events, 'Interpreting an event stream' "
+    "(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation); "
+    "openai/openai-python `src/openai/_streaming.py` (`SSEDecoder.decode` yields an event for a "
+    "blank line after `id:`).",
 )
 rule(
     "SC109",
@@ -122,7 +129,8 @@ rule(
     why="Often a typo (`date:` for `data:`) or proxy headers leaking into the body; its content "
     "never reaches the app.",
     example='`date: {"id": 1}`.',
-    fix="Fix the field name where the stream is written.",
+    fix="Fix the field name where the stream is written: spec clients ignore unknown fields, so "
+    "their values are lost.",
     refs=WHATWG,
 )
 rule(
@@ -174,7 +182,9 @@ rule(
     example="Ollama `/api/chat` answered with `application/x-ndjson` read by an SSE client.",
     fix="Use the decoder the API documents (Gemini: add `alt=sse`), or fix the server's "
     "Content-Type.",
-    refs="0xPlaygrounds/rig#825; PROVIDERS.md sections 2.5, 2.6.",
+    refs="0xPlaygrounds/rig#825; Gemini API reference, `models.streamGenerateContent` "
+    "(https://ai.google.dev/api/rest/v1beta/models/streamGenerateContent) (`alt=sse`); "
+    "ollama/ollama `docs/api.md` (NDJSON).",
 )
 rule(
     "SC114",
@@ -184,8 +194,11 @@ rule(
     finds="A response with no body at all.",
     why="The app waits for chunks that never come, or its loop ends with no answer and no error.",
     example="HTTP 200 with `Content-Length: 0`.",
-    fix="Check the status and headers; a gateway or the server dropped the request.",
-    refs="PROVIDERS.md section 4.",
+    fix="Nothing arrived after the headers: a gateway or the server dropped the request (a "
+    "timeout before the first byte, a crash). Check the status, the headers and the server log.",
+    refs="openai/openai-python `src/openai/_streaming.py`; WHATWG HTML, server-sent events, "
+    "'Interpreting an event stream' "
+    "(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).",
 )
 rule(
     "SC115",
@@ -195,8 +208,9 @@ rule(
     finds="Bytes after the final newline of an NDJSON or SSE body that still parse.",
     why="Readers that wait for a newline before parsing drop the last record.",
     example='`{"done": true}` with no trailing `\\n`.',
-    fix="End every record with a newline.",
-    refs="ndjson spec; PROVIDERS.md section 2.6.",
+    fix="End every record with a newline: line-based readers hold back or drop a last line "
+    "without one.",
+    refs="ndjson/ndjson-spec `specification.md`; ollama/ollama `docs/api.md`.",
 )
 rule(
     "SC116",
@@ -206,8 +220,10 @@ rule(
     finds="A JSON-array stream (Gemini's default streamGenerateContent) cut before `]`.",
     why="The last element may be missing and the client cannot tell the answer was cut.",
     example='`[{"candidates": [...]},\\r\\n{"candidates"` then EOF.',
-    fix="The connection was cut; retry, and prefer `alt=sse` for streaming.",
-    refs="simonw/llm-gemini#97; PROVIDERS.md section 2.5.",
+    fix="The connection was cut before the closing bracket (see the timing and the hops); retry, "
+    "and prefer `alt=sse` for streaming.",
+    refs="simonw/llm-gemini#97; Gemini API reference, `models.streamGenerateContent` "
+    "(https://ai.google.dev/api/rest/v1beta/models/streamGenerateContent).",
 )
 rule(
     "SC117",
@@ -220,7 +236,8 @@ rule(
     example="A frame whose message CRC32 differs from the bytes received.",
     fix="Something between Bedrock and the client altered the bytes (a proxy re-encoding binary "
     "as text is the usual cause).",
-    refs="AWS event stream encoding; PROVIDERS.md section 2.9.",
+    refs="AWS, Event stream encoding "
+    "(https://docs.aws.amazon.com/lexv2/latest/dg/event-stream-encoding.html).",
 )
 rule(
     "SC118",
@@ -235,7 +252,8 @@ rule(
     example='`[{"candidates": [...]}{"candidates": [...]}]` (no comma between the elements).',
     fix="A proxy concatenated or re-chunked the body, or two responses were recorded into one "
     "file. Prefer `alt=sse` for streaming, whose events are self-delimiting.",
-    refs="RFC 8259 section 5 (arrays); PROVIDERS.md section 2.5.",
+    refs="RFC 8259 section 5 (arrays); Gemini API reference, `models.streamGenerateContent` "
+    "(https://ai.google.dev/api/rest/v1beta/models/streamGenerateContent).",
 )
 
 # -- tagged lines (`TAG:JSON`, the Vercel AI SDK 4.x data stream) ------------------------------
