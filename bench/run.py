@@ -63,8 +63,8 @@ FORBIDDEN = (
     "openai",
     "anthropic",
     "jsonschema",
-    "streamcheck.live.server",
-    "streamcheck.live.client",
+    "streamcheck.live.serve.server",
+    "streamcheck.live.call.client",
 )
 MINIMAL_TYPER = """\
 import typer

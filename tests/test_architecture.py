@@ -42,6 +42,18 @@ ALLOWED: dict[str, set[str]] = {
 # what the redactor removed and computes nothing.
 REPORT_ALLOWED = {"model", "rules", "report"}
 CLI_IMPORTERS = {"cli", "live", "__main__"}
+# live/ is split into rooms by job. A room imports the shared live modules (the files directly
+# in live/: targets, exitcodes), the pipeline and itself, never another room, except these:
+# conform runs its cases through call's LiveCall and classifies blocked ones with smoke's classes;
+# proxy and extproc write every checked exchange through observe (log line, tapes, metrics, OTel).
+LIVE_ROOMS: dict[str, set[str]] = {
+    "serve": set(),
+    "call": set(),
+    "conform": {"call"},
+    "observe": set(),
+    "proxy": {"observe"},
+    "extproc": {"observe"},
+}
 
 
 def module_name(path: Path) -> str:
@@ -83,9 +95,33 @@ def stage(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
+def room(module: str) -> str | None:
+    """streamcheck.live.serve.server -> serve; a shared live module (live.targets) -> None."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[1] != "live":
+        return None
+    folder = PACKAGE / "live" / parts[2]
+    return parts[2] if parts[2] in LIVE_ROOMS or (folder / "__init__.py").is_file() else None
+
+
+def room_violations(name: str, imported: set[str]) -> list[str]:
+    """Rooms of live/ import shared live modules and the pipeline, never each other."""
+    mine = room(name)
+    bad = []
+    for target in sorted(imported):
+        theirs = room(target)
+        if theirs is None or theirs == mine:
+            continue
+        if mine is None and stage(name) == "live":
+            bad.append(f"{name} imports {target}: a shared live module imports no room")
+        elif mine is not None and theirs not in LIVE_ROOMS.get(mine, set()):
+            bad.append(f"{name} imports {target}: room {mine} may not import room {theirs}")
+    return bad
+
+
 def violations(name: str, imported: set[str]) -> list[str]:
     mine = stage(name)
-    bad = []
+    bad = room_violations(name, imported)
     for target in sorted(imported):
         theirs = stage(target)
         sub = ".".join(target.split(".")[1:3])  # e.g. wire.sniff
@@ -135,9 +171,55 @@ def test_the_rule_catches_what_it_is_meant_to_catch() -> None:
     assert not violations("streamcheck.run", {"streamcheck.clients"})
     assert not violations("streamcheck.sources.files", {"streamcheck.wire.sniff"})
     assert not violations("streamcheck.check", {"streamcheck.wire", "streamcheck.protocols"})
-    assert not violations("streamcheck.live.smoke", {"streamcheck.cli", "streamcheck.check"})
+    assert not violations("streamcheck.live.call.smoke", {"streamcheck.cli", "streamcheck.check"})
 
 
 def test_every_stage_named_in_the_rule_exists() -> None:
     for name in [*ALLOWED, "report", "cli", "live"]:
         assert _is_module(f"streamcheck.{name}"), name
+
+
+def test_every_room_of_live_is_named_in_the_rule() -> None:
+    """A new folder under live/ is a room: it gets a line in LIVE_ROOMS (and ARCHITECTURE.md)."""
+    folders = {p.name for p in (PACKAGE / "live").iterdir() if (p / "__init__.py").is_file()}
+    assert folders == set(LIVE_ROOMS)
+
+
+def test_the_room_rule_catches_what_it_is_meant_to_catch() -> None:
+    assert room("streamcheck.live.serve.server") == "serve"
+    assert room("streamcheck.live.targets") is None
+    assert room("streamcheck.live") is None
+    assert violations("streamcheck.live.serve.server", {"streamcheck.live.call.client"})
+    assert violations("streamcheck.live.proxy.app", {"streamcheck.live.serve.server"})
+    assert violations("streamcheck.live.observe.outputs", {"streamcheck.live.proxy.app"})
+    assert not violations("streamcheck.live.proxy.app", {"streamcheck.live.observe.outputs"})
+    assert violations("streamcheck.live.targets", {"streamcheck.live.call.client"})
+    assert not violations("streamcheck.live.conform.runner", {"streamcheck.live.call.client"})
+    assert not violations("streamcheck.live.call.smoke", {"streamcheck.live.exitcodes"})
+    assert not violations("streamcheck.live.proxy.app", {"streamcheck.check", "streamcheck.live"})
+
+
+def test_live_has_no_import_circle() -> None:
+    """server <-> ws_server and conform_events <-> conform_expect once imported each other (a
+    private name across modules, a registry filled from both sides); the rooms keep no circle."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((PACKAGE / "live").rglob("*.py")):
+        name = module_name(path)
+        found = imports(path.read_text(encoding="utf-8"), name, path.name == "__init__.py")
+        graph[name] = {m for m in found if m.startswith("streamcheck.live.") and m != name}
+    circles = []
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> None:
+        if module in trail:
+            circles.append(" -> ".join([*trail[trail.index(module) :], module]))
+            return
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, [*trail, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert circles == []

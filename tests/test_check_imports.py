@@ -23,9 +23,9 @@ FORBIDDEN = (
     "anthropic",
     "jsonschema",
     "rich",
-    "streamcheck.live.server",
-    "streamcheck.live.client",
-    "streamcheck.live.faults",
+    "streamcheck.live.serve.server",
+    "streamcheck.live.call.client",
+    "streamcheck.live.serve.faults",
     # The other command groups: main() imports only the module of the command it runs.
     "streamcheck.cli.catalog",
     "streamcheck.cli.live",

@@ -235,7 +235,7 @@ def test_odd_tool_values_are_config_errors_or_passed_over(tmp_path: Path, text: 
         assert "must be a table" in str(exc)
     else:
         assert loaded.file is None or tmp_path not in loaded.file.parents
-    from streamcheck.live import smoke
+    from streamcheck.live.call import smoke
 
     assert smoke.targets_from_config(tmp_path / "pyproject.toml") == []
 

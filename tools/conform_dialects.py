@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from streamcheck.live.conform_cases import Case
+from streamcheck.live.conform.cases import Case
 
 Reply = tuple[int, dict[str, str], list[bytes]]  # status, headers, body chunks
 

@@ -1,6 +1,6 @@
 """Write fixtures/conform/<dialect>/<api>-<case>.tape: what `serve` answers each conform case with.
 
-One tape per case and dialect, generated from the rows of streamcheck.live.conform_cases so the
+One tape per case and dialect, generated from the rows of streamcheck.live.conform.cases so the
 recorded request asks exactly what `conform` sends (serve picks a recording by those features).
 The streams have the shapes of the real ones (PROVIDERS.md 2.1, 2.2, 2.4; the recordings in
 fixtures/openai, fixtures/anthropic, fixtures/openai-responses): ids, fingerprints, `usage: null`
@@ -29,8 +29,8 @@ from typing import Any
 
 import orjson
 
-from streamcheck.live.conform import Server
-from streamcheck.live.conform_cases import CASES, UNKNOWN_MODEL, Case
+from streamcheck.live.conform.cases import CASES, UNKNOWN_MODEL, Case
+from streamcheck.live.conform.runner import Server
 from streamcheck.model import EndReason, Request
 from streamcheck.sources.tape import dumps
 

@@ -286,7 +286,7 @@ _SETTING_KEYS = {
     "max-line",
     "max-gap",
 }
-# `smoke` holds the targets of `streamcheck smoke`, validated by streamcheck.live.smoke.
+# `smoke` holds the targets of `streamcheck smoke`, validated by streamcheck.live.call.smoke.
 _TOP_KEYS = _SETTING_KEYS | {
     "paths",
     "input-format",

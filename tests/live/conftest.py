@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streamcheck.live.server import ServeOptions, running
+from streamcheck.live.serve.server import ServeOptions, running
 from tests.conftest import FIXTURES
 
 LIVE_FIXTURES = FIXTURES / "live"

@@ -17,8 +17,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streamcheck.live.conform_cases import CASES, UNKNOWN_MODEL, cases_for
-from streamcheck.live.server import ServeOptions, running
+from streamcheck.live.conform.cases import CASES, UNKNOWN_MODEL, cases_for
+from streamcheck.live.serve.server import ServeOptions, running
 from tests.conftest import FIXTURES, ROOT, run_streamcheck
 from tests.live.conftest import CANARY_ENV, assert_no_canary
 
@@ -406,7 +406,7 @@ def test_anthropic_recordings_carry_pings_that_conform_tolerates() -> None:
 
 
 def test_each_api_gets_its_own_cap_and_endpoint() -> None:
-    from streamcheck.live.conform import Server
+    from streamcheck.live.conform.runner import Server
 
     case = next(c for c in cases_for("chat") if c.name == "length")
     official = Server.of("openai", "chat", "gpt-4o-mini", None).request(case, None)

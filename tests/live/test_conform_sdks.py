@@ -14,9 +14,9 @@ import anthropic
 import openai
 import pytest
 
-from streamcheck.live.conform import Server
-from streamcheck.live.conform_cases import Case, cases_for
-from streamcheck.live.server import ServeOptions, running
+from streamcheck.live.conform.cases import Case, cases_for
+from streamcheck.live.conform.runner import Server
+from streamcheck.live.serve.server import ServeOptions, running
 from tests.conftest import FIXTURES
 from tests.live.conftest import ANTHROPIC_CANARY, OPENAI_CANARY
 

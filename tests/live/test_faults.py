@@ -7,8 +7,8 @@ import pytest
 
 from streamcheck import errors
 from streamcheck.exceptions import ConfigError
-from streamcheck.live import faults
-from streamcheck.live.faults import Fault, Reset, Send, Stall
+from streamcheck.live.serve import faults
+from streamcheck.live.serve.faults import Fault, Reset, Send, Stall
 from streamcheck.sources import read_path
 from tests.live.conftest import LIVE_FIXTURES
 

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from streamcheck.check import CheckOptions
-from streamcheck.live.client import LiveCall
+from streamcheck.live.call.client import LiveCall
 from streamcheck.live.targets import Target, prepare
 from tests.conftest import run_streamcheck
 from tests.live.conftest import CANARY_ENV, OPENAI_CANARY, assert_no_canary
@@ -330,7 +330,7 @@ def test_serve_own_400_is_bad_request(served: str) -> None:
 
 
 def test_bad_request_outranks_transient_trouble(served: str) -> None:
-    from streamcheck.live import smoke as smoke_
+    from streamcheck.live.call import smoke as smoke_
 
     target = Target("openai")
     verdicts = [smoke_.Verdict(target, k, "") for k in ("rate-limit", "unreachable", "defects")]

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from streamcheck import redact
 from streamcheck.check import CheckOptions
-from streamcheck.live.client import LiveCall, Timeouts
-from streamcheck.live.display import LivePanel
+from streamcheck.live.call.client import LiveCall, Timeouts
+from streamcheck.live.call.display import LivePanel
 from streamcheck.live.targets import Target, prepare
 from tests.conftest import ROOT, run_streamcheck
 from tests.live.conftest import CANARY_ENV, OPENAI_CANARY, assert_no_canary

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from streamcheck.live.replay_match import features
-from streamcheck.live.server import FIXTURE_HEADER, ServeOptions, running
+from streamcheck.live.serve.replay_match import features
+from streamcheck.live.serve.server import FIXTURE_HEADER, ServeOptions, running
 from tests.conftest import FIXTURES
 
 MESSAGES = [{"role": "user", "content": "hi"}]

@@ -25,7 +25,7 @@ import openai
 import orjson
 import pytest
 
-from streamcheck.live.faults import FAULTS
+from streamcheck.live.serve.faults import FAULTS
 from tests.conftest import FIXTURES, ROOT, run_streamcheck
 from tests.live.conftest import ANTHROPIC_CANARY, CANARY_ENV, OPENAI_CANARY, assert_no_canary
 from tests.lock import locked
@@ -264,7 +264,7 @@ def test_the_installed_sdk_is_the_locked_one(sdk: str) -> None:
 def write() -> None:
     """Record every fault from `serve` into fixtures/faults, replay them through `--client`,
     and replace the README table (from its header row to the first non-table line)."""
-    from streamcheck.live.server import ServeOptions, running
+    from streamcheck.live.serve.server import ServeOptions, running
 
     outcomes = {}
     with running([str(FIXTURES / "live")], ServeOptions(speed=0)) as url:

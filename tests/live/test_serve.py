@@ -14,9 +14,9 @@ import orjson
 import pytest
 
 from streamcheck.check import CheckOptions
-from streamcheck.live.client import Timeouts
-from streamcheck.live.server import ServeOptions, load_fixtures, running
-from streamcheck.live.smoke import run_target
+from streamcheck.live.call.client import Timeouts
+from streamcheck.live.call.smoke import run_target
+from streamcheck.live.serve.server import ServeOptions, load_fixtures, running
 from streamcheck.live.targets import Target
 from streamcheck.schemas import Catalog
 from streamcheck.sources import read_path

@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streamcheck.live import smoke
+from streamcheck.live.call import smoke
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
 from streamcheck.live.targets import Target
 from tests.conftest import ROOT, run_streamcheck

@@ -15,8 +15,8 @@ import pytest
 from websockets.sync.server import ServerConnection
 from websockets.sync.server import serve as ws_serve
 
-from streamcheck.live.faults import parse_fault
-from streamcheck.live.server import ServeOptions, running
+from streamcheck.live.serve.faults import parse_fault
+from streamcheck.live.serve.server import ServeOptions, running
 from tests.conftest import FIXTURES, run_python, run_streamcheck
 from tests.live.conftest import CANARY_ENV, OPENAI_CANARY, assert_no_canary
 

@@ -80,8 +80,8 @@ def conform(
     read_timeout: Annotated[float, typer.Option(help="Longest wait for the next bytes.")] = 60.0,
     fail_on: Annotated[str, typer.Option(help="error, warning or info.")] = "error",
 ) -> None:
-    from streamcheck.live.conform_cases import cases_for
-    from streamcheck.live.conform_report import FORMATS
+    from streamcheck.live.conform.cases import cases_for
+    from streamcheck.live.conform.report import FORMATS
 
     if format not in FORMATS:
         raise StreamcheckError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
@@ -95,7 +95,7 @@ def conform(
     dialect = "anthropic" if provider == "anthropic" else api
     chosen = _chosen(cases_for(dialect), cases, dialect)
     if list_:
-        from streamcheck.live.conform_report import listing
+        from streamcheck.live.conform.report import listing
 
         sys.stdout.write(listing(chosen))
         raise typer.Exit(0)
@@ -165,9 +165,9 @@ def _run(  # type: ignore[no-untyped-def]
     connect_timeout, read_timeout, threshold,
 ) -> None:  # fmt: skip
     from streamcheck.check import CheckOptions
-    from streamcheck.live import conform as conform_
-    from streamcheck.live.client import Timeouts
-    from streamcheck.live.conform_report import render
+    from streamcheck.live.call.client import Timeouts
+    from streamcheck.live.conform import runner as conform_
+    from streamcheck.live.conform.report import render
 
     server = conform_.Server.of(provider, api, model, base_url, key_env, _headers(header))
     server.read_key()  # a missing key is a usage error before any prompt or call

@@ -1,6 +1,6 @@
 """The network half of the command line: `serve` replays recordings as a provider endpoint,
 `record` makes one live call and keeps it as a tape, `smoke` checks each target's key, model
-and stream. The network stack (streamcheck.live.client, server) is imported inside them."""
+and stream. The network stack (streamcheck.live.call.client, server) is imported inside them."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text output.")]
 
 
 def _fault_help() -> str:
-    from streamcheck.live.fault_names import FAULTS, WEBSOCKET_FAULTS
+    from streamcheck.live.serve.fault_names import FAULTS, WEBSOCKET_FAULTS
 
     faults = FAULTS | WEBSOCKET_FAULTS
     return ", ".join(name + (":N" if arg else "") for name, (arg, _) in faults.items())
@@ -87,15 +87,16 @@ def serve(
     from streamcheck.extras import require
 
     require("serve", "streamcheck serve")
-    from streamcheck.live import faults, server
+    from streamcheck.live.serve import faults, server
+    from streamcheck.live.serve import fixtures as fixtures_
 
     if not 0 <= port <= 65535:
         raise StreamcheckError(f"--port {port}: expected 0 (any free port) to 65535")
     if speed < 0:
         raise StreamcheckError(f"--speed {speed:g}: expected 0 (no waits) or more")
     chosen = faults.parse_fault(fault) if fault else None
-    fixtures = server.load_fixtures(paths)
-    options = server.ServeOptions(speed=speed, fault=chosen, fixture=fixture)
+    fixtures = fixtures_.load_fixtures(paths)
+    options = fixtures_.ServeOptions(speed=speed, fault=chosen, fixture=fixture)
     app_ = server.build_app(fixtures, options)
     sock = server.bind(host, port)
     listing = ", ".join(f"{f.name} ({f.provider or '?'}/{f.api or '?'})" for f in fixtures)
@@ -211,8 +212,8 @@ def record(
     """
     from streamcheck.check import CheckOptions
     from streamcheck.exceptions import LiveCallError
-    from streamcheck.live import display
-    from streamcheck.live.client import LiveCall, Timeouts
+    from streamcheck.live.call import display
+    from streamcheck.live.call.client import LiveCall, Timeouts
     from streamcheck.live.targets import prepare
 
     files = tuple(protocol or ())
@@ -220,7 +221,7 @@ def record(
         _positive(("--connect-timeout", connect_timeout), ("--read-timeout", read_timeout))
         if output is not None and output.exists():
             raise StreamcheckError(f"{output}: already exists (record never overwrites a file)")
-        from streamcheck.live import ws_record
+        from streamcheck.live.call import ws_record
 
         code = ws_record.record(
             ws,
@@ -344,9 +345,9 @@ def smoke(
     no_color: NoColor = False,
 ) -> None:
     from streamcheck.check import CheckOptions
-    from streamcheck.live import display
-    from streamcheck.live import smoke as smoke_
-    from streamcheck.live.client import Timeouts
+    from streamcheck.live.call import display
+    from streamcheck.live.call import smoke as smoke_
+    from streamcheck.live.call.client import Timeouts
     from streamcheck.schemas import Catalog
 
     if format not in ("text", "json"):

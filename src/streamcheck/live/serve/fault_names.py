@@ -1,4 +1,4 @@
-"""The fault names `serve --fault` takes. Apart from streamcheck.live.faults so that the CLI's
+"""The fault names `serve --fault` takes. Apart from streamcheck.live.serve.faults so that the CLI's
 help text costs `check` no import of the fault machinery at start-up (issue 6)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ FAULTS: dict[str, tuple[bool, str]] = {
     "stall": (True, "go silent for N seconds in the middle of the stream"),
     "reset": (False, "abort the connection in the middle of the stream"),
 }
-# Faults only a WebSocket replay has (live/ws_server.py); the others apply to both.
+# Faults only a WebSocket replay has (ws_server.py); the others apply to both.
 WEBSOCKET_FAULTS: dict[str, tuple[bool, str]] = {
     "close": (True, "WebSocket: close with code N mid-stream (1005 no status, 1006 no frame)"),
 }

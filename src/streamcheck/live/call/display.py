@@ -16,7 +16,7 @@ from rich.text import Text
 
 from streamcheck import redact
 from streamcheck.check import ExchangeChecker
-from streamcheck.live.smoke import Verdict
+from streamcheck.live.call.smoke import Verdict
 from streamcheck.model import EndReason, ExchangeResult, Report, Severity
 from streamcheck.report import text as text_report
 

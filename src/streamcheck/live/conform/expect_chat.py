@@ -3,75 +3,19 @@
 The full checker has already judged the stream (schema, grammar, error body); these are the
 promises of the feature a case asked for, which the checker cannot know from the stream alone:
 the cap it set stopped the answer with `length`, the tool it forced was called, the usage it
-asked for came. An expectation is `name` or `name=argument` in a case's row; its function
-returns None when the answer keeps the promise, else one line saying what is wrong. This module
-holds the registry and the OpenAI chat expectations (PROVIDERS.md 2.1: chat chunks, tool-call
-chunks, usage chunk) and the reject case's; `conform_events.py` those of the event-typed APIs.
+asked for came. This module holds the OpenAI chat expectations (PROVIDERS.md 2.1: chat chunks,
+tool-call chunks, usage chunk) and the reject case's, registered in `answer.py`;
+`expect_events.py` those of the event-typed APIs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from streamcheck.live.conform_cases import Case
-from streamcheck.model import ExchangeResult, Location
-from streamcheck.wire import decoder_for
-
-
-@dataclass(slots=True)
-class Answer:
-    """A case's response: the checker's verdict and the events, parsed once."""
-
-    result: ExchangeResult
-    body: bytes
-    events: list[tuple[str | None, Any]] = field(default_factory=list)  # (event name, data)
-
-    @classmethod
-    def of(cls, result: ExchangeResult, body: bytes) -> Answer:
-        answer = cls(result, body)
-        if result.framing == "sse":
-            decoder = decoder_for("sse", Location())
-            frames = decoder.decode(body) + decoder.flush()
-            for frame in frames:
-                try:
-                    data: Any = orjson.loads(frame.data)
-                except orjson.JSONDecodeError:
-                    data = frame.data.decode("utf-8", "replace")
-                answer.events.append((frame.event, data))
-        return answer
-
-    def objects(self) -> list[dict[str, Any]]:
-        return [data for _, data in self.events if isinstance(data, dict)]
-
-
-Expectation = Callable[[Answer, Case, str | None], str | None]
-EXPECTATIONS: dict[str, Expectation] = {}
-
-
-def expectation(name: str) -> Callable[[Expectation], Expectation]:
-    def register(function: Expectation) -> Expectation:
-        EXPECTATIONS[name] = function
-        return function
-
-    return register
-
-
-def judge(answer: Answer, case: Case) -> list[str]:
-    """Every broken promise of the case, one line each, named `expect <name>: ...`."""
-    from streamcheck.live import conform_events  # noqa: F401  (registers Responses, Anthropic)
-
-    broken = []
-    for item in case.expect:
-        name, _, argument = item.partition("=")
-        problem = EXPECTATIONS[name](answer, case, argument or None)
-        if problem is not None:
-            broken.append(f"expect {item}: {problem}")
-    return broken
-
+from streamcheck.live.conform.answer import Answer, expectation
+from streamcheck.live.conform.cases import Case
 
 # -- OpenAI Chat Completions --------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """`streamcheck conform`: does this OpenAI- or Anthropic-compatible server stream like the real one?
 
-Each case of `conform_cases.py` becomes one small streaming request, sent and checked through
+Each case of `cases.py` becomes one small streaming request, sent and checked through
 the same pipeline as `record` and `smoke` (`LiveCall`: the full checker, validating while the
-bytes arrive); then the case's own expectations (`conform_expect.py`) judge the answer. Verdicts:
+bytes arrive); then the case's own expectations (`judge.py`, `expect_chat.py`,
+`expect_events.py`) judge the answer. Verdicts:
     pass         the checker found nothing at or above --fail-on, nothing of the case's own
                  codes, and every expectation held
     fail         one of those did not; the reasons name the finding codes and expectations
@@ -25,10 +26,11 @@ from urllib.parse import urlsplit
 from streamcheck import redact
 from streamcheck.check import CheckOptions
 from streamcheck.exceptions import ConfigError, LiveCallError
-from streamcheck.live import smoke
-from streamcheck.live.client import CallOutcome, LiveCall, Timeouts
-from streamcheck.live.conform_cases import Case
-from streamcheck.live.conform_expect import Answer, judge
+from streamcheck.live.call import smoke
+from streamcheck.live.call.client import CallOutcome, LiveCall, Timeouts
+from streamcheck.live.conform.answer import Answer
+from streamcheck.live.conform.cases import Case
+from streamcheck.live.conform.judge import judge
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
 from streamcheck.live.targets import (
     DEFAULT_BASE,

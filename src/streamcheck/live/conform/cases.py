@@ -2,11 +2,12 @@
 
 A case is a small streaming request (the body without `model` and `stream`; `max_tokens` is
 renamed to what the API calls its output cap) and what its answer must show besides passing the
-full checker: expectations by name (`conform_expect.py` holds what each one checks), the request
-parameters it exercises (a documented "unsupported parameter" error naming one of them makes the
-case `unsupported`, not a failure), and the finding codes it exists to exercise (reported at any
-severity, they fail the case). Adding a case is adding a row; the replay fixtures under
-fixtures/conform/ are generated from these rows by tools/make_conform_fixtures.py.
+full checker: expectations by name (`expect_chat.py` and `expect_events.py` hold what each one
+checks), the request parameters it exercises (a documented "unsupported parameter" error
+naming one of them makes the case `unsupported`, not a failure), and the finding codes it
+exists to exercise (reported at any severity, they fail the case). Adding a case is adding a
+row; the replay fixtures under fixtures/conform/ are generated from these rows by
+tools/make_conform_fixtures.py.
 
 Sources: PROVIDERS.md 2.1 (chat chunks, tool-call chunks, usage chunk), 2.2 (Responses events),
 2.4 (Anthropic events, error bodies) and 3.1 (unknown-model errors per provider).

@@ -25,7 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 from streamcheck import redact
 from streamcheck.check import CheckOptions, ExchangeChecker
 from streamcheck.exceptions import LiveCallError
-from streamcheck.live.client import CallOutcome, Timeouts
+from streamcheck.live.call.client import CallOutcome, Timeouts
 from streamcheck.model import (
     Close,
     CloseState,

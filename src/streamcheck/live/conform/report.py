@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 
 from streamcheck import redact
-from streamcheck.live.conform import CaseResult, Server, counts, exit_code
-from streamcheck.live.conform_cases import Case
+from streamcheck.live.conform.cases import Case
+from streamcheck.live.conform.runner import CaseResult, Server, counts, exit_code
 
 FORMATS = ("text", "json", "junit", "markdown")
 _MARK = {"pass": "pass", "fail": "FAIL", "unsupported": "unsupported", "blocked": "BLOCKED"}

@@ -22,8 +22,6 @@ import logging
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -36,113 +34,23 @@ from starlette.types import ASGIApp, Receive, Scope
 from starlette.types import Send as AsgiSend
 
 from streamcheck import redact
-from streamcheck.check import CheckOptions, check_exchange
-from streamcheck.exceptions import ConfigError, InputError
-from streamcheck.live import faults
-from streamcheck.live.faults import Fault, Reset, Send, Stall, Step
-from streamcheck.live.replay_match import Features, features
-from streamcheck.model import Close, Message, Severity
-from streamcheck.protocols.base import url_parts
-from streamcheck.schemas import Catalog
-from streamcheck.sources import expand, read_path
+from streamcheck.exceptions import ConfigError
+from streamcheck.live.serve import faults
+from streamcheck.live.serve.faults import Fault, Reset, Stall, Step
+from streamcheck.live.serve.fixtures import FAULT_HEADER, SPEED_HEADER, Fixture, find
 
-FIXTURE_HEADER = "x-streamcheck-fixture"
-FAULT_HEADER = "x-streamcheck-fault"
-SPEED_HEADER = "x-streamcheck-speed"
+# What tests and helpers import from here (the recordings moved to fixtures.py; the names stay).
+from streamcheck.live.serve.fixtures import FIXTURE_HEADER as FIXTURE_HEADER
+from streamcheck.live.serve.fixtures import ServeOptions as ServeOptions
+from streamcheck.live.serve.fixtures import load_fixtures as load_fixtures
+from streamcheck.live.serve.replay_match import features
+from streamcheck.live.serve.replies import own_error
+
 # Headers of the recording that describe the recorded transfer, not the replayed one.
 _HOP_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
 )
 _API_FAMILY = {"openai": "chat-completions", "azure": "chat-completions", "anthropic": "messages"}
-
-
-@dataclass(slots=True)
-class Fixture:
-    """One recorded exchange held in memory, ready to replay."""
-
-    name: str
-    source: str
-    provider: str | None
-    api: str | None
-    path: str | None  # URL path of the recorded request
-    model: str | None
-    status: int
-    headers: dict[str, str]
-    framing: str
-    defects: int  # 0 clean, 1 warnings, 2 errors: clean recordings are picked first
-    chunks: list[Send] = field(default_factory=list)
-    features: Features = ()  # what the recorded request asked for (replay_match.py)
-    # A WebSocket recording (ws_server.py replays it as an upgrade on `path`): its messages,
-    # both directions, and how it closed.
-    messages: list[Message] | None = None
-    close: Close | None = None
-
-    @property
-    def dialect(self) -> str:
-        return "anthropic" if self.provider == "anthropic" else "openai"
-
-
-def load_fixtures(paths: list[str]) -> list[Fixture]:
-    """Every exchange of every recording under `paths`, checked once to learn its API and
-    how clean it is. A recording in a folder is named by its path under that folder without
-    the suffix (`rules/SC301/bad`), a file given by itself by its stem; `#N` names the N-th
-    exchange of a file after the first."""
-    catalog = Catalog()
-    options = CheckOptions()
-    found: list[Fixture] = []
-    for given in paths:
-        root = Path(given) if Path(given).is_dir() else None
-        for path in expand([given]):
-            stem = (
-                Path(path).relative_to(root).with_suffix("").as_posix()
-                if root is not None
-                else Path(path).stem
-            )
-            if any(f.name == stem for f in found):
-                stem += Path(path).suffix  # x.sse beside x.http: the second keeps its suffix
-            found.extend(_fixtures(path, stem, options, catalog))
-    if not found:
-        raise InputError(f"{', '.join(paths)}: no recordings to serve")
-    return found
-
-
-def _fixtures(path: str, stem: str, options: CheckOptions, catalog: Catalog) -> Iterator[Fixture]:
-    for exchange in read_path(path):  # lazily: each exchange's chunks are read in turn
-        chunks = [Send(data, time) for data, time in exchange.chunks]
-        exchange.chunks = iter([(s.data, s.time) for s in chunks])
-        messages = None if exchange.messages is None else list(exchange.messages)
-        if messages is not None:
-            exchange.messages = iter(messages)
-        result = check_exchange(exchange, options, catalog)
-        body = exchange.request.body
-        model = body.get("model") if isinstance(body, dict) else None
-        url = exchange.request.url
-        worst = result.worst()
-        yield Fixture(
-            name=stem if exchange.index == 0 else f"{stem}#{exchange.index}",
-            source=path,
-            provider=exchange.provider or result.provider,
-            api=exchange.api or result.api,
-            path=url_parts(url).path if url else None,  # a recorded URL may not split
-            model=str(model) if model else None,
-            status=exchange.status or 200,
-            headers=dict(exchange.headers),
-            framing=result.framing if result.framing in ("sse", "ndjson") else "sse",
-            defects=0
-            if worst is None or worst < Severity.WARNING
-            else 1 + (worst >= Severity.ERROR),
-            chunks=chunks,
-            features=features(body),
-            messages=messages,
-            close=exchange.close,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ServeOptions:
-    speed: float = 1.0
-    fault: Fault | None = None
-    fixture: str | None = None
 
 
 def request_dialect(path: str) -> str | None:
@@ -165,12 +73,7 @@ class Replayer:
             self.find(options.fixture)  # fail at start, not on the first request
 
     def find(self, name: str) -> Fixture:
-        for fixture in self.fixtures:
-            names = (fixture.name, fixture.source, Path(fixture.source).name)
-            if name in names or (name.endswith("#0") and name[:-2] in names):
-                return fixture
-        known = ", ".join(f.name for f in self.fixtures)
-        raise ConfigError(f"no fixture named {name!r} (loaded: {known})")
+        return find(self.fixtures, name)
 
     def pick(
         self, path: str, dialect: str | None, model: str | None, body: Any = None
@@ -207,7 +110,7 @@ class Replayer:
             name = request.headers.get(FIXTURE_HEADER) or self.options.fixture
             fixture = self.find(name) if name else self.pick(path, dialect, model or None, body)
         except (ConfigError, ValueError) as exc:
-            return _own_error(400, f"streamcheck serve: {exc}")
+            return own_error(400, f"streamcheck serve: {exc}")
         if fault is not None and fault.name in faults.HTTP_FAULTS:
             reply = faults.error_reply(
                 fault,
@@ -217,9 +120,9 @@ class Replayer:
             )
             return Response(reply.body, reply.status, reply.headers)
         if fixture is None or fixture.messages is not None:
-            return _own_error(404, f"streamcheck serve: no recording answers POST {path}")
+            return own_error(404, f"streamcheck serve: no recording answers POST {path}")
         if fault is not None and fault.name == "close":
-            return _own_error(400, "streamcheck serve: fault close:N applies to WebSockets only")
+            return own_error(400, "streamcheck serve: fault close:N applies to WebSockets only")
         frames = faults.split_frames([(s.data, s.time) for s in fixture.chunks], fixture.framing)
         stream_dialect = "anthropic" if dialect == "anthropic" else fixture.dialect
         steps = faults.plan(fault, frames, fixture.chunks, stream_dialect)
@@ -248,12 +151,6 @@ class Replayer:
 def faults_response(fault: Fault, model: str) -> Response:
     reply = faults.error_reply(fault, "openai", model)
     return Response(reply.body, reply.status, reply.headers)
-
-
-def _own_error(status: int, message: str) -> Response:
-    """An error of the server itself (not an injected fault), in OpenAI's shape."""
-    error = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
-    return JSONResponse({"error": error}, status)
 
 
 class ConnectionAborted(Exception):
@@ -340,9 +237,9 @@ def build_app(fixtures: list[Fixture], options: ServeOptions) -> ASGIApp:
             logger.addFilter(_RedactedLog())
     app = Starlette(routes=routes)
     if any(f.messages is not None for f in fixtures):
-        from streamcheck.live import ws_server
+        from streamcheck.live.serve import ws_server
 
-        return ws_server.with_sockets(app, replayer)  # upgrades on any recorded path
+        return ws_server.with_sockets(app, fixtures, options)  # upgrades on any recorded path
     return app
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import orjson
 
 from streamcheck.exceptions import ConfigError
-from streamcheck.live.fault_names import FAULTS, WEBSOCKET_FAULTS
+from streamcheck.live.serve.fault_names import FAULTS, WEBSOCKET_FAULTS
 
 HTTP_FAULTS = tuple(name for name in FAULTS if name.startswith("http-"))
 

@@ -18,7 +18,7 @@ from streamcheck import redact
 from streamcheck.check import CheckOptions
 from streamcheck.config import tool_table
 from streamcheck.exceptions import ConfigError, LiveCallError
-from streamcheck.live.client import CallOutcome, LiveCall, Timeouts
+from streamcheck.live.call.client import CallOutcome, LiveCall, Timeouts
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
 from streamcheck.live.targets import Target, prepare
 from streamcheck.model import EndReason, ExchangeResult, Severity

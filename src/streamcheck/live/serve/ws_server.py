@@ -25,19 +25,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from streamcheck.exceptions import ConfigError
-from streamcheck.live import faults
-from streamcheck.live.faults import Fault
+from streamcheck.live.serve import faults
+from streamcheck.live.serve.faults import Fault
+from streamcheck.live.serve.fixtures import (
+    FAULT_HEADER,
+    FIXTURE_HEADER,
+    SPEED_HEADER,
+    Fixture,
+    ServeOptions,
+    find,
+)
+from streamcheck.live.serve.replies import own_error
 from streamcheck.model import Close, CloseState, Direction, Message
-
-if TYPE_CHECKING:
-    from streamcheck.live.server import Fixture, Replayer
 
 WS_FAULTS = ("truncate-after", "drop-terminator", "close", "stall", "reset")
 _NORMAL = Close(CloseState.CLOSED, 1000, "", "server")
@@ -71,13 +77,13 @@ def plan(
     return list(messages), recorded
 
 
-def with_sockets(app: ASGIApp, replayer: Replayer) -> ASGIApp:
+def with_sockets(app: ASGIApp, fixtures: list[Fixture], options: ServeOptions) -> ASGIApp:
     """`app` with WebSocket upgrades replayed here, outside starlette's middleware: the replay
     needs the server's own `send` (see `end`), which the middleware would wrap."""
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await handle(replayer, WebSocket(scope, receive, send))
+            await handle(fixtures, options, WebSocket(scope, receive, send))
         else:
             await app(scope, receive, send)
 
@@ -85,29 +91,25 @@ def with_sockets(app: ASGIApp, replayer: Replayer) -> ASGIApp:
 
 
 def fault_of(websocket: WebSocket, default: Fault | None) -> Fault | None:
-    from streamcheck.live.server import FAULT_HEADER
-
     given = websocket.headers.get(FAULT_HEADER) or websocket.query_params.get(FAULT_HEADER)
     return faults.parse_fault(given) if given else default
 
 
-async def handle(replayer: Replayer, websocket: WebSocket) -> None:
+async def handle(fixtures: list[Fixture], options: ServeOptions, websocket: WebSocket) -> None:
     """One WebSocket upgrade: pick the tape, apply the fault, replay."""
-    from streamcheck.live.server import FIXTURE_HEADER, SPEED_HEADER
-
     try:
-        fault = fault_of(websocket, replayer.options.fault)
+        fault = fault_of(websocket, options.fault)
         speed = float(
             websocket.headers.get(SPEED_HEADER)
             or websocket.query_params.get(SPEED_HEADER)
-            or replayer.options.speed
+            or options.speed
         )
         name = (
             websocket.headers.get(FIXTURE_HEADER)
             or websocket.query_params.get(FIXTURE_HEADER)
-            or replayer.options.fixture
+            or options.fixture
         )
-        fixture = replayer.find(name) if name else pick(replayer.fixtures, websocket.url.path)
+        fixture = find(fixtures, name) if name else pick(fixtures, websocket.url.path)
     except (ConfigError, ValueError) as exc:  # a bad header or name: the client's error
         await _deny(websocket, 400, f"streamcheck serve: {exc}")
         return
@@ -132,9 +134,7 @@ async def handle(replayer: Replayer, websocket: WebSocket) -> None:
 
 
 async def _deny(websocket: WebSocket, status: int, message: str) -> None:
-    from streamcheck.live.server import _own_error
-
-    await websocket.send_denial_response(_own_error(status, message))
+    await websocket.send_denial_response(own_error(status, message))
 
 
 def pick(fixtures: list[Fixture], path: str) -> Fixture | None:

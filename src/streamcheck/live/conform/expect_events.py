@@ -1,5 +1,5 @@
 """Conform expectations of the event-typed streams: OpenAI Responses (PROVIDERS.md 2.2) and
-Anthropic Messages (2.4). Registered into `conform_expect.EXPECTATIONS` on import."""
+Anthropic Messages (2.4). Registered into `answer.EXPECTATIONS` on import."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
-from streamcheck.live.conform_cases import Case
-from streamcheck.live.conform_expect import Answer, expectation
+from streamcheck.live.conform.answer import Answer, expectation
+from streamcheck.live.conform.cases import Case
 
 # -- OpenAI Responses ---------------------------------------------------------------------------
 

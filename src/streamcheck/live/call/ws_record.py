@@ -20,7 +20,7 @@ from rich.console import Console
 from streamcheck import redact
 from streamcheck.check import CheckOptions
 from streamcheck.exceptions import LiveCallError, StreamcheckError
-from streamcheck.live.client import Timeouts
+from streamcheck.live.call.client import Timeouts
 
 _DEFAULT_KEY = {"api.openai.com": "OPENAI_API_KEY"}
 
@@ -70,8 +70,8 @@ def record(url: str, settings: Settings, console: Console) -> int:
 
     require("ws", "streamcheck record --ws")
     _secret_query(url)
-    from streamcheck.live import display
-    from streamcheck.live.ws_client import WebSocketCall, read_sends
+    from streamcheck.live.call import display
+    from streamcheck.live.call.ws_client import WebSocketCall, read_sends
 
     if urlsplit(url).scheme not in ("ws", "wss"):
         raise StreamcheckError(f"--ws {redact.url(url)}: expected a ws:// or wss:// URL")

@@ -1,0 +1,21 @@
+"""Run a conform case's expectations over its answer (registered by expect_chat.py and
+expect_events.py, imported here so that every name is known)."""
+
+from __future__ import annotations
+
+from streamcheck.live.conform import expect_chat, expect_events
+from streamcheck.live.conform.answer import EXPECTATIONS, Answer
+from streamcheck.live.conform.cases import Case
+
+_REGISTERED = (expect_chat, expect_events)  # imported for their registrations
+
+
+def judge(answer: Answer, case: Case) -> list[str]:
+    """Every broken promise of the case, one line each, named `expect <name>: ...`."""
+    broken = []
+    for item in case.expect:
+        name, _, argument = item.partition("=")
+        problem = EXPECTATIONS[name](answer, case, argument or None)
+        if problem is not None:
+            broken.append(f"expect {item}: {problem}")
+    return broken

@@ -1,0 +1,1 @@
+"""`streamcheck ext-proc`: an Envoy external processor that feeds the push checker."""
