@@ -244,3 +244,58 @@ def test_a_config_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_bytes(b'[tool.streamcheck]\npaths = ["\xff"]\n')
     with pytest.raises(ConfigError, match="invalid TOML \\(not UTF-8"):
         config.load(start=tmp_path)
+
+
+def readme_sample_config() -> str:
+    """The `[tool.streamcheck]` block of README's "Configuration" section, as written."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```toml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_sample_config_keeps_what_a_recording_says(tmp_path: Path) -> None:
+    """`provider = "openai"` is a default: a clean Ollama recording (its frames say Ollama)
+    stays a clean Ollama recording instead of four OpenAI schema errors; a flag still
+    forces the provider."""
+    sample = readme_sample_config()
+    assert 'provider = "openai"' in sample and 'baseline = "streamcheck-baseline.json"' in sample
+    (tmp_path / "pyproject.toml").write_text(sample)
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    clean = ROOT / "fixtures" / "ollama" / "chat-clean.ndjson"
+    (fixtures / "chat.ndjson").write_bytes(clean.read_bytes())
+    (tmp_path / "schemas" / "our-gateway").mkdir(parents=True)  # the sample's schema folder
+    # The sample names a baseline: an empty one (written while the provider is named).
+    code, _, err = run_cli(tmp_path, "check", "--provider", "ollama", "--write-baseline", "x.json")
+    assert code == 0, err
+    (tmp_path / "x.json").rename(tmp_path / "streamcheck-baseline.json")
+    code, out, err = run_cli(tmp_path, "check", "--format", "json")
+    assert code == 0, out + err
+    [result] = json.loads(out)["results"]
+    assert (result["provider"], result["api"]) == ("ollama", "chat")
+    assert result["findings"] == []
+    forced = ("--provider", "openai", "--api", "chat-completions")
+    code, out, _ = run_cli(tmp_path, "check", *forced, "--format", "json")
+    assert code == 1
+    assert "SC201" in {f["code"] for f in json.loads(out)["results"][0]["findings"]}
+
+
+def test_config_defaults_judge_only_what_the_recording_does_not_name(tmp_path: Path) -> None:
+    """A stream whose frames no protocol claims is judged by the config's default protocol
+    (without one: SC901); a recording whose URL names Anthropic stays Anthropic."""
+    body = (ROOT / "fixtures" / "rules" / "SC901" / "bad.sse").read_bytes()
+    (tmp_path / "odd.sse").write_bytes(body)
+    live = ROOT / "fixtures" / "live" / "anthropic-messages.tape"
+    (tmp_path / "call.tape").write_bytes(live.read_bytes())
+    code, out, _ = run_cli(tmp_path, "check", "odd.sse", "--format", "json")
+    assert {f["code"] for f in json.loads(out)["results"][0]["findings"]} == {"SC901"}
+    (tmp_path / "streamcheck.toml").write_text(
+        'provider = "openai"\napi = "chat-completions"\napi-version = "2023-11"\n'
+    )
+    code, out, _ = run_cli(tmp_path, "check", "odd.sse", "call.tape", "--format", "json")
+    assert code == 1  # the OpenAI grammar found errors in odd.sse
+    odd, call = json.loads(out)["results"]
+    assert (odd["provider"], odd["api_version"]) == ("openai", "2023-11")
+    assert "SC901" not in {f["code"] for f in odd["findings"]}
+    assert "SC201" in {f["code"] for f in odd["findings"]}
+    assert (call["provider"], call["findings"]) == ("anthropic", [])

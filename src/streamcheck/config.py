@@ -33,6 +33,7 @@ of the wrong type is a `ConfigError` naming the key and the file.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -158,8 +159,23 @@ class Resolved(NamedTuple):
     @property
     def options(self) -> CheckOptions:
         """Options for a path no override matches."""
-        merged = self.cli.over(self.config.settings)
-        return merged.options(self.schema_dirs, self.input_format, *self._protocols())
+        return self._options(self.config.settings)
+
+    def _options(self, from_file: Settings) -> CheckOptions:
+        """The command line over the file's settings. The file's provider, api and
+        api-version are defaults for recordings that do not say which API they are; only
+        flags force them."""
+        merged = self.cli.over(from_file)
+        options = merged.options(self.schema_dirs, self.input_format, *self._protocols())
+        return dataclasses.replace(
+            options,
+            provider=self.cli.provider,
+            api=self.cli.api,
+            api_version=self.cli.api_version,
+            default_provider=from_file.provider,
+            default_api=from_file.api,
+            default_api_version=from_file.api_version,
+        )
 
     def _protocols(self) -> tuple[tuple[Path, ...], bool]:
         return self.protocol_files, self.force_protocols
@@ -171,9 +187,7 @@ class Resolved(NamedTuple):
         merged = self.config.settings
         for override in matching:
             merged = override.settings.over(merged)
-        return self.cli.over(merged).options(
-            self.schema_dirs, self.input_format, *self._protocols()
-        )
+        return self._options(merged)
 
     def per_path(self) -> Callable[[str], CheckOptions] | None:
         return self.options_for if self.config.overrides else None

@@ -48,6 +48,10 @@ class ExchangeChecker:
         self.sink = Sink(options)
         self.sink.kind_of = self._frame_kind
         self.candidates = options.protocols()
+        # The config's default protocol, when its defaults name exactly one: it judges a stream
+        # whose recording names no API and whose frames no protocol claims.
+        preferred = options.preferred()
+        self.fallback = preferred[0] if len(preferred) == 1 else None
         self.protocol: type[Protocol] | None = None
         self.version: str | None = None
         self.schemas: SchemaSet | None = None
@@ -129,12 +133,16 @@ class ExchangeChecker:
         self._check_declared_framing()
         requested = self.options.api_version or self.exchange.api_version
         requested = requested or protocol.version(self.exchange)
-        requested = protocol.version_aliases.get(requested or "", requested)
         available = self.catalog.versions(protocol.provider, protocol.api)
-        if self.options.api_version and self.options.api_version not in available:
+        default = self.options.default_api_version
+        if not requested and default and (default in available or self.defaulted(protocol)):
+            requested = default  # the config's version, for a recording that names none
+        requested = protocol.version_aliases.get(requested or "", requested)
+        forced = self.options.api_version or (self.defaulted(protocol) and default)
+        if forced and forced not in available:
             raise ConfigError(
                 f"no schemas for {protocol.provider}/{protocol.api} version "
-                f"{self.options.api_version!r} (shipped: {', '.join(available) or 'none'})"
+                f"{forced!r} (shipped: {', '.join(available) or 'none'})"
             )
         self.version = requested if requested in available else None
         self.schemas = self.catalog.get(protocol.provider, protocol.api, self.version)
@@ -163,12 +171,21 @@ class ExchangeChecker:
         )
         # Named as the API's own: by flags (not the generic `openai-compatible`), or by the
         # exchange itself (a live call to a `--provider openai` target: conform, smoke, record).
-        flagged = self.options.provider not in (None, "", "openai-compatible")
+        flagged = self.options.provider not in (None, "", "openai-compatible") or (
+            self.defaulted(protocol) and self.options.default_provider != "openai-compatible"
+        )
         ctx.named = bool(flagged or self.options.api_version) or self.exchange.provider in (
             "openai",
             "azure-openai",
         )
         self.state = protocol.stream(ctx)
+
+    def defaulted(self, protocol: type[Protocol]) -> bool:
+        """Whether `protocol` is one the config's defaults name (the recording did not say
+        otherwise): it is then judged as if named by flags."""
+        return bool(self.options.default_provider or self.options.default_api) and (
+            protocol in self.options.preferred()
+        )
 
     def _check_declared_framing(self) -> None:
         if self.protocol is not None and self.protocol.declared:

@@ -182,6 +182,10 @@ def detect(checker: ExchangeChecker, value: Any, frame: Frame) -> type[Protocol]
         if owner is not None:
             checker.use(owner)
             return owner
+    if checker.fallback is not None and checker.fallback in checker.candidates:
+        # No frame shape names the API, nor does the recording: the config's default does.
+        checker.use(checker.fallback)
+        return checker.fallback
     return None
 
 
@@ -318,6 +322,9 @@ def settle(checker: ExchangeChecker) -> None:
     known now; at the end of a stream no protocol claimed, SC901 once (only framing checked)."""
     undecided, more = checker.undecided, checker.undecided_more
     checker.undecided, checker.undecided_more = [], 0
+    fallback = checker.fallback
+    if checker.protocol is None and fallback is not None and fallback in checker.candidates:
+        checker.use(fallback)  # the config's default judges what no frame named
     if checker.protocol is None:
         if not checker.unknown_reported:
             checker.unknown_reported = True

@@ -30,6 +30,13 @@ class CheckOptions:
     # `force_protocols` (`check --protocol FILE`) they are the only ones.
     protocol_files: tuple[Path, ...] = ()
     force_protocols: bool = False
+    # The config file's provider, api and api-version: defaults for recordings that do not say
+    # which API they are. `provider`/`api`/`api_version` (flags) force; these only put their
+    # protocols first in detection, judge a stream no protocol claims, and give the version a
+    # recording does not name. A clean Ollama recording stays Ollama under `provider = "openai"`.
+    default_provider: str | None = None
+    default_api: str | None = None
+    default_api_version: str | None = None
 
     def protocols(self) -> Collection[type[Protocol]]:
         """The protocols the flags allow, in detection order; when no flag narrows them, every
@@ -42,17 +49,30 @@ class CheckOptions:
             if self.force_protocols:
                 return declared
         if not self.provider and not self.api:
-            return Every(declared) if declared else Every()
-        candidates = list(every().values())
-        if self.provider:
-            candidates = find(self.provider)
-            if not candidates:
-                known = ", ".join(sorted({p.provider for p in every().values()}))
-                raise ConfigError(f"unknown provider {self.provider!r} (known: {known})")
-        if self.api:
-            narrowed = [p for p in candidates if self.api in (p.api, p.name)]
-            if not narrowed:
-                known = ", ".join(sorted({p.api for p in candidates}))
-                raise ConfigError(f"unknown api {self.api!r} (known here: {known})")
-            candidates = narrowed
-        return candidates
+            first = declared + [p for p in self.preferred() if p not in declared]
+            return Every(first) if first else Every()
+        return _narrowed(self.provider, self.api)
+
+    def preferred(self) -> list[type[Protocol]]:
+        """The protocols the config's defaults name, offered first (none without defaults)."""
+        if self.provider or self.api or not (self.default_provider or self.default_api):
+            return []
+        return _narrowed(self.default_provider, self.default_api)
+
+
+def _narrowed(provider: str | None, api: str | None) -> list[type[Protocol]]:
+    """The protocols of `provider` and `api` (either may be None); a name no protocol has is a
+    configuration error."""
+    candidates = list(every().values())
+    if provider:
+        candidates = find(provider)
+        if not candidates:
+            known = ", ".join(sorted({p.provider for p in every().values()}))
+            raise ConfigError(f"unknown provider {provider!r} (known: {known})")
+    if api:
+        narrowed = [p for p in candidates if api in (p.api, p.name)]
+        if not narrowed:
+            known = ", ".join(sorted({p.api for p in candidates}))
+            raise ConfigError(f"unknown api {api!r} (known here: {known})")
+        candidates = narrowed
+    return candidates

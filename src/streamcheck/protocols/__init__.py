@@ -65,17 +65,18 @@ def every() -> dict[str, type[Protocol]]:
 
 class Every:
     """Every protocol, as a sequence that imports modules only as far as it is iterated;
-    `first` (user-defined protocols) come before the built-in ones."""
+    `first` (user-defined protocols, then those the config's defaults name) come before the
+    others, each protocol once."""
 
     def __init__(self, first: list[type[Protocol]] | None = None) -> None:
         self.first = first or []
 
     def __iter__(self) -> Iterator[type[Protocol]]:
         yield from self.first
-        yield from in_order()
+        yield from (p for p in in_order() if p not in self.first)
 
     def __len__(self) -> int:
-        return len(self.first) + len(every())
+        return len(self.first) + len([p for p in every().values() if p not in self.first])
 
     def __contains__(self, protocol: object) -> bool:
         return protocol in self.first or protocol in every().values()
