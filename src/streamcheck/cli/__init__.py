@@ -21,6 +21,7 @@ import typer
 from streamcheck.exceptions import StreamcheckError
 
 if TYPE_CHECKING:
+    from streamcheck.live.observe import OutputOptions
     from streamcheck.model import Severity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -47,12 +48,90 @@ COMMANDS: dict[str, str] = {
     "record": "live",
     "smoke": "live",
     "conform": "conform",
+    "ext-proc": "extproc",
 }
 
 # Options that commands of more than one group take, defined once.
 Schemas = Annotated[
     list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")
 ]
+
+
+# Options of what every checked live exchange writes (`proxy`, `ext-proc`), defined once: the
+# JSON log, the tapes of failing exchanges, /metrics and OpenTelemetry; sampling and the cap.
+Log = Annotated[
+    str,
+    typer.Option(
+        help="Where the JSON log line of each checked exchange goes: - (stdout), a "
+        "file (appended to), or 'none'."
+    ),
+]
+Tapes = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder for redacted tapes of failing exchanges (the oldest are dropped at the caps)."
+    ),
+]
+TapesMaxCount = Annotated[int, typer.Option(help="At most this many tapes in --tapes.")]
+TapesMaxMb = Annotated[float, typer.Option(help="At most this many MiB of tapes in --tapes.")]
+MetricsPort = Annotated[
+    int | None,
+    typer.Option(help="Serve Prometheus /metrics on this port (needs the [metrics] extra)."),
+]
+MetricsHost = Annotated[str, typer.Option(help="Interface /metrics listens on.")]
+Otel = Annotated[
+    bool,
+    typer.Option(
+        help="Export a span per exchange over OTLP/HTTP (needs the [otel] extra); "
+        "the endpoint comes from --otel-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT."
+    ),
+]
+OtelEndpoint = Annotated[
+    str | None, typer.Option(help="OTLP/HTTP traces endpoint (http://host:4318/v1/traces).")
+]
+Sample = Annotated[float, typer.Option(help="Share of exchanges checked, 0 to 1.")]
+MaxChecked = Annotated[
+    int, typer.Option(help="At most this many exchanges checked at once; the rest pass unchecked.")
+]
+
+
+def output_options(
+    log: str,
+    tapes: Path | None,
+    tapes_max_count: int,
+    tapes_max_mb: float,
+    metrics_port: int | None,
+    metrics_host: str,
+    otel: bool,
+    otel_endpoint: str | None,
+    fail_on: Severity,
+) -> OutputOptions:
+    from streamcheck.live.observe import OutputOptions
+
+    if tapes_max_count < 1 or tapes_max_mb <= 0:
+        raise StreamcheckError("--tapes-max-count and --tapes-max-mb must be positive")
+    if metrics_port is not None and not 0 <= metrics_port <= 65535:
+        raise StreamcheckError(f"--metrics-port {metrics_port}: expected 0 to 65535")
+    if tapes is not None and tapes.exists() and not tapes.is_dir():
+        raise StreamcheckError(f"--tapes {tapes}: not a folder")
+    return OutputOptions(
+        log=None if log.lower() == "none" else log,
+        tapes=tapes,
+        tapes_max_count=tapes_max_count,
+        tapes_max_bytes=int(tapes_max_mb * 1024 * 1024),
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+        otel=otel or otel_endpoint is not None,
+        otel_endpoint=otel_endpoint,
+        fail_on=fail_on,
+    )
+
+
+def sampling(sample: float, max_checked: int) -> None:
+    if not 0 <= sample <= 1:
+        raise StreamcheckError(f"--sample {sample:g}: expected a share from 0 to 1")
+    if max_checked < 1:
+        raise StreamcheckError(f"--max-checked {max_checked}: expected 1 or more")
 
 
 def _console(no_color: bool = False, stderr: bool = False):  # type: ignore[no-untyped-def]

@@ -1,0 +1,101 @@
+"""The gRPC loop of `ext-proc`: one `Process` call per HTTP exchange Envoy shows us.
+
+Each stream is sampled (`--sample`) and counted against the cap on streams checked at once
+(`--max-checked`) when its first message arrives; a stream left out is still read to its end
+(and answered when Envoy waits for answers) so Envoy is never held up, and is counted in
+`streamcheck_streams_unchecked_total{reason}`. A checked stream's events go to its `Session`;
+when the exchange ends, or the gRPC stream ends or is cancelled first (a cut), the session is
+closed and its outputs written. Nothing here can fail the HTTP exchange: a checker error is
+logged and counted, and Envoy still gets its answers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
+
+from streamcheck import redact
+from streamcheck.live.extproc import messages
+from streamcheck.live.extproc.session import CheckerFactory, Session
+from streamcheck.live.observe import Outputs
+
+
+class Processor(pb_grpc.ExternalProcessorServicer):  # type: ignore[misc]
+    def __init__(
+        self,
+        outputs: Outputs,
+        checker_for: CheckerFactory,
+        sample: float = 1.0,
+        max_checked: int = 64,
+        keep_bytes: int = 8 * 1024 * 1024,
+        draw: Callable[[], float] = random.random,
+    ) -> None:
+        self.outputs = outputs
+        self.checker_for = checker_for
+        self.sample = sample
+        self.max_checked = max_checked
+        self.keep_bytes = keep_bytes
+        self.draw = draw
+        self.active = 0  # streams being checked now (one event loop: no lock needed)
+        self.streams = 0  # every stream seen
+        self.finished = 0  # streams whose outputs were written
+        self.messages = 0  # messages read, all streams
+
+    async def Process(
+        self, request_iterator: AsyncIterator[Any], context: Any
+    ) -> AsyncIterator[Any]:
+        self.streams += 1
+        session = self._admit()
+        try:
+            async for message in request_iterator:
+                self.messages += 1
+                event = messages.event(message)
+                if session is not None:
+                    try:
+                        if session.receive(event):
+                            self._finish(session)
+                            session = None
+                    except Exception as exc:  # a checker bug: the traffic goes on, logged
+                        self._failed(exc)
+                        session = None
+                if not event.observability:
+                    reply = messages.continue_response(event.kind)
+                    if reply is not None:
+                        yield reply
+        except Exception:  # the stream broke (Envoy went away): what arrived is a cut stream
+            pass
+        finally:
+            if session is not None:
+                self._finish(session)
+
+    def _admit(self) -> Session | None:
+        if self.sample < 1.0 and self.draw() >= self.sample:
+            self.outputs.unchecked("sampled-out")
+            return None
+        if self.active >= self.max_checked:
+            self.outputs.unchecked("over-cap")
+            return None
+        self.active += 1
+        return Session(self.checker_for, self.keep_bytes)
+
+    def _finish(self, session: Session) -> None:
+        self.active -= 1
+        try:
+            observed = session.finish()
+        except Exception as exc:
+            self._failed(exc, counted=True)
+            return
+        if observed is None:
+            self.outputs.unchecked("no-response")
+        else:
+            self.outputs.emit(observed)
+        self.finished += 1
+
+    def _failed(self, exc: Exception, counted: bool = False) -> None:
+        if not counted:
+            self.active -= 1
+        what = str(exc).splitlines()[0] if str(exc) else ""
+        self.outputs.internal_error(redact.text(f"{type(exc).__name__}: {what}"))
