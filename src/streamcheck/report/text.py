@@ -28,16 +28,16 @@ WIDTH = 80  # when the output is no terminal and COLUMNS is not set, as rich doe
 FINDING_INDENT = 12
 
 
-def render(report: Report, console: Console, verbose: bool = False) -> None:
+def render(report: Report, console: Console, verbose: bool = False, group: bool = False) -> None:
     """Print every exchange with findings (all exchanges with `verbose`), then the summary,
-    fitted to the console's width.
+    fitted to the console's width; with `group`, one entry per code with its count.
 
     Each exchange is one styled Text printed at once: rich's per-call cost dominates otherwise.
     """
     from rich.text import Text
 
     width = console.width
-    for lines in _blocks(report, verbose, width):
+    for lines in _blocks(report, verbose, width, group):
         block = Text()
         for number, line in enumerate(lines):
             if number:
@@ -71,7 +71,7 @@ def _clean(text: str) -> str:
     return text.translate(_DROPPED)
 
 
-def _blocks(report: Report, verbose: bool, width: int) -> Iterator[list[Line]]:
+def _blocks(report: Report, verbose: bool, width: int, group: bool = False) -> Iterator[list[Line]]:
     """The lines of each exchange shown, then those of baseline entries no longer found."""
     current = None
     for result in report.results:
@@ -85,8 +85,12 @@ def _blocks(report: Report, verbose: bool, width: int) -> Iterator[list[Line]]:
             # A file name stays whole, however long: it is there to be copied.
             lines.append([(_clean(result.source), "bold")])
         lines += wrap.fill([("  ", None)], [(_headline(result), None)], width, 4)
-        for finding in decisive_first(shown):
-            lines += _finding(result, finding, width)
+        if group:
+            lines += grouped(result, shown, width)
+        else:
+            said: set[str] = set()  # a fix is printed once per exchange, under its first finding
+            for finding in decisive_first(shown):
+                lines += _finding(result, finding, width, said=said)
         if result.client is not None:
             lines += _client(result.client, width)
         yield lines
@@ -100,10 +104,34 @@ def _blocks(report: Report, verbose: bool, width: int) -> Iterator[list[Line]]:
         yield lines
 
 
+# Within a severity, what refused or ended the stream (error bodies, timing, the WebSocket
+# close, framing, grammar) says more than schema details and notes about the recording.
+_FAMILY_RANK = {"SC4": 0, "SC5": 1, "SC6": 2, "SC1": 3, "SC3": 4, "SC2": 5, "SC9": 6}
+
+
 def decisive_first(findings: list[Finding]) -> list[Finding]:
-    """Findings by severity (errors first), keeping the checker's order within a severity:
-    the finding that decides the verdict is read first."""
-    return sorted(findings, key=lambda f: -f.severity)
+    """Findings in the order a reader needs them: errors first, then by family (an error body
+    or a cut before schema details), each code's findings together in the checker's order: the
+    finding that decided the verdict comes first, not five SC201 lines before it."""
+    first_seen: dict[str, int] = {}
+    for number, finding in enumerate(findings):
+        first_seen.setdefault(finding.code, number)
+    return sorted(
+        findings,
+        key=lambda f: (-f.severity, _FAMILY_RANK.get(f.code[:3], 9), first_seen[f.code]),
+    )
+
+
+def grouped(result: ExchangeResult, findings: list[Finding], width: int) -> list[Line]:
+    """One entry per code, decisive first: the first finding's place, message, evidence and fix,
+    with how many findings of that code there were (`record` and `smoke`)."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in decisive_first(findings):
+        groups.setdefault(finding.code, []).append(finding)
+    lines: list[Line] = []
+    for same in groups.values():
+        lines += _finding(result, same[0], width, count=len(same))
+    return lines
 
 
 def _client(outcome: ClientOutcome, width: int) -> list[Line]:
@@ -144,8 +172,16 @@ def _finding_lead(finding: Finding) -> list[Piece]:
     ]
 
 
-def _finding(result: ExchangeResult, finding: Finding, width: int) -> list[Line]:
+def _finding(
+    result: ExchangeResult,
+    finding: Finding,
+    width: int,
+    count: int = 1,
+    said: set[str] | None = None,
+) -> list[Line]:
     where = position(result, finding.location)
+    if count > 1:
+        where = [f"{count} findings, the first" + (f" at {where[0]}" if where else ""), *where[1:]]
     place = f" ({', '.join(where)})" if where else ""
     body: list[Piece] = [(_clean(f"{finding.name}{place}: {finding.message}"), None)]
     if finding.baseline == UNCHANGED:
@@ -154,8 +190,10 @@ def _finding(result: ExchangeResult, finding: Finding, width: int) -> list[Line]
     if finding.evidence:
         lines.append(_evidence(finding.evidence, width))
     fix = fix_line(finding)
-    if fix:
+    if fix and (said is None or fix not in said):
         lines += _labelled("fix:", fix, width)
+        if said is not None:
+            said.add(fix)
     return lines
 
 

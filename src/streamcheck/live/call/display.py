@@ -6,6 +6,8 @@ are rendered by `report.text`, which only formats.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, Group
@@ -19,21 +21,34 @@ from streamcheck.check import ExchangeChecker
 from streamcheck.live.call.smoke import Verdict
 from streamcheck.model import EndReason, ExchangeResult, Report, Severity
 from streamcheck.report import text as text_report
+from streamcheck.report import wrap
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 class LivePanel:
-    """Observer for `LiveCall`: redraws frames, bytes, findings and timing as chunks arrive."""
+    """Observer for `LiveCall`: shows frames, bytes, findings and timing as chunks arrive.
 
-    def __init__(self, console: Console, label: str) -> None:
+    rich's Live asks for the panel on its own timer (`get_renderable`), not only when bytes
+    arrive, so the clock and the silence since the last byte keep moving during a stall.
+    """
+
+    def __init__(
+        self, console: Console, label: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.console = console
         self.label = label
+        self.clock = clock
+        self.started = clock()
+        self.last_chunk: float | None = None
         self.state: dict[str, Any] = {"chunks": 0, "time": 0.0}
         self.checker: ExchangeChecker | None = None
-        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=True)
+        self.live = Live(
+            console=console, refresh_per_second=4, transient=True, get_renderable=self.render
+        )
 
     def __enter__(self) -> LivePanel:
+        self.started = self.clock()
         self.live.__enter__()
         return self
 
@@ -44,10 +59,13 @@ class LivePanel:
         self.checker = checker
         self.state["chunks"] += 1
         self.state["time"] = now
-        self.live.update(self._render())
+        self.last_chunk = self.clock()
+        self.live.refresh()
 
-    def _render(self) -> Group:
+    def render(self) -> Group:
+        """The panel as of now (rich calls this on every refresh)."""
         checker = self.checker
+        now = self.clock()
         table = Table.grid(padding=(0, 2))
         table.add_row("target", escape(self.label))
         if checker is not None:
@@ -59,7 +77,11 @@ class LivePanel:
                 table.add_row("first byte", f"{timing['first_byte']:.3f} s")
             if "max_gap" in timing:
                 table.add_row("largest gap", f"{timing['max_gap']:.3f} s")
-        table.add_row("elapsed", f"{self.state['time']:.3f} s")
+        table.add_row("elapsed", f"{now - self.started:.1f} s")
+        if self.last_chunk is not None:
+            table.add_row("last byte", f"{now - self.last_chunk:.1f} s ago")
+        else:
+            table.add_row("waiting", "for the first byte")
         lines: list[Text] = []
         if checker is not None:
             for finding in checker.sink.findings[-8:]:
@@ -82,8 +104,10 @@ def timing_line(result: ExchangeResult) -> str:
 
 
 def print_record(console: Console, result: ExchangeResult, fail_on: Severity) -> None:
+    """The exchange's findings grouped by code, the one that decides first (each with its
+    fix), then the timing and the summary."""
     report = Report([result], fail_on=fail_on)
-    text_report.render(report, console, verbose=True)
+    text_report.render(report, console, verbose=True, group=True)
     console.print(escape(timing_line(result)), highlight=False)
 
 
@@ -109,21 +133,11 @@ def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:
     result = verdict.result
     if result is None:
         return
-    shown = (
-        result.findings
-        if verbose
-        else [f for f in result.findings if f.severity >= Severity.WARNING][:5]
-    )
-    for finding in shown:
-        if finding.message == verdict.reason and not verbose:
-            continue  # the verdict line already says it
-        console.print(
-            f"      {finding.severity.label:7} {finding.code} "
-            f"{escape(redact.text(finding.message))}",
-            highlight=False,
-        )
-        if verbose and finding.hint:
-            console.print(f"              fix: {escape(finding.hint)}", highlight=False)
+    shown = [f for f in result.findings if verbose or f.severity >= Severity.WARNING]
+    lines = text_report.grouped(result, shown, console.width)
+    if lines:  # grouped by code, the one that decided the verdict first, each with its fix
+        text = redact.text(wrap.plain(lines))
+        console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 def smoke_summary(verdicts: list[Verdict], code: int) -> str:

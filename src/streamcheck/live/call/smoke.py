@@ -10,6 +10,7 @@ configuration or the account come before stream defects, and transient ones come
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from streamcheck.live.call.client import CallOutcome, LiveCall, Timeouts
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
 from streamcheck.live.targets import Target, prepare
 from streamcheck.model import EndReason, ExchangeResult, Severity
+from streamcheck.report.text import decisive_first, plural
 from streamcheck.schemas import Catalog
 
 _BY_ERROR_CLASS = {
@@ -76,23 +78,24 @@ def classify(outcome: CallOutcome, fail_on: Severity) -> tuple[str, str]:
             else "the read timed out (--read-timeout)"
         )
         return "unreachable", f"{what} after {result.frames} frames"
-    failing = [f for f in result.findings if f.severity >= fail_on]
+    failing = decisive_first([f for f in result.findings if f.severity >= fail_on])
     if failing:
-        codes = sorted({f.code for f in failing})
-        return "defects", f"{len(failing)} finding(s): {', '.join(codes)}: {failing[0].message}"
+        counts = Counter(f.code for f in failing)  # in decisive order: dicts keep it
+        codes = ", ".join(f"{c} x{n}" if n > 1 else c for c, n in counts.items())
+        return "defects", f"{plural(len(failing), 'finding')}: {codes}: {failing[0].message}"
     return "ok", _passed(result)
 
 
 def _passed(result: ExchangeResult) -> str:
     timing = result.timing
-    parts = [f"HTTP {result.status}", f"{result.frames} frames"]
+    parts = [f"HTTP {result.status}", plural(result.frames, "frame")]
     if "first_content" in timing:
         parts.append(f"first token {timing['first_content']:.2f} s")
     if "total" in timing:
         parts.append(f"total {timing['total']:.2f} s")
     warnings = sum(1 for f in result.findings if f.severity >= Severity.WARNING)
     if warnings:
-        parts.append(f"{warnings} warning(s)")
+        parts.append(plural(warnings, "warning"))
     return ", ".join(parts)
 
 
