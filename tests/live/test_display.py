@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from streamcheck.live.display import LivePanel
+from streamcheck.live.call.display import LivePanel
 from tests.conftest import run_streamcheck
 from tests.live.conftest import CANARY_ENV, assert_no_canary
 from tests.live.scripted import LAST_CHUNK, Received, Step, chunk, scripted, sse_head
