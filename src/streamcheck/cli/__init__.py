@@ -12,6 +12,8 @@ Heavy imports (httpx, the server, YAML) happen inside the commands that need the
 
 from __future__ import annotations
 
+import errno
+import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -258,6 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     if sys.stdout is None:  # started with standard output closed (`>&-`)
         sys.stderr.write("streamcheck: error: standard output is closed\n")
         sys.exit(EXIT_USAGE)
+    _whole_writes()
     if hasattr(sys.stdout, "reconfigure"):
         # Nothing a recording holds (a lone surrogate in a cassette string) may make printing
         # the report fail: such a character is written as an escape.
@@ -304,6 +307,49 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {_masked(exc)}\n")
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+class _WholeWrites(io.BufferedWriter):
+    """A buffered writer whose `write` writes everything or raises.
+
+    A write to a pipe whose reader goes away while the write waits returns the count written
+    so far; the text layer of standard output ignores that count when it sits right on the
+    file (PYTHONUNBUFFERED=1 or `python -u`, common in CI images): the rest of a long report
+    was dropped without an error, and `| head -1` ended with the report's exit code instead of
+    141. Here the rest is written again, which fails with EPIPE as it should."""
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            written = super().write(view)
+            if not written:
+                raise OSError(errno.EIO, "the output accepted no bytes")
+            view = view[written:]
+        return total
+
+
+def _whole_writes() -> None:
+    """Standard output, when it is the process's own file, rebuilt over `_WholeWrites`
+    (unbuffered stays unbuffered: each write goes out at once)."""
+    out = sys.stdout
+    below = getattr(out, "buffer", None)
+    if out is not sys.__stdout__ or not isinstance(out, io.TextIOWrapper):
+        return  # a test's capture, an in-process runner: not a file to rebuild
+    if isinstance(below, io.FileIO):
+        raw, unbuffered = below, True
+    elif isinstance(below, io.BufferedWriter):
+        raw, unbuffered = below.raw, False
+    else:
+        return
+    out.flush()
+    sys.stdout = io.TextIOWrapper(
+        _WholeWrites(raw),
+        encoding=out.encoding,
+        errors=out.errors,
+        line_buffering=out.line_buffering,
+        write_through=unbuffered,
+    )
 
 
 def _drop_stdout() -> None:
