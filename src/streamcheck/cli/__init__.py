@@ -243,10 +243,12 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
 
 
 def _masked(what: object) -> str:
-    """An error line may quote what the user gave (a header, a file's line): mask credentials."""
+    """An error line may quote what the user gave (a header, a file's line, a file name from
+    a checked tree): mask credentials, and escape what a terminal would obey."""
     from streamcheck import redact
+    from streamcheck.report.terminal import printable
 
-    return redact.text(str(what))
+    return printable(redact.text(str(what)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -198,10 +198,12 @@ def check(
         raise StreamcheckError(
             "no paths given, and no `paths` in a config file (see 'streamcheck check --help')"
         )
+    from streamcheck.report.terminal import printable
+
     notes: list[str] = []
     files = expand(targets, notes)
     for note in notes:  # what a folder walk skipped, once per kind
-        sys.stderr.write(f"streamcheck: note: {note}\n")
+        sys.stderr.write(f"streamcheck: note: {printable(note)}\n")
     baseline_plan = _baseline_plan(baseline, write_baseline, loaded)
     if baseline_plan is not None:
         # A baseline kept beside the recordings is no recording (a folder walk finds it).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from streamcheck.model import UNCHANGED, ExchangeResult, Finding, Report, Severity
 from streamcheck.report.places import describe, is_file
+from streamcheck.report.terminal import printable
 from streamcheck.report.text import summary
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -23,7 +24,8 @@ PER_KIND = 10
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Then what a terminal would obey (ESC...): the log is a terminal's, locally and on GitHub.
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -60,7 +62,7 @@ def render(report: Report) -> str:
         else:
             label = f"{finding.severity.label} {finding.code} {finding.name}"
             plain.append(
-                f"streamcheck: {result.source}: {label} ({where}): {_flat(finding.message)}"
+                _flat(f"streamcheck: {result.source}: {label} ({where}): {finding.message}")
             )
     if plain:
         lines.extend(plain)
@@ -92,7 +94,7 @@ def _baseline_lines(report: Report) -> list[str]:
         props = f"file={escape_property(source)},title={title}"
         lines.append(f"::notice {props}::{escape_data(finding.message)}")
     for finding in base.absent[ABSENT_NOTICES:]:  # past that, log lines: notices are capped
-        lines.append(f"streamcheck: {finding.location.source}: {_flat(finding.message)}")
+        lines.append(_flat(f"streamcheck: {finding.location.source}: {finding.message}"))
     return lines
 
 
@@ -114,7 +116,7 @@ def _command(kind: str, result: ExchangeResult, finding: Finding, where: str) ->
 
 def _flat(text: str) -> str:
     """One log line; and a line must not start a workflow command."""
-    return text.replace("\r", " ").replace("\n", " ")
+    return printable(text.replace("\r", " ").replace("\n", " "))
 
 
 def _message(finding: Finding, where: str, source: str) -> str:
@@ -151,5 +153,5 @@ def step_summary(report: Report) -> str:
 def _cell(text: str, code: bool = False) -> str:
     """Text safe inside a Markdown table cell: no HTML, no column breaks, one line."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    text = printable(text.replace("|", "\\|").replace("\r", " ").replace("\n", " "))
     return text.replace("`", "'") if code else text

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 from streamcheck.model import UNCHANGED, ClientOutcome, ExchangeResult, Finding, Report, Severity
 from streamcheck.report import wrap
 from streamcheck.report.places import client_lines, fix_line, position
+from streamcheck.report.terminal import printable
 from streamcheck.report.wrap import Line, Piece
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-# The control characters rich's Text drops (rich.control.strip_control_codes).
-_DROPPED = dict.fromkeys((7, 8, 11, 12, 13))
 
 
 WIDTH = 80  # when the output is no terminal and COLUMNS is not set, as rich does
@@ -67,8 +66,9 @@ def terminal_width() -> int:
 
 
 def _clean(text: str) -> str:
-    """Without the control characters rich's Text drops, so both outputs say the same."""
-    return text.translate(_DROPPED)
+    """What a recording, a file name or an SDK message says, with every character a terminal
+    would obey shown as its escape (the same in both outputs: rich drops none of them then)."""
+    return printable(text)
 
 
 def _blocks(report: Report, verbose: bool, width: int, group: bool = False) -> Iterator[list[Line]]:
@@ -225,7 +225,7 @@ def summary(report: Report) -> str:
         f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
         f"{counts['info']} info (failing at {report.fail_on.label})"
     )
-    return line + baseline_note(report)
+    return printable(line + baseline_note(report))
 
 
 def baseline_note(report: Report) -> str:

@@ -22,6 +22,7 @@ from streamcheck.live.call.smoke import Verdict
 from streamcheck.model import EndReason, ExchangeResult, Report, Severity
 from streamcheck.report import text as text_report
 from streamcheck.report import wrap
+from streamcheck.report.terminal import printable
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -86,7 +87,7 @@ class LivePanel:
         if checker is not None:
             for finding in checker.sink.findings[-8:]:
                 line = Text(f"{finding.severity.label:7} ", style=_STYLE[finding.severity])
-                line.append(f"{finding.code} {redact.text(finding.message)}")
+                line.append(f"{finding.code} {_shown(finding.message)}")
                 lines.append(line)
         return Group(table, *lines)
 
@@ -126,8 +127,8 @@ def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:
     mark = "[green]PASS[/green]" if verdict.passed else "[bold red]FAIL[/bold red]"
     klass = "" if verdict.passed else f"[{verdict.klass}, exit {verdict.exit_code}] "
     console.print(
-        f"{mark}  {escape(verdict.target.label)}  {escape(klass)}"
-        f"{escape(redact.text(verdict.reason))}",
+        f"{mark}  {escape(_shown(verdict.target.label))}  {escape(klass)}"
+        f"{escape(_shown(verdict.reason))}",
         highlight=False,
     )
     result = verdict.result
@@ -138,6 +139,11 @@ def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:
     if lines:  # grouped by code, the one that decided the verdict first, each with its fix
         text = redact.text(wrap.plain(lines))
         console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+def _shown(text: str) -> str:
+    """What a server or a recording said, masked and with nothing a terminal would obey."""
+    return printable(redact.text(text))
 
 
 def smoke_summary(verdicts: list[Verdict], code: int) -> str:

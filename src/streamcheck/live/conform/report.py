@@ -14,6 +14,7 @@ import orjson
 from streamcheck import redact
 from streamcheck.live.conform.cases import Case
 from streamcheck.live.conform.runner import CaseResult, Server, counts, exit_code
+from streamcheck.report.terminal import printable
 
 FORMATS = ("text", "json", "junit", "markdown")
 _MARK = {"pass": "pass", "fail": "FAIL", "unsupported": "unsupported", "blocked": "BLOCKED"}
@@ -43,7 +44,9 @@ def summary(server: Server, results: list[CaseResult], cases: list[Case]) -> str
         blocked = next(r.klass for r in results if r.klass)
         verdict = f"CANNOT USE THE SERVER ({blocked})"
     where = redact.url(server.base_url)
-    return f"{verdict}: {server.api} at {where}, model {server.model}: {', '.join(parts)}"
+    return printable(
+        f"{verdict}: {server.api} at {where}, model {server.model}: {', '.join(parts)}"
+    )
 
 
 def text(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
@@ -51,7 +54,8 @@ def text(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
     lines = [f"{'case':{width}}  {'verdict':11}  detail"]
     for result in results:
         mark = _MARK[result.verdict]
-        lines.append(f"{result.case.name:{width}}  {mark:11}  {redact.text(_what(result))}")
+        detail = printable(redact.text(_what(result)))  # a server's words: nothing obeyed
+        lines.append(f"{result.case.name:{width}}  {mark:11}  {detail}")
     for case in _not_run(results, cases):
         lines.append(f"{case.name:{width}}  {'not run':11}  {case.summary}")
     lines.append(summary(server, results, cases))
