@@ -50,7 +50,9 @@ def recording(tmp_path: Path) -> Path:
 
 
 def test_the_client_raises_line_shows_escapes(recording: Path) -> None:
-    done = run_streamcheck("check", str(recording), "--client", "openai-python")
+    done = run_streamcheck(
+        "check", str(recording), "--client", "openai-python", env={"COLUMNS": "400"}
+    )
     assert done.returncode == 1, done.stderr
     raises = [line for line in done.stdout.splitlines() if "client openai-python" in line]
     assert raises and "\\x1b]0;owned\\x07\\x1b[2J" in raises[0] and "\\u202eevil" in raises[0]
