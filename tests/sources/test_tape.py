@@ -129,6 +129,7 @@ def test_tape_without_end_record_is_a_note(tmp_path: Path) -> None:
 
 
 HEADER = json.dumps({"streamcheck_tape": 1, "request": {}, "response": {"status": 200}})
+DEEP = "[" * 1000 + '"GET"' + "]" * 1000  # repr() of it was a RecursionError
 
 
 @pytest.mark.parametrize(
@@ -153,6 +154,22 @@ HEADER = json.dumps({"streamcheck_tape": 1, "request": {}, "response": {"status"
             "tape header at line 1 is malformed",
         ),
         ('{"streamcheck_tape": 1, "response": {"status": true}}\n', "tape header at line 1"),
+        # Every field of both formats' headers is type-checked, and the message names it.
+        (
+            '{"streamcheck_tape": 1, "request": {"method": ' + DEEP + "}}\n",
+            "malformed: request.method must be a string",
+        ),
+        (
+            '{"streamcheck_tape": 2, "transport": "websocket", "request": {"method": '
+            + DEEP
+            + '}}\n{"end": "eof", "close": "unknown"}\n',
+            "malformed: request.method must be a string",
+        ),
+        ('{"streamcheck_tape": 1, "request": {"method": {"a": 1}}}\n', "request.method must"),
+        ('{"streamcheck_tape": 1, "transport": ["http"]}\n', "malformed: transport must be"),
+        ('{"streamcheck_tape": 1, "api": ' + DEEP + "}\n", "malformed: api must be a string"),
+        ('{"streamcheck_tape": 1, "response": {"status": 70000}}\n', "response.status must"),
+        ('{"streamcheck_tape": 1, "response": ' + DEEP + "}\n", "response must be an object"),
     ],
 )
 def test_malformed_tape_is_one_line_error(tmp_path: Path, text: str, message: str) -> None:

@@ -101,21 +101,40 @@ def _text_map(value: Any) -> bool:
     )
 
 
+def _header_problem(header: dict[str, Any]) -> str | None:
+    """The first field of a tape header (either format) that is not of its type, said in a
+    few words; None when all are. Every field read later is checked here, so no value from a
+    file (a list nested 1,000 deep where a string belongs) reaches code that recurses on it."""
+    request, response = header.get("request") or {}, header.get("response") or {}
+    if not isinstance(request, dict):
+        return "request must be an object"
+    if not isinstance(response, dict):
+        return "response must be an object"
+    for name in ("provider", "api", "api_version"):
+        if not isinstance(header.get(name), str | None):
+            return f"{name} must be a string"
+    if header.get("transport", "http") not in ("http", "websocket"):
+        return "transport must be 'http' or 'websocket'"
+    for name in ("method", "url"):
+        if not isinstance(request.get(name), str | None):
+            return f"request.{name} must be a string"
+    for part, where in ((request, "request"), (response, "response")):
+        if not _text_map(part.get("headers")):
+            return f"{where}.headers must map names to strings"
+    status = response.get("status")
+    if status is not None and (
+        isinstance(status, bool) or not isinstance(status, int) or not 0 <= status <= 999
+    ):
+        return "response.status must be an HTTP status (a whole number up to 999)"
+    return None
+
+
 def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) -> Exchange:
+    problem = _header_problem(header)
+    if problem is not None:
+        raise InputError(f"{source}: tape header at line {lines.number} is malformed: {problem}")
     request = header.get("request") or {}
     response = header.get("response") or {}
-    if not (
-        isinstance(request, dict)
-        and isinstance(response, dict)
-        and _text_map(request.get("headers"))
-        and _text_map(response.get("headers"))
-        and isinstance(request.get("url"), str | None)
-        and isinstance(response.get("status"), int | None)
-        and not isinstance(response.get("status"), bool)
-        and all(isinstance(header.get(k), str | None) for k in ("provider", "api", "api_version"))
-        and header.get("transport", "http") in ("http", "websocket")
-    ):
-        raise InputError(f"{source}: tape header at line {lines.number} is malformed")
     # A tape streamcheck wrote holds no secret; one written by hand or by another tool may:
     # its credentials are collected and masked like a cassette's.
     url, headers = request.get("url"), dict(request.get("headers") or {})
@@ -128,7 +147,7 @@ def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) ->
             source=source,
             index=index,
             request=Request(
-                method=str(request.get("method", "POST")),
+                method=request.get("method") or "POST",
                 url=redact.url(url) if url else None,
                 headers=redact.headers(headers),
                 body=_redacted(request.get("body")),
