@@ -117,9 +117,17 @@ def test_event_names_and_ids_are_rebuilt_as_sse(tmp_path: Path) -> None:
 def test_malformed_websocket_items_are_noted_not_fatal(tmp_path: Path) -> None:
     path = har(
         tmp_path,
-        socket([{"type": "receive", "opcode": 2, "data": "%%%"}, {"type": "ping", "data": ""}, 5]),
+        socket(
+            [
+                {"type": "receive", "opcode": 2, "data": "%%%"},
+                {"type": "ping", "data": ""},
+                5,
+                {"type": ["receive"], "data": "{}"},  # unhashable: was a TypeError
+                {"type": {"receive": 1}, "data": "{}"},
+            ]
+        ),
     )
     done = run_streamcheck("check", str(path))
     assert done.returncode == 1, done.stderr  # findings, not a usage error
-    assert "3 HAR WebSocket message(s) were malformed" in done.stdout
+    assert "5 HAR WebSocket message(s) were malformed" in done.stdout
     assert "SC313" in done.stdout  # nothing was left to judge

@@ -82,7 +82,8 @@ def _messages(exchange: Exchange, items: list[Any], start: float | None) -> Iter
             exchange.close = Close(CloseState.NO_CLOSE_FRAME, reason=item["data"], time=time)
             exchange.end = EndReason.RESET
             continue
-        direction = _DIRECTIONS.get(kind)  # type: ignore[arg-type]
+        # A list or an object is no key (unhashable): a malformed item like any other.
+        direction = _DIRECTIONS.get(kind) if isinstance(kind, str) else None
         if direction is None:
             dropped += 1
             continue
