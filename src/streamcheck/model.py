@@ -142,6 +142,15 @@ class Exchange:
     # redacted): masked wherever they appear again while this exchange is checked (an error
     # body that echoes the key). Never rendered.
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    # When the body's end was seen (seconds since the request: a tape's end record, a live
+    # call), so the silence before a cut can be measured; None when the recording does not say.
+    end_time: float | None = None
+    # The recording client's read timeout in seconds, when known (a live call, a tape `record`
+    # wrote): a TIMEOUT end is then the client's own doing, not a hop's.
+    read_timeout: float | None = None
+    # Whether chunk times are the times each chunk arrived (tapes, live calls), not one time
+    # given to a whole body (HAR): only then can a buffered delivery be told from a stream.
+    arrival_times: bool = False
 
     @property
     def transport(self) -> str:
@@ -308,6 +317,46 @@ class ClientOutcome:
         }
 
 
+class Cause:
+    """Why a stream was cut or stalled, as far as the recording shows (check/cause.py): the
+    evidence in words, the hop it points at, and that hop's fix. Plain strings, computed once
+    per exchange at its end, so every reporter (and later a proxy or an HTML report) renders
+    it without computing anything."""
+
+    __slots__ = ("evidence", "finding", "fix", "hop", "kind", "refs", "summary")
+
+    def __init__(
+        self,
+        kind: str,
+        summary: str,
+        *,
+        hop: str | None = None,
+        fix: str | None = None,
+        evidence: list[str] | None = None,
+        finding: str | None = None,
+        refs: list[str] | None = None,
+    ) -> None:
+        # client-timeout, idle-timeout, total-timeout, reset, clean-close, in-band-error
+        self.kind = kind
+        self.summary = summary  # one sentence worded as evidence, never as certainty
+        self.hop = hop  # "nginx", "Cloudflare", "the client", or None when none is named
+        self.fix = fix  # what to change on that hop
+        self.evidence = evidence or []  # the facts it rests on: times, end, headers
+        self.finding = finding  # the code of the cut finding it explains (SC503, SC301, ...)
+        self.refs = refs or []  # the vendor documentation the limit comes from
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "summary": self.summary,
+            "hop": self.hop,
+            "fix": self.fix,
+            "evidence": self.evidence,
+            "finding": self.finding,
+            "refs": self.refs,
+        }
+
+
 @dataclass(slots=True)
 class ExchangeResult:
     """The verdict on one exchange: what was detected, what was seen, and the findings."""
@@ -333,6 +382,8 @@ class ExchangeResult:
     fail_on: Severity | None = None
     # What an app using an official SDK received (`check --client`), when asked.
     client: ClientOutcome | None = None
+    # Why the stream was cut or stalled, when the recording shows something (check/cause.py).
+    cause: Cause | None = None
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
@@ -363,6 +414,7 @@ class ExchangeResult:
             "timing": self.timing,
             "findings": [f.to_dict() for f in self.findings],
             **({"client": self.client.to_dict()} if self.client is not None else {}),
+            **({"cause": self.cause.to_dict()} if self.cause is not None else {}),
         }
 
 

@@ -205,7 +205,10 @@ class ExchangeChecker:
             for note in self.exchange.notes:
                 self.sink(rules.finding("SC902", note, self.location))
             self.unknown_endpoint()
-            return self._result()
+            result = self._result()
+            if self.exchange.messages is None:
+                self._diagnose(result)
+            return result
 
     def _cut_off(self) -> None:
         """SC503 / SC504: the transfer stopped before the body ended (a live call's read
@@ -222,6 +225,34 @@ class ExchangeChecker:
         elif end is EndReason.RESET:
             message = f"the connection was reset before the body ended, {seen}"
             self.sink(rules.finding("SC504", message, where))
+
+    def _diagnose(self, result: ExchangeResult) -> None:
+        """Why the stream was cut, stalled or buffered (check/cause.py), once, at the end."""
+        from streamcheck.check import cause
+
+        exchange = self.exchange
+        facts = cause.Facts(
+            end=exchange.end,
+            end_time=exchange.end_time,
+            read_timeout=exchange.read_timeout,
+            first_byte=self.timing.get("first_byte"),
+            last_byte=self.timing.get("total"),
+            frames=self.frames,
+            bytes=self.bytes,
+            status=exchange.status,
+            framing=self.framing,
+            arrival_times=exchange.arrival_times,
+        )
+        result.cause, found = cause.diagnose(
+            facts, exchange.headers, result.findings, self.location
+        )
+        kept = [
+            f for f in found if rules.selected(f.code, self.options.select, self.options.ignore)
+        ]
+        if kept:
+            result.findings.extend(kept)
+        if exchange.end_time is not None:
+            self.timing["end"] = exchange.end_time
 
     def asked_for_stream(self) -> bool | None:
         """Whether the recorded request wanted a stream; None when nothing was recorded.

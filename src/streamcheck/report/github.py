@@ -12,7 +12,7 @@ findings are plain log lines and one notice says how many were not annotated.
 from __future__ import annotations
 
 from streamcheck.model import UNCHANGED, ExchangeResult, Finding, Report, Severity
-from streamcheck.report.places import describe, is_file
+from streamcheck.report.places import cause_lines, describe, is_file
 from streamcheck.report.terminal import printable
 from streamcheck.report.text import summary
 
@@ -110,8 +110,16 @@ def _command(kind: str, result: ExchangeResult, finding: Finding, where: str) ->
             properties["line"] = str(line)
     properties["title"] = f"{finding.code} {finding.name}"
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    message = escape_data(_message(finding, where, result.source))
+    message = escape_data(_message(finding, where, result.source) + _cause(result, finding))
     return f"::{kind} {props}::{message}"
+
+
+def _cause(result: ExchangeResult, finding: Finding) -> str:
+    """The cause lines, on the annotation of the finding they explain."""
+    cause = result.cause
+    if cause is None or finding.code != cause.finding:
+        return ""
+    return "".join(f"\n{line}" for line in cause_lines(cause))
 
 
 def _flat(text: str) -> str:

@@ -19,7 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from streamcheck.model import UNCHANGED, ExchangeResult, Report
-from streamcheck.report.places import client_lines, findings_text
+from streamcheck.report.places import cause_lines, client_lines, findings_text
 from streamcheck.report.text import baseline_note as summary_note
 
 # XML 1.0 "Char": tab, LF, CR and everything from U+0020, less surrogates and U+FFFE/U+FFFF.
@@ -94,12 +94,15 @@ def _testcase(suite: ET.Element, report: Report, result: ExchangeResult) -> bool
 
 
 def _extra(report: Report, result: ExchangeResult) -> str:
-    """What follows the findings: how many the baseline holds, what the app would have seen."""
+    """What follows the findings: why the stream was cut, how many the baseline holds, what the
+    app would have seen."""
     out = ""
     baselined = len(report.baselined(result))
     if baselined:
         plural = "s" if baselined > 1 else ""
         out += f"{baselined} finding{plural} matched the baseline (not failing)\n"
+    if result.cause is not None:
+        out += "".join(f"{line}\n" for line in cause_lines(result.cause))
     if result.client is not None:
         out += "What the app would have seen:\n"
         out += "".join(f"  {line}\n" for line in client_lines(result.client))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streamcheck.model import ClientOutcome, ExchangeResult, Finding, Location, Severity
+from streamcheck.model import Cause, ClientOutcome, ExchangeResult, Finding, Location, Severity
 from streamcheck.rules import fix_for
 
 STDIN = "<stdin>"
@@ -107,3 +107,12 @@ def _printable(text: str) -> str:
 
 def _one_line(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
+
+
+def cause_lines(cause: Cause) -> list[str]:
+    """Why the stream was cut and what to try, as lines (`cause: ...`, `try: ...`): every
+    reporter shows them under the finding they explain (`cause.finding`)."""
+    lines = [f"cause: {_one_line(cause.summary)}"]
+    if cause.fix:
+        lines.append(f"try: {_one_line(cause.fix)}")
+    return lines

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from streamcheck import rules
 from streamcheck.model import ABSENT, ExchangeResult, Finding, Report, Severity
-from streamcheck.report.places import client_lines, is_file
+from streamcheck.report.places import cause_lines, client_lines, is_file
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -111,6 +111,9 @@ def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> 
     text = finding.message
     if finding.hint:
         text += f"\nFix: {finding.hint}"
+    cause = result.cause if result.cause and result.cause.finding == finding.code else None
+    if cause is not None:
+        text += "\n" + "\n".join(cause_lines(cause))
     if result.client is not None:
         # Its own section: what an app using the SDK received from this exchange.
         text += "\n\nWhat the app would have seen:\n" + "\n".join(client_lines(result.client))
@@ -128,6 +131,8 @@ def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> 
         entry["baselineState"] = finding.baseline
     if result.client is not None:
         entry["properties"]["client"] = result.client.to_dict()
+    if cause is not None:
+        entry["properties"]["cause"] = cause.to_dict()
     for key in ("frame", "path"):
         value = getattr(finding.location, key)
         if value is not None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from streamcheck.model import UNCHANGED, ClientOutcome, ExchangeResult, Finding, Report, Severity
 from streamcheck.report import wrap
-from streamcheck.report.places import client_lines, fix_line, position
+from streamcheck.report.places import cause_lines, client_lines, fix_line, position
 from streamcheck.report.terminal import printable
 from streamcheck.report.wrap import Line, Piece
 
@@ -91,6 +91,8 @@ def _blocks(report: Report, verbose: bool, width: int, group: bool = False) -> I
             said: set[str] = set()  # a fix is printed once per exchange, under its first finding
             for finding in decisive_first(shown):
                 lines += _finding(result, finding, width, said=said)
+                lines += _cause(result, finding, shown, width)
+            lines += _cause(result, None, shown, width)
         if result.client is not None:
             lines += _client(result.client, width)
         yield lines
@@ -131,7 +133,8 @@ def grouped(result: ExchangeResult, findings: list[Finding], width: int) -> list
     lines: list[Line] = []
     for same in groups.values():
         lines += _finding(result, same[0], width, count=len(same))
-    return lines
+        lines += _cause(result, same[0], findings, width)
+    return lines + _cause(result, None, findings, width)
 
 
 def _client(outcome: ClientOutcome, width: int) -> list[Line]:
@@ -194,6 +197,22 @@ def _finding(
         lines += _labelled("fix:", fix, width)
         if said is not None:
             said.add(fix)
+    return lines
+
+
+def _cause(
+    result: ExchangeResult, under: Finding | None, shown: list[Finding], width: int
+) -> list[Line]:
+    """The `cause:` and `try:` lines (check/cause.py) under the first finding of the code they
+    explain, or after the findings (`under` None) when no finding of that code is shown."""
+    cause = result.cause
+    first = (f for f in decisive_first(shown) if cause and f.code == cause.finding)
+    if cause is None or under is not next(first, None):
+        return []
+    lines: list[Line] = []
+    for line in cause_lines(cause):
+        label, _, text = line.partition(" ")
+        lines += _labelled(label, text, width)
     return lines
 
 

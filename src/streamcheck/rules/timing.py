@@ -60,3 +60,68 @@ rule(
     "provider dropping the stream: retry, and raise the timeouts on every hop.",
     refs="RFC 9112 section 7.1 (chunked transfer coding); the tape's end record.",
 )
+rule(
+    "SC505",
+    "buffered-stream",
+    Severity.WARNING,
+    "The stream arrived all at once after a late first byte: something buffered it.",
+    finds="A recording with arrival times (a tape, a live call) whose first byte came late "
+    "(2 s or more) and whose whole body (10 frames or more) then arrived within 50 ms. "
+    "`Content-Length` or `Content-Encoding` on the event stream, when present, are quoted as "
+    "further evidence. Recordings without arrival times (raw bodies, HAR) are never judged.",
+    why="The user sees nothing, then the whole answer at once: streaming is lost, and a proxy "
+    "holding a long answer hits its own timeouts. A model that streams sends its frames over "
+    "hundreds of milliseconds; a proxy, CDN or framework that holds the body until the "
+    "upstream finishes delivers them in one burst.",
+    example="First byte at 8.2 s, all 120 frames by 8.21 s; `content-encoding: gzip`.",
+    fix="Turn buffering off on every hop: send `X-Accel-Buffering: no` (nginx honours it from "
+    "the upstream) or set `proxy_buffering off;`, send `Cache-Control: no-cache, no-transform` "
+    "so CDNs do not compress or transform the stream, leave text/event-stream out of gzip, "
+    "and flush after each event in the app (Flask/Werkzeug: a generator response; Express: "
+    "`res.flush()` after `compression()`; Next.js: return a ReadableStream).",
+    refs="nginx proxy_buffering and X-Accel-Buffering: "
+    "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffering; "
+    "WHATWG HTML, server-sent events (authoring notes on proxies): "
+    "https://html.spec.whatwg.org/multipage/server-sent-events.html#authoring-notes.",
+)
+rule(
+    "SC506",
+    "cut-at-hop-limit",
+    Severity.INFO,
+    "The stream ended at a documented timeout of a well-known hop.",
+    finds="A cut stream (reset, cut frame, no terminator) whose silence before the end, or "
+    "whose whole duration, matches a hop's documented limit within a second or two. When the "
+    "response headers name hops (`server`, `via`, `cf-ray`, `x-amz-cf-id`, `x-vercel-id`, "
+    "`x-kong-*`, ...), only their limits are considered. The text output shows it as the "
+    "`cause:` line under the cut finding. Limits (idle: no byte for that long; total: the "
+    "whole response): nginx 60 s idle (proxy_read_timeout default); AWS Application Load "
+    "Balancer 60 s idle; Kong 60 s idle (read_timeout 60000 ms); Heroku's router 55 s idle "
+    "after the first byte; Cloudflare 100 s idle (Proxy Read Timeout); Amazon CloudFront 30 s "
+    "(origin response timeout); Amazon API Gateway REST 29 s total (integration timeout); "
+    "Google Cloud Application Load Balancer 30 s total (backend service timeout); Azure Front "
+    "Door 30 s (origin response timeout); Vercel Functions 300 s total (default maximum "
+    "duration); AWS Lambda 900 s total (maximum timeout).",
+    why="The same cut looks like a provider failure from the app; the limit says which hop "
+    "cut it and which setting to change. It is evidence, not proof: another hop with the same "
+    "figure, or the upstream itself, may have ended the stream at that moment.",
+    example="Last byte at 12.3 s, reset at 72.3 s, `server: nginx`: consistent with nginx's "
+    "default `proxy_read_timeout` of 60 s.",
+    fix="Raise that hop's limit (`proxy_read_timeout 300s;`, the load balancer's idle timeout, "
+    "the function's maxDuration), or keep bytes flowing: an SSE comment line (`: keep-alive`) "
+    "every 15 s resets every idle timer on the way.",
+    refs="nginx: https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout; "
+    "AWS ALB: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/"
+    "edit-load-balancer-attributes.html; Kong: https://github.com/Kong/kong/pull/2036; "
+    "Heroku: https://devcenter.heroku.com/articles/request-timeout; Cloudflare: "
+    "https://developers.cloudflare.com/support/troubleshooting/http-status-codes/"
+    "cloudflare-5xx-errors/error-524/; CloudFront: https://docs.aws.amazon.com/sdk-for-kotlin/"
+    "api/latest/cloudfront/aws.sdk.kotlin.services.cloudfront.model/-s3-origin-config/"
+    "origin-read-timeout.html; API Gateway: https://aws.amazon.com/about-aws/whats-new/2024/06/"
+    "amazon-api-gateway-integration-timeout-limit-29-seconds/; Google Cloud: "
+    "https://cloud.google.com/load-balancing/docs/https#timeout-bes; Azure Front Door: "
+    "https://learn.microsoft.com/azure/frontdoor/front-door-troubleshoot-routing; Vercel: "
+    "https://vercel.com/docs/functions/limitations; AWS Lambda: "
+    "https://docs.aws.amazon.com/lambda/latest/dg/web-functions-revisions-timeout.html; "
+    "comment lines as keep-alive: WHATWG HTML, server-sent events, authoring notes "
+    "https://html.spec.whatwg.org/multipage/server-sent-events.html#authoring-notes.",
+)

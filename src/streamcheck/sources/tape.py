@@ -12,6 +12,8 @@ or, for a WebSocket, one object per message in either direction, in order:
     {"t": <seconds>, "dir": "sent" | "received", "b64": "..."}    (a binary message)
 then one end object:
     {"end": "eof" | "reset" | "timeout" | "interrupted", "t": <seconds>}
+(`t` is when the end was seen, so the silence before a cut can be measured; `record` adds
+"read_timeout": <seconds>, its client's read timeout)
 which for a WebSocket also says how it closed (tape_ws.py):
     "close": {"code": 1000 | null, "reason": "...", "by": "server" | "client"}
            | "no-close-frame" | "unknown"
@@ -185,9 +187,22 @@ def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | 
         item = lines.parse(line)
         if "end" in item:
             exchange.end = end_reason(item, lines)
+            exchange.end_time = _seconds(item.get("t"))
+            exchange.read_timeout = _seconds(item.get("read_timeout"))
             return
         data, _, time = payload(item, lines)
+        if time is not None:
+            exchange.arrival_times = True
         yield data, time
+
+
+def _seconds(value: Any) -> float | None:
+    """A non-negative finite number of seconds from an end record, else None (a hand-written
+    tape's odd value is not worth refusing the file for: it only feeds the cause line)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    seconds = float(value)
+    return seconds if 0 <= seconds < 1e9 else None
 
 
 def end_reason(item: dict[str, Any], lines: _Lines) -> EndReason:
@@ -286,10 +301,20 @@ class TapeWriter:
             line["text"] = redact.text(message.data.decode("utf-8", "surrogatepass"))
         self._write(line)
 
-    def end(self, reason: EndReason, time: float | None, close: Close | None = None) -> None:
+    def end(
+        self,
+        reason: EndReason,
+        time: float | None,
+        close: Close | None = None,
+        read_timeout: float | None = None,
+    ) -> None:
         if not self.ended:
             self.ended = True
             line: dict[str, Any] = {"end": reason.value, "t": _round(time)}
+            if read_timeout is not None:
+                # The recording client's read timeout: a later check can tell the client's
+                # own timeout from a hop's cut (check/cause.py).
+                line["read_timeout"] = read_timeout
             if self.transport == "websocket":
                 from streamcheck.sources import tape_ws
 

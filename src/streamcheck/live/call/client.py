@@ -150,6 +150,8 @@ class LiveCall:
             api=api,
             api_version=version,
             secrets=self.secrets,
+            read_timeout=self.timeouts.read,
+            arrival_times=True,
         )
         exchange.chunks = self._chunks(response, exchange, start)
         if self.tape_path is not None:
@@ -166,7 +168,7 @@ class LiveCall:
         result = checker.run()
         result.timing["headers"] = round(headers_at, 6)
         if self.tape is not None:
-            self.tape.end(exchange.end, round(self._last, 6))
+            self.tape.end(exchange.end, round(self._last, 6), read_timeout=self.timeouts.read)
         return CallOutcome(result, interrupted=self.interrupted, timing=result.timing)
 
     def _chunks(
@@ -193,6 +195,7 @@ class LiveCall:
         finally:
             self._last = time.monotonic() - start
             exchange.end = end
+            exchange.end_time = round(self._last, 6)
 
 
 def _what(exc: BaseException) -> str:

@@ -1,0 +1,199 @@
+"""Why a stream was cut, stalled or buffered (check/cause.py), through the CLI: one tape per
+signature under fixtures/causes/ (written by tools/make_cause_fixtures.py), whose recorded times
+carry it, so no test waits. Text is compared with its whitespace folded (the text reporter wraps
+long lines)."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from streamcheck import check_paths
+from streamcheck.check import CheckOptions
+from tests.conftest import CORPUS, FIXTURES, run_streamcheck
+
+CAUSES = FIXTURES / "causes"
+
+
+def _text(*args: str) -> str:
+    done = run_streamcheck("check", *args)
+    assert done.returncode in (0, 1), done.stderr
+    return " ".join(done.stdout.split())
+
+
+def _json(path: str) -> dict[str, object]:
+    done = run_streamcheck("check", path, "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    result = orjson.loads(done.stdout)["results"][0]
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("tape", "under", "cause", "fix"),
+    [
+        (
+            "nginx-idle-60s.tape",
+            "SC504",
+            "cause: ended 60.3 s after the last byte, consistent with an idle timeout of 60 s "
+            "such as nginx's default proxy_read_timeout; server: nginx/1.24.0",
+            "try: `proxy_read_timeout 300s;`",
+        ),
+        (
+            "cloudflare-idle-100s.tape",
+            "SC504",
+            "cause: ended 100.4 s after the last byte, consistent with an idle timeout of 100 s "
+            "such as Cloudflare's default Proxy Read Timeout; cf-ray: 8f0c1b2a3d4e5f60-AMS",
+            "try: keep bytes flowing (an SSE comment line every 15-30 s)",
+        ),
+        (
+            "apigateway-total-29s.tape",
+            "SC301",
+            "cause: ended 29.1 s after the request, consistent with a limit of 29 s on the "
+            "whole response such as Amazon API Gateway (REST)'s default integration timeout",
+            "try: raise the integration timeout",
+        ),
+        (
+            "reset-no-limit.tape",
+            "SC504",
+            "cause: the connection was reset 12.0 s after the last byte (14.2 s after the "
+            "request); no documented hop limit matches those times",
+            "try: a hop or the server dropped the connection mid-stream",
+        ),
+        (
+            "clean-close.tape",
+            "SC301",
+            "cause: the server closed the body cleanly 10 ms after the last byte, without the "
+            "stream's end: consistent with the sending app stopping early",
+            "try: look in the serving app's log for an exception",
+        ),
+        (
+            "client-read-timeout.tape",
+            "SC503",
+            "cause: no byte for 30.3 s, so the recording client gave up: its own read timeout "
+            "(30 s) expired",
+            "try: raise the client's read timeout (`--read-timeout`",
+        ),
+        (
+            "in-band-error.tape",
+            "SC403",
+            "cause: an error event arrived just before the end (frame 7): error inside a 200 "
+            "stream: [overloaded]",
+            "try: handle in-stream errors like HTTP errors of the same class",
+        ),
+    ],
+)
+def test_each_signature_shows_its_cause_under_the_cut(
+    tape: str, under: str, cause: str, fix: str
+) -> None:
+    text = _text(str(CAUSES / tape))
+    assert cause in text
+    assert fix in text
+    # Under the finding it explains: that finding's line comes just before the cause line.
+    before = text[: text.index("cause: ")]
+    assert before.rindex(f" {under} ") > max(
+        before.rfind(f" {code} ")
+        for code in ("SC201", "SC303", "SC301", "SC503", "SC504")
+        if code != under
+    )
+    result = _json(str(CAUSES / tape))
+    data = result["cause"]
+    assert isinstance(data, dict)
+    assert data["finding"] == under
+    assert data["summary"] in cause.removeprefix("cause: ") or cause.removeprefix("cause: ") in str(
+        data["summary"]
+    )
+
+
+def test_a_documented_limit_is_cited_and_reported_as_sc506() -> None:
+    result = _json(str(CAUSES / "nginx-idle-60s.tape"))
+    cause = result["cause"]
+    assert isinstance(cause, dict)
+    assert cause["kind"] == "idle-timeout"
+    assert cause["hop"] == "nginx"
+    assert cause["refs"] == [
+        "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout"
+    ]
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    sc506 = [f for f in findings if f["code"] == "SC506"]
+    assert len(sc506) == 1 and sc506[0]["severity"] == "info"
+    assert "nginx's default proxy_read_timeout (60 s)" in sc506[0]["message"]
+
+
+def test_a_header_naming_another_hop_rules_out_a_limit_it_does_not_have() -> None:
+    """A 60 s silence behind Cloudflare alone is not nginx's limit: no limit is claimed."""
+    tape = (
+        (CAUSES / "nginx-idle-60s.tape")
+        .read_bytes()
+        .replace(b'"server":"nginx/1.24.0"', b'"cf-ray":"8f0c1b2a3d4e5f60-AMS"')
+    )
+    done = run_streamcheck("check", "-", "--format", "json", input=tape)
+    result = orjson.loads(done.stdout)["results"][0]
+    assert result["cause"]["kind"] == "reset"
+    assert "Cloudflare (cf-ray: 8f0c1b2a3d4e5f60-AMS)" in result["cause"]["summary"]
+    assert not [f for f in result["findings"] if f["code"] == "SC506"]
+
+
+def test_the_cause_reaches_sarif_junit_and_github() -> None:
+    path = str(CAUSES / "nginx-idle-60s.tape")
+    sarif = orjson.loads(run_streamcheck("check", path, "--format", "sarif").stdout)
+    results = sarif["runs"][0]["results"]
+    reset = next(r for r in results if r["ruleId"] == "SC504")
+    assert "cause: ended 60.3 s after the last byte" in reset["message"]["text"]
+    assert reset["properties"]["cause"]["hop"] == "nginx"
+    junit = run_streamcheck("check", path, "--format", "junit").stdout
+    assert "try: `proxy_read_timeout 300s;`" in junit
+    github = run_streamcheck("check", path, "--format", "github").stdout
+    line = next(x for x in github.splitlines() if "SC504" in x)
+    assert "%0Acause: ended 60.3 s after the last byte" in line
+
+
+def test_a_stream_that_ended_well_has_no_cause() -> None:
+    report = check_paths([str(FIXTURES / "rules" / "SC505" / "good.tape")], CheckOptions())
+    assert [r.cause for r in report.results] == [None]
+    text = _text(str(FIXTURES / "rules" / "SC505" / "good.tape"))
+    assert "cause:" not in text
+
+
+def test_buffered_delivery_is_sc505_naming_the_fix() -> None:
+    text = _text(str(FIXTURES / "rules" / "SC505" / "bad.tape"))
+    assert (
+        "SC505 buffered-stream (byte 0): the whole body (33 frames, 5733 bytes) arrived within "
+        "10 ms, 6.0 s after the request: consistent with an intermediary holding the stream "
+        "until it ended (content-length: 6209)"
+    ) in text
+    explained = " ".join(run_streamcheck("explain", "SC505").stdout.split())
+    assert "X-Accel-Buffering: no" in explained
+    assert "Cache-Control: no-cache, no-transform" in explained
+
+
+def test_explain_sc506_cites_every_limit() -> None:
+    from streamcheck.check.hops import LIMITS
+
+    explained = " ".join(run_streamcheck("explain", "SC506").stdout.split())
+    for limit in LIMITS:
+        assert limit.ref in explained.replace(" ", ""), limit.hop
+
+
+def test_no_timing_no_buffering_verdict() -> None:
+    """A recording whose chunks carry no arrival times (a raw body; HAR gives one time to the
+    whole body) is never judged buffered, however its headers look."""
+    body = (FIXTURES / "rules" / "SC505" / "bad.tape").read_bytes()
+    lines = [orjson.loads(x) for x in body.splitlines()]
+    raw = "".join(x["text"] for x in lines if "text" in x).encode()
+    done = run_streamcheck("check", "-", "--format", "json", input=raw)
+    result = orjson.loads(done.stdout)["results"][0]
+    assert not [f for f in result["findings"] if f["code"] in ("SC505", "SC506")]
+    assert "cause" not in result
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared is not beside the checkout")
+def test_no_buffering_or_limit_finding_on_the_real_corpora() -> None:
+    roots = [str(CORPUS), str(CORPUS.parent / "corpus_external")]
+    report = check_paths([r for r in roots if __import__("os").path.isdir(r)], CheckOptions())
+    codes = {f.code for f in report.findings()}
+    assert not codes & {"SC505", "SC506"}
+    kinds = {r.cause.kind for r in report.results if r.cause is not None}
+    # Real cassettes carry no arrival times: only what the bytes show (an error at the end).
+    assert kinds <= {"in-band-error"}, kinds

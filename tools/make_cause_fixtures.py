@@ -1,0 +1,155 @@
+"""Write the tapes that carry each cut, stall and buffering signature (fixtures/causes/ and the
+SC505 / SC506 rule fixtures): times are part of the recording, so the tests that read them wait
+for nothing.
+
+    python tools/make_cause_fixtures.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+CAUSES = ROOT / "fixtures" / "causes"
+RULES = ROOT / "fixtures" / "rules"
+
+CHAT_URL = "https://api.openai.com/v1/chat/completions"
+SSE = {"content-type": "text/event-stream; charset=utf-8"}
+
+
+def _chat_chunk(content: str | None, finish: str | None = None, role: bool = False) -> str:
+    delta: dict[str, Any] = {}
+    if role:
+        delta["role"] = "assistant"
+    if content is not None:
+        delta["content"] = content
+    chunk = {
+        "id": "chatcmpl-cause",
+        "object": "chat.completion.chunk",
+        "created": 1732560000,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return "data: " + orjson.dumps(chunk).decode() + "\n\n"
+
+
+def _chat(words: int, finished: bool) -> list[str]:
+    """The events of a chat stream: role, `words` deltas, and (when finished) finish + [DONE]."""
+    events = [_chat_chunk("", role=True)]
+    events += [_chat_chunk(f"w{i} ") for i in range(words)]
+    if finished:
+        events += [_chat_chunk(None, "stop"), "data: [DONE]\n\n"]
+    return events
+
+
+def _tape(
+    path: Path,
+    headers: dict[str, str],
+    events: list[str],
+    times: list[float],
+    end: str,
+    end_time: float,
+    *,
+    provider: str = "openai",
+    api: str = "chat-completions",
+    url: str = CHAT_URL,
+    body: dict[str, Any] | None = None,
+    read_timeout: float | None = None,
+) -> None:
+    assert len(events) == len(times)
+    header = {
+        "streamcheck_tape": 1,
+        "provider": provider,
+        "api": api,
+        "api_version": None,
+        "request": {
+            "method": "POST",
+            "url": url,
+            "headers": {"content-type": "application/json"},
+            "body": body
+            or {
+                "model": "gpt-4o-mini",
+                "stream": True,
+                "messages": [{"role": "user", "content": "hi"}],
+            },
+        },
+        "response": {"status": 200, "headers": {**SSE, **headers}},
+    }
+    lines = [header]
+    lines += [{"t": t, "text": text} for text, t in zip(events, times, strict=True)]
+    last: dict[str, Any] = {"end": end, "t": end_time}
+    if read_timeout is not None:
+        last["read_timeout"] = read_timeout
+    lines.append(last)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+
+
+def _spread(count: int, start: float, step: float) -> list[float]:
+    return [round(start + i * step, 3) for i in range(count)]
+
+
+def main() -> None:
+    cut = _chat(6, finished=False)
+    times = _spread(len(cut), 0.4, 0.3)  # last byte at 2.5 s
+    # nginx's 60 s proxy_read_timeout: 60 s of silence, then the connection breaks.
+    _tape(CAUSES / "nginx-idle-60s.tape", {"server": "nginx/1.24.0"}, cut, times, "reset", 62.5)
+    # Cloudflare's 100 s Proxy Read Timeout.
+    _tape(
+        CAUSES / "cloudflare-idle-100s.tape",
+        {"server": "cloudflare", "cf-ray": "8f0c1b2a3d4e5f60-AMS"},
+        cut,
+        times,
+        "reset",
+        102.6,
+    )
+    # API Gateway's 29 s integration timeout bounds the whole response: still streaming at 28.9 s.
+    long_cut = _chat(40, finished=False)
+    _tape(
+        CAUSES / "apigateway-total-29s.tape",
+        {"x-amz-apigw-id": "Zx1AbCdEfGhIjKl=", "x-amzn-requestid": "0e4f6c1e-cause"},
+        long_cut,
+        _spread(len(long_cut), 0.8, 0.7),
+        "eof",
+        29.1,
+    )
+    # A reset that matches no documented limit.
+    _tape(CAUSES / "reset-no-limit.tape", {}, cut, times, "reset", 14.2)
+    # The server closed the body cleanly, 10 ms after the last byte, without [DONE].
+    _tape(CAUSES / "clean-close.tape", {}, cut, times, "eof", 2.21)
+    # The recording client's own read timeout (what `record --read-timeout 30` writes).
+    _tape(
+        CAUSES / "client-read-timeout.tape",
+        {"server": "nginx"},
+        cut,
+        times,
+        "timeout",
+        32.5,
+        read_timeout=30.0,
+    )
+    # An in-band error just before the end: the provider ended the stream on purpose.
+    error = 'data: {"error":{"message":"The server is overloaded","type":"server_error"}}\n\n'
+    _tape(
+        CAUSES / "in-band-error.tape",
+        {},
+        [*cut, error],
+        [*times, 2.8],
+        "eof",
+        2.81,
+    )
+    # A buffered delivery: nothing for 6 s, then the whole finished answer within 10 ms.
+    whole = _chat(30, finished=True)
+    buffered = _spread(len(whole), 6.0, 0.0003)
+    _tape(RULES / "SC505" / "bad.tape", {"content-length": "6209"}, whole, buffered, "eof", 6.02)
+    # The same answer streamed as a model streams it: no finding.
+    _tape(RULES / "SC505" / "good.tape", {}, whole, _spread(len(whole), 0.4, 0.05), "eof", 2.1)
+    # SC506: a cut at nginx's limit, and a cut whose 45 s silence matches no documented limit.
+    _tape(RULES / "SC506" / "bad.tape", {"server": "nginx"}, cut, times, "reset", 62.5)
+    _tape(RULES / "SC506" / "good.tape", {"server": "nginx"}, cut, times, "reset", 47.5)
+
+
+if __name__ == "__main__":
+    main()
