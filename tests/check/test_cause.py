@@ -159,8 +159,8 @@ def test_a_stream_that_ended_well_has_no_cause() -> None:
 def test_buffered_delivery_is_sc505_naming_the_fix() -> None:
     text = _text(str(FIXTURES / "rules" / "SC505" / "bad.tape"))
     assert (
-        "SC505 buffered-stream (byte 0): the whole body (33 frames, 5733 bytes) arrived within "
-        "10 ms, 6.0 s after the request: consistent with an intermediary holding the stream "
+        "SC505 buffered-stream (body byte 0): the whole body (33 frames, 5733 bytes) arrived "
+        "within 10 ms, 6.0 s after the request: consistent with an intermediary holding the stream "
         "until it ended (content-length: 6209)"
     ) in text
     explained = " ".join(run_streamcheck("explain", "SC505").stdout.split())

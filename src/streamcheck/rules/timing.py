@@ -73,12 +73,14 @@ rule(
     "holding a long answer hits its own timeouts. A model that streams sends its frames over "
     "hundreds of milliseconds; a proxy, CDN or framework that holds the body until the "
     "upstream finishes delivers them in one burst.",
-    example="First byte at 8.2 s, all 120 frames by 8.21 s; `content-encoding: gzip`.",
-    fix="Turn buffering off on every hop: send `X-Accel-Buffering: no` (nginx honours it from "
-    "the upstream) or set `proxy_buffering off;`, send `Cache-Control: no-cache, no-transform` "
-    "so CDNs do not compress or transform the stream, leave text/event-stream out of gzip, "
-    "and flush after each event in the app (Flask/Werkzeug: a generator response; Express: "
-    "`res.flush()` after `compression()`; Next.js: return a ReadableStream).",
+    example="First byte at 8.2 s, all 120 frames by 8.21 s; `content-encoding: gzip`. "
+    "Where: nginx honours `X-Accel-Buffering: no` from the upstream (or `proxy_buffering "
+    "off;`); `no-transform` keeps CDNs from compressing the stream; the app's flush is a "
+    "generator response in Flask/Werkzeug, `res.flush()` after Express's `compression()`, a "
+    "returned ReadableStream in Next.js.",
+    fix="Turn buffering off on every hop: send `X-Accel-Buffering: no` and `Cache-Control: "
+    "no-cache, no-transform`, leave text/event-stream out of gzip, and flush after each "
+    "event in the app.",
     refs="nginx proxy_buffering and X-Accel-Buffering: "
     "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_buffering; "
     "WHATWG HTML, server-sent events (authoring notes on proxies): "
