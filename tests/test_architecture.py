@@ -16,12 +16,16 @@ import streamcheck
 
 # The package under test is the installed one (what users get), not the checkout's src/.
 PACKAGE = Path(streamcheck.__file__).resolve().parent
-BASE = {"model", "exceptions", "redact", "rules"}  # beside model.py: every stage may use them
+# Beside model.py: every stage may use them. bounded_file and safe_yaml read what a checked tree
+# holds (one cap, one alias measure for every reader: sources, schemas, protocols, clients).
+BASE = {"model", "exceptions", "redact", "rules", "bounded_file", "safe_yaml"}
 # Stage -> what it may import besides BASE and itself. Stages not listed (run, config, cli,
 # live, assertions, pytest_plugin, the package itself) sit on top and may import any stage.
 ALLOWED: dict[str, set[str]] = {
     "model": set(),
     "exceptions": set(),
+    "bounded_file": {"exceptions"},  # its refusals are ConfigErrors
+    "safe_yaml": set(),
     "redact": set(),
     "rules": {"model"},  # the registry builds Findings
     # Picking a file's reader sniffs the body the same way the checker does.

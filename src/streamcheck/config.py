@@ -271,10 +271,9 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    from streamcheck import bounded_file  # a regular file, capped: it is the checked tree's
+
+    return bounded_file.read(path, "config file")
 
 
 def _parse_toml(path: Path, raw: bytes) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 import orjson
 
+from streamcheck import bounded_file
 from streamcheck.exceptions import ConfigError
 
 
@@ -91,9 +92,10 @@ class SchemaSet:
     def schema(self, kind: str) -> dict[str, Any]:
         if kind not in self._raw:
             path = self.files[kind]
+            raw = bounded_file.read(path, "JSON Schema")  # a regular file, capped
             try:
-                self._raw[kind] = orjson.loads(path.read_bytes())
-            except (OSError, ValueError) as exc:
+                self._raw[kind] = orjson.loads(raw)
+            except ValueError as exc:
                 raise ConfigError(f"{path}: not a readable JSON Schema ({exc})") from None
         schema: dict[str, Any] = self._raw[kind]
         return schema
@@ -292,8 +294,9 @@ class Catalog:
     def _read_versions(self, path: Path, key: tuple[str, str]) -> None:
         if not path.is_file():
             return
+        raw = bounded_file.read(path, "versions.json")
         try:
-            info = orjson.loads(path.read_bytes())
+            info = orjson.loads(raw)
             self._defaults[key] = str(info["default"])
             for name, note in info.get("versions", {}).items():
                 self._notes[(*key, name)] = str(note)

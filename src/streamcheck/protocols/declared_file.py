@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from streamcheck import bounded_file, safe_yaml
 from streamcheck.exceptions import ConfigError
 from streamcheck.protocols.declared import (
     MISSING,
@@ -51,6 +52,10 @@ KIND_KEYS = frozenset({"schema", "when", "description"})
 MATCH_KEYS = frozenset({"path", "header", "first-frame"})
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 Key = tuple[str | int, ...]
+_BAD_ESCAPE = re.compile(r"~(?![01])")  # RFC 6901: `~` only as ~0 or ~1
+MAX_KEYS = 200_000  # keys and list items of one protocol file; a real one has a few hundred
+# JSON's tokens, for the lines of keys: a string, a structural character, a scalar, blanks.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+|\s+')
 _CACHE: dict[tuple[str, int, int], type[DeclaredProtocol]] = {}
 
 
@@ -82,64 +87,123 @@ class Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        suffix = path.suffix.lower()
+        if suffix not in (".yaml", ".yml", ".toml", ".json"):
+            raise ConfigError(f"{path}: a protocol file is .yaml, .yml, .toml or .json")
+        raw = bounded_file.read(path, "protocol file")
         try:
             self.text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{path}: not UTF-8 ({exc.reason})") from None
-        suffix = path.suffix.lower()
         self.lines: dict[Key, int] = {}
-        self.line_of: Callable[[Key], int | None]
+        self.line_of: Callable[[Key], int | None] = self.lines.get
         if suffix == ".toml":
             self.data = self._toml()
             self.line_of = self._toml_line
-        elif suffix in (".yaml", ".yml", ".json"):
-            self.data = self._yaml()
-            self.line_of = self.lines.get
+        elif suffix == ".json":
+            self.data = self._json()
         else:
-            raise ConfigError(f"{path}: a protocol file is .yaml, .yml, .toml or .json")
+            self.data = self._yaml()
         if not isinstance(self.data, dict):
             raise ConfigError(f"{path}: a protocol file is a mapping of keys (see README)")
 
     # -- reading ------------------------------------------------------------------------------
 
     def _yaml(self) -> Any:
-        import yaml  # only when a YAML protocol file is given
-
+        """Parsed once (the C loader when built), measured for aliases (safe_yaml), and the
+        line of every key taken from the same nodes the values are built from."""
         try:
-            node = yaml.compose(self.text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(self.text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError(f"{self.path}{where}: invalid YAML ({problem})") from None
-        if node is not None:
-            self._marks(node, ())
-        return data
+            node, loader = safe_yaml.compose(self.text)
+            if node is not None:
+                self._marks(node)
+            return safe_yaml.construct(loader, node)
+        except safe_yaml.YAMLRefused as exc:
+            where = f":{exc.line}" if exc.line is not None else ""
+            raise ConfigError(f"{self.path}{where}: invalid YAML ({exc.problem})") from None
 
-    def _marks(self, node: Any, key: Key) -> None:
-        """Record the line of every key (and list item) under `key`; duplicates are errors."""
+    def _marks(self, root: Any) -> None:
+        """Record the line of every key (and list item); duplicates are errors. Iterative: a
+        file nested a thousand deep is no RecursionError."""
         import yaml
 
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for name_node, value in node.value:
-                name = str(name_node.value)
-                here = (*key, name)
-                line = name_node.start_mark.line + 1
-                if name in seen:
+        stack: list[tuple[Any, Key]] = [(root, ())]
+        while stack:
+            node, key = stack.pop()
+            if len(self.lines) > MAX_KEYS:
+                raise ConfigError(f"{self.path}: over {MAX_KEYS:,} keys, not a protocol file")
+            if isinstance(node, yaml.MappingNode):
+                seen: set[str] = set()
+                for name_node, value in node.value:
+                    name = str(name_node.value)
+                    here = (*key, name)
+                    line = name_node.start_mark.line + 1
+                    if name in seen:
+                        raise ConfigError(f"{self.path}:{line}: {dotted(here)}: duplicate key")
+                    seen.add(name)
+                    self.lines[here] = line
+                    stack.append((value, here))
+            elif isinstance(node, yaml.SequenceNode):
+                for index, item in enumerate(node.value):
+                    self.lines[(*key, index)] = item.start_mark.line + 1
+                    stack.append((item, (*key, index)))
+
+    def _json(self) -> Any:
+        """JSON as JSON (orjson: tabs and surrogate-pair escapes are JSON; aliases are not),
+        with the line of every key from a scan of the text."""
+        try:
+            data = orjson.loads(self.text)
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"{self.path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+        self._json_marks()
+        return data
+
+    def _json_marks(self) -> None:
+        """The line of every key and list item of valid JSON text; duplicate keys are errors
+        (orjson keeps the last one silently)."""
+        line = 1
+        # One entry per open container: [path, keys seen (None for a list), key or index].
+        stack: list[list[Any]] = []
+        expecting_key = False
+        for token in _JSON_TOKEN.finditer(self.text):
+            text = token.group()
+            first = text[0]
+            if first in " \t\r\n":
+                line += text.count("\n")
+                continue
+            if first in ":":
+                continue
+            if first == ",":
+                top = stack[-1]
+                if top[1] is None:
+                    top[2] += 1
+                else:
+                    expecting_key = True
+                continue
+            if first in "}]":
+                stack.pop()
+                continue
+            parent = stack[-1] if stack else None
+            if expecting_key and parent is not None:
+                top = parent
+                name = orjson.loads(text)
+                here = (*top[0], name)
+                if name in top[1]:
                     raise ConfigError(f"{self.path}:{line}: {dotted(here)}: duplicate key")
-                seen.add(name)
+                top[1].add(name)
+                top[2] = name
                 self.lines[here] = line
-                self._marks(value, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self.lines[(*key, index)] = item.start_mark.line + 1
-                self._marks(item, (*key, index))
+                expecting_key = False
+                continue
+            path: Key = () if parent is None else (*parent[0], parent[2])
+            if parent is not None and parent[1] is None:
+                self.lines[path] = line
+            if first == "{":
+                stack.append([path, set(), None])
+                expecting_key = True
+            elif first == "[":
+                stack.append([path, None, 0])
+            if len(self.lines) > MAX_KEYS:
+                raise ConfigError(f"{self.path}: over {MAX_KEYS:,} keys, not a protocol file")
 
     def _toml(self) -> Any:
         import tomllib
@@ -298,19 +362,28 @@ class Reader:
         return value
 
     def _schema_file(self, key: Key, reference: str) -> Any:
+        """A file under the protocol file's folder (never above it, never an absolute path
+        elsewhere: a checked tree's protocol file reads only what it holds)."""
         name, _, fragment = reference.partition("#")
-        file = (self.path.parent / name) if not Path(name).is_absolute() else Path(name)
+        folder = self.path.absolute().parent
+        file = folder / name
+        if not file.resolve().is_relative_to(folder.resolve()):
+            raise self.fail(
+                key,
+                f"{reference!r} is outside {folder}: a schema file is one under the protocol "
+                "file's folder",
+            )
         try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            raise self.fail(key, f"{file}: cannot read ({exc.strerror or exc})") from None
+            raw = bounded_file.read(file, "schema file")
+        except ConfigError as exc:
+            raise self.fail(key, str(exc)) from None
         try:
             document = _parse_schema_file(file, raw)
         except ValueError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise self.fail(key, f"{file}: not JSON or YAML ({first})") from None
         if fragment:
-            found = resolve(document, parse_pointer(fragment))
+            found = resolve(document, self.pointer(key, fragment))
             if found is MISSING:
                 raise self.fail(key, f"{file}: nothing at #{fragment}")
             document = found
@@ -383,18 +456,16 @@ class Reader:
     def pointer(self, key: Key, text: str) -> tuple[str, ...]:
         if text and not text.startswith("/"):
             raise self.fail(key, f"{text!r} is not a JSON pointer (they start with '/')")
+        if _BAD_ESCAPE.search(text) is not None:
+            raise self.fail(key, f"{text!r} is not a JSON pointer ('~' is written ~0, '/' ~1)")
         return parse_pointer(text)
 
 
 def _parse_schema_file(file: Path, raw: bytes) -> Any:
-    """A schema file's document: YAML for .yaml/.yml, else JSON; ValueError when it is not."""
+    """A schema file's document: YAML for .yaml/.yml (the one safe loader, aliases measured),
+    else JSON; ValueError when it is not."""
     if file.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            return yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise ValueError(str(exc)) from None
+        return safe_yaml.load(raw)  # YAMLRefused is a ValueError
     return orjson.loads(raw)  # orjson.JSONDecodeError is a ValueError
 
 

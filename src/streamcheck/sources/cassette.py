@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from streamcheck import safe_yaml
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
 from streamcheck.sources import bodies, inflate
@@ -55,70 +56,11 @@ def _load(source: str, data: bytes) -> Any:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise InputError(f"{source}: not a valid JSON cassette: {exc}") from None
-    import yaml  # lazy: only cassettes pay for the YAML import
-
-    try:
-        loader = _loader()(data)  # a SafeLoader subclass: no tag builds objects
-        try:
-            node = loader.get_single_node()
-            if node is not None and b"*" in data:
-                _check_aliases(source, node, len(data))
-            return loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "malformed"
-        raise InputError(f"{source}: not a valid YAML cassette: {problem}{where}") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{source}: not a valid YAML cassette: {first}") from None
-
-
-ALIAS_GROWTH = 8  # an alias may repeat shared data; past 8x the file (+1 MB) it is a bomb
-
-
-def _check_aliases(source: str, root: Any, size: int) -> None:
-    """Refuse a document whose aliases expand it past ALIAS_GROWTH times the file, or that
-    refers to itself. A "billion laughs" (each anchor nine aliases of the one before) is a few
-    hundred bytes of YAML that PyYAML builds as shared lists, cheaply; it is every later step
-    (re-encoding a body, joining a header's values) that would walk a billion strings. So the
-    node graph is measured first, each node once (aliases are the same node object), without
-    recursion. vcrpy writes anchors for data shared between interactions: that stays far under.
-    """
-    limit = ALIAS_GROWTH * size + 1_000_000
-    sizes: dict[int, int] = {}  # id(node) -> its weight expanded: nodes plus scalar characters
-    open_nodes: set[int] = set()  # nodes whose children are still being measured
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        value = node.value
-        if isinstance(value, str):  # a scalar
-            sizes[key] = 1 + len(value)
-            continue
-        children = (
-            [part for pair in value for part in pair]
-            if value and isinstance(value[0], tuple)
-            else value
-        )
-        if children_done:
-            open_nodes.discard(key)
-            total = sizes[key] = 1 + sum(sizes[id(child)] for child in children)
-            if total > limit:
-                raise InputError(
-                    f"{source}: not a valid YAML cassette: its aliases expand it past "
-                    f"{limit:,} nodes and characters from {size:,} bytes (an alias bomb); refused"
-                )
-            continue
-        if key in sizes:
-            continue
-        if key in open_nodes:
-            raise InputError(f"{source}: not a valid YAML cassette: an alias refers to itself")
-        open_nodes.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+    try:  # the one safe YAML loader, with the alias measure (safe_yaml.py)
+        return safe_yaml.load(data, _loader())
+    except safe_yaml.YAMLRefused as exc:
+        where = f" at line {exc.line}" if exc.line is not None else ""
+        raise InputError(f"{source}: not a valid YAML cassette: {exc.problem}{where}") from None
 
 
 def _loader() -> Any:
@@ -134,7 +76,7 @@ def _loader() -> Any:
     if _LOADER is None:
         import yaml
 
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        base = safe_yaml.safe_loader()
 
         class CassetteLoader(base):  # type: ignore[misc, valid-type]
             """Safe loading; unknown tags give plain values, never objects."""

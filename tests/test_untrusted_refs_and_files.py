@@ -1,0 +1,176 @@
+"""Issue 18: what a checked tree's protocol files, schema folders and config hold cannot stop
+the tool, reach the network or read files outside it. Every test runs the CLI in a subprocess
+with an address-space cap and a timeout: a bomb, a hang or an unbounded read fails the test
+(with the cap, a MemoryError is an internal error, not the one line asked for)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+MEMORY_CAP = 3 << 30  # bytes of address space for the child
+
+
+def _capped() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`python -m streamcheck args` from `cwd`, memory capped; TimeoutExpired fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "streamcheck", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        timeout=timeout,
+        preexec_fn=_capped,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def one_line(done: subprocess.CompletedProcess[str], *expected: str) -> str:
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("streamcheck: error: ") and "internal error" not in line, line
+    for text in expected:
+        assert text in line, line
+    return line
+
+
+RECORDING = '{"t": "x"}\n'
+HEAD = "streamcheck-protocol: 1\nname: r\nframing: ndjson\nkind: /t\nend: [x]\n"
+
+
+def billion_laughs(levels: int = 8, indent: str = "") -> str:
+    """YAML anchors, each nine aliases of the one before: 9**levels nodes from a few lines."""
+    lines = [f"{indent}a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, levels + 1):
+        lines.append(f"{indent}a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "s.ndjson").write_text(RECORDING)
+    return tmp_path
+
+
+# -- item 3: one safe YAML loader, aliases measured; JSON read as JSON -------------------------
+
+
+def test_a_yaml_alias_bomb_in_a_protocol_file_is_one_line(project: Path) -> None:
+    (project / "p.yaml").write_text(
+        HEAD + "kinds:\n  x:\n    schema:\n      $defs:\n" + billion_laughs(indent="        ")
+    )
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "alias bomb")
+
+
+def test_a_yaml_alias_bomb_in_a_schema_file_is_one_line(project: Path) -> None:
+    (project / "bomb.yaml").write_text(billion_laughs() + "type: object\n")
+    (project / "p.yaml").write_text(HEAD + "kinds:\n  x: {schema: bomb.yaml}\n")
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "alias bomb")
+
+
+def test_a_yaml_alias_bomb_through_the_config_is_one_line(project: Path) -> None:
+    """The repository's own config names the protocol file: `check` with no flag meets it."""
+    (project / "p.yaml").write_text(
+        HEAD + "kinds:\n  x:\n    schema:\n      $defs:\n" + billion_laughs(indent="        ")
+    )
+    (project / "streamcheck.toml").write_text('protocols = ["p.yaml"]\npaths = ["s.ndjson"]\n')
+    one_line(run("check", cwd=project), "p.yaml", "alias bomb")
+
+
+def test_a_json_protocol_file_is_read_as_json(project: Path) -> None:
+    """Tab indentation and a surrogate-pair escape are JSON (PyYAML refused both)."""
+    (project / "p.json").write_text(
+        '{\n\t"streamcheck-protocol": 1,\n\t"name": "r",\n\t"framing": "ndjson",\n'
+        '\t"description": "a relay \\ud83d\\ude00",\n\t"kind": "/t",\n'
+        '\t"kinds": {"x": {"schema": {"type": "object"}}},\n\t"end": ["x"]\n}\n'
+    )
+    done = run("check", "s.ndjson", "--protocol", "p.json", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A YAML alias is no JSON.
+        ('{"streamcheck-protocol": 1, "name": &n "r"}', "p.json:1: invalid JSON"),
+        # JSON's duplicate keys are kept silently by parsers; here they are an error, with a line.
+        (
+            '{"streamcheck-protocol": 1,\n "name": "r",\n "name": "s"}',
+            "p.json:3: name: duplicate key",
+        ),
+        # A JSON pointer's `~` is ~0 or ~1 (RFC 6901).
+        (
+            '{"streamcheck-protocol": 1, "name": "r", "framing": "ndjson",\n "kind": "/t~2",'
+            ' "kinds": {"x": {"schema": {}}}, "end": ["x"]}',
+            "p.json:2: kind: '/t~2' is not a JSON pointer",
+        ),
+    ],
+)
+def test_a_bad_json_protocol_file_is_one_line_with_its_line(
+    project: Path, text: str, expected: str
+) -> None:
+    (project / "p.json").write_text(text)
+    one_line(run("check", "s.ndjson", "--protocol", "p.json", cwd=project), expected)
+
+
+def test_an_invalid_kind_pointer_in_yaml_is_one_line(project: Path) -> None:
+    (project / "p.yaml").write_text(
+        HEAD.replace("kind: /t", "kind: /t~") + "kinds:\n  x: {schema: {}}\n"
+    )
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "p.yaml:4: kind:")
+
+
+# -- item 5: protocol, schema and config files: regular files only, and capped ----------------
+
+
+def test_a_protocol_file_that_is_a_fifo_is_one_line_not_a_hang(project: Path) -> None:
+    os.mkfifo(project / "p.yaml")
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "not a regular file")
+
+
+def test_a_protocol_file_that_is_dev_zero_is_one_line(project: Path) -> None:
+    (project / "p.yaml").symlink_to("/dev/zero")
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "not a regular file")
+    one_line(run("check", "s.ndjson", "--protocol", "/dev/zero", cwd=project), "/dev/zero")
+
+
+def test_a_protocol_file_past_the_size_cap_is_one_line(project: Path) -> None:
+    with (project / "p.yaml").open("w") as handle:
+        handle.write(HEAD + "kinds:\n  x: {schema: {}}\n")
+        handle.truncate(17 << 20)  # a sparse 17 MiB tail of zero bytes
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "over 16 MiB")
+
+
+def test_a_schema_file_that_is_a_fifo_is_one_line(project: Path) -> None:
+    os.mkfifo(project / "kind.json")
+    (project / "p.yaml").write_text(HEAD + "kinds:\n  x: {schema: kind.json}\n")
+    one_line(run("check", "s.ndjson", "--protocol", "p.yaml", cwd=project), "not a regular file")
+
+
+def test_a_schema_folder_file_that_is_a_fifo_is_one_line(project: Path) -> None:
+    folder = project / "schemas" / "openai" / "chat-completions" / "9.9.9"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "chunk.json")
+    recording = str(ROOT / "fixtures" / "openai" / "text-answer.sse")
+    done = run("check", recording, "--schemas", "schemas", "--api-version", "9.9.9", cwd=project)
+    one_line(done, "chunk.json", "not a regular file")
+
+
+def test_a_schema_file_outside_the_protocol_files_folder_is_not_read(project: Path) -> None:
+    (project / "sub").mkdir()
+    (project / "outside.json").write_text('{"type": "object"}')
+    for reference in ("../outside.json", "/etc/passwd", str(project / "outside.json")):
+        (project / "sub" / "p.yaml").write_text(HEAD + f"kinds:\n  x: {{schema: '{reference}'}}\n")
+        done = run("check", "s.ndjson", "--protocol", "sub/p.yaml", cwd=project)
+        one_line(done, "sub/p.yaml:7: kinds.x.schema:", "outside", "protocol file's folder")
