@@ -2,9 +2,12 @@
 always the same bytes, so a worker regenerates an input from its number and a crasher found by
 any process can be written out again by another.
 
-Mutations mix byte-level damage (flips, cuts, splices, repeats) with the structures that broke
-streamcheck before (issue 12): nesting hundreds or thousands deep, numbers past every limit,
-YAML anchors and aliases, compressed bodies, odd URLs, line endings and invalid UTF-8.
+Input `n` belongs to surface `n % len(SURFACES)` (seeds.py): a run is spread evenly over every
+kind of file a checked repository can hold. Mutations mix byte-level damage (flips, cuts,
+splices, repeats) with the structures that broke streamcheck before (issue 12): nesting hundreds
+or thousands deep, numbers past every limit, YAML anchors and aliases, compressed bodies, odd
+URLs, line endings and invalid UTF-8; and, for every surface but raw recordings, the
+structure-aware mutations of structured.py (issue 18).
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from __future__ import annotations
 import gzip
 import random
 import zlib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED_DIRS = (ROOT / "fixtures", ROOT / "fuzz" / "regressions")
+import structured
+from seeds import SURFACES, Seed
+
 MAX_INPUT = 256 * 1024  # mutants are cut here: the point is odd shapes, not size
 
 TOKENS: tuple[bytes, ...] = (
@@ -76,16 +79,6 @@ TOKENS: tuple[bytes, ...] = (
     b"NaN",
     b"Infinity",
 )
-
-
-def seeds() -> list[tuple[str, bytes]]:
-    """(name, bytes) of every fixture and regression input, sorted: the mutation corpus."""
-    found: list[tuple[str, bytes]] = []
-    for folder in SEED_DIRS:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix != ".md" and path.stat().st_size <= 4 * MAX_INPUT:
-                found.append((str(path.relative_to(ROOT)), path.read_bytes()))
-    return found
 
 
 def _yaml_bomb(rng: random.Random) -> bytes:
@@ -164,12 +157,20 @@ def _one(rng: random.Random, data: bytes, other: bytes) -> bytes:
     return data + rng.choice(TOKENS)
 
 
-def mutant(corpus: list[tuple[str, bytes]], seed: int, number: int) -> tuple[str, bytes]:
-    """Input `number` of a run: a seed's name (its suffix steers sniffing, as a file's would)
-    and the mutated bytes."""
+def mutant(corpus: dict[str, list[Seed]], seed: int, number: int) -> tuple[Seed, bytes]:
+    """Input `number` of a run: its seed (surface, the name whose suffix steers sniffing as a
+    file's would, what is checked with it) and the mutated bytes."""
     rng = random.Random(seed * 1_000_003 + number)
-    name, data = corpus[rng.randrange(len(corpus))]
-    other = corpus[rng.randrange(len(corpus))][1]
-    for _ in range(rng.choice((1, 1, 1, 2, 2, 3, 5))):
-        data = _one(rng, data, other)[:MAX_INPUT]
-    return name, data
+    surface = SURFACES[number % len(SURFACES)]
+    chosen = corpus[surface]
+    base = chosen[rng.randrange(len(chosen))]
+    other = chosen[rng.randrange(len(chosen))].data
+    data = base.data
+    structure = surface in structured.FORMATS and rng.random() < 0.6
+    rounds = rng.choice((1, 1, 1, 2, 2, 3, 5))
+    for step in range(rounds):
+        if structure and (step == 0 or rng.random() < 0.5):
+            data = structured.mutate(rng, surface, data)[:MAX_INPUT]
+        else:
+            data = _one(rng, data, other)[:MAX_INPUT]
+    return base, data
