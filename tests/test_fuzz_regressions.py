@@ -1,21 +1,30 @@
-"""Every input the fuzzers found crashing (issue 12) stays in fuzz/regressions/ and is checked
-here through the CLI in every report format: an exit code of 0, 1 or 2, no `internal error`,
-no traceback, and the verdict each was fixed to give.
+"""Every input the fuzzers found crashing (issues 12 and 18) stays in fuzz/regressions/ and is
+checked here through the CLI in every report format: an exit code of 0, 1 or 2, no `internal
+error`, no traceback, and the verdict each was fixed to give.
+
+A file's name says its surface (fuzz/seeds.py) and so how the CLI is given it: a recording is
+checked; `protocol-*` is a `--protocol` file; `schema-file-*` a schema file a protocol file
+names; `schemas-folder-*` a file of a `--schemas` folder (`versions.json` or a kind's schema);
+`config-*` a streamcheck.toml and `pyproject-*` a pyproject.toml found from the working folder;
+`baseline-*` a `--baseline` file.
 
 Before the fixes each of these was `streamcheck: internal error: ...` (exit 2, the report
 lost): jsonschema-rs's and orjson's "Recursion limit reached", RecursionError from repr() of a
 value nested ~1,000 deep, Python's 4,300-digit int limit in the YAML loader, orjson's 64-bit
-int limit in the reporters, and urlsplit's "Invalid IPv6 URL" / "Port out of range".
+int limit in the reporters, and urlsplit's "Invalid IPv6 URL" / "Port out of range"; and
+(issue 18) tomllib's RecursionError and 4,300-digit ValueError in protocol and config files, and
+str() of a versions.json default nested 990 deep.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import orjson
 import pytest
 
-from tests.conftest import ROOT, run_streamcheck
+from tests.conftest import FIXTURES, ROOT, run_streamcheck
 
 REGRESSIONS = ROOT / "fuzz" / "regressions"
 # name -> (exit code, a finding code the report must hold, or the start of the one-line error)
@@ -39,7 +48,48 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "tape-ws-close-nested-990.tape": (2, "streamcheck: error: "),  # repr of the close
     "tape-ws-dir-is-an-object.tape": (2, "streamcheck: error: "),  # an unhashable dict key
     "tape-time-nested-990.tape": (2, "streamcheck: error: "),
+    # Issue 18: the files beside the recordings.
+    "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)
+    "protocol-toml-int-5000-digits.toml": (2, "streamcheck: error: "),
+    "protocol-toml-nested-2000.toml": (2, "streamcheck: error: "),
+    "pyproject-int-5000-digits.toml": (2, "streamcheck: error: "),
+    "schemas-folder-versions-default-nested-990.json": (2, "streamcheck: error: "),
 }
+VERBA = FIXTURES / "declared"
+BASELINED = FIXTURES / "rules" / "SC920"
+
+
+def _command(name: str, tmp_path: Path) -> tuple[list[str], Path]:
+    """How the CLI is given the file `name` (its surface: the module docstring), and the
+    working folder."""
+    path = REGRESSIONS / name
+    recording = str(VERBA / "verba-whole.ndjson")
+    if name.startswith("protocol-"):
+        return [recording, "--protocol", str(path)], ROOT
+    if name.startswith("schema-file-"):
+        shutil.copy(path, tmp_path / f"end{path.suffix}")
+        protocol = (VERBA / "verba-relay.yaml").read_text(encoding="utf-8")
+        (tmp_path / "protocol.yaml").write_text(
+            protocol.replace("schemas/end.json", f"end{path.suffix}"), encoding="utf-8"
+        )
+        return [recording, "--protocol", str(tmp_path / "protocol.yaml")], ROOT
+    if name.startswith("schemas-folder-"):
+        api = tmp_path / "schemas" / "openai" / "chat-completions"
+        target = api / "versions.json" if "-versions-" in name else api / "2.3.0" / "chunk.json"
+        target.parent.mkdir(parents=True)
+        shutil.copy(path, target)
+        openai = str(FIXTURES / "openai" / "usage-chunk.sse")
+        return [openai, "--schemas", str(tmp_path / "schemas")], ROOT
+    if name.startswith(("config-", "pyproject-")):
+        config = "pyproject.toml" if name.startswith("pyproject-") else "streamcheck.toml"
+        shutil.copy(path, tmp_path / config)
+        shutil.copy(BASELINED / "bad.sse", tmp_path / "bad.sse")
+        return ["bad.sse"], tmp_path
+    if name.startswith("baseline-"):
+        return [str(BASELINED / "bad.sse"), "--baseline", str(path)], ROOT
+    return [str(path)], ROOT
+
+
 FILES = sorted(p.name for p in REGRESSIONS.iterdir() if p.suffix != ".md")
 
 
@@ -52,7 +102,8 @@ def test_regression_input_gives_its_verdict_in_every_format(name: str, tmp_path:
     code, expected = EXPECTED[name]
     reports = {fmt: tmp_path / f"report.{fmt}" for fmt in ("text", "sarif", "junit", "github")}
     extra = [arg for fmt, path in reports.items() for arg in ("--report", f"{fmt}:{path}")]
-    done = run_streamcheck("check", str(REGRESSIONS / name), "--format", "json", *extra)
+    args, cwd = _command(name, tmp_path)
+    done = run_streamcheck("check", *args, "--format", "json", *extra, cwd=cwd)
     assert done.returncode == code, done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
     if code == 2:

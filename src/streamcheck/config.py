@@ -285,6 +285,10 @@ def _parse_toml(path: Path, raw: bytes) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML (not UTF-8: {exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    except RecursionError:  # tomllib recurses per nesting level
+        raise ConfigError(f"{path}: invalid TOML (nested too deep)") from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise ConfigError(f"{path}: invalid TOML (a number of more than 4,300 digits)") from None
 
 
 # -- validating values --------------------------------------------------------------------------

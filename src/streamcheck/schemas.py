@@ -297,10 +297,16 @@ class Catalog:
         raw = bounded_file.read(path, "versions.json")
         try:
             info = orjson.loads(raw)
-            self._defaults[key] = str(info["default"])
-            for name, note in info.get("versions", {}).items():
-                self._notes[(*key, name)] = str(note)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            default, notes = info["default"], info.get("versions", {})
+            # Strings only: str() of anything else could be a list nested 1,000 deep.
+            if not isinstance(default, str) or not all(
+                isinstance(note, str) for note in notes.values()
+            ):
+                raise TypeError("the default and each version's note are strings")
+            self._defaults[key] = default
+            for name, note in notes.items():
+                self._notes[(*key, name)] = note
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             message = f"{path}: expected {{'default': ..., 'versions': {{...}}}} ({exc})"
             raise ConfigError(message) from None
 

@@ -212,6 +212,12 @@ class Reader:
             return tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{self.path}: invalid TOML ({exc})") from None
+        except RecursionError:  # tomllib recurses per nesting level
+            raise ConfigError(f"{self.path}: invalid TOML (nested too deep)") from None
+        except ValueError:  # an integer past Python's 4,300-digit conversion limit
+            raise ConfigError(
+                f"{self.path}: invalid TOML (a number of more than 4,300 digits)"
+            ) from None
 
     def _toml_line(self, key: Key) -> int | None:
         """The line of a key in TOML text: its `[table]` header, or its `name =` line after
