@@ -88,6 +88,59 @@ def _tape(
     path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
 
 
+def _har(
+    path: Path, headers: dict[str, str], events: list[str], wait: float, receive: float
+) -> None:
+    """A browser HAR of one streamed call: no chunk times, only when the body started (`wait`)
+    and how long it took to arrive (`receive`), in milliseconds."""
+    entry = {
+        "startedDateTime": "2026-01-05T10:00:00.000Z",
+        "time": 1.0 + wait + receive,
+        "request": {
+            "method": "POST",
+            "url": "https://chat.example.test/v1/chat/completions",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "content-type", "value": "application/json"}],
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": -1,
+            "postData": {
+                "mimeType": "application/json",
+                "text": '{"model":"gpt-4o-mini","stream":true,"messages":[]}',
+            },
+        },
+        "response": {
+            "status": 200,
+            "statusText": "OK",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in {**SSE, **headers}.items()],
+            "cookies": [],
+            "content": {"size": -1, "mimeType": "text/event-stream", "text": "".join(events)},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {
+            "blocked": 1.0,
+            "dns": -1,
+            "connect": -1,
+            "send": 0,
+            "wait": wait,
+            "receive": receive,
+        },
+    }
+    doc = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "devtools", "version": "1"},
+            "entries": [entry],
+        }
+    }
+    path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+
+
 def _spread(count: int, start: float, step: float) -> list[float]:
     return [round(start + i * step, 3) for i in range(count)]
 
@@ -139,6 +192,14 @@ def main() -> None:
         [*times, 2.8],
         "eof",
         2.81,
+    )
+    # A HAR has no chunk times, only the whole duration: a Vercel Function's 300 s maximum.
+    _har(
+        CAUSES / "vercel-total-300s.har",
+        {"x-vercel-id": "fra1::iad1::abcde-1767607200000"},
+        long_cut,
+        900.0,
+        299_400.0,
     )
     # A buffered delivery: nothing for 6 s, then the whole finished answer within 10 ms.
     whole = _chat(30, finished=True)

@@ -5,6 +5,8 @@ long lines)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 
@@ -52,6 +54,13 @@ def _json(path: str) -> dict[str, object]:
             "cause: ended 29.1 s after the request, consistent with a limit of 29 s on the "
             "whole response such as Amazon API Gateway (REST)'s default integration timeout",
             "try: raise the integration timeout",
+        ),
+        (
+            "vercel-total-300s.har",
+            "SC301",
+            "cause: ended 300.3 s after the request, consistent with a limit of 300 s on the "
+            "whole response such as a Vercel Function's default maximum duration; x-vercel-id:",
+            "try: raise the function's maxDuration",
         ),
         (
             "reset-no-limit.tape",
@@ -197,3 +206,20 @@ def test_no_buffering_or_limit_finding_on_the_real_corpora() -> None:
     kinds = {r.cause.kind for r in report.results if r.cause is not None}
     # Real cassettes carry no arrival times: only what the bytes show (an error at the end).
     assert kinds <= {"in-band-error"}, kinds
+
+
+def test_a_har_gives_a_duration_never_a_silence(tmp_path: Path) -> None:
+    """HAR's `receive` is how long the body took to arrive, not a silence: 60 s of it behind
+    nginx is no idle timeout (HAR has no chunk times to measure one)."""
+    har = orjson.loads((CAUSES / "vercel-total-300s.har").read_bytes())
+    entry = har["log"]["entries"][0]
+    entry["timings"].update(wait=500.0, receive=60_000.0)
+    entry["response"]["headers"] = [
+        {"name": "content-type", "value": "text/event-stream"},
+        {"name": "server", "value": "nginx"},
+    ]
+    path = tmp_path / "streamed-60s.har"
+    path.write_bytes(orjson.dumps(har))
+    result = _json(str(path))
+    assert "cause" not in result
+    assert not [f for f in result["findings"] if f["code"] == "SC506"]  # type: ignore[index,union-attr]

@@ -251,8 +251,9 @@ def _error_at_end(facts: Facts, findings: list[Finding]) -> Finding | None:
 
 
 def _silence(facts: Facts) -> float | None:
-    """Seconds between the last byte (or the request, if no byte came) and the end."""
-    if facts.end_time is None:
+    """Seconds between the last byte (or the request, if no byte came) and the end; only when
+    chunk times are arrival times (a HAR gives its whole body the first byte's time)."""
+    if facts.end_time is None or not facts.arrival_times:
         return None
     start = facts.last_byte if facts.last_byte is not None else 0.0
     return max(0.0, facts.end_time - start)
@@ -266,7 +267,7 @@ def _times(facts: Facts, silence: float | None, total: float | None) -> list[str
     out = []
     if facts.first_byte is not None:
         out.append(f"first byte at {facts.first_byte:.1f} s")
-    if facts.last_byte is not None:
+    if facts.last_byte is not None and facts.arrival_times:
         out.append(f"last byte at {facts.last_byte:.1f} s")
     if facts.end_time is not None:
         out.append(f"end ({facts.end.value}) at {facts.end_time:.1f} s")

@@ -13,6 +13,7 @@ a finding points at the entry a user can find in devtools.
 HAR keeps no per-chunk arrival times. The body is given as one chunk arriving at the time to
 first byte (blocked + dns + connect + send + wait): the earliest any frame can have arrived, so
 first-byte timing is exact and first-content timing is a lower bound; no gap can be invented.
+`receive` gives when the last byte came (`Exchange.end_time`): the whole duration, not a gap.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
     if first_byte is None:
         exchange.notes.append("the HAR entry has no timings; timing rules were not applied")
     exchange.chunks = _timed(exchange.chunks, first_byte)
+    exchange.end_time = _last_byte(entry.get("timings"), first_byte)
     return exchange
 
 
@@ -193,3 +195,13 @@ def _first_byte(timings: Any) -> float | None:
         if isinstance(value := timings.get(name), int | float) and value > 0
     )
     return round(total / 1000.0, 6)
+
+
+def _last_byte(timings: Any, first_byte: float | None) -> float | None:
+    """Seconds from the request start to the body's last byte (first byte + `receive`): the
+    whole duration, which check/cause.py weighs against hops' limits on a whole response.
+    Not a chunk time: the body's bytes have none here, so no silence can be measured."""
+    receive = timings.get("receive") if isinstance(timings, dict) else None
+    if first_byte is None or isinstance(receive, bool) or not isinstance(receive, int | float):
+        return None
+    return round(first_byte + max(float(receive), 0.0) / 1000.0, 6) if receive >= 0 else None
