@@ -5,11 +5,16 @@ with an address-space cap and a timeout: a bomb, a hang or an unbounded read fai
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import resource
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
@@ -174,3 +179,113 @@ def test_a_schema_file_outside_the_protocol_files_folder_is_not_read(project: Pa
         (project / "sub" / "p.yaml").write_text(HEAD + f"kinds:\n  x: {{schema: '{reference}'}}\n")
         done = run("check", "s.ndjson", "--protocol", "sub/p.yaml", cwd=project)
         one_line(done, "sub/p.yaml:7: kinds.x.schema:", "outside", "protocol file's folder")
+
+
+# -- item 2: $refs stay in the document and under its folder, for both validators -------------
+
+
+class _Hits(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        body = b'{"type": "string"}'
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[str]]]:
+    """A schema server on 127.0.0.1 that records every request it gets."""
+    handler = type("Hits", (_Hits,), {"hits": []})
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", handler.hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def outside_fifo(project: Path) -> Path:
+    """A FIFO outside the protocol file's folder: opening it to read would block for ever, so
+    a run that returns has not tried to read it."""
+    (project / "outside").mkdir()
+    fifo = project / "outside" / "schema.json"
+    os.mkfifo(fifo)
+    return fifo
+
+
+def refs(base: str, fifo: Path, up: str = "../") -> list[str]:
+    """References that leave the folder; `up` climbs from the schema's file to the folder's
+    parent."""
+    return [
+        f"{base}/chunk.json",
+        f"{base.replace('http:', 'https:')}/chunk.json",
+        "file:///etc/passwd",
+        "/etc/passwd",
+        fifo.as_uri(),
+        f"{up}outside/schema.json",
+        f"sub/../{up}outside/schema.json",
+    ]
+
+
+def test_a_protocol_files_ref_makes_no_request_and_reads_nothing_outside(
+    project: Path, server: tuple[str, list[str]]
+) -> None:
+    base, hits = server
+    (project / "relay").mkdir()
+    (project / "relay" / "sub").mkdir()
+    for ref in refs(base, outside_fifo(project)):
+        for where in ("schema: {$ref: REF}", "schema: {}, when: {$ref: REF}"):
+            kind = "{" + where.replace("REF", f"'{ref}'") + "}"
+            (project / "relay" / "p.yaml").write_text(
+                HEAD.replace("kind: /t\n", "") + f"kinds:\n  x: {kind}\n"
+            )
+            done = run("check", "s.ndjson", "--protocol", "relay/p.yaml", cwd=project)
+            # The reference as the validator resolved it against the file: its name is there.
+            line = one_line(done, "relay/p.yaml:6: kinds.x.", "leads outside", ref.split("/")[-1])
+            assert "root:" not in line
+    assert hits == []
+
+
+def test_a_schema_folders_ref_makes_no_request_and_reads_nothing_outside(
+    project: Path, server: tuple[str, list[str]]
+) -> None:
+    base, hits = server
+    folder = project / "schemas" / "openai" / "chat-completions" / "9.9.9"
+    folder.mkdir(parents=True)
+    recording = str(ROOT / "fixtures" / "openai" / "text-answer.sse")
+    for ref in refs(base, outside_fifo(project), up="../../../../"):
+        (folder / "chunk.json").write_text(json.dumps({"$ref": ref}))
+        done = run(
+            "check", recording, "--schemas", "schemas", "--api-version", "9.9.9", cwd=project
+        )
+        one_line(done, "9.9.9/chunk.json: $ref '", "leads outside", ref.split("/")[-1])
+    assert hits == []
+
+
+def test_refs_to_files_under_the_folder_are_followed_by_both_validators(project: Path) -> None:
+    """A kind's schema may $ref a file beside the protocol file (JSON or YAML, fragments too):
+    the fast validator fails the frame by it, and the explanation (python-jsonschema) reads the
+    same file, through the same confinement."""
+    (project / "defs").mkdir()
+    (project / "defs" / "text.yaml").write_text("$defs:\n  text: {type: string, maxLength: 3}\n")
+    (project / "p.yaml").write_text(
+        HEAD + "kinds:\n  x:\n    schema:\n      type: object\n      properties:\n"
+        "        s: {$ref: 'defs/text.yaml#/$defs/text'}\n"
+        "        n: {anyOf: [{$ref: 'defs/text.yaml#/$defs/text'}, {type: integer}]}\n"
+    )
+    (project / "s.ndjson").write_text('{"t": "x", "s": "abcd", "n": "wxyz"}\n')
+    done = run("check", "s.ndjson", "--protocol", "p.yaml", "--format", "json", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    findings = json.loads(done.stdout)["results"][0]["findings"]
+    messages = " ".join(f["message"] for f in findings if f["code"] == "SC201")
+    assert "'abcd' is too long" in messages or "'wxyz'" in messages, messages

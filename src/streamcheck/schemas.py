@@ -20,6 +20,7 @@ import orjson
 
 from streamcheck import bounded_file
 from streamcheck.exceptions import ConfigError
+from streamcheck.schema_refs import Confined, RefRefused
 
 
 def shipped_root() -> Path:
@@ -52,6 +53,7 @@ class SchemaSet:
         "files",
         "origin",
         "provider",
+        "roots",
         "version",
     )
 
@@ -61,6 +63,7 @@ class SchemaSet:
         self.version = version
         self.origin = origin
         self.files: dict[str, Path] = {}  # kind -> file
+        self.roots: dict[str, Path] = {}  # kind -> the folder its $refs stay under
         self._raw: dict[str, Any] = {}
         self._fast: dict[str, Any] = {}
         self._slow: dict[str, Any] = {}
@@ -77,6 +80,7 @@ class SchemaSet:
         """A kind whose schema is already in memory (a user-defined protocol's), declared in
         `file` (named when the schema turns out to be invalid)."""
         self.files[kind] = file
+        self.roots[kind] = file.absolute().parent
         self._raw[kind] = schema
 
     def members(self, kind: str) -> frozenset[str] | None:
@@ -104,13 +108,20 @@ class SchemaSet:
         fast = self._fast.get(kind)
         if fast is None:
             try:
-                fast = jsonschema_rs.validator_for(self.schema(kind))
-            except (ValueError, jsonschema_rs.ValidationError) as exc:
+                fast = self.confined(kind).validator(self.schema(kind))
+            except RefRefused as exc:
+                raise ConfigError(f"{self.files[kind]}: {exc}") from None
+            except (ValueError, jsonschema_rs.ReferencingError) as exc:
                 # jsonschema-rs explains over several lines; the first names the fault.
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise ConfigError(f"{self.files[kind]}: invalid JSON Schema ({first})") from None
             self._fast[kind] = fast
         return fast
+
+    def confined(self, kind: str) -> Confined:
+        """Where the kind's $refs may lead: its file, and files under its schema folder."""
+        file = self.files[kind]
+        return Confined(file, self.roots.get(kind, file.absolute().parent))
 
     def is_valid(self, kind: str, value: Any) -> bool:
         return bool(self.validator(kind).is_valid(value))
@@ -147,11 +158,14 @@ class SchemaSet:
     def explain_fully(self, kind: str, value: Any) -> list[SchemaError]:
         """The whole frame through python-jsonschema, every error, the best first."""
         from jsonschema.exceptions import best_match
+        from referencing.exceptions import Unresolvable
 
         try:
             errors = list(self._python(kind).iter_errors(value))
         except RecursionError:  # a frame nested near Python's recursion limit
             return [SchemaError("the frame is nested too deep to explain", "/", "depth")]
+        except Unresolvable:  # a $ref it cannot follow where the fast validator could
+            return self.fast_messages(kind, value)
         if not errors:
             return []
         best = best_match(errors)
@@ -165,13 +179,30 @@ class SchemaSet:
             for e in ordered
         ]
 
+    def fast_messages(self, kind: str, value: Any) -> list[SchemaError]:
+        """jsonschema-rs's own errors, in its order: the explanation when python-jsonschema
+        cannot give one."""
+        try:
+            found = list(self.validator(kind).iter_errors(value))
+        except ValueError:  # jsonschema-rs's recursion limit
+            return [SchemaError("the frame is nested too deep to explain", "/", "depth")]
+        return [
+            SchemaError(
+                message=_short(e.message),
+                path=_pointer(e.instance_path),
+                keyword=str(e.schema_path[-1]) if e.schema_path else "",
+            )
+            for e in found
+        ]
+
     def _python(self, kind: str) -> Any:
         slow = self._slow.get(kind)
         if slow is None:
             import jsonschema
 
             schema = self.schema(kind)
-            slow = jsonschema.validators.validator_for(schema)(schema)
+            registry = self.confined(kind).registry()  # its $refs stay where the fast one's do
+            slow = jsonschema.validators.validator_for(schema)(schema, registry=registry)
             self._slow[kind] = slow
         return slow
 
@@ -282,6 +313,7 @@ class Catalog:
                     current.origin = f"shipped + {origin}"
                 for file in sorted(version_dir.glob("*.json")):
                     current.files[file.stem] = file
+                    current.roots[file.stem] = root.absolute()
                     current._raw.pop(file.stem, None)
                     current._fast.pop(file.stem, None)
                     current._slow.pop(file.stem, None)

@@ -28,6 +28,7 @@ from streamcheck.protocols.declared import (
     protocol_for,
     resolve,
 )
+from streamcheck.schema_refs import Confined, RefRefused
 
 FORMAT_VERSION = 1
 FRAMINGS = ("sse", "ndjson", "websocket")
@@ -87,6 +88,7 @@ class Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.confined = Confined(path, path.absolute().parent)
         suffix = path.suffix.lower()
         if suffix not in (".yaml", ".yml", ".toml", ".json"):
             raise ConfigError(f"{path}: a protocol file is .yaml, .yml, .toml or .json")
@@ -396,9 +398,12 @@ class Reader:
         return document
 
     def compile(self, key: Key, schema: dict[str, Any]) -> Any:
+        """A jsonschema-rs validator whose $refs stay in the file and under its folder."""
         try:
-            return jsonschema_rs.validator_for(schema)
-        except (ValueError, jsonschema_rs.ValidationError) as exc:
+            return self.confined.validator(schema)
+        except RefRefused as exc:
+            raise self.fail(key, str(exc)) from None
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
             text = str(exc).strip()
             first = text.splitlines()[0] if text else type(exc).__name__
             raise self.fail(key, f"not a valid JSON Schema ({first})") from None
