@@ -8,13 +8,16 @@
                             "evidence", "hint", "baseline"?}],
               "client"?: {"client", "sdk_version", "sdk_path", "verdict", "skipped", "text",
                           "tool_calls": [{"id", "name", "arguments"}], "finish", "items",
-                          "error", "error_message", "differences": [...]}}],
+                          "error", "error_message", "differences": [...]},
+              "cause"?: {"kind", "summary", "hop", "fix", "evidence": [...], "finding",
+                         "refs": [...]}}],
  "baseline"?: {"file", "written", "entries", "unchanged", "new", "absent", "removed",
                "absent_findings": [SC920 findings]}}
 
 Members marked `?` appear only when asked for: `baseline` with --baseline / --write-baseline
 (each finding then says "new" or "unchanged", and `counts` leave out the unchanged ones),
-`client` with --client (what the app received through the SDK).
+`client` with --client (what the app received through the SDK), `cause` when a stream was cut
+and the recording shows why (check/cause.py).
 """
 
 from __future__ import annotations
