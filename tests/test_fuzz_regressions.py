@@ -12,7 +12,8 @@ Before the fixes each of these was `streamcheck: internal error: ...` (exit 2, t
 lost): jsonschema-rs's and orjson's "Recursion limit reached", RecursionError from repr() of a
 value nested ~1,000 deep, Python's 4,300-digit int limit in the YAML loader, orjson's 64-bit
 int limit in the reporters, and urlsplit's "Invalid IPv6 URL" / "Port out of range"; and
-(issue 18) tomllib's RecursionError and 4,300-digit ValueError in protocol and config files, and
+(issue 18) an httprr size of 5,000 digits, a baseline entry naming a file no file can have,
+tomllib's RecursionError and 4,300-digit ValueError in protocol and config files, and
 str() of a versions.json default nested 990 deep.
 """
 
@@ -49,6 +50,10 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "tape-ws-dir-is-an-object.tape": (2, "streamcheck: error: "),  # an unhashable dict key
     "tape-time-nested-990.tape": (2, "streamcheck: error: "),
     # Issue 18: the files beside the recordings.
+    # Entries naming files no file can have (5,000 characters, a NUL): gone, so SC920 (was an
+    # OSError from Path.exists, printed as "cannot write the output").
+    "baseline-file-names-no-file-has.baseline": (0, "SC920"),
+    "httprr-sizes-5000-digits.httprr": (2, "streamcheck: error: "),  # past Python's int limit
     "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)
     "protocol-toml-int-5000-digits.toml": (2, "streamcheck: error: "),
     "protocol-toml-nested-2000.toml": (2, "streamcheck: error: "),
@@ -111,6 +116,7 @@ def test_regression_input_gives_its_verdict_in_every_format(name: str, tmp_path:
         return
     report = orjson.loads(done.stdout)
     codes = {f["code"] for r in report["results"] for f in r["findings"]}
+    codes |= {f["code"] for f in report.get("baseline", {}).get("absent_findings", [])}
     assert expected in codes, sorted(codes)
     for path in reports.values():
         assert path.read_text(encoding="utf-8").strip()

@@ -48,7 +48,9 @@ class Scope:
             return self.selected(given, key.code)
         if key.file.startswith("<"):
             return False
-        return not (self.root / key.file).exists()
+        # os.path.exists, not Path.exists: a name no file can have (too long, a NUL byte) is
+        # a file that is gone, not an OSError.
+        return not os.path.exists(self.root / key.file)
 
     def shown(self, file: str) -> str:
         """An entry's file as the user would name it from the working folder."""

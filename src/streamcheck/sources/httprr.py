@@ -18,7 +18,9 @@ from streamcheck.model import Exchange
 from streamcheck.sources import bodies
 
 MAGIC = b"httprr trace v1\n"
-_SIZES = re.compile(rb"(\d+) (\d+)\n")
+# Sizes of up to 18 digits: more is past any file, and past Python's 4,300-digit int limit a
+# ValueError.
+_SIZES = re.compile(rb"(\d{1,18}) (\d{1,18})\n")
 _REQUEST_LINE = re.compile(rb"([A-Z]+) (\S+) HTTP/[\d.]+")
 _STATUS_LINE = re.compile(rb"HTTP/[\d.]+ (\d{3})")
 
