@@ -182,13 +182,6 @@ NOT_RUN = {
     ),
     'streamcheck record --ws "wss://api.openai.com/v1/realtime?model=gpt-realtime" --send '
     "first.jsonl -o session.tape": "calls api.openai.com with a real key",
-    "streamcheck record --ws ws://127.0.0.1:8000/ws/chat --send question.json -o relay.tape": (
-        "needs the user's own WebSocket app on 127.0.0.1:8000; tests/live/test_incident_ws.py "
-        "records a relay it starts"
-    ),
-    "streamcheck record --ws ws://127.0.0.1:8000/api/generate_stream --send question.json "
-    "--protocol relay.yaml -o relay.tape": "the incident's relay app on 127.0.0.1:8000; "
-    "tests/live/test_incident_ws.py runs this command against the relay it starts",
     "python bench/run.py": "the full benchmark: minutes of CPU and a 1 GB temp file",
     "python bench/run.py --quick": "run by tests/test_bench.py",
 }
@@ -569,3 +562,64 @@ def test_serve_a_websocket_tape(workspace: Path) -> None:
         with connect(socket_url, open_timeout=30) as socket:
             first = json.loads(socket.recv(timeout=30))
     assert first["type"] == "session.created"
+
+
+def relay_tape(url: str) -> str:
+    """A WebSocket tape (format 2) of the example relay answering at `url`, end frame and
+    all: `serve` replays it as the app that the README's `record --ws` lines talk to."""
+    frames = [
+        {"message": "Verba is ", "finish_reason": None},
+        {"message": "a RAG app", "finish_reason": None},
+        {"message": "", "finish_reason": "stop"},
+    ]
+    header = {
+        "streamcheck_tape": 2,
+        "transport": "websocket",
+        "provider": None,
+        "api": None,
+        "api_version": None,
+        "request": {"method": "GET", "url": url, "headers": {}, "body": None},
+        "response": {"status": 101, "headers": {}},
+    }
+    lines = [header, {"t": 0.0, "dir": "sent", "text": json.dumps({"question": "Say hello"})}]
+    lines += [
+        {"t": 0.1 * n, "dir": "received", "text": json.dumps(f)} for n, f in enumerate(frames, 1)
+    ]
+    lines.append({"end": "eof", "t": 0.4, "close": {"code": 1000, "reason": "", "by": "server"}})
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+@runs(
+    "streamcheck record --ws ws://127.0.0.1:8000/ws/chat --send question.json -o relay.tape",
+    "streamcheck record --ws ws://127.0.0.1:8000/api/generate_stream --send question.json "
+    "--protocol relay.yaml -o relay.tape",
+)
+def test_record_a_websocket_app(tmp_path: Path, fixed_ports: None) -> None:
+    """The app on 127.0.0.1:8000 is `serve` replaying a recording of one (a relay of OpenAI
+    chunks at /ws/chat, the example relay at /api/generate_stream)."""
+    chat = FIXTURES / "rules" / "SC602" / "good.tape"
+    assert "ws://127.0.0.1:8000/ws/chat" in chat.read_text()
+    (tmp_path / "app").mkdir()
+    shutil.copyfile(chat, tmp_path / "app" / "chat.tape")
+    relay = tmp_path / "app" / "relay.tape"
+    relay.write_text(relay_tape("ws://127.0.0.1:8000/api/generate_stream"))
+    for where in ("chat", "relay"):
+        shutil.copytree(ROOT / "examples" / "relay", tmp_path / where)
+        (tmp_path / where / "question.json").write_text('{"question": "Say hello"}\n')
+    with _serve_on_8000("streamcheck serve app --speed 0", tmp_path):
+        sh(
+            "streamcheck record --ws ws://127.0.0.1:8000/ws/chat --send question.json "
+            "-o relay.tape",
+            tmp_path / "chat",
+            0,
+            "openai/chat-completions",
+            "tape: relay.tape",
+        )
+        sh(
+            "streamcheck record --ws ws://127.0.0.1:8000/api/generate_stream --send "
+            "question.json --protocol relay.yaml -o relay.tape",
+            tmp_path / "relay",
+            0,
+            "user/verba-relay/1",
+            "tape: relay.tape",
+        )
