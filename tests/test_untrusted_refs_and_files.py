@@ -289,3 +289,71 @@ def test_refs_to_files_under_the_folder_are_followed_by_both_validators(project:
     findings = json.loads(done.stdout)["results"][0]["findings"]
     messages = " ".join(f["message"] for f in findings if f["code"] == "SC201")
     assert "'abcd' is too long" in messages or "'wxyz'" in messages, messages
+
+
+# -- item 4: a failing frame's explanation costs what the fast verdict costs -----------------
+
+EVIL = "^(a+)+$"  # catastrophic backtracking in Python's re: 2**n steps for n a's and a '!'
+
+
+@pytest.mark.parametrize(
+    ("schema", "frame", "expected"),
+    [
+        # pattern on a value
+        (
+            {"type": "object", "properties": {"s": {"type": "string", "pattern": EVIL}}},
+            {"t": "x", "s": "a" * 40 + "!"},
+            f"does not match '{EVIL}'",
+        ),
+        # two faults: the whole frame is walked by python-jsonschema
+        (
+            {
+                "type": "object",
+                "required": ["u"],
+                "properties": {"s": {"type": "string", "pattern": EVIL}},
+            },
+            {"t": "x", "s": "a" * 40 + "!"},
+            "'u' is a required property at / (+1 more)",
+        ),
+        # patternProperties and additionalProperties match property names
+        (
+            {"type": "object", "patternProperties": {EVIL: {}}, "additionalProperties": False},
+            {"t": "x", "a" * 40 + "!": 1},
+            "do not match any of the regexes",
+        ),
+        (
+            {"type": "object", "propertyNames": {"pattern": EVIL}},
+            {"a" * 40 + "!": 1, "t": "x"},
+            f"does not match '{EVIL}'",
+        ),
+        # unevaluatedProperties beside patternProperties: jsonschema-rs's own message
+        (
+            {"type": "object", "patternProperties": {EVIL: {}}, "unevaluatedProperties": False},
+            {"t": "x", "a" * 40 + "!": 1},
+            "SC201",
+        ),
+    ],
+)
+def test_a_catastrophic_pattern_does_not_hang_the_explanation(
+    project: Path, schema: dict[str, Any], frame: dict[str, Any], expected: str
+) -> None:
+    """A frame that fails a pattern Python's re would take hours on (2**40 steps) is explained
+    at once: the run returns within the subprocess timeout, with the finding."""
+    (project / "p.json").write_text(
+        json.dumps(
+            {
+                "streamcheck-protocol": 1,
+                "name": "r",
+                "framing": "ndjson",
+                "kind": "/t",
+                "kinds": {"x": {"schema": schema}},
+                "end": ["x"],
+            }
+        )
+    )
+    (project / "s.ndjson").write_text(json.dumps(frame) + "\n")
+    done = run("check", "s.ndjson", "--protocol", "p.json", "--format", "json", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [finding] = json.loads(done.stdout)["results"][0]["findings"]
+    assert finding["code"] == "SC201"
+    assert expected in finding["message"] or expected == "SC201", finding["message"]

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 import orjson
 
-from streamcheck import bounded_file
+from streamcheck import bounded_file, schema_regex
 from streamcheck.exceptions import ConfigError
 from streamcheck.schema_refs import Confined, RefRefused
 
@@ -160,6 +160,8 @@ class SchemaSet:
         from jsonschema.exceptions import best_match
         from referencing.exceptions import Unresolvable
 
+        if schema_regex.regex_elsewhere(self.schema(kind)):  # Python's re would match there
+            return self.fast_messages(kind, value)
         try:
             errors = list(self._python(kind).iter_errors(value))
         except RecursionError:  # a frame nested near Python's recursion limit
@@ -202,7 +204,10 @@ class SchemaSet:
 
             schema = self.schema(kind)
             registry = self.confined(kind).registry()  # its $refs stay where the fast one's do
-            slow = jsonschema.validators.validator_for(schema)(schema, registry=registry)
+            # Its regex keywords match with jsonschema-rs's engine: a bounded cost whatever the
+            # pattern (schema_regex.py).
+            explaining = schema_regex.explainer(jsonschema.validators.validator_for(schema))
+            slow = explaining(schema, registry=registry)
             self._slow[kind] = slow
         return slow
 
