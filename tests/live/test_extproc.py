@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -247,19 +247,24 @@ def test_a_cancelled_stream_is_a_cut(running: Running) -> None:
         yield from sent
         release.wait(30)  # Envoy's stream stays open, then Envoy cancels it
 
+    target = running.processor.messages + len(sent)  # before the call: the server is quick
     call = running.stub.Process(requests())
-    target = running.processor.messages + len(sent)
-    while running.processor.messages < target:
-        time.sleep(0.01)
+    _until(lambda: running.processor.messages >= target)
     call.cancel()
     release.set()
-    for _ in range(3000):
-        if running.processor.finished > before:
-            break
-        time.sleep(0.01)
+    _until(lambda: running.processor.finished > before)
     line = running.lines()[-1]
     assert line["end"] == "reset" and "SC504" in line["codes"]
     assert line["bytes_out"] == len(case.body)
+
+
+def _until(done: Callable[[], bool]) -> None:
+    """Wait for the server to get somewhere (bounded: a hang fails, it does not block)."""
+    for _ in range(3000):
+        if done():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the server never got there")
 
 
 def test_without_observability_mode_every_message_gets_a_continue(running: Running) -> None:
@@ -316,8 +321,7 @@ def test_sampling_and_the_cap_leave_streams_unchecked(tmp_path: Path) -> None:
             release.wait(30)
 
         first = capped.stub.Process(held())  # holds the one checked slot
-        while capped.processor.active == 0:
-            time.sleep(0.01)
+        _until(lambda: capped.processor.active == 1)
         capped.send(messages(case, case.splits))  # over the cap: passed on unchecked
         release.set()
         list(first)
@@ -421,3 +425,44 @@ def test_without_grpc_it_says_how_to_install_it() -> None:
     [line] = done.stderr.strip().splitlines()
     assert "streamcheck ext-proc needs grpcio, not installed: pip install 'grpcio>=" in line
     assert "[ext-proc] extra" in line
+
+
+def test_the_readme_envoy_configuration_parses_as_envoy_config() -> None:
+    """README's filter and cluster, read into Envoy's own v3 protobuf types (json_format
+    refuses an unknown field or a wrong enum): what Envoy would load, short of running it."""
+    import yaml
+    from envoy.config.cluster.v3 import cluster_pb2
+    from envoy.extensions.filters.http.ext_proc.v3 import ext_proc_pb2, processing_mode_pb2
+    from envoy.extensions.filters.http.router.v3 import router_pb2
+    from envoy.extensions.filters.network.http_connection_manager.v3 import (
+        http_connection_manager_pb2 as hcm,
+    )
+    from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2
+    from google.protobuf import json_format
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"```yaml\n(# envoy\.yaml.*?)```", text, re.S)
+    assert found
+    config = yaml.safe_load(found.group(1))
+    filters = [json_format.ParseDict(f, hcm.HttpFilter()) for f in config["http_filters"]]
+    assert [f.name for f in filters] == ["envoy.filters.http.ext_proc", "envoy.filters.http.router"]
+    processor = ext_proc_pb2.ExternalProcessor()
+    assert filters[0].typed_config.Unpack(processor)
+    assert filters[1].typed_config.Unpack(router_pb2.Router())
+    mode = processing_mode_pb2.ProcessingMode
+    assert processor.observability_mode and processor.failure_mode_allow
+    assert processor.processing_mode.response_body_mode == mode.STREAMED
+    assert processor.processing_mode.request_body_mode == mode.STREAMED
+    assert processor.processing_mode.response_header_mode == mode.SEND
+    [cluster_config] = config["clusters"]
+    cluster = json_format.ParseDict(cluster_config, cluster_pb2.Cluster())
+    assert processor.grpc_service.envoy_grpc.cluster_name == cluster.name
+    options = http_protocol_options_pb2.HttpProtocolOptions()
+    [protocol] = cluster.typed_extension_protocol_options.values()
+    assert protocol.Unpack(options) and options.explicit_http_config.HasField(
+        "http2_protocol_options"
+    )
+    [group] = cluster.load_assignment.endpoints
+    address = group.lb_endpoints[0].endpoint.address.socket_address
+    command = re.search(r"streamcheck ext-proc --port (\d+)", text)
+    assert command and (address.address, address.port_value) == ("127.0.0.1", int(command.group(1)))

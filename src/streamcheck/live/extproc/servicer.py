@@ -1,12 +1,13 @@
 """The gRPC loop of `ext-proc`: one `Process` call per HTTP exchange Envoy shows us.
 
 Each stream is sampled (`--sample`) and counted against the cap on streams checked at once
-(`--max-checked`) when its first message arrives; a stream left out is still read to its end
-(and answered when Envoy waits for answers) so Envoy is never held up, and is counted in
-`streamcheck_streams_unchecked_total{reason}`. A checked stream's events go to its `Session`;
-when the exchange ends, or the gRPC stream ends or is cancelled first (a cut), the session is
-closed and its outputs written. Nothing here can fail the HTTP exchange: a checker error is
-logged and counted, and Envoy still gets its answers.
+(`--max-checked`) when it opens. A stream left out is closed at once, cleanly: Envoy's
+documentation says a processor may close the stream when it needs no more messages, and that
+Envoy then goes on without consulting it (in either mode), so no bytes of it are sent to us.
+It is counted in `streamcheck_streams_unchecked_total{reason}`. A checked stream's events go
+to its `Session`; when the exchange ends, or the gRPC stream ends or is cancelled first (a
+cut), the session is closed and its outputs written. Nothing here can fail the HTTP exchange:
+a checker error is logged and counted, and Envoy still gets its answers.
 """
 
 from __future__ import annotations
@@ -49,22 +50,25 @@ class Processor(pb_grpc.ExternalProcessorServicer):  # type: ignore[misc]
     ) -> AsyncIterator[Any]:
         self.streams += 1
         session = self._admit()
+        if session is None:
+            return
         try:
             async for message in request_iterator:
                 self.messages += 1
                 event = messages.event(message)
-                if session is not None:
-                    try:
-                        if session.receive(event):
-                            self._finish(session)
-                            session = None
-                    except Exception as exc:  # a checker bug: the traffic goes on, logged
-                        self._failed(exc)
+                try:
+                    if session.receive(event):
+                        self._finish(session)
                         session = None
+                except Exception as exc:  # a checker bug: the traffic goes on, logged
+                    self._failed(exc)
+                    session = None
                 if not event.observability:
                     reply = messages.continue_response(event.kind)
                     if reply is not None:
                         yield reply
+                if session is None:
+                    return  # the exchange ended: no more messages needed, the stream closes
         except Exception:  # the stream broke (Envoy went away): what arrived is a cut stream
             pass
         finally:
