@@ -55,6 +55,8 @@ def test_a_cut_stream_logs_its_codes_and_verdict() -> None:
     [line] = _log(OutputOptions(), observed_tape(FAULTS / "truncate-after-2.tape"))
     assert line["verdict"] == "defects"
     assert "SC301" in line["codes"] and line["worst"] == "error"
+    # The checker's cause of the cut (check/cause.py), as it found it.
+    assert line["cause"]["kind"] == "clean-close" and line["cause"]["summary"]
 
 
 def test_an_error_body_logs_its_class() -> None:
@@ -119,7 +121,10 @@ def test_metrics_are_served_on_their_own_port() -> None:
     ) in text
     assert 'verdict="auth"' in text and 'verdict="defects"' in text
     assert 'streamcheck_findings_total{code="SC301",severity="error"}' in text
-    assert 'streamcheck_cuts_total{cause="unknown",model="gpt-4o-mini",provider="openai"}' in text
+    assert (
+        'streamcheck_cuts_total{cause="clean-close",hop="unknown",model="gpt-4o-mini",'
+        'provider="openai"}'
+    ) in text
     assert "streamcheck_time_to_first_token_seconds_bucket" in text
     assert "streamcheck_stream_duration_seconds_count" in text
 

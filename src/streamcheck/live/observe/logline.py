@@ -35,7 +35,7 @@ def fields(observed: Observed, verdict: str, via: str, tape: str | None) -> dict
         "end": result.end.value,
         "codes": observed.codes,
         "worst": worst.label if worst is not None else None,
-        "cause": observed.cause,
+        "cause": _cause(observed),
         "finish_reasons": facts.finish_reasons,
         "usage": {"input": facts.input_tokens, "output": facts.output_tokens},
         "ttfb_s": _seconds(observed.time_to_first_byte),
@@ -64,6 +64,14 @@ def event(via: str, what: str, message: str) -> bytes:
         "message": redact.text(message),
     }
     return orjson.dumps(value) + b"\n"
+
+
+def _cause(observed: Observed) -> dict[str, Any] | None:
+    """What the checker made of a cut or stall: its kind, the hop, the evidence and the fix."""
+    cause = observed.result.cause
+    if cause is None:
+        return None
+    return {"kind": cause.kind, "hop": cause.hop, "summary": cause.summary, "fix": cause.fix}
 
 
 def _clean(value: Any) -> Any:

@@ -26,7 +26,7 @@ class Metrics:
 
         self.registry = registry if registry is not None else CollectorRegistry()
         self.model = BoundedLabel(models)
-        self.cause = BoundedLabel(50)
+        self.hop = BoundedLabel(50)  # hops come from check/hops.py's table: few
         reg = self.registry
         self.streams = Counter(
             "streamcheck_streams",
@@ -43,8 +43,8 @@ class Metrics:
         self.cuts = Counter(
             "streamcheck_cuts",
             "Streams that ended before their grammar's end (reset, timeout, or a cut found by"
-            " the checker), by cause when one is known.",
-            ["provider", "model", "cause"],
+            " the checker), by the kind of cause and the hop it points at, when known.",
+            ["provider", "model", "cause", "hop"],
             registry=reg,
         )
         self.ttft = Histogram(
@@ -98,7 +98,8 @@ class Metrics:
         for finding in result.findings:
             self.findings.labels(finding.code, finding.severity.label).inc()
         if cut:
-            self.cuts.labels(provider, model, self.cause(observed.cause)).inc()
+            hop = self.hop(observed.cause_hop)
+            self.cuts.labels(provider, model, normalise(observed.cause), hop).inc()
         ttft = observed.time_to_first_token
         if ttft is not None:
             self.ttft.labels(provider, model).observe(ttft)

@@ -81,13 +81,13 @@ class Observed:
 
     @property
     def cause(self) -> str | None:
-        """The cause of a cut, when the checker's result carries one (see the diagnosis
-        issue): its `code` or `name` when it has one, else its text."""
-        cause = getattr(self.result, "cause", None)
-        if cause is None:
-            return None
-        for name in ("code", "name", "kind"):
-            value = getattr(cause, name, None)
-            if isinstance(value, str):
-                return value
-        return str(cause)
+        """The kind of the cause of a cut or stall the checker found (check/cause.py:
+        client-timeout, idle-timeout, total-timeout, reset, clean-close, in-band-error)."""
+        cause = self.result.cause
+        return cause.kind if cause is not None else None
+
+    @property
+    def cause_hop(self) -> str | None:
+        """The hop the cause points at ("nginx", "Cloudflare", "the client"), when named."""
+        cause = self.result.cause
+        return cause.hop if cause is not None else None

@@ -93,6 +93,10 @@ def span_attributes(observed: Observed, verdict: str, via: str) -> dict[str, Any
         "streamcheck.error_class": result.error_class,
         "streamcheck.end": result.end.value,
         "streamcheck.cause": observed.cause,
+        "streamcheck.cause.hop": observed.cause_hop,
+        "streamcheck.cause.summary": (
+            observed.result.cause.summary if observed.result.cause is not None else None
+        ),
         "streamcheck.time_to_first_byte": observed.time_to_first_byte,
         "streamcheck.api": result.api,
         "streamcheck.api_version": result.api_version,
