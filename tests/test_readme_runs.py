@@ -623,3 +623,63 @@ def test_record_a_websocket_app(tmp_path: Path, fixed_ports: None) -> None:
             "user/verba-relay/1",
             "tape: relay.tape",
         )
+
+
+ENVOY_YAML = (
+    "yaml block: # envoy.yaml (excerpt): the HTTP connection manager's filters and the "
+    "processor's cluster"
+)
+EXT_PROC = (
+    "streamcheck ext-proc --port 50051 --log exchanges.jsonl --tapes failing/ --metrics-port 9464"
+)
+
+
+@runs(ENVOY_YAML)
+def test_the_envoy_configuration() -> None:
+    """Parsed into Envoy's v3 protobuf types (tests/live/test_extproc.py says how)."""
+    import tests.live.test_extproc as extproc
+
+    extproc.test_the_readme_envoy_configuration_parses_as_envoy_config()
+
+
+@runs(EXT_PROC)
+def test_ext_proc_beside_envoy(tmp_path: Path, fixed_ports: None) -> None:
+    """The command as written, shown two exchanges the way Envoy's ext_proc filter sends them
+    (tests/live/envoy.py; no Envoy binary runs): a clean one and a reset one."""
+    import grpc
+    from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
+
+    from tests.live.envoy import messages, recorded
+
+    assert EXT_PROC in markers()
+    process = subprocess.Popen(
+        ["bash", "-c", EXT_PROC],
+        cwd=tmp_path,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stderr, selectors.EVENT_READ)
+            ready = selector.select(timeout=120)  # a bound against a hang, not a timing check
+        first = process.stderr.readline() if ready else ""
+        assert "listening on 127.0.0.1:50051 (gRPC), /metrics on 127.0.0.1:9464" in first, first
+        with grpc.insecure_channel("127.0.0.1:50051") as channel:
+            stub = pb_grpc.ExternalProcessorStub(channel)
+            for name, complete in (("none", True), ("reset", False)):
+                case = recorded(FIXTURES / "faults" / "openai" / f"{name}.tape")
+                list(stub.Process(iter(messages(case, case.splits, complete=complete))))
+        with urllib.request.urlopen("http://127.0.0.1:9464/metrics") as answer:
+            metrics = answer.read().decode()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    lines = [json.loads(x) for x in (tmp_path / "exchanges.jsonl").read_text().splitlines()]
+    assert [x["verdict"] for x in lines] == ["ok", "unreachable"]
+    assert len(list((tmp_path / "failing").iterdir())) == 1
+    assert 'streamcheck_streams_total{api="chat-completions"' in metrics
