@@ -58,6 +58,7 @@ def _tape(
     url: str = CHAT_URL,
     body: dict[str, Any] | None = None,
     read_timeout: float | None = None,
+    status: int = 200,
 ) -> None:
     assert len(events) == len(times)
     header = {
@@ -76,7 +77,7 @@ def _tape(
                 "messages": [{"role": "user", "content": "hi"}],
             },
         },
-        "response": {"status": 200, "headers": {**SSE, **headers}},
+        "response": {"status": status, "headers": {**SSE, **headers}},
     }
     lines = [header]
     lines += [{"t": t, "text": text} for text, t in zip(events, times, strict=True)]
@@ -192,6 +193,27 @@ def main() -> None:
         [*times, 2.8],
         "eof",
         2.81,
+    )
+    # Hops that gave up waiting and answered with their own status: Cloudflare's 524 after
+    # 100 s, and an AWS ALB's 504 after its 60 s idle timeout.
+    html = {"content-type": "text/html"}
+    _tape(
+        CAUSES / "cloudflare-524.tape",
+        {**html, "server": "cloudflare", "cf-ray": "8f0c1b2a3d4e5f61-FRA"},
+        ["<html><head><title>524: A timeout occurred</title></head><body>524</body></html>"],
+        [100.2],
+        "eof",
+        100.2,
+        status=524,
+    )
+    _tape(
+        CAUSES / "alb-504.tape",
+        {**html, "server": "awselb/2.0"},
+        ["<html><body><center><h1>504 Gateway Time-out</h1></center></body></html>\n"],
+        [60.1],
+        "eof",
+        60.1,
+        status=504,
     )
     # A HAR has no chunk times, only the whole duration: a Vercel Function's 300 s maximum.
     _har(

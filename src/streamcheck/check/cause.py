@@ -35,6 +35,11 @@ CUT_CODES = (
     "SC114",  # empty body
 )
 IN_BAND_ERRORS = ("SC403", "SC352")
+# A hop that gave up waiting for its upstream answers with its own status: 504 Gateway Timeout
+# (RFC 9110 section 15.6.5), or Cloudflare's 524, whose documentation says it is the origin not
+# answering within the Proxy Read Timeout.
+GATEWAY_TIMEOUTS = (504, 524)
+ERROR_BODIES = ("SC402", "SC401", "SC405", "SC114")
 STREAMS = ("sse", "ndjson", "jsonarray", "eventstream", "tagged")
 # Buffering: the first byte this late, then the whole body within this window, over at least
 # this many frames. A model that streams sends its frames over hundreds of milliseconds; even
@@ -72,6 +77,11 @@ def diagnose(
     if buffered is not None:
         found.append(buffered)
     codes = {f.code for f in findings}
+    if facts.status in GATEWAY_TIMEOUTS:
+        gateway = _gateway_timeout(facts, lower)
+        if gateway is not None:
+            gateway.finding = next((c for c in ERROR_BODIES if c in codes), None)
+        return gateway, found
     error = _error_at_end(facts, findings)
     cut = facts.end in (EndReason.TIMEOUT, EndReason.RESET) or any(c in codes for c in CUT_CODES)
     if not cut and error is None:
@@ -147,6 +157,53 @@ def _cause(facts: Facts, headers: dict[str, str], findings: list[Finding]) -> Ca
             evidence=[*times, *_headers(seen)],
         )
     return None
+
+
+def _gateway_timeout(facts: Facts, headers: dict[str, str]) -> Cause | None:
+    """HTTP 524 (Cloudflare's own) or a 504 from a hop the headers name, or whose time to the
+    answer matches a documented limit: the hop gave up waiting for its upstream."""
+    named = _named(headers)
+    seen = ", ".join(f"{name}: {value}" for _, name, value in named)
+    total = _total(facts)
+    hops = {hop for hop, _, _ in named}
+    if facts.status == 524:
+        hops = {"Cloudflare"}
+    limits = [m for m in LIMITS if m.hop in hops]
+    timed = [m for m in limits if _near(total, m.seconds)] if total is not None else []
+    if not hops and total is not None:
+        match = _hop_limit(total, total, set())
+        timed = match[0] if match is not None else []
+    if not hops and not timed:
+        return None
+    chosen = timed or limits
+    who = " or ".join(m.hop for m in chosen) if chosen else _passed(named)
+    head = f"HTTP {facts.status} came from {who}"
+    if facts.status == 524:
+        head = (
+            "HTTP 524 is Cloudflare's: the origin sent no response within its Proxy Read "
+            "Timeout (100 s by default)"
+        )
+    if timed:
+        head += f"; it answered {total:.1f} s after the request, consistent with " + " or ".join(
+            f"{_owned(m)} ({m.seconds:g} s)" for m in timed
+        )
+    elif facts.status == 504:
+        head += ", which gave up waiting for the server behind it"
+    if seen:
+        head += f"; {seen}"
+    fix = (
+        "; ".join(f"{m.hop}: {m.fix}" for m in chosen)
+        if len(chosen) > 1
+        else (chosen[0].fix if chosen else f"raise {who}'s upstream timeout")
+    )
+    return Cause(
+        "gateway-timeout",
+        head,
+        hop=who,
+        fix="send the response headers and a first byte at once, then stream; " + fix,
+        evidence=[*_times(facts, None, total), *_headers(seen)],
+        refs=[m.ref for m in chosen],
+    )
 
 
 def _client_timeout(facts: Facts, silence: float | None, times: list[str], seen: str) -> Cause:
