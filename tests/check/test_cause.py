@@ -239,3 +239,35 @@ def test_a_har_gives_a_duration_never_a_silence(tmp_path: Path) -> None:
     result = _json(str(path))
     assert "cause" not in result
     assert not [f for f in result["findings"] if f["code"] == "SC506"]  # type: ignore[index,union-attr]
+
+
+def test_every_documented_limit_is_recognised_behind_its_own_headers(tmp_path: Path) -> None:
+    """For each hop in the table: a tape carrying that hop's header and a cut at its limit
+    (idle: silence before a reset; total: the whole response) gets that hop's cause, in one
+    run of `check` over the folder."""
+    from streamcheck.check.hops import IDLE, LIMITS, SIGNS
+
+    base = [orjson.loads(x) for x in (CAUSES / "nginx-idle-60s.tape").read_bytes().splitlines()]
+    header, chunks = base[0], [x for x in base[1:] if "text" in x]
+    for number, limit in enumerate(LIMITS):
+        # A hop no header names (a Lambda function) is judged by its limit alone.
+        sign = next(((n, p) for hop, n, p in SIGNS if hop == limit.hop), None)
+        response = {"content-type": "text/event-stream"}
+        if sign is not None:
+            response[sign[0]] = sign[1] or "present"
+        if limit.kind == IDLE:
+            end = {"end": "reset", "t": chunks[-1]["t"] + limit.seconds}
+        else:
+            end = {"end": "eof", "t": limit.seconds}
+        lines = [{**header, "response": {"status": 200, "headers": response}}, *chunks, end]
+        tape = tmp_path / f"{number:02d}.tape"
+        tape.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    done = run_streamcheck("check", str(tmp_path), "--format", "json")
+    results = sorted(orjson.loads(done.stdout)["results"], key=lambda r: r["source"])
+    assert len(results) == len(LIMITS)
+    for limit, result in zip(LIMITS, results, strict=True):
+        cause = result["cause"]
+        assert cause["hop"] == limit.hop, (limit.hop, cause["summary"])
+        kind = "idle-timeout" if limit.kind == IDLE else "total-timeout"
+        assert cause["kind"] == kind and cause["refs"] == [limit.ref]
+        assert f"{limit.seconds:g} s" in cause["summary"]
