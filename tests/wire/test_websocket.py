@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from streamcheck.model import Close, CloseState, Direction, Location, Message, Severity
 from streamcheck.wire import decoder_for
 from streamcheck.wire.websocket import WebSocketDecoder, close_findings
+from tests.conftest import FIXTURES, run_streamcheck
 
 HERE = Location(source="t", exchange=0)
 
@@ -59,6 +63,11 @@ E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
         (closed(4000), False, [("SC608", E)]),
         (closed(1004), True, [("SC609", E)]),
         (closed(999), True, [("SC609", E)]),
+        # Codes an endpoint reports and never sends: in a frame, a protocol violation.
+        (closed(1015), True, [("SC609", E)]),
+        (closed(1005), True, [("SC609", E)]),
+        (closed(1006), True, [("SC609", E)]),
+        (closed(70000), True, [("SC609", E)]),
     ],
 )
 def test_close_codes(close: Close, finished: bool | None, expected: list[object]) -> None:
@@ -72,3 +81,23 @@ def test_the_close_finding_names_the_code_and_who_closed() -> None:
     assert Close(CloseState.CLOSED).reported_code == 1005
     assert Close(CloseState.NO_CLOSE_FRAME).reported_code == 1006
     assert Close(CloseState.UNKNOWN).reported_code is None
+
+
+@pytest.mark.parametrize("code", [1015, 1005, 1006, 70000])
+def test_a_recorded_frame_with_a_code_never_sent_is_a_protocol_violation(
+    tmp_path: Path, code: int
+) -> None:
+    """1015 in a close frame was SC607 'TLS handshake failure'; RFC 6455 7.4.1 says 1015 (and
+    1005, 1006) are never sent in a frame: such a frame is SC609, through the CLI."""
+    lines = (FIXTURES / "rules" / "SC607" / "bad.tape").read_text().splitlines()
+    end = json.loads(lines[-1])
+    end["close"]["code"] = code
+    tape = tmp_path / "closed.tape"
+    tape.write_text("\n".join([*lines[:-1], json.dumps(end)]) + "\n")
+    done = run_streamcheck("check", str(tape), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    [result] = json.loads(done.stdout)["results"]
+    found = {f["code"]: f["message"] for f in result["findings"]}
+    assert "SC609" in found and "SC607" not in found
+    assert str(code) in found["SC609"]
+    assert ("TLS" in found["SC609"]) == (code == 1015)

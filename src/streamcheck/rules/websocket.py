@@ -102,8 +102,8 @@ rule(
     Severity.ERROR,
     "The WebSocket was closed with a status that says an endpoint failed or refused something.",
     finds="A close frame with 1002 (protocol error), 1003 (unsupported data), 1007 (invalid "
-    "payload), 1008 (policy violation), 1009 (message too big), 1010 (missing extension), 1014 "
-    "(bad gateway) or 1015 (TLS failure).",
+    "payload), 1008 (policy violation), 1009 (message too big), 1010 (missing extension) or 1014 "
+    "(bad gateway). (1015, a TLS failure, is never sent in a frame: such a frame is SC609.)",
     why="The exchange failed; whatever was in flight is lost.",
     example="Close `1009 message too big` after the client sent a large audio buffer.",
     fix="Read the code and reason: 1008 is usually authentication or a policy of the server, 1009 "
@@ -129,8 +129,9 @@ rule(
     "websocket-invalid-close-code",
     Severity.ERROR,
     "The WebSocket was closed with a status code that must not appear in a close frame.",
-    finds="A close frame with a code below 1000, 1004, 1006 (which only names a dropped "
-    "connection), 1016-2999, or 5000 and above.",
+    finds="A close frame with a code below 1000, 1004, 1016-2999, or 5000 and above; or with one "
+    "of the codes RFC 6455 reserves for an endpoint to report and forbids sending: 1005 (no "
+    "status), 1006 (a dropped connection), 1015 (a failed TLS handshake).",
     why="RFC 6455 clients must fail the connection on such a frame; what the server meant is lost.",
     example="Close `1006` sent in a frame by a server that copied the code it received.",
     fix="Fix the server to send a defined code (1000 for a normal end, 1011 for an error) or an "

@@ -19,7 +19,7 @@ from streamcheck.wire.lines import DEFAULT_MAX_LINE
 
 # RFC 6455 7.4.1 codes that say the endpoint failed or refused something (a defect of the
 # exchange): protocol error, unsupported data, invalid payload, policy, too big, missing
-# extension, TLS failure (1015, never sent), bad gateway (1014, IANA registry).
+# extension, bad gateway (1014, IANA registry).
 _ERROR_CODES = {
     1002: "protocol error",
     1003: "unsupported data",
@@ -28,8 +28,21 @@ _ERROR_CODES = {
     1009: "message too big",
     1010: "mandatory extension missing",
     1014: "bad gateway",
-    1015: "TLS handshake failure",
 }
+# Codes RFC 6455 7.4.1 defines for an endpoint to report and forbids in a close frame.
+RESERVED = {
+    1005: "no status received (a close frame with no code)",
+    1006: "a connection that ended without a close frame",
+    1015: "a TLS handshake that failed (the connection never carried a frame)",
+}
+
+
+def sendable(code: int) -> bool:
+    """Whether a close frame may carry `code` (RFC 6455 7.4.1 and 7.4.2, and the IANA
+    registry's 1012-1014): what a real endpoint sends, and what a WebSocket library accepts."""
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
 # Codes that ask the client to come back, and what it should do (RFC 6455 7.4.1; IANA
 # "WebSocket Close Code Number Registry" for 1012 and 1013).
 _COME_BACK = {
@@ -103,6 +116,12 @@ def close_findings(close: Close, finished: bool | None, location: Location) -> l
         return [rules.finding("SC601", message, location, severity=severity)]
     code = close.reported_code
     assert code is not None
+    if close.code is not None and close.code in RESERVED:
+        message = (
+            f"closed{who} with a close frame carrying {code}, which RFC 6455 reserves for "
+            f"{RESERVED[code]} and forbids sending{reason}{cut}"
+        )
+        return [rules.finding("SC609", message, location)]
     name = "no status, 1005" if close.code is None else f"{code}"
     if code == 1011:
         message = f"closed{who} with 1011 (internal server error){reason}{cut}"
