@@ -357,3 +357,65 @@ def test_a_catastrophic_pattern_does_not_hang_the_explanation(
     [finding] = json.loads(done.stdout)["results"][0]["findings"]
     assert finding["code"] == "SC201"
     assert expected in finding["message"] or expected == "SC201", finding["message"]
+
+
+# -- item 5: a protocol file's size in kinds is capped, and kinds are indexed ----------------
+
+
+@pytest.mark.parametrize("suffix", ["yaml", "json"])
+def test_a_protocol_file_with_too_many_kinds_is_one_line(project: Path, suffix: str) -> None:
+    """20,001 kinds took 34 s to load and every frame was tried against every `when`: past
+    1,000 kinds the file is refused, before its values are built."""
+    kinds = {f"k{i}": {"when": {"required": [f"f{i}"]}, "schema": {}} for i in range(20_000)}
+    kinds["rest"] = {"schema": {}}
+    document = {
+        "streamcheck-protocol": 1,
+        "name": "many",
+        "framing": "ndjson",
+        "kinds": kinds,
+        "end": ["k0"],
+    }
+    # JSON is YAML too: the same document in both readers.
+    (project / f"p.{suffix}").write_text(json.dumps(document, indent=1))
+    done = run("check", "s.ndjson", "--protocol", f"p.{suffix}", cwd=project)
+    one_line(done, f"p.{suffix}:", "20,001 kinds, over the 1,000")
+
+
+def test_kinds_chosen_by_when_keep_the_files_order(project: Path) -> None:
+    """The `when` index narrows which kinds are tried, never which one is chosen: the first in
+    the file whose `when` accepts the frame, else the fallback. Every kind's schema fails here,
+    so each frame's SC201 names the kind it was given."""
+    never = {"not": {}}
+    typed = {"required": ["type"], "properties": {"type": {"const": "x"}}}
+    kinds = {
+        "both": {"when": {**typed, "required": ["type", "n"]}, "schema": never},
+        "has_n": {"when": {"required": ["n"]}, "schema": never},
+        "typed": {"when": typed, "schema": never},
+        "one": {"when": {"required": ["v"], "properties": {"v": {"const": 1}}}, "schema": never},
+        "rest": {"schema": never},
+    }
+    (project / "p.json").write_text(
+        json.dumps(
+            {
+                "streamcheck-protocol": 1,
+                "name": "w",
+                "framing": "ndjson",
+                "kinds": kinds,
+                "end": ["rest"],
+            }
+        )
+    )
+    frames = [
+        ({"type": "x", "n": 1}, "both"),
+        ({"type": "x"}, "typed"),
+        ({"type": "y", "n": 1}, "has_n"),
+        ({"v": 1.0}, "one"),  # 1.0 is the number 1
+        ({"v": True}, "rest"),  # true is not 1
+        ({"type": "y"}, "rest"),
+        ("x", "both"),  # `required` and `properties` hold for a string: the first `when` takes it
+    ]
+    (project / "s.ndjson").write_text("".join(json.dumps(f) + "\n" for f, _ in frames))
+    done = run("check", "s.ndjson", "--protocol", "p.json", "--format", "json", cwd=project)
+    findings = json.loads(done.stdout)["results"][0]["findings"]
+    named = [f["message"].split(" frame")[0] for f in findings if f["code"] == "SC201"]
+    assert named == [kind for _, kind in frames], findings

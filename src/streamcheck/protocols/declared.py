@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, url_parts
 from streamcheck.protocols.base import report_stream_error as report_error
+from streamcheck.protocols.declared_when import WhenIndex
 from streamcheck.redact import excerpt
 from streamcheck.schemas import SchemaSet
 
@@ -70,6 +71,7 @@ class Spec:
     path: str | None = None  # match: URL path (a glob, or a suffix)
     headers: dict[str, str] = field(default_factory=dict)  # match: header -> value
     first_frame: Any = None  # match: a compiled validator for the first frame
+    when_index: WhenIndex | None = None  # the kinds with a `when`, indexed (declared_when.py)
 
 
 class DeclaredStream(StreamState):
@@ -215,13 +217,11 @@ class DeclaredProtocol(Protocol):
         if spec.kind_pointer is not None:
             named = resolve(value, spec.kind_pointer)
             return named if isinstance(named, str) and named in spec.kinds else None
-        fallback = None
-        for kind in spec.kinds.values():
-            if kind.when is None:
-                fallback = fallback or kind.name
-            elif kind.when.is_valid(value):
-                return kind.name
-        return fallback
+        if spec.when_index is not None:
+            chosen = spec.when_index.first(value)
+            if chosen is not None:
+                return chosen
+        return next((k.name for k in spec.kinds.values() if k.when is None), None)
 
     @classmethod
     def stream(cls, ctx: Context) -> DeclaredStream:

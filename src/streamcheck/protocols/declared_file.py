@@ -28,6 +28,7 @@ from streamcheck.protocols.declared import (
     protocol_for,
     resolve,
 )
+from streamcheck.protocols.declared_when import WhenIndex
 from streamcheck.schema_refs import Confined, RefRefused
 
 FORMAT_VERSION = 1
@@ -54,6 +55,7 @@ MATCH_KEYS = frozenset({"path", "header", "first-frame"})
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 Key = tuple[str | int, ...]
 _BAD_ESCAPE = re.compile(r"~(?![01])")  # RFC 6901: `~` only as ~0 or ~1
+MAX_KINDS = 1_000  # kinds of one protocol file (loading and matching grow with them)
 MAX_KEYS = 200_000  # keys and list items of one protocol file; a real one has a few hundred
 # JSON's tokens, for the lines of keys: a string, a structural character, a scalar, blanks.
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+|\s+')
@@ -117,11 +119,29 @@ class Reader:
         try:
             node, loader = safe_yaml.compose(self.text)
             if node is not None:
+                self._count_kinds(node)  # before anything is built from the nodes
                 self._marks(node)
             return safe_yaml.construct(loader, node)
         except safe_yaml.YAMLRefused as exc:
             where = f":{exc.line}" if exc.line is not None else ""
             raise ConfigError(f"{self.path}{where}: invalid YAML ({exc.problem})") from None
+
+    def _count_kinds(self, root: Any) -> None:
+        import yaml
+
+        if not isinstance(root, yaml.MappingNode):
+            return
+        for name, value in root.value:
+            kinds = value.value if isinstance(value, yaml.MappingNode) else ()
+            if name.value == "kinds" and len(kinds) > MAX_KINDS:
+                raise ConfigError(self._too_many(name.start_mark.line + 1, len(kinds)))
+
+    def _too_many(self, line: int | None, count: int) -> str:
+        where = f":{line}" if line is not None else ""
+        return (
+            f"{self.path}{where}: kinds: {count:,} kinds, over the {MAX_KINDS:,} a protocol "
+            "file may declare (each frame is matched against them; a stream has a few dozen)"
+        )
 
     def _marks(self, root: Any) -> None:
         """Record the line of every key (and list item); duplicates are errors. Iterative: a
@@ -324,14 +344,18 @@ class Reader:
             path=path,
             headers=headers,
             first_frame=first,
+            when_index=WhenIndex(self.whens) if self.whens else None,
         )
 
     def kinds(self, by_pointer: bool) -> dict[str, Kind]:
         table = self.data.get("kinds")
         if not isinstance(table, dict) or not table:
             raise self.fail(("kinds",), "a mapping of kind name -> {schema: ...} is required")
+        if len(table) > MAX_KINDS:
+            raise ConfigError(self._too_many(self.line_of(("kinds",)), len(table)))
         kinds: dict[str, Kind] = {}
         unconditional = []
+        self.whens: list[tuple[str, Any, Any]] = []  # (kind, `when`, validator) in file order
         for name, entry in table.items():
             key: Key = ("kinds", name)
             if not isinstance(entry, dict):
@@ -348,7 +372,9 @@ class Reader:
                     raise self.fail(
                         (*key, "when"), "`when` picks kinds when the file has no `kind` pointer"
                     )
-                when = self.compile((*key, "when"), self.schema((*key, "when"), entry["when"]))
+                when_schema = self.schema((*key, "when"), entry["when"])
+                when = self.compile((*key, "when"), when_schema)
+                self.whens.append((str(name), when_schema, when))
             elif not by_pointer:
                 unconditional.append(name)
             kinds[str(name)] = Kind(str(name), schema, when)
