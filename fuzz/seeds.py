@@ -218,9 +218,9 @@ def _toml_value(value: Any) -> str:
 def yaml_text(value: Any) -> bytes:
     import yaml
 
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True).encode(
-        "utf-8", "surrogatepass"
-    )
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(value, Dumper=dumper, sort_keys=False, allow_unicode=True)
+    return text.encode("utf-8", "surrogatepass")
 
 
 # -- generated seeds ----------------------------------------------------------------------------
