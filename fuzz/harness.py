@@ -58,8 +58,10 @@ class BadError(Exception):
 
 
 def _one_line(exc: StreamcheckError) -> None:
-    message = str(exc)
-    if not message or "\n" in message or "\r" in message:
+    from streamcheck.cli import _masked  # what the CLI prints: masked, control characters escaped
+
+    message = _masked(exc)
+    if not message.strip() or "\n" in message or "\r" in message:
         raise BadError(f"error message is not one line: {message!r:.300}") from exc
 
 

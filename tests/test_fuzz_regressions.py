@@ -6,7 +6,8 @@ A file's name says its surface (fuzz/seeds.py) and so how the CLI is given it: a
 checked; `protocol-*` is a `--protocol` file; `schema-file-*` a schema file a protocol file
 names; `schemas-folder-*` a file of a `--schemas` folder (`versions.json` or a kind's schema);
 `config-*` a streamcheck.toml and `pyproject-*` a pyproject.toml found from the working folder;
-`baseline-*` a `--baseline` file.
+`baseline-*` a `--baseline` file; `node-output-*` what node printed for `--client vercel-ai-ui`
+(a `node` that prints it is put first on PATH).
 
 Before the fixes each of these was `streamcheck: internal error: ...` (exit 2, the report
 lost): jsonschema-rs's and orjson's "Recursion limit reached", RecursionError from repr() of a
@@ -19,6 +20,7 @@ str() of a versions.json default nested 990 deep.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -53,6 +55,14 @@ EXPECTED: dict[str, tuple[int, str]] = {
     # Entries naming files no file can have (5,000 characters, a NUL): gone, so SC920 (was an
     # OSError from Path.exists, printed as "cannot write the output").
     "baseline-file-names-no-file-has.baseline": (0, "SC920"),
+    "har-websocket-type-is-a-list.har": (1, "SC902"),  # items skipped and said (TypeError)
+    # node printed a chunk count past 64 bits: the JSON and SARIF writers failed on it.
+    "node-output-chunks-past-64-bits.json": (2, "streamcheck: error: --client vercel-ai-ui: "),
+    "protocol-json-int-5000-digits.json": (2, "streamcheck: error: "),  # parsed by PyYAML
+    "protocol-json-nested-2000.json": (2, "streamcheck: error: "),  # PyYAML's RecursionError
+    "protocol-yaml-int-5000-digits.yaml": (2, "streamcheck: error: "),  # int() in the loader
+    "protocol-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
+    "schema-file-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
     "httprr-sizes-5000-digits.httprr": (2, "streamcheck: error: "),  # past Python's int limit
     "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)
     "protocol-toml-int-5000-digits.toml": (2, "streamcheck: error: "),
@@ -68,6 +78,17 @@ def _command(name: str, tmp_path: Path) -> tuple[list[str], Path]:
     """How the CLI is given the file `name` (its surface: the module docstring), and the
     working folder."""
     path = REGRESSIONS / name
+    if name.startswith("node-output-"):
+        # What node printed: a `node` that prints it (the replay's result is the input here).
+        modules = tmp_path / "node_modules"
+        (modules / "ai").mkdir(parents=True)
+        (modules / "ai" / "package.json").write_text('{"name": "ai", "version": "5.0.0"}')
+        node = tmp_path / "bin" / "node"
+        node.parent.mkdir()
+        node.write_text(f"#!/bin/sh\ncat >/dev/null\ncat '{path}'\n")
+        node.chmod(0o755)
+        ui = str(FIXTURES / "vercel-ai" / "ui-v5-text.sse")
+        return [ui, "--client", "vercel-ai-ui", "--node-modules", str(modules)], ROOT
     recording = str(VERBA / "verba-whole.ndjson")
     if name.startswith("protocol-"):
         return [recording, "--protocol", str(path)], ROOT
@@ -108,7 +129,8 @@ def test_regression_input_gives_its_verdict_in_every_format(name: str, tmp_path:
     reports = {fmt: tmp_path / f"report.{fmt}" for fmt in ("text", "sarif", "junit", "github")}
     extra = [arg for fmt, path in reports.items() for arg in ("--report", f"{fmt}:{path}")]
     args, cwd = _command(name, tmp_path)
-    done = run_streamcheck("check", *args, "--format", "json", *extra, cwd=cwd)
+    path = f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"  # a node it made
+    done = run_streamcheck("check", *args, "--format", "json", *extra, cwd=cwd, env={"PATH": path})
     assert done.returncode == code, done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
     if code == 2:

@@ -77,6 +77,10 @@ def construct(instance: Any, node: Any) -> Any:
         raise YAMLRefused(problem, mark.line + 1 if mark is not None else None) from None
     except RecursionError:
         raise YAMLRefused("nested too deep") from None
+    except ValueError as exc:  # int() past Python's 4,300-digit limit, a date out of range
+        digits = "integer string conversion" in str(exc)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise YAMLRefused("a number of more than 4,300 digits" if digits else first) from None
     finally:
         instance.dispose()
 

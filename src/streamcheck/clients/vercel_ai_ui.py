@@ -189,7 +189,10 @@ def _read(seen: Seen, printed: bytes, modules: str) -> tuple[Seen, tuple[str, st
     text, calls, finished, error = (out.get(k) for k in ("text", "calls", "finished", "error"))
     if not isinstance(text, str) or not isinstance(out.get("status"), str):
         raise _unexpected(modules, "no text or status")
-    if not isinstance(out.get("chunks"), int) or not isinstance(out.get("finishChunk"), bool):
+    chunks = out.get("chunks")
+    # A count: a whole number a report can carry (JSON and SARIF writers stop at 64 bits).
+    counted = isinstance(chunks, int) and not isinstance(chunks, bool) and 0 <= chunks < 2**53
+    if not counted or not isinstance(out.get("finishChunk"), bool):
         raise _unexpected(modules, "no chunk count")
     if not isinstance(calls, list) or not all(_is_call(c) for c in calls):
         raise _unexpected(modules, "no list of tool calls")
