@@ -162,7 +162,6 @@ NOT_RUN = {
     "GitHub); tests/test_ci_recipes.py runs its streamcheck command",
     "yaml block: - uses: github/codeql-action/upload-sarif@v3": "a GitHub Actions step that "
     "runs on GitHub",
-    "yaml block: streamcheck:": "GitLab CI file contents; its command is the GitHub step's",
     "pip install '.[clients]'": "installs from the package index (the test environment has "
     "the clients extra from requirements/ci.lock)",
     "yaml block: repos:": "pre-commit config contents; tests/test_ci_recipes.py runs the hook",
@@ -683,3 +682,26 @@ def test_ext_proc_beside_envoy(tmp_path: Path, fixed_ports: None) -> None:
     assert [x["verdict"] for x in lines] == ["ok", "unreachable"]
     assert len(list((tmp_path / "failing").iterdir())) == 1
     assert 'streamcheck_streams_total{api="chat-completions"' in metrics
+
+
+@runs("yaml block: streamcheck:")
+def test_gitlab_job(workspace: Path) -> None:
+    """The GitLab job's script, as written, on the fixtures: it fails and leaves the JUnit
+    report its `artifacts` name."""
+    import xml.etree.ElementTree as ET
+
+    import yaml
+
+    job = yaml.safe_load(block("yaml block: streamcheck:").text)["streamcheck"]
+    [script] = job["script"]
+    report = job["artifacts"]["reports"]["junit"]
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", script],
+        cwd=workspace,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert int(ET.parse(workspace / report).getroot().get("failures", "0")) > 0
