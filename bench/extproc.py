@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +96,9 @@ def envoy_messages(per_message: str) -> list[Any]:
     ]
     for n, piece in enumerate(pieces):
         last = n == len(pieces) - 1
-        out.append(pb.ProcessingRequest(response_body=pb.HttpBody(body=piece, end_of_stream=last), **mode))
+        out.append(
+            pb.ProcessingRequest(response_body=pb.HttpBody(body=piece, end_of_stream=last), **mode)
+        )
     return out
 
 

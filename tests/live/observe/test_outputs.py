@@ -196,3 +196,40 @@ def test_a_failing_output_never_stops_the_others(
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2 and orjson.loads(lines[0])["tape"] is None
     assert capsys.readouterr().err.count("the tape output failed") == 1
+
+
+def _long_stream(chunks: int) -> list[bytes]:
+    def frame(delta: dict[str, Any], finish: str | None = None, **more: Any) -> bytes:
+        value = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **more,
+        }
+        return b"data: " + orjson.dumps(value) + b"\n\n"
+
+    body = [frame({"role": "assistant", "content": ""})]
+    body += [frame({"content": "word " * 20}) for _ in range(chunks)]
+    body.append(frame({}, "length"))
+    usage = {"prompt_tokens": 31, "completion_tokens": 4096, "total_tokens": 4127}
+    body.append(frame({}, None, usage=usage).replace(b'"choices":[{', b'"choices":[],"x":[{'))
+    return [*body, b"data: [DONE]\n\n"]
+
+
+@pytest.mark.parametrize("cap", [8 * 1024 * 1024, 10_000])
+def test_facts_come_from_both_ends_of_a_long_stream(cap: int) -> None:
+    """The model at the start, the finish and usage at the end: found past the tape cap too,
+    and no more than the two ends is read."""
+    from streamcheck.live.observe import BodyKeeper
+
+    keeper = BodyKeeper(max_bytes=cap)
+    for n, piece in enumerate(_long_stream(2000)):
+        keeper.add(piece, n * 0.01)
+    assert keeper.truncated is (cap == 10_000)
+    facts = keeper.facts
+    assert facts.response_model == "gpt-4o-mini-2024-07-18"
+    assert facts.finish_reasons == ["length"]
+    assert (facts.input_tokens, facts.output_tokens) == (31, 4096)
+    assert sum(len(p) for p in keeper.tail) < 64 * 1024  # past the cap: a bounded tail only

@@ -20,6 +20,7 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 
 from streamcheck import redact
 from streamcheck.live.extproc import messages
+from streamcheck.live.extproc.events import RESPONSE_BODY
 from streamcheck.live.extproc.session import CheckerFactory, Session
 from streamcheck.live.observe import Outputs
 
@@ -55,16 +56,21 @@ class Processor(pb_grpc.ExternalProcessorServicer):  # type: ignore[misc]
         try:
             async for message in request_iterator:
                 self.messages += 1
-                event = messages.event(message)
+                kind = message.WhichOneof("request")
                 try:
-                    if session.receive(event):
+                    if kind == RESPONSE_BODY:  # the hot path: no Event built per chunk
+                        part = message.response_body
+                        done = session.response_body(part.body, part.end_of_stream)
+                    else:
+                        done = session.receive(messages.event(message))
+                    if done:
                         self._finish(session)
                         session = None
                 except Exception as exc:  # a checker bug: the traffic goes on, logged
                     self._failed(exc)
                     session = None
-                if not event.observability:
-                    reply = messages.continue_response(event.kind)
+                if not message.observability_mode:
+                    reply = messages.continue_response(kind or "")
                     if reply is not None:
                         yield reply
                 if session is None:

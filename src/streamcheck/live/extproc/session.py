@@ -77,8 +77,8 @@ class Session:
         """Take one event; True once the exchange has ended (`finish()` may be called)."""
         kind = event.kind
         if kind == events.RESPONSE_BODY:
-            self._response_body(event.body, event.end_of_stream)
-        elif kind == events.REQUEST_HEADERS:
+            return self.response_body(event.body, event.end_of_stream)
+        if kind == events.REQUEST_HEADERS:
             self._request_headers(event.headers)
         elif kind == events.REQUEST_BODY:
             self._request_body(event.body, event.end_of_stream)
@@ -153,16 +153,20 @@ class Session:
         if end:
             self.ended = EndReason.EOF
 
-    def _response_body(self, data: bytes, end: bool) -> None:
-        if self.checker is None or self.keeper is None:
-            return  # a body with no headers before it: nothing to check it against
+    def response_body(self, data: bytes, end: bool) -> bool:
+        """One response body chunk (the hot path); True once the exchange has ended."""
+        checker = self.checker
+        if checker is None or self.keeper is None:
+            return False  # a body with no headers before it: nothing to check it against
         if data:
             at = self.now() - self.t0
             self.bytes_out += len(data)
             self.keeper.add(data, at)
-            self.checker.feed(data, at)
+            checker.feed(data, at)
         if end:
             self.ended = EndReason.EOF
+            return True
+        return False
 
     # -- the end -------------------------------------------------------------------------------
 

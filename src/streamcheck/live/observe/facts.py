@@ -9,7 +9,7 @@ Anthropic `stop_reason`, `input_tokens`/`output_tokens`; Gemini `modelVersion`,
 found in the next chunk: the last `_CARRY` bytes of each chunk are read again with it.
 
 `BodyKeeper` is what a driver feeds beside the checker: it keeps the body for a tape, up to a
-cap (memory per stream stays bounded), and the facts from every chunk.
+cap (memory per stream stays bounded), and reads the facts from its two ends when asked.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from streamcheck.model import Message
 
 _CARRY = 256
+FACT_BYTES = 32 * 1024  # read from each end of a body
 _MAX_FINISH = 8
 _MODEL = re.compile(rb'"(?:model|modelVersion)"\s*:\s*"([^"\\]{1,200})"')
 _FINISH = re.compile(
@@ -62,11 +63,25 @@ class StreamFacts:
 
 
 class BodyKeeper:
-    """One exchange's body (or WebSocket messages) kept for a tape up to `max_bytes`, and its
-    facts read from all of it. `truncated` says the cap was reached (the tape then ends
-    where keeping stopped, and says so)."""
+    """One exchange's body (or WebSocket messages) kept for a tape up to `max_bytes`, and what
+    is needed to read its facts. `truncated` says the cap was reached (the tape then ends where
+    keeping stopped, and says so).
 
-    __slots__ = ("chunks", "facts", "kept", "max_bytes", "messages", "truncated")
+    Facts are read once, at the end, from the first and last bytes only: a stream names its
+    model at its start and its finish reasons and usage at its end (OpenAI's last chunks,
+    Anthropic's message_start and message_delta, Gemini's last chunk, Responses'
+    response.completed), so the hot path pays one list append per chunk and no scan."""
+
+    __slots__ = (
+        "_facts",
+        "chunks",
+        "kept",
+        "max_bytes",
+        "messages",
+        "tail",
+        "tail_size",
+        "truncated",
+    )
 
     def __init__(self, max_bytes: int = 8 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
@@ -74,24 +89,72 @@ class BodyKeeper:
         self.messages: list[Message] = []
         self.kept = 0
         self.truncated = False
-        self.facts = StreamFacts()
+        # Past the cap, the last pieces still arrive here (bounded), for the facts.
+        self.tail: list[bytes] = []
+        self.tail_size = 0
+        self._facts: StreamFacts | None = None
 
     def add(self, data: bytes, time: float | None) -> None:
         """A response body chunk, `time` seconds after the request."""
-        self.facts.read(data)
-        if self._room(len(data)):
+        if self.truncated or self.kept + len(data) > self.max_bytes:
+            self._past_cap(data)
+        else:
+            self.kept += len(data)
             self.chunks.append((data, time))
 
     def message(self, message: Message) -> None:
-        """A WebSocket message, either way (facts are read from received ones)."""
-        if message.direction.value == "received" and not message.binary:
-            self.facts.read(message.data)
-        if self._room(len(message.data)):
-            self.messages.append(message)
+        """A WebSocket message, either way (facts are read from received text ones)."""
+        if self.truncated or self.kept + len(message.data) > self.max_bytes:
+            if message.direction.value == "received" and not message.binary:
+                self._past_cap(message.data)
+            return
+        self.kept += len(message.data)
+        self.messages.append(message)
 
-    def _room(self, size: int) -> bool:
-        if self.truncated or self.kept + size > self.max_bytes:
-            self.truncated = True
-            return False
-        self.kept += size
-        return True
+    def _past_cap(self, data: bytes) -> None:
+        self.truncated = True
+        self.tail.append(data)
+        self.tail_size += len(data)
+        while len(self.tail) > 1 and self.tail_size - len(self.tail[0]) >= FACT_BYTES:
+            self.tail_size -= len(self.tail.pop(0))
+
+    @property
+    def facts(self) -> StreamFacts:
+        """Read on first use, from the first and last FACT_BYTES of what arrived."""
+        if self._facts is None:
+            pieces = [data for data, _ in self.chunks] or [
+                m.data for m in self.messages if m.direction.value == "received" and not m.binary
+            ]
+            head, end = _ends(pieces)
+            if self.tail:
+                end = (end + b"".join(self.tail))[-FACT_BYTES:]
+            facts = StreamFacts()
+            facts.read(head)
+            if end:
+                facts._tail = b""  # the two ends are not contiguous
+                facts.read(end)
+            self._facts = facts
+        return self._facts
+
+
+def _ends(pieces: list[bytes]) -> tuple[bytes, bytes]:
+    """The first and the last FACT_BYTES of the pieces joined (the end empty when the first
+    already holds all), joining no more than that."""
+    total = sum(len(p) for p in pieces)
+    if total <= 2 * FACT_BYTES:
+        return b"".join(pieces), b""
+    head: list[bytes] = []
+    size = 0
+    for piece in pieces:
+        head.append(piece)
+        size += len(piece)
+        if size >= FACT_BYTES:
+            break
+    end: list[bytes] = []
+    size = 0
+    for piece in reversed(pieces):
+        end.append(piece)
+        size += len(piece)
+        if size >= FACT_BYTES:
+            break
+    return b"".join(head)[:FACT_BYTES], b"".join(reversed(end))[-FACT_BYTES:]
