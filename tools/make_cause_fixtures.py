@@ -90,7 +90,12 @@ def _tape(
 
 
 def _har(
-    path: Path, headers: dict[str, str], events: list[str], wait: float, receive: float
+    path: Path,
+    headers: dict[str, str],
+    events: list[str],
+    wait: float,
+    receive: float,
+    error: str | None = None,
 ) -> None:
     """A browser HAR of one streamed call: no chunk times, only when the body started (`wait`)
     and how long it took to arrive (`receive`), in milliseconds."""
@@ -132,6 +137,8 @@ def _har(
             "receive": receive,
         },
     }
+    if error is not None:  # Chrome's net error for a transfer that failed
+        entry["response"]["_error"] = error  # type: ignore[index]
     doc = {
         "log": {
             "version": "1.2",
@@ -194,6 +201,11 @@ def main() -> None:
         "eof",
         2.81,
     )
+    # What a browser's HAR says of a failed transfer: the chunked body broke, or the page
+    # aborted the fetch itself.
+    broke = "net::ERR_INCOMPLETE_CHUNKED_ENCODING"
+    _har(CAUSES / "browser-reset.har", {"server": "nginx"}, cut, 700.0, 1500.0, broke)
+    _har(CAUSES / "browser-abort.har", {}, cut, 700.0, 1500.0, "net::ERR_ABORTED")
     # Hops that gave up waiting and answered with their own status: Cloudflare's 524 after
     # 100 s, and an AWS ALB's 504 after its 60 s idle timeout.
     html = {"content-type": "text/html"}

@@ -336,8 +336,8 @@ class Cause:
         finding: str | None = None,
         refs: list[str] | None = None,
     ) -> None:
-        # client-timeout, idle-timeout, total-timeout, reset, clean-close, in-band-error,
-        # gateway-timeout (a 504 or 524 a hop answered)
+        # client-timeout, client-cancel, idle-timeout, total-timeout, reset, clean-close,
+        # in-band-error, gateway-timeout (a 504 or 524 a hop answered)
         self.kind = kind
         self.summary = summary  # one sentence worded as evidence, never as certainty
         self.hop = hop  # "nginx", "Cloudflare", "the client", or None when none is named

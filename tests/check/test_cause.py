@@ -78,6 +78,20 @@ def _json(path: str) -> dict[str, object]:
             "raise the load balancer's idle timeout (idle_timeout.timeout_seconds)",
         ),
         (
+            "browser-reset.har",
+            "SC504",
+            "cause: the connection was reset 2.2 s after the request; no documented hop limit "
+            "matches those times; the response passed through nginx (server: nginx)",
+            "try: a hop or the server dropped the connection mid-stream: read nginx's logs",
+        ),
+        (
+            "browser-abort.har",
+            "SC301",
+            "cause: the client stopped the transfer itself (the recording says interrupted: "
+            "Ctrl-C in `record`, or a browser's net::ERR_ABORTED",
+            "try: if the app cancels on purpose there is nothing to fix",
+        ),
+        (
             "reset-no-limit.tape",
             "SC504",
             "cause: the connection was reset 12.0 s after the last byte (14.2 s after the "
@@ -271,3 +285,14 @@ def test_every_documented_limit_is_recognised_behind_its_own_headers(tmp_path: P
         kind = "idle-timeout" if limit.kind == IDLE else "total-timeout"
         assert cause["kind"] == kind and cause["refs"] == [limit.ref]
         assert f"{limit.seconds:g} s" in cause["summary"]
+
+
+def test_a_browsers_net_error_says_how_the_transfer_ended() -> None:
+    """Chrome's `response._error` in a HAR: the body broke (reset) or the page aborted it."""
+    reset = _json(str(CAUSES / "browser-reset.har"))
+    assert reset["end"] == "reset"
+    notes = [f["message"] for f in reset["findings"] if f["code"] == "SC902"]  # type: ignore[index,union-attr]
+    assert notes == ["the browser recorded net::ERR_INCOMPLETE_CHUNKED_ENCODING for the response"]
+    aborted = _json(str(CAUSES / "browser-abort.har"))
+    assert aborted["end"] == "interrupted"
+    assert aborted["cause"]["kind"] == "client-cancel"  # type: ignore[index]

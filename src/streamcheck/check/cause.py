@@ -83,7 +83,8 @@ def diagnose(
             gateway.finding = next((c for c in ERROR_BODIES if c in codes), None)
         return gateway, found
     error = _error_at_end(facts, findings)
-    cut = facts.end in (EndReason.TIMEOUT, EndReason.RESET) or any(c in codes for c in CUT_CODES)
+    stopped = (EndReason.TIMEOUT, EndReason.RESET, EndReason.INTERRUPTED)
+    cut = facts.end in stopped or any(c in codes for c in CUT_CODES)
     if not cut and error is None:
         return None, found
     cause = _cause(facts, lower, findings)
@@ -115,6 +116,17 @@ def _cause(facts: Facts, headers: dict[str, str], findings: list[Finding]) -> Ca
     times = _times(facts, silence, total)
     if facts.end is EndReason.TIMEOUT:
         return _client_timeout(facts, silence, times, seen)
+    if facts.end is EndReason.INTERRUPTED:
+        return Cause(
+            "client-cancel",
+            "the client stopped the transfer itself (the recording says interrupted: Ctrl-C "
+            "in `record`, or a browser's net::ERR_ABORTED from an AbortController, a "
+            "navigation or a closed tab), not the server or a hop",
+            hop="the client",
+            fix="if the app cancels on purpose there is nothing to fix; else find what aborts "
+            "the request (a timeout wrapper, a component that unmounts)",
+            evidence=[*times, *_headers(seen)],
+        )
     error = _error_at_end(facts, findings)
     if error is not None:
         return Cause(
@@ -129,14 +141,18 @@ def _cause(facts: Facts, headers: dict[str, str], findings: list[Finding]) -> Ca
     if limit is not None:
         return _limit_cause(limit, silence, total, times, seen)
     if facts.end is EndReason.RESET:
-        when = (
-            f" {_dur(silence)} after the last byte ({_dur(total)} after the request)"
-            if silence is not None and total is not None
-            else ""
+        if silence is not None and total is not None:
+            when = f" {_dur(silence)} after the last byte ({_dur(total)} after the request)"
+        else:
+            when = f" {_dur(total)} after the request" if total is not None else ""
+        weighed = (
+            "no documented hop limit matches those times"
+            if total is not None
+            else "the recording holds no times to weigh against hops' limits"
         )
         return Cause(
             "reset",
-            f"the connection was reset{when}; no documented hop limit matches those times"
+            f"the connection was reset{when}; {weighed}"
             + (f"; the response passed through {passed} ({seen})" if passed else ""),
             hop=named[0][0] if named else None,
             fix="a hop or the server dropped the connection mid-stream: read "

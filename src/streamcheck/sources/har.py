@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from streamcheck.exceptions import InputError
-from streamcheck.model import Exchange
+from streamcheck.model import EndReason, Exchange
 from streamcheck.sources import bodies, har_ws, hints, inflate
 
 _STREAM_TYPES = (
@@ -39,6 +39,20 @@ _STREAM_TYPES = (
 # Response headers of the relay protocols (Vercel AI SDK) whose bodies are streams.
 _RELAY_HEADERS = ("x-vercel-ai-data-stream", "x-vercel-ai-ui-message-stream")
 _BEFORE_BODY = ("blocked", "dns", "connect", "send", "wait")
+# Chrome's `response._error` (a net error code) says how a failed transfer ended: the browser
+# cancelled it itself, the connection broke mid-body, or it timed out.
+_NET_ERRORS = {
+    "ERR_ABORTED": EndReason.INTERRUPTED,
+    "ERR_INCOMPLETE_CHUNKED_ENCODING": EndReason.RESET,
+    "ERR_CONNECTION_RESET": EndReason.RESET,
+    "ERR_CONNECTION_CLOSED": EndReason.RESET,
+    "ERR_EMPTY_RESPONSE": EndReason.RESET,
+    "ERR_CONTENT_LENGTH_MISMATCH": EndReason.RESET,
+    "ERR_HTTP2_PROTOCOL_ERROR": EndReason.RESET,
+    "ERR_QUIC_PROTOCOL_ERROR": EndReason.RESET,
+    "ERR_NETWORK_CHANGED": EndReason.RESET,
+    "ERR_TIMED_OUT": EndReason.TIMEOUT,
+}
 NO_BODY_NOTE = (
     "the HAR entry holds no response body (browsers often leave streamed bodies out of HAR "
     "exports; Firefox keeps them)"
@@ -151,7 +165,18 @@ def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
         exchange.notes.append("the HAR entry has no timings; timing rules were not applied")
     exchange.chunks = _timed(exchange.chunks, first_byte)
     exchange.end_time = _last_byte(entry.get("timings"), first_byte)
+    _net_error(exchange, response.get("_error"))
     return exchange
+
+
+def _net_error(exchange: Exchange, error: Any) -> None:
+    """How the browser says the transfer ended, when it failed (Chrome's `_error`)."""
+    if not isinstance(error, str) or exchange.status is None:
+        return
+    end = _NET_ERRORS.get(error.removeprefix("net::"))
+    if end is not None:
+        exchange.end = end
+        exchange.notes.append(f"the browser recorded {bodies.text_of(error)[:60]} for the response")
 
 
 def _chunks(
