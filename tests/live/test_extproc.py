@@ -466,3 +466,32 @@ def test_the_readme_envoy_configuration_parses_as_envoy_config() -> None:
     address = group.lb_endpoints[0].endpoint.address.socket_address
     command = re.search(r"streamcheck ext-proc --port (\d+)", text)
     assert command and (address.address, address.port_value) == ("127.0.0.1", int(command.group(1)))
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compressed_body_is_checked_as_the_client_reads_it(
+    running: Running, expected: dict[Path, dict[str, Any]], coding: str
+) -> None:
+    """Content-Encoding undone as chunks arrive (cut anywhere in the compressed bytes): the
+    findings are those of the plain recording, and the tape holds the plain body."""
+    import zlib
+
+    path = FIXTURES / "faults" / "openai" / "truncate-after-2.tape"
+    case = recorded(path)
+    wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
+    packer = zlib.compressobj(wbits=wbits)
+    case.body = packer.compress(case.body) + packer.flush()
+    case.headers = {**case.headers, "content-encoding": coding}
+    report = expected[path]
+    before = len(running.outputs.seen)
+    running.send(messages(case, range(7, len(case.body), 13)))
+    assert len(running.outputs.seen) == before + 1
+    observed = running.outputs.seen[-1]
+    assert _findings(observed.result.findings) == _findings(report["findings"])
+    line = running.lines()[-1]
+    assert line["bytes_out"] == len(case.body)  # what crossed the wire
+    folder = running.outputs.tapes
+    assert folder is not None and line["tape"]
+    done = run_streamcheck("check", "--format", "json", str(folder.folder / line["tape"]))
+    [result] = orjson.loads(done.stdout)["results"]
+    assert _findings(result["findings"]) == _findings(report["findings"])

@@ -22,6 +22,7 @@ import orjson
 from streamcheck import redact
 from streamcheck.live.extproc import events
 from streamcheck.live.extproc.events import Event
+from streamcheck.live.extproc.inflate import CODINGS, Inflater
 from streamcheck.live.observe import BodyKeeper, Observed
 from streamcheck.model import EndReason, Exchange, ExchangeResult, Finding, Request
 from streamcheck.sources import hints
@@ -70,6 +71,8 @@ class Session:
         self.keeper: BodyKeeper | None = None
         self.bytes_out = 0
         self.ended: EndReason | None = None
+        self.inflater: Inflater | None = None
+        self.notes: list[str] = []  # what the body's decoding could not undo (SC902)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -133,6 +136,11 @@ class Session:
         except ValueError:
             self.status = None
         self.response_headers = {k: v for k, v in headers.items() if not k.startswith(":")}
+        coding = self.response_headers.get("content-encoding", "").strip().lower()
+        if coding in CODINGS:
+            # The checker and the tape get the body the client's HTTP library hands the app.
+            self.inflater = Inflater(coding, self.notes)
+            del self.response_headers["content-encoding"]
         # What the host and path say (api.openai.com, an Azure resource, Gemini's paths), as
         # for a cassette's request: behind a gateway's own host the frames decide.
         hint = hints.from_request(self.url, self.request_headers)
@@ -146,6 +154,7 @@ class Session:
             provider=hint.provider,
             api=hint.api,
             api_version=hint.api_version,
+            notes=self.notes,
             secrets=self.secrets,
         )
         self.keeper = BodyKeeper(self.keep_bytes)
@@ -161,8 +170,13 @@ class Session:
         if data:
             at = self.now() - self.t0
             self.bytes_out += len(data)
-            self.keeper.add(data, at)
-            checker.feed(data, at)
+            if self.inflater is None:
+                self.keeper.add(data, at)
+                checker.feed(data, at)
+            else:
+                for piece in self.inflater.feed(data):
+                    self.keeper.add(piece, at)
+                    checker.feed(piece, at)
         if end:
             self.ended = EndReason.EOF
             return True
