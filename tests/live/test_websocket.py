@@ -298,3 +298,144 @@ def test_a_websocket_fault_on_an_http_request_is_refused() -> None:
         )
     assert reply.status_code == 400 and "WebSockets only" in reply.text
     assert parse_fault("close:1005").arg == 1005
+
+
+# -- serve: close codes a frame cannot carry, stalls, SIGTERM (issue 18) -----------------------
+
+
+@contextlib.contextmanager
+def serve_process(*args: str) -> Iterator[tuple[str, list[str]]]:
+    """`streamcheck serve ARGS --port 0` in a subprocess: yields its base URL and a list that
+    holds, once the block ends, its stdout and stderr. The block ends with SIGTERM (what CI
+    and containers send), and the server must then stop (a hang fails the test)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamcheck", "serve", *args, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
+    said: list[str] = []
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().decode()
+        assert "listening on http://" in first, process.stderr.read() if process.stderr else ""
+        yield first.rsplit(" ", 1)[1].strip(), said
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise AssertionError("serve did not stop on SIGTERM") from None
+        said.extend([first + out.decode(), err.decode()])
+    assert process.returncode == 0, said
+    assert "Traceback" not in said[1], said[1]
+
+
+def tape_closing_with(tmp_path: Path, code: int, reason: str = "") -> Path:
+    lines = GA.read_text().splitlines()
+    end = json.loads(lines[-1])
+    end["close"] = {"code": code, "reason": reason, "by": "server"}
+    path = tmp_path / f"closes-{code}.tape"
+    path.write_text("\n".join([*lines[:-1], json.dumps(end)]) + "\n")
+    return path
+
+
+def close_seen(url: str, fixture: str | None = None, fault: str | None = None) -> Any:
+    """What a websockets client sees at the end of the GA session: the close frame it
+    received (None: no close frame), after sending the tape's two client events."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    headers = {"x-streamcheck-fixture": fixture} if fixture else {}
+    if fault:
+        headers["x-streamcheck-fault"] = fault
+    with connect(url + "/v1/realtime", additional_headers=headers, open_timeout=10) as ws:
+        ws.send('{"type": "conversation.item.create"}')
+        ws.send('{"type": "response.create"}')
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                ws.recv(timeout=20)
+        return ws.protocol.close_rcvd
+
+
+@pytest.mark.parametrize(
+    "fault", ["close:99999", "close:1015", "close:0", "close:1000.5", "stall:1e309", "stall:3601"]
+)
+def test_a_fault_no_server_could_play_is_refused_at_start_up(fault: str) -> None:
+    done = run_streamcheck("serve", str(GA), "--port", "0", "--fault", fault, timeout=30)
+    assert done.returncode == 2, done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert f"fault {fault.split(':')[0]}" in done.stderr
+
+
+def test_recorded_close_codes_no_frame_can_carry_are_played_as_a_server_would(
+    tmp_path: Path,
+) -> None:
+    """A tape may hold any code; a frame cannot: 1005 becomes a frame with no status, 1015 no
+    frame at all (a TLS failure), 70000 the 1011 a server's library fails with, each said in
+    the log; a reason over 123 bytes is cut to fit. The header fault close:99999 is a 400."""
+    tapes = [
+        tape_closing_with(tmp_path, 1005),
+        tape_closing_with(tmp_path, 1015),
+        tape_closing_with(tmp_path, 70000),
+        tape_closing_with(tmp_path, 4000, "é" * 200),
+    ]
+    with serve_process(*map(str, tapes), "--speed", "0") as (base, said):
+        url = base.replace("http://", "ws://")
+        no_status = close_seen(url, "closes-1005")
+        assert no_status is not None and no_status.code == 1005  # an empty close frame
+        assert close_seen(url, "closes-1015") is None  # the connection dropped, no frame
+        failed = close_seen(url, "closes-70000")
+        assert failed is not None and failed.code == 1011
+        long = close_seen(url, "closes-4000")
+        assert long is not None and long.code == 4000 and long.reason == "é" * 61
+        from websockets.exceptions import InvalidStatus
+
+        with pytest.raises(InvalidStatus, match="400"):
+            close_seen(url, "closes-4000", fault="close:99999")
+    log = said[1]
+    assert "recorded close code 70000 cannot be sent in a frame" in log and "1011" in log
+    assert "recorded close code 1015" in log and "recorded close code 1005" in log
+    assert "cut to 123 bytes" in log
+
+
+def test_sigterm_ends_serve_during_a_stall() -> None:
+    """A stall whose WebSocket client left ends with it; one whose HTTP client is still
+    connected is cancelled at shutdown: SIGTERM stops serve either way (it waited out the
+    stall before)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    with serve_process(str(GA), str(FIXTURES / "live"), "--fault", "stall:3600") as (base, said):
+        with connect(base.replace("http://", "ws://") + "/v1/realtime", open_timeout=10) as ws:
+            ws.send('{"type": "conversation.item.create"}')
+            ws.send('{"type": "response.create"}')
+            with pytest.raises(TimeoutError), contextlib.suppress(ConnectionClosed):
+                while True:
+                    ws.recv(timeout=2)  # the stall: the client gives up and leaves
+        # An HTTP client that stays connected through the stall, and through SIGTERM.
+        where = urlsplit(base)
+        sock = socket.create_connection((where.hostname, where.port), 10)
+        body = b'{"model": "gpt-4o-mini", "stream": true, "messages": []}'
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json"
+            + f"\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")  # the stall holds the rest
+    sock.close()
+    assert "stopped" in said[0]

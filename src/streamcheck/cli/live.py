@@ -99,7 +99,12 @@ def serve(
     options = fixtures_.ServeOptions(speed=speed, fault=chosen, fixture=fixture)
     app_ = server.build_app(fixtures, options)
     sock = server.bind(host, port)
-    listing = ", ".join(f"{f.name} ({f.provider or '?'}/{f.api or '?'})" for f in fixtures)
+    from streamcheck.report.terminal import printable
+
+    # File names and a tape's provider and API come from the files: nothing a terminal obeys.
+    listing = printable(
+        ", ".join(f"{f.name} ({f.provider or '?'}/{f.api or '?'})" for f in fixtures)
+    )
 
     def ready() -> None:
         sys.stdout.write(
@@ -109,6 +114,11 @@ def serve(
         )
         sys.stdout.flush()
 
+    import signal
+
+    # SIGTERM (what CI and containers send) stops serve as Ctrl-C does: uvicorn handles both,
+    # shuts down, then raises the signal it caught again; as KeyboardInterrupt, it ends here.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         server.serve(app_, sock, access_log, ready)
     sys.stdout.write("streamcheck serve: stopped\n")

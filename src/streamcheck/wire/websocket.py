@@ -31,9 +31,9 @@ _ERROR_CODES = {
 }
 # Codes RFC 6455 7.4.1 defines for an endpoint to report and forbids in a close frame.
 RESERVED = {
-    1005: "no status received (a close frame with no code)",
+    1005: "no status received, a close frame with no code",
     1006: "a connection that ended without a close frame",
-    1015: "a TLS handshake that failed (the connection never carried a frame)",
+    1015: "a TLS handshake that failed, before any frame",
 }
 
 

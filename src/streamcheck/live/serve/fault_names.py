@@ -18,10 +18,14 @@ FAULTS: dict[str, tuple[bool, str]] = {
     "http-500": (False, "provider internal error"),
     "http-502-html": (False, "a proxy's HTML error page"),
     "error-event": (False, "an error event in the middle of a 200 stream"),
-    "stall": (True, "go silent for N seconds in the middle of the stream"),
+    "stall": (True, "go silent for N seconds (at most 3600) in the middle of the stream"),
     "reset": (False, "abort the connection in the middle of the stream"),
 }
 # Faults only a WebSocket replay has (ws_server.py); the others apply to both.
 WEBSOCKET_FAULTS: dict[str, tuple[bool, str]] = {
-    "close": (True, "WebSocket: close with code N mid-stream (1005 no status, 1006 no frame)"),
+    "close": (
+        True,
+        "WebSocket: close with code N mid-stream (a code a frame may carry: 1000-1003, "
+        "1007-1014, 3000-4999; 1005 no status, 1006 no frame)",
+    ),
 }

@@ -9,6 +9,7 @@ each provider sends after a 200: OpenAI `data: {"error": {...}}`, Anthropic `eve
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ from streamcheck.exceptions import ConfigError
 from streamcheck.live.serve.fault_names import FAULTS, WEBSOCKET_FAULTS
 
 HTTP_FAULTS = tuple(name for name in FAULTS if name.startswith("http-"))
+# The longest `stall:N`, and the longest any one wait of a replay may last (a recording's gap
+# scaled by a tiny speed): a test needs minutes of silence at most, and a wait without end
+# would keep a connection (and a shutdown) forever.
+MAX_STALL = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +50,33 @@ def parse_fault(text: str) -> Fault:
         value = float(arg)
     except ValueError:
         raise ConfigError(f"fault {name} needs a number, as in {name}:2") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"fault {name}: {arg} is not a finite number")
     if value < 0:
         raise ConfigError(f"fault {name}: {arg} is negative")
+    if name == "stall" and value > MAX_STALL:
+        raise ConfigError(f"fault stall: {arg} seconds is over the cap of {MAX_STALL:g} s")
+    if name in ("truncate-after", "close") and not value.is_integer():
+        raise ConfigError(f"fault {name} needs a whole number, not {arg}")
+    if name == "close":
+        _check_close(value)
     return Fault(name, value)
+
+
+def _check_close(value: float) -> None:
+    """`close:N` sends a close frame with N: only a code a frame may carry (RFC 6455 7.4),
+    or the two the fault gives a meaning of its own (1005 a frame with no status, 1006 no
+    frame at all). What else a recording holds, `ws_server.sendable_close` maps."""
+    from streamcheck.wire.websocket import RESERVED, sendable
+
+    code = int(value)
+    if sendable(code) or code in (1005, 1006):
+        return
+    why = f": RFC 6455 reserves it for {RESERVED[code]}" if code in RESERVED else ""
+    raise ConfigError(
+        f"fault close:{code}: no close frame can carry {code}{why}; use 1000-1003, 1007-1014, "
+        "3000-4999, 1005 (a frame with no status) or 1006 (no frame)"
+    )
 
 
 # -- error bodies -----------------------------------------------------------------------------

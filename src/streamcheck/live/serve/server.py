@@ -21,6 +21,7 @@ import contextlib
 import logging
 import socket
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -174,25 +175,60 @@ class ReplayResponse(Response):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        async for data in self._timed():
+        self.gone = False
+        async for data in self._timed(receive):
             await send({"type": "http.response.body", "body": data, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if not self.gone:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _timed(self) -> AsyncIterator[bytes]:
+    async def _timed(self, receive: Receive) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         start = loop.time()
         for step in self.steps:
             if isinstance(step, Stall):
-                await asyncio.sleep(step.seconds)
+                if await self._gone_within(receive, step.seconds):
+                    return
                 start += step.seconds  # the recording's later times shift by the stall
             elif isinstance(step, Reset):
                 raise ConnectionAborted("fault: reset")
             else:
                 if self.speed > 0 and step.time is not None:
                     delay = step.time / self.speed - (loop.time() - start)
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                    if delay > 0 and await self._gone_within(receive, delay):
+                        return
                 yield step.data
+
+    async def _gone_within(self, receive: Receive, seconds: float) -> bool:
+        """Wait `seconds` (at most MAX_STALL), or less if the client disconnects (then True)
+        or the server stops (then the body is cut as by `reset`): a stall must hold neither a
+        connection whose client left nor a shutdown until it ends."""
+
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            self.gone = True
+
+        waits = [asyncio.ensure_future(disconnected()), asyncio.ensure_future(_stopping().wait())]
+        try:
+            await asyncio.wait(
+                waits, timeout=min(seconds, faults.MAX_STALL), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if not self.gone and _stopping().is_set():
+            raise ConnectionAborted("serve is stopping")
+        return self.gone
+
+
+_STOPPING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _stopping() -> asyncio.Event:
+    """Set when the server running on this loop starts its shutdown (SIGTERM, Ctrl-C)."""
+    return _STOPPING.setdefault(asyncio.get_running_loop(), asyncio.Event())
 
 
 class _QuietAborts(logging.Filter):
@@ -263,6 +299,9 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+SHUTDOWN_GRACE = 2  # seconds
+
+
 def _server(app: ASGIApp, access_log: bool) -> uvicorn.Server:
     from importlib.util import find_spec
 
@@ -275,8 +314,19 @@ def _server(app: ASGIApp, access_log: bool) -> uvicorn.Server:
         access_log=access_log,
         lifespan="off",
         ws=ws,
+        # SIGTERM or Ctrl-C: replays still sending (a stall, a slow recording) get this long,
+        # then are cancelled; without it the server waits for each to end, however long.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)
+    original = server.shutdown
+
+    async def shutdown(sockets: list[socket.socket] | None = None) -> None:
+        _stopping().set()  # replays waiting out a stall or a gap end now
+        await original(sockets=sockets)
+
+    server.shutdown = shutdown  # type: ignore[method-assign]
+    return server
 
 
 def serve(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from starlette.responses import Response
@@ -44,6 +45,7 @@ from streamcheck.live.serve.fixtures import (
 )
 from streamcheck.live.serve.replies import own_error
 from streamcheck.model import Close, CloseState, Direction, Message
+from streamcheck.wire.websocket import sendable
 
 WS_FAULTS = ("truncate-after", "drop-terminator", "close", "stall", "reset")
 _NORMAL = Close(CloseState.CLOSED, 1000, "", "server")
@@ -70,11 +72,48 @@ def plan(
     if fault.name == "reset":
         return list(messages[:half]), Close(CloseState.NO_CLOSE_FRAME)
     if fault.name == "close":
-        code = int(fault.arg or 1000)
+        code = int(fault.arg if fault.arg is not None else 1000)  # parse_fault checked it
         if code == 1006:
             return list(messages[:half]), Close(CloseState.NO_CLOSE_FRAME)
         return list(messages[:half]), Close(CloseState.CLOSED, None if code == 1005 else code)
     return list(messages), recorded
+
+
+# A close frame's payload is at most 125 bytes (RFC 6455 5.5): the code's 2 and the reason's.
+_MAX_REASON = 123
+
+
+def sendable_close(close: Close) -> tuple[Close, str | None]:
+    """How to end the replay of a recorded close, and a line for the log when that is not the
+    recorded close itself: a frame cannot carry every code a tape may hold (RFC 6455 7.4).
+
+    1005 in a tape is a frame with no status and 1006 no frame at all (what the codes report);
+    1015 is a TLS failure, which ends a connection with no frame; any other code no frame may
+    carry (70000, 1004, 999) is what a server's WebSocket library refuses to send, failing the
+    connection with 1011 (internal error) instead, as the `websockets` library's server does
+    when its handler raises. A reason over 123 bytes is cut to fit the frame."""
+    code = close.code
+    if close.state is not CloseState.CLOSED or code is None or sendable(code):
+        if len(close.reason.encode("utf-8", "surrogatepass")) <= _MAX_REASON:
+            return close, None
+        reason = close.reason.encode("utf-8", "surrogatepass")[:_MAX_REASON]
+        kept = reason.decode("utf-8", "ignore")
+        cut = Close(close.state, close.code, kept, close.by, close.time)
+        return cut, f"the recorded close reason is cut to {_MAX_REASON} bytes (RFC 6455 5.5)"
+    if code == 1005:
+        return Close(CloseState.CLOSED, None, "", close.by, close.time), (
+            "the recorded close code 1005 cannot be sent in a frame (RFC 6455 7.4.1): "
+            "sending a close frame with no status, which a client reports as 1005"
+        )
+    if code in (1006, 1015):
+        return Close(CloseState.NO_CLOSE_FRAME, time=close.time), (
+            f"the recorded close code {code} cannot be sent in a frame (RFC 6455 7.4.1): "
+            "dropping the connection without a close frame, which a client reports as 1006"
+        )
+    return Close(CloseState.CLOSED, 1011, "", close.by, close.time), (
+        f"the recorded close code {code} cannot be sent in a frame (RFC 6455 7.4): sending 1011, "
+        "as a server whose WebSocket library refuses that code fails the connection"
+    )
 
 
 def with_sockets(app: ASGIApp, fixtures: list[Fixture], options: ServeOptions) -> ASGIApp:
@@ -127,7 +166,10 @@ async def handle(fixtures: list[Fixture], options: ServeOptions, websocket: WebS
             websocket, 400, f"streamcheck serve: fault {fault} does not apply to a WebSocket"
         )
         return
-    steps, close = plan(fixture.messages, fixture.close, fault)
+    steps, recorded = plan(fixture.messages, fixture.close, fault)
+    close, note = sendable_close(recorded)
+    if note is not None:
+        logging.getLogger("uvicorn.error").warning("%s: %s", fixture.name, note)
     await websocket.accept(headers=[(b"x-streamcheck-fixture", fixture.name.encode())])
     with contextlib.suppress(WebSocketDisconnect):
         await replay(websocket, steps, close, max(speed, 0.0))
@@ -156,8 +198,9 @@ async def replay(
         sent_by_client = 0
         last_time: float | None = None
         for step in steps:
-            if isinstance(step, float):
-                await asyncio.sleep(step)
+            if isinstance(step, float):  # a stall: it ends early when the client leaves
+                if await incoming.gone_within(step):
+                    return
                 continue
             if step.direction is Direction.SENT:
                 sent_by_client += 1
@@ -166,8 +209,8 @@ async def replay(
                 continue
             if speed > 0 and step.time is not None and last_time is not None:
                 gap = (step.time - last_time) / speed
-                if gap > 0:
-                    await asyncio.sleep(gap)
+                if gap > 0 and await incoming.gone_within(gap):
+                    return
             last_time = step.time if step.time is not None else last_time
             if incoming.gone:
                 return
@@ -202,6 +245,15 @@ class Inbox:
         finally:
             self.gone = True
             self.changed.set()
+
+    async def gone_within(self, seconds: float) -> bool:
+        """Wait `seconds` (at most MAX_STALL), or less if the client leaves; whether it left."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(min(seconds, faults.MAX_STALL)):
+                while not self.gone:
+                    self.changed.clear()
+                    await self.changed.wait()
+        return self.gone
 
     async def wait_for(self, count: int) -> None:
         while self.count < count and not self.gone:
