@@ -65,6 +65,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "schema-file-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
     "httprr-sizes-5000-digits.httprr": (2, "streamcheck: error: "),  # past Python's int limit
     "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)
+    "config-override-glob-backwards-range.toml": (1, "SC301"),  # re.error from the glob
     "protocol-toml-int-5000-digits.toml": (2, "streamcheck: error: "),
     "protocol-toml-nested-2000.toml": (2, "streamcheck: error: "),
     "pyproject-int-5000-digits.toml": (2, "streamcheck: error: "),
@@ -109,7 +110,7 @@ def _command(name: str, tmp_path: Path) -> tuple[list[str], Path]:
     if name.startswith(("config-", "pyproject-")):
         config = "pyproject.toml" if name.startswith("pyproject-") else "streamcheck.toml"
         shutil.copy(path, tmp_path / config)
-        shutil.copy(BASELINED / "bad.sse", tmp_path / "bad.sse")
+        shutil.copy(FIXTURES / "rules" / "SC301" / "bad.sse", tmp_path / "bad.sse")
         return ["bad.sse"], tmp_path
     if name.startswith("baseline-"):
         return [str(BASELINED / "bad.sse"), "--baseline", str(path)], ROOT

@@ -455,10 +455,29 @@ def _glob(pattern: str) -> re.Pattern[str]:
             out.append("[^/]")
         elif char == "[" and (close := pattern.find("]", i + 1)) > i + 1:
             body = pattern[i + 1 : close]
-            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            out.append(_bracket(body[1:], True) if body.startswith("!") else _bracket(body, False))
             i = close + 1
             continue
         else:
             out.append(re.escape(char))
         i += 1
     return re.compile("".join(out))
+
+
+def _bracket(body: str, negate: bool) -> str:
+    """A glob's `[...]` as a regex class built from escaped characters and ranges, so that what
+    a config holds (`[z-a]`, `[[:alpha:]]`, a `\\`) is never a regex error or a FutureWarning
+    about nested sets; a backwards range matches nothing, as in fnmatch."""
+    parts, k = [], 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            low, high = body[k], body[k + 2]
+            if low <= high:
+                parts.append(f"{re.escape(low)}-{re.escape(high)}")
+            k += 3
+        else:
+            parts.append(re.escape(body[k]))
+            k += 1
+    if not parts:
+        return "[^/]" if negate else "(?!)"
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
