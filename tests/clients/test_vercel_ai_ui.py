@@ -224,7 +224,7 @@ def test_the_client_line_names_the_package_it_ran_and_its_version() -> None:
     assert result["client"]["sdk_version"] == version
     done = client_run(ROOT, "--node-modules", str(MODULES))
     line = f"client vercel-ai-ui {version} from {(MODULES / 'ai').resolve()}: "
-    assert line in done.stdout, done.stdout
+    assert line in " ".join(done.stdout.split()) + " ", done.stdout  # wrapped at 80 columns
 
 
 def test_the_readme_command_finds_the_install_the_readme_makes() -> None:
@@ -237,6 +237,31 @@ def test_the_readme_command_finds_the_install_the_readme_makes() -> None:
         if line.startswith("    streamcheck check") and "--client vercel-ai-ui" in line
     ]
     args = command.split("#")[0].split()[1:]
+    version = json.loads((ROOT / "requirements/npm/package.json").read_text())["dependencies"]["ai"]
     done = run_streamcheck(*args, env={"STREAMCHECK_NODE_MODULES": ""})
     assert done.returncode in (0, 1), done.stderr
-    assert "client vercel-ai-ui " in done.stdout and "from " in done.stdout
+    shown = " ".join(done.stdout.split())  # the text report wraps at 80 columns
+    assert f"client vercel-ai-ui {version} from {(MODULES / 'ai').resolve()}: " in shown, shown
+
+
+def test_a_dependency_missing_from_node_modules_is_never_taken_from_above(tmp_path: Path) -> None:
+    """Node looks for a package node_modules lacks in every folder above it (up to
+    /node_modules): the project's `ai` importing a dependency it did not install would load
+    a planted /tmp/node_modules/<dependency>. What the SDK imports stays under node_modules."""
+    planted = tmp_path / "node_modules" / "left-pad-x"
+    planted.mkdir(parents=True)
+    (planted / "package.json").write_text('{"name": "left-pad-x", "main": "index.js"}')
+    (planted / "index.js").write_text(
+        'require("fs").writeFileSync(__dirname + "/ran", "yes");\nmodule.exports = 1;\n'
+    )
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    ai = project / "node_modules" / "ai"
+    ai.mkdir(parents=True)
+    (ai / "package.json").write_text(
+        '{"name": "ai", "version": "6.6.6", "type": "module", "main": "index.js"}'
+    )
+    (ai / "index.js").write_text('import "left-pad-x";\nexport const AbstractChat = null;\n')
+    done = client_run(project)
+    one_line_error(done, "does not load", "left-pad-x", "outside")
+    assert not (planted / "ran").exists()

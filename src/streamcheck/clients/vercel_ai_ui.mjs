@@ -5,7 +5,7 @@
 // status, headers and body chunks; a recorded reset errors the body as undici does, `TypeError:
 // terminated`). Reads {modules, status, headers, chunks: [base64], end} as JSON on stdin and
 // prints what the app holds afterwards as one JSON line. No network: fetch is replaced.
-import { createRequire } from "node:module";
+import { createRequire, register } from "node:module";
 import { pathToFileURL } from "node:url";
 
 const input = JSON.parse(await new Promise((resolve) => {
@@ -14,8 +14,17 @@ const input = JSON.parse(await new Promise((resolve) => {
   process.stdin.on("data", (part) => (text += part));
   process.stdin.on("end", () => resolve(text));
 }));
+// What the SDK imports stays under `roots` (vercel_ai_ui_hooks.mjs); a failure to load it is
+// exit 3 with one line, which streamcheck reports as an unusable install (exit 2).
+register("./vercel_ai_ui_hooks.mjs", import.meta.url, { data: { roots: input.roots } });
 const require = createRequire(input.modules + "/");
-const ai = await import(pathToFileURL(require.resolve("ai")).href);
+let ai;
+try {
+  ai = await import(pathToFileURL(require.resolve("ai")).href);
+} catch (error) {
+  process.stderr.write(`streamcheck-load: ${String(error?.message ?? error).split("\n")[0]}\n`);
+  process.exit(3);
+}
 const version = require("ai/package.json").version;
 
 class State {

@@ -6,8 +6,10 @@ package `ai` of a `node_modules` folder. That is the project's JavaScript, run b
 `--client vercel-ai-ui` asked for it, so where it comes from is narrow and said: `--node-modules
 PATH`, else `STREAMCHECK_NODE_MODULES`, else the nearest `node_modules/ai` from the working
 folder up to the project's root (the git root, else the config file's folder, else the working
-folder itself), never above it and never through a folder anyone may write to (`/tmp`). The
-client line names the package folder and version. node runs with an environment of a few
+folder itself), never above it and never through a folder anyone may write to (`/tmp`); and
+what the SDK imports must lie under that node_modules too (vercel_ai_ui_hooks.mjs: Node would
+look for a missing dependency in every folder above). The client line names the package
+folder and version. node runs with an environment of a few
 variables (PATH, HOME, locale): no key reaches it, and it needs none.
 
 The app's view: the last assistant message's text parts and tool parts, the chat's `status` and
@@ -141,8 +143,11 @@ def environment() -> dict[str, str]:
 def replay(
     recording: Recording, api: str | None, request: Any, timeout: float | None, modules: str
 ) -> tuple[Seen, tuple[str, str] | None]:
+    # The folders whatever the SDK imports must lie in (symlinks resolved): vercel_ai_ui_hooks.mjs.
+    roots = [Path(modules).resolve(), (Path(modules) / "ai").resolve(), SCRIPT.parent.resolve()]
     payload = {
         "modules": modules,
+        "roots": list(dict.fromkeys(str(root) for root in roots)),
         "status": recording.status,
         "headers": recording.headers,
         "chunks": [base64.b64encode(data).decode("ascii") for data, _ in recording.chunks],
@@ -169,6 +174,12 @@ def replay(
         if done.returncode != 0:
             err.seek(max(0, os.fstat(err.fileno()).st_size - 4096))
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            if done.returncode == 3 and tail[0].startswith("streamcheck-load: "):
+                why = _printable(tail[0].removeprefix("streamcheck-load: "))[:300]
+                raise ConfigError(
+                    f"--client vercel-ai-ui: {os.path.normpath(Path(modules) / 'ai')} does not "
+                    f"load: {why.removeprefix('streamcheck-outside: ')}"
+                )
             return seen, ("streamcheck.ReplayFailed", f"node exited {done.returncode}: {tail[0]}")
         if os.fstat(out.fileno()).st_size > OUTPUT_CAP:
             raise _unexpected(modules, f"over {OUTPUT_CAP:,} bytes")
@@ -219,6 +230,10 @@ def _read(seen: Seen, printed: bytes, modules: str) -> tuple[Seen, tuple[str, st
         name = error["name"] if error["name"] in _BUILTIN_ERRORS else f"ai.{error['name']}"
         return seen, (name, error["message"])
     return seen, None
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _is_call(call: Any) -> bool:
