@@ -12,6 +12,7 @@ conventions ask of an inference span, name `{operation} {model}`.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from streamcheck import redact
@@ -42,13 +43,10 @@ class Spans:
         from opentelemetry.sdk.trace import TracerProvider
 
         if provider is None:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
             from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
             provider = TracerProvider(resource=Resource.create({"service.name": "streamcheck"}))
-            # No endpoint: the exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT itself.
-            exporter = OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
-            provider.add_span_processor(BatchSpanProcessor(exporter))
+            provider.add_span_processor(BatchSpanProcessor(exporter(endpoint)))
         self.provider = provider
         self.tracer = provider.get_tracer("streamcheck")
 
@@ -70,6 +68,23 @@ class Spans:
     def close(self) -> None:
         self.provider.force_flush()
         self.provider.shutdown()
+
+
+def exporter(endpoint: str | None) -> Any:
+    """The OTLP/HTTP protobuf exporter; its JSON twin (otlp_json.py) when the protobuf one
+    cannot load because xds-protos overwrote opentelemetry-proto's modules."""
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    except ImportError as exc:
+        from streamcheck.live.observe.otlp_json import JsonSpanExporter
+
+        sys.stderr.write(
+            f"streamcheck: the OTLP protobuf exporter does not load ({exc}; xds-protos "
+            "overwrites opentelemetry-proto's modules, grpc/grpc#42926): spans go as OTLP/JSON\n"
+        )
+        return JsonSpanExporter(endpoint)
+    # No endpoint: the exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT itself.
+    return OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
 
 
 def span_attributes(observed: Observed, verdict: str, via: str) -> dict[str, Any]:
