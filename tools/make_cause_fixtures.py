@@ -201,6 +201,11 @@ def main() -> None:
         "eof",
         2.81,
     )
+    # A stall the stream survived (62 s of silence, then the rest): past several hops' idle
+    # timeouts, so behind one of them it would have been cut.
+    whole_chat = _chat(6, finished=True)
+    stall_times = [*_spread(4, 0.4, 0.3), *_spread(len(whole_chat) - 4, 63.3, 0.3)]
+    _tape(CAUSES / "stall-62s.tape", {}, whole_chat, stall_times, "eof", stall_times[-1])
     # What a browser's HAR says of a failed transfer: the chunked body broke, or the page
     # aborted the fetch itself.
     broke = "net::ERR_INCOMPLETE_CHUNKED_ENCODING"

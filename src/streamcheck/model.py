@@ -336,7 +336,7 @@ class Cause:
         finding: str | None = None,
         refs: list[str] | None = None,
     ) -> None:
-        # client-timeout, client-cancel, idle-timeout, total-timeout, reset, clean-close,
+        # client-timeout, client-cancel, stall, idle-timeout, total-timeout, reset, clean-close,
         # in-band-error, gateway-timeout (a 504 or 524 a hop answered)
         self.kind = kind
         self.summary = summary  # one sentence worded as evidence, never as certainty

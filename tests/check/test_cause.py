@@ -296,3 +296,18 @@ def test_a_browsers_net_error_says_how_the_transfer_ended() -> None:
     aborted = _json(str(CAUSES / "browser-abort.har"))
     assert aborted["end"] == "interrupted"
     assert aborted["cause"]["kind"] == "client-cancel"  # type: ignore[index]
+
+
+def test_a_stall_the_stream_survived_names_the_hops_that_would_cut_it() -> None:
+    text = _text(str(CAUSES / "stall-62s.tape"))
+    assert (
+        "cause: the stream went silent for 62.0 s and then went on: longer than nginx's "
+        "default proxy_read_timeout (60 s), an AWS Application Load Balancer's default "
+        "connection idle timeout (60 s), Kong's default service read_timeout (60 s), "
+        "Heroku's router's rolling window after the first byte (55 s), Amazon CloudFront's "
+        "default origin response timeout (30 s); behind such a hop it would have been cut there"
+    ) in text
+    assert "Cloudflare" not in text.split("cause:")[1].split("try:")[0]  # 100 s: not past it
+    assert "try: keep bytes flowing during long waits" in text
+    result = _json(str(CAUSES / "stall-62s.tape"))
+    assert result["cause"]["kind"] == "stall" and result["cause"]["finding"] == "SC501"  # type: ignore[index]

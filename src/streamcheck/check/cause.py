@@ -64,6 +64,7 @@ class Facts(NamedTuple):
     status: int | None
     framing: str | None
     arrival_times: bool  # chunk times are arrival times (tapes, live calls)
+    max_gap: float | None = None  # the longest silence between two chunks
 
 
 def diagnose(
@@ -86,7 +87,10 @@ def diagnose(
     stopped = (EndReason.TIMEOUT, EndReason.RESET, EndReason.INTERRUPTED)
     cut = facts.end in stopped or any(c in codes for c in CUT_CODES)
     if not cut and error is None:
-        return None, found
+        stall = _stall(facts, lower) if "SC501" in codes else None
+        if stall is not None:
+            stall.finding = "SC501"
+        return stall, found
     cause = _cause(facts, lower, findings)
     if cause is None:
         return None, found
@@ -219,6 +223,28 @@ def _gateway_timeout(facts: Facts, headers: dict[str, str]) -> Cause | None:
         fix="send the response headers and a first byte at once, then stream; " + fix,
         evidence=[*_times(facts, None, total), *_headers(seen)],
         refs=[m.ref for m in chosen],
+    )
+
+
+def _stall(facts: Facts, headers: dict[str, str]) -> Cause | None:
+    """A silence the stream survived, but that is past the idle timeout of hops it did not go
+    through: behind any of them (in production, say) it would have been cut there."""
+    gap = facts.max_gap
+    if gap is None or not facts.arrival_times:
+        return None
+    named = {hop for hop, _, _ in _named(headers)}
+    shorter = [m for m in LIMITS if m.kind == IDLE and m.seconds < gap and m.hop not in named]
+    if not shorter:
+        return None
+    such = ", ".join(f"{_owned(m)} ({m.seconds:g} s)" for m in shorter)
+    return Cause(
+        "stall",
+        f"the stream went silent for {gap:.1f} s and then went on: longer than {such}; "
+        "behind such a hop it would have been cut there",
+        fix="keep bytes flowing during long waits: an SSE comment line (`: keep-alive`) every "
+        "15 s resets every idle timer on the way",
+        evidence=[f"longest silence {gap:.1f} s"],
+        refs=[m.ref for m in shorter],
     )
 
 

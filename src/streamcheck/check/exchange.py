@@ -242,6 +242,7 @@ class ExchangeChecker:
             status=exchange.status,
             framing=self.framing,
             arrival_times=exchange.arrival_times,
+            max_gap=self.timing.get("max_gap"),
         )
         result.cause, found = cause.diagnose(
             facts, exchange.headers, result.findings, self.location
