@@ -23,7 +23,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import orjson
 import typer
 
 from streamcheck.check import CheckOptions, check_exchange
@@ -47,7 +46,7 @@ def _sarif(report: Report) -> str:
     document = sarif.to_dict(report, "fuzz")
     for run in document["runs"]:
         run["tool"]["driver"]["rules"] = []
-    return orjson.dumps(document).decode("utf-8")
+    return json.dumps(document)  # as sarif.render writes it (orjson, else the stdlib)
 
 
 _CATALOG: list[Catalog] = []

@@ -62,6 +62,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "protocol-json-nested-2000.json": (2, "streamcheck: error: "),  # PyYAML's RecursionError
     "protocol-yaml-int-5000-digits.yaml": (2, "streamcheck: error: "),  # int() in the loader
     "protocol-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
+    "protocol-yaml-timestamp-no-date.yaml": (2, "streamcheck: error: "),  # PyYAML's AttributeError
     "schema-file-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
     "httprr-sizes-5000-digits.httprr": (2, "streamcheck: error: "),  # past Python's int limit
     "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)

@@ -77,10 +77,16 @@ def construct(instance: Any, node: Any) -> Any:
         raise YAMLRefused(problem, mark.line + 1 if mark is not None else None) from None
     except RecursionError:
         raise YAMLRefused("nested too deep") from None
-    except ValueError as exc:  # int() past Python's 4,300-digit limit, a date out of range
-        digits = "integer string conversion" in str(exc)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise YAMLRefused("a number of more than 4,300 digits" if digits else first) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # A tagged value its constructor cannot build: int() past Python's 4,300-digit limit,
+        # `!!timestamp` of a text that is no date (PyYAML: AttributeError), a date out of range.
+        if "integer string conversion" in str(exc):
+            problem = "a number of more than 4,300 digits"
+        elif isinstance(exc, ValueError) and str(exc).strip():
+            problem = str(exc).strip().splitlines()[0]
+        else:
+            problem = "a value that is not what its tag says (a !!timestamp of no date?)"
+        raise YAMLRefused(problem) from None
     finally:
         instance.dispose()
 
