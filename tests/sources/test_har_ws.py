@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,30 @@ def test_malformed_websocket_items_are_noted_not_fatal(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr  # findings, not a usage error
     assert "5 HAR WebSocket message(s) were malformed" in done.stdout
     assert "SC313" in done.stdout  # nothing was left to judge
+
+
+def test_times_that_are_no_times_are_dropped_and_said(tmp_path: Path) -> None:
+    """Message times of 1e308 and -1e308, and a clock that goes backwards, in a HAR (another
+    tool's file: the messages are kept, those times are not): no silence of 300 digits, a
+    note; the response's timings of 1e308 ms are no time either."""
+    messages = [
+        {"type": "send", "time": 1764720000.5, "opcode": 1, "data": '{"q": 1}'},
+        {"type": "receive", "time": 1e308, "opcode": 1, "data": '{"a": 1}'},
+        {"type": "receive", "time": -1e308, "opcode": 1, "data": '{"a": 2}'},
+        {"type": "receive", "time": 1764720100.0, "opcode": 1, "data": '{"a": 3}'},
+        {"type": "receive", "time": 1764720001.0, "opcode": 1, "data": '{"a": 4}'},
+        {"type": "receive", "time": 1764723000.0, "opcode": 1, "data": '{"a": 5}'},
+    ]
+    entry = socket(messages)
+    entry["timings"] = {"send": 1e308, "wait": 1e308, "receive": -1e308}
+    path = har(tmp_path, entry)
+    exchange = next(read_path(str(path)))
+    assert exchange.messages is not None
+    assert [m.time for m in exchange.messages] == [0.5, None, None, 100.0, None, None]
+    done = run_streamcheck("check", str(path), "--verbose")
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    assert not re.search(r"\d{20}", done.stdout), done.stdout
+    assert "arrival times go backwards (message 4: 1 s after 100 s)" in " ".join(
+        done.stdout.split()
+    )

@@ -170,6 +170,10 @@ DEEP = "[" * 1000 + '"GET"' + "]" * 1000  # repr() of it was a RecursionError
         ('{"streamcheck_tape": 1, "api": ' + DEEP + "}\n", "malformed: api must be a string"),
         ('{"streamcheck_tape": 1, "response": {"status": 70000}}\n', "response.status must"),
         ('{"streamcheck_tape": 1, "response": ' + DEEP + "}\n", "response must be an object"),
+        # Times: seconds since the request, from 0 (1e308 printed 300 digits in SC501).
+        (HEADER + '\n{"t": 1e308, "text": "a"}\n', "line 2: t must be seconds since the request"),
+        (HEADER + '\n{"t": -1e308, "text": "a"}\n', "not -1e\\+308"),
+        (HEADER + '\n{"t": -0.5, "text": "a"}\n', "from 0 up to 1e\\+09, not -0.5"),
     ],
 )
 def test_malformed_tape_is_one_line_error(tmp_path: Path, text: str, message: str) -> None:
@@ -188,3 +192,30 @@ def test_tape_from_stdin() -> None:
     done = run_streamcheck("check", "--format", "json", "-", input=data)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["results"][0]["end"] == "eof"
+
+
+@pytest.mark.parametrize("transport", ["http", "websocket"])
+def test_times_going_backwards_are_noted_and_measure_no_silence(
+    tmp_path: Path, transport: str
+) -> None:
+    """A recorder whose clock went back (5 s, then 1 s, then 900 s): a note, and no SC501 from
+    times that are no evidence of a silence."""
+    header: dict[str, object] = {"streamcheck_tape": 1, "request": {}, "response": {"status": 200}}
+    direction: dict[str, str] = {}
+    if transport == "websocket":
+        header = {**header, "streamcheck_tape": 2, "transport": "websocket"}
+        direction = {"dir": "received"}
+    frames = [f'data: {{"n": {n}}}\n\n' for n in range(3)]
+    lines = [header] + [
+        {"t": t, **direction, "text": text}
+        for t, text in zip([5.0, 1.0, 900.0], frames, strict=True)
+    ]
+    lines.append({"end": "eof", "t": 900.0})
+    path = tmp_path / "clock.tape"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    [result] = json.loads(done.stdout)["results"]
+    found = {f["code"]: f["message"] for f in result["findings"]}
+    assert "SC501" not in found
+    assert "arrival times go backwards (line 3: 1 s after 5 s)" in found["SC902"]

@@ -27,7 +27,7 @@ import orjson
 
 from streamcheck.exceptions import InputError
 from streamcheck.model import EndReason, Exchange
-from streamcheck.sources import bodies, har_ws, hints, inflate
+from streamcheck.sources import bodies, har_ws, hints, inflate, times
 
 _STREAM_TYPES = (
     "text/event-stream",
@@ -157,7 +157,7 @@ def _exchange(source: str, index: int, entry: dict[str, Any]) -> Exchange:
     content = response.get("content")
     content = content if isinstance(content, dict) else {}
     if har_ws.has_events(entry) and not content.get("text"):
-        exchange.chunks = har_ws.event_source_chunks(entry)
+        exchange.chunks = har_ws.event_source_chunks(exchange, entry)
         return exchange
     exchange.chunks = _chunks(exchange, content, headers)
     first_byte = _first_byte(entry.get("timings"))
@@ -215,18 +215,20 @@ def _first_byte(timings: Any) -> float | None:
     if not isinstance(timings, dict) or not isinstance(timings.get("wait"), int | float):
         return None
     total = sum(
-        float(value)
+        milliseconds
         for name in _BEFORE_BODY
-        if isinstance(value := timings.get(name), int | float) and value > 0
+        if (milliseconds := times.seconds(timings.get(name))) is not None
     )
-    return round(total / 1000.0, 6)
+    first = times.seconds(total / 1000.0)  # 1e308 ms is no time: none rather than 300 digits
+    return round(first, 6) if first is not None else None
 
 
 def _last_byte(timings: Any, first_byte: float | None) -> float | None:
     """Seconds from the request start to the body's last byte (first byte + `receive`): the
     whole duration, which check/cause.py weighs against hops' limits on a whole response.
     Not a chunk time: the body's bytes have none here, so no silence can be measured."""
-    receive = timings.get("receive") if isinstance(timings, dict) else None
-    if first_byte is None or isinstance(receive, bool) or not isinstance(receive, int | float):
+    receive = times.seconds(timings.get("receive")) if isinstance(timings, dict) else None
+    if first_byte is None or receive is None:
         return None
-    return round(first_byte + max(float(receive), 0.0) / 1000.0, 6) if receive >= 0 else None
+    last = times.seconds(first_byte + receive / 1000.0)
+    return round(last, 6) if last is not None else None

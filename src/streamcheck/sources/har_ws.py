@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from streamcheck.model import Close, CloseState, Direction, EndReason, Exchange, Message
+from streamcheck.sources import times
 
 _DIRECTIONS = {"send": Direction.SENT, "receive": Direction.RECEIVED}
 
@@ -46,17 +47,21 @@ def _start(entry: dict[str, Any], items: list[Any]) -> float | None:
     if isinstance(started, str):
         try:
             return datetime.fromisoformat(started).timestamp()
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
-    times = [i.get("time") for i in items if isinstance(i, dict)]
-    return next((float(t) for t in times if isinstance(t, int | float)), None)
+    stamps = [i.get("time") for i in items if isinstance(i, dict)]
+    return next((t for t in map(times.stamp, stamps) if t is not None), None)
 
 
 def _relative(item: dict[str, Any], start: float | None) -> float | None:
-    time = item.get("time")
-    if start is None or isinstance(time, bool) or not isinstance(time, int | float):
+    """Seconds from the entry's start, or None: no time, or one that is no time since it
+    (1e308, a message long before the request: a clock or a file not to be trusted). A message
+    a little before the start (devtools' clocks differ by milliseconds) is at 0."""
+    time = times.stamp(item.get("time"))
+    if start is None or time is None:
         return None
-    return round(max(0.0, float(time) - start), 6)
+    since = time - start
+    return round(max(0.0, since), 6) if -1.0 <= since < times.MAX_SECONDS else None
 
 
 def websocket(exchange: Exchange, entry: dict[str, Any]) -> None:
@@ -71,11 +76,12 @@ def websocket(exchange: Exchange, entry: dict[str, Any]) -> None:
 
 def _messages(exchange: Exchange, items: list[Any], start: float | None) -> Iterator[Message]:
     dropped = 0
-    for item in items:
+    arrivals = times.Arrivals(exchange)
+    for number, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("data"), str):
             dropped += 1
             continue
-        time = _relative(item, start)
+        time = arrivals(_relative(item, start), f"message {number}")
         kind = item.get("type")
         if kind == "error":
             # The browser failed the connection on a frame it could not take.
@@ -101,14 +107,17 @@ def _messages(exchange: Exchange, items: list[Any], start: float | None) -> Iter
         exchange.notes.append(f"{dropped} HAR WebSocket message(s) were malformed and skipped")
 
 
-def event_source_chunks(entry: dict[str, Any]) -> Iterator[tuple[bytes, float | None]]:
+def event_source_chunks(
+    exchange: Exchange, entry: dict[str, Any]
+) -> Iterator[tuple[bytes, float | None]]:
     """The SSE body an EventSource's recorded events came in, one chunk per event."""
     items = entry["_eventSourceMessages"]
     start = _start(entry, items)
-    for item in items:
+    arrivals = times.Arrivals(exchange)
+    for number, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        yield _event_bytes(item), _relative(item, start)
+        yield _event_bytes(item), arrivals(_relative(item, start), f"event {number}")
 
 
 def _event_bytes(item: dict[str, Any]) -> bytes:

@@ -38,6 +38,7 @@ import orjson
 from streamcheck import redact
 from streamcheck.exceptions import InputError
 from streamcheck.model import Close, EndReason, Exchange, Message, Request
+from streamcheck.sources import times
 
 FORMAT_VERSION = 2
 # An HTTP tape is still written as format 1 (its lines did not change): every streamcheck reads
@@ -172,6 +173,7 @@ def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) ->
 
 
 def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | None]]:
+    arrivals = times.Arrivals(exchange)
     while True:
         line = lines.next()
         if line is None:
@@ -187,22 +189,16 @@ def _chunks(exchange: Exchange, lines: _Lines) -> Iterator[tuple[bytes, float | 
         item = lines.parse(line)
         if "end" in item:
             exchange.end = end_reason(item, lines)
-            exchange.end_time = _seconds(item.get("t"))
-            exchange.read_timeout = _seconds(item.get("read_timeout"))
+            # A hand-written tape's odd value here is not worth refusing the file for: it only
+            # feeds the cause line.
+            exchange.end_time = times.seconds(item.get("t"))
+            exchange.read_timeout = times.seconds(item.get("read_timeout"))
             return
         data, _, time = payload(item, lines)
+        time = arrivals(time, f"line {lines.number}")
         if time is not None:
             exchange.arrival_times = True
         yield data, time
-
-
-def _seconds(value: Any) -> float | None:
-    """A non-negative finite number of seconds from an end record, else None (a hand-written
-    tape's odd value is not worth refusing the file for: it only feeds the cause line)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    seconds = float(value)
-    return seconds if 0 <= seconds < 1e9 else None
 
 
 def end_reason(item: dict[str, Any], lines: _Lines) -> EndReason:
@@ -220,7 +216,12 @@ def payload(item: dict[str, Any], lines: _Lines) -> tuple[bytes, bool, float | N
     time = item.get("t")
     if time is not None and (isinstance(time, bool) or not isinstance(time, int | float)):
         raise InputError(f"{where}: t must be a number of seconds, not {redact.brief(time)}")
-    seconds = float(time) if time is not None else None
+    seconds = times.seconds(time) if time is not None else None
+    if time is not None and seconds is None:
+        raise InputError(
+            f"{where}: t must be seconds since the request, from 0 up to "
+            f"{times.MAX_SECONDS:g}, not {time:.6g}"
+        )
     if "text" in item:
         if not isinstance(item["text"], str):
             raise InputError(f"{where}: text must be a string")

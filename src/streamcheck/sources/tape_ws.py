@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from streamcheck import redact
 from streamcheck.exceptions import InputError
 from streamcheck.model import Close, CloseState, Direction, EndReason, Exchange, Message, Request
+from streamcheck.sources import times
 
 if TYPE_CHECKING:
     from streamcheck.sources.tape import _Lines
@@ -26,6 +27,7 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
     """The messages of a WebSocket exchange; sets `exchange.close` and `end` when consumed."""
     from streamcheck.sources.tape import end_reason, payload
 
+    arrivals = times.Arrivals(exchange)
     while True:
         line = lines.next()
         if line is None or line.lstrip().startswith(b'{"streamcheck_tape"'):
@@ -48,11 +50,11 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
                 f"{lines.source}: line {lines.number}: dir must be 'sent' or 'received'"
             )
         data, binary, time = payload(item, lines)
-        yield Message(direction, data, binary, time)
+        yield Message(direction, data, binary, arrivals(time, f"line {lines.number}"))
 
 
 def parse_close(value: Any, time: Any, lines: _Lines) -> Close:
-    when = float(time) if isinstance(time, int | float) and not isinstance(time, bool) else None
+    when = times.seconds(time)  # only the close's time: an odd one is not worth an error
     if value is None or value == "unknown":
         return Close(CloseState.UNKNOWN, time=when)
     if value == "no-close-frame":
