@@ -8,6 +8,7 @@ import pytest
 
 import streamcheck
 from streamcheck import Severity, StreamcheckAssertionError, assert_valid
+from tests.conftest import ROOT
 from tests.streams import CLEAN, CURL_BAD_JSON, CUT, NO_ROLE, write
 
 
@@ -60,3 +61,27 @@ def test_public_names_resolve_lazily() -> None:
     assert "assert_valid" in dir(streamcheck)
     with pytest.raises(AttributeError):
         streamcheck.nope  # noqa: B018
+
+
+def test_a_failing_assert_valid_shows_the_test_line_and_the_findings_not_our_source(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest hides assert_valid's frame (`__tracebackhide__`): the report is the test's line
+    and the findings, without streamcheck's source before them."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    (pytester.path / "cut.sse").write_text(CUT)
+    pytester.makepyfile(
+        test_cut="""
+        import streamcheck
+
+        def test_cut():
+            streamcheck.assert_valid("cut.sse")
+        """
+    )
+    done = pytester.runpytest_subprocess("-p", "no:streamcheck", "-p", "no:cacheprovider")
+    done.assert_outcomes(failed=1)
+    out = done.stdout.str()
+    assert 'streamcheck.assert_valid("cut.sse")' in out
+    assert "SC301 missing-terminator" in out and "fix: " in out
+    assert "assertions.py" not in out and "def assert_valid" not in out
+    assert "raise StreamcheckAssertionError" not in out

@@ -40,6 +40,9 @@ def assert_valid(
         streamcheck.assert_valid("tests/fixtures/chat.sse")
         streamcheck.assert_valid(body, provider="openai", ignore="SC5")
     """
+    # pytest leaves this frame out of a failure's traceback: the test's line and the findings
+    # are shown, not streamcheck's own source.
+    __tracebackhide__ = True
     from streamcheck.report.places import findings_text
 
     threshold = Severity.parse(fail_on) if isinstance(fail_on, str) else Severity(fail_on)

@@ -381,10 +381,15 @@ class ExchangeResult:
     body_line: int | None = None
     # The failing threshold for this exchange when a per-path setting differs from the run's.
     fail_on: Severity | None = None
-    # What an app using an official SDK received (`check --client`), when asked.
-    client: ClientOutcome | None = None
     # Why the stream was cut or stalled, when the recording shows something (check/cause.py).
     cause: Cause | None = None
+    # What apps using official SDKs received (`check --client`, one per client asked for).
+    clients: list[ClientOutcome] = field(default_factory=list)
+
+    @property
+    def client(self) -> ClientOutcome | None:
+        """The first client's outcome (a run usually asks for one)."""
+        return self.clients[0] if self.clients else None
 
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
@@ -414,7 +419,8 @@ class ExchangeResult:
             "error_class": self.error_class,
             "timing": self.timing,
             "findings": [f.to_dict() for f in self.findings],
-            **({"client": self.client.to_dict()} if self.client is not None else {}),
+            **({"client": self.clients[0].to_dict()} if self.clients else {}),
+            **({"clients": [c.to_dict() for c in self.clients]} if len(self.clients) > 1 else {}),
             **({"cause": self.cause.to_dict()} if self.cause is not None else {}),
         }
 

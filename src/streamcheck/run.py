@@ -43,19 +43,19 @@ def iter_files(
     options_for: Callable[[str], CheckOptions] | None = None,
     on_file: Callable[[str], None] | None = None,
     jobs: int = 1,
-    client: ClientRun | None = None,
+    clients: tuple[ClientRun, ...] = (),
 ) -> Iterator[ExchangeResult]:
     """Check files already expanded (see `sources.expand`).
 
     `options_for(path)` gives per-file options (config overrides); `on_file(path)` is called
     before each file is read (progress display). `jobs` > 1 checks files in that many worker
-    processes; results come back in the same order as with one. `client` also replays each
-    exchange through an official SDK (`ExchangeResult.client`).
+    processes; results come back in the same order as with one. `clients` also replay each
+    exchange through official SDKs, one after the other (`ExchangeResult.clients`).
     """
     options.protocols()  # reject an unknown --provider before reading anything
     files = list(files)
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        yield from _parallel(files, options, input_format, options_for, on_file, jobs, client)
+        yield from _parallel(files, options, input_format, options_for, on_file, jobs, clients)
         return
     catalog = catalog or Catalog(options.schema_dirs)
     for path in files:
@@ -65,18 +65,18 @@ def iter_files(
         if file_options is not options:
             file_options.protocols()
         for exchange in read_path(path, input_format):
-            result = _check(exchange, file_options, catalog, client)
+            result = _check(exchange, file_options, catalog, clients)
             if file_options.fail_on != options.fail_on:
                 result.fail_on = file_options.fail_on
             yield result
 
 
 def _check(
-    exchange: Exchange, options: CheckOptions, catalog: Catalog, client: ClientRun | None
+    exchange: Exchange, options: CheckOptions, catalog: Catalog, clients: tuple[ClientRun, ...]
 ) -> ExchangeResult:
-    """One exchange checked, and replayed through the SDK when asked (the chunks are kept for
-    the replay: --client holds one exchange's body in memory)."""
-    if client is None:
+    """One exchange checked, and replayed through each SDK asked for (the chunks are kept for
+    the replays: --client holds one exchange's body in memory)."""
+    if not clients:
         return check_exchange(exchange, options, catalog)
     from streamcheck.clients import Recording, replay
 
@@ -84,9 +84,10 @@ def _check(
     exchange.chunks = chunks
     result = check_exchange(exchange, options, catalog)
     recording = Recording(exchange.status, dict(exchange.headers), chunks, exchange.end)
-    result.client = replay(
-        client.name, recording, result, exchange.request.body, client.timeout, client.located
-    )
+    result.clients = [
+        replay(c.name, recording, result, exchange.request.body, c.timeout, c.located)
+        for c in clients
+    ]
     return result
 
 
@@ -97,14 +98,14 @@ def _parallel(
     options_for: Callable[[str], CheckOptions] | None,
     on_file: Callable[[str], None] | None,
     jobs: int,
-    client: ClientRun | None = None,
+    clients: tuple[ClientRun, ...] = (),
 ) -> Iterator[ExchangeResult]:
     """Files spread over `jobs` processes with an ordered map: output order never changes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     work = [
-        (path, options_for(path) if options_for else options, input_format, client)
+        (path, options_for(path) if options_for else options, input_format, clients)
         for path in files
     ]
     for file_options in {o for _, o, _, _ in work if o is not options}:
@@ -145,11 +146,13 @@ def _parallel(
 _CATALOGS: dict[tuple[Path, ...], Catalog] = {}  # one per worker process and schema folders
 
 
-def _check_file(job: tuple[str, CheckOptions, str, ClientRun | None]) -> list[ExchangeResult]:
+def _check_file(
+    job: tuple[str, CheckOptions, str, tuple[ClientRun, ...]],
+) -> list[ExchangeResult]:
     """One file in a worker process: every exchange's result."""
-    path, options, input_format, client = job
+    path, options, input_format, clients = job
     catalog = catalog_for(options.schema_dirs)
-    return [_check(e, options, catalog, client) for e in read_path(path, input_format)]
+    return [_check(e, options, catalog, clients) for e in read_path(path, input_format)]
 
 
 def catalog_for(schema_dirs: tuple[Path, ...]) -> Catalog:

@@ -15,7 +15,7 @@ from tests.conftest import FIXTURES
 def rich_text(report: object, verbose: bool, width: int = 80) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, no_color=True, color_system=None, highlight=False, width=width)
-    text.render(report, console, verbose)  # type: ignore[arg-type]
+    text.render(report, console, verbose, width=width)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 

@@ -32,13 +32,13 @@ EXIT_PIPE = 141  # the reader of standard output went away (128 + SIGPIPE, as a 
 HELP = (
     "Validate recorded and live LLM provider streams against per-version schemas.\n\n"
     "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input."
-    " --version prints the version."
 )
 _SETTINGS: dict[str, Any] = {
     "name": "streamcheck",
     "no_args_is_help": True,
     "add_completion": False,
     "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
 }
 # Command -> the module of this package that registers it on its `group`, in `--help` order.
 COMMANDS: dict[str, str] = {
@@ -55,7 +55,8 @@ COMMANDS: dict[str, str] = {
 
 # Options that commands of more than one group take, defined once.
 Schemas = Annotated[
-    list[Path] | None, typer.Option("--schemas", help="Extra schema folder (repeatable).")
+    list[Path] | None,
+    typer.Option("--schemas", metavar="DIR", help="Extra schema folder (repeatable)."),
 ]
 
 
@@ -185,7 +186,8 @@ def _group(module: str) -> typer.Typer:
 
 
 def _whole_app() -> typer.Typer:
-    whole = typer.Typer(help=HELP, **_SETTINGS)
+    whole = typer.Typer(**_SETTINGS)
+    whole.callback(help=HELP)(_root)
     for module in dict.fromkeys(COMMANDS.values()):
         whole.registered_commands.extend(_group(module).registered_commands)
     globals()["app"] = whole  # built once: later lookups find it without __getattr__
@@ -216,12 +218,33 @@ def _app_for(args: list[str]) -> typer.Typer:
         return _whole_app()  # top-level --help, a typo: the whole app answers
     single = typer.Typer(**_SETTINGS)
     single.registered_commands = chosen
-    single.callback(help=HELP)(_no_options)  # a group, as with the full app: `check` is a command
+    single.callback(help=HELP)(_root)  # a group, as with the full app: `check` is a command
     return single
 
 
-def _no_options() -> None:
-    pass
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """The top level's own option (`main` answers --version before typer is even built; this
+    makes it part of --help)."""
+    if version:
+        from streamcheck import __version__
+
+        sys.stdout.write(f"streamcheck {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+def _command(args: list[str]) -> Any:
+    """The click command for these arguments, its help tidied: an argument with a metavar
+    (PATH...) shows it alone, not followed by typer's type label (`<list[str]>`)."""
+    command = typer.main.get_command(_app_for(args))
+    for sub in getattr(command, "commands", {}).values():
+        for param in sub.params:
+            if param.param_type_name == "argument" and param.metavar is not None:
+                param.display_type_rich = lambda ctx: None
+    return command
 
 
 def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -254,6 +277,9 @@ def _masked(what: object) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: tool errors become one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
+    bare = not args  # like git: the usage on standard output, and the usage-error status
+    if bare:
+        args = ["--help"]
     if args[:1] in (["--version"], ["-V"]):
         from streamcheck import __version__
 
@@ -268,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         # the report fail: such a character is written as an escape.
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
-        code = _app_for(args)(args=args, standalone_mode=False)
+        code = _command(args).main(args=args, prog_name="streamcheck", standalone_mode=False)
         sys.stdout.flush()  # here, not at exit: a full disk must be an error we can name
     except BrokenPipeError:
         # The reader went away (`| head -1`): stop quietly, as Unix tools do, with the status a
@@ -308,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(EXIT_USAGE)
         sys.stderr.write(f"streamcheck: internal error: {type(exc).__name__}: {_masked(exc)}\n")
         sys.exit(EXIT_USAGE)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+    sys.exit(EXIT_USAGE if bare else code if isinstance(code, int) else EXIT_OK)
 
 
 class _WholeWrites(io.BufferedWriter):

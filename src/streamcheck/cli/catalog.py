@@ -22,22 +22,24 @@ def list_rules(
     """List every rule: code, name, default severity, summary."""
     from streamcheck import rules
     from streamcheck.report import wrap
+    from streamcheck.report.text import output_width
 
     console = _console()
+    width = output_width(console.is_terminal, console.width)
     shown = [
         r for r in sorted(rules.REGISTRY.values(), key=lambda r: r.code) if all or not r.retired
     ]
     name_width = max(len(r.name) for r in shown)
     column = 5 + 2 + name_width + 1 + 8  # code, name, severity: where the summary starts
     # Narrow terminals get the summary under the name rather than in a sliver of a column.
-    hanging = column if console.width - column >= 40 else 7
+    hanging = column if width - column >= 40 else 7
     for rule in shown:
         lead = f"{rule.code}  {rule.name:{name_width}} {rule.severity.label:8}"
         if hanging == column:
-            lines = wrap.fill([(lead, None)], [(rule.summary, None)], console.width, hanging)
+            lines = wrap.fill([(lead, None)], [(rule.summary, None)], width, hanging)
         else:
             head: list[wrap.Line] = [[(lead.rstrip(), None)]]
-            lines = head + wrap.fill([(" " * 7, None)], [(rule.summary, None)], console.width, 7)
+            lines = head + wrap.fill([(" " * 7, None)], [(rule.summary, None)], width, 7)
         console.print(wrap.plain(lines), highlight=False, markup=False, soft_wrap=True)
 
 

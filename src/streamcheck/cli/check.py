@@ -37,7 +37,10 @@ def _codes(values: list[str] | None) -> tuple[str, ...]:
 def check(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Files, folders or globs; '-' for stdin. Default: the config's paths."),
+        typer.Argument(
+            metavar="PATH",
+            help="Files, folders or globs; '-' for stdin. Default: the config's paths.",
+        ),
     ] = None,
     format: Annotated[
         str, typer.Option("--format", "-f", help="text, json, junit, sarif or github.")
@@ -49,6 +52,7 @@ def check(
         list[str] | None,
         typer.Option(
             "--report",
+            metavar="FORMAT:PATH",
             help="Also write FORMAT:PATH, e.g. junit:out.xml or sarif:out.sarif (repeatable).",
         ),
     ] = None,
@@ -73,9 +77,12 @@ def check(
         ),
     ] = None,
     select: Annotated[
-        list[str] | None, typer.Option(help="Only these codes or prefixes (SC1, SC301).")
+        list[str] | None,
+        typer.Option(metavar="CODES", help="Only these codes or prefixes (SC1, SC301)."),
     ] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these codes or prefixes.")] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(metavar="CODES", help="Skip these codes or prefixes.")
+    ] = None,
     fail_on: Annotated[
         str | None,
         typer.Option(help="Lowest severity that fails the run: error (default), warning, info."),
@@ -91,6 +98,7 @@ def check(
         list[Path] | None,
         typer.Option(
             "--protocol",
+            metavar="FILE",
             help="A user-defined protocol file (YAML/TOML, see README); only these protocols "
             "judge the exchanges (repeatable).",
         ),
@@ -111,12 +119,14 @@ def check(
         ),
     ] = None,
     client: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--client",
+            metavar="NAME",
             help="Also replay each exchange through an official SDK and show what the app "
             "receives: openai-python or anthropic-python (the [clients] extra), or "
-            "vercel-ai-ui (node and the npm package ai).",
+            "vercel-ai-ui (node and the npm package ai). Repeat to run several, one after "
+            "the other.",
         ),
     ] = None,
     node_modules: Annotated[
@@ -152,7 +162,7 @@ def check(
 ) -> None:
     """Validate recordings: raw SSE/NDJSON bodies, curl -i dumps, tapes, cassettes, HAR.
 
-    Settings come from \\[tool.streamcheck] in pyproject.toml or a streamcheck.toml (see README,
+    Settings come from [tool.streamcheck] in pyproject.toml or a streamcheck.toml (see README,
     "Configuration"); flags win over them.
     """
     from streamcheck import config as configuration
@@ -184,7 +194,7 @@ def check(
         max_gap=max_gap,
     )
     loaded = configuration.load(config)
-    client_run = _client(client, client_timeout, node_modules, loaded.file)
+    client_runs = _clients(client or [], client_timeout, node_modules, loaded.file)
     resolved = loaded.resolve(
         cli,
         input_format=input_format,
@@ -219,7 +229,7 @@ def check(
                 options_for=resolved.per_path(),
                 on_file=advance,
                 jobs=_jobs(jobs),
-                client=client_run,
+                clients=client_runs,
             )
         )
     if baseline_plan is not None:
@@ -232,16 +242,29 @@ def check(
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
-def _client(
-    name: str | None, timeout: float | None, node_modules: Path | None, config_file: Path | None
-) -> "ClientRun | None":
-    """The --client run, after checking the name and that its SDK is installed."""
-    if name is None:
+def _clients(
+    names: list[str], timeout: float | None, node_modules: Path | None, config_file: Path | None
+) -> "tuple[ClientRun, ...]":
+    """The --client runs, in the order given (a name given twice runs once)."""
+    if not names:
         if timeout is not None:
             raise StreamcheckError("--client-timeout needs --client")
         if node_modules is not None:
             raise StreamcheckError("--node-modules needs --client vercel-ai-ui")
-        return None
+        return ()
+    # --node-modules belongs to the JavaScript client; with none asked for, the first client
+    # says it is not for it.
+    node = "vercel-ai-ui" if "vercel-ai-ui" in names else names[0]
+    return tuple(
+        _client(name, timeout, node_modules if name == node else None, config_file)
+        for name in dict.fromkeys(names)
+    )
+
+
+def _client(
+    name: str, timeout: float | None, node_modules: Path | None, config_file: Path | None
+) -> "ClientRun":
+    """One --client run, after checking the name and that its SDK is installed."""
     from streamcheck.clients import CLIENTS, locate
     from streamcheck.extras import EXTRAS, require
     from streamcheck.run import ClientRun

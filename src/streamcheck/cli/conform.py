@@ -64,7 +64,12 @@ def conform(
     ] = None,
     header: Annotated[
         list[str] | None,
-        typer.Option("--header", "-H", help="Extra request header 'Name: value' (repeatable)."),
+        typer.Option(
+            "--header",
+            "-H",
+            metavar="'NAME: VALUE'",
+            help="Extra request header 'Name: value' (repeatable).",
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Make paid calls without asking.")
@@ -74,7 +79,11 @@ def conform(
     ] = "text",
     report_to: Annotated[
         list[str] | None,
-        typer.Option("--report", help="Also write FORMAT:PATH (repeatable), e.g. junit:c.xml."),
+        typer.Option(
+            "--report",
+            metavar="FORMAT:PATH",
+            help="Also write FORMAT:PATH (repeatable), e.g. junit:c.xml.",
+        ),
     ] = None,
     connect_timeout: Annotated[float, typer.Option(help="Seconds to connect.")] = 10.0,
     read_timeout: Annotated[float, typer.Option(help="Longest wait for the next bytes.")] = 60.0,

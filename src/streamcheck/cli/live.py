@@ -28,12 +28,18 @@ Deployment = Annotated[str | None, typer.Option(help="Azure deployment name.")]
 ApiVersion = Annotated[str | None, typer.Option(help="Azure api-version or anthropic-version.")]
 Headers = Annotated[
     list[str] | None,
-    typer.Option("--header", "-H", help="Extra request header 'Name: value' (repeatable)."),
+    typer.Option(
+        "--header",
+        "-H",
+        metavar="'NAME: VALUE'",
+        help="Extra request header 'Name: value' (repeatable).",
+    ),
 ]
 SecretHeaders = Annotated[
     list[str] | None,
     typer.Option(
         "--secret-header",
+        metavar="NAME",
         help="Name of a -H header that carries a credential (repeatable): masked in the tape "
         "and in every output. Headers named like key/token/secret/auth are masked anyway.",
     ),
@@ -65,7 +71,9 @@ def _smoke_help() -> str:
 
 @group.command()
 def serve(
-    paths: Annotated[list[str], typer.Argument(help="Tapes or recordings to replay.")],
+    paths: Annotated[
+        list[str], typer.Argument(metavar="PATH", help="Tapes or recordings to replay.")
+    ],
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port; 0 picks a free one (printed).")] = 8400,
     speed: Annotated[
@@ -206,6 +214,7 @@ def record(
         list[Path] | None,
         typer.Option(
             "--protocol",
+            metavar="FILE",
             help="A user-defined protocol file (see README); only these judge the stream "
             "(repeatable).",
         ),

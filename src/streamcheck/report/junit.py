@@ -103,9 +103,10 @@ def _extra(report: Report, result: ExchangeResult) -> str:
         out += f"{baselined} finding{plural} matched the baseline (not failing)\n"
     if result.cause is not None:
         out += "".join(f"{line}\n" for line in cause_lines(result.cause))
-    if result.client is not None:
+    if result.clients:
         out += "What the app would have seen:\n"
-        out += "".join(f"  {line}\n" for line in client_lines(result.client))
+        for outcome in result.clients:
+            out += "".join(f"  {line}\n" for line in client_lines(outcome))
     return out
 
 

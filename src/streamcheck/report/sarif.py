@@ -114,9 +114,10 @@ def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> 
     cause = result.cause if result.cause and result.cause.finding == finding.code else None
     if cause is not None:
         text += "\n" + "\n".join(cause_lines(cause))
-    if result.client is not None:
-        # Its own section: what an app using the SDK received from this exchange.
-        text += "\n\nWhat the app would have seen:\n" + "\n".join(client_lines(result.client))
+    if result.clients:
+        # Its own section: what an app using each SDK received from this exchange.
+        lines = [line for outcome in result.clients for line in client_lines(outcome)]
+        text += "\n\nWhat the app would have seen:\n" + "\n".join(lines)
     entry: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVEL[finding.severity],
@@ -129,8 +130,10 @@ def _result(result: ExchangeResult, finding: Finding, index: dict[str, int]) -> 
         entry["ruleIndex"] = index[finding.code]
     if finding.baseline is not None:
         entry["baselineState"] = finding.baseline
-    if result.client is not None:
-        entry["properties"]["client"] = result.client.to_dict()
+    if result.clients:
+        entry["properties"]["client"] = result.clients[0].to_dict()
+    if len(result.clients) > 1:
+        entry["properties"]["clients"] = [outcome.to_dict() for outcome in result.clients]
     if cause is not None:
         entry["properties"]["cause"] = cause.to_dict()
     for key in ("frame", "path"):

@@ -6,6 +6,7 @@ the terminal's width (`wrap`): words are never split, continuation lines keep th
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,13 +22,21 @@ if TYPE_CHECKING:
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-WIDTH = 80  # when the output is no terminal and COLUMNS is not set, as rich does
+# Output to a pipe, a file or a CI log is not wrapped unless COLUMNS asks for it: one finding
+# a line stays greppable, and a log viewer has its own width.
+UNWRAPPED = 1_000_000
 # Columns of a finding: its severity at 4, its code at 12; the evidence and fix lines start at
 # 12 and continue under their text.
 FINDING_INDENT = 12
 
 
-def render(report: Report, console: Console, verbose: bool = False, group: bool = False) -> None:
+def render(
+    report: Report,
+    console: Console,
+    verbose: bool = False,
+    group: bool = False,
+    width: int | None = None,
+) -> None:
     """Print every exchange with findings (all exchanges with `verbose`), then the summary,
     fitted to the console's width; with `group`, one entry per code with its count.
 
@@ -35,7 +44,7 @@ def render(report: Report, console: Console, verbose: bool = False, group: bool 
     """
     from rich.text import Text
 
-    width = console.width
+    width = width or output_width(console.is_terminal, console.width)
     for lines in _blocks(report, verbose, width, group):
         block = Text()
         for number, line in enumerate(lines):
@@ -53,16 +62,23 @@ def render(report: Report, console: Console, verbose: bool = False, group: bool 
 def plain(report: Report, verbose: bool = False, width: int | None = None) -> str:
     """What `render` prints on a console without colour, without importing rich: `check`
     starts faster when its output goes to a file, a pipe or a CI log."""
-    width = width or terminal_width()
+    width = width or output_width(sys.stdout.isatty(), 0)
     blocks = [wrap.plain(lines) for lines in _blocks(report, verbose, width)]
     return "\n".join([*blocks, wrap.plain(_summary_lines(report, width))]) + "\n"
 
 
-def terminal_width() -> int:
-    """COLUMNS, else the terminal's width, else 80 (a pipe, a file, a CI log)."""
+def output_width(is_terminal: bool, terminal: int) -> int:
+    """COLUMNS when set; else the terminal's width (`terminal`, or asked of the system when 0);
+    else (a pipe, a file, a CI log) no wrapping."""
+    import os
     import shutil
 
-    return shutil.get_terminal_size((WIDTH, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not is_terminal:
+        return UNWRAPPED
+    return terminal or shutil.get_terminal_size().columns
 
 
 def _clean(text: str) -> str:
@@ -77,7 +93,7 @@ def _blocks(report: Report, verbose: bool, width: int, group: bool = False) -> I
     for result in report.results:
         # Findings a baseline holds are shown only with --verbose (the summary counts them).
         shown = [f for f in result.findings if verbose or f.baseline != UNCHANGED]
-        if not shown and not verbose and result.client is None:
+        if not shown and not verbose and not result.clients:
             continue
         lines: list[Line] = []
         if result.source != current:
@@ -93,8 +109,8 @@ def _blocks(report: Report, verbose: bool, width: int, group: bool = False) -> I
                 lines += _finding(result, finding, width, said=said)
                 lines += _cause(result, finding, shown, width)
             lines += _cause(result, None, shown, width)
-        if result.client is not None:
-            lines += _client(result.client, width)
+        for outcome in result.clients:
+            lines += _client(outcome, width)
         yield lines
     if report.baseline is not None and report.baseline.absent:
         lines = [[(_clean(f"baseline {report.baseline.file}"), "bold")]]

@@ -135,7 +135,8 @@ def print_verdict(console: Console, verdict: Verdict, verbose: bool) -> None:
     if result is None:
         return
     shown = [f for f in result.findings if verbose or f.severity >= Severity.WARNING]
-    lines = text_report.grouped(result, shown, console.width)
+    width = text_report.output_width(console.is_terminal, console.width)
+    lines = text_report.grouped(result, shown, width)
     if lines:  # grouped by code, the one that decided the verdict first, each with its fix
         text = redact.text(wrap.plain(lines))
         console.print(text, highlight=False, markup=False, soft_wrap=True)
