@@ -58,6 +58,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "har-websocket-type-is-a-list.har": (1, "SC902"),  # items skipped and said (TypeError)
     # node printed a chunk count past 64 bits: the JSON and SARIF writers failed on it.
     "node-output-chunks-past-64-bits.json": (2, "streamcheck: error: --client vercel-ai-ui: "),
+    "protocol-json-empty-objects-in-lists.json": (1, "SC201"),  # `[{}, {...}]`: key lines
     "protocol-json-int-5000-digits.json": (2, "streamcheck: error: "),  # parsed by PyYAML
     "protocol-json-nested-2000.json": (2, "streamcheck: error: "),  # PyYAML's RecursionError
     "protocol-yaml-int-5000-digits.yaml": (2, "streamcheck: error: "),  # int() in the loader
@@ -65,6 +66,10 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "protocol-yaml-timestamp-no-date.yaml": (2, "streamcheck: error: "),  # PyYAML's AttributeError
     "schema-file-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
     "httprr-sizes-5000-digits.httprr": (2, "streamcheck: error: "),  # past Python's int limit
+    # A NUL byte in a name a config or protocol file gives (ValueError from os.stat).
+    "config-baseline-name-with-nul.toml": (2, "streamcheck: error: "),
+    "config-protocol-name-with-nul.toml": (2, "streamcheck: error: "),
+    "protocol-yaml-schema-name-with-nul.yaml": (2, "streamcheck: error: "),
     "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)
     "config-override-glob-backwards-range.toml": (1, "SC301"),  # re.error from the glob
     "protocol-toml-int-5000-digits.toml": (2, "streamcheck: error: "),

@@ -27,6 +27,8 @@ def read(
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise error(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL byte in the name (from a config or protocol file): no such file
+        raise error(f"{path}: cannot read the {what} (a NUL byte in its name)") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise error(f"{path}: not a regular file, so no {what}")

@@ -44,6 +44,8 @@ def read(path: Path) -> Counter[Key]:
         raise InputError(f"{path}: baseline not found (write one with --write-baseline)") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline ({exc.strerror})") from None
+    except ValueError:  # a NUL byte in the name a config file gave: no file has it
+        raise InputError(f"{path}: baseline not found (a NUL byte in its name)") from None
     return parse(path, raw)
 
 

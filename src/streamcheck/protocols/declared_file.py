@@ -62,6 +62,8 @@ def load(path: Path) -> type[DeclaredProtocol]:
         stat = path.stat()
     except OSError as exc:
         raise ConfigError(f"{path}: protocol file not found ({exc.strerror})") from None
+    except ValueError:  # a NUL byte: no file has that name
+        raise ConfigError(f"{path}: protocol file not found (a NUL byte in its name)") from None
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     found = _CACHE.get(key)
     if found is None:
@@ -215,6 +217,8 @@ class Reader(ProtocolText):
         name, _, fragment = reference.partition("#")
         folder = self.path.absolute().parent
         file = folder / name
+        if "\0" in name:
+            raise self.fail(key, f"{reference!r}: no file has a NUL byte in its name")
         if not file.resolve().is_relative_to(folder.resolve()):
             raise self.fail(
                 key,

@@ -143,6 +143,7 @@ class ProtocolText:
                 continue
             if first in "}]":
                 stack.pop()
+                expecting_key = False  # `{}`: the `{` asked for a key that never came
                 continue
             parent = stack[-1] if stack else None
             if expecting_key and parent is not None:
