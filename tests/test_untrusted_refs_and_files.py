@@ -419,3 +419,21 @@ def test_kinds_chosen_by_when_keep_the_files_order(project: Path) -> None:
     findings = json.loads(done.stdout)["results"][0]["findings"]
     named = [f["message"].split(" frame")[0] for f in findings if f["code"] == "SC201"]
     assert named == [kind for _, kind in frames], findings
+
+
+# -- found on the way: the config's override globs match in linear time ------------------------
+
+
+def test_a_configs_override_glob_does_not_hang_check(project: Path) -> None:
+    """An override glob became a backtracking regex: `*a*a...*b` (13 stars) against a file name
+    of 100 `a`s did not finish. The glob is matched by an NFA walk now; the run returns, with
+    the override applied where it matches."""
+    name = "a" * 100 + ".sse"
+    (project / name).write_bytes((ROOT / "fixtures" / "openai" / "text-answer.sse").read_bytes())
+    (project / "streamcheck.toml").write_text(
+        '[[overrides]]\npaths = ["' + "*a" * 12 + '*b"]\nignore = ["SC1"]\n'
+        '[[overrides]]\npaths = ["**/' + "a*" * 12 + '.sse"]\nfail-on = "info"\n'
+    )
+    done = run("check", name, "--format", "json", cwd=project)
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["results"][0]["fail_on"] == "info"

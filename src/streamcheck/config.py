@@ -34,7 +34,6 @@ of the wrong type is a `ConfigError` naming the key and the file.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import re
 from collections.abc import Callable
@@ -45,6 +44,7 @@ from streamcheck import rules
 from streamcheck.check import CheckOptions
 from streamcheck.exceptions import ConfigError
 from streamcheck.model import Severity
+from streamcheck.path_glob import Glob, compile_glob
 from streamcheck.sources import BODY_FRAMINGS
 from streamcheck.sources import FORMATS as INPUT_FORMATS
 
@@ -435,49 +435,7 @@ def _display(root: Path, given: str) -> str:
     return full.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
-@functools.lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """gitignore-like glob: `**` any number of folders, `*` and `?` within one name."""
-    out, i = [], 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:[^/]+/)*")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and (close := pattern.find("]", i + 1)) > i + 1:
-            body = pattern[i + 1 : close]
-            out.append(_bracket(body[1:], True) if body.startswith("!") else _bracket(body, False))
-            i = close + 1
-            continue
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out))
-
-
-def _bracket(body: str, negate: bool) -> str:
-    """A glob's `[...]` as a regex class built from escaped characters and ranges, so that what
-    a config holds (`[z-a]`, `[[:alpha:]]`, a `\\`) is never a regex error or a FutureWarning
-    about nested sets; a backwards range matches nothing, as in fnmatch."""
-    parts, k = [], 0
-    while k < len(body):
-        if k + 2 < len(body) and body[k + 1] == "-":
-            low, high = body[k], body[k + 2]
-            if low <= high:
-                parts.append(f"{re.escape(low)}-{re.escape(high)}")
-            k += 3
-        else:
-            parts.append(re.escape(body[k]))
-            k += 1
-    if not parts:
-        return "[^/]" if negate else "(?!)"
-    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+def _glob(pattern: str) -> Glob:
+    """gitignore-like glob: `**/` any number of folders, `*` and `?` within one name; matched
+    in linear time (path_glob.py: the config is the checked tree's)."""
+    return compile_glob(pattern)
