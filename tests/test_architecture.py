@@ -206,14 +206,17 @@ def test_the_room_rule_catches_what_it_is_meant_to_catch() -> None:
     assert not violations("streamcheck.live.proxy.app", {"streamcheck.check", "streamcheck.live"})
 
 
-def test_live_has_no_import_circle() -> None:
+@pytest.mark.parametrize("package", ["live", "check"])
+def test_no_import_circle_inside(package: str) -> None:
     """server <-> ws_server and conform_events <-> conform_expect once imported each other (a
-    private name across modules, a registry filled from both sides); the rooms keep no circle."""
+    private name across modules, a registry filled from both sides), and check/frames <->
+    check/recorders (each called the other); no package keeps a circle."""
     graph: dict[str, set[str]] = {}
-    for path in sorted((PACKAGE / "live").rglob("*.py")):
+    for path in sorted((PACKAGE / package).rglob("*.py")):
         name = module_name(path)
         found = imports(path.read_text(encoding="utf-8"), name, path.name == "__init__.py")
-        graph[name] = {m for m in found if m.startswith("streamcheck.live.") and m != name}
+        inside = f"streamcheck.{package}."
+        graph[name] = {m for m in found if m.startswith(inside) and m != name}
     circles = []
     done: set[str] = set()
 

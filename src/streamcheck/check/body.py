@@ -4,67 +4,63 @@ document where a stream was asked for. Imported only when such a body turns up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from streamcheck import errors, rules
-from streamcheck.check import frames
+from streamcheck.check import choose, frames
+from streamcheck.check.state import ExchangeState
 from streamcheck.model import EndReason
 from streamcheck.redact import excerpt
 
-if TYPE_CHECKING:
-    from streamcheck.check.exchange import ExchangeChecker
 
-
-def empty(checker: ExchangeChecker) -> None:
+def empty(state: ExchangeState) -> None:
     """An empty body: an error when the status says so (SC402), else SC114."""
-    status = checker.exchange.status
+    status = state.exchange.status
     if status is not None and status >= 400:
         verdict = errors.classify(b"", status)
-        checker.error_class = verdict.klass
-        checker.sink(
+        state.error_class = verdict.klass
+        state.sink(
             rules.finding(
                 "SC402",
                 f"HTTP {status} with an empty body: {verdict.describe()}",
-                checker.location,
+                state.location,
                 hint=verdict.hint,
             )
         )
-    elif checker.exchange.end not in (EndReason.TIMEOUT, EndReason.RESET):
+    elif state.exchange.end not in (EndReason.TIMEOUT, EndReason.RESET):
         # A body cut off before its first byte is SC503/SC504's to report, not an empty one.
-        checker.sink(rules.finding("SC114", "the response body is empty", checker.location))
+        state.sink(rules.finding("SC114", "the response body is empty", state.location))
 
 
-def check_body(checker: ExchangeChecker, body: bytes, framing: str) -> None:
+def check_body(state: ExchangeState, body: bytes, framing: str) -> None:
     """A whole body where a stream was expected: an error document (SC401/SC402), or a
     complete JSON answer (SC206, SC901)."""
-    status = checker.exchange.status
+    status = state.exchange.status
     value = errors.parse_body(body) if framing in ("json", "jsonarray") else None
     failed = status is not None and status >= 400  # any JSON under an error status is one
     if value is not None and not failed and errors.error_object(value) is None:
-        not_an_error(checker, value, body)
+        not_an_error(state, value, body)
         return
-    provider = checker.protocol.provider if checker.protocol else checker.exchange.provider
+    provider = state.protocol.provider if state.protocol else state.exchange.provider
     verdict = errors.classify(
-        body, status, checker.exchange.content_type, value, checker.exchange.headers, provider
+        body, status, state.exchange.content_type, value, state.exchange.headers, provider
     )
-    checker.error_class = verdict.klass
+    state.error_class = verdict.klass
     # A URL the hints placed at a provider but no protocol serves (Bedrock's count-tokens,
     # a non-streaming Converse call) keeps the hint: its error is not a stream API's.
-    if checker.protocol is None and not (
-        checker.exchange.provider and checker.exchange.request.url
-    ):
-        owner = next((p for p in checker.candidates if verdict.shape in p.error_shapes), None)
+    if state.protocol is None and not (state.exchange.provider and state.exchange.request.url):
+        owner = next((p for p in state.candidates if verdict.shape in p.error_shapes), None)
         if owner is not None:
-            checker.use(owner)
-    where = checker.location.at(offset=0, line=1)
+            choose.use(state, owner)
+    where = state.location.at(offset=0, line=1)
     provider = (
-        checker.protocol.provider if checker.protocol else checker.exchange.provider or "the server"
+        state.protocol.provider if state.protocol else state.exchange.provider or "the server"
     )
-    streamed = checker.asked_for_stream() is not False
-    crash = crash_note(checker, value) if streamed else ""
+    streamed = choose.asked_for_stream(state) is not False
+    crash = crash_note(state, value) if streamed else ""
     instead = " instead of a stream" if streamed else " (the call was not a streaming one)"
     if verdict.documented:
-        checker.sink(
+        state.sink(
             rules.finding(
                 "SC401",
                 f"{provider} answered with an error body{instead}: {verdict.describe()}{crash}",
@@ -77,7 +73,7 @@ def check_body(checker: ExchangeChecker, body: bytes, framing: str) -> None:
         what = {"html": "an HTML page", "text": "plain text"}.get(
             verdict.shape, f"an error in an undocumented shape ({verdict.shape})"
         )
-        checker.sink(
+        state.sink(
             rules.finding(
                 "SC402",
                 f"{'expected a stream, ' if streamed else ''}got {what}: "
@@ -89,11 +85,11 @@ def check_body(checker: ExchangeChecker, body: bytes, framing: str) -> None:
         )
 
 
-def crash_note(checker: ExchangeChecker, value: Any) -> str:
+def crash_note(state: ExchangeState, value: Any) -> str:
     """What a typical client does with this body, for the finding's message."""
-    if checker.protocol is None or value is None:
+    if state.protocol is None or value is None:
         return ""
-    if checker.protocol.api == "chat-completions":  # OpenAI, Azure and compatible dialects
+    if state.protocol.api == "chat-completions":  # OpenAI, Azure and compatible dialects
         return (
             "; a client that reads chunk['choices'][0]['finish_reason'] raises "
             "KeyError on this body"
@@ -101,26 +97,26 @@ def crash_note(checker: ExchangeChecker, value: Any) -> str:
     return ""
 
 
-def not_an_error(checker: ExchangeChecker, value: Any, body: bytes) -> None:
+def not_an_error(state: ExchangeState, value: Any, body: bytes) -> None:
     """A JSON document that is no error: a known API answered without streaming (SC206),
     or no known API answers like this (SC901)."""
-    where = checker.location.at(offset=0, line=1)
-    if checker.protocol is None:
-        for protocol in checker.candidates:
+    where = state.location.at(offset=0, line=1)
+    if state.protocol is None:
+        for protocol in state.candidates:
             if frames.claims(protocol, value, None):
-                checker.use(protocol)
+                choose.use(state, protocol)
                 break
-    if checker.protocol is None:
+    if state.protocol is None:
         # No known API: a JSON answer may be right for it (Replicate answers the stream
         # request with the URL of the stream). SC901 says nothing was judged.
-        checker.unknown_endpoint()
-        if not checker.unknown_reported:
-            checker.unknown_reported = True
+        choose.unknown_endpoint(state)
+        if not state.unknown_reported:
+            state.unknown_reported = True
             message = "no known provider API answers with this JSON document; not judged"
-            checker.sink(rules.finding("SC901", message, where, evidence=excerpt(body)))
+            state.sink(rules.finding("SC901", message, where, evidence=excerpt(body)))
         return
     kind = value.get("object") or value.get("type") if isinstance(value, dict) else None
-    checker.sink(
+    state.sink(
         rules.finding(
             "SC206",
             f"the body is one complete JSON document ({kind or type(value).__name__}), "

@@ -3,12 +3,8 @@ a user-defined protocol's declared framing against the body's (SC385)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from streamcheck import rules
-
-if TYPE_CHECKING:
-    from streamcheck.check.exchange import ExchangeChecker
+from streamcheck.check.state import ExchangeState
 
 # framing -> the Content-Types a server sends it with.
 CONTENT_TYPES = {
@@ -26,28 +22,28 @@ CONTENT_TYPES = {
 }
 
 
-def content_type(checker: ExchangeChecker, framing: str, content_type: str | None) -> None:
+def content_type(state: ExchangeState, framing: str, content_type: str | None) -> None:
     """SC113: the Content-Type names another framing than the body has."""
     if framing == "ndjson" and content_type == "text/event-stream":
         # Payloads of SSE events saved one per line (stripped framing) say so at the end,
         # once the protocol is known; any other NDJSON body gets SC113 then.
-        checker.sse_header_on_ndjson = True
+        state.sse_header_on_ndjson = True
     elif content_type and content_type not in CONTENT_TYPES[framing]:
-        mismatch(checker, framing, content_type)
+        mismatch(state, framing, content_type)
 
 
-def mismatch(checker: ExchangeChecker, framing: str, content_type: str) -> None:
-    checker.sink(
+def mismatch(state: ExchangeState, framing: str, content_type: str) -> None:
+    state.sink(
         rules.finding(
-            "SC113", f"body is {framing} but Content-Type says {content_type}", checker.location
+            "SC113", f"body is {framing} but Content-Type says {content_type}", state.location
         )
     )
 
 
-def declared_framing(checker: ExchangeChecker) -> None:
+def declared_framing(state: ExchangeState) -> None:
     """SC385: a protocol file's exchange whose body has another framing than it declares."""
     from streamcheck.protocols.declared import framing_mismatch
 
-    problem = framing_mismatch(checker.protocol, checker.framing)
+    problem = framing_mismatch(state.protocol, state.framing)
     if problem:
-        checker.sink(rules.finding("SC385", problem, checker.location))
+        state.sink(rules.finding("SC385", problem, state.location))

@@ -19,16 +19,12 @@ Recordings made by other projects' tools are not always the bytes that crossed t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import orjson
 
 from streamcheck import rules
+from streamcheck.check.state import ExchangeState
 from streamcheck.model import Finding, Frame
 from streamcheck.wire import Decoder
-
-if TYPE_CHECKING:
-    from streamcheck.check.exchange import ExchangeChecker
 
 JOINED_NOTE = (
     "events are not separated by blank lines (the recording kept the data: lines only); "
@@ -36,19 +32,19 @@ JOINED_NOTE = (
 )
 
 
-def terminators(checker: ExchangeChecker) -> frozenset[bytes]:
+def terminators(state: ExchangeState) -> frozenset[bytes]:
     """The non-JSON data that may end the stream: the protocol's sentinels, else `[DONE]`."""
-    protocol = checker.protocol
+    protocol = state.protocol
     if protocol is None:
         return frozenset({b"[DONE]"})
     return protocol.sentinels | protocol.tolerated
 
 
-def lines_of(checker: ExchangeChecker, data: bytes) -> list[bytes] | None:
+def lines_of(state: ExchangeState, data: bytes) -> list[bytes] | None:
     """The lines of joined event data when each is a whole JSON value or a terminator."""
     if b"\n" not in data:
         return None
-    ends = terminators(checker)
+    ends = terminators(state)
     parts = [part for part in data.split(b"\n") if part.strip()]
     for part in parts:
         if part.strip() in ends:
@@ -68,40 +64,39 @@ def split(frame: Frame, parts: list[bytes]) -> list[Frame]:
     ]
 
 
-def note_once(checker: ExchangeChecker, message: str) -> None:
-    if message not in checker.recording_notes:
-        checker.recording_notes.add(message)
-        checker.sink(rules.finding("SC902", message, checker.location))
+def note_once(state: ExchangeState, message: str) -> None:
+    if message not in state.recording_notes:
+        state.recording_notes.add(message)
+        state.sink(rules.finding("SC902", message, state.location))
 
 
-def joined_events(checker: ExchangeChecker, frame: Frame) -> bool:
-    """A dispatched event whose data is several JSON lines: judged line by line (True). In a
-    recording whose framing was rewritten that way, a `[DONE]` line the protocol does not use
-    is the writer's framing, not the server's (hand-written fixtures wrap NDJSON APIs so)."""
+def joined_events(state: ExchangeState, frame: Frame) -> list[Frame] | None:
+    """A dispatched event whose data is several JSON lines: the frames to judge instead, one
+    per line (None: not such an event). In a recording whose framing was rewritten that way,
+    a `[DONE]` line the protocol does not use is the writer's framing, not the server's
+    (hand-written fixtures wrap NDJSON APIs so): nothing to judge."""
     if frame.data == b"[DONE]":
-        return JOINED_NOTE in checker.recording_notes
-    parts = lines_of(checker, frame.data)
+        return [] if JOINED_NOTE in state.recording_notes else None
+    parts = lines_of(state, frame.data)
     if parts is None:
-        return False
-    from streamcheck.check import frames
-
-    note_once(checker, JOINED_NOTE)
-    checker.frames -= 1  # the joined event was counted; its parts count instead
-    frames.handle(checker, split(frame, parts))
-    return True
+        return None
+    note_once(state, JOINED_NOTE)
+    state.frames -= 1  # the joined event was counted; its parts count instead
+    return split(frame, parts)
 
 
-def at_eof(checker: ExchangeChecker, decoder: Decoder) -> None:
+def at_eof(state: ExchangeState, decoder: Decoder) -> list[Frame]:
     """The event EOF cut off (the SSE decoder's `unterminated`, whose SC101 is the decoder's
-    last finding): judged as delivered when the recording lost nothing a client reads."""
+    last finding): the frames to judge as delivered when the recording lost nothing a client
+    reads (the SC101 withdrawn), else none."""
     frame: Frame | None = getattr(decoder, "unterminated", None)
     if frame is None or not decoder.findings or decoder.findings[-1].code != "SC101":
-        return
-    protocol = checker.protocol
-    parts = lines_of(checker, frame.data)
+        return []
+    protocol = state.protocol
+    parts = lines_of(state, frame.data)
     if parts is not None:
         message = JOINED_NOTE
-    elif frame.data.strip() in terminators(checker):
+    elif frame.data.strip() in terminators(state):
         parts = [frame.data.strip()]
         message = (
             "the file ends right after the terminator, without the blank line that dispatches "
@@ -113,19 +108,17 @@ def at_eof(checker: ExchangeChecker, decoder: Decoder) -> None:
             f"the last event has no blank line after it; {protocol.provider}'s clients deliver "
             "each data: line as it ends, so it was taken as delivered"
         )
-    elif checker.frames == 0 and _is_json(frame.data):
+    elif state.frames == 0 and _is_json(frame.data):
         # Not one blank line in the whole body: the recording has no SSE event framing at all
         # (a fixture writer's single data: line), which is no evidence of a cut.
         parts = [frame.data]
         message = JOINED_NOTE
     else:
-        return
+        return []
     withdrawn: Finding = decoder.findings.pop()
     del withdrawn  # the decoder's SC101: replaced by the note below
-    from streamcheck.check import frames
-
-    note_once(checker, message)
-    frames.handle(checker, split(frame, parts))
+    note_once(state, message)
+    return split(frame, parts)
 
 
 def _is_json(data: bytes) -> bool:
@@ -136,9 +129,9 @@ def _is_json(data: bytes) -> bool:
     return True
 
 
-def stripped_note(checker: ExchangeChecker) -> None:
+def stripped_note(state: ExchangeState) -> None:
     """SC902 once for a payloads-only recording, naming what it cannot show."""
-    protocol = checker.protocol
+    protocol = state.protocol
     assert protocol is not None
     end = protocol.terminator
     cannot = (
@@ -147,7 +140,7 @@ def stripped_note(checker: ExchangeChecker) -> None:
         else "event names are not kept, so kinds were read from `type`"
     )
     note_once(
-        checker,
+        state,
         "the recording keeps only each SSE event's JSON payload, one per line (no data: "
         f"framing, event names or terminator), {cannot}",
     )

@@ -85,11 +85,11 @@ class Sink:
             )
         end = 1 << 62
         self.findings.sort(key=lambda f: end if f.location.offset is None else f.location.offset)
-        self.findings = [_masked(f) for f in self.findings]
+        self.findings = [masked(f) for f in self.findings]
         return self.findings
 
 
-def _masked(finding: Finding) -> Finding:
+def masked(finding: Finding) -> Finding:
     message = redact.text(finding.message)
     evidence = redact.text(finding.evidence) if finding.evidence else finding.evidence
     hint = redact.text(finding.hint) if finding.hint else finding.hint

@@ -7,59 +7,64 @@ Loaded only when a WebSocket exchange turns up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Collection
 
-from streamcheck.check import frames
+from streamcheck.check import finish, frames, timing
 from streamcheck.check import framing as framing_checks
-from streamcheck.model import Close, Direction
+from streamcheck.check.state import ExchangeState
+from streamcheck.model import Close, Direction, Message
 from streamcheck.protocols import Protocol
 from streamcheck.wire import decoder_for
 from streamcheck.wire.websocket import WebSocketDecoder, close_findings
 
-if TYPE_CHECKING:
-    from streamcheck.check.exchange import ExchangeChecker
 
-
-def run(checker: ExchangeChecker) -> None:
-    exchange = checker.exchange
-    assert exchange.messages is not None
-    checker.framing = "websocket"
-    if checker.protocol is None:
-        checker.candidates = _websocket_first(checker.candidates)
-    elif checker.protocol.declared:  # chosen before the framing was known (--protocol)
-        framing_checks.declared_framing(checker)
-    decoder = decoder_for("websocket", checker.location, checker.options.max_line)
+def start(state: ExchangeState) -> WebSocketDecoder:
+    """Before the first message: the framing is known, WebSocket protocols are tried first."""
+    state.framing = "websocket"
+    if state.protocol is None:
+        state.candidates = _websocket_first(state.candidates)
+    elif state.protocol.declared:  # chosen before the framing was known (--protocol)
+        framing_checks.declared_framing(state)
+    decoder = decoder_for("websocket", state.location, state.options.max_line)
     assert isinstance(decoder, WebSocketDecoder)
-    sink, handle = checker.sink, frames.handle
-    for message in exchange.messages:
-        if message.direction is Direction.SENT:
-            continue  # the client's own messages: not frames of the server's stream
-        checker.tick(message.time, len(message.data))
-        batch = decoder.message(message)
-        if batch:
-            handle(checker, batch)
+    return decoder
+
+
+def message(state: ExchangeState, decoder: WebSocketDecoder, sent: Message) -> None:
+    """One message, either way: the client's own are not frames of the server's stream."""
+    if sent.direction is Direction.SENT:
+        return
+    timing.tick(state, sent.time, len(sent.data))
+    batch = decoder.message(sent)
+    if batch:
+        frames.handle(state, batch)
+
+
+def end(state: ExchangeState, decoder: WebSocketDecoder, close: Close | None) -> None:
+    """The socket closed (or was lost): the grammar's end, then the close (SC6xx)."""
     decoder.flush()
+    sink = state.sink
     sink.extend(decoder.findings)
-    checker.end(0)
-    close = exchange.close or Close()
-    state = checker.state
+    finish.end_of_body(state, 0)
+    close = close or Close()
+    grammar = state.grammar
     finished = None
-    if state is not None:
+    if grammar is not None:
         try:
-            finished = state.finished()
+            finished = grammar.finished()
         except frames.MALFORMED:
             finished = None  # a grammar confused by a malformed frame cannot tell
     if close.time is not None:
-        checker.timing["close"] = close.time
-    for finding in close_findings(close, finished, checker.location):
+        state.timing["close"] = close.time
+    for finding in close_findings(close, finished, state.location):
         sink(finding)
 
 
-def _websocket_first(candidates: object) -> list[type[Protocol]]:
+def _websocket_first(candidates: Collection[type[Protocol]]) -> list[type[Protocol]]:
     """Detection order for a WebSocket: protocols framed as WebSocket messages first (the
     Realtime API's first event must not be claimed by an SSE API with a similar event), then
     the rest (a relay may forward any provider's JSON chunks one per message)."""
-    pool = list(candidates)  # type: ignore[call-overload]
+    pool = list(candidates)
     return [p for p in pool if p.framing == "websocket"] + [
         p for p in pool if p.framing != "websocket"
     ]

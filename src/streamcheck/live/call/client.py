@@ -1,10 +1,10 @@
 """A live streaming call through httpx, fed chunk by chunk into the same checker as recordings.
 
-The response becomes an `Exchange` whose `chunks` is a generator over the socket: the checker
-validates while bytes arrive, a tape writer (optional) saves each chunk as it comes, and an
-observer (the live display) sees progress. How the body ended (eof, reset, timeout,
-interrupted) is set on the exchange before the checker asks for the end of the stream.
-Timing: time to headers, then the checker's first byte, first content, largest gap and total.
+The push checker (`check.StreamChecker`) is fed each chunk as it comes off the socket: a tape
+writer (optional) saves it first, then the checker validates it, then an observer (the live
+display) sees the progress. How the body ended (eof, reset, timeout, interrupted) is what
+`close()` is told. Timing: time to headers, then the checker's first byte, first content,
+largest gap and total.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from streamcheck import redact
-from streamcheck.check import CheckOptions, ExchangeChecker
+from streamcheck.check import CheckOptions, StreamChecker
 from streamcheck.live.targets import Prepared, Target
 from streamcheck.model import EndReason, Exchange, ExchangeResult, Request
 from streamcheck.schemas import Catalog
@@ -47,7 +47,9 @@ class CallOutcome:
     timing: dict[str, float] = field(default_factory=dict)
 
 
-Observer = Callable[[ExchangeChecker, bytes, float], None]
+# Called after each chunk is checked: the checker (its progress()), the chunk, seconds since
+# the request.
+Observer = Callable[[StreamChecker, bytes, float], None]
 
 
 class LiveCall:
@@ -71,7 +73,7 @@ class LiveCall:
         self.tape: TapeWriter | None = None  # opened when the response headers arrive
         self.observer = observer
         self.catalog = catalog or Catalog(self.options.schema_dirs)
-        self.checker: ExchangeChecker | None = None
+        self.checker: StreamChecker | None = None
         self.interrupted = False
         self.secrets: frozenset[str] = frozenset()
         self._last = 0.0
@@ -124,7 +126,8 @@ class LiveCall:
             self.interrupted = True
             if self.tape is not None:
                 self.tape.end(EndReason.INTERRUPTED, round(self._last, 6))
-            result = self.checker._result() if self.checker is not None else None
+            checker = self.checker
+            result = checker.close(EndReason.INTERRUPTED) if checker is not None else None
             return CallOutcome(result, "interrupted", "interrupted", True)
 
     def _failed(self, failure: str, message: str) -> CallOutcome:
@@ -153,7 +156,6 @@ class LiveCall:
             read_timeout=self.timeouts.read,
             arrival_times=True,
         )
-        exchange.chunks = self._chunks(response, exchange, start)
         if self.tape_path is not None:
             self.tape = TapeWriter.create(self.tape_path)
             self.tape.header(
@@ -164,27 +166,30 @@ class LiveCall:
                 status=response.status_code,
                 headers=exchange.headers,
             )
-        checker = self.checker = ExchangeChecker(exchange, self.options, self.catalog)
-        result = checker.run()
+        checker = self.checker = StreamChecker(exchange, self.options, self.catalog)
+        # The tape writer and the observer run inside the request's redaction scope: its
+        # credentials are masked in every chunk written or shown.
+        with redact.scope(self.secrets):
+            end = self._receive(response, checker, start)
+        exchange.end_time = round(self._last, 6)  # for the cause of a cut (check/cause.py)
+        result = checker.close(end)
         result.timing["headers"] = round(headers_at, 6)
         if self.tape is not None:
             self.tape.end(exchange.end, round(self._last, 6), read_timeout=self.timeouts.read)
         return CallOutcome(result, interrupted=self.interrupted, timing=result.timing)
 
-    def _chunks(
-        self, response: httpx.Response, exchange: Exchange, start: float
-    ) -> Iterator[tuple[bytes, float | None]]:
+    def _receive(self, response: httpx.Response, checker: StreamChecker, start: float) -> EndReason:
+        """Feed the checker each chunk as it arrives; how the body ended."""
         end = EndReason.EOF
+        tape, observer = self.tape, self.observer
         try:
-            # The tape writer and the observer run inside the checker's redaction scope: the
-            # request's credentials are masked in every chunk written or shown.
             for data in response.iter_raw():
                 now = self._last = time.monotonic() - start
-                if self.tape is not None:
-                    self.tape.chunk(data, now)
-                if self.observer is not None and self.checker is not None:
-                    self.observer(self.checker, data, now)
-                yield data, now
+                if tape is not None:
+                    tape.chunk(data, now)
+                checker.feed(data, now)
+                if observer is not None:
+                    observer(checker, data, now)
         except httpx.ReadTimeout:
             end = EndReason.TIMEOUT
         except (httpx.RemoteProtocolError, httpx.ReadError):
@@ -194,8 +199,7 @@ class LiveCall:
             end = EndReason.INTERRUPTED
         finally:
             self._last = time.monotonic() - start
-            exchange.end = end
-            exchange.end_time = round(self._last, 6)
+        return end
 
 
 def _what(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from streamcheck import redact
-from streamcheck.check import ExchangeChecker
+from streamcheck.check import StreamChecker
 from streamcheck.live.call.smoke import Verdict
 from streamcheck.model import EndReason, ExchangeResult, Report, Severity
 from streamcheck.report import text as text_report
@@ -43,7 +43,7 @@ class LivePanel:
         self.started = clock()
         self.last_chunk: float | None = None
         self.state: dict[str, Any] = {"chunks": 0, "time": 0.0}
-        self.checker: ExchangeChecker | None = None
+        self.checker: StreamChecker | None = None
         self.live = Live(
             console=console, refresh_per_second=4, transient=True, get_renderable=self.render
         )
@@ -56,7 +56,7 @@ class LivePanel:
     def __exit__(self, *exc: object) -> None:
         self.live.__exit__(None, None, None)
 
-    def __call__(self, checker: ExchangeChecker, data: bytes, now: float) -> None:
+    def __call__(self, checker: StreamChecker, data: bytes, now: float) -> None:
         self.checker = checker
         self.state["chunks"] += 1
         self.state["time"] = now
@@ -65,15 +65,16 @@ class LivePanel:
 
     def render(self) -> Group:
         """The panel as of now (rich calls this on every refresh)."""
-        checker = self.checker
+        # A copy taken at once: rich calls this from its own thread while the call feeds.
+        progress = self.checker.progress() if self.checker is not None else None
         now = self.clock()
         table = Table.grid(padding=(0, 2))
         table.add_row("target", escape(self.label))
-        if checker is not None:
-            table.add_row("status", str(checker.exchange.status))
-            table.add_row("frames", f"{checker.frames} ({checker.framing or '?'})")
-            table.add_row("bytes", str(checker.bytes))
-            timing = checker.timing
+        if progress is not None:
+            table.add_row("status", str(progress.status))
+            table.add_row("frames", f"{progress.frames} ({progress.framing or '?'})")
+            table.add_row("bytes", str(progress.bytes))
+            timing = progress.timing
             if "first_byte" in timing:
                 table.add_row("first byte", f"{timing['first_byte']:.3f} s")
             if "max_gap" in timing:
@@ -84,8 +85,8 @@ class LivePanel:
         else:
             table.add_row("waiting", "for the first byte")
         lines: list[Text] = []
-        if checker is not None:
-            for finding in checker.sink.findings[-8:]:
+        if progress is not None:
+            for finding in progress.findings:
                 line = Text(f"{finding.severity.label:7} ", style=_STYLE[finding.severity])
                 line.append(f"{finding.code} {_shown(finding.message)}")
                 lines.append(line)

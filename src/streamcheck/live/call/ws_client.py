@@ -14,7 +14,6 @@ exchange before the checker judges the close.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -23,7 +22,7 @@ from websockets.http11 import Response
 from websockets.sync.client import ClientConnection, connect
 
 from streamcheck import redact
-from streamcheck.check import CheckOptions, ExchangeChecker
+from streamcheck.check import CheckOptions, StreamChecker, check_exchange
 from streamcheck.exceptions import LiveCallError
 from streamcheck.live.call.client import CallOutcome, Timeouts
 from streamcheck.model import (
@@ -61,7 +60,7 @@ class WebSocketCall:
         self.linger = linger
         self.catalog = Catalog(self.options.schema_dirs)
         self.tape: TapeWriter | None = None
-        self.checker: ExchangeChecker | None = None
+        self.checker: StreamChecker | None = None
         self.interrupted = False
         self._last = 0.0
 
@@ -116,7 +115,7 @@ class WebSocketCall:
             self._header(exchange, "http")
             self.tape.chunk(body, round(time.monotonic() - start, 6))
             self.tape.end(EndReason.EOF, round(time.monotonic() - start, 6))
-        result = ExchangeChecker(exchange, self.options, self.catalog).run()
+        result = check_exchange(exchange, self.options, self.catalog)
         return CallOutcome(result, timing=result.timing)
 
     def _header(self, exchange: Exchange, transport: str) -> None:
@@ -136,32 +135,35 @@ class WebSocketCall:
         response = ws.response
         assert response is not None
         exchange = self._exchange(response)
-        exchange.messages = self._messages(ws, exchange, start)
+        exchange.messages = ()  # a WebSocket exchange: the checker is fed messages
         if self.tape_path is not None:
             self.tape = TapeWriter.create(self.tape_path)
             self._header(exchange, "websocket")
-        checker = self.checker = ExchangeChecker(exchange, self.options, self.catalog)
-        result = checker.run()
+        checker = self.checker = StreamChecker(exchange, self.options, self.catalog)
+        end, close = self._receive(ws, checker, start)
+        result = checker.close(end, close)
         result.timing["headers"] = opened
         if self.tape is not None:
             self.tape.end(exchange.end, round(self._last, 6), exchange.close)
         return CallOutcome(result, interrupted=self.interrupted, timing=result.timing)
 
-    def _finished(self) -> bool | None:
-        state = self.checker.state if self.checker is not None else None
-        return state.finished() if state is not None else None
-
-    def _messages(
-        self, ws: ClientConnection, exchange: Exchange, start: float
-    ) -> Iterator[Message]:
+    def _receive(
+        self, ws: ClientConnection, checker: StreamChecker, start: float
+    ) -> tuple[EndReason, Close]:
+        """Send the messages, then feed the checker each one received until the server
+        closes, the read times out, or (once the protocol's stream has ended) a short linger
+        passes; how the session ended and closed."""
         end = EndReason.EOF
         was_open = False
+        close = Close(CloseState.NO_CLOSE_FRAME)
         try:
             for text in self.sends:
                 ws.send(text)
-                yield self._keep(Message(Direction.SENT, text.encode(), time=self._now(start)))
+                checker.feed_message(
+                    self._keep(Message(Direction.SENT, text.encode(), time=self._now(start)))
+                )
             while True:
-                finished = self._finished()
+                finished = checker.finished()
                 was_open = was_open or finished is False
                 lingering = was_open and finished is True
                 wait = min(self.timeouts.read, self.linger) if lingering else self.timeouts.read
@@ -174,7 +176,9 @@ class WebSocketCall:
                     break
                 binary = isinstance(data, bytes)
                 payload = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-                yield self._keep(Message(Direction.RECEIVED, payload, binary, self._now(start)))
+                checker.feed_message(
+                    self._keep(Message(Direction.RECEIVED, payload, binary, self._now(start)))
+                )
         except ConnectionClosed:
             pass
         except KeyboardInterrupt:
@@ -182,10 +186,10 @@ class WebSocketCall:
             end = EndReason.INTERRUPTED
         finally:
             self._last = time.monotonic() - start
-            exchange.close = close_of(ws, round(self._last, 6))
-            if exchange.close.state is CloseState.NO_CLOSE_FRAME and end is EndReason.EOF:
+            close = close_of(ws, round(self._last, 6))
+            if close.state is CloseState.NO_CLOSE_FRAME and end is EndReason.EOF:
                 end = EndReason.RESET
-            exchange.end = end
+        return end, close
 
     def _now(self, start: float) -> float:
         self._last = time.monotonic() - start

@@ -1,0 +1,94 @@
+"""The state of one exchange while it is checked: one plain object, no behaviour.
+
+Like h11's `_state.py`: every stage function (`choose`, `frames`, `recorders`, `body`,
+`framing`, `timing`, `finish`, `websocket`) takes this object and reads or updates its fields;
+the drivers (`push.StreamChecker` for bytes as they arrive, `exchange.check_exchange` for a
+recording) own one each and do the I/O. Nothing here reads a socket or a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from streamcheck.check.options import CheckOptions
+from streamcheck.check.sink import Sink
+from streamcheck.model import Exchange, Location
+from streamcheck.protocols import Protocol, StreamState
+from streamcheck.schemas import Catalog, SchemaSet
+
+
+class ExchangeState:
+    """What is known about one exchange so far: detection, counters, timing and findings."""
+
+    # A plain class, not a dataclass: per-exchange state needs no generated eq/repr, and each
+    # dataclass costs start-up time (see Sink).
+    __slots__ = (
+        "bytes",
+        "candidates",
+        "catalog",
+        "drift_budget",
+        "drift_on",
+        "drift_seen",
+        "error_class",
+        "exchange",
+        "fallback",
+        "frames",
+        "framing",
+        "grammar",
+        "last_time",
+        "location",
+        "options",
+        "protocol",
+        "recording_notes",
+        "schemas",
+        "sink",
+        "sse_header_on_ndjson",
+        "timing",
+        "unclaimed",
+        "undecided",
+        "undecided_more",
+        "unknown_reported",
+        "validators",
+        "version",
+    )
+
+    def __init__(self, exchange: Exchange, options: CheckOptions, catalog: Catalog) -> None:
+        self.exchange = exchange
+        self.options = options
+        self.catalog = catalog
+        self.location = Location(source=exchange.source, exchange=exchange.index)
+        self.sink = Sink(options)
+        # Detection order; `Every` imports a protocol module only when detection reaches it.
+        self.candidates: Collection[type[Protocol]] = options.protocols()
+        # The config's default protocol, when its defaults name exactly one: it judges a stream
+        # whose recording names no API and whose frames no protocol claims.
+        preferred = options.preferred()
+        self.fallback = preferred[0] if len(preferred) == 1 else None
+        # Detection (choose.py, frames.detect): the protocol, its API version and schemas, and
+        # its grammar (the protocol's state machine, fed one frame at a time).
+        self.protocol: type[Protocol] | None = None
+        self.version: str | None = None
+        self.schemas: SchemaSet | None = None
+        self.grammar: StreamState | None = None
+        self.framing: str | None = None
+        self.frames = 0
+        self.bytes = 0
+        self.error_class: str | None = None
+        # kind -> the compiled validator's is_valid, bound once per schema set (hot path)
+        self.validators: dict[str, Callable[[Any], bool]] = {}
+        # Schema drift (SC203) is opt-in (`--select SC203`): real streams gain members weekly,
+        # so on by default it would put info noise on nearly every clean recording.
+        self.drift_on = any(code.strip().upper() == "SC203" for code in options.select)
+        self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
+        self.drift_seen: set[tuple[str, str]] = set()
+        self.unknown_reported = False
+        # Frames that were not JSON while no protocol was known: (location, message,
+        # evidence), judged once the protocol is (frames.settle); past the list, a count.
+        self.undecided: list[tuple[Location, str, str]] = []
+        self.undecided_more = 0
+        self.unclaimed = False  # a recorded URL no protocol claims: frames are not judged
+        self.recording_notes: set[str] = set()  # SC902 messages already given (recorders)
+        self.sse_header_on_ndjson = False  # decided at the end: stripped framing or SC113
+        self.timing: dict[str, float] = {}
+        self.last_time: float | None = None  # arrival time of the last chunk (timing.tick)

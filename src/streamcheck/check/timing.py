@@ -1,0 +1,32 @@
+"""Per-chunk accounting: bytes, time to first byte, the largest silence, and SC501 for a
+silence past --max-gap. Called once for each chunk or received message, before it is decoded."""
+
+from __future__ import annotations
+
+from streamcheck import rules
+from streamcheck.check.state import ExchangeState
+
+
+def tick(state: ExchangeState, time: float | None, size: int) -> None:
+    """Account for a chunk of `size` bytes that arrived `time` seconds after the request."""
+    state.bytes += size
+    if time is None:
+        return
+    timing = state.timing
+    last = state.last_time
+    if last is None:
+        timing["first_byte"] = time
+    else:
+        gap = time - last
+        if gap > timing.get("max_gap", 0.0):
+            timing["max_gap"] = round(gap, 6)
+        if gap > state.options.max_gap:
+            state.sink(
+                rules.finding(
+                    "SC501",
+                    f"no bytes for {gap:.1f} s (limit {state.options.max_gap:g} s)",
+                    state.location.at(offset=state.bytes - size),
+                )
+            )
+    timing["total"] = time
+    state.last_time = time
