@@ -1,7 +1,8 @@
 """The command line: parse options, call the library, pick a reporter, map to exit codes.
 
 One module per command group: `check.py` (check), `catalog.py` (rules, explain, schemas),
-`live.py` (serve, record, smoke) and `conform.py` (conform). This module holds what they share
+`live.py` (serve, record, smoke), `conform.py` (conform), `proxy.py` (proxy) and `extproc.py`
+(ext-proc). This module holds what they share
 and the entry point, and imports a group only when one of its commands runs, so `check` never
 pays for building the live commands (start-up, issue 6); `app`, the whole CLI, loads every
 group on first use.
@@ -50,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "record": "live",
     "smoke": "live",
     "conform": "conform",
+    "proxy": "proxy",
     "ext-proc": "extproc",
 }
 

@@ -1,0 +1,285 @@
+"""Load on `streamcheck proxy`, loopback only: what it adds to time to first byte and CPU, next
+to a plain pass-through proxy on the same stack (`proxy --no-check`) and to no proxy at all.
+
+    python bench/proxy.py                    # 200 concurrent streams, 10,000 in all, each way
+    python bench/proxy.py --quick            # 20 concurrent, 200 in all (a smoke run)
+
+The upstream is `streamcheck serve --speed 0` replaying fixtures/live (OpenAI chat and Anthropic
+messages, alternately); each proxy and the upstream run in their own process. The client is a
+minimal asyncio HTTP/1.1 client (one keep-alive connection per concurrent stream), so its own
+cost stays small. Every body the client receives is compared with what the upstream sends
+directly: a lost or altered byte is counted and fails the run. Time to first byte is measured
+from the request's write to the first body byte; CPU per stream is the proxy process's user +
+system CPU over the run, divided by the streams. Nothing is asserted about time: the figures
+are printed (and, with --json, written) for README's "Running at scale".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = {
+    "/v1/chat/completions": b'{"model":"gpt-4o-mini","stream":true,'
+    b'"messages":[{"role":"user","content":"hi"}]}',
+    "/v1/messages": b'{"model":"claude-3-5-haiku-20241022","max_tokens":16,"stream":true,'
+    b'"messages":[{"role":"user","content":"hi"}]}',
+}
+IDLE_STREAMS = 300
+KEY = "sk-bench-0123456789abcdef"  # a fake key: it must reach no log line
+
+
+@dataclass
+class Run:
+    name: str
+    ttfb: list[float] = field(default_factory=list)
+    idle_ttfb: list[float] = field(default_factory=list)  # one stream at a time
+    altered: int = 0
+    failed: int = 0
+    wall: float = 0.0
+    cpu: float | None = None  # CPU seconds of the proxy process over the run
+
+    def summary(self, streams: int) -> dict[str, float | int | None]:
+        ordered = sorted(self.ttfb)
+        idle = sorted(self.idle_ttfb)
+        return {
+            "streams": streams,
+            "idle_ttfb_p50_ms": round(1000 * statistics.median(idle), 3) if idle else None,
+            "idle_ttfb_p99_ms": round(1000 * idle[int(0.99 * (len(idle) - 1))], 3)
+            if idle
+            else None,
+            "ttfb_p50_ms": round(1000 * statistics.median(ordered), 3) if ordered else None,
+            "ttfb_p99_ms": round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 3)
+            if ordered
+            else None,
+            "altered": self.altered,
+            "failed": self.failed,
+            "streams_per_s": round(streams / self.wall, 1) if self.wall else None,
+            "cpu_ms_per_stream": round(1000 * self.cpu / streams, 3) if self.cpu else None,
+        }
+
+
+def request_bytes(path: str, port: int) -> bytes:
+    body = REQUESTS[path]
+    return (
+        f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\n"
+        f"authorization: Bearer {KEY}\r\ncontent-length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[float, bytes]:
+    """One request on a keep-alive connection: (seconds to the first body byte, the body)."""
+    start = time.perf_counter()
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    headers = head.lower()
+    first: float | None = None
+    parts: list[bytes] = []
+    if b"transfer-encoding: chunked" in headers:
+        while True:
+            size = int((await reader.readuntil(b"\r\n"))[:-2].split(b";")[0], 16)
+            if first is None:
+                first = time.perf_counter() - start
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                break
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+    else:
+        length = int(headers.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+        parts.append(await reader.readexactly(length))
+        first = time.perf_counter() - start
+    return first, b"".join(parts)
+
+
+async def load(
+    port: int, total: int, concurrency: int, expected: dict[str, bytes], run: Run
+) -> None:
+    paths = list(REQUESTS)
+    left = iter(range(total))
+    requests = {path: request_bytes(path, port) for path in paths}
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for number in left:
+                path = paths[number % len(paths)]
+                try:
+                    ttfb, body = await exchange(reader, writer, requests[path])
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    run.failed += 1
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    continue
+                run.ttfb.append(ttfb)
+                if body != expected[path]:
+                    run.altered += 1
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    run.wall = time.perf_counter() - start
+
+
+@contextmanager
+def process(*args: str) -> Iterator[tuple[int, psutil.Process]]:
+    """A streamcheck command listening on a free port: (its port, the process)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamcheck", *args, "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        stream = proc.stdout if args[0] == "serve" else proc.stderr
+        line = stream.readline()
+        if "listening on" not in line:
+            raise SystemExit(f"{args[0]} did not start: {line}{proc.stderr.read()}")
+        url = line.split("listening on ", 1)[1].split()[0]
+        yield int(url.rsplit(":", 1)[1].rstrip("/")), psutil.Process(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def direct_bodies(port: int) -> dict[str, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    found = {}
+    for path in REQUESTS:
+        _, found[path] = await exchange(reader, writer, request_bytes(path, port))
+    writer.close()
+    return found
+
+
+def measure(
+    name: str,
+    port: int,
+    proc: psutil.Process | None,
+    total: int,
+    concurrency: int,
+    expected: dict[str, bytes],
+) -> Run:
+    run = Run(name)
+    asyncio.run(load(port, min(total // 10, 500) or 1, concurrency, expected, Run("warm-up")))
+    before = proc.cpu_times() if proc is not None else None
+    asyncio.run(load(port, total, concurrency, expected, run))
+    if proc is not None and before is not None:
+        after = proc.cpu_times()
+        run.cpu = (after.user - before.user) + (after.system - before.system)
+    # Then one stream at a time: the delay the proxy itself adds, without queueing behind
+    # other streams for the CPU.
+    idle = Run("idle")
+    asyncio.run(load(port, IDLE_STREAMS, 1, expected, idle))
+    run.idle_ttfb, run.altered, run.failed = (
+        idle.ttfb,
+        run.altered + idle.altered,
+        run.failed + idle.failed,
+    )
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--streams", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="20 concurrent, 200 in all")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    total, concurrency = (200, 20) if args.quick else (args.streams, args.concurrency)
+    load_avg = os.getloadavg()
+    results: dict[str, dict[str, float | int | None]] = {}
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-proxy-{os.getpid()}.jsonl"
+    with process("serve", str(ROOT / "fixtures" / "live"), "--speed", "0") as (up, _):
+        expected = asyncio.run(direct_bodies(up))
+        upstream = f"http://127.0.0.1:{up}"
+        runs = [measure("direct (no proxy)", up, None, total, concurrency, expected)]
+        with process("proxy", "--upstream", upstream, "--no-check") as (port, proc):
+            runs.append(measure("pass-through proxy", port, proc, total, concurrency, expected))
+        with process(
+            "proxy",
+            "--upstream",
+            upstream,
+            "--log",
+            str(log),
+            "--max-checked",
+            str(max(concurrency, 64)),
+        ) as (port, proc):
+            runs.append(
+                measure("streamcheck proxy (checked)", port, proc, total, concurrency, expected)
+            )
+    checked_lines = log.read_text().splitlines() if log.is_file() else []
+    leaked = sum(KEY in line for line in checked_lines)
+    log.unlink(missing_ok=True)
+    for run in runs:
+        results[run.name] = run.summary(total)
+    direct, plain, checked = (results[r.name] for r in runs)
+    print(
+        f"streamcheck proxy bench: {total} streams, {concurrency} concurrent, loopback; "
+        f"load average before {load_avg[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'':30} {'TTFB p50':>10} {'TTFB p99':>10} {'idle p50':>9} {'idle p99':>9} "
+        f"{'streams/s':>9} {'CPU/stream':>10} {'altered':>7} {'failed':>6}"
+    )
+    for name, row in results.items():
+        cpu = f"{row['cpu_ms_per_stream']} ms" if row["cpu_ms_per_stream"] else "-"
+        print(
+            f"{name:30} {row['ttfb_p50_ms']:>7} ms {row['ttfb_p99_ms']:>7} ms "
+            f"{row['idle_ttfb_p50_ms']:>6} ms {row['idle_ttfb_p99_ms']:>6} ms "
+            f"{row['streams_per_s']:>9} {cpu:>10} {row['altered']:>7} {row['failed']:>6}"
+        )
+
+    def added(
+        a: dict[str, float | int | None], b: dict[str, float | int | None], key: str
+    ) -> float:
+        return round(float(a[key] or 0) - float(b[key] or 0), 3)
+
+    summary = {
+        "added_by_checking_ttfb_p50_ms": added(checked, plain, "ttfb_p50_ms"),
+        "added_by_checking_ttfb_p99_ms": added(checked, plain, "ttfb_p99_ms"),
+        "added_by_proxy_ttfb_p50_ms": added(checked, direct, "ttfb_p50_ms"),
+        "added_by_proxy_ttfb_p99_ms": added(checked, direct, "ttfb_p99_ms"),
+        "idle_added_by_checking_ttfb_p50_ms": added(checked, plain, "idle_ttfb_p50_ms"),
+        "idle_added_by_checking_ttfb_p99_ms": added(checked, plain, "idle_ttfb_p99_ms"),
+        "idle_added_by_proxy_ttfb_p50_ms": added(checked, direct, "idle_ttfb_p50_ms"),
+        "idle_added_by_proxy_ttfb_p99_ms": added(checked, direct, "idle_ttfb_p99_ms"),
+        "checking_cpu_ms_per_stream": added(checked, plain, "cpu_ms_per_stream"),
+        "log_lines": len(checked_lines),
+        "key_in_log_lines": leaked,
+    }
+    for key, value in summary.items():
+        print(f"  {key}: {value}")
+    lost = sum(int(r["altered"] or 0) + int(r["failed"] or 0) for r in results.values())
+    ok = lost == 0 and leaked == 0 and len(checked_lines) >= total + IDLE_STREAMS
+    print(
+        f"target p99 added TTFB (checked vs pass-through) < 5 ms: "
+        f"{'met' if summary['added_by_checking_ttfb_p99_ms'] < 5 else 'NOT met'}; "
+        f"lost or altered bytes: {lost} ({'met' if lost == 0 else 'NOT met'})"
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps({"runs": results, "summary": summary, "load_average": load_avg}, indent=2)
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""`proxy`: a reverse proxy in front of LLM providers that checks every stream as it passes.
+
+The network stack (uvicorn, httpx, websockets) is imported inside the command."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from streamcheck.cli import (
+    Log,
+    MaxChecked,
+    MetricsHost,
+    MetricsPort,
+    Otel,
+    OtelEndpoint,
+    Sample,
+    Schemas,
+    Tapes,
+    TapesMaxCount,
+    TapesMaxMb,
+    _fail_on,
+    _positive,
+    output_options,
+    sampling,
+)
+from streamcheck.exceptions import StreamcheckError
+
+group = typer.Typer()
+
+
+@group.command("proxy")
+def proxy(
+    upstream: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Upstream base URL for every path, or PREFIX=URL to send paths under PREFIX "
+            "(taken off) to URL; repeatable, the longest prefix wins.",
+        ),
+    ] = None,
+    routes: Annotated[
+        Path | None,
+        typer.Option(help='TOML file with a [routes] table of "/prefix" = "URL" entries.'),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port; 0 picks a free one (printed).")] = 8080,
+    log: Log = "-",
+    tapes: Tapes = None,
+    tapes_max_count: TapesMaxCount = 1000,
+    tapes_max_mb: TapesMaxMb = 256.0,
+    metrics_port: MetricsPort = None,
+    metrics_host: MetricsHost = "127.0.0.1",
+    otel: Otel = False,
+    otel_endpoint: OtelEndpoint = None,
+    sample: Sample = 1.0,
+    max_checked: MaxChecked = 64,
+    connect_timeout: Annotated[
+        float, typer.Option(help="Seconds to connect to an upstream (502 past it).")
+    ] = 10.0,
+    read_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds of upstream silence before the stream is cut (default: none)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option(help="--no-check forwards only (a baseline to measure against).")
+    ] = True,
+    fail_on: Annotated[
+        str, typer.Option(help="error, warning or info: what saves a tape.")
+    ] = "error",
+    schemas: Schemas = None,
+) -> None:
+    """Forward requests to the upstream(s) and their streamed answers back, byte for byte and
+    chunk by chunk, and check every exchange beside the traffic: a JSON log line each, a
+    redacted tape of each failing one, metrics and spans. Keys pass through to the upstream
+    and are never logged. The checking never holds a byte back; if it fails, the traffic goes
+    on and the failure is logged. Ctrl-C stops it.
+    """
+    from streamcheck.extras import require
+
+    require("serve", "streamcheck proxy")
+    if not 0 <= port <= 65535:
+        raise StreamcheckError(f"--port {port}: expected 0 (any free port) to 65535")
+    _positive(("--connect-timeout", connect_timeout), ("--read-timeout", read_timeout))
+    sampling(sample, max_checked)
+    severity = _fail_on(fail_on)
+    outputs_options = output_options(
+        log,
+        tapes,
+        tapes_max_count,
+        tapes_max_mb,
+        metrics_port,
+        metrics_host,
+        otel,
+        otel_endpoint,
+        severity,
+    )
+    from streamcheck.check import CheckOptions
+    from streamcheck.live.observe import Outputs
+    from streamcheck.live.proxy import routes as routes_
+    from streamcheck.live.proxy import server
+    from streamcheck.live.proxy.app import Proxy, ProxyOptions
+
+    table = [routes_.route(value) for value in upstream or []]
+    if routes is not None:
+        table += routes_.load(routes)
+    router = routes_.Router(table)
+    sock = server.bind(host, port)
+    outputs = Outputs(outputs_options, "proxy") if check else None
+    app = Proxy(
+        router,
+        outputs,
+        ProxyOptions(
+            sample=sample,
+            max_checked=max_checked,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            check=check,
+        ),
+        CheckOptions(fail_on=severity, schema_dirs=tuple(schemas or ())),
+    )
+    listing = ", ".join(f"{r.prefix} -> {r.upstream}" for r in router.routes)
+
+    def ready() -> None:
+        metrics = (
+            f"; /metrics on {metrics_host}:{outputs.metrics_port}"
+            if outputs is not None and outputs.metrics_port
+            else ""
+        )
+        sys.stderr.write(
+            f"streamcheck proxy: listening on {server.url_of(sock)} ({listing}){metrics}\n"
+        )
+        sys.stderr.flush()
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve(app, sock, ready)
+    finally:
+        if outputs is not None:
+            outputs.close()
+    sys.stderr.write("streamcheck proxy: stopped\n")

@@ -1,0 +1,220 @@
+"""One proxied exchange teed into the push checker and the outputs, beside the traffic.
+
+The proxy forwards first and tees after: this object only ever sees copies of what passed, and
+it never raises into the traffic. A failure inside the checker (a bug of streamcheck's) stops
+checking that exchange, is logged once (`Outputs.internal_error`) and the bytes flow on.
+
+Credentials: the request's are collected (`redact.collect`) before anything is stored and
+masked in every output; the request kept for the log and tapes is the redacted one.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from typing import Any
+
+import orjson
+
+from streamcheck import redact
+from streamcheck.check import CheckOptions, StreamChecker
+from streamcheck.live.observe import BodyKeeper, Observed, Outputs
+from streamcheck.model import Close, EndReason, Exchange, ExchangeResult, Message, Request
+from streamcheck.schemas import Catalog
+from streamcheck.sources import hints
+
+MAX_REQUEST_BODY = 4 * 1024 * 1024  # kept and parsed (model, stream flag) up to this size
+
+
+def text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+
+
+class Tee:
+    """Feed it the request, the response head, each chunk or message, then `finish()` once."""
+
+    def __init__(
+        self,
+        outputs: Outputs,
+        options: CheckOptions,
+        catalog: Catalog,
+        keep_bytes: int,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        read_timeout: float | None = None,
+    ) -> None:
+        self.outputs = outputs
+        self.read_timeout = read_timeout  # the proxy's own: a timeout end is then its doing
+        self.options = options
+        self.catalog = catalog
+        self.keep_bytes = keep_bytes
+        self.t0 = clock.monotonic()
+        self.started = clock.time()
+        self.method = method
+        plain = text_headers(headers)
+        self.secrets = redact.collect(url, plain)
+        with redact.scope(self.secrets):
+            self.url = redact.url(url)
+            self.request_headers = redact.headers(plain)
+        self.hint = hints.from_request(url, plain)
+        self.body_parts: list[bytes] = []
+        self.body_size = 0
+        self.request_body: Any = None
+        self.status: int | None = None
+        self.response_headers: dict[str, str] = {}
+        self.ttfb: float | None = None
+        self.checker: StreamChecker | None = None
+        self.keeper: BodyKeeper | None = None
+        self.bytes_out = 0
+        self.failed = False  # the checker failed: the rest passes unchecked
+        self.done = False
+
+    def now(self) -> float:
+        return clock.monotonic() - self.t0
+
+    # -- what passed ---------------------------------------------------------------------------
+
+    def request_chunk(self, data: bytes) -> None:
+        if self.body_size + len(data) <= MAX_REQUEST_BODY:
+            self.body_parts.append(data)
+        self.body_size += len(data)
+
+    def response(self, status: int, headers: list[tuple[bytes, bytes]], websocket: bool) -> None:
+        """The response head arrived (for a WebSocket: the upgrade's answer)."""
+        self.ttfb = self.now()
+        self.status = status
+        self.response_headers = text_headers(headers)
+        self._guard(lambda: self._start(websocket))
+
+    def chunk(self, data: bytes) -> None:
+        at = self.now()
+        self.bytes_out += len(data)
+        checker, keeper = self.checker, self.keeper
+        if checker is None or keeper is None:
+            return
+        try:
+            keeper.add(data, at)
+            checker.feed(data, at)
+        except Exception as exc:
+            self._failed(exc)
+
+    def message(self, message: Message) -> None:
+        if message.direction.value == "received":
+            self.bytes_out += len(message.data)
+        else:
+            self.body_size += len(message.data)
+        checker, keeper = self.checker, self.keeper
+        if checker is None or keeper is None:
+            return
+        try:
+            keeper.message(message)
+            checker.feed_message(message)
+        except Exception as exc:
+            self._failed(exc)
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def finish(self, end: EndReason, close: Close | None = None) -> str | None:
+        """The exchange is over: close the checker and write the outputs; the verdict."""
+        if self.done:
+            return None
+        self.done = True
+        duration = self.now()
+        if self.status is None:  # no response came: the upstream was unreachable
+            self._parse_body()
+            result = self._no_response(end)
+        elif self.checker is None:
+            return None  # checking failed (already logged)
+        else:
+            checker = self.checker
+            self.checker = None
+            try:
+                result = checker.close(end, close, end_time=round(duration, 6))
+            except Exception as exc:
+                self._failed(exc)
+                return None
+        observed = Observed(
+            result=result,
+            request=Request(self.method, self.url, self.request_headers, self.request_body),
+            status=self.status,
+            headers=self.response_headers,
+            started=self.started,
+            ttfb=self.ttfb,
+            duration=duration,
+            bytes_in=self.body_size,
+            bytes_out=self.bytes_out,
+            keeper=self.keeper,
+            secrets=self.secrets,
+            close=close,
+        )
+        return self.outputs.emit(observed)
+
+    def _start(self, websocket: bool) -> None:
+        self._parse_body()
+        exchange = Exchange(
+            source="proxy",
+            index=0,
+            request=Request(self.method, self.url, self.request_headers, self.request_body),
+            status=self.status,
+            headers=self.response_headers,
+            chunks=(),
+            provider=self.hint.provider,
+            api=self.hint.api,
+            api_version=self.hint.api_version,
+            secrets=self.secrets,
+            arrival_times=True,  # each chunk timed as it passed: the cause of a cut can tell
+            read_timeout=self.read_timeout,
+        )
+        if websocket:
+            exchange.messages = ()
+        self.keeper = BodyKeeper(self.keep_bytes)
+        self.checker = StreamChecker(exchange, self.options, self.catalog)
+
+    def _parse_body(self) -> None:
+        if not self.body_parts:
+            return
+        raw, self.body_parts = b"".join(self.body_parts), []
+        if self.body_size > MAX_REQUEST_BODY:
+            return
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return
+        self.secrets |= redact.collect(body=body)
+        with redact.scope(self.secrets):
+            try:
+                self.request_body = orjson.loads(redact.text(orjson.dumps(body).decode()))
+            except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+                self.request_body = None
+
+    def _no_response(self, end: EndReason) -> ExchangeResult:
+        """The verdict on an exchange no upstream answered (a cut before any byte)."""
+        return ExchangeResult(
+            source="proxy",
+            index=0,
+            provider=self.hint.provider,
+            api=self.hint.api,
+            api_version=self.hint.api_version,
+            status=None,
+            framing=None,
+            frames=0,
+            bytes=0,
+            end=end,
+            findings=[],
+            url=self.url,
+        )
+
+    def _guard(self, step: Any) -> None:
+        try:
+            step()
+        except Exception as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        self.checker = None
+        if self.failed:
+            return
+        self.failed = True
+        what = str(exc).splitlines()[0] if str(exc) else ""
+        with redact.scope(self.secrets):
+            self.outputs.internal_error(redact.text(f"{type(exc).__name__}: {what}"))
