@@ -12,6 +12,7 @@ import pytest
 
 from streamcheck import check_bytes
 from streamcheck.errors import CLASSES, classify
+from tests.conftest import run_streamcheck
 
 
 def openai_error(message: str, type_: str, code: str | None, param: str | None = None) -> bytes:
@@ -59,7 +60,7 @@ OPENAI_CASES = [
             "request_forbidden",
             "unsupported_country_region_territory",
         ),
-        "no-access",
+        "region",
         id="403-unsupported-country",
     ),
     pytest.param(
@@ -191,6 +192,34 @@ def test_openai_hints_name_the_fix() -> None:
     assert quota.hint != CLASSES["rate-limit"]
     key = classify(openai_error("x", "invalid_request_error", "invalid_api_key"), 401)
     assert "OPENAI_API_KEY" in key.hint
+
+
+REGION = openai_error(
+    "Country, region, or territory not supported",
+    "request_forbidden",
+    "unsupported_country_region_territory",
+)
+
+
+def test_a_region_refusal_is_its_own_class_with_its_own_hint() -> None:
+    """OpenAI's 403 unsupported_country_region_territory is about where the request comes
+    from, not about the model: the model-access advice (GET /v1/models, tiers) would mislead."""
+    verdict = classify(REGION, 403)
+    assert verdict.klass == "region"
+    assert "supported" in verdict.hint and "not the key or the model" in verdict.hint
+    assert "GET /v1/models" not in verdict.hint and "tier" not in verdict.hint
+    # By its message alone (a gateway that keeps the text and drops the code).
+    worded = openai_error("Country, region, or territory not supported", "request_forbidden", None)
+    assert classify(worded, 403).klass == "region"
+
+
+def test_check_prints_the_region_hint_for_a_region_refusal() -> None:
+    dump = b"HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\n\r\n" + REGION
+    done = run_streamcheck("check", "-", input=dump)
+    assert done.returncode == 1, done.stderr
+    assert "error: region" in done.stdout and "SC401" in done.stdout
+    words = " ".join(done.stdout.split())
+    assert "not the key or the model" in words and "GET /v1/models" not in words
 
 
 def test_generic_type_is_used_when_the_status_cannot_decide() -> None:

@@ -12,7 +12,15 @@ from rich.console import Console
 from streamcheck.live.call.display import LivePanel
 from tests.conftest import run_streamcheck
 from tests.live.conftest import CANARY_ENV, assert_no_canary
-from tests.live.scripted import LAST_CHUNK, Received, Step, chunk, scripted, sse_head
+from tests.live.scripted import (
+    LAST_CHUNK,
+    Received,
+    Step,
+    chunk,
+    json_reply,
+    scripted,
+    sse_head,
+)
 
 FIRST = (
     b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini",'
@@ -98,3 +106,23 @@ def _shown(panel: LivePanel) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=100, color_system=None).print(panel.render())
     return buffer.getvalue()
+
+
+def _region(request: Received) -> list[Step]:
+    body = (
+        b'{"error": {"code": "unsupported_country_region_territory", "message": "Country, '
+        b'region, or territory not supported", "param": null, "type": "request_forbidden"}}'
+    )
+    return [json_reply(403, body)]
+
+
+def test_smoke_says_the_region_is_refused_not_the_model() -> None:
+    """A 403 unsupported_country_region_territory exits as no-access (4) with the region's fix,
+    not the model-access advice."""
+    with scripted(_region) as server:
+        done = _live("smoke", server.url + "/v1")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.stdout.startswith("FAIL  openai:gpt-4o-mini  [no-access, exit 4] ")
+    assert "[region] HTTP 403" in done.stdout
+    assert "not the key or the model" in done.stdout
+    assert "GET /v1/models" not in done.stdout

@@ -439,3 +439,18 @@ def test_sigterm_ends_serve_during_a_stall() -> None:
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")  # the stall holds the rest
     sock.close()
     assert "stopped" in said[0]
+
+
+def test_serve_of_a_websocket_tape_without_websockets_names_the_extra() -> None:
+    """Without the websockets package uvicorn would answer each upgrade 405 and advise
+    uvicorn[standard]; serve says which extra of streamcheck it needs, one line, exit 2."""
+    code = (
+        "import sys; sys.modules['websockets'] = None; sys.argv = ['streamcheck', 'serve', "
+        f"{str(GA)!r}, '--port', '0']\n"
+        "from streamcheck.cli import program\nprogram()"
+    )
+    done = run_python(code)
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "WebSocket recording needs websockets, not installed: pip install 'websockets" in line
+    assert "[ws] extra" in line and "uvicorn" not in line

@@ -104,6 +104,10 @@ def serve(
         raise StreamcheckError(f"--speed {speed:g}: expected 0 (no waits) or more")
     chosen = faults.parse_fault(fault) if fault else None
     fixtures = fixtures_.load_fixtures(paths)
+    if any(f.messages is not None for f in fixtures):
+        # Without it uvicorn answers every upgrade 405 with advice to install uvicorn[standard]:
+        # name streamcheck's own extra, before listening.
+        require("ws", "streamcheck serve of a WebSocket recording")
     options = fixtures_.ServeOptions(speed=speed, fault=chosen, fixture=fixture)
     app_ = server.build_app(fixtures, options)
     sock = server.bind(host, port)

@@ -6,6 +6,8 @@ text, then the HTTP status.
 from __future__ import annotations
 
 _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
+    # Not about the key or the model: where the request comes from (OpenAI's 403).
+    (("unsupported_country_region_territory",), "region"),
     (
         (
             "invalid_api_key",
@@ -39,7 +41,6 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
             "not_found_error",
             "permission_denied",
             "accessdeniedexception",
-            "unsupported_country_region_territory",
         ),
         "no-access",
     ),
@@ -147,6 +148,7 @@ _BY_MESSAGE: list[tuple[tuple[str, ...], str]] = [
         ),
         "context-length",
     ),
+    (("country, region, or territory not supported",), "region"),
     (("rate limit", "too many requests"), "rate-limit"),
     (("overloaded", "capacity"), "overloaded"),
     (

@@ -6,6 +6,9 @@ CLASSES: dict[str, str] = {
     "no-access": "The key works but may not use this model (access not granted, wrong "
     "organisation or project, retired model, region). Request access or pick a model the key "
     "lists (`GET /v1/models`).",
+    "region": "The provider does not serve the country, region or territory the request comes "
+    "from: the key and the model are fine, the place is not. Send it from a supported location "
+    "(the server's region, not a VPN or a hosting range the provider blocks).",
     "billing": "No credit, quota or budget left. Add a payment method or credit, or raise the "
     "spend limit; the key itself is fine.",
     "rate-limit": "Too many requests or tokens per minute. Back off and retry after the "
@@ -41,6 +44,10 @@ SHAPE_HINTS: dict[tuple[str, str], str] = {
     "first payment to reach usage tier 1, which GPT-4-class models require. `GET /v1/models` "
     "lists the models the key can use: pick one or get access. Make the client check the HTTP "
     "status before iterating the stream.",
+    ("openai", "region"): "OpenAI refuses requests from this country, region or territory (403 "
+    "unsupported_country_region_territory): the address the request leaves from is the cause, "
+    "not the key or the model. Run the call from a supported location (check the server's "
+    "region, its proxy or VPN, and OpenAI's list of supported countries); retrying does not help.",
     ("openai", "billing"): "No credit left or the monthly budget is reached (insufficient_quota "
     "is not a rate limit: retrying does not help). Add credit or raise the budget (OpenAI: "
     "Settings > Billing > Limits); the key itself is fine.",

@@ -8,7 +8,7 @@ CLASSES: dict[str, tuple[int, str]] = {
     "defects": (1, "stream defects at or above --fail-on"),
     "usage": (2, "bad flags or config; key variable not set"),
     "auth": (3, "bad key: missing, invalid or revoked"),
-    "no-access": (4, "no access to the model; no such model/deployment"),
+    "no-access": (4, "no access to the model; no such model/deployment; region not supported"),
     "billing": (5, "no quota, credit or billing; spend limit"),
     "rate-limit": (6, "rate limited, or the provider is overloaded"),
     "unreachable": (7, "unreachable, timeout, reset, 5xx, HTML or odd body"),

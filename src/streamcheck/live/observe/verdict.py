@@ -13,6 +13,7 @@ _BY_ERROR_CLASS = {
     "auth": "auth",
     "no-access": "no-access",
     "not-found": "no-access",
+    "region": "no-access",  # the key may not be used from here: as no access, exit 4
     "billing": "billing",
     "rate-limit": "rate-limit",
     "overloaded": "rate-limit",
