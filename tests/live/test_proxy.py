@@ -474,3 +474,30 @@ def test_keys_pass_to_the_upstream_and_reach_no_output(tmp_path: Path) -> None:
     assert tapes and "streamcheck_streams_total" in metrics
     for output in (log.getvalue(), metrics, *tapes):
         assert leaks(output) == []
+
+
+def test_a_compressed_stream_passes_compressed_and_is_checked_inflated(
+    upstream: str, tmp_path: Path
+) -> None:
+    """An upstream that gzips its stream (the app asked for it): the app gets the compressed
+    bytes as sent, the checker the stream the app's HTTP library inflates."""
+    import gzip
+
+    plain = httpx.post(upstream + "/v1/chat/completions", json=CHAT, headers=AUTH).content
+    packed = gzip.compress(plain)
+
+    def script(_: Any) -> list[Any]:
+        head = sse_head().replace(b"\r\n\r\n", b"\r\ncontent-encoding: gzip\r\n\r\n")
+        half = len(packed) // 2
+        return [head, chunk(packed[:half]), 0.05, chunk(packed[half:]), LAST_CHUNK]
+
+    with scripted(script) as server:
+        for proxied in _proxied([route(server.url)], tmp_path):
+            headers = {**AUTH, "accept-encoding": "gzip"}
+            with httpx.stream(
+                "POST", proxied.url + "/v1/chat/completions", json=CHAT, headers=headers
+            ) as answer:
+                raw = b"".join(answer.iter_raw())
+            assert raw == packed and answer.headers["content-encoding"] == "gzip"
+            [line] = proxied.log.wait(1)
+    assert line["verdict"] == "ok" and line["frames"] > 3 and line["codes"] == [], line

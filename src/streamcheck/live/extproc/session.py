@@ -22,7 +22,7 @@ import orjson
 from streamcheck import redact
 from streamcheck.live.extproc import events
 from streamcheck.live.extproc.events import Event
-from streamcheck.live.extproc.inflate import CODINGS, Inflater
+from streamcheck.live.inflate import CODINGS, Inflater
 from streamcheck.live.observe import BodyKeeper, Observed
 from streamcheck.model import EndReason, Exchange, ExchangeResult, Finding, Request
 from streamcheck.sources import hints

@@ -17,6 +17,7 @@ import orjson
 
 from streamcheck import redact
 from streamcheck.check import CheckOptions, StreamChecker
+from streamcheck.live.inflate import CODINGS, Inflater
 from streamcheck.live.observe import BodyKeeper, Observed, Outputs
 from streamcheck.model import Close, EndReason, Exchange, ExchangeResult, Message, Request
 from streamcheck.schemas import Catalog
@@ -65,6 +66,8 @@ class Tee:
         self.ttfb: float | None = None
         self.checker: StreamChecker | None = None
         self.keeper: BodyKeeper | None = None
+        self.inflater: Inflater | None = None  # a compressed body, undone for the checker
+        self.notes: list[str] = []  # what the body's decoding could not undo (SC902)
         self.bytes_out = 0
         self.failed = False  # the checker failed: the rest passes unchecked
         self.done = False
@@ -93,8 +96,13 @@ class Tee:
         if checker is None or keeper is None:
             return
         try:
-            keeper.add(data, at)
-            checker.feed(data, at)
+            if self.inflater is None:
+                keeper.add(data, at)
+                checker.feed(data, at)
+            else:
+                for piece in self.inflater.feed(data):
+                    keeper.add(piece, at)
+                    checker.feed(piece, at)
         except Exception as exc:
             self._failed(exc)
 
@@ -151,17 +159,24 @@ class Tee:
 
     def _start(self, websocket: bool) -> None:
         self._parse_body()
+        headers = self.response_headers
+        coding = headers.get("content-encoding", "").strip().lower()
+        if coding in CODINGS and not websocket:
+            # The checker and the tape get the body the app's HTTP library hands the app.
+            self.inflater = Inflater(coding, self.notes)
+            headers = {k: v for k, v in headers.items() if k != "content-encoding"}
         exchange = Exchange(
             source="proxy",
             index=0,
             request=Request(self.method, self.url, self.request_headers, self.request_body),
             status=self.status,
-            headers=self.response_headers,
+            headers=headers,
             chunks=(),
             provider=self.hint.provider,
             api=self.hint.api,
             api_version=self.hint.api_version,
             secrets=self.secrets,
+            notes=self.notes,
             arrival_times=True,  # each chunk timed as it passed: the cause of a cut can tell
             read_timeout=self.read_timeout,
         )

@@ -1,5 +1,6 @@
-"""A compressed response body (Content-Encoding gzip or deflate) undone as Envoy's chunks
-arrive, so the checker sees the stream the app's client sees. As sources/inflate.py does for
+"""A compressed response body (Content-Encoding gzip or deflate) undone as its chunks arrive
+(Envoy's to ext-proc, the upstream's through the proxy), so the checker sees the stream the
+app's client sees. As sources/inflate.py does for
 recordings: pieces of at most 64 KiB per step, the total capped (a bomb never exists inflated),
 deflate zlib-wrapped or raw as servers send it, and a body that says gzip but is not passes as
 it came. What could not be undone is said in `notes` (SC902 on the exchange)."""
