@@ -235,7 +235,8 @@ _NODE = _Node()
 
 
 def _node_output(seed: Any, data: bytes, folder: Path) -> int:
-    from streamcheck.clients import Located, Recording, replay, vercel_ai_ui
+    from streamcheck.clients import Located, vercel_ai_ui
+    from streamcheck.run import ClientRun, _check
     from streamcheck.sources import read_path
 
     modules = folder / "node_modules"
@@ -256,13 +257,9 @@ def _node_output(seed: Any, data: bytes, folder: Path) -> int:
         # What `clients.locate` gives once per run (it also wants node on PATH: not run here).
         version = vercel_ai_ui._version(package)
         located = Located(str(modules), str(package.parent), version)
+        replay = (ClientRun("vercel-ai-ui", None, located),)
         for exchange in read_path(str(ROOT / seed.recording), "auto"):
-            chunks = list(exchange.chunks)
-            exchange.chunks = chunks
-            result = check_exchange(exchange, OPTIONS, _CATALOG[0])
-            recording = Recording(exchange.status, dict(exchange.headers), chunks, exchange.end)
-            result.client = replay("vercel-ai-ui", recording, result, None, None, located)
-            report.results.append(result)
+            report.results.append(_check(exchange, OPTIONS, _CATALOG[0], replay))
     except StreamcheckError as exc:
         _one_line(exc)
         return 2

@@ -12,6 +12,7 @@ message with `best_match` (its error choice is the most useful one for a human).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -280,7 +281,7 @@ class Catalog:
         self._notes: dict[tuple[str, str, str], str] = {}
         self._loaded: set[tuple[str, str]] = set()
         for folder in extra:
-            if not folder.is_dir():
+            if not os.path.isdir(folder):  # False, not OSError, for a name too long or a NUL
                 raise ConfigError(f"--schemas {folder}: not a folder")
         self._roots = [(shipped_root(), "shipped"), *((folder, str(folder)) for folder in extra)]
 

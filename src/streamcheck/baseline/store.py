@@ -70,8 +70,11 @@ def parse(path: Path, raw: bytes) -> Counter[Key]:
         raise InputError(f"{path}: not a streamcheck baseline (no {MARK!r} member)")
     version = data[MARK]
     if version != VERSION or isinstance(version, bool):
+        # Quoted only when short and plain: repr() of a list nested 1,000 deep recurses.
+        plain = isinstance(version, int | float | str) and len(str(version)) <= 40
+        shown = repr(version) if plain else f"(a JSON {type(version).__name__})"
         raise InputError(
-            f"{path}: baseline format version {version!r} is not one this streamcheck reads "
+            f"{path}: baseline format version {shown} is not one this streamcheck reads "
             f"({VERSION}); rewrite it with --write-baseline"
         )
     entries = data.get("entries")
