@@ -12,9 +12,8 @@ from collections.abc import Callable
 import grpc
 from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 
-from streamcheck.check import CheckOptions
+from streamcheck.check import CheckOptions, StreamChecker
 from streamcheck.exceptions import StreamcheckError
-from streamcheck.live.extproc.pull import ThreadedChecker
 from streamcheck.live.extproc.servicer import Processor
 from streamcheck.live.extproc.session import CheckerFactory
 from streamcheck.model import Exchange
@@ -24,11 +23,12 @@ GRACE_SECONDS = 5.0
 
 
 def checker_factory(options: CheckOptions) -> CheckerFactory:
-    """Checkers sharing one schema catalog (each schema compiled once per process)."""
+    """Push checkers sharing one schema catalog (each schema compiled once per process; one
+    event loop, so one thread uses it)."""
     catalog = Catalog(options.schema_dirs)
 
-    def checker_for(exchange: Exchange) -> ThreadedChecker:
-        return ThreadedChecker(exchange, options, catalog)
+    def checker_for(exchange: Exchange) -> StreamChecker:
+        return StreamChecker(exchange, options, catalog)
 
     return checker_for
 
