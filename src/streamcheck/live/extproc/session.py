@@ -28,6 +28,11 @@ from streamcheck.model import EndReason, Exchange, ExchangeResult, Finding, Requ
 from streamcheck.sources import hints
 
 MAX_REQUEST_BODY = 4 * 1024 * 1024  # parsed for the model and stream flag up to this size
+# Request members that carry the prompt (OpenAI chat, Responses, Anthropic, Gemini, Ollama,
+# legacy completions) and tool definitions: dropped on arrival.
+PROMPT_MEMBERS = frozenset(
+    {"messages", "input", "contents", "system", "prompt", "instructions", "tools", "functions"}
+)
 
 
 class PushChecker(Protocol):
@@ -123,6 +128,11 @@ class Session:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return
+        if isinstance(body, dict):
+            # The prompt is never kept: what the checker reads of a request is `stream`,
+            # `stream_options` and `options`, the outputs the model; a tape needs no prompt,
+            # and masking a long one would cost more than checking the answer.
+            body = {k: v for k, v in body.items() if k not in PROMPT_MEMBERS}
         self.secrets |= redact.collect(body=body)
         with redact.scope(self.secrets):
             self.request_body = _redacted(body)

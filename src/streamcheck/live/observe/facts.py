@@ -1,12 +1,12 @@
 """What a stream says about itself that the log and the span name: the model that answered,
-its finish reasons and its token usage, read from the bytes as they pass.
+its finish reasons and its token usage, read from the bytes.
 
-Read by pattern, not parsed: the checker has already parsed every frame, and parsing each
-again would cost as much as the check. The patterns find the members every provider API
-names (OpenAI chat and Responses `model`, `finish_reason`, `prompt_tokens`/`input_tokens`;
-Anthropic `stop_reason`, `input_tokens`/`output_tokens`; Gemini `modelVersion`,
-`finishReason`, `promptTokenCount`/`candidatesTokenCount`). A value cut by a chunk boundary is
-found in the next chunk: the last `_CARRY` bytes of each chunk are read again with it.
+Read by name, not parsed: the checker has already parsed every frame, and parsing each again
+would cost as much as the check. Each member every provider API names (OpenAI chat and
+Responses `model`, `finish_reason`, `prompt_tokens`/`input_tokens`; Anthropic `stop_reason`,
+`input_tokens`/`output_tokens`; Gemini `modelVersion`, `finishReason`,
+`promptTokenCount`/`candidatesTokenCount`) is found with `bytes.find` and only its value is
+matched: a pattern scan over the whole text costs ten times as much.
 
 `BodyKeeper` is what a driver feeds beside the checker: it keeps the body for a tape, up to a
 cap (memory per stream stays bounded), and reads the facts from its two ends when asked.
@@ -15,22 +15,31 @@ cap (memory per stream stays bounded), and reads the facts from its two ends whe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from streamcheck.model import Message
 
-_CARRY = 256
-FACT_BYTES = 32 * 1024  # read from each end of a body
+HEAD_BYTES = 4 * 1024  # the model (and Anthropic's input tokens) come first
+FACT_BYTES = 8 * 1024  # the finish and the usage come last
 _MAX_FINISH = 8
-_MODEL = re.compile(rb'"(?:model|modelVersion)"\s*:\s*"([^"\\]{1,200})"')
-_FINISH = re.compile(
-    rb'"(?:finish_reason|stop_reason|finishReason)"\s*:\s*"([^"\\]{1,64})"'
-    rb'|"type"\s*:\s*"response\.(completed|incomplete|failed)"'
-)
-_INPUT = re.compile(rb'"(?:prompt_tokens|input_tokens|promptTokenCount)"\s*:\s*(\d{1,12})')
-_OUTPUT = re.compile(
-    rb'"(?:completion_tokens|output_tokens|candidatesTokenCount)"\s*:\s*(\d{1,12})'
-)
+_STRING = re.compile(rb'\s*:\s*"([^"\\]{1,200})"')
+_NUMBER = re.compile(rb"\s*:\s*(\d{1,12})")
+_MODEL_KEYS = (b'"model"', b'"modelVersion"')
+_FINISH_KEYS = (b'"finish_reason"', b'"stop_reason"', b'"finishReason"')
+_INPUT_KEYS = (b'"prompt_tokens"', b'"input_tokens"', b'"promptTokenCount"')
+_OUTPUT_KEYS = (b'"completion_tokens"', b'"output_tokens"', b'"candidatesTokenCount"')
+_RESPONSES_ENDS = (b"response.completed", b"response.incomplete", b"response.failed")
+
+
+def _values(text: bytes, key: bytes, value: re.Pattern[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(position, value) of each `key` in `text` followed by a value of the pattern's kind."""
+    at = text.find(key)
+    while at != -1:
+        found = value.match(text, at + len(key))
+        if found:
+            yield at, found.group(1)
+        at = text.find(key, at + len(key))
 
 
 @dataclass(slots=True)
@@ -41,25 +50,25 @@ class StreamFacts:
     finish_reasons: list[str] = field(default_factory=list)
     input_tokens: int | None = None
     output_tokens: int | None = None
-    _tail: bytes = b""
 
-    def read(self, data: bytes) -> None:
-        text = self._tail + data if self._tail else data
-        self._tail = text[-_CARRY:]
+    def read(self, text: bytes) -> None:
+        """Take what `text` says (a later text's usage replaces an earlier one's)."""
         if self.response_model is None:
-            found = _MODEL.search(text)
-            if found:
-                self.response_model = found.group(1).decode("utf-8", "replace")
-        if b"inish" in text or b"top_reason" in text or b"response." in text:
-            for match in _FINISH.finditer(text):
-                value = (match.group(1) or match.group(2)).decode("utf-8", "replace")
-                if value not in self.finish_reasons and len(self.finish_reasons) < _MAX_FINISH:
-                    self.finish_reasons.append(value)
-        if b"okens" in text or b"TokenCount" in text:
-            for match in _INPUT.finditer(text):
-                self.input_tokens = int(match.group(1))
-            for match in _OUTPUT.finditer(text):
-                self.output_tokens = int(match.group(1))
+            for key in _MODEL_KEYS:
+                first = next(_values(text, key, _STRING), None)
+                if first is not None:
+                    self.response_model = first[1].decode("utf-8", "replace")
+                    break
+        found = [v for key in _FINISH_KEYS for v in _values(text, key, _STRING)]
+        found += [(text.find(end), end[9:]) for end in _RESPONSES_ENDS if end in text]
+        for _, raw in sorted(found):
+            value = raw.decode("utf-8", "replace")
+            if value not in self.finish_reasons and len(self.finish_reasons) < _MAX_FINISH:
+                self.finish_reasons.append(value)
+        for keys, attribute in ((_INPUT_KEYS, "input_tokens"), (_OUTPUT_KEYS, "output_tokens")):
+            last = max((v for key in keys for v in _values(text, key, _NUMBER)), default=None)
+            if last is not None:
+                setattr(self, attribute, int(last[1]))
 
 
 class BodyKeeper:
@@ -67,7 +76,7 @@ class BodyKeeper:
     is needed to read its facts. `truncated` says the cap was reached (the tape then ends where
     keeping stopped, and says so).
 
-    Facts are read once, at the end, from the first and last bytes only: a stream names its
+    Facts are read once, at the end, from the first 4 and last 8 KiB only: a stream names its
     model at its start and its finish reasons and usage at its end (OpenAI's last chunks,
     Anthropic's message_start and message_delta, Gemini's last chunk, Responses'
     response.completed), so the hot path pays one list append per chunk and no scan."""
@@ -120,7 +129,7 @@ class BodyKeeper:
 
     @property
     def facts(self) -> StreamFacts:
-        """Read on first use, from the first and last FACT_BYTES of what arrived."""
+        """Read on first use, from the first HEAD_BYTES and the last FACT_BYTES that arrived."""
         if self._facts is None:
             pieces = [data for data, _ in self.chunks] or [
                 m.data for m in self.messages if m.direction.value == "received" and not m.binary
@@ -131,24 +140,24 @@ class BodyKeeper:
             facts = StreamFacts()
             facts.read(head)
             if end:
-                facts._tail = b""  # the two ends are not contiguous
                 facts.read(end)
             self._facts = facts
         return self._facts
 
 
 def _ends(pieces: list[bytes]) -> tuple[bytes, bytes]:
-    """The first and the last FACT_BYTES of the pieces joined (the end empty when the first
-    already holds all), joining no more than that."""
+    """The first HEAD_BYTES and the last FACT_BYTES of the pieces joined (the end empty when
+    the head holds all), joining no more than that: facts are read by pattern, and a pattern
+    scan costs by the byte, so only where the facts sit."""
     total = sum(len(p) for p in pieces)
-    if total <= 2 * FACT_BYTES:
+    if total <= HEAD_BYTES + FACT_BYTES:
         return b"".join(pieces), b""
     head: list[bytes] = []
     size = 0
     for piece in pieces:
         head.append(piece)
         size += len(piece)
-        if size >= FACT_BYTES:
+        if size >= HEAD_BYTES:
             break
     end: list[bytes] = []
     size = 0
@@ -157,4 +166,4 @@ def _ends(pieces: list[bytes]) -> tuple[bytes, bytes]:
         size += len(piece)
         if size >= FACT_BYTES:
             break
-    return b"".join(head)[:FACT_BYTES], b"".join(reversed(end))[-FACT_BYTES:]
+    return b"".join(head)[:HEAD_BYTES], b"".join(reversed(end))[-FACT_BYTES:]

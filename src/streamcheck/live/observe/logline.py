@@ -48,10 +48,29 @@ def fields(observed: Observed, verdict: str, via: str, tape: str | None) -> dict
     }
 
 
+# Values that come from the traffic (the URL, headers, the request body, the stream) rather
+# than from streamcheck's own tables: each is masked. The others (provider names, verdicts,
+# codes, end reasons, error classes, numbers, our tape's name) cannot hold a key, and masking
+# them would cost a pattern scan each on every exchange.
+FROM_TRAFFIC = (
+    "api",
+    "api_version",
+    "model",
+    "response_model",
+    "method",
+    "url",
+    "cause",
+    "finish_reasons",
+)
+
+
 def line(observed: Observed, verdict: str, via: str, tape: str | None) -> bytes:
-    """The log line, newline-terminated, every value redacted."""
+    """The log line, newline-terminated, every value from the traffic redacted."""
+    values = fields(observed, verdict, via, tape)
     with redact.scope(observed.secrets):
-        return orjson.dumps(_clean(fields(observed, verdict, via, tape))) + b"\n"
+        for key in FROM_TRAFFIC:
+            values[key] = _clean(values[key])
+    return orjson.dumps(values) + b"\n"
 
 
 def event(via: str, what: str, message: str) -> bytes:
