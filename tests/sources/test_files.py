@@ -176,3 +176,28 @@ def test_a_forced_framing_is_used_not_sniffed(tmp_path: Path) -> None:
     done = run_streamcheck("check", "c.bin", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["results"][0]["framing"] == "eventstream"
+
+
+@pytest.mark.parametrize("given", ["rec", "rec/*.sse", "rec/**/*.sse"])
+def test_a_walk_or_glob_does_not_follow_a_link_out_of_the_folder_named(
+    tmp_path: Path, given: str
+) -> None:
+    """A checked tree's link to a file outside it (a CI runner's credentials, another
+    project's data) was read and quoted as evidence; now it is skipped, said once, never
+    opened. A link inside the folder is followed; a file named directly is always read."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "x.sse").write_text('data: {"OUTSIDE_MARKER": 1}\n\n')
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    (rec / "ok.sse").write_text(CLEAN)
+    (rec / "same.sse").symlink_to("ok.sse")
+    (rec / "leak.sse").symlink_to("../outside/x.sse")
+    (rec / "proc.sse").symlink_to("/proc/self/environ")
+    done = run_streamcheck("check", given, "--verbose", "--format", "json", cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    sources = [result["source"] for result in json.loads(done.stdout)["results"]]
+    assert sorted(Path(source).name for source in sources) == ["ok.sse", "same.sse"]
+    assert "OUTSIDE_MARKER" not in done.stdout
+    assert "skipped 2 links in folders that lead outside the folder named" in done.stderr
+    named = run_streamcheck("check", "rec/leak.sse", "--verbose", cwd=tmp_path)
+    assert "OUTSIDE_MARKER" in named.stdout  # named directly: read, as the user asked

@@ -136,9 +136,16 @@ def expand(paths: list[str], notes: list[str] | None = None) -> list[str]:
         if not matches:
             raise InputError(f"{given}: no file matches")
         before = len(found)
+        # A glob ranges over the tree like a walk: what it matches through a link stays under
+        # the folder the pattern names, and only regular files are opened.
+        base = None if literal else os.path.realpath(_glob_base(given))
         for match in matches:
-            if os.path.isdir(match):
+            if base is not None and not _inside(os.path.realpath(match), base):
+                skipped.outside.append(match)
+            elif os.path.isdir(match):
                 found.extend(_walk(match, skipped))
+            elif base is not None and not os.path.isfile(match):
+                skipped.special.append(match)
             elif os.path.exists(match):
                 found.append(match)
             else:
@@ -174,15 +181,39 @@ def _glob(pattern: str) -> list[str]:
     return sorted(glob.glob(pattern, recursive=True))
 
 
+def _glob_base(pattern: str) -> str:
+    """The folder a glob names before its first wildcard (`fixtures/**/*.sse`: `fixtures`)."""
+    parts = pattern.split(os.sep)
+    fixed = []
+    for part in parts:
+        if _GLOB_MAGIC.search(part):
+            break
+        fixed.append(part)
+    return os.sep.join(fixed) or (os.sep if pattern.startswith(os.sep) else ".")
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
 class _Skipped:
     """What a folder walk left out, to be said once per kind."""
 
     def __init__(self) -> None:
         self.special: list[str] = []  # no regular file: never opened
         self.other: list[str] = []  # not a recording by suffix or first bytes
+        # A link that leads out of the folder named (to ~/.ssh, /proc/self/environ): a checked
+        # tree must not make streamcheck read, and quote as evidence, what lies outside it.
+        self.outside: list[str] = []
 
     def notes(self) -> list[str]:
         out = []
+        if self.outside:
+            out.append(
+                f"skipped {_count(self.outside, 'link', 'links')} in folders that "
+                f"{'leads' if len(self.outside) == 1 else 'lead'} outside the folder named "
+                f"(never opened): {_some(self.outside)}"
+            )
         if self.special:
             out.append(
                 f"skipped {_count(self.special, 'entry', 'entries')} in folders that "
@@ -210,6 +241,7 @@ def _walk(folder: str, skipped: _Skipped) -> list[str]:
     """Recursive, sorted, hidden entries skipped; files before sub-folders (os.walk's order).
     os.scandir, not pathlib, and no stat for most entries: a CI folder holds thousands."""
     out: list[str] = []
+    root = os.path.realpath(folder)
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -232,6 +264,9 @@ def _walk(folder: str, skipped: _Skipped) -> list[str]:
                     continue
                 if entry.is_symlink() and entry.is_dir():
                     continue  # a linked folder is not followed (a loop would never end)
+                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root):
+                    skipped.outside.append(entry.path)
+                    continue
                 regular = entry.is_file()
             except OSError:
                 regular = False
