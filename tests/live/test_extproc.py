@@ -583,3 +583,44 @@ def test_spans_reach_an_otlp_collector(tmp_path: Path) -> None:
     assert values[0]["gen_ai.request.model"] and int(values[0]["gen_ai.usage.output_tokens"]) > 0
     assert all(len(trace) == 32 and len(span) == 16 for trace, span, _ in spans)
     assert_clean("spans", b"".join(body for _, body in received))
+
+
+def test_two_processes_share_one_port(tmp_path: Path) -> None:
+    """grpc binds with SO_REUSEPORT: a second `ext-proc` on the same port starts too (the
+    kernel spreads Envoy's connections over them), and both answer."""
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "streamcheck", "ext-proc", "--port", str(port)]
+    processes = [
+        subprocess.Popen(
+            [*command, "--log", str(tmp_path / f"{n}.jsonl")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    try:
+        for process in processes:
+            assert process.stderr is not None
+            assert f"listening on 127.0.0.1:{port} (gRPC)" in process.stderr.readline()
+        case = recorded(FIXTURES / "faults" / "openai" / "none.tape")
+        for _ in range(8):  # a connection each: the kernel picks the process
+            with grpc.insecure_channel(
+                f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)]
+            ) as channel:
+                stub = pb_grpc.ExternalProcessorStub(channel)
+                list(stub.Process(iter(messages(case, case.splits)), timeout=30))
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=60)
+    logged = sum(len((tmp_path / f"{n}.jsonl").read_bytes().splitlines()) for n in range(2))
+    assert logged == 8
+    assert all(process.returncode == 0 for process in processes)

@@ -64,6 +64,10 @@ def _free(host: str, port: int, where: str) -> None:
         raise StreamcheckError(f"cannot listen on {where} ({exc.strerror})") from None
     family, kind, proto, _, address_ = infos[0]
     with socket.socket(family, kind, proto) as probe:
+        # grpc binds with SO_REUSEPORT (Linux): another ext-proc on the port shares it (the
+        # kernel spreads connections over them); anything else holding it refuses us.
+        if hasattr(socket, "SO_REUSEPORT"):
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             probe.bind(address_)
         except OSError as exc:
