@@ -624,3 +624,37 @@ def test_two_processes_share_one_port(tmp_path: Path) -> None:
     logged = sum(len((tmp_path / f"{n}.jsonl").read_bytes().splitlines()) for n in range(2))
     assert logged == 8
     assert all(process.returncode == 0 for process in processes)
+
+
+def test_no_key_envoy_shows_us_reaches_an_output(running: Running) -> None:
+    """Keys in every place Envoy shows them (auth headers, a ?key= query, a body member) and
+    an error body that echoes them: the log line, the tape and /metrics hold none."""
+    from tests.test_secrets_sweep import CANARY
+
+    case = recorded(FIXTURES / "faults" / "openai" / "http-401.tape")
+    case.url += f"?api_key={CANARY['query']}"
+    case.request_headers.update(
+        {
+            "authorization": f"Bearer {CANARY['openai']}",
+            "x-api-key": CANARY["anthropic"],
+            "api-key": CANARY["azure"],
+            "x-custom-token": CANARY["custom"],
+            "cookie": f"session={CANARY['jwt']}",
+        }
+    )
+    body = orjson.loads(case.request_body)
+    case.request_body = orjson.dumps({**body, "client_secret": CANARY["body"]})
+    echoed = ", ".join(CANARY[n] for n in ("openai", "azure", "custom", "body", "query"))
+    error = {
+        "error": {"message": f"Incorrect API key provided: {echoed}", "code": "invalid_api_key"}
+    }
+    case.body = orjson.dumps(error)
+    running.send(messages(case, [17, 60]))
+    line = running.lines()[-1]
+    assert line["verdict"] == "auth" and line["tape"]
+    folder = running.outputs.tapes
+    assert folder is not None
+    assert_clean("log line", orjson.dumps(line))
+    assert_clean("tape", (folder.folder / line["tape"]).read_bytes())
+    metrics = httpx.get(f"http://127.0.0.1:{running.outputs.metrics_port}/metrics").text
+    assert_clean("metrics", metrics)
