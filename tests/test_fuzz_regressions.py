@@ -58,6 +58,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "har-websocket-type-is-a-list.har": (1, "SC902"),  # items skipped and said (TypeError)
     # node printed a chunk count past 64 bits: the JSON and SARIF writers failed on it.
     "node-output-chunks-past-64-bits.json": (2, "streamcheck: error: --client vercel-ai-ui: "),
+    "node-output-call-without-id.json": (2, "streamcheck: error: --client vercel-ai-ui: "),
     "protocol-json-empty-objects-in-lists.json": (1, "SC201"),  # `[{}, {...}]`: key lines
     "protocol-json-int-5000-digits.json": (2, "streamcheck: error: "),  # parsed by PyYAML
     "protocol-json-nested-2000.json": (2, "streamcheck: error: "),  # PyYAML's RecursionError

@@ -240,7 +240,9 @@ def _is_call(call: Any) -> bool:
     return (
         isinstance(call, dict)
         and isinstance(call.get("arguments"), str)
-        and all(isinstance(call.get(k), str | None) for k in ("name", "id"))
+        # Present, as the script always writes them (null when the SDK has none): a missing
+        # one is no output of the script's, and was a KeyError when read.
+        and all(k in call and isinstance(call[k], str | None) for k in ("name", "id"))
     )
 
 
