@@ -44,6 +44,9 @@ ALLOWED: dict[str, set[str]] = {
     # Beside check: replays Exchanges through an official SDK (`check --client`); it knows the
     # SDKs and the HTTP transport, and gives plain redacted data (model.ClientOutcome).
     "clients": set(),
+    # Beside check: draws an exchange's frames by arrival time for the HTML report, decoding the
+    # kept body with the same wire decoders; plain redacted data (model.Timeline).
+    "timeline": {"wire"},
 }
 # report renders a Report: model and the rule docs only (ARCHITECTURE.md), so it cannot leak
 # what the redactor removed and computes nothing.

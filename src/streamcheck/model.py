@@ -317,6 +317,33 @@ class ClientOutcome:
         }
 
 
+class Timeline:
+    """One exchange's frames by arrival time, and the answer they assembled (`timeline/`, built
+    only for the HTML report): plain, redacted data a reporter draws without computing.
+
+    `points` are (seconds since the request or None, frame kind, payload bytes), one per frame
+    up to a cap (`elided` counts the rest); `text` and `tool_calls` are what the frames
+    assembled, capped, for the APIs whose deltas `timeline/` knows."""
+
+    __slots__ = ("elided", "points", "text", "text_capped", "tool_calls")
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float | None, str, int]] = []
+        self.elided = 0
+        self.text = ""
+        self.text_capped = False
+        self.tool_calls: list[ClientCall] = []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "points": [list(p) for p in self.points],
+            "elided": self.elided,
+            "text": self.text,
+            "text_capped": self.text_capped,
+            "tool_calls": [call.to_dict() for call in self.tool_calls],
+        }
+
+
 class Cause:
     """Why a stream was cut or stalled, as far as the recording shows (check/cause.py): the
     evidence in words, the hop it points at, and that hop's fix. Plain strings, computed once
@@ -385,6 +412,8 @@ class ExchangeResult:
     cause: Cause | None = None
     # What apps using official SDKs received (`check --client`, one per client asked for).
     clients: list[ClientOutcome] = field(default_factory=list)
+    # Frames by arrival time and the assembled answer (only when an HTML report is asked for).
+    timeline: Timeline | None = None
 
     @property
     def client(self) -> ClientOutcome | None:

@@ -44,18 +44,22 @@ def iter_files(
     on_file: Callable[[str], None] | None = None,
     jobs: int = 1,
     clients: tuple[ClientRun, ...] = (),
+    timeline: bool = False,
 ) -> Iterator[ExchangeResult]:
     """Check files already expanded (see `sources.expand`).
 
     `options_for(path)` gives per-file options (config overrides); `on_file(path)` is called
     before each file is read (progress display). `jobs` > 1 checks files in that many worker
     processes; results come back in the same order as with one. `clients` also replay each
-    exchange through official SDKs, one after the other (`ExchangeResult.clients`).
+    exchange through official SDKs, one after the other (`ExchangeResult.clients`); `timeline`
+    keeps each exchange's frames by arrival time for the HTML report (`ExchangeResult.timeline`).
     """
     options.protocols()  # reject an unknown --provider before reading anything
     files = list(files)
     if jobs > 1 and len(files) > 1 and "-" not in files:
-        yield from _parallel(files, options, input_format, options_for, on_file, jobs, clients)
+        yield from _parallel(
+            files, options, input_format, options_for, on_file, jobs, clients, timeline
+        )
         return
     catalog = catalog or Catalog(options.schema_dirs)
     for path in files:
@@ -65,24 +69,38 @@ def iter_files(
         if file_options is not options:
             file_options.protocols()
         for exchange in read_path(path, input_format):
-            result = _check(exchange, file_options, catalog, clients)
+            result = _check(exchange, file_options, catalog, clients, timeline)
             if file_options.fail_on != options.fail_on:
                 result.fail_on = file_options.fail_on
             yield result
 
 
 def _check(
-    exchange: Exchange, options: CheckOptions, catalog: Catalog, clients: tuple[ClientRun, ...]
+    exchange: Exchange,
+    options: CheckOptions,
+    catalog: Catalog,
+    clients: tuple[ClientRun, ...],
+    timeline: bool = False,
 ) -> ExchangeResult:
-    """One exchange checked, and replayed through each SDK asked for (the chunks are kept for
-    the replays: --client holds one exchange's body in memory)."""
-    if not clients:
+    """One exchange checked, and replayed through each SDK asked for, and drawn as a timeline
+    when asked (the chunks are kept for both: they hold one exchange's body in memory)."""
+    if not clients and not timeline:
         return check_exchange(exchange, options, catalog)
-    from streamcheck.clients import Recording, replay
-
     chunks = list(exchange.chunks)
     exchange.chunks = chunks
+    messages = None if exchange.messages is None else list(exchange.messages)
+    exchange.messages = messages
     result = check_exchange(exchange, options, catalog)
+    if timeline:
+        from streamcheck import redact
+        from streamcheck.timeline import build
+
+        with redact.scope(exchange.secrets):
+            result.timeline = build(result, chunks, messages)
+    if not clients:
+        return result
+    from streamcheck.clients import Recording, replay
+
     recording = Recording(exchange.status, dict(exchange.headers), chunks, exchange.end)
     result.clients = [
         replay(c.name, recording, result, exchange.request.body, c.timeout, c.located)
@@ -99,16 +117,17 @@ def _parallel(
     on_file: Callable[[str], None] | None,
     jobs: int,
     clients: tuple[ClientRun, ...] = (),
+    timeline: bool = False,
 ) -> Iterator[ExchangeResult]:
     """Files spread over `jobs` processes with an ordered map: output order never changes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     work = [
-        (path, options_for(path) if options_for else options, input_format, clients)
+        (path, options_for(path) if options_for else options, input_format, clients, timeline)
         for path in files
     ]
-    for file_options in {o for _, o, _, _ in work if o is not options}:
+    for file_options in {o for _, o, _, _, _ in work if o is not options}:
         file_options.protocols()
     # Workers fork from this process (cheap: the checker is imported and the schemas compiled
     # already) when no other thread runs; with one (the progress display) forking could copy a
@@ -130,7 +149,7 @@ def _parallel(
     chunksize = max(1, min(32, len(work) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        for (path, file_options, _, _), results in zip(
+        for (path, file_options, *_), results in zip(
             work, pool.map(_check_file, work, chunksize=chunksize), strict=True
         ):
             if on_file is not None:
@@ -147,12 +166,12 @@ _CATALOGS: dict[tuple[Path, ...], Catalog] = {}  # one per worker process and sc
 
 
 def _check_file(
-    job: tuple[str, CheckOptions, str, tuple[ClientRun, ...]],
+    job: tuple[str, CheckOptions, str, tuple[ClientRun, ...], bool],
 ) -> list[ExchangeResult]:
     """One file in a worker process: every exchange's result."""
-    path, options, input_format, clients = job
+    path, options, input_format, clients, timeline = job
     catalog = catalog_for(options.schema_dirs)
-    return [_check(e, options, catalog, clients) for e in read_path(path, input_format)]
+    return [_check(e, options, catalog, clients, timeline) for e in read_path(path, input_format)]
 
 
 def catalog_for(schema_dirs: tuple[Path, ...]) -> Catalog:

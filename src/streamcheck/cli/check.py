@@ -43,7 +43,7 @@ def check(
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, junit, sarif or github.")
+        str, typer.Option("--format", "-f", help="text, json, junit, sarif, github or html.")
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")
@@ -230,6 +230,8 @@ def check(
                 on_file=advance,
                 jobs=_jobs(jobs),
                 clients=client_runs,
+                # The HTML report draws each exchange's frames by arrival time.
+                timeline="html" in (format, *(name for name, _ in extra)),
             )
         )
     if baseline_plan is not None:

@@ -10,7 +10,7 @@ import io
 
 from streamcheck.model import Report
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
+FORMATS = ("text", "json", "junit", "sarif", "github", "html")
 
 
 def render(
@@ -42,4 +42,8 @@ def render(
         from streamcheck.report import github
 
         return github.render(report)
+    if format == "html":
+        from streamcheck.report import html
+
+        return html.render(report)
     raise ValueError(f"unknown report format {format!r}")
