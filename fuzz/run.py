@@ -195,6 +195,13 @@ def main() -> int:
         "--out", type=Path, default=Path(tempfile.gettempdir()) / "streamcheck-fuzz"
     )
     parser.add_argument("--progress", type=float, default=60.0, help="seconds between lines")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="start no batch after this many seconds: a run that must end by a time reports "
+        "the inputs it ran (all counted, none cut)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     corpus = seeds.corpus()
@@ -215,7 +222,8 @@ def main() -> int:
         return seeds.SURFACES[number % every]
 
     def feed(slot: dict[str, Any]) -> bool:
-        batch = [n for _, n in zip(range(BATCH), pending, strict=False)]
+        late = args.seconds is not None and time.monotonic() - started > args.seconds
+        batch = [] if late else [n for _, n in zip(range(BATCH), pending, strict=False)]
         if not batch:
             slot["batch"] = None
             return False
@@ -280,8 +288,8 @@ def main() -> int:
     _line(total, time.monotonic() - started)
     which = ", ".join(sorted(wanted)) if args.surface else "every surface"
     print(
-        f"inputs from {args.start}: {args.count:,} of {which}, seed {args.seed}, "
-        f"jobs {args.jobs}; findings saved in {args.out}"
+        f"inputs from {args.start}: {total['ran']:,} of the {args.count:,} asked for, of {which}, "
+        f"seed {args.seed}, jobs {args.jobs}; findings saved in {args.out}"
     )
     return 1 if total[CRASH] or total[HANG] or total[MEMORY] else 0
 
