@@ -30,6 +30,7 @@ from streamcheck.live.proxy.routes import Router
 from streamcheck.live.proxy.tee import Tee
 from streamcheck.model import EndReason
 
+POOLS = 16  # upstream connection pools (see Proxy.upstream)
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
@@ -68,7 +69,7 @@ class Proxy:
             draw,
             options.read_timeout,
         )
-        self.client: httpx.AsyncClient | None = None
+        self.clients: list[httpx.AsyncClient | None] = [None] * POOLS
 
     # -- ASGI --------------------------------------------------------------------------------
 
@@ -89,31 +90,39 @@ class Proxy:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.upstream()
+                self.upstream(0)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.client is not None:
-                    await self.client.aclose()
+                for client in self.clients:
+                    if client is not None:
+                        await client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def upstream(self) -> httpx.AsyncClient:
-        """The shared upstream client (made in the server's event loop)."""
-        if self.client is None:
+    def upstream(self, key: int) -> httpx.AsyncClient:
+        """An upstream client (made in the server's event loop), one of POOLS by `key` (the
+        app's connection: its requests come one after another, so they reuse the same pool).
+        httpcore's pool matches each waiting request against every connection it holds, so
+        its cost per request grows with the square of the streams in flight: 200 streams in
+        one pool spent more CPU there than in forwarding (bench/proxy.py, see notes)."""
+        index = key % POOLS
+        client = self.clients[index]
+        if client is None:
             options = self.options
-            self.client = httpx.AsyncClient(
+            client = httpx.AsyncClient(
                 timeout=httpx.Timeout(
                     options.read_timeout, connect=options.connect_timeout, pool=None
                 ),
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=512),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
                 follow_redirects=False,
                 trust_env=False,  # no proxy or certificate settings from the environment
             )
             # httpx adds Accept, Accept-Encoding, Connection and User-Agent to every request
             # that lacks them: the upstream would then compress what the app did not ask to be.
-            for name in list(self.client.headers):
-                del self.client.headers[name]
-        return self.client
+            for name in list(client.headers):
+                del client.headers[name]
+            self.clients[index] = client
+        return client
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -131,7 +140,7 @@ class Proxy:
         forwarded = hop.upstream_request(raw_headers)
         names = {name.lower() for name, _ in raw_headers}
         has_body = b"content-length" in names or b"transfer-encoding" in names
-        client = self.upstream()
+        client = self.upstream((scope.get("client") or ("", 0))[1])
         request = client.build_request(
             method,
             url,
