@@ -94,3 +94,14 @@ def test_an_error_line_naming_a_file_shows_escapes(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1
     assert "x\\x1b]0;owned\\x07.tape" in done.stderr
     assert obeyed(done.stderr) == []
+
+
+def test_the_schemas_listing_shows_a_folder_names_escapes(tmp_path: Path) -> None:
+    """A user's schema folder (from a checked tree's config) named with an escape sequence."""
+    folder = tmp_path / "schemas" / "evil\x1b[2J" / "api" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "chunk.json").write_text('{"type": "object"}')
+    done = run_streamcheck("schemas", "--schemas", str(tmp_path / "schemas"))
+    assert done.returncode == 0, done.stderr
+    assert "evil\\x1b[2J/api/v1" in done.stdout
+    assert obeyed(done.stdout) == []

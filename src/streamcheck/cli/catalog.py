@@ -70,6 +70,7 @@ def list_schemas(
     """List shipped and user schemas (--schemas and the config's `schemas`) per provider, API
     and version."""
     from streamcheck import config as configuration
+    from streamcheck.report.terminal import printable
     from streamcheck.schemas import Catalog
 
     catalog = Catalog(configuration.load(config).schemas + tuple(schemas or ()))
@@ -77,9 +78,10 @@ def list_schemas(
     for (provider, api, version), found in sorted(catalog.sets.items()):
         default = " (default)" if catalog.default_version(provider, api) == version else ""
         note = catalog.notes.get((provider, api, version), "")
+        # Folder and file names and versions.json notes of a user's folder: nothing obeyed.
+        line = f"{provider}/{api}/{version}{default} [{found.origin}]: {', '.join(found.kinds())}"
         console.print(
-            f"{provider}/{api}/{version}{default} [{found.origin}]: {', '.join(found.kinds())}"
-            + (f"\n    {note}" if note else ""),
+            printable(line) + (f"\n    {printable(note)}" if note else ""),
             highlight=False,
             markup=False,
         )

@@ -45,6 +45,7 @@ from streamcheck.live.serve.fixtures import (
 )
 from streamcheck.live.serve.replies import own_error
 from streamcheck.model import Close, CloseState, Direction, Message
+from streamcheck.report.terminal import printable
 from streamcheck.wire.websocket import sendable
 
 WS_FAULTS = ("truncate-after", "drop-terminator", "close", "stall", "reset")
@@ -169,7 +170,8 @@ async def handle(fixtures: list[Fixture], options: ServeOptions, websocket: WebS
     steps, recorded = plan(fixture.messages, fixture.close, fault)
     close, note = sendable_close(recorded)
     if note is not None:
-        logging.getLogger("uvicorn.error").warning("%s: %s", fixture.name, note)
+        # The name is a file's (from the replayed tree): nothing a terminal obeys.
+        logging.getLogger("uvicorn.error").warning("%s: %s", printable(fixture.name), note)
     await websocket.accept(headers=[(b"x-streamcheck-fixture", fixture.name.encode())])
     with contextlib.suppress(WebSocketDisconnect):
         await replay(websocket, steps, close, max(speed, 0.0))
