@@ -73,6 +73,9 @@ def test_a_pyproject_that_cannot_configure_us_is_not_parsed(tmp_path: Path) -> N
             "unknown key 'fail_on' in [tool.streamcheck] (did you mean 'fail-on'?)",
         ),
         ("[tool.streamcheck]\nformat = 'json'\n", "unknown key 'format' in [tool.streamcheck]"),
+        # A checked tree's config cannot make check run code: --client is a flag only.
+        ("[tool.streamcheck]\nclient = 'vercel-ai-ui'\n", "unknown key 'client'"),
+        ("[tool.streamcheck]\nnode-modules = 'x'\n", "unknown key 'node-modules'"),
         (
             "[tool.streamcheck]\n[[tool.streamcheck.overrides]]\npaths = ['x']\npath = 1\n",
             "unknown key 'path' in overrides #1",
