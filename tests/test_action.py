@@ -51,9 +51,7 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     )
     # The install step builds the wheel without the network: its backend (hatchling) and
     # streamcheck's dependencies come from the environment running this test.
-    site = Path(
-        sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)})
-    )
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     site.mkdir(parents=True, exist_ok=True)
     here = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
     (site / "test-environment.pth").write_text("\n".join(sorted(here)) + "\n")
@@ -120,9 +118,7 @@ def _run_action(
         done.append(run)
         if run.returncode != 0:
             break  # later steps run only if: always(); the upload step is checked below
-    outputs = dict(
-        line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
-    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return done, outputs, summary
 
 
@@ -157,7 +153,9 @@ def test_a_cut_stream_fails_the_step_with_annotations_summary_and_reports(
     assert install.returncode == 0, install.stderr[-2000:]
     assert check.returncode == 1, check.stderr[-2000:]
     assert outputs["exit-code"] == "1"
-    annotation = re.search(r"^::error file=([^,]+),.*title=SC301 missing-terminator::", check.stdout, re.M)
+    annotation = re.search(
+        r"^::error file=([^,]+),.*title=SC301 missing-terminator::", check.stdout, re.M
+    )
     assert annotation and annotation.group(1) == CUT
     assert CLEAN not in re.findall(r"^::\w+ file=([^,]+)", check.stdout, re.M)
     assert "SC301" in summary.read_text()  # the job's summary page
@@ -189,7 +187,7 @@ def test_inputs_are_arguments_not_shell_text(runner: dict[str, str], tmp_path: P
 def test_a_clean_folder_passes(runner: dict[str, str], tmp_path: Path) -> None:
     workspace = _workspace(tmp_path)
     (workspace / CUT).unlink()
-    steps, outputs, summary = _run_action(runner, workspace, {"paths": "fixtures/"})
+    steps, outputs, _ = _run_action(runner, workspace, {"paths": "fixtures/"})
     assert [s.returncode for s in steps] == [0, 0]
     assert outputs["exit-code"] == "0"
     assert "::error" not in steps[-1].stdout

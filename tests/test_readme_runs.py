@@ -162,6 +162,8 @@ NOT_RUN = {
     "GitHub); tests/test_ci_recipes.py runs its streamcheck command",
     "yaml block: - uses: github/codeql-action/upload-sarif@v3": "a GitHub Actions step that "
     "runs on GitHub",
+    "yaml block: - uses: actions/checkout@v4": "a workflow using this repository's action on "
+    "GitHub; tests/test_action.py runs the action's steps",
     "pip install '.[clients]'": "installs from the package index (the test environment has "
     "the clients extra from requirements/ci.lock)",
     "yaml block: repos:": "pre-commit config contents; tests/test_ci_recipes.py runs the hook",
@@ -325,6 +327,18 @@ def test_using_it(workspace: Path) -> None:
     sh("streamcheck schemas", workspace, 0, "openai/chat-completions/2023-11")
     sh("streamcheck check rec.sse --api-version 2023-11", workspace, 0, "OK: 1 file")
     sh("streamcheck check fixtures/ --jobs 0", workspace, 1, "FAIL: ")
+
+
+@runs("streamcheck check fixtures/causes/nginx-idle-60s.tape --report html:report.html")
+def test_html_report(workspace: Path) -> None:
+    sh(
+        "streamcheck check fixtures/causes/nginx-idle-60s.tape --report html:report.html",
+        workspace,
+        1,
+        "SC301",
+    )
+    page = (workspace / "report.html").read_text(encoding="utf-8")
+    assert 'data-code="SC301"' in page and "proxy_read_timeout" in page
 
 
 @runs(
