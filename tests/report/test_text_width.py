@@ -110,3 +110,13 @@ def test_fill_never_splits_a_word_and_elides_one_too_wide() -> None:
     assert text[0].startswith("  a a")
     assert text[-1] == "    " + wrap.elide("x" * 50, 16)
     assert wrap.elide("abcdefghij", 5) == "ab…ij"
+
+
+@pytest.mark.parametrize("code", ["SC301", "SC601", "SC360"])
+def test_explain_fits(code: str) -> None:
+    done = run_streamcheck("explain", code, env={"COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), [x for x in lines if len(x) > 80]
+    assert "## References" in lines
+    assert _words(done.stdout) == _words(run_streamcheck("explain", code).stdout)

@@ -57,7 +57,16 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code (SC301) or nam
         f"# {rule.code} {rule.name}\n\n{rule.summary}\n\n"
         f"Severity: {rule.severity.label} · Family: {rule.family} · Applies to: {scope}\n\n"
     )
-    sys.stdout.write(header + rule.doc + "\n")
+    from streamcheck.report import wrap
+    from streamcheck.report.text import output_width
+
+    # Each paragraph fits the terminal (COLUMNS); to a pipe or a file it stays one line.
+    width = output_width(sys.stdout.isatty(), 0)
+    paragraphs = (header + rule.doc).split("\n\n")
+    text = "\n\n".join(
+        wrap.plain(wrap.fill([], [(p, None)], width, 0)) if p.strip() else p for p in paragraphs
+    )
+    sys.stdout.write(text.rstrip("\n") + "\n")
 
 
 @group.command("schemas")
