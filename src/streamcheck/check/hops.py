@@ -118,6 +118,15 @@ LIMITS: tuple[Limit, ...] = (
         "https://vercel.com/docs/functions/limitations",
     ),
     Limit(
+        "Netlify",
+        60,
+        TOTAL,
+        "its synchronous function execution limit",
+        "a synchronous Netlify Function cannot run longer (not configurable): end the answer "
+        "sooner or stream it from elsewhere",
+        "https://docs.netlify.com/build/functions/configuration",
+    ),
+    Limit(
         "an AWS Lambda function",
         900,
         TOTAL,
@@ -155,4 +164,5 @@ SIGNS: tuple[tuple[str, str, str], ...] = (
     ("Netlify", "x-nf-request-id", ""),
     ("Netlify", "server", "netlify"),
     ("Fly.io", "fly-request-id", ""),
+    ("Azure API Management", "apim-request-id", ""),
 )

@@ -102,7 +102,8 @@ rule(
     "(origin response timeout); Amazon API Gateway REST 29 s total (integration timeout); "
     "Google Cloud Application Load Balancer 30 s total (backend service timeout); Azure Front "
     "Door 30 s (origin response timeout); Vercel Functions 300 s total (default maximum "
-    "duration); AWS Lambda 900 s total (maximum timeout).",
+    "duration); Netlify Functions 60 s total (synchronous execution limit); AWS Lambda 900 s "
+    "total (maximum timeout).",
     why="The same cut looks like a provider failure from the app; the limit says which hop "
     "cut it and which setting to change. It is evidence, not proof: another hop with the same "
     "figure, or the upstream itself, may have ended the stream at that moment.",
@@ -122,7 +123,8 @@ rule(
     "amazon-api-gateway-integration-timeout-limit-29-seconds/; Google Cloud: "
     "https://cloud.google.com/load-balancing/docs/https#timeout-bes; Azure Front Door: "
     "https://learn.microsoft.com/azure/frontdoor/front-door-troubleshoot-routing; Vercel: "
-    "https://vercel.com/docs/functions/limitations; AWS Lambda: "
+    "https://vercel.com/docs/functions/limitations; Netlify: "
+    "https://docs.netlify.com/build/functions/configuration; AWS Lambda: "
     "https://docs.aws.amazon.com/lambda/latest/dg/web-functions-revisions-timeout.html; "
     "comment lines as keep-alive: WHATWG HTML, server-sent events, authoring notes "
     "https://html.spec.whatwg.org/multipage/server-sent-events.html#authoring-notes.",
