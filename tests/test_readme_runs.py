@@ -261,7 +261,7 @@ def background(command: str, cwd: Path, in_block: bool = True) -> Iterator[str]:
     """A README `serve` command in the background until it says where it listens: its URL.
     (`in_block=False`: a command the README's text names, or the test's own stand-in.)"""
     assert not in_block or command in markers(), f"not a README command: {command}"
-    process = subprocess.Popen(
+    with subprocess.Popen(
         ["bash", "-c", command],
         cwd=cwd,
         env=environment(),
@@ -269,26 +269,26 @@ def background(command: str, cwd: Path, in_block: bool = True) -> Iterator[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            ready = selector.select(timeout=120)  # a bound against a hang, not a timing check
-        first = process.stdout.readline() if ready else ""
-        match = re.search(r"listening on (\S+)", first)
-        if match is None:
-            process.kill()
-            raise AssertionError(f"{command}: {first}{process.communicate()[1][-2000:]}")
-        yield match.group(1)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    ) as process:  # its pipes are closed on the way out
+        try:
+            assert process.stdout is not None
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                ready = selector.select(timeout=120)  # a bound against a hang, not a timing
+            first = process.stdout.readline() if ready else ""
+            match = re.search(r"listening on (\S+)", first)
+            if match is None:
+                process.kill()
+                raise AssertionError(f"{command}: {first}{process.communicate()[1][-2000:]}")
+            yield match.group(1)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
 
 
 @pytest.fixture
