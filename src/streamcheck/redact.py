@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -144,6 +144,17 @@ def scope(secrets: Iterable[str]) -> Iterator[None]:
     try:
         yield
     finally:
+        _scoped.reset(token)
+
+
+def enter(secrets: frozenset[str]) -> Token[frozenset[str]] | None:
+    """`scope` without the context manager, for a hot path (the push checker enters it once
+    per chunk): mask `secrets` too until `leave(token)`. None when there is nothing to add."""
+    return _scoped.set(_scoped.get() | secrets) if secrets else None
+
+
+def leave(token: Token[frozenset[str]] | None) -> None:
+    if token is not None:
         _scoped.reset(token)
 
 

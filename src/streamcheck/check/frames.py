@@ -28,6 +28,10 @@ DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema fo
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
 
 
+# protocol -> (its sentinels and tolerated non-JSON data, the longest of them)
+_SPECIALS: dict[type[Protocol], tuple[frozenset[bytes], int]] = {}
+
+
 def handle(state: ExchangeState, frames: list[Frame]) -> None:
     """The hot path: every frame of a stream passes here, one decoded chunk at a time.
 
@@ -46,8 +50,11 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     assert grammar is not None
     ctx, step = grammar.ctx, grammar.frame
     protocol = state.protocol
-    specials = protocol.sentinels | protocol.tolerated
-    longest = max(map(len, specials), default=-1)
+    known = _SPECIALS.get(protocol)
+    if known is None:  # per protocol, not per batch: a live stream's batches are often one frame
+        both = protocol.sentinels | protocol.tolerated
+        known = _SPECIALS[protocol] = (both, max(map(len, both), default=-1))
+    specials, longest = known
     kind_of = protocol.kind
     named_by, kinds = protocol.discriminator, protocol.discriminated
     validators = state.validators

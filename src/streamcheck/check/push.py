@@ -138,7 +138,9 @@ class StreamChecker:
         made (kept ones, masked). Empty chunks are harmless."""
         sink = self.state.sink
         mark = len(sink.findings)
-        with redact.scope(self.state.exchange.secrets):
+        # redact.scope's work without its generator: this runs once per chunk.
+        token = redact.enter(self.state.exchange.secrets)
+        try:
             mode = self._mode
             if mode is _Mode.STREAM:
                 self._stream(data, time)
@@ -152,6 +154,8 @@ class StreamChecker:
             elif mode is _Mode.WEBSOCKET:
                 raise ValueError("feed() on a WebSocket exchange: use feed_message()")
             return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+        finally:
+            redact.leave(token)
 
     def feed_message(self, message: Message) -> list[Finding]:
         """A WebSocket message, either way (the client's own are skipped); its findings."""
