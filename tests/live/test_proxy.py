@@ -501,3 +501,22 @@ def test_a_compressed_stream_passes_compressed_and_is_checked_inflated(
             assert raw == packed and answer.headers["content-encoding"] == "gzip"
             [line] = proxied.log.wait(1)
     assert line["verdict"] == "ok" and line["frames"] > 3 and line["codes"] == [], line
+
+
+def test_a_request_goes_again_only_when_sending_it_twice_is_safe(tmp_path: Path) -> None:
+    """An upstream connection closed before any answer (a kept-alive one the server was
+    closing): a GET goes again on a new connection; a POST (an LLM call) is not sent twice."""
+    calls: list[str] = []
+
+    def script(received: Any) -> list[Any]:
+        calls.append(received.line.split(" ")[0])
+        if len(calls) % 2 == 1:
+            return []  # closed without a word
+        return [sse_head(), chunk(b"data: [DONE]\n\n"), LAST_CHUNK]
+
+    with scripted(script) as server:
+        for proxied in _proxied([route(server.url)], tmp_path):
+            got = httpx.get(proxied.url + "/v1/models")
+            assert got.status_code == 200 and calls == ["GET", "GET"]
+            posted = httpx.post(proxied.url + "/v1/chat/completions", json=CHAT, headers=AUTH)
+            assert posted.status_code == 502 and calls == ["GET", "GET", "POST"]

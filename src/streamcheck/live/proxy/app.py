@@ -31,6 +31,11 @@ from streamcheck.live.proxy.tee import Tee
 from streamcheck.model import EndReason
 
 POOLS = 16  # upstream connection pools (see Proxy.upstream)
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})  # RFC 9110 9.2.2
+MAX_REPLAY = 4 * 1024 * 1024  # a request body kept to be sent again (see send_upstream)
+# Kept-alive upstream connections are dropped after this many idle seconds: below the 5 s of
+# uvicorn's and Node's servers, so the proxy does not reuse one the server is closing.
+KEEPALIVE_EXPIRY = 4.0
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
@@ -113,7 +118,11 @@ class Proxy:
                 timeout=httpx.Timeout(
                     options.read_timeout, connect=options.connect_timeout, pool=None
                 ),
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+                limits=httpx.Limits(
+                    max_connections=None,
+                    max_keepalive_connections=64,
+                    keepalive_expiry=KEEPALIVE_EXPIRY,
+                ),
                 follow_redirects=False,
                 trust_env=False,  # no proxy or certificate settings from the environment
             )
@@ -141,14 +150,9 @@ class Proxy:
         names = {name.lower() for name, _ in raw_headers}
         has_body = b"content-length" in names or b"transfer-encoding" in names
         client = self.upstream((scope.get("client") or ("", 0))[1])
-        request = client.build_request(
-            method,
-            url,
-            headers=forwarded,
-            content=_body(receive, tee) if has_body else None,
-        )
+        body = RequestBody(receive, tee) if has_body else None
         try:
-            response = await client.send(request, stream=True)
+            response = await self.send_upstream(client, method, url, forwarded, body)
         except ClientLeft:
             self.gate.release(tee, EndReason.INTERRUPTED)
             return
@@ -163,6 +167,35 @@ class Proxy:
             )
             return
         await self.relay(response, tee, receive, send)
+
+    async def send_upstream(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: RequestBody | None,
+    ) -> httpx.Response:
+        """The upstream's response head. A kept-alive connection the upstream closed just as
+        it was reused (its idle timeout) fails before any answer; as Go's http.Transport does,
+        the request goes again, once, on a new connection, only when sending it twice is safe:
+        an idempotent method, or an Idempotency-Key header (an LLM call is a POST: it is not
+        sent twice; KEEPALIVE_EXPIRY keeps such reuse rare), and a body kept whole."""
+        request = client.build_request(
+            method, url, headers=headers, content=body.first() if body else None
+        )
+        try:
+            return await client.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            safe = method in IDEMPOTENT or any(
+                name.lower() in (b"idempotency-key", b"x-idempotency-key") for name, _ in headers
+            )
+            if not safe or (body is not None and not body.replayable):
+                raise
+        request = client.build_request(
+            method, url, headers=headers, content=body.again() if body else None
+        )
+        return await client.send(request, stream=True)
 
     async def relay(
         self, response: httpx.Response, tee: Tee | None, receive: Receive, send: Send
@@ -211,19 +244,44 @@ class Proxy:
         return EndReason.EOF
 
 
-async def _body(receive: Receive, tee: Tee | None) -> AsyncIterator[bytes]:
-    """The app's request body, passed on as it arrives (and teed, up to a cap)."""
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientLeft
-        chunk = message.get("body", b"")
-        more = message.get("more_body", False)
-        if chunk:
-            if tee is not None:
-                tee.request_chunk(chunk)
+class RequestBody:
+    """The app's request body, passed on as it arrives (and teed, up to a cap), and kept up to
+    MAX_REPLAY so that it can be sent again if the first connection fails before any answer."""
+
+    def __init__(self, receive: Receive, tee: Tee | None) -> None:
+        self.receive = receive
+        self.tee = tee
+        self.kept: list[bytes] = []
+        self.size = 0
+        self.more = True
+        self.replayable = True
+
+    async def first(self) -> AsyncIterator[bytes]:
+        async for chunk in self._rest():
             yield chunk
+
+    async def again(self) -> AsyncIterator[bytes]:
+        for chunk in list(self.kept):
+            yield chunk
+        async for chunk in self._rest():
+            yield chunk
+
+    async def _rest(self) -> AsyncIterator[bytes]:
+        while self.more:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientLeft
+            chunk = message.get("body", b"")
+            self.more = message.get("more_body", False)
+            if chunk:
+                self.size += len(chunk)
+                if self.size <= MAX_REPLAY:
+                    self.kept.append(chunk)
+                else:
+                    self.replayable, self.kept = False, []
+                if self.tee is not None:
+                    self.tee.request_chunk(chunk)
+                yield chunk
 
 
 async def _left(receive: Receive) -> None:
