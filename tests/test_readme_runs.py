@@ -719,3 +719,24 @@ def test_gitlab_job(workspace: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert int(ET.parse(workspace / report).getroot().get("failures", "0")) > 0
+
+
+def test_listed_config_blocks_are_valid_config() -> None:
+    """Blocks listed for making live calls or for running elsewhere still say what the code
+    reads: the smoke targets parse into two targets, and the pre-commit snippet names the hook
+    the repository declares."""
+    import yaml
+
+    from streamcheck.live.call.smoke import targets_from_config
+
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "pyproject.toml"
+        config.write_text(block("indented block: [[tool.streamcheck.smoke]]").text)
+        targets = targets_from_config(config)
+    assert [(t.provider, t.label) for t in targets] == [
+        ("openai", "prod chat"),
+        ("azure", "azure:gpt4o-prod"),
+    ]
+    [repo] = yaml.safe_load(block("yaml block: repos:").text)["repos"]
+    [declared] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [hook["id"] for hook in repo["hooks"]] == [declared["id"]]
