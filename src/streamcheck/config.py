@@ -121,6 +121,8 @@ class Config(NamedTuple):
     overrides: tuple[Override, ...] = ()
     protocols: tuple[Path, ...] = ()
     baseline: Path | None = None  # `baseline = "..."`, relative to the config file
+    # `require-judged = true`: an exchange no protocol could judge (SC901) fails the run.
+    require_judged: bool = False
 
     @property
     def root(self) -> Path:
@@ -312,6 +314,7 @@ _TOP_KEYS = _SETTING_KEYS | {
     "overrides",
     "smoke",
     "baseline",
+    "require-judged",
 }
 
 
@@ -343,6 +346,9 @@ def _parse(file: Path, table: Any, where: str) -> Config:
     baseline = _string(file, table, "baseline")
     if baseline is not None and not baseline.strip():
         raise ConfigError(f"{file}: baseline must name a file")
+    require_judged = table.get("require-judged", False)
+    if not isinstance(require_judged, bool):
+        raise ConfigError(f"{file}: require-judged must be true or false")
     return Config(
         file,
         paths,
@@ -352,6 +358,7 @@ def _parse(file: Path, table: Any, where: str) -> Config:
         tuple(overrides),
         protocols,
         file.parent / baseline if baseline is not None else None,
+        require_judged,
     )
 
 

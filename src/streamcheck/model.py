@@ -34,6 +34,7 @@ class Severity(enum.IntEnum):
 
 # Baseline states of a finding (SARIF's baselineState names; "absent" is an SC920 finding).
 NEW, UNCHANGED, ABSENT = "new", "unchanged", "absent"
+UNJUDGED = "SC901"  # the finding that says no protocol could judge an exchange
 
 
 class EndReason(enum.Enum):
@@ -488,10 +489,17 @@ class Report:
     results: list[ExchangeResult] = field(default_factory=list)
     fail_on: Severity = Severity.ERROR
     baseline: BaselineSummary | None = None
+    # `--require-judged`: an exchange no protocol could judge (SC901) fails, whatever SC901's
+    # severity; without it such exchanges are still counted in the summary, never passed silently.
+    require_judged: bool = False
 
     def findings(self) -> Iterator[Finding]:
         for result in self.results:
             yield from result.findings
+
+    def unjudged(self) -> list[ExchangeResult]:
+        """The exchanges no protocol could judge (an SC901 finding: unknown API or protocol)."""
+        return [r for r in self.results if any(f.code == UNJUDGED for f in r.findings)]
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, less those a baseline holds (and plus its SC920 notes)."""
@@ -507,9 +515,15 @@ class Report:
         return result.fail_on if result.fail_on is not None else self.fail_on
 
     def failing(self, result: ExchangeResult) -> list[Finding]:
-        """The findings of one exchange at or above its failing threshold."""
+        """The findings of one exchange at or above its failing threshold (and, with
+        `require_judged`, the SC901 that says it was not judged)."""
         threshold = self.threshold(result)
-        return [f for f in result.findings if f.severity >= threshold and f.baseline != UNCHANGED]
+        return [
+            f
+            for f in result.findings
+            if (f.severity >= threshold or (self.require_judged and f.code == UNJUDGED))
+            and f.baseline != UNCHANGED
+        ]
 
     def baselined(self, result: ExchangeResult) -> list[Finding]:
         """The findings of one exchange that the baseline holds."""

@@ -70,6 +70,8 @@ class _Collection:
         try:
             loaded = configuration.load(Path(start, given) if given else None, start=start)
             self.resolved: Resolved = loaded.resolve()
+            self.require_judged = loaded.require_judged
+            self.unjudged: list[str] = []  # `file exchange[i]` no protocol could judge (SC901)
             # As given, relative to the working folder: error messages name what the user typed.
             paths = list(config.getoption("streamcheck_path")) or loaded.default_paths()
             if not paths:
@@ -95,8 +97,19 @@ class _Collection:
         if file_path.absolute() in self.files:
             file: RecordingFile = RecordingFile.from_parent(parent, path=file_path)
             file.resolved, file.catalog = self.resolved, self.catalog
+            file.collection = self
             return file
         return None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """What no protocol could judge is never passed silently: said at the end of the run."""
+        if self.unjudged:
+            shown = ", ".join(self.unjudged[:5]) + (" ..." if len(self.unjudged) > 5 else "")
+            failing = " (failing: require-judged = true)" if self.require_judged else ""
+            terminalreporter.write_line(
+                f"streamcheck: {len(self.unjudged)} exchanges not judged (SC901: no protocol "
+                f"knows their API){failing}: {shown}"
+            )
 
 
 class StreamcheckFailure(Exception):
@@ -108,6 +121,7 @@ class RecordingFile(pytest.File):
 
     resolved: Resolved
     catalog: Catalog
+    collection: _Collection
 
     def collect(self) -> Iterator[pytest.Item]:
         from streamcheck.exceptions import StreamcheckError
@@ -122,7 +136,10 @@ class RecordingFile(pytest.File):
         except StreamcheckError as exc:
             yield UnreadableItem.from_parent(self, name="read", message=str(exc))
             return
-        report = Report(results, fail_on=options.fail_on)
+        report = Report(
+            results, fail_on=options.fail_on, require_judged=self.collection.require_judged
+        )
+        self.collection.unjudged += [f"{path} exchange[{r.index}]" for r in report.unjudged()]
         for result in results:
             item = ExchangeItem.from_parent(self, name=f"exchange[{result.index}]")
             item.result, item.report = result, report
@@ -141,6 +158,8 @@ class ExchangeItem(pytest.Item):
         failing = self.report.failing(self.result)
         if failing:
             threshold = self.report.threshold(self.result).label
+            if any(f.severity < self.report.threshold(self.result) for f in failing):
+                threshold += " or not judged (require-judged)"
             raise StreamcheckFailure(
                 f"{len(failing)} finding(s) at or above {threshold} in {self.result.source}, "
                 f"exchange {self.result.index}:\n"

@@ -156,6 +156,14 @@ def check(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only the summary line; no progress display.")
     ] = False,
+    require_judged: Annotated[
+        bool,
+        typer.Option(
+            "--require-judged",
+            help="Fail when an exchange could not be judged (SC901: no protocol knows its API); "
+            "config: require-judged = true.",
+        ),
+    ] = False,
     no_color: Annotated[
         bool, typer.Option("--no-color", help="Plain text output (also: NO_COLOR set).")
     ] = False,
@@ -219,7 +227,10 @@ def check(
         # A baseline kept beside the recordings is no recording (a folder walk finds it).
         own = Path(baseline_plan[0]).absolute()
         files = [f for f in files if f == "-" or Path(f).absolute() != own]
-    report = Report(fail_on=resolved.options.fail_on)
+    report = Report(
+        fail_on=resolved.options.fail_on,
+        require_judged=require_judged or loaded.require_judged,
+    )
     with _progress(len(files), quiet, no_color) as advance:
         report.results.extend(
             iter_files(

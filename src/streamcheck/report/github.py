@@ -11,7 +11,7 @@ findings are plain log lines and one notice says how many were not annotated.
 
 from __future__ import annotations
 
-from streamcheck.model import UNCHANGED, ExchangeResult, Finding, Report, Severity
+from streamcheck.model import UNCHANGED, UNJUDGED, ExchangeResult, Finding, Report, Severity
 from streamcheck.report.places import cause_lines, describe, is_file
 from streamcheck.report.terminal import printable
 from streamcheck.report.text import summary
@@ -46,7 +46,7 @@ def render(report: Report) -> str:
     pairs = _pairs(report)
     totals = {kind: 0 for kind in COMMAND.values()}
     for _, finding in pairs:
-        totals[COMMAND[finding.severity]] += 1
+        totals[_kind(report, finding)] += 1
     overflow = sum(max(0, n - PER_KIND) for n in totals.values())
     budget = {kind: PER_KIND for kind in totals}
     if overflow and totals["notice"] >= PER_KIND:
@@ -54,7 +54,7 @@ def render(report: Report) -> str:
         overflow += 1
     lines, plain = [], []
     for result, finding in pairs:
-        kind = COMMAND[finding.severity]
+        kind = _kind(report, finding)
         where = describe(result, finding)
         if budget[kind] > 0:
             budget[kind] -= 1
@@ -99,6 +99,14 @@ def _baseline_lines(report: Report) -> list[str]:
 
 
 ABSENT_NOTICES = 5
+
+
+def _kind(report: Report, finding: Finding) -> str:
+    """The workflow command for a finding: by severity, but an exchange that was not judged
+    fails the run under --require-judged, so its SC901 is an error annotation then."""
+    if report.require_judged and finding.code == UNJUDGED:
+        return "error"
+    return COMMAND[finding.severity]
 
 
 def _command(kind: str, result: ExchangeResult, finding: Finding, where: str) -> str:

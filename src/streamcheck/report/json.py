@@ -1,6 +1,7 @@
 """`--format json`: one document with stable keys (documented in README, "JSON output").
 
-{"version": 1, "summary": {"exchanges", "files", "failed", "fail_on", "counts": {...}},
+{"version": 1, "summary": {"exchanges", "files", "failed", "fail_on", "counts": {...},
+                             "unjudged", "require_judged"},
  "results": [{"source", "exchange", "provider", "api", "api_version", "url", "status",
               "framing", "frames", "bytes", "end", "error_class", "timing",
               "failed", "fail_on", "findings": [{"code", "name", "severity", "message",
@@ -40,6 +41,9 @@ def to_dict(report: Report) -> dict[str, Any]:
             "failed": report.failed,
             "fail_on": report.fail_on.label,
             "counts": report.counts(),
+            # Exchanges no protocol could judge (SC901); with require_judged they fail.
+            "unjudged": len(report.unjudged()),
+            "require_judged": report.require_judged,
         },
         "results": [_result(report, r) for r in report.results],
         **_baseline(report),

@@ -260,7 +260,17 @@ def summary(report: Report) -> str:
         f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
         f"{counts['info']} info (failing at {report.fail_on.label})"
     )
-    return printable(line + baseline_note(report))
+    return printable(line + judged_note(report) + baseline_note(report))
+
+
+def judged_note(report: Report) -> str:
+    """`; 2 of 5 exchanges not judged (SC901)`: what no protocol could judge is never passed
+    silently, even when SC901's severity does not fail the run."""
+    unjudged = len(report.unjudged())
+    if not unjudged:
+        return ""
+    required = ", failing: --require-judged" if report.require_judged else ""
+    return f"; {unjudged} of {len(report.results)} exchanges not judged (SC901{required})"
 
 
 def baseline_note(report: Report) -> str:
