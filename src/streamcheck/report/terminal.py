@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import re
 
+# ... and lone surrogates (an SDK or node decodes a JSON "\ud800" into one): no terminal acts
+# on them, but no UTF-8 output can hold them either, so a report written to a file would fail.
 _OBEYED = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff]"
 )
 
 
