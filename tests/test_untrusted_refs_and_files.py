@@ -437,3 +437,27 @@ def test_a_configs_override_glob_does_not_hang_check(project: Path) -> None:
     done = run("check", name, "--format", "json", cwd=project)
     assert done.returncode in (0, 1), done.stderr
     assert json.loads(done.stdout)["results"][0]["fail_on"] == "info"
+
+
+def test_a_schema_taken_from_an_asyncapi_document_keeps_its_references(project: Path) -> None:
+    """`schema: asyncapi.yaml#/components/messages/Chunk/payload` (README): the payload's
+    `$ref: '#/components/schemas/...'` means the document it came from, read (confined) from
+    the file, by both validators."""
+    (project / "asyncapi.yaml").write_text(
+        "asyncapi: 3.0.0\ncomponents:\n  schemas:\n"
+        "    Text: {type: string, maxLength: 3}\n"
+        "  messages:\n    Chunk:\n      payload:\n        type: object\n        required: [s]\n"
+        "        properties:\n          s: {$ref: '#/components/schemas/Text'}\n"
+        "          n: {anyOf: [{$ref: '#/components/schemas/Text'}, {type: integer}]}\n"
+    )
+    (project / "p.yaml").write_text(
+        HEAD + "kinds:\n  x: {schema: 'asyncapi.yaml#/components/messages/Chunk/payload'}\n"
+    )
+    (project / "s.ndjson").write_text('{"t": "x", "s": "abc", "n": 1}\n')
+    done = run("check", "s.ndjson", "--protocol", "p.yaml", "--format", "json", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (project / "s.ndjson").write_text('{"t": "x", "s": "abcd", "n": "wxyz"}\n')
+    done = run("check", "s.ndjson", "--protocol", "p.yaml", "--format", "json", cwd=project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [finding] = json.loads(done.stdout)["results"][0]["findings"]
+    assert finding["code"] == "SC201" and "too long" in finding["message"], finding

@@ -85,3 +85,32 @@ class Confined:
             )
 
         return referencing.Registry(retrieve=resource)  # type: ignore[call-arg]
+
+
+# Keywords whose values are data, not schemas: a `$ref` member in them is no reference.
+_DATA = frozenset({"const", "enum", "examples", "default"})
+
+
+def anchored(schema: Any, document_uri: str) -> Any:
+    """A copy of a schema taken out of a document, with every `$ref` made absolute against the
+    document's URI (so `#/...` still means the document, and relative files its folder)."""
+    if not isinstance(schema, dict | list):
+        return schema
+    top: Any = {} if isinstance(schema, dict) else []
+    stack: list[tuple[Any, Any]] = [(schema, top)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if key == "$ref" and isinstance(source, dict) and isinstance(value, str):
+                copied: Any = urljoin(document_uri, value)
+            elif isinstance(value, dict | list) and key not in _DATA:
+                copied = {} if isinstance(value, dict) else []
+                stack.append((value, copied))
+            else:
+                copied = value
+            if isinstance(target, dict):
+                target[key] = copied
+            else:
+                target.append(copied)
+    return top

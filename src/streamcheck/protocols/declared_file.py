@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from streamcheck import bounded_file, safe_yaml
+from streamcheck import bounded_file, safe_yaml, schema_refs
 from streamcheck.exceptions import ConfigError
 from streamcheck.protocols.declared import (
     MISSING,
@@ -239,7 +239,9 @@ class Reader(ProtocolText):
             if found is MISSING:
                 raise self.fail(key, f"{file}: nothing at #{fragment}")
             document = found
-        return document
+        # Its references are the file's: `#/components/...` in an AsyncAPI payload means the
+        # document, not the part taken out of it, and `other.yaml` is beside the file.
+        return schema_refs.anchored(document, file.absolute().as_uri())
 
     def compile(self, key: Key, schema: dict[str, Any]) -> Any:
         """A jsonschema-rs validator whose $refs stay in the file and under its folder."""
