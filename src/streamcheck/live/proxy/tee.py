@@ -52,12 +52,16 @@ class Tee:
         self.t0 = clock.monotonic()
         self.started = clock.time()
         self.method = method
-        plain = text_headers(headers)
-        self.secrets = redact.collect(url, plain)
-        with redact.scope(self.secrets):
-            self.url = redact.url(url)
-            self.request_headers = redact.headers(plain)
-        self.hint = hints.from_request(url, plain)
+        # Kept raw until the first body byte went on: redacting and detecting cost time the
+        # app would otherwise wait for (`_prepare`).
+        self.raw_url, self.raw_headers = url, headers
+        self.url = url
+        self.secrets: frozenset[str] = frozenset()
+        self.request_headers: dict[str, str] = {}
+        self.hint = hints.NONE
+        self.prepared = False
+        self.websocket = False
+        self.raw_response: list[tuple[bytes, bytes]] = []
         self.body_parts: list[bytes] = []
         self.body_size = 0
         self.request_body: Any = None
@@ -83,15 +87,18 @@ class Tee:
         self.body_size += len(data)
 
     def response(self, status: int, headers: list[tuple[bytes, bytes]], websocket: bool) -> None:
-        """The response head arrived (for a WebSocket: the upgrade's answer)."""
+        """The response head arrived (for a WebSocket: the upgrade's answer). The checker is
+        made at the first chunk, once that chunk went on to the app."""
         self.ttfb = self.now()
         self.status = status
-        self.response_headers = text_headers(headers)
-        self._guard(lambda: self._start(websocket))
+        self.raw_response = headers
+        self.websocket = websocket
 
     def chunk(self, data: bytes) -> None:
         at = self.now()
         self.bytes_out += len(data)
+        if self.checker is None and self.keeper is None and not self.failed:
+            self._guard(self._start)
         checker, keeper = self.checker, self.keeper
         if checker is None or keeper is None:
             return
@@ -111,6 +118,8 @@ class Tee:
             self.bytes_out += len(message.data)
         else:
             self.body_size += len(message.data)
+        if self.checker is None and self.keeper is None and not self.failed:
+            self._guard(self._start)
         checker, keeper = self.checker, self.keeper
         if checker is None or keeper is None:
             return
@@ -128,6 +137,11 @@ class Tee:
             return None
         self.done = True
         duration = self.now()
+        if self.checker is None and self.keeper is None and not self.failed:
+            if self.status is None:
+                self._guard(self._prepare)
+            else:
+                self._guard(self._start)  # a response with no body
         if self.status is None:  # no response came: the upstream was unreachable
             self._parse_body()
             result = self._no_response(end)
@@ -157,8 +171,24 @@ class Tee:
         )
         return self.outputs.emit(observed)
 
-    def _start(self, websocket: bool) -> None:
+    def _prepare(self) -> None:
+        """Credentials collected, the request redacted, the provider hinted (once)."""
+        if self.prepared:
+            return
+        self.prepared = True
+        plain = text_headers(self.raw_headers)
+        self.secrets = redact.collect(self.raw_url, plain)
+        with redact.scope(self.secrets):
+            self.url = redact.url(self.raw_url)
+            self.request_headers = redact.headers(plain)
+        self.hint = hints.from_request(self.raw_url, plain)
+        self.raw_headers = []
+
+    def _start(self) -> None:
+        self._prepare()
         self._parse_body()
+        websocket = self.websocket
+        self.response_headers = text_headers(self.raw_response)
         headers = self.response_headers
         coding = headers.get("content-encoding", "").strip().lower()
         if coding in CODINGS and not websocket:
