@@ -45,7 +45,11 @@ RECORDING_SUFFIXES = frozenset(
 # What `--input-format` may force: a raw body in any framing a byte decoder reads (a WebSocket's
 # frames are its messages, never bytes), a whole JSON body, a curl -i dump, or a container.
 BODY_FRAMINGS = tuple(f for f in STREAM_FRAMINGS if f != "websocket")
-FORMATS = ("auto", *BODY_FRAMINGS, "json", "curl", "tape", "cassette", "har", "httprr")
+FORMATS = (
+    "auto",
+    *BODY_FRAMINGS,
+    *("json", "curl", "tape", "cassette", "har", "httprr", "shaped"),
+)
 
 Reader = Callable[[str, BinaryIO, bytes], Iterator[Exchange]]
 
@@ -105,6 +109,8 @@ READERS: dict[str, Reader] = {
     "cassette": _loaded_on_use("cassette"),
     "har": _loaded_on_use("har"),
     "httprr": _loaded_on_use("httprr"),
+    # Tried after every specific reader: a document of exchanges read by its structure.
+    "shaped": _loaded_on_use("shaped"),
 }
 SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
     ("protocol", formats.is_protocol_file),
@@ -306,7 +312,7 @@ def _looks_recorded(path: str, suffix: str) -> bool:
     except OSError:
         return True
     if suffix != ".txt":
-        return formats.is_cassette(path, head)
+        return formats.is_cassette(path, head) or formats.might_be_shaped(path, head)
     if any(test(path, head) for _, test in SNIFFERS) or raw.looks_like_curl(head):
         return True
     from streamcheck.wire.sniff import sniff
@@ -358,12 +364,21 @@ def _format(source: str, head: bytes, input_format: str) -> str:
     for name, test in SNIFFERS:
         if test(source, head):
             return name
+    if formats.might_be_shaped(source, head) and _one_document(head):
+        return "shaped"
     if _binary_junk(head) and not raw.looks_like_curl(head):
         raise InputError(
             f"{source}: not a recording (binary data that is no SSE, NDJSON, JSON, tape, "
             "cassette, HAR or AWS event stream)"
         )
     return "raw"
+
+
+def _one_document(head: bytes) -> bool:
+    """A JSON or YAML document, not a stream body (SSE, NDJSON, event stream) or curl dump."""
+    from streamcheck.wire.sniff import sniff
+
+    return sniff(head) in ("json", "jsonarray", "text") and not raw.looks_like_curl(head)
 
 
 def _binary_junk(head: bytes) -> bool:

@@ -48,6 +48,22 @@ def is_har(name: str, head: bytes) -> bool:
     )
 
 
+# A key an exchange's request or response has, quoted (JSON) or bare (YAML, JSON5).
+SHAPED_KEY = re.compile(
+    rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?(?:request|req|response|res|resp|"""
+    rb"""status|status_?code|method|raw_?headers|interactions|pairs|mappings)["']?[ \t]*:"""
+)
+
+
+def might_be_shaped(name: str, head: bytes) -> bool:
+    """A JSON or YAML document that may hold exchanges in a shape no specific reader knows
+    (shaped.py decides by loading it, and reads a raw body when it holds none)."""
+    body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if body[:5] in (b"data:", b"event", b"id: ", b"retry") or body[:5].upper() == b"HTTP/":
+        return False  # an SSE body or a curl -i dump
+    return SHAPED_KEY.search(head) is not None
+
+
 def is_protocol_file(name: str, head: bytes) -> bool:
     """A protocol file (`check --protocol`), not a recording: a folder walk passes over it."""
     return b"streamcheck-protocol" in head and PROTOCOL_START.match(head) is not None

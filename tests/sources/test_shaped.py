@@ -1,0 +1,283 @@
+"""Recordings read by their structure (issue 21): one synthetic file per recorder's shape, as
+each recorder writes it (shapes checked against public files; MANIFEST.tsv rows name them),
+through the CLI. An error body answering a stream request is classified and fails the run; a
+clean stream passes."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_streamcheck
+from tests.streams import CLEAN
+
+HOST = "https://api.openai.com"
+PATH = "/v1/chat/completions"
+URL = HOST + PATH
+REQUEST = {"model": "gpt-4o", "messages": [], "stream": True}
+ERROR = json.dumps(
+    {
+        "error": {
+            "message": "Rate limit reached for gpt-4o",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    }
+)
+SSE, JSON_TYPE = "text/event-stream", "application/json"
+
+
+def interactions_chunks(status: int, kind: str, body: str) -> tuple[str, str]:
+    """The file issue 21 names: `interactions`, headers as pairs, `body_chunks`."""
+    half = len(body) // 2
+    doc = {
+        "interactions": [
+            {
+                "request": {
+                    "method": "POST",
+                    "uri": URL,
+                    "headers": [["Content-Type", JSON_TYPE]],
+                    "body": json.dumps(REQUEST),
+                },
+                "response": {
+                    "status": status,
+                    "headers": [["Content-Type", kind]],
+                    "body_chunks": [body[:half], body[half:]],
+                },
+            }
+        ]
+    }
+    return "recording.json", json.dumps(doc)
+
+
+def go_vcr(status: int, kind: str, body: str) -> tuple[str, str]:
+    """go-vcr v2: `status: 429 Too Many Requests` beside `code: 429`, header value lists."""
+    reason = "OK" if status == 200 else "Too Many Requests"
+    return "cassette.yaml", (
+        "---\nversion: 2\ninteractions:\n- request:\n"
+        f"    body: {json.dumps(json.dumps(REQUEST))}\n    form: {{}}\n"
+        f"    headers:\n      Content-Type:\n      - {JSON_TYPE}\n"
+        f"    url: {URL}\n    method: POST\n"
+        f"  response:\n    body: {json.dumps(body)}\n"
+        f"    headers:\n      Content-Type:\n      - {kind}\n"
+        f"    status: {status} {reason}\n    code: {status}\n    duration: 1.2s\n"
+    )
+
+
+def nock(status: int, kind: str, body: str) -> tuple[str, str]:
+    """nock's recorder (output_objects): a JSON array of flat definitions, rawHeaders flat."""
+    response: object = json.loads(body) if kind == JSON_TYPE else body
+    doc = [
+        {
+            "scope": f"{HOST}:443",
+            "method": "POST",
+            "path": PATH,
+            "body": REQUEST,
+            "status": status,
+            "response": response,
+            "rawHeaders": ["Content-Type", kind, "Connection", "close"],
+            "responseIsBinary": False,
+        }
+    ]
+    return "nock.json", json.dumps(doc)
+
+
+def wiremock(status: int, kind: str, body: str) -> tuple[str, str]:
+    """WireMock's recorded mappings: {mappings: [{request, response}]}, `jsonBody` for JSON."""
+    response: dict[str, object] = {"status": status, "headers": {"Content-Type": kind}}
+    if kind == JSON_TYPE:
+        response["jsonBody"] = json.loads(body)
+    else:
+        response["body"] = body
+    mapping = {
+        "id": "4b0b8a57-0000-4000-8000-000000000000",
+        "request": {
+            "url": PATH,
+            "method": "POST",
+            "bodyPatterns": [{"equalToJson": json.dumps(REQUEST)}],
+        },
+        "response": response,
+    }
+    return "mappings.json", json.dumps({"mappings": [mapping], "meta": {"total": 1}})
+
+
+def hoverfly(status: int, kind: str, body: str) -> tuple[str, str]:
+    """Hoverfly v5 simulation: data.pairs, request fields as matcher lists, base64 bodies."""
+
+    def exact(value: str) -> list[dict[str, str]]:
+        return [{"matcher": "exact", "value": value}]
+
+    pair = {
+        "request": {
+            "path": exact(PATH),
+            "method": exact("POST"),
+            "destination": exact("api.openai.com"),
+            "scheme": exact("https"),
+            "body": exact(json.dumps(REQUEST)),
+        },
+        "response": {
+            "status": status,
+            "body": base64.b64encode(body.encode()).decode(),
+            "encodedBody": True,
+            "headers": {"Content-Type": [kind]},
+            "templated": False,
+        },
+    }
+    meta = {"schemaVersion": "v5", "hoverflyVersion": "v1.5.0"}
+    return "simulation.json", json.dumps({"data": {"pairs": [pair]}, "meta": meta})
+
+
+def betamax(status: int, kind: str, body: str) -> tuple[str, str]:
+    """Betamax (Python): http_interactions, bodies {encoding, string}, status {code, message}."""
+    doc = {
+        "http_interactions": [
+            {
+                "request": {
+                    "body": {"encoding": "utf-8", "string": json.dumps(REQUEST)},
+                    "headers": {"Content-Type": [JSON_TYPE]},
+                    "method": "POST",
+                    "uri": URL,
+                },
+                "response": {
+                    "body": {"encoding": "utf-8", "string": body},
+                    "headers": {"Content-Type": [kind]},
+                    "status": {"code": status, "message": "Too Many Requests"},
+                    "url": URL,
+                },
+                "recorded_at": "2025-01-01T00:00:00",
+            }
+        ],
+        "recorded_with": "betamax/0.9.0",
+    }
+    return "betamax.json", json.dumps(doc)
+
+
+def ruby_vcr_json(status: int, kind: str, body: str) -> tuple[str, str]:
+    """Ruby VCR's JSON serializer: Betamax's layout, `recorded_with: VCR`."""
+    _, text = betamax(status, kind, body)
+    doc = json.loads(text)
+    doc["recorded_with"] = "VCR 6.3.1"
+    return "vcr.json", json.dumps(doc)
+
+
+def talkback(status: int, kind: str, body: str) -> tuple[str, str]:
+    """talkback's tape: JSON5 with bare keys, {meta, req, res}, the host in meta."""
+    return "tape.json5", (
+        '{\n  meta: {\n    createdAt: "2025-01-01T00:00:00.000Z",\n'
+        f'    host: "{HOST}",\n    resHumanReadable: true\n  }},\n'
+        f'  req: {{\n    url: "{PATH}",\n    method: "POST",\n'
+        f'    headers: {{\n      "content-type": "{JSON_TYPE}"\n    }},\n'
+        f"    body: {json.dumps(json.dumps(REQUEST))}\n  }},\n"
+        f"  res: {{\n    status: {status},\n"
+        f'    headers: {{\n      "content-type": [\n        "{kind}"\n      ]\n    }},\n'
+        f"    body: {json.dumps(body)}\n  }}\n}}\n"
+    )
+
+
+def polly(status: int, kind: str, body: str) -> tuple[str, str]:
+    """Polly.js: a HAR with `_recordingName` and Polly as its creator."""
+    entry = {
+        "_id": "0",
+        "request": {
+            "method": "POST",
+            "url": URL,
+            "headers": [{"name": "content-type", "value": JSON_TYPE}],
+            "postData": {"mimeType": JSON_TYPE, "text": json.dumps(REQUEST)},
+        },
+        "response": {
+            "status": status,
+            "headers": [{"name": "content-type", "value": kind}],
+            "content": {"mimeType": kind, "text": body, "size": len(body)},
+        },
+    }
+    log = {
+        "_recordingName": "chat",
+        "creator": {"name": "Polly.JS", "version": "6.0.6"},
+        "entries": [entry],
+        "version": "1.2",
+    }
+    return "recording.har", json.dumps({"log": log})
+
+
+def responses_recorder(status: int, kind: str, body: str) -> tuple[str, str]:
+    """getsentry/responses' `_recorder`: YAML `responses: - response: {method, url, ...}`."""
+    return "responses.yaml", (
+        "responses:\n- response:\n    auto_calculate_content_length: false\n"
+        f"    body: {json.dumps(body)}\n    content_type: {kind}\n    headers: {{}}\n"
+        f"    method: POST\n    status: {status}\n    url: {URL}\n"
+    )
+
+
+FORMATS: dict[str, Callable[[int, str, str], tuple[str, str]]] = {
+    "interactions-body-chunks": interactions_chunks,
+    "go-vcr": go_vcr,
+    "nock": nock,
+    "wiremock": wiremock,
+    "hoverfly": hoverfly,
+    "betamax": betamax,
+    "ruby-vcr-json": ruby_vcr_json,
+    "talkback": talkback,
+    "polly": polly,
+    "responses-recorder": responses_recorder,
+}
+
+
+def check(tmp_path: Path, shape: str, status: int, kind: str, body: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    name, text = FORMATS[shape](status, kind, body)
+    path = tmp_path / name
+    path.write_text(text)
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode != 2, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def codes(report: dict) -> list[str]:  # type: ignore[type-arg]
+    return [f["code"] for r in report["results"] for f in r["findings"]]
+
+
+@pytest.mark.parametrize("shape", FORMATS)
+def test_an_error_body_answering_a_stream_request_is_classified(tmp_path: Path, shape: str) -> None:
+    code, report = check(tmp_path, shape, 429, JSON_TYPE, ERROR)
+    assert code == 1, report
+    assert len(report["results"]) == 1
+    assert "SC401" in codes(report), codes(report)
+    assert "SC901" not in codes(report)
+
+
+@pytest.mark.parametrize("shape", FORMATS)
+def test_a_clean_stream_in_each_shape_passes(tmp_path: Path, shape: str) -> None:
+    code, report = check(tmp_path, shape, 200, SSE, CLEAN)
+    assert code == 0, report
+    (result,) = report["results"]
+    assert (result["provider"], result["frames"]) == ("openai", 4), result
+    errors = [f for r in report["results"] for f in r["findings"] if f["severity"] == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    "shape", ["nock", "wiremock", "hoverfly", "talkback", "responses-recorder"]
+)
+def test_the_shape_read_is_named_once(tmp_path: Path, shape: str) -> None:
+    _, report = check(tmp_path, shape, 200, SSE, CLEAN)
+    notes = [
+        f["message"]
+        for r in report["results"]
+        for f in r["findings"]
+        if f["code"] == "SC902" and "structure" in f["message"]
+    ]
+    assert len(notes) == 1, notes
+
+
+def test_a_json_body_that_holds_no_exchanges_is_still_a_raw_body(tmp_path: Path) -> None:
+    path = tmp_path / "error.json"
+    path.write_text(json.dumps({"error": {"status": 429, "message": "slow down", "code": 429}}))
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    assert not any("structure" in f["message"] for r in report["results"] for f in r["findings"])
