@@ -145,6 +145,7 @@ def test_regression_input_gives_its_verdict_in_every_format(name: str, tmp_path:
     done = run_streamcheck("check", *args, "--format", "json", *extra, cwd=cwd, env={"PATH": path})
     assert done.returncode == code, done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert "Warning:" not in done.stderr, done.stderr  # no Python warning under our lines
     if code == 2:
         assert done.stderr.startswith(expected) and done.stderr.count("\n") == 1, done.stderr
         return
