@@ -185,6 +185,7 @@ NOT_RUN = {
     "first.jsonl -o session.tape": "calls api.openai.com with a real key",
     "python bench/run.py": "the full benchmark: minutes of CPU and a 1 GB temp file",
     "python bench/run.py --quick": "run by tests/test_bench.py",
+    "python bench/proxy.py": "the load benchmark: 30,000 streams, minutes of CPU",
 }
 
 # Files the README's commands name that it does not ship: copies of fixtures.
@@ -740,3 +741,87 @@ def test_listed_config_blocks_are_valid_config() -> None:
     [repo] = yaml.safe_load(block("yaml block: repos:").text)["repos"]
     [declared] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [hook["id"] for hook in repo["hooks"]] == [declared["id"]]
+
+
+PROXY_SERVE = "streamcheck serve fixtures/live --speed 0"
+PROXY_REHEARSAL = (
+    "streamcheck proxy --upstream http://127.0.0.1:8400 --log exchanges.jsonl --tapes failing/"
+)
+PROXY_CURL = (
+    "curl -sN http://127.0.0.1:8080/v1/chat/completions -H 'x-streamcheck-fault: "
+    'truncate-after:2\' -d \'{"model": "gpt-4o-mini", "stream": true, "messages": []}\''
+)
+PROXY_ROUTES = "toml block: # routes.toml"
+PROXY_PRODUCTION = (
+    "streamcheck proxy --routes routes.toml --port 8080 --log exchanges.jsonl --tapes failing/ "
+    "--metrics-port 9465"
+)
+
+
+@contextmanager
+def _proxy(command: str, cwd: Path) -> Iterator[str]:
+    """A README `proxy` command in the background until it says (on stderr) where it listens."""
+    assert command in markers(), f"not a README command: {command}"
+    process = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stderr, selectors.EVENT_READ)
+            ready = selector.select(timeout=120)  # a bound against a hang, not a timing check
+        first = process.stderr.readline() if ready else ""
+        assert "streamcheck proxy: listening on" in first, first
+        yield first
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
+            _, err = process.communicate(timeout=60)
+            assert process.returncode == 0, err
+            assert "streamcheck proxy: stopped" in err
+
+
+@runs(PROXY_SERVE, PROXY_REHEARSAL, PROXY_CURL, "streamcheck check failing/")
+def test_proxy_rehearsal(tmp_path: Path, fixed_ports: None) -> None:
+    """The three terminals of the rehearsal, then the tape the proxy saved, checked."""
+    shutil.copytree(FIXTURES / "live", tmp_path / "fixtures" / "live")
+    with background(PROXY_SERVE, tmp_path) as url:
+        assert url == "http://127.0.0.1:8400"
+        with _proxy(PROXY_REHEARSAL, tmp_path) as said:
+            assert "http://127.0.0.1:8080 (/ -> http://127.0.0.1:8400)" in said
+            answer = sh(PROXY_CURL, tmp_path, 0)
+            direct = subprocess.run(
+                ["bash", "-c", PROXY_CURL.replace(":8080", ":8400")],
+                env=environment(),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert answer.stdout == direct.stdout and "chat.completion.chunk" in answer.stdout
+            log = tmp_path / "exchanges.jsonl"
+            for _ in range(500):  # written just after the last byte went on
+                if log.is_file() and log.read_text().strip():
+                    break
+                selectors.DefaultSelector().select(timeout=0.02)
+    [line] = [json.loads(x) for x in log.read_text().splitlines()]
+    assert line["verdict"] == "defects" and "SC301" in line["codes"] and line["tape"]
+    sh("streamcheck check failing/", tmp_path, 1, "SC301")
+
+
+@runs(PROXY_ROUTES, PROXY_PRODUCTION)
+def test_proxy_routes_file(tmp_path: Path, fixed_ports: None) -> None:
+    """The routes file as written, and the command: it listens, lists the routes and serves
+    /metrics (no request is sent, so no provider is called)."""
+    (tmp_path / "routes.toml").write_text(block(PROXY_ROUTES).text)
+    with _proxy(PROXY_PRODUCTION, tmp_path) as said:
+        assert "/openai -> https://api.openai.com" in said
+        assert "/anthropic -> https://api.anthropic.com" in said
+        assert "/metrics on 127.0.0.1:9465" in said
+        with urllib.request.urlopen("http://127.0.0.1:9465/metrics", timeout=30) as answer:
+            assert "streamcheck_streams_total" in answer.read().decode()
