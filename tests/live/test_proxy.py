@@ -520,3 +520,27 @@ def test_a_request_goes_again_only_when_sending_it_twice_is_safe(tmp_path: Path)
             assert got.status_code == 200 and calls == ["GET", "GET"]
             posted = httpx.post(proxied.url + "/v1/chat/completions", json=CHAT, headers=AUTH)
             assert posted.status_code == 502 and calls == ["GET", "GET", "POST"]
+
+
+def test_a_refused_websocket_upgrade_reaches_the_app_as_refused(tmp_path: Path) -> None:
+    """The upstream answers the upgrade with 401 and an error body: the app gets that status
+    and body (not an accepted socket), and the log line classes it."""
+    from websockets.exceptions import InvalidStatus
+
+    realtime = FIXTURES / "openai-realtime" / "ga-text.tape"
+    headers = {**AUTH, "x-streamcheck-fault": "http-401"}
+
+    def refused(base: str) -> tuple[int, bytes]:
+        url = base.replace("http://", "ws://") + "/v1/realtime?model=gpt-realtime"
+        with pytest.raises(InvalidStatus) as caught:
+            ws_connect(url, additional_headers=headers)
+        answer = caught.value.response
+        return answer.status_code, bytes(answer.body or b"")
+
+    with serving([str(realtime)], ServeOptions(speed=0)) as base:
+        direct = refused(base)
+        for proxied in _proxied([route(base)], tmp_path):
+            through = refused(proxied.url)
+            [line] = proxied.log.wait(1)
+    assert through == direct and direct[0] == 401
+    assert line["status"] == 401 and line["verdict"] == "auth", line
