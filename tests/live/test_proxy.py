@@ -19,6 +19,7 @@ import openai
 import orjson
 import psutil
 import pytest
+from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect as ws_connect
 
 from streamcheck.live.observe import OutputOptions, Outputs
@@ -544,3 +545,32 @@ def test_a_refused_websocket_upgrade_reaches_the_app_as_refused(tmp_path: Path) 
             [line] = proxied.log.wait(1)
     assert through == direct and direct[0] == 401
     assert line["status"] == 401 and line["verdict"] == "auth", line
+
+
+def test_a_websocket_upstream_lost_without_a_close_frame_is_lost_for_the_app_too(
+    tmp_path: Path,
+) -> None:
+    """serve drops the socket mid-session (fault reset): the app's socket is dropped the same
+    way, after the same messages (no close frame the upstream never sent), and it is logged."""
+    realtime = FIXTURES / "openai-realtime" / "ga-text.tape"
+    sends = ['{"type": "conversation.item.create"}', '{"type": "response.create"}']
+
+    def session(base: str) -> tuple[list[str | bytes], object]:
+        url = base.replace("http://", "ws://") + "/v1/realtime?model=gpt-realtime"
+        got: list[str | bytes] = []
+        headers = {**AUTH, "x-streamcheck-fault": "reset"}
+        with ws_connect(url, additional_headers=headers, max_size=None) as ws:
+            for text in sends:
+                ws.send(text)
+            with pytest.raises(ConnectionClosedError):
+                while True:
+                    got.append(ws.recv(timeout=5))
+            return got, ws.protocol.close_rcvd
+
+    with serving([str(realtime)], ServeOptions(speed=0)) as base:
+        direct = session(base)
+        for proxied in _proxied([route(base)], tmp_path):
+            through = session(proxied.url)
+            [line] = proxied.log.wait(1)
+    assert through == direct and direct[1] is None and 0 < len(direct[0]) < 12
+    assert line["end"] == "reset" and "SC601" in line["codes"], line
