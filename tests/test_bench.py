@@ -20,6 +20,7 @@ TARGETS = (
     "same results in the same order",
     "peak RSS",
     "start-up vs a minimal typer app",
+    "start-up vs python -c pass",
     "check imports no httpx/server/YAML/SDK/python-jsonschema",
 )
 ROWS = (
@@ -34,6 +35,7 @@ ROWS = (
     "MiB stream (CLI, wall)",
     "start-up: streamcheck check small.sse",
     "start-up: minimal typer app",
+    "start-up: python -c pass",
 )
 
 

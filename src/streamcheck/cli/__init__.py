@@ -240,8 +240,12 @@ def _root(
 
 def _command(args: list[str]) -> Any:
     """The click command for these arguments, its help tidied: an argument with a metavar
-    (PATH...) shows it alone, not followed by typer's type label (`<list[str]>`)."""
+    (PATH...) shows it alone, not followed by typer's type label (`<list[str]>`); its plain
+    options read without pydantic (`coerce`: about 60 ms of start-up, issue 22)."""
+    from streamcheck.cli.coerce import plain
+
     command = typer.main.get_command(_app_for(args))
+    plain(command)
     for sub in getattr(command, "commands", {}).values():
         for param in sub.params:
             if param.param_type_name == "argument" and param.metavar is not None:

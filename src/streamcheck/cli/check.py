@@ -294,7 +294,10 @@ def _baseline_plan(
     baseline: Path | None, write: Path | None, loaded: "Config"
 ) -> "tuple[Path, str, bool, Counter[Key] | None] | None":
     """(file, label, write?, old entries) for this run's baseline, or None; a baseline that
-    cannot be read (or a target that is not one) fails before any recording is checked."""
+    cannot be read (or a target that is not one) fails before any recording is checked.
+    A run with no baseline imports none of it (tempfile, hashlib: start-up, issue 22)."""
+    if write is None and baseline is None and loaded.baseline is None:
+        return None
     from streamcheck.baseline import store
 
     if write is not None:
