@@ -73,7 +73,8 @@ def check(
         str | None,
         typer.Option(
             help="auto; a body: sse, ndjson, jsonarray, eventstream, tagged, json, curl; "
-            "a container: tape, cassette, har, httprr."
+            "a container: tape, cassette, har, httprr, shaped (a JSON or YAML list of "
+            "exchanges in any recorder's layout)."
         ),
     ] = None,
     select: Annotated[
