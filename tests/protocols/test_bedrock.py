@@ -526,3 +526,48 @@ def test_a_har_with_a_base64_eventstream_body(tmp_path: Any) -> None:
     [result] = check_paths([str(path)]).results
     assert (result.provider, result.framing, result.frames) == ("aws-bedrock", "eventstream", 10)
     assert result.findings == []
+
+
+def test_invoke_chunks_without_the_bytes_envelope_fail_through_the_cli(tmp_path: Any) -> None:
+    """A `curl -i` dump (no URL) of InvokeModelWithResponseStream whose `chunk` events carry
+    Anthropic's events bare, as aimock sends them: it was judged as Anthropic Messages and
+    passed, yet SDK code reads chunk["bytes"]. The enveloped stream still passes."""
+    head = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\n"
+        b"x-amzn-requestid: 0e4b\r\n\r\n"
+    )
+    inners = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-3-haiku-20240307",
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": 12, "output_tokens": 1},
+            },
+        },
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}},
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 2},
+        },
+        {"type": "message_stop"},
+    ]
+    bare = tmp_path / "bare.curl"
+    bare.write_bytes(head + b"".join(es.event("chunk", inner) for inner in inners))
+    done = run_streamcheck("check", str(bare), "--format", "json")
+    assert done.returncode == 1, done.stdout
+    [result] = json.loads(done.stdout)["results"]
+    assert (result["provider"], result["api"]) == ("aws-bedrock", "invoke-with-response-stream")
+    errors = {(f["code"], "'bytes'" in f["message"]) for f in result["findings"]}
+    assert errors == {("SC201", True)}
+    wrapped = tmp_path / "wrapped.curl"
+    wrapped.write_bytes(head + b"".join(es.invoke_anthropic()))
+    assert run_streamcheck("check", str(wrapped)).returncode == 0

@@ -320,6 +320,8 @@ class AnthropicMessages(Protocol):
     def match_frame(cls, value: Any, event: str | None) -> bool:
         if not isinstance(value, dict):
             return False
+        if event == "chunk":  # an AWS event-stream chunk (Bedrock), never an Anthropic SSE name
+            return False
         kind = value.get("type")
         if kind == "error":
             # Anthropic's error object nests {type, message}; OpenAI Responses' error event is flat.
