@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from streamcheck import Severity, check_bytes, check_paths
-from tests.conftest import FIXTURES, needs_shared
+from tests.conftest import FIXTURES, needs_shared, run_streamcheck
 
 MSG = {"id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant"}
 RESPONSE = {
@@ -77,7 +77,23 @@ def test_launch_shape_without_sequence_numbers_uses_the_legacy_schemas() -> None
     ]
     report = check_bytes(sse(old))
     assert report.results[0].api_version == "2025-03"
-    assert list(report.findings()) == []
+    # The fallback is said once (aimock's streams were judged by it without a word).
+    assert [(f.code, f.severity) for f in report.findings()] == [("SC902", Severity.INFO)]
+    (note,) = report.findings()
+    assert "2025-03" in note.message and "sequence_number" in note.message
+
+
+def test_the_version_fallback_is_said_through_the_cli_and_a_named_version_is_not() -> None:
+    old = [{k: v for k, v in e.items() if k != "sequence_number"} for e in events()]
+    done = run_streamcheck("check", "-", "--format", "json", input=sse(old))
+    assert done.returncode == 0, done.stdout
+    found = [f for r in orjson.loads(done.stdout)["results"] for f in r["findings"]]
+    assert [f["code"] for f in found] == ["SC902"]
+    assert "judged by the openai responses 2025-03 schemas" in found[0]["message"]
+    named = run_streamcheck(
+        "check", "-", "--format", "json", "--api-version", "2025-03", input=sse(old)
+    )
+    assert [f for r in orjson.loads(named.stdout)["results"] for f in r["findings"]] == []
 
 
 def test_current_version_requires_sequence_number_when_named() -> None:
@@ -252,6 +268,21 @@ def test_incomplete_is_a_normal_terminal_event() -> None:
     assert codes(sse(items)) == []
 
 
+@pytest.mark.parametrize("status", ["incomplete", "failed"])
+def test_completed_carrying_an_unfinished_status_fails_through_the_cli(status: str) -> None:
+    """aimock sent `response.completed` whose response says `incomplete` / `failed`: the
+    terminal event's own status decides, so the run fails (it passed with exit 0 before)."""
+    items = events()
+    items[-1]["response"] = {**items[-1]["response"], "status": status}
+    done = run_streamcheck("check", "-", "--format", "json", input=sse(items))
+    assert done.returncode == 1, done.stdout
+    found = [f for r in orjson.loads(done.stdout)["results"] for f in r["findings"]]
+    assert [(f["code"], f["severity"]) for f in found] == [("SC337", "error")]
+    assert status in found[0]["message"]
+    text = run_streamcheck("check", "-", input=sse(items)).stdout
+    assert "fix: The server mislabels the terminal event" in text
+
+
 def test_unknown_event_type_is_a_warning_only() -> None:
     items = events()
     items.insert(3, {"type": "response.brand_new.thing", "sequence_number": 3})
@@ -274,7 +305,7 @@ def test_bad_status_enum_in_the_response_object() -> None:
     assert codes(sse(items)) == ["SC205"]
 
 
-@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332", "SC335"])
+@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332", "SC335", "SC337"])
 def test_rule_fixtures(code: str) -> None:
     folder = FIXTURES / "rules" / code
     bad = {f.code for f in check_paths([str(folder / "bad.sse")]).findings()}

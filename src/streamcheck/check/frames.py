@@ -169,10 +169,26 @@ def version_from_frame(state: ExchangeState, protocol: type[Protocol], value: An
     if implied and implied != state.version:
         chosen = state.catalog.get(protocol.provider, protocol.api, implied)
         if chosen is not None:
+            _say_version(state, protocol, implied)
             state.schemas, state.version = chosen, implied
             state.validators = {}
             assert state.grammar is not None
             state.grammar.ctx.api_version = implied
+
+
+def _say_version(state: ExchangeState, protocol: type[Protocol], implied: str) -> None:
+    """One SC902 note: which version judges the stream and why, since no request or flag named
+    one (a mock judged by an old shape without a word hides that it is old)."""
+    reason = protocol.version_reasons.get(implied, f"its first frame has the {implied} shape")
+    instead = f", not {state.version}" if state.version else ""
+    state.sink(
+        rules.finding(
+            "SC902",
+            f"judged by the {protocol.provider} {protocol.api} {implied} schemas{instead}: "
+            f"{reason}; name the version with --api-version to judge it by another",
+            state.location,
+        )
+    )
 
 
 def claims(protocol: type[Protocol], value: Any, event: str | None) -> bool:

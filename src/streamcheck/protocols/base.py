@@ -153,6 +153,8 @@ class Protocol:
     line_delivered: ClassVar[bool] = False
     # Versions judged by another version's schemas (Vertex AI `v1beta1` speaks Gemini `v1beta`).
     version_aliases: ClassVar[dict[str, str]] = {}
+    # Why a first frame implies an older version (frame_version): said in the SC902 note.
+    version_reasons: ClassVar[dict[str, str]] = {}
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
     # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
     error_shapes: ClassVar[tuple[str, ...]] = ()

@@ -320,6 +320,10 @@ class CohereChat(Protocol):
     tolerated: ClassVar[frozenset[bytes]] = frozenset({b"[DONE]"})
     error_shapes: ClassVar[tuple[str, ...]] = ("cohere",)
     discriminator = "type"
+    version_reasons: ClassVar[dict[str, str]] = {
+        "v1": "its events carry `event_type` and no `type`: the v1 chat stream (v2 events "
+        "carry `type`)"
+    }
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

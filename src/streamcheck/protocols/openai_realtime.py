@@ -17,7 +17,7 @@ its end when no response is open (`finished()`), which judges the WebSocket's cl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import (
@@ -200,6 +200,11 @@ class OpenAIRealtime(Protocol):
     framing = "websocket"
     aliases = ("realtime",)
     discriminator = "type"
+    version_reasons: ClassVar[dict[str, str]] = {
+        BETA: "its session object has no `type`: the beta interface (the GA session says "
+        '"realtime" or "transcription")',
+        GA: 'its session object has a `type` ("realtime" or "transcription"): the GA interface',
+    }
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

@@ -16,7 +16,7 @@ reasoning summary part) between that part's `.added` and `.done`; exactly one te
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import (
@@ -208,6 +208,7 @@ class ResponsesStream(StreamState):
 
     def _terminal(self, etype: str, value: dict[str, Any], frame: Frame) -> None:
         self.terminal = etype
+        self._terminal_status(etype, value)
         failure: Any = None
         if etype == "error":
             failure = value
@@ -233,6 +234,25 @@ class ResponsesStream(StreamState):
             return
         report_stream_error(self.ctx, frame, failure, etype)
 
+    def _terminal_status(self, etype: str, value: dict[str, Any]) -> None:
+        """SC337: the terminal event's own response status decides whether the answer is whole
+        (a mock server sent `response.completed` carrying `status: incomplete`)."""
+        if etype != "response.completed":
+            return
+        response = value.get("response")
+        status = response.get("status") if isinstance(response, dict) else None
+        if not isinstance(status, str) or status == "completed":
+            return  # a missing or mistyped status is the schema's to report
+        details = response.get("incomplete_details") if isinstance(response, dict) else None
+        reason = details.get("reason") if isinstance(details, dict) else None
+        because = f" (incomplete_details.reason {reason!r})" if isinstance(reason, str) else ""
+        self.ctx.report(
+            "SC337",
+            f"response.completed carries response.status {status!r}{because}: the answer is "
+            f"not whole, yet the event says it completed",
+            path="/response/status",
+        )
+
     def end(self, clean_eof: bool) -> None:
         if self.terminal is None and self.events:
             open_note = f"; item(s) still open: {len(self.open_items)}" if self.open_items else ""
@@ -254,6 +274,10 @@ class OpenAIResponses(Protocol):
     aliases = ("responses",)
     error_shapes = ()
     discriminator = "type"
+    version_reasons: ClassVar[dict[str, str]] = {
+        LEGACY_VERSION: "its events carry no sequence_number, as at the API's launch (2025-03); "
+        "current events number every one"
+    }
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:

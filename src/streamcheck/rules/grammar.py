@@ -67,6 +67,25 @@ rule(
     protocols=RESPONSES,
 )
 rule(
+    "SC337",
+    "terminal-status-mismatch",
+    Severity.ERROR,
+    "A Responses stream's terminal event says one thing and its response's `status` another.",
+    finds="`response.completed` whose `response.status` is `incomplete`, `failed` or anything "
+    "but `completed` (the terminal event's own status decides whether the answer is whole).",
+    why="The real API ends an unfinished answer with `response.incomplete` or "
+    "`response.failed`. Apps branch on the event type: a cut or failed answer labelled "
+    "completed is shown and stored as complete, with no error raised.",
+    example='`{"type": "response.completed", "response": {"status": "incomplete", '
+    '"incomplete_details": {"reason": "max_output_tokens"}}}`.',
+    fix="The server mislabels the terminal event: it must send `response.incomplete` (or "
+    "`response.failed`) when the response's status is that. Fix the server or mock; until then "
+    "check `response.status` as well as the event type.",
+    refs="openai/openai-openapi `ResponseCompletedEvent`, `ResponseIncompleteEvent`, "
+    "`ResponseFailedEvent`; openai/openai-python `src/openai/types/responses/`.",
+    protocols=RESPONSES,
+)
+rule(
     "SC331",
     "sequence-gap",
     Severity.WARNING,
