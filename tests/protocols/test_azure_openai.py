@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from streamcheck import Severity, check_bytes, check_paths
-from tests.conftest import FIXTURES, needs_shared
+from tests.conftest import FIXTURES, needs_shared, run_streamcheck
 from tests.protocols.test_openai_responses import corpus_paths
 
 SAFE = {"filtered": False, "severity": "safe"}
@@ -165,3 +165,34 @@ def test_real_azure_streams_only_note_the_prompt_filter_chunk() -> None:
     assert len(streams) == 8
     assert {(r.provider, r.api_version) for r in streams} == {("azure-openai", "2024-02-01")}
     assert {f.code for r in streams for f in r.findings} == {"SC314"}
+
+
+PAYLOADS_ONLY = [
+    '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}}}]}',
+    '{"choices":[{"content_filter_results":{},"delta":{"content":"","role":"assistant"},"finish_reason":null,"index":0,"logprobs":null}],"created":1718000000,"id":"chatcmpl-1","model":"gpt-4o-2024-05-13","object":"chat.completion.chunk","system_fingerprint":"fp_1"}',
+    '{"choices":[{"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}},"delta":{"content":"Hi"},"finish_reason":null,"index":0,"logprobs":null}],"created":1718000000,"id":"chatcmpl-1","model":"gpt-4o-2024-05-13","object":"chat.completion.chunk","system_fingerprint":"fp_1"}',
+    '{"choices":[{"content_filter_results":{},"delta":{},"finish_reason":"stop","index":0,"logprobs":null}],"created":1718000000,"id":"chatcmpl-1","model":"gpt-4o-2024-05-13","object":"chat.completion.chunk","system_fingerprint":"fp_1"}',
+]
+
+
+def test_a_payloads_only_azure_recording_is_not_sc301_for_a_done_it_cannot_hold(
+    tmp_path: Any,
+) -> None:
+    """Recorders that keep only each event's JSON cannot hold `data: [DONE]`: the rule that
+    spares OpenAI such recordings holds for Azure too (SC301 failed them). A cut one still
+    fails, by its missing finish_reason."""
+    whole = tmp_path / "azure.jsonl"
+    whole.write_text("\n".join(PAYLOADS_ONLY) + "\n")
+    done = run_streamcheck("check", str(whole), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    [result] = orjson.loads(done.stdout)["results"]
+    assert result["provider"] == "azure-openai"
+    assert "SC301" not in [f["code"] for f in result["findings"]]
+    notes = [f["message"] for f in result["findings"] if f["code"] == "SC902"]
+    assert any("cannot show whether data: [DONE] came" in n for n in notes), notes
+    cut = tmp_path / "azure-cut.jsonl"
+    cut.write_text("\n".join(PAYLOADS_ONLY[:-1]) + "\n")
+    done = run_streamcheck("check", str(cut), "--format", "json")
+    assert done.returncode == 1
+    [result] = orjson.loads(done.stdout)["results"]
+    assert [f["code"] for f in result["findings"] if f["severity"] == "error"] == ["SC303"]

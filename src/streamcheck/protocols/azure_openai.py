@@ -89,6 +89,9 @@ class AzureOpenAIChat(Protocol):
     # `data: [DONE]` ends Azure streams too, but it is OpenAI's sentinel: declared as tolerated
     # so that a stream made of `[DONE]` alone is still attributed to openai-chat.
     tolerated = frozenset({b"[DONE]"})
+    # ...and its grammar (ChatStream) reports a missing `[DONE]` (SC301): named, so that a
+    # payloads-only recording, which cannot hold it, is not SC301 (the stripped-framing rule).
+    terminator = b"[DONE]"
     aliases = ("azure",)
     error_shapes = ("azure", "azure-gateway")
 
