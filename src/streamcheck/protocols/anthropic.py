@@ -130,6 +130,11 @@ class MessagesStream(StreamState):
             self._keep_json(block, delta)
         return True
 
+    def no_shortcut(self, frame: Frame, value: dict[str, Any]) -> bool:
+        """`_continues` that takes no delta: every event through `frame`'s reference path
+        (protocols/shortcuts.py swaps it in to prove the hot path changes no finding)."""
+        return False
+
     def _event_name(self, frame: Frame, value: dict[str, Any]) -> None:
         declared = value.get("type")
         if frame.event is not None and isinstance(declared, str) and declared != frame.event:

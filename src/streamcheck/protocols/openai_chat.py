@@ -120,12 +120,18 @@ class ChatStream(StreamState):
             return
         if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
             call = calls[0]
-            slot = call.get("index", 0) if type(call) is dict else None
+            # A call without `index` goes the long way: its slot comes from its id (Mistral).
+            slot = call.get("index") if type(call) is dict else None
             function = call.get("function") if type(call) is dict else None
             if type(slot) is int and slot in state.tools.started and type(function) is dict:
                 state.tools.fragment(slot, function)  # a later fragment of a started call
                 return
         state.tools.delta(self.ctx, delta, index, 0)
+
+    def full_frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+        """`frame` without its hot path: every chunk through `_frame`, the reference
+        (protocols/shortcuts.py swaps it in to prove the hot path changes no finding)."""
+        self._frame(frame, value)
 
     def _frame(self, frame: Frame, value: Any) -> None:
         if self.done:

@@ -1,0 +1,82 @@
+"""Speed never changes a verdict: every fixture and every file of the shared corpus checked with
+the grammars' hot paths (OpenAI chat, Anthropic) and again with every frame on the reference
+path (protocols/shortcuts.reference_only) gives the same findings, in the same order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streamcheck.protocols.anthropic import MessagesStream
+from streamcheck.protocols.openai_chat import ChatStream
+from streamcheck.protocols.shortcuts import reference_only
+from streamcheck.run import check_paths
+from tests.conftest import CORPUS, FIXTURES
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README.md")
+
+
+def _verdicts(path: Path) -> Any:
+    try:
+        report = check_paths([str(path)])
+    except Exception as exc:  # bad input: the same refusal both ways
+        return ("refused", type(exc).__name__, str(exc))
+    return [
+        (r.source, r.index, r.provider, r.api, r.end, r.frames, _cause(r.cause), r.findings)
+        for r in report.results
+    ]
+
+
+def _cause(cause: Any) -> Any:
+    return None if cause is None else [getattr(cause, slot) for slot in cause.__slots__]
+
+
+def _compare(files: list[Path]) -> tuple[int, int]:
+    """(OpenAI chat exchanges, Anthropic exchanges) compared; fails on the first difference."""
+    chat = anthropic = 0
+    for path in files:
+        fast = _verdicts(path)
+        with reference_only():
+            reference = _verdicts(path)
+        assert fast == reference, path
+        if isinstance(fast, list):
+            chat += sum(1 for r in fast if r[3] == "chat-completions")
+            anthropic += sum(1 for r in fast if r[2] == "anthropic")
+    return chat, anthropic
+
+
+def test_the_switch_swaps_the_hot_paths_and_puts_them_back() -> None:
+    fast = ChatStream.frame, MessagesStream._continues
+    with reference_only():
+        assert ChatStream.frame is ChatStream.full_frame
+        assert MessagesStream._continues is MessagesStream.no_shortcut
+    assert (ChatStream.frame, MessagesStream._continues) == fast
+
+
+def test_every_fixture_gets_the_same_findings_either_way() -> None:
+    chat, anthropic = _compare(_files(FIXTURES))
+    # The comparison means something only if both grammars judged many streams.
+    assert chat >= 50 and anthropic >= 20, (chat, anthropic)
+
+
+def test_tool_input_cut_on_the_hot_path_is_found_either_way(tmp_path: Path) -> None:
+    # No fixture cuts an Anthropic tool's input JSON, and its fragments ride the hot path: the
+    # tool_use fixture with its last fragment cut short, so SC308 depends on what that path keeps.
+    whole = (FIXTURES / "anthropic" / "tool_use.sse").read_text()
+    cut = tmp_path / "tool_use-cut.sse"
+    cut.write_text(whole.replace('\\"unit\\": \\"celsius\\"}"', '\\"unit\\": \\"cel"', 1))
+    assert cut.read_text() != whole
+    _compare([cut])
+    codes = [f.code for r in check_paths([str(cut)]).results for f in r.findings]
+    assert "SC308" in codes
+
+
+def test_every_corpus_file_gets_the_same_findings_either_way() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not here ({CORPUS})")
+    chat, anthropic = _compare(_files(CORPUS))
+    assert chat + anthropic >= 20, (chat, anthropic)
