@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import orjson
@@ -16,7 +18,7 @@ import pytest
 from streamcheck.check import CheckOptions
 from streamcheck.live.call.client import Timeouts
 from streamcheck.live.call.smoke import run_target
-from streamcheck.live.serve.server import ServeOptions, load_fixtures, running
+from streamcheck.live.serve.server import ReplayResponse, ServeOptions, load_fixtures, running
 from streamcheck.live.targets import Target
 from streamcheck.schemas import Catalog
 from streamcheck.sources import read_path
@@ -75,15 +77,26 @@ def test_models_listing(served: str) -> None:
     assert httpx.get(served + "/v1/models/gpt-9").json()["error"]["code"] == "model_not_found"
 
 
-def test_original_timing_and_speed() -> None:
-    # The OpenAI tape's last chunk arrived 0.491 s after the request.
+def test_original_timing_and_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The OpenAI tape's last chunk arrived 0.491 s after the request. What the server waits
+    # for is read from the waits it schedules (each one's deadline on the loop's monotonic
+    # clock), not from how long the request took: a loaded machine changes the latter only.
+    deadlines: list[float] = []
+    wait = ReplayResponse._gone_within
+
+    async def recorded(self: ReplayResponse, receive: Any, seconds: float) -> bool:
+        deadlines.append(asyncio.get_running_loop().time() + seconds)
+        return await wait(self, receive, seconds)
+
+    monkeypatch.setattr(ReplayResponse, "_gone_within", recorded)
     with running([str(LIVE_FIXTURES)], ServeOptions(speed=1)) as url:
         start = time.monotonic()
-        _post(url, "/v1/chat/completions")
-        assert time.monotonic() - start >= 0.45
-        start = time.monotonic()
-        _post(url, "/v1/chat/completions", **{"x-streamcheck-speed": "0"})
-        assert time.monotonic() - start < 0.4
+        assert _post(url, "/v1/chat/completions").content == _body("openai-chat.tape")
+        assert deadlines and max(deadlines) - start >= 0.49  # the last chunk waits for 0.491 s
+        deadlines.clear()
+        fast = _post(url, "/v1/chat/completions", **{"x-streamcheck-speed": "0"})
+        assert fast.content == _body("openai-chat.tape")
+        assert deadlines == []  # speed 0: nothing waited for
 
 
 def test_stall_waits_mid_stream(served: str) -> None:
