@@ -99,9 +99,9 @@ def test_output_file_and_formats(tmp_path: Path) -> None:
 def test_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
     write(tmp_path, {"ok.sse": CLEAN})
     cases = {
-        ("--format", "xml"): "--format 'xml': expected text, json, junit, sarif, github",
+        ("--format", "xml"): "--format 'xml': expected text, json, junit, sarif, github, html",
         ("--report", "junit"): "--report 'junit': expected FORMAT:PATH",
-        ("--report", "html:x.html"): "--report 'html:x.html': expected FORMAT:PATH",
+        ("--report", "pdf:x.pdf"): "--report 'pdf:x.pdf': expected FORMAT:PATH",
         ("--select", "SC7"): "--select: 'SC7' matches no rule",
         ("--ignore", "SC3,XX"): "--ignore: 'XX' matches no rule",
         ("--report", "sarif:/nonexistent/dir/x.sarif"): "/nonexistent/dir/x.sarif: cannot write",
