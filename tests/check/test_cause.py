@@ -12,19 +12,19 @@ import pytest
 
 from streamcheck import check_paths
 from streamcheck.check import CheckOptions
-from tests.conftest import CORPUS, FIXTURES, run_streamcheck
+from tests.conftest import CORPUS, FIXTURES, run_in_process, run_streamcheck
 
 CAUSES = FIXTURES / "causes"
 
 
 def _text(*args: str) -> str:
-    done = run_streamcheck("check", *args)
+    done = run_in_process("check", *args)
     assert done.returncode in (0, 1), done.stderr
     return " ".join(done.stdout.split())
 
 
 def _json(path: str) -> dict[str, object]:
-    done = run_streamcheck("check", path, "--format", "json")
+    done = run_in_process("check", path, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     result = orjson.loads(done.stdout)["results"][0]
     assert isinstance(result, dict)
@@ -175,14 +175,14 @@ def test_a_header_naming_another_hop_rules_out_a_limit_it_does_not_have() -> Non
 
 def test_the_cause_reaches_sarif_junit_and_github() -> None:
     path = str(CAUSES / "nginx-idle-60s.tape")
-    sarif = orjson.loads(run_streamcheck("check", path, "--format", "sarif").stdout)
+    sarif = orjson.loads(run_in_process("check", path, "--format", "sarif").stdout)
     results = sarif["runs"][0]["results"]
     reset = next(r for r in results if r["ruleId"] == "SC504")
     assert "cause: ended 60.3 s after the last byte" in reset["message"]["text"]
     assert reset["properties"]["cause"]["hop"] == "nginx"
-    junit = run_streamcheck("check", path, "--format", "junit").stdout
+    junit = run_in_process("check", path, "--format", "junit").stdout
     assert "try: `proxy_read_timeout 300s;`" in junit
-    github = run_streamcheck("check", path, "--format", "github").stdout
+    github = run_in_process("check", path, "--format", "github").stdout
     line = next(x for x in github.splitlines() if "SC504" in x)
     assert "%0Acause: ended 60.3 s after the last byte" in line
 
@@ -201,7 +201,7 @@ def test_buffered_delivery_is_sc505_naming_the_fix() -> None:
         "within 10 ms, 6.0 s after the request: consistent with an intermediary holding the stream "
         "until it ended (content-length: 6209)"
     ) in text
-    explained = " ".join(run_streamcheck("explain", "SC505").stdout.split())
+    explained = " ".join(run_in_process("explain", "SC505").stdout.split())
     assert "X-Accel-Buffering: no" in explained
     assert "Cache-Control: no-cache, no-transform" in explained
 
@@ -209,7 +209,7 @@ def test_buffered_delivery_is_sc505_naming_the_fix() -> None:
 def test_explain_sc506_cites_every_limit() -> None:
     from streamcheck.check.hops import LIMITS
 
-    explained = " ".join(run_streamcheck("explain", "SC506").stdout.split())
+    explained = " ".join(run_in_process("explain", "SC506").stdout.split())
     for limit in LIMITS:
         assert limit.ref in explained.replace(" ", ""), limit.hop
 
@@ -276,7 +276,7 @@ def test_every_documented_limit_is_recognised_behind_its_own_headers(tmp_path: P
         lines = [{**header, "response": {"status": 200, "headers": response}}, *chunks, end]
         tape = tmp_path / f"{number:02d}.tape"
         tape.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
-    done = run_streamcheck("check", str(tmp_path), "--format", "json")
+    done = run_in_process("check", str(tmp_path), "--format", "json")
     results = sorted(orjson.loads(done.stdout)["results"], key=lambda r: r["source"])
     assert len(results) == len(LIMITS)
     for limit, result in zip(LIMITS, results, strict=True):

@@ -12,7 +12,7 @@ from streamcheck import InputError, check_paths
 from streamcheck.model import EndReason
 from streamcheck.sources import expand
 from streamcheck.sources.tape import dumps
-from tests.conftest import FIXTURES, run_streamcheck
+from tests.conftest import FIXTURES, run_in_process, run_streamcheck
 from tests.streams import CLEAN
 
 SSE = CLEAN.encode()
@@ -67,7 +67,7 @@ def test_missing_paths_are_one_line_errors(tmp_path: Path) -> None:
         expand([str(tmp_path / "*.nothing")])
     with pytest.raises(InputError, match="no such file or folder"):
         expand([str(tmp_path / "absent.sse")])
-    done = run_streamcheck("check", str(tmp_path / "absent.sse"))
+    done = run_in_process("check", str(tmp_path / "absent.sse"))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
 
 
@@ -113,15 +113,15 @@ def test_input_format_overrides_sniffing(tmp_path: Path) -> None:
 def test_input_format_on_the_cli(tmp_path: Path) -> None:
     path = tmp_path / "body.txt"
     path.write_bytes(SSE)
-    done = run_streamcheck("check", "--format", "json", "--input-format", "sse", str(path))
+    done = run_in_process("check", "--format", "json", "--input-format", "sse", str(path))
     assert json.loads(done.stdout)["results"][0]["framing"] == "sse"
-    done = run_streamcheck("check", "--input-format", "tape", str(path))
+    done = run_in_process("check", "--input-format", "tape", str(path))
     assert done.returncode == 2 and "not JSON" in done.stderr
-    done = run_streamcheck("check", "--input-format", "har", str(path))
+    done = run_in_process("check", "--input-format", "har", str(path))
     assert done.returncode == 2 and "not a valid HAR" in done.stderr
-    done = run_streamcheck("check", "--input-format", "cassette", str(path))
+    done = run_in_process("check", "--input-format", "cassette", str(path))
     assert done.returncode == 2 and "cassette" in done.stderr
-    done = run_streamcheck("check", "--input-format", "xml", str(path))
+    done = run_in_process("check", "--input-format", "xml", str(path))
     assert done.returncode == 2 and done.stderr.count("\n") == 1
 
 
@@ -133,7 +133,7 @@ def test_binary_junk_is_refused(tmp_path: Path) -> None:
 
 
 def test_folder_argument_to_read_path_is_walked_not_opened(tree: Path) -> None:
-    done = run_streamcheck("check", "--format", "json", str(tree / "b"))
+    done = run_in_process("check", "--format", "json", str(tree / "b"))
     assert json.loads(done.stdout)["summary"]["files"] == 3
 
 
@@ -173,7 +173,7 @@ def test_a_forced_framing_is_used_not_sniffed(tmp_path: Path) -> None:
     assert result["framing"] == "tagged" and done.returncode == 1
     (tmp_path / "streamcheck.toml").write_text('input-format = "eventstream"\n')
     shutil.copy(FIXTURES / "bedrock" / "converse-stream.eventstream", tmp_path / "c.bin")
-    done = run_streamcheck("check", "c.bin", "--format", "json", cwd=tmp_path)
+    done = run_in_process("check", "c.bin", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["results"][0]["framing"] == "eventstream"
 
@@ -193,11 +193,11 @@ def test_a_walk_or_glob_does_not_follow_a_link_out_of_the_folder_named(
     (rec / "same.sse").symlink_to("ok.sse")
     (rec / "leak.sse").symlink_to("../outside/x.sse")
     (rec / "proc.sse").symlink_to("/proc/self/environ")
-    done = run_streamcheck("check", given, "--verbose", "--format", "json", cwd=tmp_path)
+    done = run_in_process("check", given, "--verbose", "--format", "json", cwd=tmp_path)
     assert done.returncode in (0, 1), done.stderr
     sources = [result["source"] for result in json.loads(done.stdout)["results"]]
     assert sorted(Path(source).name for source in sources) == ["ok.sse", "same.sse"]
     assert "OUTSIDE_MARKER" not in done.stdout
     assert "skipped 2 links in folders that lead outside the folder named" in done.stderr
-    named = run_streamcheck("check", "rec/leak.sse", "--verbose", cwd=tmp_path)
+    named = run_in_process("check", "rec/leak.sse", "--verbose", cwd=tmp_path)
     assert "OUTSIDE_MARKER" in named.stdout  # named directly: read, as the user asked
