@@ -281,3 +281,17 @@ def test_a_json_body_that_holds_no_exchanges_is_still_a_raw_body(tmp_path: Path)
     assert done.returncode in (0, 1), done.stderr
     report = json.loads(done.stdout)
     assert not any("structure" in f["message"] for r in report["results"] for f in r["findings"])
+
+
+def test_a_folder_walk_reads_a_yaml_of_exchanges_and_skips_a_ci_config(tmp_path: Path) -> None:
+    name, text = responses_recorder(429, JSON_TYPE, ERROR)
+    (tmp_path / name).write_text(text)
+    (tmp_path / "ci.yml").write_text("on:\n  push:\njobs:\n  build:\n    status: x\n")
+    done = run_streamcheck("check", str(tmp_path), "--format", "json")
+    assert done.returncode == 1, done.stdout
+    report = json.loads(done.stdout)
+    assert [Path(r["source"]).name for r in report["results"]] == [name]
+    assert "SC401" in codes(report)
+    assert "ci.yml" in done.stderr  # said as skipped, never read
+    notes = [f["message"] for f in report["results"][0]["findings"] if f["code"] == "SC902"]
+    assert any("body under 'body'" in n for n in notes), notes

@@ -312,7 +312,7 @@ def _looks_recorded(path: str, suffix: str) -> bool:
     except OSError:
         return True
     if suffix != ".txt":
-        return formats.is_cassette(path, head) or formats.might_be_shaped(path, head)
+        return formats.is_cassette(path, head) or formats.holds_exchanges(path, head)
     if any(test(path, head) for _, test in SNIFFERS) or raw.looks_like_curl(head):
         return True
     from streamcheck.wire.sniff import sniff

@@ -64,6 +64,21 @@ def might_be_shaped(name: str, head: bytes) -> bool:
     return SHAPED_KEY.search(head) is not None
 
 
+_KEY_START = rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?"""
+_ASKED = re.compile(_KEY_START + rb"""(?:request|req|method|url|uri)["']?[ \t]*:""")
+_ANSWERED = re.compile(_KEY_START + rb"""(?:response|res|resp|status|status_?code)["']?[ \t]*:""")
+
+
+def holds_exchanges(name: str, head: bytes) -> bool:
+    """Stricter, for a folder walk's `.yaml`/`.txt` files (a CI config has `status:` too): a
+    request's key and a response's key both in the first bytes."""
+    return (
+        might_be_shaped(name, head)
+        and _ASKED.search(head) is not None
+        and _ANSWERED.search(head) is not None
+    )
+
+
 def is_protocol_file(name: str, head: bytes) -> bool:
     """A protocol file (`check --protocol`), not a recording: a folder walk passes over it."""
     return b"streamcheck-protocol" in head and PROTOCOL_START.match(head) is not None

@@ -358,8 +358,8 @@ def _describe(shape: Shape, item: Mapping[Any, Any]) -> str:
     assert found is not None
     _, response, split = found
     keys = [k for k in response if _norm(k) in (*CHUNK_KEYS, *BASE64_KEYS, *BODY_KEYS)]
-    if not split and _get(item, RESPONSE_KEYS):
-        keys = [k for k in item if _norm(k) == "response"]
+    if not split and response is item and _get(item, RESPONSE_KEYS):
+        keys = [k for k in item if _norm(k) == "response"]  # nock: `body` is the request's
     layout = (
         f"each a request ({_key(item, REQUEST_KEYS)}) and a response ({_key(item, RESPONSE_KEYS)})"
         if split
