@@ -55,5 +55,6 @@ PINS: dict[str, tuple[set[str], str]] = {
 def test_unlisted_dialect_verdict(name: str) -> None:
     expected, reason = PINS[name]
     report = check_paths([str(CORPUS / name)])
-    found = {f.code for f in report.findings() if f.severity.label != "info"}
+    # Info notes aside, but SC901 (not judged) counts: it is what an unknown API gets.
+    found = {f.code for f in report.findings() if f.severity.label != "info" or f.code == "SC901"}
     assert found == expected, reason
