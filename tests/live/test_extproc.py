@@ -554,6 +554,7 @@ def test_spans_reach_an_otlp_collector(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)  # the spans are flushed on the way out
         _, err = process.communicate(timeout=60)
         collector.shutdown()
+        collector.server_close()
     assert process.returncode == 0, err
     spans: list[tuple[str, str, dict[str, Any]]] = []  # (trace id, span id, attributes)
     for kind, body in received:

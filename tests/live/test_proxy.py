@@ -405,7 +405,7 @@ def test_a_stream_larger_than_memory_passes_with_memory_bounded(tmp_path: Path) 
     finally:
         stop.set()
         proc.terminate()
-        proc.wait(10)
+        proc.communicate(timeout=10)  # waits and closes its stderr pipe
         listener.close()
 
 
