@@ -68,6 +68,8 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "protocol-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
     "protocol-yaml-timestamp-no-date.yaml": (2, "streamcheck: error: "),  # PyYAML's AttributeError
     "schema-file-yaml-nested-2000.yaml": (2, "streamcheck: error: "),
+    # A $ref whose host is `[[[...1`: urljoin's "Invalid IPv6 URL" ValueError (schema_refs).
+    "schema-file-yaml-ref-invalid-ipv6.yaml": (2, "streamcheck: error: file:"),
     "httprr-sizes-5000-digits.httprr": (2, "streamcheck: error: "),  # past Python's int limit
     # A NUL byte in a name a config or protocol file gives (ValueError from os.stat).
     "config-baseline-name-with-nul.toml": (2, "streamcheck: error: "),

@@ -51,8 +51,12 @@ class Confined:
 
     def retrieve(self, uri: str) -> Any:
         """The document at `uri` when it is a file under the folder; ValueError otherwise."""
-        full = urljoin(self.base_uri, uri)
-        parts = urlsplit(full)
+        try:
+            full = urljoin(self.base_uri, uri)
+            parts = urlsplit(full)
+        except ValueError:  # "Invalid IPv6 URL" and kin: no URI at all
+            self.refused = f"$ref {uri[:200]!r} is not a valid URI reference"
+            raise ValueError(self.refused) from None
         file = Path(unquote(parts.path)) if parts.scheme == "file" else None
         inside = (
             file is not None
@@ -103,7 +107,12 @@ def anchored(schema: Any, document_uri: str) -> Any:
         items = source.items() if isinstance(source, dict) else enumerate(source)
         for key, value in items:
             if key == "$ref" and isinstance(source, dict) and isinstance(value, str):
-                copied: Any = urljoin(document_uri, value)
+                try:
+                    copied: Any = urljoin(document_uri, value)
+                except ValueError:  # "Invalid IPv6 URL" and kin: no URI at all
+                    raise ConfigError(
+                        f"{document_uri}: $ref {value[:200]!r} is not a valid URI reference"
+                    ) from None
             elif isinstance(value, dict | list) and key not in _DATA:
                 copied = {} if isinstance(value, dict) else []
                 stack.append((value, copied))
