@@ -83,6 +83,9 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "protocol-toml-nested-2000.toml": (2, "streamcheck: error: "),
     "pyproject-int-5000-digits.toml": (2, "streamcheck: error: "),
     "schemas-folder-versions-default-nested-990.json": (2, "streamcheck: error: "),
+    # A property named "type" whose schema is `false`: the one-keyword explanation took the
+    # property's schema for a `type` keyword (TypeError in python-jsonschema).
+    "schemas-folder-anthropic-error-property-type-false.json": (1, "SC201"),
 }
 VERBA = FIXTURES / "declared"
 BASELINED = FIXTURES / "rules" / "SC920"
@@ -113,6 +116,12 @@ def _command(name: str, tmp_path: Path) -> tuple[list[str], Path]:
             protocol.replace("schemas/end.json", f"end{path.suffix}"), encoding="utf-8"
         )
         return [recording, "--protocol", str(tmp_path / "protocol.yaml")], ROOT
+    if name.startswith("schemas-folder-anthropic-error-"):  # Anthropic's error schema, replaced
+        target = tmp_path / "schemas" / "anthropic" / "messages" / "2023-06-01" / "error.json"
+        target.parent.mkdir(parents=True)
+        shutil.copy(path, target)
+        overloaded = str(FIXTURES / "anthropic" / "overloaded-mid-stream.sse")
+        return [overloaded, "--schemas", str(tmp_path / "schemas")], ROOT
     if name.startswith("schemas-folder-"):
         api = tmp_path / "schemas" / "openai" / "chat-completions"
         target = api / "versions.json" if "-versions-" in name else api / "2.3.0" / "chunk.json"

@@ -218,6 +218,8 @@ class SchemaSet:
         where = tuple(fault.schema_path)  # absolute keyword location, references resolved
         if not where or where[-1] not in _PLAIN:
             return None
+        if len(where) > 1 and where[-2] in _NAMED_SCHEMAS:
+            return None  # a property named "type" (say) whose schema is `false`: no keyword
         key = (kind, where)
         leaf = self._leaf.get(key)
         if leaf is None:
@@ -226,7 +228,10 @@ class SchemaSet:
                 return None
             leaf = self._leaf[key] = type(self._python(kind))({where[-1]: node[where[-1]]})
         part = _walk(value, tuple(fault.instance_path), schema=False)
-        errors = list(leaf.iter_errors(part)) if part is not _MISSING else []
+        try:
+            errors = list(leaf.iter_errors(part)) if part is not _MISSING else []
+        except (TypeError, ValueError):  # a keyword value python-jsonschema cannot use
+            return None
         if len(errors) != 1:
             return None
         return SchemaError(
@@ -237,6 +242,10 @@ class SchemaSet:
 
 
 _PLAIN = frozenset({"required", "type", "enum", "const"})
+# Keywords whose members are named subschemas: a schema path step after them is a name.
+_NAMED_SCHEMAS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
 # Keywords whose failures python-jsonschema reports as one error holding the branches' errors,
 # for best_match to choose from: a fault under them takes the whole walk. (allOf, then, else and
 # dependentSchemas report their branches' errors as they are.)
