@@ -34,3 +34,30 @@ def exit_table() -> str:
     rows = [f"{code}  {name:12} {text}" for name, (code, text) in CLASSES.items()]
     order = " > ".join(PRECEDENCE[:-1])
     return "\n".join(rows) + f"\nWith several targets the worst wins: {order}."
+
+
+# An error body's or in-stream error's class (errors/classes.py) -> the smoke class it means.
+BY_ERROR_CLASS = {
+    "auth": "auth",
+    "no-access": "no-access",
+    "not-found": "no-access",
+    "region": "no-access",  # the key may not be used from here: as no access, exit 4
+    "billing": "billing",
+    "rate-limit": "rate-limit",
+    "overloaded": "rate-limit",
+    # Permanent: the provider refused this request as sent.
+    "bad-request": "bad-request",
+    "context-length": "bad-request",
+    "content-filter": "bad-request",
+}
+# 4xx statuses that are transient after all: request timeout, too early, rate limited.
+TRANSIENT_4XX = frozenset({408, 425, 429})
+
+
+def error_class(error: str, status: int | None) -> str:
+    """The smoke class of an exchange whose body or stream carried an error of class `error`
+    (smoke and the proxy's log line say the same of one answer)."""
+    klass = BY_ERROR_CLASS.get(error, "unreachable")
+    if klass == "unreachable" and 400 <= (status or 0) < 500 and status not in TRANSIENT_4XX:
+        klass = "bad-request"  # an error body no class knows, under a permanent 4xx
+    return klass

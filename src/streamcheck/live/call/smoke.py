@@ -20,27 +20,12 @@ from streamcheck.check import CheckOptions
 from streamcheck.config import tool_table
 from streamcheck.exceptions import ConfigError, LiveCallError
 from streamcheck.live.call.client import CallOutcome, LiveCall, Timeouts
-from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
+from streamcheck.live.exitcodes import CLASSES, PRECEDENCE, error_class
 from streamcheck.live.targets import Target, prepare
 from streamcheck.model import EndReason, ExchangeResult, Severity
 from streamcheck.report.text import decisive_first, plural
 from streamcheck.schemas import Catalog
 
-_BY_ERROR_CLASS = {
-    "auth": "auth",
-    "no-access": "no-access",
-    "not-found": "no-access",
-    "region": "no-access",  # the key may not be used from here: as no access, exit 4
-    "billing": "billing",
-    "rate-limit": "rate-limit",
-    "overloaded": "rate-limit",
-    # Permanent: the provider refused this request as sent (PROVIDERS.md section 3).
-    "bad-request": "bad-request",
-    "context-length": "bad-request",
-    "content-filter": "bad-request",
-}
-# 4xx statuses that are transient after all: request timeout, too early, rate limited.
-_TRANSIENT_4XX = frozenset({408, 425, 429})
 TARGET_KEYS = {"provider", "model", "base-url", "key-env", "deployment", "api-version", "name"}
 
 
@@ -66,10 +51,7 @@ def classify(outcome: CallOutcome, fail_on: Severity) -> tuple[str, str]:
     if result is None:
         return "unreachable", outcome.message or "no response"
     if result.error_class is not None:
-        klass = _BY_ERROR_CLASS.get(result.error_class, "unreachable")
-        status = result.status or 0
-        if klass == "unreachable" and 400 <= status < 500 and status not in _TRANSIENT_4XX:
-            klass = "bad-request"  # an error body no class knows, under a permanent 4xx
+        klass = error_class(result.error_class, result.status)
         first = next((f for f in result.findings if f.code.startswith("SC4")), None)
         return klass, first.message if first else f"error: {result.error_class}"
     if result.end in (EndReason.RESET, EndReason.TIMEOUT):

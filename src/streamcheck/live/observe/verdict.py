@@ -7,33 +7,14 @@ a timeout, a 5xx or a body no class knows).
 
 from __future__ import annotations
 
+from streamcheck.live.exitcodes import error_class
 from streamcheck.model import EndReason, ExchangeResult, Severity
-
-_BY_ERROR_CLASS = {
-    "auth": "auth",
-    "no-access": "no-access",
-    "not-found": "no-access",
-    "region": "no-access",  # the key may not be used from here: as no access, exit 4
-    "billing": "billing",
-    "rate-limit": "rate-limit",
-    "overloaded": "rate-limit",
-    # Permanent: the provider refused this request as sent (PROVIDERS.md section 3).
-    "bad-request": "bad-request",
-    "context-length": "bad-request",
-    "content-filter": "bad-request",
-}
-# 4xx statuses that are transient after all: request timeout, too early, rate limited.
-_TRANSIENT_4XX = frozenset({408, 425, 429})
 
 
 def verdict(result: ExchangeResult, fail_on: Severity = Severity.ERROR) -> str:
     """One of live/exitcodes.CLASSES' names (never "usage": that is a smoke configuration)."""
     if result.error_class is not None:
-        klass = _BY_ERROR_CLASS.get(result.error_class, "unreachable")
-        status = result.status or 0
-        if klass == "unreachable" and 400 <= status < 500 and status not in _TRANSIENT_4XX:
-            klass = "bad-request"  # an error body no class knows, under a permanent 4xx
-        return klass
+        return error_class(result.error_class, result.status)
     if result.end in (EndReason.RESET, EndReason.TIMEOUT):
         return "unreachable"
     if any(f.severity >= fail_on for f in result.findings):
