@@ -76,6 +76,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     "config-protocol-name-with-nul.toml": (2, "streamcheck: error: "),
     "protocol-yaml-schema-name-with-nul.yaml": (2, "streamcheck: error: "),
     "config-nested-2000.toml": (2, "streamcheck: error: "),  # invalid TOML (nested too deep)
+    "config-max-gap-past-float-range.toml": (2, "streamcheck: error: "),  # OverflowError
     "config-schemas-name-too-long.toml": (2, "streamcheck: error: --schemas "),  # OSError
     "baseline-version-nested-1000.baseline": (2, "streamcheck: error: "),  # repr() recursed
     "config-override-glob-backwards-range.toml": (1, "SC301"),  # re.error from the glob

@@ -429,7 +429,10 @@ def _number(file: Path, table: dict[str, Any], key: str, kind: type[Any]) -> Any
         raise ConfigError(f"{file}: {key} must be a positive number")
     if kind is int and not isinstance(value, int):
         raise ConfigError(f"{file}: {key} must be a whole number")
-    return kind(value)
+    try:
+        return kind(value)
+    except OverflowError:  # an integer past a float's range, for a float setting
+        raise ConfigError(f"{file}: {key} is too large") from None
 
 
 # -- paths ------------------------------------------------------------------------------------
