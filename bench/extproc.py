@@ -77,7 +77,7 @@ def envoy_messages(per_message: str) -> list[Any]:
                         ":path": "/v1/chat/completions",
                         ":authority": "api.openai.com",
                         ":scheme": "https",
-                        "authorization": "Bearer sk-proj-BenchKey0123456789abcdefghijklmnopqrstuv",
+                        "authorization": "Bearer sk-FAKE-bench-not-a-real-key-000000000000000000",
                         "content-type": "application/json",
                     }
                 )
