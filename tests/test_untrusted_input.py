@@ -138,3 +138,30 @@ def test_check_reads_only_what_it_was_named_and_writes_only_its_reports(tmp_path
     assert root / "protocol" / "schemas" / "end.json" in read
     assert root / "elsewhere" / "x.http" not in read
     assert not any("node_modules" in path.parts for path in read)
+
+
+def test_a_config_above_the_project_or_in_a_shared_folder_is_not_taken(tmp_path: Path) -> None:
+    """A streamcheck.toml planted above the project (past its .git) or in a folder every user
+    may write to (/tmp) would silence the checks (`ignore = ["SC"]`): the walk stops there."""
+    import shutil
+    import stat
+
+    from tests.conftest import FIXTURES, run_streamcheck
+
+    planted = 'ignore = ["SC1", "SC2", "SC3", "SC4", "SC5"]\n'
+    cut = (FIXTURES / "rules" / "SC301" / "bad.sse").read_bytes()
+    (tmp_path / "streamcheck.toml").write_text(planted)
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "fixtures").mkdir()
+    (project / "fixtures" / "cut.sse").write_bytes(cut)
+    done = run_streamcheck("check", "cut.sse", cwd=project / "fixtures")
+    assert done.returncode == 1 and "SC301" in done.stdout  # the planted config was not read
+    shutil.rmtree(project / ".git")  # no project root: the walk goes on, up to tmp_path
+    assert run_streamcheck("check", "cut.sse", cwd=project / "fixtures").returncode == 0
+    tmp_path.chmod(tmp_path.stat().st_mode | stat.S_IWOTH | stat.S_ISVTX)  # now like /tmp
+    try:
+        done = run_streamcheck("check", "cut.sse", cwd=project / "fixtures")
+    finally:
+        tmp_path.chmod(0o700)
+    assert done.returncode == 1 and "SC301" in done.stdout

@@ -46,3 +46,12 @@ def read(
     if total > cap:
         raise error(f"{path}: over {cap >> 20} MiB, too large for a {what}; refused")
     return b"".join(chunks)
+
+
+def anyone_may_write(folder: Path) -> bool:
+    """Whether every user may write to `folder` (like /tmp): what it holds may be anyone's, so
+    nothing is taken from it unasked (a config file, a node_modules)."""
+    try:
+        return bool(folder.stat().st_mode & stat.S_IWOTH)
+    except OSError:
+        return False

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from streamcheck import rules
+from streamcheck.bounded_file import anyone_may_write
 from streamcheck.check import CheckOptions
 from streamcheck.exceptions import ConfigError
 from streamcheck.model import Severity
@@ -209,9 +210,15 @@ class Resolved(NamedTuple):
 
 
 def find(start: Path | None = None) -> Path | None:
-    """The nearest config file from `start` (the cwd) upwards, or None."""
+    """The nearest config file from `start` (the cwd) upwards, or None.
+
+    The walk ends at the project's root (the first folder holding `.git`) and before a folder
+    every user may write to (/tmp): a config planted above the project cannot silence its
+    checks (`ignore = ["SC"]`)."""
     folder = (start or Path.cwd()).absolute()
     for candidate in (folder, *folder.parents):
+        if anyone_may_write(candidate):
+            return None
         own = candidate / "streamcheck.toml"
         if own.is_file():
             return own
@@ -219,6 +226,8 @@ def find(start: Path | None = None) -> Path | None:
         raw = _may_configure_us(pyproject)
         if raw is not None and tool_table(_parse_toml(pyproject, raw)) is not None:
             return pyproject
+        if (candidate / ".git").exists():
+            return None  # the project's root: what lies above is not its config
     return None
 
 

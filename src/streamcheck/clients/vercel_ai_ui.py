@@ -28,6 +28,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from streamcheck.bounded_file import anyone_may_write
 from streamcheck.clients.openai_python import Seen
 from streamcheck.clients.transport import Recording
 from streamcheck.exceptions import ConfigError, MissingExtra
@@ -96,21 +97,13 @@ def _in_project(root: Path) -> Path | None:
     here = Path.cwd().absolute()
     for folder in (here, *here.parents):
         candidate = folder / "node_modules"
-        if _shared(folder) or _shared(candidate):
+        if anyone_may_write(folder) or anyone_may_write(candidate):
             return None
         if (candidate / "ai" / "package.json").is_file():
             return candidate
         if folder == root:
             return None
     return None
-
-
-def _shared(folder: Path) -> bool:
-    """Writable by every user (like /tmp): what it holds may be anyone's."""
-    try:
-        return bool(folder.stat().st_mode & stat.S_IWOTH)
-    except OSError:
-        return False
 
 
 def _version(package_json: Path) -> str:
