@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,9 @@ import pytest
 from streamcheck.check import CheckOptions
 from streamcheck.live.call.client import Timeouts
 from streamcheck.live.call.smoke import run_target
+from streamcheck.live.proxy.server import bind as proxy_bind
 from streamcheck.live.serve.server import ReplayResponse, ServeOptions, load_fixtures, running
+from streamcheck.live.serve.server import bind as serve_bind
 from streamcheck.live.targets import Target
 from streamcheck.schemas import Catalog
 from streamcheck.sources import read_path
@@ -52,6 +55,33 @@ def test_replays_the_recording_byte_for_byte(served: str, path: str, tape: str) 
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["x-streamcheck-fixture"] == tape.removesuffix(".tape")
     assert response.content == _body(tape)
+
+
+@pytest.mark.parametrize("bind", [serve_bind, proxy_bind], ids=["serve", "proxy"])
+def test_accepted_connections_send_without_delay(bind: Any) -> None:
+    """TCP_NODELAY on every accepted connection: without it each body chunk after the head
+    waited for the client's delayed ACK, 40 ms on every keep-alive replay's first byte."""
+    sock = bind("127.0.0.1", 0)
+    nodelay: list[int] = []
+
+    async def main() -> None:
+        class Note(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                peer = transport.get_extra_info("socket")
+                nodelay.append(peer.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Note, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        for _ in range(100):
+            if nodelay:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(main())
+    assert nodelay and nodelay[0] != 0
 
 
 def test_fixture_header_picks_the_recording(served: str) -> None:
