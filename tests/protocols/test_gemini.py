@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from streamcheck import CheckOptions, Severity, check_bytes, check_paths
-from tests.conftest import FIXTURES, needs_shared
+from tests.conftest import FIXTURES, needs_shared, run_in_process
 from tests.protocols.test_openai_responses import corpus_paths
 
 URL = "https://generativelanguage.googleapis.com/{v}/models/gemini-2.5-flash:streamGenerateContent"
@@ -190,7 +190,14 @@ def test_error_inside_a_200_stream() -> None:
 
 
 def test_rule_fixtures() -> None:
-    for code, ext in (("SC116", "json"), ("SC118", "json"), ("SC406", "sse"), ("SC407", "sse")):
+    rules = (
+        ("SC116", "json"),
+        ("SC118", "json"),
+        ("SC338", "sse"),
+        ("SC406", "sse"),
+        ("SC407", "sse"),
+    )
+    for code, ext in rules:
         folder = FIXTURES / "rules" / code
         bad = {f.code for f in check_paths([str(folder / f"bad.{ext}")]).findings()}
         good = {f.code for f in check_paths([str(folder / f"good.{ext}")]).findings()}
@@ -222,3 +229,44 @@ def test_error_array_with_http_200_is_an_in_stream_error() -> None:
             "jsonarray",
             "overloaded",
         )
+
+
+def piece(**call: Any) -> dict[str, Any]:
+    body = chunk("x")
+    body["candidates"][0]["content"]["parts"] = [{"functionCall": call}]
+    return body
+
+
+STREAMED_CALL = [
+    piece(name="get_weather", willContinue=True),
+    piece(
+        partialArgs=[{"jsonPath": "$.location", "stringValue": "Bos", "willContinue": True}],
+        willContinue=True,
+    ),
+    piece(partialArgs=[{"jsonPath": "$.location", "stringValue": "ton"}], willContinue=True),
+    piece(),
+    chunk("", "STOP"),
+]
+
+
+def test_function_call_arguments_streamed_in_pieces_pass_through_the_cli(tmp_path: Any) -> None:
+    """Gemini 3 on Vertex AI (streamFunctionCallArguments): pieces after the named one carry no
+    name; the call ends with an empty functionCall. Was SC201 on every piece."""
+    path = tmp_path / "pieces.sse"
+    path.write_bytes(sse(STREAMED_CALL))
+    done = run_in_process("check", str(path), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    [result] = orjson.loads(done.stdout)["results"]
+    assert (result["provider"], result["findings"]) == ("gemini", [])
+    fixture = FIXTURES / "gemini" / "streamed-function-call-args.sse"
+    assert run_in_process("check", str(fixture)).returncode == 0
+
+
+def test_a_piece_with_no_call_open_and_a_call_never_closed_are_sc338() -> None:
+    lost_start = check_bytes(sse(STREAMED_CALL[1:]), url=URL.format(v="v1beta"))
+    assert [(f.code, f.severity) for f in lost_start.findings()] == [("SC338", Severity.ERROR)]
+    never_closed = [*STREAMED_CALL[:3], chunk("", "STOP")]
+    found = list(check_bytes(sse(never_closed), url=URL.format(v="v1")).findings())
+    assert [f.code for f in found] == ["SC338"] and "'get_weather'" in found[0].message
+    # a whole call without its name is still the schema's finding, not a piece
+    assert codes(sse([piece(args={"city": "Paris"}), chunk("", "STOP")])) == ["SC201"]

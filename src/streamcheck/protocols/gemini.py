@@ -52,12 +52,15 @@ _VERSION = re.compile(r"^/(?:upload/)?(v\d+(?:alpha|beta)?\d*)/")
 
 
 class _Candidate:
-    __slots__ = ("after_reported", "finished", "text")
+    __slots__ = ("after_reported", "calling", "finished", "pieces_reported", "text")
 
     def __init__(self) -> None:
         self.finished: str | None = None
         self.text = 0  # characters of text (not thoughts) received
         self.after_reported = False
+        # The name of a function call whose arguments stream in pieces, while it is open.
+        self.calling: str | None = None
+        self.pieces_reported = False
 
 
 class GeminiStream(StreamState):
@@ -145,9 +148,18 @@ class GeminiStream(StreamState):
             self.content_frames += 1
             if self.first_content_time is None:
                 self.first_content_time = frame.time
+            self._calls(index, position, candidate, state)
         if finish is None:
             return
         state.finished = str(finish)
+        if state.calling is not None and not state.pieces_reported:
+            state.pieces_reported = True
+            self.ctx.report(
+                "SC338",
+                f"candidate {index} finished ({state.finished}) while function call "
+                f"{state.calling!r} was still streaming its arguments (willContinue: true)",
+                path=f"/candidates/{position}/finishReason",
+            )
         if state.finished in NORMAL_FINISH or state.finished == "FINISH_REASON_UNSPECIFIED":
             return
         filtered = state.finished in FILTER_FINISH
@@ -164,6 +176,34 @@ class GeminiStream(StreamState):
                 else "The model or a tool call failed; the answer is incomplete."
             ),
         )
+
+    def _calls(
+        self, index: int, position: int, candidate: dict[str, Any], state: _Candidate
+    ) -> None:
+        """SC338: function calls whose arguments stream in pieces (streamFunctionCallArguments).
+        A named call with `willContinue: true` opens one; nameless pieces (`partialArgs`, an
+        empty `{}`) continue it; the piece without `willContinue: true` closes it."""
+        parts = candidate["content"]["parts"]  # _text found them
+        for number, part in enumerate(parts):
+            call = part.get("functionCall") if isinstance(part, dict) else None
+            if not isinstance(call, dict):
+                continue
+            more = call.get("willContinue") is True
+            name = call.get("name")
+            if name:
+                state.calling = str(name) if more else None
+            elif call and "partialArgs" not in call and "willContinue" not in call:
+                continue  # a whole call without its name: the schema's SC201
+            elif state.calling is not None:
+                state.calling = state.calling if more else None
+            elif not state.pieces_reported:
+                state.pieces_reported = True
+                self.ctx.report(
+                    "SC338",
+                    f"candidate {index} got a piece of a function call (no name) when no "
+                    "call was open: no earlier functionCall with a name and willContinue: true",
+                    path=f"/candidates/{position}/content/parts/{number}/functionCall",
+                )
 
     @staticmethod
     def _text(candidate: dict[str, Any]) -> int:

@@ -86,6 +86,29 @@ rule(
     protocols=RESPONSES,
 )
 rule(
+    "SC338",
+    "function-call-pieces",
+    Severity.ERROR,
+    "A Gemini function call streamed in pieces is broken: a piece with no call open, or a call "
+    "never closed.",
+    finds="A `functionCall` with no `name` (a piece: `partialArgs`, `willContinue` or an empty "
+    "`{}`) when no call was opened by a named `functionCall` with `willContinue: true`; or a "
+    "candidate that gets its `finishReason` while such a call is still open.",
+    why="With `streamFunctionCallArguments` a call's arguments arrive in pieces that carry no "
+    "name: clients join them to the call the named piece opened. A piece with no call open is "
+    "a function call with no name (google-genai delivers `name=None`, so the app cannot tell "
+    "which tool to run); a call never closed has arguments the client never completed.",
+    example='`{"functionCall": {"partialArgs": [{"jsonPath": "$.city", "stringValue": "Par"}]}}` '
+    'with no `{"functionCall": {"name": "get_weather", "willContinue": true}}` before it.',
+    fix="The pieces were dropped or re-ordered between the server and the recording (a gateway "
+    "that filters parts, a capture that began mid-stream); record straight from the provider, "
+    "and make gateways pass every part through.",
+    refs="googleapis/googleapis google/cloud/aiplatform/v1/tool.proto `FunctionCall` "
+    "(`partial_args`, `will_continue`) and `FunctionCallingConfig.stream_function_call_"
+    "arguments`; googleapis/python-genai `types.FunctionCall`, `types.PartialArg`.",
+    protocols=("gemini",),
+)
+rule(
     "SC331",
     "sequence-gap",
     Severity.WARNING,
