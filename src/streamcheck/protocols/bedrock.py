@@ -24,6 +24,7 @@ from streamcheck import errors
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import Context, Protocol, StreamState, register
 from streamcheck.protocols.blocks import Block, Blocks
+from streamcheck.protocols.envelope import Envelope, Enveloped
 from streamcheck.redact import excerpt
 
 CONVERSE_EVENTS = frozenset(
@@ -35,6 +36,15 @@ CONVERSE_EVENTS = frozenset(
         "messageStop",
         "metadata",
     }
+)
+ENVELOPE = Envelope(
+    first=frozenset({"messageStart"}),
+    first_once=True,
+    terminal=frozenset({"messageStop"}),
+    first_hint="The start of the stream was lost; the AWS SDK stream handlers build the "
+    "message from messageStart.",
+    end_hint="The connection was cut before Bedrock finished: the answer may be "
+    "incomplete. Retry; check proxy and load-balancer idle timeouts.",
 )
 # Delta members that say what a block holds; a block takes deltas of its own kind only.
 # `citation` rides along text, so it is left out; unknown members are the schema's business.
@@ -82,9 +92,7 @@ def report_failure(ctx: Context, frame: Frame, value: Any, etype: str, after: in
 class ConverseStream(StreamState):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.events = 0
-        self.started = False
-        self.start_reported = False
+        self.envelope = Enveloped(self, ENVELOPE)
         # A block's type is its delta member: toolUse, text, reasoningContent, toolResult, or
         # None when unknown. Its input fragments may arrive on a block of unknown type, so the
         # SC308 message names toolUse, the only member that carries them.
@@ -99,16 +107,14 @@ class ConverseStream(StreamState):
         self.stop_reason: str | None = None
         self.metadata = False
         self.failed: str | None = None  # the exception type that ended the stream
-        self.after_end_reported = False
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         if not isinstance(value, dict):
             return
-        self.events += 1
         failure = failure_type(frame)
         event = frame.event if failure is None else None
         if self.failed or self.metadata:
-            self._after_end(failure or event)
+            self._after_end(frame, failure or event)
             if event == "messageStop" and self.stop_reason is None:
                 self.stop_reason = str(value.get("stopReason"))  # late, but it came
             return
@@ -116,19 +122,10 @@ class ConverseStream(StreamState):
             self.failed = failure
             report_failure(self.ctx, frame, value, failure, self.content_frames)
             return
-        if event == "messageStart":
-            if self.started:
-                self.ctx.report("SC309", "a second messageStart arrived; it comes exactly once")
-            self.started = True
+        # Bedrock's end is two events (messageStop, then metadata) and an exception: the
+        # envelope judges the opening and the missing end; what may follow which is below.
+        if not self.envelope.open(frame, event) or event == "messageStart":
             return
-        if not self.started and not self.start_reported:
-            self.start_reported = True
-            self.ctx.report(
-                "SC309",
-                f"the stream starts with {event!r}, not messageStart",
-                hint="The start of the stream was lost; the AWS SDK stream handlers build the "
-                "message from messageStart.",
-            )
         if event == "messageStop":
             self._message_stop(value)
             return
@@ -144,7 +141,7 @@ class ConverseStream(StreamState):
             "contentBlockDelta",
             "contentBlockStop",
         ):
-            self._after_end(event)
+            self._after_end(frame, event)
             return
         if event == "contentBlockStart":
             self._block_start(value)
@@ -153,17 +150,14 @@ class ConverseStream(StreamState):
         elif event == "contentBlockStop":
             self._block_stop(value)
 
-    def _after_end(self, event: str | None) -> None:
-        if self.after_end_reported:
-            return
-        self.after_end_reported = True
+    def _after_end(self, frame: Frame, event: str | None) -> None:
         if self.failed:
             end = f"the {self.failed} that ended the stream"
         elif self.metadata:
             end = "metadata (the last event)"
         else:
             end = f"messageStop (stopReason {self.stop_reason!r})"
-        self.ctx.report("SC302", f"{event!r} arrived after {end}")
+        self.envelope.after(frame, event, end)
 
     # -- content blocks --------------------------------------------------------------------------
 
@@ -214,9 +208,7 @@ class ConverseStream(StreamState):
                 )
         if self.tracker.after_stop(index, block):
             return
-        self.content_frames += 1
-        if self.first_content_time is None:
-            self.first_content_time = frame.time
+        self.envelope.content(frame)
         if kind is not None and block.type is not None and kind != block.type:
             self.ctx.report(
                 "SC311",
@@ -255,17 +247,11 @@ class ConverseStream(StreamState):
 
     def end(self, clean_eof: bool) -> None:
         self.tracker.check_unstopped()
-        if self.failed or not self.events:
+        if self.failed or not self.envelope.events:
             return  # the exception is the story; no frames is SC313's
         if self.stop_reason is None:
             self.tracker.close_open("messageStop", at_end=True)
-            self.ctx.report(
-                "SC301",
-                "the stream ended without messageStop",
-                at_end=True,
-                hint="The connection was cut before Bedrock finished: the answer may be "
-                "incomplete. Retry; check proxy and load-balancer idle timeouts.",
-            )
+            self.envelope.close(clean_eof)
         elif not self.metadata:
             self.ctx.report(
                 "SC370",

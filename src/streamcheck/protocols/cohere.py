@@ -22,6 +22,7 @@ from streamcheck import errors
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register, url_parts
 from streamcheck.protocols.blocks import JsonFragments
+from streamcheck.protocols.envelope import Envelope, Enveloped
 from streamcheck.redact import excerpt
 
 V2_EVENTS = frozenset(
@@ -56,6 +57,19 @@ V1_EVENTS = frozenset(
 # Blocks by family: the type prefix of their start/delta/end events, and the delta's member.
 FAMILIES = {"content": "content", "tool-call": "tool_calls", "citation": "citations"}
 # finish_reason values that mean the generation failed, with the class when it is known.
+V2_ENVELOPE = Envelope(
+    first=frozenset({"message-start"}),
+    first_once=True,
+    terminal=frozenset({"message-end"}),
+    named=True,
+    content=frozenset({"tool-plan-delta"}),
+)
+V1_ENVELOPE = Envelope(
+    first=frozenset({"stream-start"}),
+    first_once=True,
+    terminal=frozenset({"stream-end"}),
+    content=frozenset({"text-generation", "tool-calls-chunk", "tool-calls-generation"}),
+)
 FAILURES: dict[str, str | None] = {
     "ERROR": None,
     "ERROR_TOXIC": "content-filter",
@@ -97,53 +111,25 @@ class _Block:
 class ChatV2Stream(StreamState):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.events = 0
-        self.started = False
-        self.start_reported = False
+        self.envelope = Enveloped(self, V2_ENVELOPE)
         self.blocks: dict[tuple[str, int], _Block] = {}
-        self.ended = False  # message-end seen
-        self.done = False  # [DONE] seen
-        self.after_end_reported = False
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         if value is SENTINEL:
-            if not self.ended and not self.done:
-                self.ctx.report("SC301", "data: [DONE] arrived before message-end")
-            self.done = True
+            self.envelope.sentinel("data: [DONE]")
             return
         if not isinstance(value, dict):
             return
-        self.events += 1
         etype = value.get("type")
-        if frame.event not in (None, "message") and frame.event != etype:
-            self.ctx.report("SC204", f"event: {frame.event} carries type {etype!r}", path="/type")
-        if self.ended or self.done:
-            if not self.after_end_reported:
-                self.after_end_reported = True
-                self.ctx.report("SC302", f"{etype!r} arrived after message-end")
+        etype = etype if isinstance(etype, str) else None
+        if not self.envelope.open(frame, etype) or etype == "message-start":
             return
-        if etype == "message-start":
-            if self.started:
-                self.ctx.report("SC309", "a second message-start arrived; it comes exactly once")
-            self.started = True
-            return
-        if not self.started and not self.start_reported:
-            self.start_reported = True
-            self.ctx.report("SC309", f"the stream starts with {etype!r}, not message-start")
         if etype == "message-end":
             self._message_end(value, frame)
-        elif etype in ("tool-plan-delta", "debug") or not isinstance(etype, str):
-            if etype == "tool-plan-delta":
-                self._content(frame)
-        else:
+        elif etype not in ("tool-plan-delta", "debug") and etype is not None:
             family, _, step = etype.rpartition("-")
             if family in FAMILIES:
                 self._block(family, step, value, frame)
-
-    def _content(self, frame: Frame) -> None:
-        self.content_frames += 1
-        if self.first_content_time is None:
-            self.first_content_time = frame.time
 
     def _block(self, family: str, step: str, value: dict[str, Any], frame: Frame) -> None:
         index = value.get("index")
@@ -184,7 +170,7 @@ class ChatV2Stream(StreamState):
                     "SC305", f"{family}-delta for {family} {index} after its end", path="/index"
                 )
             return
-        self._content(frame)
+        self.envelope.content(frame)
         if family == "content" and isinstance(payload, dict) and block.kind in ("text", "thinking"):
             other = "thinking" if block.kind == "text" else "text"
             if other in payload and block.kind not in payload:
@@ -209,7 +195,7 @@ class ChatV2Stream(StreamState):
         )
 
     def _message_end(self, value: dict[str, Any], frame: Frame) -> None:
-        self.ended = True
+        self.envelope.ended("message-end")
         open_blocks = [f"{f} {i}" for (f, i), b in self.blocks.items() if not b.ended]
         if open_blocks:
             self.ctx.report("SC310", f"{', '.join(open_blocks)} never ended before message-end")
@@ -223,53 +209,30 @@ class ChatV2Stream(StreamState):
         for (family, index), block in self.blocks.items():
             if family == "tool-call" and not block.ended:
                 self._check_arguments(index, block)
-        if self.ended or self.done or not self.events:
-            return
-        self.ctx.report("SC301", "the stream ended without message-end", at_end=True)
+        self.envelope.close(clean_eof)
 
 
 class ChatV1Stream(StreamState):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.events = 0
-        self.started = False
-        self.start_reported = False
-        self.ended = False
-        self.after_end_reported = False
+        self.envelope = Enveloped(self, V1_ENVELOPE)
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         if not isinstance(value, dict):
             return
-        self.events += 1
         etype = value.get("event_type")
-        if self.ended:
-            if not self.after_end_reported:
-                self.after_end_reported = True
-                self.ctx.report("SC302", f"{etype!r} arrived after stream-end")
+        etype = etype if isinstance(etype, str) else None
+        if not self.envelope.open(frame, etype) or etype != "stream-end":
             return
-        if etype == "stream-start":
-            if self.started:
-                self.ctx.report("SC309", "a second stream-start arrived; it comes exactly once")
-            self.started = True
-            return
-        if not self.started and not self.start_reported:
-            self.start_reported = True
-            self.ctx.report("SC309", f"the stream starts with {etype!r}, not stream-start")
-        if etype == "stream-end":
-            self.ended = True
-            reason = value.get("finish_reason")
-            if isinstance(reason, str) and reason in FAILURES:
-                response = value.get("response")
-                detail = response.get("text") if isinstance(response, dict) else None
-                failure(self.ctx, frame, reason, detail, self.content_frames)
-        elif etype in ("text-generation", "tool-calls-chunk", "tool-calls-generation"):
-            self.content_frames += 1
-            if self.first_content_time is None:
-                self.first_content_time = frame.time
+        self.envelope.ended("stream-end")
+        reason = value.get("finish_reason")
+        if isinstance(reason, str) and reason in FAILURES:
+            response = value.get("response")
+            detail = response.get("text") if isinstance(response, dict) else None
+            failure(self.ctx, frame, reason, detail, self.content_frames)
 
     def end(self, clean_eof: bool) -> None:
-        if not self.ended and self.events:
-            self.ctx.report("SC301", "the stream ended without stream-end", at_end=True)
+        self.envelope.close(clean_eof)
 
 
 def _member(value: dict[str, Any], name: str) -> Any:

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, url_parts
-from streamcheck.protocols.base import report_stream_error as report_error
 from streamcheck.protocols.declared_when import WhenIndex
+from streamcheck.protocols.envelope import Codes, Envelope, Enveloped
 from streamcheck.redact import excerpt
 from streamcheck.schemas import SchemaSet
 
@@ -72,54 +72,60 @@ class Spec:
     headers: dict[str, str] = field(default_factory=dict)  # match: header -> value
     first_frame: Any = None  # match: a compiled validator for the first frame
     when_index: WhenIndex | None = None  # the kinds with a `when`, indexed (declared_when.py)
+    envelope: Envelope | None = None  # made once from start, end and errors (envelope_of)
+
+
+def envelope_of(spec: Spec) -> Envelope:
+    """A protocol file's envelope: its start, end and error kinds, under the SC38x codes."""
+    return Envelope(
+        first=spec.start,
+        terminal=spec.end,
+        errors=spec.errors,
+        codes=DECLARED_CODES,
+        first_words=", ".join(sorted(spec.start)),
+        end_words=f"a frame of an end kind ({', '.join(repr(k) for k in sorted(spec.end))})",
+        label=f" [{spec.name}]",
+        quote=frozenset({"after_end"}),
+    )
+
+
+DECLARED_CODES = Codes(first="SC382", after_end="SC383", no_end="SC380")
 
 
 class DeclaredStream(StreamState):
     def __init__(self, ctx: Context, spec: Spec) -> None:
         super().__init__(ctx)
         self.spec = spec
-        self.frames = 0
-        self.ended: str | None = None  # the end kind once seen
-        self.trailer = False  # an after-end frame arrived
-        self.after_reported = False
-        self.errored = False
+        self.envelope = Enveloped(self, spec.envelope or envelope_of(spec))
         self.seen = {text: False for text, _ in spec.required}
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         spec = self.spec
+        envelope = self.envelope
         if value is SENTINEL:
-            self.trailer = True
+            envelope.seal("the after-end trailer")
             return
-        self.frames += 1
-        if self.ended is not None or self.trailer:
-            if not self.after_reported:
-                self.after_reported = True
-                what = f"the {self.ended!r} frame" if self.ended else "the after-end trailer"
-                self.ctx.report(
-                    "SC383", f"a frame arrived after {what}", evidence=excerpt(frame.data)
-                )
-            return
-        if kind is None:
+        if kind is None and envelope.sealed_by is None:
+            envelope.events += 1
+            if envelope.events == 1:
+                envelope.start_reported = True  # a first frame of no kind: SC384 says it
             self.ctx.report(
                 "SC384",
                 f"frame {frame.index}: {self._why_no_kind(value)} [{spec.name}]",
                 evidence=excerpt(frame.data),
             )
             return
-        if self.frames == 1 and spec.start and kind not in spec.start:
-            starts = ", ".join(sorted(spec.start))
-            self.ctx.report("SC382", f"the stream starts with a {kind!r} frame, not {starts}")
-        self.content_frames += 1
-        if self.first_content_time is None:
-            self.first_content_time = frame.time
+        if not envelope.open(frame, kind):
+            return
+        assert kind is not None
+        envelope.content(frame)
         for text, pointer in spec.required:
             if not self.seen[text] and resolve(value, pointer) not in (None, MISSING):
                 self.seen[text] = True
         if kind in spec.errors:
-            self.errored = True
-            report_error(self.ctx, frame, value, f"a {kind!r} frame")
+            envelope.error(frame, value, f"a {kind!r} frame")
         if kind in spec.end:
-            self.ended = kind
+            envelope.ended(f"the {kind!r} frame")
             self._required(f"by the {kind!r} frame", at_end=False)
 
     def _why_no_kind(self, value: Any) -> str:
@@ -143,27 +149,17 @@ class DeclaredStream(StreamState):
 
     def finished(self) -> bool | None:
         """Whether the stream reached an end kind (read by the WebSocket close rules)."""
-        if not self.frames:
+        if not self.envelope.events:
             return None
         if self.spec.end:
-            return self.ended is not None
+            return self.envelope.stream_end is not None
         return all(self.seen.values()) if self.seen else None
 
     def end(self, clean_eof: bool) -> None:
-        spec = self.spec
-        if not self.frames or self.errored:
-            return
-        if spec.end and self.ended is None:
-            ends = ", ".join(repr(k) for k in sorted(spec.end))
-            how = "" if clean_eof else " (the connection did not end cleanly)"
-            self.ctx.report(
-                "SC380",
-                f"the stream ended after {self.frames} frame{'s' if self.frames != 1 else ''} "
-                f"without a frame of an end kind ({ends}){how}: the answer is cut [{spec.name}]",
-                at_end=True,
-            )
-        elif not spec.end:
+        if not self.spec.end and self.envelope.events and not self.envelope.errored:
             self._required("by the end of the stream", at_end=True)
+            return
+        self.envelope.close(clean_eof)
 
 
 class DeclaredProtocol(Protocol):
@@ -250,6 +246,7 @@ def protocol_for(spec: Spec) -> type[DeclaredProtocol]:
     """The Protocol class of one protocol file (not registered: only runs that name the file
     use it)."""
     schemas = SchemaSet("user", spec.name, spec.version, origin=str(spec.file))
+    spec.envelope = envelope_of(spec)
     for name, kind in spec.kinds.items():
         schemas.add(name, kind.schema, spec.file)
     single = spec.kind_pointer if spec.kind_pointer and len(spec.kind_pointer) == 1 else None

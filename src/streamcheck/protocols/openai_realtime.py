@@ -28,6 +28,7 @@ from streamcheck.protocols.base import (
     type_member,
     url_parts,
 )
+from streamcheck.protocols.envelope import Codes, Envelope, Enveloped
 from streamcheck.redact import excerpt
 
 GA, BETA = "ga", "beta"
@@ -43,6 +44,12 @@ RENAMED = {
 GA_NAMES = {ga: beta for beta, ga in RENAMED.items()}
 CONTENT = frozenset(RENAMED) | frozenset(GA_NAMES) | {"response.function_call_arguments.delta"}
 FIRST = frozenset({"session.created", "transcription_session.created"})
+ENVELOPE = Envelope(
+    first=FIRST,
+    first_words="session.created",
+    codes=Codes(first="SC354"),
+    quote=frozenset({"first"}),
+)
 # response.done status -> severity of SC351 (None: a normal end).
 ENDINGS: dict[str, Severity | None] = {
     "completed": None,
@@ -62,25 +69,22 @@ def _beta_header(exchange: Exchange) -> bool:
 class RealtimeStream(StreamState):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.events = 0
+        self.envelope = Enveloped(self, ENVELOPE)
         self.open: dict[str, int] = {}  # response id -> frame index of its response.created
         self.done: set[str] = set()
         self.pending_error: tuple[Frame, str] | None = None  # an error not yet followed
         self.renamed_seen: set[str] = set()
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
-        self.events += 1
+        envelope = self.envelope
+        envelope.events += 1
         if self.pending_error is not None:
             self._error(*self.pending_error, recovered=True)
         etype = value.get("type") if type(value) is dict else None
         if type(etype) is not str:
             return  # its schema finding says what is wrong
-        if self.events == 1 and etype not in FIRST:
-            self.ctx.report(
-                "SC354",
-                f"the first event is {etype!r}, not session.created",
-                evidence=excerpt(frame.data),
-            )
+        if envelope.events == 1:
+            envelope.first(frame, etype)  # a session, not one answer: no end, nothing after
         self._version_name(etype)
         if etype == "response.created":
             rid = value["response"]["id"]
@@ -99,10 +103,8 @@ class RealtimeStream(StreamState):
                     f"{etype} for response {rid!r} arrived {when}",
                     path="/response_id",
                 )
-            if etype in CONTENT and self.first_content_time is None:
-                self.first_content_time = frame.time
             if etype in CONTENT:
-                self.content_frames += 1
+                envelope.content(frame)
 
     def _version_name(self, etype: str) -> None:
         """SC355: an output event under the other version's name (GA vs beta)."""

@@ -16,6 +16,7 @@ reasoning summary part) between that part's `.added` and `.done`; exactly one te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from streamcheck.model import Exchange, Frame, Severity
@@ -29,6 +30,7 @@ from streamcheck.protocols.base import (
     type_member,
     url_parts,
 )
+from streamcheck.protocols.envelope import Envelope, Enveloped
 
 TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 # Events that live inside a content part, keyed by (item_id, content_index), or inside a
@@ -51,6 +53,18 @@ PART_BOUNDS = {
 PART_INDEX = {"content": "content_index", "summary": "summary_index"}
 PART_OPENER = {family: event for event, (family, opens) in PART_BOUNDS.items() if opens}
 FIRST = "response.created"
+ENVELOPE = Envelope(
+    first=frozenset({FIRST}),
+    terminal=TERMINAL,
+    anywhere=frozenset({"keepalive"}),  # a heartbeat carries no output: nothing is lost
+    named=True,
+    end_words="response.completed, response.incomplete, response.failed or error",
+    first_path="/type",
+    first_hint="Clients build the response object from response.created. A capture that "
+    "starts mid-stream should be a resumed request (starting_after=N).",
+)
+# A resumed stream (starting_after=N) starts wherever the server resumed it.
+RESUMED = replace(ENVELOPE, first=frozenset())
 LEGACY_VERSION = "2025-03"  # events without sequence_number (the launch shape)
 
 
@@ -58,10 +72,8 @@ class ResponsesStream(StreamState):
     def __init__(self, ctx: Context, starting_after: int | None) -> None:
         super().__init__(ctx)
         self.starting_after = starting_after
-        self.events = 0
+        self.envelope = Enveloped(self, ENVELOPE if starting_after is None else RESUMED)
         self.last_seq: int | None = starting_after
-        self.terminal: str | None = None
-        self.after_terminal_reported = False
         self.open_items: set[str] = set()
         self.closed_items: set[str] = set()
         self.last_item_type: str | None = None
@@ -72,35 +84,13 @@ class ResponsesStream(StreamState):
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
         if value is SENTINEL:  # OpenRouter's `data: [DONE]` after the terminal event
-            if self.terminal is None and self.events:
-                self.ctx.report("SC301", "data: [DONE] arrived before any terminal event")
-                self.terminal = "[DONE]"
+            self.envelope.sentinel("data: [DONE]")
             return
         if not isinstance(value, dict):
             return
         etype = value.get("type")
-        if frame.event is not None and frame.event != "message" and frame.event != etype:
-            self.ctx.report(
-                "SC204",
-                f"SSE event {frame.event!r} carries JSON type {etype!r}",
-                path="/type",
-            )
-        if self.terminal is not None:
-            if etype == "keepalive":
-                return  # a heartbeat carries no output: nothing is lost after the terminal
-            if not self.after_terminal_reported:
-                self.after_terminal_reported = True
-                self.ctx.report("SC302", f"{etype!r} arrived after terminal {self.terminal!r}")
+        if not self.envelope.open(frame, etype if isinstance(etype, str) else None):
             return
-        self.events += 1
-        if self.events == 1 and etype != FIRST and self.starting_after is None:
-            self.ctx.report(
-                "SC309",
-                f"the first event is {etype!r}, not {FIRST!r}",
-                path="/type",
-                hint="Clients build the response object from response.created. A capture that "
-                "starts mid-stream should be a resumed request (starting_after=N).",
-            )
         self._sequence(value)
         if isinstance(etype, str):
             self._item(etype, value, frame)
@@ -121,7 +111,7 @@ class ResponsesStream(StreamState):
                     f"sequence_number {number} after {last}",
                     path="/sequence_number",
                 )
-            elif number > last + 1 and (last != self.starting_after or self.events > 1):
+            elif number > last + 1 and (last != self.starting_after or self.envelope.events > 1):
                 self.ctx.report(
                     "SC331",
                     f"sequence_number jumped from {last} to {number} "
@@ -152,9 +142,7 @@ class ResponsesStream(StreamState):
             return
         item_id = value.get("item_id")
         if isinstance(item_id, str) and value.get("delta"):
-            self.content_frames += 1
-            if self.first_content_time is None:
-                self.first_content_time = frame.time
+            self.envelope.content(frame)
         if not isinstance(item_id, str) or item_id in self.open_items:
             return
         if item_id in self.closed_items:
@@ -207,7 +195,7 @@ class ResponsesStream(StreamState):
             )
 
     def _terminal(self, etype: str, value: dict[str, Any], frame: Frame) -> None:
-        self.terminal = etype
+        self.envelope.ended(etype)
         self._terminal_status(etype, value)
         failure: Any = None
         if etype == "error":
@@ -254,14 +242,8 @@ class ResponsesStream(StreamState):
         )
 
     def end(self, clean_eof: bool) -> None:
-        if self.terminal is None and self.events:
-            open_note = f"; item(s) still open: {len(self.open_items)}" if self.open_items else ""
-            self.ctx.report(
-                "SC301",
-                "the stream ended without response.completed, response.incomplete, "
-                f"response.failed or error{open_note}",
-                at_end=True,
-            )
+        open_note = f"; item(s) still open: {len(self.open_items)}" if self.open_items else ""
+        self.envelope.close(clean_eof, open_note)
 
 
 @register
