@@ -1,12 +1,17 @@
 """The external corpus: real recordings committed by public projects this project never wrote
 (issue 11), pinned by verdict. MANIFEST.tsv lists each file (repository, path, commit, verdict);
 the files themselves are never copied here. They live in a cache folder laid out as
-`<owner>__<repo>/<path>`: `STREAMCHECK_CORPUS`, else `../shared/corpus_external` beside the
-checkout, else `/work/corpus_external` (where the corpus was first gathered). Without the cache
-the test is skipped.
+`<owner>__<repo>/<path>`: `STREAMCHECK_CORPUS` (several folders joined by `os.pathsep`, looked
+up in order: a new row's file fetched into a folder of its own beside the shared cache), else
+`../shared/corpus_external` beside the checkout, else `/work/corpus_external` (where the corpus
+was first gathered). Without a cache the test is skipped; a row whose file is in none is skipped.
 
 Every clean file must pass (exit 0: no finding at error) and every defective file must fail
-(exit 1); nothing may be unreadable (exit 2). Per-provider numbers:
+(exit 1); nothing may be unreadable (exit 2). A row's `codes` (space-separated) are codes its
+file must get at error: what a defective file must be caught for. A row's `shape` names the
+recorder's layout streamcheck must find (issue 21): one SC902 note of the file holds that text,
+so each recorder format read by structure is pinned to a real public file of it. Per-provider
+numbers:
 
     python -m tests.corpus_external.test_corpus_external
 """
@@ -28,15 +33,15 @@ ROOT = HERE.parent.parent
 MANIFEST = HERE / "MANIFEST.tsv"
 
 
-def cache() -> Path | None:
-    for place in (
-        os.environ.get("STREAMCHECK_CORPUS"),
-        ROOT.parent / "shared" / "corpus_external",
-        "/work/corpus_external",
-    ):
-        if place and Path(place).is_dir():
-            return Path(place)
-    return None
+def caches() -> list[Path]:
+    """The cache folders, in the order a row's file is looked up."""
+    named = os.environ.get("STREAMCHECK_CORPUS")
+    if named:
+        return [Path(p) for p in named.split(os.pathsep) if p and Path(p).is_dir()]
+    for place in (ROOT.parent / "shared" / "corpus_external", Path("/work/corpus_external")):
+        if place.is_dir():
+            return [place]
+    return []
 
 
 def rows() -> list[dict[str, str]]:
@@ -48,17 +53,27 @@ def file_of(row: dict[str, str]) -> str:
     return f"{row['repo'].replace('/', '__')}/{row['path']}"
 
 
-def outcome(path: Path) -> tuple[int, list[str]]:
-    """(exit code streamcheck check gives the file, the codes at error)."""
+def located(row: dict[str, str]) -> Path | None:
+    """The row's file in the first cache folder holding it."""
+    for place in CACHES:
+        if (place / file_of(row)).is_file():
+            return place / file_of(row)
+    return None
+
+
+def outcome(path: Path) -> tuple[int, list[str], list[str]]:
+    """(exit code streamcheck check gives the file, the codes at error, its SC902 notes)."""
     try:
         report = check_paths([str(path)])
     except StreamcheckError as exc:
-        return 2, [str(exc)]
-    errors = sorted({f.code for f in report.findings() if f.severity.label == "error"})
-    return (1 if report.failed else 0), errors
+        return 2, [str(exc)], []
+    findings = list(report.findings())
+    errors = sorted({f.code for f in findings if f.severity.label == "error"})
+    notes = [f.message for f in findings if f.code == "SC902"]
+    return (1 if report.failed else 0), errors, notes
 
 
-CACHE = cache()
+CACHES = caches()
 ROWS = rows()
 
 
@@ -67,32 +82,42 @@ def test_manifest_names_each_file_once_with_a_verdict() -> None:
     assert len(names) == len(set(names))
     assert {r["verdict"] for r in ROWS} <= {"clean", "defective"}
     assert all(len(r["commit"]) == 40 for r in ROWS)
+    assert all(r["shape"] is not None and r["codes"] is not None for r in ROWS), "short row"
+    assert all(not r["codes"] or r["verdict"] == "defective" for r in ROWS)
 
 
-@pytest.mark.skipif(CACHE is None, reason="the external corpus cache is not here")
+@pytest.mark.skipif(not CACHES, reason="the external corpus cache is not here")
 @pytest.mark.parametrize("row", ROWS, ids=file_of)
 def test_external_verdict(row: dict[str, str]) -> None:
-    assert CACHE is not None
-    path = CACHE / file_of(row)
-    if not path.is_file():
+    path = located(row)
+    if path is None:
         pytest.skip(f"{file_of(row)} is not in the cache")
-    code, errors = outcome(path)
+    code, errors, notes = outcome(path)
     expected = 0 if row["verdict"] == "clean" else 1
     assert code == expected, f"{row['verdict']} file gave exit {code}: {errors} ({row['notes']})"
+    assert set(row["codes"].split()) <= set(errors), f"expected {row['codes']}, got {errors}"
+    if row["shape"]:
+        assert any(row["shape"] in note for note in notes), (
+            f"shape not read as {row['shape']!r}: {notes}"
+        )
 
 
 def main() -> int:
     """Per-provider counts: clean files, false alarms, defective files, misses."""
-    if CACHE is None:
+    if not CACHES:
         print("no external corpus cache (set STREAMCHECK_CORPUS)")
         return 2
     table: dict[str, Counter[str]] = {}
     wrong: list[str] = []
     for row in ROWS:
-        path = CACHE / file_of(row)
-        if not path.is_file():
+        path = located(row)
+        if path is None:
             continue
-        code, errors = outcome(path)
+        code, errors, notes = outcome(path)
+        if not set(row["codes"].split()) <= set(errors):
+            wrong.append(f"expected {row['codes']}, got {errors}: {file_of(row)}")
+        if row["shape"] and not any(row["shape"] in note for note in notes):
+            wrong.append(f"shape not read as {row['shape']!r}: {file_of(row)}")
         counts = table.setdefault(row["provider"], Counter())
         counts[row["verdict"]] += 1
         if row["verdict"] == "clean" and code != 0:
