@@ -454,3 +454,32 @@ def test_serve_of_a_websocket_tape_without_websockets_names_the_extra() -> None:
     [line] = done.stderr.strip().splitlines()
     assert "WebSocket recording needs websockets, not installed: pip install 'websockets" in line
     assert "[ws] extra" in line and "uvicorn" not in line
+
+
+def test_record_ws_ends_a_responses_session_at_response_completed(tmp_path: Path) -> None:
+    """Regression: a Responses WebSocket session stays open for the next turn; the recorder
+    waited out --read-timeout (then ended `timeout`, SC503) instead of taking
+    response.completed as the end and closing after --linger."""
+    tape = FIXTURES / "openai-responses-ws" / "two-turns.tape"
+    events = [
+        json.loads(line)["text"]
+        for line in tape.read_text().splitlines()
+        if json.loads(line).get("dir") == "received"
+    ]
+    first = events[: events.index(next(e for e in events if "response.completed" in e)) + 1]
+
+    def handler(conn: ServerConnection) -> None:
+        conn.recv()  # response.create
+        for event in first:
+            conn.send(event)
+        with contextlib.suppress(Exception):
+            conn.recv()  # the socket stays open until the client closes it
+
+    with ws_server(handler) as url:
+        url = url.replace("/ws/chat", "/v1/responses")
+        (tmp_path / "send.json").write_text('{"type": "response.create", "input": "hi"}')
+        code, out, lines = record(url, tmp_path, "--read-timeout", "30")
+    assert code == 0, out
+    assert "SC503" not in out
+    assert lines[-1]["end"] == "eof" and lines[-1]["close"]["by"] == "client"
+    assert len([line for line in lines if line.get("dir") == "received"]) == len(first)

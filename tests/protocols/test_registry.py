@@ -30,6 +30,7 @@ DETECTION_ORDER = [
     "vercel-ui-message-stream",
     "vercel-data-stream",
     "openai-realtime",
+    "openai-responses-ws",
 ]
 
 

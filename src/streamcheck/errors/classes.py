@@ -34,6 +34,9 @@ _BY_TOKEN: list[tuple[tuple[str, ...], str]] = [
         ),
         "billing",
     ),
+    # A Responses request naming a response that is gone (WebSocket mode keeps only the last
+    # one in memory): the request must change, the key is fine ("not found" would say access).
+    (("previous_response_not_found",), "bad-request"),
     (
         (
             "model_not_found",
