@@ -1,0 +1,169 @@
+"""`record`, `smoke`, `conform` and `check` against aimock (a third-party mock of many provider
+APIs, tests/live/aimock.py), clean and under each of its faults: the verdicts are pinned.
+
+Where aimock departs from the real provider (a Gemini `FUNCTION_CALL` finish, Bedrock invoke
+chunks without their `bytes` envelope, Responses events without `sequence_number`, a Responses
+`response.completed` whose status is `incomplete` or `failed`), the pin is the finding a user
+should get for that departure, checked against PROVIDERS.md and the official SDKs' types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tests.conftest import run_in_process
+from tests.live import aimock
+
+MODEL = {"openai": "gpt-4o", "anthropic": "claude-sonnet-4-5", "azure": "gpt-4o"}
+
+
+@pytest.fixture(scope="module")
+def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """aimock's base URL; the module fails (never skips) when it is not installed: CI runs
+    `npm ci` before pytest."""
+    reason = aimock.missing()
+    if reason:
+        pytest.fail(reason, pytrace=False)
+    with aimock.running(tmp_path_factory.mktemp("aimock") / "aimock.log") as url:
+        yield url
+
+
+def test_a_missing_install_names_the_command_that_installs_it(tmp_path: Path) -> None:
+    reason = aimock.missing(tmp_path / "aimock-cli.js")
+    assert reason is not None and "npm ci --prefix requirements/npm" in reason
+    assert aimock.missing() is None  # installed here, as in CI: the peer tests below run
+
+
+def findings(*paths: Path) -> tuple[int, list[str], dict[str, Any]]:
+    """`check -f json` on recordings: exit code, finding codes in order, the summary."""
+    done = run_in_process("check", "-f", "json", *map(str, paths))
+    assert "Traceback" not in done.stderr, done.stderr
+    report = orjson.loads(done.stdout)
+    codes = [f["code"] for result in report["results"] for f in result["findings"]]
+    return done.returncode, codes, report["summary"]
+
+
+def base(provider: str, url: str) -> str:
+    return {"openai": url + "/v1", "openrouter": url + "/api/v1"}.get(provider, url)
+
+
+def record(provider: str, url: str, tape: Path, *extra: str) -> tuple[int, str]:
+    flavour = {"openrouter": "openai-compatible"}.get(provider, provider)
+    model = MODEL.get(provider, "openai/gpt-4o")
+    args = ["record", "--provider", flavour, "--model", model, "--base-url", base(provider, url)]
+    done = run_in_process(*args, "-o", str(tape), "--read-timeout", "5", *extra)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stdout + done.stderr
+
+
+# fault header -> (record's exit code, the codes `check` finds on the tape, which error class).
+# The chaos faults are aimock's own (x-aimock-chaos-*); the contexts pick fixtures/aimock entries.
+CHAOS_DROP = ("x-aimock-chaos-drop", "1")
+CHAOS_MALFORMED = ("x-aimock-chaos-malformed", "1")
+CHAOS_RATELIMIT = ("x-aimock-chaos-ratelimit", "1")
+CHAOS_DISCONNECT = ("x-aimock-chaos-disconnect", "1")
+RECORD: dict[str, tuple[tuple[str, str] | None, int, set[str], str | None]] = {
+    "clean": (None, 0, set(), None),
+    "drop": (CHAOS_DROP, 1, {"SC401"}, "server-error"),
+    "malformed": (CHAOS_MALFORMED, 1, {"SC402"}, "unknown"),
+    "ratelimit": (CHAOS_RATELIMIT, 1, {"SC401"}, "rate-limit"),
+    "cut": (("x-aimock-context", "cut"), 1, {"SC504", "SC303", "SC301"}, None),
+    "length": (("x-aimock-context", "incomplete"), 0, set(), None),
+    "http-401": (("x-aimock-context", "http-401"), 1, {"SC401"}, "auth"),
+    "http-404-model": (("x-aimock-context", "http-404-model"), 1, {"SC401"}, "no-access"),
+    "http-429-quota": (("x-aimock-context", "http-429-quota"), 1, {"SC401"}, "billing"),
+    "http-529": (("x-aimock-context", "http-529"), 1, {"SC401"}, "overloaded"),
+}
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+@pytest.mark.parametrize("fault", list(RECORD))
+def test_record_pins_every_fault(peer: str, tmp_path: Path, provider: str, fault: str) -> None:
+    header, code, codes, error_class = RECORD[fault]
+    tape = tmp_path / "call.tape"
+    extra = ("-H", f"{header[0]}: {header[1]}") if header else ()
+    exit_code, said = record(provider, peer, tape, *extra)
+    assert exit_code == code, said
+    checked, found, summary = findings(tape)
+    assert checked == code
+    # A cut also shows as SC310 (a block left open) when the content block's start got through.
+    assert codes <= set(found) <= codes | {"SC310"}, found
+    assert summary["unjudged"] == 0
+    result = orjson.loads(run_in_process("check", "-f", "json", str(tape)).stdout)["results"][0]
+    assert result["provider"] == provider
+    assert result["error_class"] == error_class
+
+
+def test_record_when_aimock_hangs_up_before_answering(peer: str, tmp_path: Path) -> None:
+    """aimock's disconnect fault closes the socket before any response: one line, exit 2, no
+    tape (there was no response to keep)."""
+    tape = tmp_path / "none.tape"
+    exit_code, said = record("openai", peer, tape, "-H", "x-aimock-chaos-disconnect: 1")
+    assert exit_code == 2
+    assert "cannot reach" in said and "disconnected without sending a response" in said
+    assert not tape.exists()
+
+
+@pytest.mark.parametrize(
+    ("provider", "api"),
+    [("azure", "azure-openai/chat-completions"), ("openrouter", "openai/chat-completions")],
+)
+def test_record_the_openai_compatible_surfaces(
+    peer: str, tmp_path: Path, provider: str, api: str
+) -> None:
+    clean, cut = tmp_path / "clean.tape", tmp_path / "cut.tape"
+    assert record(provider, peer, clean)[0] == 0
+    assert record(provider, peer, cut, "-H", "x-aimock-context: cut")[0] == 1
+    result = orjson.loads(run_in_process("check", "-f", "json", str(clean)).stdout)["results"][0]
+    assert f"{result['provider']}/{result['api']}" == api
+    assert result["findings"] == []
+    assert {"SC504", "SC303", "SC301"} <= set(findings(cut)[1])
+
+
+def test_a_content_filter_finish_is_a_warning_on_openai_and_an_unknown_stop_on_anthropic(
+    peer: str, tmp_path: Path
+) -> None:
+    """aimock maps a `content_filter` finish to OpenAI's `content_filter` (SC319: the text is
+    not the whole answer) and to Anthropic's `stop_reason` as the same word, which Anthropic
+    never sends (it says `refusal`): SC205, an unknown value; exit 0 at the default
+    --fail-on error in both."""
+    pins = {"openai": ["SC319"], "anthropic": ["SC205"]}
+    for provider, codes in pins.items():
+        tape = tmp_path / f"{provider}.tape"
+        assert record(provider, peer, tape, "-H", "x-aimock-context: filtered")[0] == 0
+        exit_code, found, summary = findings(tape)
+        assert (exit_code, found, summary["counts"]["warning"]) == (0, codes, 1)
+
+
+# fault -> smoke's exit code and class, the same for OpenAI and Anthropic.
+SMOKE: dict[str, tuple[tuple[str, str] | None, int, str]] = {
+    "clean": (None, 0, "ok"),
+    "drop": (CHAOS_DROP, 7, "unreachable"),
+    "malformed": (CHAOS_MALFORMED, 7, "unreachable"),
+    "ratelimit": (CHAOS_RATELIMIT, 6, "rate-limit"),
+    "disconnect": (CHAOS_DISCONNECT, 7, "unreachable"),
+    "cut": (("x-aimock-context", "cut"), 7, "unreachable"),  # a reset mid-stream
+    "http-401": (("x-aimock-context", "http-401"), 3, "auth"),
+    "http-404-model": (("x-aimock-context", "http-404-model"), 4, "no-access"),
+    "http-429-quota": (("x-aimock-context", "http-429-quota"), 5, "billing"),
+    "http-529": (("x-aimock-context", "http-529"), 6, "rate-limit"),
+}
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+@pytest.mark.parametrize("fault", list(SMOKE))
+def test_smoke_pins_every_fault(peer: str, provider: str, fault: str) -> None:
+    header, code, verdict = SMOKE[fault]
+    args = ["smoke", "--provider", provider, "--model", MODEL[provider]]
+    args += ["--base-url", base(provider, peer), "--read-timeout", "5", "-f", "json"]
+    if header:
+        args += ["-H", f"{header[0]}: {header[1]}"]
+    done = run_in_process(*args)
+    report = orjson.loads(done.stdout)
+    assert (done.returncode, report["exit_code"]) == (code, code), done.stdout
+    (target,) = report["targets"]
+    assert target["class"] == verdict
