@@ -72,6 +72,24 @@ def proxy(
         str, typer.Option(help="error, warning or info: what saves a tape.")
     ] = "error",
     schemas: Schemas = None,
+    checker: Annotated[
+        str,
+        typer.Option(
+            help="process: check in a process of its own at a lower CPU priority (the "
+            "forwarding never waits for it); inline: in the proxy's own process.",
+        ),
+    ] = "process",
+    checker_backlog_mb: Annotated[
+        float,
+        typer.Option(
+            help="MB waiting for the checker process past which exchanges pass unchecked "
+            "(counted and logged as behind).",
+        ),
+    ] = 16.0,
+    drain_timeout: Annotated[
+        float,
+        typer.Option(help="Seconds given to the checker to write its last lines on exit."),
+    ] = 10.0,
 ) -> None:
     """Forward requests to the upstream(s) and their streamed answers back, byte for byte and
     chunk by chunk, and check every exchange beside the traffic: a JSON log line each, a
@@ -84,7 +102,14 @@ def proxy(
     require("serve", "streamcheck proxy")
     if not 0 <= port <= 65535:
         raise StreamcheckError(f"--port {port}: expected 0 (any free port) to 65535")
-    _positive(("--connect-timeout", connect_timeout), ("--read-timeout", read_timeout))
+    _positive(
+        ("--connect-timeout", connect_timeout),
+        ("--read-timeout", read_timeout),
+        ("--checker-backlog-mb", checker_backlog_mb),
+        ("--drain-timeout", drain_timeout),
+    )
+    if checker not in ("process", "inline"):
+        raise StreamcheckError(f"--checker {checker}: expected process or inline")
     sampling(sample, max_checked)
     severity = _fail_on(fail_on)
     outputs_options = output_options(
@@ -103,33 +128,51 @@ def proxy(
     from streamcheck.live.proxy import routes as routes_
     from streamcheck.live.proxy import server
     from streamcheck.live.proxy.app import Proxy, ProxyOptions
+    from streamcheck.live.proxy.process import CheckerProcess
 
     table = [routes_.route(value) for value in upstream or []]
     if routes is not None:
         table += routes_.load(routes)
     router = routes_.Router(table)
-    sock = server.bind(host, port)
-    outputs = Outputs(outputs_options, "proxy") if check else None
-    app = Proxy(
-        router,
-        outputs,
-        ProxyOptions(
-            sample=sample,
-            max_checked=max_checked,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            check=check,
-        ),
-        CheckOptions(fail_on=severity, schema_dirs=tuple(schemas or ())),
+    options = ProxyOptions(
+        sample=sample,
+        max_checked=max_checked,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        check=check,
     )
+    check_options = CheckOptions(fail_on=severity, schema_dirs=tuple(schemas or ()))
+    sock = server.bind(host, port)
+    outputs = None
+    process = None
+    if check and checker == "inline":
+        outputs = Outputs(outputs_options, "proxy")
+    elif check:
+        process = CheckerProcess(
+            outputs_options,
+            check_options,
+            options.keep_bytes,
+            read_timeout,
+            int(checker_backlog_mb * 1024 * 1024),
+            drain_timeout,
+        )
+        try:
+            process.start()
+        except BaseException:
+            sock.close()
+            raise
+    app = Proxy(router, outputs, options, check_options, checker=process)
     listing = ", ".join(f"{r.prefix} -> {r.upstream}" for r in router.routes)
+    metrics_port = (
+        outputs.metrics_port
+        if outputs is not None
+        else process.metrics_port
+        if process is not None
+        else None
+    )
 
     def ready() -> None:
-        metrics = (
-            f"; /metrics on {metrics_host}:{outputs.metrics_port}"
-            if outputs is not None and outputs.metrics_port
-            else ""
-        )
+        metrics = f"; /metrics on {metrics_host}:{metrics_port}" if metrics_port else ""
         sys.stderr.write(
             f"streamcheck proxy: listening on {server.url_of(sock)} ({listing}){metrics}\n"
         )
@@ -141,4 +184,6 @@ def proxy(
     finally:
         if outputs is not None:
             outputs.close()
+        if process is not None:
+            process.stop_now()  # only if the server never ran its shutdown (it drains)
     sys.stderr.write("streamcheck proxy: stopped\n")

@@ -109,17 +109,21 @@ class Outputs:
             self._guarded("log", lambda: self._write(logline.line(observed, klass, self.via, tape)))
         return klass
 
-    def unchecked(self, reason: str) -> None:
-        """An exchange passed on without a check ("sampled-out", "over-cap")."""
+    def unchecked(self, reason: str, count: int = 1) -> None:
+        """`count` exchanges passed on without a check ("sampled-out", "over-cap", ...)."""
         if self.metrics is not None:
-            self.metrics.unchecked.labels(reason).inc()
+            self.metrics.unchecked.labels(reason).inc(count)
 
     def internal_error(self, message: str) -> None:
         """The checker failed on a stream (a bug of streamcheck's: the traffic went on)."""
         if self.metrics is not None:
             self.metrics.errors.labels("checker").inc()
+        self.event("checker-error", message)
+
+    def event(self, what: str, message: str) -> None:
+        """A log line for something other than a checked exchange (`event`: what)."""
         if self._log is not None:
-            line = logline.event(self.via, "checker-error", message)
+            line = logline.event(self.via, what, message)
             self._guarded("log", lambda: self._write(line))
 
     def close(self) -> None:

@@ -1,6 +1,7 @@
 """`streamcheck proxy`: a raw ASGI app that forwards each request to its upstream and the
 answer back, byte for byte and chunk by chunk as it arrives, and tees each exchange into the
-push checker (tee.py) after the bytes have been passed on.
+checking after the bytes have been passed on (gate.Feed: to the checker process, process.py,
+or with `--checker inline` to checks.Checks in this process).
 
 What the app sees is the upstream's answer: the status, the headers (hop-by-hop ones aside,
 headers.py) and every body byte, each chunk sent on as soon as it is read, with the server's
@@ -16,19 +17,21 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
 
-from streamcheck.check import CheckOptions
-from streamcheck.live.observe import Outputs
 from streamcheck.live.proxy import headers as hop
 from streamcheck.live.proxy.cuts import ClientLeft, UpstreamCut
-from streamcheck.live.proxy.gate import Gate
+from streamcheck.live.proxy.gate import Feed, Gate, Link
 from streamcheck.live.proxy.routes import Router
-from streamcheck.live.proxy.tee import Tee
 from streamcheck.model import EndReason
+
+if TYPE_CHECKING:
+    from streamcheck.check import CheckOptions
+    from streamcheck.live.observe import Outputs
+    from streamcheck.live.proxy.process import CheckerProcess
 
 POOLS = 16  # upstream connection pools (see Proxy.upstream)
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})  # RFC 9110 9.2.2
@@ -52,7 +55,9 @@ class ProxyOptions:
 
 
 class Proxy:
-    """The ASGI app. One per process: it holds the upstream connection pool and the outputs."""
+    """The ASGI app. One per process: it holds the upstream connection pool and the checking:
+    `checker` (a process of its own, started before the server runs), or else `outputs`
+    written by a checker in this process (`--checker inline`, tests)."""
 
     def __init__(
         self,
@@ -61,19 +66,20 @@ class Proxy:
         options: ProxyOptions = ProxyOptions(),
         check_options: CheckOptions | None = None,
         draw: Callable[[], float] = random.random,
+        checker: CheckerProcess | None = None,
     ) -> None:
         self.router = router
         self.options = options
-        self.gate = Gate(
-            outputs,
-            check_options or CheckOptions(),
-            options.sample,
-            options.max_checked,
-            options.keep_bytes,
-            options.check,
-            draw,
-            options.read_timeout,
-        )
+        self.checker = checker if options.check else None
+        link: Link | None = None
+        if options.check and checker is None and outputs is not None:
+            from streamcheck.check import CheckOptions
+            from streamcheck.live.proxy.checks import Checks
+
+            link = Checks(
+                outputs, check_options or CheckOptions(), options.keep_bytes, options.read_timeout
+            )
+        self.gate = Gate(link, options.sample, options.max_checked, draw)
         self.clients: list[httpx.AsyncClient | None] = [None] * POOLS
 
     # -- ASGI --------------------------------------------------------------------------------
@@ -96,13 +102,21 @@ class Proxy:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.upstream(0)
+                if self.checker is not None:
+                    self.gate.link = await self.checker.attach()
+                    self.checker.on_link = self._relink
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for client in self.clients:
                     if client is not None:
                         await client.aclose()
+                if self.checker is not None:  # the exchanges are over: their lines written
+                    await self.checker.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def _relink(self, link: Link | None) -> None:
+        self.gate.link = link
 
     def upstream(self, key: int) -> httpx.AsyncClient:
         """An upstream client (made in the server's event loop), one of POOLS by `key` (the
@@ -198,7 +212,7 @@ class Proxy:
         return await client.send(request, stream=True)
 
     async def relay(
-        self, response: httpx.Response, tee: Tee | None, receive: Receive, send: Send
+        self, response: httpx.Response, tee: Feed | None, receive: Receive, send: Send
     ) -> None:
         """The upstream's answer to the app, chunk by chunk; the app leaving stops it."""
         await send(
@@ -229,7 +243,7 @@ class Proxy:
         if end in (EndReason.RESET, EndReason.TIMEOUT):
             raise UpstreamCut(end.value)
 
-    async def pump(self, response: httpx.Response, tee: Tee | None, send: Send) -> EndReason:
+    async def pump(self, response: httpx.Response, tee: Feed | None, send: Send) -> EndReason:
         """Forward first, then tee: the app never waits for the checker."""
         try:
             async for chunk in response.aiter_raw():
@@ -248,7 +262,7 @@ class RequestBody:
     """The app's request body, passed on as it arrives (and teed, up to a cap), and kept up to
     MAX_REPLAY so that it can be sent again if the first connection fails before any answer."""
 
-    def __init__(self, receive: Receive, tee: Tee | None) -> None:
+    def __init__(self, receive: Receive, tee: Feed | None) -> None:
         self.receive = receive
         self.tee = tee
         self.kept: list[bytes] = []

@@ -1,8 +1,10 @@
 """One proxied exchange teed into the push checker and the outputs, beside the traffic.
 
-The proxy forwards first and tees after: this object only ever sees copies of what passed, and
-it never raises into the traffic. A failure inside the checker (a bug of streamcheck's) stops
-checking that exchange, is logged once (`Outputs.internal_error`) and the bytes flow on.
+The proxy forwards first and tees after: this object only ever sees copies of what passed, each
+with the time the proxy saw it (seconds since the request), in the checker process or, with
+`--checker inline`, in the proxy's own; it never raises into the traffic. A failure inside the
+checker (a bug of streamcheck's) stops checking that exchange, is logged once
+(`Outputs.internal_error`) and the bytes flow on.
 
 Credentials: the request's are collected (`redact.collect`) before anything is stored and
 masked in every output; the request kept for the log and tapes is the redacted one.
@@ -10,7 +12,6 @@ masked in every output; the request kept for the log and tapes is the redacted o
 
 from __future__ import annotations
 
-import time as clock
 from typing import Any
 
 import orjson
@@ -42,6 +43,7 @@ class Tee:
         method: str,
         url: str,
         headers: list[tuple[bytes, bytes]],
+        started: float,
         read_timeout: float | None = None,
     ) -> None:
         self.outputs = outputs
@@ -49,8 +51,7 @@ class Tee:
         self.options = options
         self.catalog = catalog
         self.keep_bytes = keep_bytes
-        self.t0 = clock.monotonic()
-        self.started = clock.time()
+        self.started = started  # wall clock (epoch seconds) when the request began
         self.method = method
         # Kept raw until the first body byte went on: redacting and detecting cost time the
         # app would otherwise wait for (`_prepare`).
@@ -76,9 +77,6 @@ class Tee:
         self.failed = False  # the checker failed: the rest passes unchecked
         self.done = False
 
-    def now(self) -> float:
-        return clock.monotonic() - self.t0
-
     # -- what passed ---------------------------------------------------------------------------
 
     def request_chunk(self, data: bytes) -> None:
@@ -86,16 +84,17 @@ class Tee:
             self.body_parts.append(data)
         self.body_size += len(data)
 
-    def response(self, status: int, headers: list[tuple[bytes, bytes]], websocket: bool) -> None:
+    def response(
+        self, status: int, headers: list[tuple[bytes, bytes]], websocket: bool, ttfb: float
+    ) -> None:
         """The response head arrived (for a WebSocket: the upgrade's answer). The checker is
-        made at the first chunk, once that chunk went on to the app."""
-        self.ttfb = self.now()
+        made at the first chunk."""
+        self.ttfb = ttfb
         self.status = status
         self.raw_response = headers
         self.websocket = websocket
 
-    def chunk(self, data: bytes) -> None:
-        at = self.now()
+    def chunk(self, data: bytes, at: float) -> None:
         self.bytes_out += len(data)
         if self.checker is None and self.keeper is None and not self.failed:
             self._guard(self._start)
@@ -131,12 +130,16 @@ class Tee:
 
     # -- the end --------------------------------------------------------------------------------
 
-    def finish(self, end: EndReason, close: Close | None = None) -> str | None:
-        """The exchange is over: close the checker and write the outputs; the verdict."""
+    def finish(
+        self, end: EndReason, close: Close | None, duration: float, request_bytes: int
+    ) -> str | None:
+        """The exchange is over: close the checker and write the outputs; the verdict.
+        `request_bytes`: the request body's size (the part past MAX_REQUEST_BODY is not sent
+        here: it is counted, never kept)."""
         if self.done:
             return None
         self.done = True
-        duration = self.now()
+        self.body_size = max(self.body_size, request_bytes)
         if self.checker is None and self.keeper is None and not self.failed:
             if self.status is None:
                 self._guard(self._prepare)

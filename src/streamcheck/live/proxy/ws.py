@@ -21,9 +21,8 @@ from websockets.frames import CloseCode
 
 from streamcheck.live.proxy import headers as hop
 from streamcheck.live.proxy.cuts import UpstreamCut
-from streamcheck.live.proxy.gate import Gate
+from streamcheck.live.proxy.gate import Feed, Gate
 from streamcheck.live.proxy.routes import Router
-from streamcheck.live.proxy.tee import Tee
 from streamcheck.model import Close, CloseState, Direction, EndReason, Message
 
 Scope = dict[str, Any]
@@ -99,7 +98,7 @@ async def relay(
 
 
 async def _from_upstream(
-    upstream: ClientConnection, tee: Tee | None, send: Send, started: float
+    upstream: ClientConnection, tee: Feed | None, send: Send, started: float
 ) -> None:
     """Upstream -> app, until the upstream closes; then its close code goes to the app."""
     try:
@@ -123,7 +122,7 @@ async def _from_upstream(
 
 
 async def _from_app(
-    upstream: ClientConnection, tee: Tee | None, receive: Receive, started: float
+    upstream: ClientConnection, tee: Feed | None, receive: Receive, started: float
 ) -> None:
     """App -> upstream, until the app closes; its close code goes to the upstream."""
     while True:
@@ -148,7 +147,7 @@ async def _from_app(
             tee.message(Message(Direction.SENT, payload, binary, at))
 
 
-async def _refused(gate: Gate, tee: Tee | None, exc: InvalidStatus, send: Send) -> None:
+async def _refused(gate: Gate, tee: Feed | None, exc: InvalidStatus, send: Send) -> None:
     """The upstream refused the upgrade: the app gets that status, headers and body."""
     answer = exc.response
     body = bytes(answer.body or b"")
