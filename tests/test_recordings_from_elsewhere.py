@@ -98,6 +98,59 @@ def test_payload_only_openai_chat_gets_one_note_and_no_sc301(tmp_path: Path) -> 
     assert "cannot show whether data: [DONE] came" in result["findings"][0]["message"]
 
 
+def test_payload_only_chunks_as_a_json_array_are_not_sc301_for_any_chat_api(
+    tmp_path: Path,
+) -> None:
+    """A recorder or fixture that kept the parsed chunks as one JSON array cannot hold
+    `data: [DONE]` either: the stripped-framing rule holds for every API that ends with it
+    (was SC301, exit 1, for OpenAI, Azure and every compatible dialect)."""
+    lines = payloads((FIXTURES / "openai" / "text-answer.sse").read_text())
+    path = tmp_path / "chunks.json"
+    path.write_text("[" + ",".join(lines) + "]")
+    for provider in ("openai", "azure-openai", "vllm", "groq", "openrouter"):
+        code, [result] = check(path, "--provider", provider)
+        assert code == 0 and result["framing"] == "jsonarray", (provider, result)
+        assert codes(result) == ["SC902"], provider
+        assert "as one JSON array" in result["findings"][0]["message"]
+    # Everything else is still judged: the same array without its finish chunk is cut.
+    cut = [line for line in lines if '"finish_reason":null' in line.replace(" ", "")]
+    path.write_text("[" + ",".join(cut) + "]")
+    code, [result] = check(path)
+    assert code == 1 and "SC303" in codes(result, "error") and "SC301" not in codes(result)
+
+
+def test_payload_only_responses_calls_in_a_row_are_one_exchange_each(tmp_path: Path) -> None:
+    """An agent loop recorded payloads only, call after call, into one file: a new
+    response.created with a new response id after response.completed starts the next call
+    (was one exchange with SC302 'frames after the terminator', exit 1)."""
+    from tests.protocols.test_openai_responses import events
+
+    calls = []
+    for rid in ("resp_1", "resp_2", "resp_3"):
+        for event in events():
+            if "response" in event:
+                event = {**event, "response": {**event["response"], "id": rid}}
+            calls.append(json.dumps(event))
+    path = tmp_path / "agent.jsonl"
+    path.write_text("\n".join(calls) + "\n")
+    code, results = check(path)
+    assert code == 0, results
+    assert [(r["api"], r["frames"]) for r in results] == [("responses", 10)] * 3
+    notes = [f["message"] for r in results for f in r["findings"] if "calls" in f["message"]]
+    assert len(notes) == 3 and "call 2, from line 11" in notes[1]
+    assert all(set(codes(r)) == {"SC902"} for r in results)
+    # One HTTP body (SSE framing) holding a second response is still the defect it is.
+    path = tmp_path / "joined.sse"
+    path.write_text("".join(f"data: {c}\n\n" for c in calls))
+    code, [result] = check(path)
+    assert code == 1 and "SC302" in codes(result, "error")
+    # A repeated response.created (same id) is a replay, not a new call.
+    path = tmp_path / "replayed.jsonl"
+    path.write_text("\n".join(calls[:10] + calls[:10]) + "\n")
+    code, [result] = check(path)
+    assert code == 1 and "SC302" in codes(result, "error")
+
+
 def test_payload_only_recording_is_still_judged(tmp_path: Path) -> None:
     """Everything the recording can show is checked: here the finish never came."""
     lines = payloads((FIXTURES / "openai" / "text-answer.sse").read_text())

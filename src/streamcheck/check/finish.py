@@ -20,11 +20,15 @@ def end_of_body(state: ExchangeState, comments: int) -> None:
         frames.settle(state)
     grammar = state.grammar
     protocol = state.protocol
+    # Payloads only: the SSE events' JSON one per line, or as one JSON array (a recorder or
+    # fixture that kept the parsed chunks), for an API that streams SSE. Gemini's JSON array is
+    # its own framing (no `alt=sse`), and it has no sentinel to lose.
     stripped = (
-        state.framing == "ndjson"
+        state.framing in ("ndjson", "jsonarray")
         and protocol is not None
         and protocol.framing == "sse"
-        and "ndjson" not in protocol.also_framed
+        and state.framing not in protocol.also_framed
+        and (state.framing == "ndjson" or protocol.terminator is not None)
     )
     if state.sse_header_on_ndjson and not stripped:
         framing_checks.mismatch(state, "ndjson", "text/event-stream")

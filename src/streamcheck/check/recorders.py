@@ -139,8 +139,9 @@ def stripped_note(state: ExchangeState) -> None:
         if end
         else "event names are not kept, so kinds were read from `type`"
     )
+    held = "one per line" if state.framing == "ndjson" else "as one JSON array"
     note_once(
         state,
-        "the recording keeps only each SSE event's JSON payload, one per line (no data: "
+        f"the recording keeps only each SSE event's JSON payload, {held} (no data: "
         f"framing, event names or terminator), {cannot}",
     )

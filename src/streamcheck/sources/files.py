@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
-from streamcheck.sources import formats, raw
+from streamcheck.sources import calls, formats, raw
 from streamcheck.wire.sniff import STREAM_FRAMINGS
 
 HEAD = 4096
@@ -55,7 +55,11 @@ Reader = Callable[[str, BinaryIO, bytes], Iterator[Exchange]]
 
 
 def _raw(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
-    yield raw.from_stream(source, stream, head)
+    exchange = raw.from_stream(source, stream, head)
+    if exchange.status is None and calls.might_hold_calls(head):
+        yield from calls.split(exchange)  # payloads of several Responses calls in a row
+    else:
+        yield exchange
 
 
 def _tape(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
