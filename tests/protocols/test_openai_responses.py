@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from streamcheck import Severity, check_bytes, check_paths
-from tests.conftest import FIXTURES, needs_shared, run_streamcheck
+from tests.conftest import FIXTURES, needs_shared, run_in_process, run_streamcheck
 
 MSG = {"id": "msg_1", "type": "message", "status": "in_progress", "role": "assistant"}
 RESPONSE = {
@@ -139,7 +139,12 @@ def test_sequence_number_going_back_is_an_error_and_a_gap_a_warning() -> None:
 def test_delta_for_an_item_never_opened_or_already_done() -> None:
     items = events()
     items[4]["item_id"] = "msg_other"
+    items[4]["output_index"] = 1  # no item is open there either
     assert codes(sse(items)) == ["SC330"]
+    # At the output_index its item was opened at, another id is a rotated id (SC339): the
+    # official accumulator joins by output_index, so the answer is whole.
+    items[4]["output_index"] = 0
+    assert findings(sse(items))[0][:2] == ("SC339", Severity.WARNING)
     late = events()
     late[5], late[8] = late[8], late[5]
     for n, item in enumerate(late):
@@ -305,7 +310,7 @@ def test_bad_status_enum_in_the_response_object() -> None:
     assert codes(sse(items)) == ["SC205"]
 
 
-@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332", "SC335", "SC337"])
+@pytest.mark.parametrize("code", ["SC315", "SC330", "SC331", "SC332", "SC335", "SC337", "SC339"])
 def test_rule_fixtures(code: str) -> None:
     folder = FIXTURES / "rules" / code
     bad = {f.code for f in check_paths([str(folder / "bad.sse")]).findings()}
@@ -345,3 +350,31 @@ def test_real_responses_streams_are_clean() -> None:
     for r in streams:
         notes = [f for f in r.findings if f.code == "SC902"]
         assert len(notes) == (r.api_version == "2025-03"), (r.source, notes)
+
+
+def test_rotated_item_ids_are_weighed_by_what_openai_python_does() -> None:
+    """GitHub Copilot's Responses endpoint gives every event of one item another id. The real
+    openai-python accumulator joins deltas by output_index (the answer arrives whole: a warning,
+    was SC330 errors) but raises when output_item.done changes the item's id (an error)."""
+    from tests.protocols.test_openai_sdk_differential import sdk_for
+
+    rotated = FIXTURES / "openai" / "responses-rotated-item-ids.sse"
+    with sdk_for(rotated).responses.stream(model="gpt-5", input="Hi") as events:
+        assert events.get_final_response().output_text == "Hello!"
+    done = run_in_process("check", str(rotated), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    [result] = orjson.loads(done.stdout)["results"]
+    assert [(f["code"], f["severity"]) for f in result["findings"]] == [("SC339", "warning")]
+    assert "GitHub Copilot" in result["findings"][0]["message"]
+
+    renamed = FIXTURES / "rules" / "SC339" / "bad.sse"
+    with (
+        pytest.raises(RuntimeError, match="identity changed"),
+        sdk_for(renamed).responses.stream(model="gpt-5", input="Hi") as events,
+    ):
+        events.get_final_response()
+    done = run_in_process("check", str(renamed), "--format", "json")
+    assert done.returncode == 1
+    [result] = orjson.loads(done.stdout)["results"]
+    found = {(f["code"], f["severity"]) for f in result["findings"]}
+    assert found == {("SC339", "warning"), ("SC339", "error")}

@@ -76,6 +76,10 @@ class ResponsesStream(StreamState):
         self.last_seq: int | None = starting_after
         self.open_items: set[str] = set()
         self.closed_items: set[str] = set()
+        # output_index -> the id response.output_item.added gave it, while the item is open:
+        # GitHub Copilot's endpoint gives every event of one item another id (SC339).
+        self.added_at: dict[int, str] = {}
+        self.rotation_reported = False
         self.last_item_type: str | None = None
         # (family, item_id, index) of content and summary parts: open ones, done ones, reported.
         self.open_parts: set[tuple[str, str, int]] = set()
@@ -131,10 +135,19 @@ class ResponsesStream(StreamState):
             item = value.get("item")
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 return
+            index = value.get("output_index")
+            at = index if isinstance(index, int) and not isinstance(index, bool) else None
             if etype.endswith("added"):
                 self.open_items.add(item["id"])
                 self.last_item_type = str(item.get("type"))
+                if at is not None:
+                    self.added_at[at] = item["id"]
             else:
+                added = self.added_at.pop(at, None) if at is not None else None
+                if added is not None and added != item["id"]:
+                    self._rotated(etype, item["id"], added, done=True)
+                    self.open_items.discard(added)
+                    self.closed_items.add(added)
                 self.open_items.discard(item["id"])
                 self.closed_items.add(item["id"])
             return
@@ -145,7 +158,11 @@ class ResponsesStream(StreamState):
             self.envelope.content(frame)
         if not isinstance(item_id, str) or item_id in self.open_items:
             return
-        if item_id in self.closed_items:
+        index = value.get("output_index")
+        added = self.added_at.get(index) if isinstance(index, int) else None
+        if added is not None and item_id not in self.closed_items:
+            self._rotated(etype, item_id, added, done=False)
+        elif item_id in self.closed_items:
             self.ctx.report(
                 "SC330",
                 f"{etype} for item {item_id} after its response.output_item.done",
@@ -155,6 +172,30 @@ class ResponsesStream(StreamState):
             self.ctx.report(
                 "SC330",
                 f"{etype} for item {item_id}, which no response.output_item.added opened",
+                path="/item_id",
+            )
+
+    def _rotated(self, etype: str, item_id: str, added: str, *, done: bool) -> None:
+        """SC339: an event of the item open at its output_index names another item id (GitHub
+        Copilot's Responses endpoint rotates ids per event). openai-python's accumulator finds
+        the item by output_index, so rotated deltas reach the app whole (a warning); its
+        output_item.done check compares ids and raises (an error)."""
+        if done:
+            self.ctx.report(
+                "SC339",
+                f"{etype} closes output item {item_id}, but response.output_item.added "
+                f"opened that output_index as {added}: openai-python's responses.stream() "
+                "raises RuntimeError('Completed output item identity changed.')",
+                path="/item/id",
+                severity=Severity.ERROR,
+            )
+        elif not self.rotation_reported:
+            self.rotation_reported = True
+            self.ctx.report(
+                "SC339",
+                f"{etype} names item {item_id}, but its output_index was opened as {added} "
+                "(item ids rotated per event, as GitHub Copilot's endpoint does): openai-python "
+                "joins by output_index; clients that key by item_id lose the text",
                 path="/item_id",
             )
 

@@ -109,6 +109,29 @@ rule(
     protocols=("gemini",),
 )
 rule(
+    "SC339",
+    "item-id-rotated",
+    Severity.WARNING,
+    "A Responses event names its output item by another id than `response.output_item.added` "
+    "gave it (GitHub Copilot's endpoint rotates item ids).",
+    finds="A delta or part event whose `item_id` no item opened, while its `output_index` is "
+    "open under another id (a warning, once per stream); a `response.output_item.done` whose "
+    "`item.id` differs from the id its `output_index` was added with (an error).",
+    why="openai-python's `responses.stream()` accumulator finds the item by `output_index`, so "
+    "rotated delta ids still reach the app whole; but it compares ids on "
+    "`response.output_item.done` and raises `RuntimeError` when they differ. Clients that key "
+    "by `item_id` (the Vercel AI SDK before it correlated rotated ids) drop the text or abort "
+    "with 'text part not found'.",
+    example="`response.output_item.added` with item `msg_a`, then `response.output_text.delta` "
+    "with `item_id` `msg_b` at the same `output_index`.",
+    fix="GitHub Copilot's `/responses` stream gives each event of one item a fresh id. Put a "
+    "gateway in front that rewrites every event's id to the one `output_item.added` gave "
+    "(LiteLLM does), or key accumulation by `output_index`.",
+    refs="openai/openai-python `src/openai/lib/streaming/responses/_responses.py` "
+    "(`accumulate_event`, `_output_identity`); BerriAI/litellm#30072; vercel/ai#18548.",
+    protocols=RESPONSES,
+)
+rule(
     "SC331",
     "sequence-gap",
     Severity.WARNING,
