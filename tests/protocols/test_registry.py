@@ -31,6 +31,7 @@ DETECTION_ORDER = [
     "vercel-data-stream",
     "openai-realtime",
     "openai-responses-ws",
+    "gemini-live",
 ]
 
 

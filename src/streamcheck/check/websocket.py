@@ -35,7 +35,10 @@ def message(state: ExchangeState, decoder: WebSocketDecoder, sent: Message) -> N
     if sent.direction is Direction.SENT:
         return
     timing.tick(state, sent.time, len(sent.data))
-    batch = decoder.message(sent)
+    if sent.binary and _json_in_binary(state, sent.data):
+        batch = decoder.decode(sent.data, sent.time)
+    else:
+        batch = decoder.message(sent)
     if batch:
         frames.handle(state, batch)
 
@@ -56,8 +59,18 @@ def end(state: ExchangeState, decoder: WebSocketDecoder, close: Close | None) ->
             finished = None  # a grammar confused by a malformed frame cannot tell
     if close.time is not None:
         state.timing["close"] = close.time
-    for finding in close_findings(close, finished, state.location):
+    meanings = state.protocol.close_meanings if state.protocol is not None else None
+    for finding in close_findings(close, finished, state.location, meanings):
         sink(finding)
+
+
+def _json_in_binary(state: ExchangeState, data: bytes) -> bool:
+    """Whether a binary message holds the protocol's JSON (`Protocol.binary_json`: the Gemini
+    Live API sends every message so): once the protocol is known, by its word; before, when a
+    candidate says so and the message opens a JSON object."""
+    if state.protocol is not None:
+        return state.protocol.binary_json
+    return data[:1] == b"{" and any(p.binary_json for p in state.candidates)
 
 
 def _websocket_first(candidates: Collection[type[Protocol]]) -> list[type[Protocol]]:

@@ -30,6 +30,7 @@ MODULES = (
     "vercel_data",
     "openai_realtime",  # WebSocket-framed: offered first for WebSocket exchanges (check.websocket)
     "openai_responses_ws",  # WebSocket-framed too: Responses over wss://.../v1/responses
+    "gemini_live",
 )
 
 

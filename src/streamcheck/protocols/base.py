@@ -164,6 +164,11 @@ class Protocol:
     # (tests/protocols/test_registry.py checks every protocol on its fixtures).
     discriminator: ClassVar[str | None] = None
     discriminated: ClassVar[Mapping[str, str] | None] = None
+    # The server sends its JSON messages in binary WebSocket frames (the Gemini Live API): a
+    # binary message of such a protocol is judged as JSON, not counted as binary data (SC125).
+    binary_json: ClassVar[bool] = False
+    # What the API's server means by a WebSocket close code, beside RFC 6455's name for it.
+    close_meanings: ClassVar[Mapping[int, str]] = {}
     # A user-defined protocol (a protocol file): its schemas come from `own_schemas()`, and the
     # checker reports a body whose framing is not the declared `framing` (SC385).
     declared: ClassVar[bool] = False

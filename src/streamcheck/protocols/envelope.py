@@ -52,6 +52,8 @@ class Envelope:
     content: frozenset[str] = frozenset()  # kinds that carry model output (timing, verdicts)
     transitions: Transitions | None = None  # h11-style: state -> {kind: next state}
     initial: str = ""  # the transition table's first state
+    # How messages name each state ("after generationComplete"), else "in state 'x'".
+    state_words: Mapping[str, str] | None = None
     named: bool = False  # an SSE `event:` line must equal the JSON kind
     codes: Codes = field(default_factory=Codes)
     # How messages name the opening and terminal kinds ("response.created"), when not the sets.
@@ -125,7 +127,7 @@ class Enveloped:
         if envelope.first and not self.first(frame, kind):
             return False
         if envelope.transitions is not None and kind is not None:
-            self._transition(kind)
+            self.step(kind)
         if kind is not None and envelope.codes.unknown and not self._known(kind):
             self.ctx.report(
                 envelope.codes.unknown,
@@ -169,7 +171,10 @@ class Enveloped:
         table = envelope.transitions or {}
         return any(kind in moves for moves in table.values())
 
-    def _transition(self, kind: str) -> None:
+    def step(self, kind: str) -> None:
+        """One move of the transition table (`open()` makes one per event kind; a protocol
+        whose order lives inside an event, such as Gemini Live's serverContent flags, makes
+        its own). A kind the table does not name at all is not ordered."""
         table = self.envelope.transitions
         assert table is not None
         moves = table.get(self.state, {})
@@ -181,11 +186,11 @@ class Enveloped:
         if not any(kind in other for other in table.values()):
             return  # a kind the table does not order
         self.order_reported.add((self.state, kind))
-        allowed = ", ".join(sorted(moves)) or "nothing"
+        allowed = " or ".join(sorted(moves)) or "nothing"
+        words = (self.envelope.state_words or {}).get(self.state, f"in state {self.state!r}")
         self.ctx.report(
             self.envelope.codes.order,
-            f"{kind} arrived in state {self.state!r}, where only {allowed} may come"
-            f"{self.envelope.label}",
+            f"{kind} arrived {words}, where only {allowed} may come{self.envelope.label}",
         )
 
     def content(self, frame: Frame) -> None:

@@ -514,6 +514,7 @@ rule(
 # codes in modules of their own, loaded with this family.
 from streamcheck.rules import declared, relay  # noqa: E402, F401
 
-# The Realtime API's grammar rules live in their own module (this one is full); importing it
-# here registers them with the SC3xx family.
+# The Realtime API's (SC350-SC359) and the Gemini Live API's (SC390-SC396) grammar rules live
+# in modules of their own (this one is full); importing them here registers them with SC3xx.
+from streamcheck.rules import gemini_live as _gemini_live  # noqa: E402, F401
 from streamcheck.rules import realtime as _realtime  # noqa: E402, F401

@@ -13,6 +13,8 @@ which is what many clients treat as a normal end.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from streamcheck import rules
 from streamcheck.model import Close, CloseState, Finding, Frame, Location, Message, Severity
 from streamcheck.wire.lines import DEFAULT_MAX_LINE
@@ -100,10 +102,17 @@ class WebSocketDecoder:
         return []
 
 
-def close_findings(close: Close, finished: bool | None, location: Location) -> list[Finding]:
+def close_findings(
+    close: Close,
+    finished: bool | None,
+    location: Location,
+    meanings: Mapping[int, str] | None = None,
+) -> list[Finding]:
     """The close, judged (SC6xx). `finished` is the protocol's word on its stream: True when it
     reached its end, False when a response is still open, None when the protocol cannot tell
-    (an unknown stream): then only codes that are defects on their own are reported."""
+    (an unknown stream): then only codes that are defects on their own are reported.
+    `meanings` is what the protocol's server means by a code (Gemini Live's 1007 is an invalid
+    argument, not bad UTF-8), said beside the RFC's name."""
     if close.state is CloseState.UNKNOWN:
         return []  # devtools HAR and recorders that never saw the close: nothing to judge
     who = f" by the {close.by}" if close.by else ""
@@ -123,8 +132,9 @@ def close_findings(close: Close, finished: bool | None, location: Location) -> l
         )
         return [rules.finding("SC609", message, location)]
     name = "no status, 1005" if close.code is None else f"{code}"
+    said = f"; {meanings[code]}" if meanings and code in meanings else ""
     if code == 1011:
-        message = f"closed{who} with 1011 (internal server error){reason}{cut}"
+        message = f"closed{who} with 1011 (internal server error{said}){reason}{cut}"
         return [rules.finding("SC602", message, location)]
     if code in (1000, 1005):
         # A client that closed cleanly chose to stop (a user, a timeout, a recorder done
@@ -139,7 +149,7 @@ def close_findings(close: Close, finished: bool | None, location: Location) -> l
         message = f"closed{who} with {code}: {meaning}{reason}{cut}"
         return [rules.finding(rule, message, location, severity=severity)]
     if code in _ERROR_CODES:
-        message = f"closed{who} with {code} ({_ERROR_CODES[code]}){reason}{cut}"
+        message = f"closed{who} with {code} ({_ERROR_CODES[code]}{said}){reason}{cut}"
         return [rules.finding("SC607", message, location)]
     if 3000 <= code <= 4999:
         severity = Severity.ERROR if finished is False else None
