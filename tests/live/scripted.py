@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-# One step of a script: bytes to send, a pause in seconds, or one of the words below.
-Step = bytes | float | str
+# One step of a script: bytes to send, a pause in seconds, an event to wait for (set by the
+# test: up to 120 s), or one of the words below.
+Step = bytes | float | str | threading.Event
 RESET = "reset"  # close with SO_LINGER 0: the peer gets a TCP RST
 HANG = "hang"  # keep the connection open and send nothing until the server stops
 Script = Callable[["Received"], list[Step]]
@@ -92,6 +93,8 @@ def _play(conn: socket.socket, steps: list[Step], stop: threading.Event) -> None
     for step in steps:
         if isinstance(step, bytes):
             conn.sendall(step)
+        elif isinstance(step, threading.Event):
+            step.wait(120)
         elif isinstance(step, float | int):
             if stop.wait(float(step)):
                 return

@@ -5,6 +5,7 @@ The network stack (uvicorn, httpx, websockets) is imported inside the command.""
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -178,6 +179,9 @@ def proxy(
         )
         sys.stderr.flush()
 
+    # uvicorn shuts down gracefully on SIGTERM (the checker drained), then raises the signal
+    # again: here it ends the command as Ctrl-C does, its outputs closed, exit 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             server.serve(app, sock, ready)

@@ -150,21 +150,28 @@ class CheckerProcess:
                 "starting: the traffic goes on unchecked"
             )
             return
-        _say(f"the checker process ended ({how}); {lost} exchange(s) unchecked; restarting it")
         try:
             self._spawn()
             new = await self.attach()
         except OSError as exc:
-            _say(f"the checker process could not be restarted ({exc}): going on unchecked")
+            _say(
+                f"the checker process ended ({how}) and could not be restarted ({exc}): "
+                "the traffic goes on unchecked"
+            )
             return
         self.restarts += 1
-        new.event(
-            "checker-restarted",
-            f"the checker process ended ({how}) and was started again",
-        )
-        if lost:
-            new.unchecked("checker-lost", lost)
+        new.event("checker-restarted", f"the checker process ended ({how}) and was started again")
+        # Those in flight, and those that passed while it was restarting (counted by the
+        # ended pipe): told to the new checker, in the same turn as the gate takes it.
+        pipe.counts["checker-lost"] += lost
+        for reason, count in pipe.counts.items():
+            if count:
+                new.unchecked(reason, count)
+        pipe.counts.clear()
         self.on_link(new)
+        _say(
+            f"the checker process ended ({how}); {lost} exchange(s) in flight unchecked; restarted"
+        )
 
     # -- stop ------------------------------------------------------------------------------
 
