@@ -578,6 +578,29 @@ def test_serve_a_websocket_tape(workspace: Path) -> None:
     assert first["type"] == "session.created"
 
 
+@runs("streamcheck check fixtures/gemini-live/cut-before-turn-complete.tape")
+def test_check_a_cut_gemini_live_session(workspace: Path) -> None:
+    command = "streamcheck check fixtures/gemini-live/cut-before-turn-complete.tape"
+    sh(command, workspace, 1, "SC391", "SC602")
+
+
+@runs("streamcheck serve fixtures/gemini-live/text-turn.tape --port 0")
+def test_serve_a_gemini_live_tape(workspace: Path) -> None:
+    """The replay waits for the client's `setup`, then answers with `setupComplete` (in a
+    binary frame, as the Live API sends it), on any BidiGenerateContent path."""
+    from websockets.sync.client import connect
+
+    path = "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContent"
+    command = "streamcheck serve fixtures/gemini-live/text-turn.tape --port 0"
+    with (
+        background(command, workspace) as url,
+        connect(url.replace("http://", "ws://") + path, open_timeout=30) as socket,
+    ):
+        socket.send(json.dumps({"setup": {"model": "models/gemini-live-2.5-flash"}}))
+        first = socket.recv(timeout=30)
+    assert isinstance(first, bytes) and json.loads(first) == {"setupComplete": {}}
+
+
 def relay_tape(url: str) -> str:
     """A WebSocket tape (format 2) of the example relay answering at `url`, end frame and
     all: `serve` replays it as the app that the README's `record --ws` lines talk to."""

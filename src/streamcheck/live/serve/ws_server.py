@@ -1,5 +1,6 @@
 """`serve`'s WebSocket half: a WebSocket tape is replayed as an upgrade on its recorded path
-(`/v1/realtime` for the Realtime API), on the same port as the HTTP replays.
+(`/v1/realtime` for the Realtime API; any `...BidiGenerateContent` path for a Gemini Live
+tape), on the same port as the HTTP replays.
 
 The replay follows the tape: before each server message that the recording shows after a
 client message, it waits for the client to have sent as many messages (the session's turns), and
@@ -185,7 +186,12 @@ def pick(fixtures: list[Fixture], path: str) -> Fixture | None:
     sockets = [f for f in fixtures if f.messages is not None]
     exact = [f for f in sockets if f.path == path]
     pool = exact or [
-        f for f in sockets if path.rstrip("/").endswith("/realtime") and f.api == "realtime"
+        f
+        for f in sockets
+        if (path.rstrip("/").endswith("/realtime") and f.api == "realtime")
+        # Gemini Live: any version's path finds a Live tape (google-genai 3 asks for v1,
+        # earlier ones for v1beta; Vertex AI's path differs again).
+        or ("BidiGenerateContent" in path and f.api == "live")
     ]
     pool.sort(key=lambda f: f.defects)
     return pool[0] if pool else None
