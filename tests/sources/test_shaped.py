@@ -213,6 +213,23 @@ def responses_recorder(status: int, kind: str, body: str) -> tuple[str, str]:
     )
 
 
+def azure_test_proxy(status: int, kind: str, body: str) -> tuple[str, str]:
+    """The Azure SDK test proxy's session record (System.ClientModel, the .NET OpenAI client's
+    tests): one mapping per exchange whose keys name their part; an SSE body as its lines, a
+    JSON body parsed; the request body is large, so the part-named keys past it are not in the
+    first bytes read."""
+    entry = {
+        "RequestUri": URL,
+        "RequestMethod": "POST",
+        "RequestHeaders": {"Accept": "application/json, text/event-stream"},
+        "RequestBody": {**REQUEST, "messages": [{"role": "user", "content": "x" * 8000}]},
+        "StatusCode": status,
+        "ResponseHeaders": {"Content-Type": kind},
+        "ResponseBody": json.loads(body) if kind == JSON_TYPE else body.splitlines(True),
+    }
+    return "Recorded.json", json.dumps({"Entries": [entry], "Variables": {}}, indent=2)
+
+
 FORMATS: dict[str, Callable[[int, str, str], tuple[str, str]]] = {
     "interactions-body-chunks": interactions_chunks,
     "go-vcr": go_vcr,
@@ -224,6 +241,7 @@ FORMATS: dict[str, Callable[[int, str, str], tuple[str, str]]] = {
     "talkback": talkback,
     "polly": polly,
     "responses-recorder": responses_recorder,
+    "azure-test-proxy": azure_test_proxy,
 }
 
 
@@ -261,7 +279,7 @@ def test_a_clean_stream_in_each_shape_passes(tmp_path: Path, shape: str) -> None
 
 
 @pytest.mark.parametrize(
-    "shape", ["nock", "wiremock", "hoverfly", "talkback", "responses-recorder"]
+    "shape", ["nock", "wiremock", "hoverfly", "talkback", "responses-recorder", "azure-test-proxy"]
 )
 def test_the_shape_read_is_named_once(tmp_path: Path, shape: str) -> None:
     _, report = check(tmp_path, shape, 200, SSE, CLEAN)
@@ -295,3 +313,26 @@ def test_a_folder_walk_reads_a_yaml_of_exchanges_and_skips_a_ci_config(tmp_path:
     assert "ci.yml" in done.stderr  # said as skipped, never read
     notes = [f["message"] for f in report["results"][0]["findings"] if f["code"] == "SC902"]
     assert any("body under 'body'" in n for n in notes), notes
+
+
+def test_a_retrieve_accepting_json_or_a_stream_is_not_a_stream_request(tmp_path: Path) -> None:
+    """System.ClientModel sends `Accept: application/json, text/event-stream` on every call:
+    a GET of a stored response (no body, no stream=true) answered with JSON was judged a
+    stream request answered whole (SC206, exit 1). It asked for no stream."""
+    stored = {"id": "resp_1", "object": "response", "status": "completed", "output": []}
+    entry = {
+        "RequestUri": f"{HOST}/v1/responses/resp_1",
+        "RequestMethod": "GET",
+        "RequestHeaders": {"Accept": "application/json, text/event-stream"},
+        "RequestBody": None,
+        "StatusCode": 200,
+        "ResponseHeaders": {"Content-Type": JSON_TYPE},
+        "ResponseBody": stored,
+    }
+    path = tmp_path / "Retrieve.json"
+    path.write_text(json.dumps({"Entries": [entry]}))
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    report = json.loads(done.stdout)
+    assert "SC206" not in codes(report)
+    assert "SC903" in codes(report)

@@ -156,7 +156,10 @@ def asked_for_stream(state: ExchangeState) -> bool | None:
     if any(mark in url for mark in _STREAM_URL_MARKS):
         return True
     accept = next((v for k, v in request.headers.items() if k.lower() == "accept"), "")
-    if "text/event-stream" in accept:
+    # Only an Accept that takes no JSON answer asks for a stream: System.ClientModel (the
+    # .NET OpenAI and Azure clients) sends `application/json, text/event-stream` on every
+    # call, a plain retrieve included.
+    if "text/event-stream" in accept and "json" not in accept:
         return True
     # Ollama's native API streams unless told not to.
     return (

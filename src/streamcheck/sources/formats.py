@@ -51,7 +51,8 @@ def is_har(name: str, head: bytes) -> bool:
 # A key an exchange's request or response has, quoted (JSON) or bare (YAML, JSON5).
 SHAPED_KEY = re.compile(
     rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?(?:request|req|response|res|resp|"""
-    rb"""status|status_?code|method|raw_?headers|interactions|pairs|mappings)["']?[ \t]*:"""
+    rb"""status|status_?code|method|raw_?headers|interactions|pairs|mappings|"""
+    rb"""request_?(?:uri|url|method)|response_?(?:headers|body))["']?[ \t]*:"""
 )
 
 
@@ -65,8 +66,13 @@ def might_be_shaped(name: str, head: bytes) -> bool:
 
 
 _KEY_START = rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?"""
-_ASKED = re.compile(_KEY_START + rb"""(?:request|req|method|url|uri)["']?[ \t]*:""")
-_ANSWERED = re.compile(_KEY_START + rb"""(?:response|res|resp|status|status_?code)["']?[ \t]*:""")
+_ASKED = re.compile(
+    _KEY_START + rb"""(?:request|req|method|url|uri|request_?(?:uri|url|method))["']?[ \t]*:"""
+)
+_ANSWERED = re.compile(
+    _KEY_START + rb"""(?:response|res|resp|status|status_?code|response_?(?:headers|body))"""
+    rb"""["']?[ \t]*:"""
+)
 
 
 def holds_exchanges(name: str, head: bytes) -> bool:

@@ -6,7 +6,10 @@ MAX_DEPTH, or the document itself), each a request and a response, whatever the 
 - split: `request`/`req`/`http_request` and `response`/`res`/`resp` mappings (VCR-likes, go-vcr,
   WireMock mappings, Hoverfly pairs, talkback's `req`/`res`);
 - flat: one mapping with a method or URL and a status (nock's `{scope, method, path, status,
-  response, rawHeaders}`, the `responses` library's recorder `{method, url, status, body}`).
+  response, rawHeaders}`, the `responses` library's recorder `{method, url, status, body}`);
+- prefixed: one mapping whose keys name the part they belong to (the Azure SDK test proxy's
+  and System.ClientModel's session records: `{RequestUri, RequestMethod, RequestHeaders,
+  RequestBody, StatusCode, ResponseHeaders, ResponseBody}` under `Entries`), read as split.
 
 Status: a number, a text starting with one ("429 Too Many Requests", go-vcr), or a mapping with
 a `code`. Headers: a name-to-value(s) mapping, a list of [name, value] pairs or {name, value}
@@ -52,6 +55,8 @@ CHUNK_KEYS = ("bodychunks", "chunks", "bodyparts", "parts")
 BASE64_KEYS = ("base64body", "bodybase64", "base64string", "base64")
 BODY_KEYS = ("body", "content", "text", "string", "jsonbody", "parsedbody", "data")
 _STATUS_TEXT = re.compile(r"\s*(\d{3})(?!\d)")
+# A key naming the part it belongs to: `RequestUri`, `response_body` (prefixed layout).
+_PREFIXED = re.compile(r"(?i)\A(request|response)[_-]?(?=[a-z])")
 _HEX = re.compile(r"\A(?:[0-9a-fA-F]{2})+\Z")
 
 
@@ -90,11 +95,36 @@ def parts(item: Any) -> tuple[Mapping[Any, Any], Mapping[Any, Any], bool] | None
         if status_of(response) is not None or _has_body(response):
             return request, response, True
         return None
+    prefixed = _prefixed(item)
+    if prefixed is not None:
+        return prefixed[0], prefixed[1], True
     if _flat(item):
         return item, item, False  # nock: one flat mapping
     if request is None and response is not None and _flat(response):
         return response, response, False  # the responses recorder: {response: {flat}}
     return None
+
+
+def _prefixed(item: Mapping[Any, Any]) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+    """(request, response) of a mapping whose keys say their part (`RequestUri`,
+    `ResponseBody`), each keyed without the prefix; a status key with no prefix (`StatusCode`)
+    is the response's. None unless the request has a method or URL and the response a status
+    or body."""
+    request: dict[Any, Any] = {}
+    response: dict[Any, Any] = {}
+    for key, value in item.items():
+        match = _PREFIXED.match(key) if isinstance(key, str) else None
+        if match is None:
+            if _norm(key) in STATUS_KEYS:
+                response.setdefault(key, value)
+            continue
+        part = request if match.group(1).lower() == "request" else response
+        part[key[match.end() :]] = value
+    if not (_get(request, METHOD_KEYS) or _url_part(request)):
+        return None
+    if status_of(response) is None and not _has_body(response):
+        return None
+    return request, response
 
 
 def _flat(item: Mapping[Any, Any]) -> bool:
@@ -357,6 +387,14 @@ def _describe(shape: Shape, item: Mapping[Any, Any]) -> str:
     found = parts(item)
     assert found is not None
     _, response, split = found
+    if _prefixed(item) is not None:
+        named = [k for k in item if isinstance(k, str) and _PREFIXED.match(k)]
+        return (
+            "read by its structure (no known recorder's format): exchanges under "
+            f"{shape.where}, each one mapping whose keys name their part "
+            f"({', '.join(map(repr, named[:3]))}, ...: the Azure SDK test proxy's layout); "
+            "check that this is how the file holds them"
+        )
     keys = [k for k in response if _norm(k) in (*CHUNK_KEYS, *BASE64_KEYS, *BODY_KEYS)]
     if not split and response is item and _get(item, RESPONSE_KEYS):
         keys = [k for k in item if _norm(k) == "response"]  # nock: `body` is the request's
