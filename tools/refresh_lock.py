@@ -5,7 +5,8 @@
 
 Runtime dependencies stay ranges in pyproject.toml (users are not pinned); CI installs exactly
 this lock, so a release on the registry changes nothing until this is run. Afterwards it
-rewrites the README's SDK survival table for the locked SDK versions; run the tests
+rewrites the README's SDK survival table for the locked SDK versions and runs the schema
+pipeline (tools/schemas/generate.py: schemas/ from the SDKs, DRIFT.md); run the tests
 (`python -m pytest -W error`) before committing the new lock.
 """
 
@@ -33,7 +34,14 @@ def main(argv: list[str]) -> int:
     if done.returncode:
         return done.returncode
     table = [sys.executable, "-m", "tests.live.test_sdk_survival", "--write"]
-    return subprocess.run(table, cwd=ROOT, check=False).returncode
+    done = subprocess.run(table, cwd=ROOT, check=False)
+    if done.returncode:
+        return done.returncode
+    # The schema pipeline: what the newly locked SDKs know goes into schemas/, and
+    # tools/schemas/DRIFT.md says what changed. Install the new lock first: the generator
+    # reads the SDKs this interpreter has.
+    generate = [sys.executable, str(ROOT / "tools" / "schemas" / "generate.py")]
+    return subprocess.run(generate, cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":
