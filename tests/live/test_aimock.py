@@ -167,3 +167,96 @@ def test_smoke_pins_every_fault(peer: str, provider: str, fault: str) -> None:
     assert (done.returncode, report["exit_code"]) == (code, code), done.stdout
     (target,) = report["targets"]
     assert target["class"] == verdict
+
+
+CONFORM_FLAGS = {
+    "chat": ("--model", "gpt-4o"),
+    "responses": ("--model", "gpt-4o", "--api", "responses"),
+    "anthropic": ("--model", "claude-sonnet-4-5", "--provider", "anthropic"),
+}
+# api -> {case: (verdict, what its reasons must say)}; fixtures/aimock answers each case as a
+# conforming server would, so what fails is what aimock does not do.
+CONFORM: dict[str, dict[str, tuple[str, str]]] = {
+    "chat": {
+        "text": ("pass", ""),
+        "length": ("pass", ""),
+        "stop-sequence": ("pass", ""),
+        "usage": ("pass", ""),
+        "n2": ("fail", "expect choices=2: choices [0] arrived"),  # n is ignored: one choice
+        "tool-call": ("pass", ""),
+        "parallel-tool-calls": ("pass", ""),
+        "tool-choice": ("pass", ""),
+        "json-mode": ("pass", ""),
+        "json-schema": ("pass", ""),
+        "logprobs": ("fail", "no logprobs.content"),  # logprobs asked for, none sent
+        "unknown-model": ("pass", ""),
+    },
+    "responses": {
+        "text": ("pass", ""),
+        # A length finish arrives as `response.completed` with status `incomplete`: the real
+        # API sends `response.incomplete`, and a client that trusts the event name ships the
+        # cut answer as whole.
+        "length": ("fail", "SC337 terminal-status-mismatch: response.completed carries"),
+        "tool-call": ("pass", ""),
+        "unknown-model": ("pass", ""),
+    },
+    "anthropic": {
+        "text": ("pass", ""),
+        "max-tokens": ("pass", ""),
+        # stop_sequences are not honoured: the answer ends with end_turn, stop_sequence null.
+        "stop-sequence": ("fail", "expect stop=stop_sequence: stop_reason is 'end_turn'"),
+        "tool-use": ("pass", ""),
+        "thinking": ("pass", ""),
+        "unknown-model": ("pass", ""),
+    },
+}
+
+
+def conform(peer: str, api: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    url = peer if api == "anthropic" else peer + "/v1"
+    args = ["conform", *CONFORM_FLAGS[api], "--base-url", url, "--read-timeout", "5"]
+    done = run_in_process(*args, "-f", "json", *extra)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, orjson.loads(done.stdout)
+
+
+@pytest.mark.parametrize("api", list(CONFORM))
+def test_conform_pins_every_case(peer: str, api: str) -> None:
+    exit_code, report = conform(peer, api)
+    verdicts = {case["case"]: case for case in report["cases"]}
+    for name, (verdict, reason) in CONFORM[api].items():
+        case = verdicts.pop(name)
+        assert case["verdict"] == verdict, (name, case["reasons"])
+        assert reason in "; ".join(case["reasons"]), (name, case["reasons"])
+    # A case added to conform after these pins still runs against aimock without an error of
+    # the tool; its verdict is to be pinned here.
+    assert all(case["verdict"] in ("pass", "fail", "unsupported") for case in verdicts.values())
+    assert exit_code == report["exit_code"] == 1  # each API has a case aimock fails
+
+
+# aimock's faults on every request of a conform run -> (exit code, the first case's verdict
+# and class); a fault that makes the server unusable stops the run after its first case.
+CONFORM_FAULTS: dict[str, tuple[tuple[str, str], int, str, str | None]] = {
+    "drop": (CHAOS_DROP, 7, "blocked", "unreachable"),
+    "ratelimit": (CHAOS_RATELIMIT, 6, "blocked", "rate-limit"),
+    "disconnect": (CHAOS_DISCONNECT, 7, "blocked", "unreachable"),
+    "cut": (("x-aimock-context", "cut"), 7, "blocked", "unreachable"),
+    # A 200 whose body is not JSON does not make the server unusable: every case fails on it.
+    "malformed": (CHAOS_MALFORMED, 1, "fail", None),
+}
+
+
+@pytest.mark.parametrize("api", list(CONFORM))
+@pytest.mark.parametrize("fault", list(CONFORM_FAULTS))
+def test_conform_under_each_fault(peer: str, api: str, fault: str) -> None:
+    header, code, verdict, error_class = CONFORM_FAULTS[fault]
+    exit_code, report = conform(peer, api, "-H", f"{header[0]}: {header[1]}")
+    assert exit_code == report["exit_code"] == code
+    first = report["cases"][0]
+    assert (first["verdict"], first["class"]) == (verdict, error_class), first
+    if verdict == "blocked":
+        assert report["counts"]["blocked"] == 1 and report["counts"]["pass"] == 0
+        assert report["counts"]["not_run"] == len(CONFORM[api]) - 1
+    else:
+        assert {case["verdict"] for case in report["cases"]} == {"fail"}
+        assert all("SC402" in "; ".join(case["reasons"]) for case in report["cases"])
