@@ -130,3 +130,36 @@ def test_har_sniffed_without_suffix(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(FIXTURE.read_bytes())
     assert len(check_paths([str(path)]).results) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", "gemini"),
+        (
+            "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-flash"
+            ":streamGenerateContent?alt=sse",
+            "gemini",
+        ),
+        (
+            "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke-with-response-stream",
+            "aws-bedrock",
+        ),
+        ("/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream", "aws-bedrock"),
+    ],
+)
+def test_an_error_answer_to_a_streaming_call_through_a_gateway_is_judged(
+    tmp_path: Path, path: str, label: str
+) -> None:
+    """A Gemini or Bedrock streaming call through a host that is not the provider's (a gateway,
+    a private endpoint, a mock on 127.0.0.1) answered with a JSON error: its path says what it
+    was. The HAR was refused as holding no LLM call (exit 2), so the 429 passed unjudged."""
+    body = (
+        '{"error": {"code": 429, "message": "Resource exhausted", "status": "RESOURCE_EXHAUSTED"}}'
+    )
+    item = entry("https://llm-gateway.example" + path, "application/json", body)
+    item["response"]["status"] = 429
+    done = run_streamcheck("check", str(write_har(tmp_path, [item])))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "SC401 error-body" in done.stdout and "[rate-limit]" in done.stdout
+    assert f"exchange 0 · {label}" in done.stdout

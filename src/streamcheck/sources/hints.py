@@ -115,6 +115,17 @@ def from_request(url: str | None, headers: Mapping[str, str]) -> Hint:
         return Hint("cohere", path.rsplit("/", 1)[-1] or None, version)
     if path in ("/api/chat", "/api/generate"):  # Ollama's native API, whatever the host
         return Hint("ollama", path.rsplit("/", 1)[1])
+    # The streaming methods' own paths, whatever the host (a gateway, a private endpoint, a
+    # mock): no other API names them, and an error answer to such a call (JSON, not a stream)
+    # has nothing else that says it was one.
+    if path.endswith(":streamGenerateContent"):
+        if match := _VERTEX_PATH.match(path):
+            return Hint("vertex-ai", "stream-generate-content", match.group(1))
+        if match := _GEMINI_PATH.match(path):
+            return Hint("gemini", "stream-generate-content", match.group(1))
+    match = _BEDROCK_PATH.match(path)
+    if match and match.group(1) in ("converse-stream", "invoke-with-response-stream"):
+        return Hint("aws-bedrock", match.group(1))
     return NONE
 
 
