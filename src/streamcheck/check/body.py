@@ -54,7 +54,9 @@ def check_body(state: ExchangeState, body: bytes, framing: str) -> None:
             choose.use(state, owner)
     where = state.location.at(offset=0, line=1)
     provider = (
-        state.protocol.provider if state.protocol else state.exchange.provider or "the server"
+        state.protocol.provider
+        if state.protocol
+        else state.exchange.provider or choose.named_provider(state) or "the server"
     )
     streamed = choose.asked_for_stream(state) is not False
     crash = crash_note(state, value) if streamed else ""

@@ -193,3 +193,13 @@ def unknown_api(state: ExchangeState, what: str) -> str:
         f"no protocol streamcheck implements serves {url}{api}; only {what} was checked, "
         "no other API's schema or grammar"
     )
+
+
+def named_provider(state: ExchangeState) -> str | None:
+    """The provider the user named (--provider) when the exchange has no protocol: an error
+    body whose shape none of that provider's APIs documents (an OpenAI-shaped error from an
+    Ollama or Bedrock gateway) is still that provider's answer, not an unknown protocol's."""
+    if state.protocol is not None or not state.options.provider:
+        return None
+    named = {protocol.provider for protocol in state.candidates}
+    return named.pop() if len(named) == 1 else None

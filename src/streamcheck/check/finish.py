@@ -103,7 +103,9 @@ def result(state: ExchangeState) -> ExchangeResult:
         source=exchange.source,
         index=exchange.index,
         # Without a protocol module, what the URL said (a cassette's host) is still known.
-        provider=protocol.provider if protocol else exchange.provider,
+        provider=protocol.provider
+        if protocol
+        else exchange.provider or (choose.named_provider(state) if state.error_class else None),
         api=protocol.api if protocol else exchange.api,
         api_version=state.version if protocol else exchange.api_version,
         status=exchange.status,
