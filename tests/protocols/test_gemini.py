@@ -120,11 +120,31 @@ def test_malformed_function_call_is_a_failure_not_a_filter() -> None:
 
 
 def test_unknown_finish_reason_is_a_warning() -> None:
+    """An undocumented value is SC205's alone: nothing says the answer was cut (SC407 said
+    "the answer is incomplete" of it)."""
     found = list(check_bytes(sse([chunk("x"), chunk("", "BRAND_NEW")])).findings())
-    assert [(f.code, f.severity) for f in found] == [
-        ("SC205", Severity.WARNING),
-        ("SC407", Severity.WARNING),
+    assert [(f.code, f.severity) for f in found] == [("SC205", Severity.WARNING)]
+
+
+def test_a_function_call_finished_as_function_call_is_an_unknown_value_only() -> None:
+    """aimock ends a function call with finishReason FUNCTION_CALL, which Gemini never sends
+    (it says STOP); google-genai warns and delivers the call whole. SC205 says so; SC407 said
+    the call failed and the answer was incomplete."""
+    call = chunk(None, "FUNCTION_CALL")
+    call["candidates"][0]["content"]["parts"] = [
+        {"functionCall": {"name": "get_weather", "args": {"city": "SF"}}}
     ]
+    report = check_bytes(sse([call]))
+    [finding] = report.findings()
+    assert (finding.code, finding.severity) == ("SC205", Severity.WARNING)
+    assert "FUNCTION_CALL" in finding.message and not report.failed
+
+
+def test_a_documented_finish_newer_than_the_schemas_is_still_an_abnormal_finish() -> None:
+    found = [
+        f.code for f in check_bytes(sse([chunk("x"), chunk("", "MALFORMED_RESPONSE")])).findings()
+    ]
+    assert "SC407" in found
 
 
 def test_content_after_finish_and_second_finish() -> None:

@@ -33,6 +33,38 @@ from streamcheck.protocols.base import (
 )
 
 NORMAL_FINISH = frozenset({"STOP", "MAX_TOKENS"})
+# Every finishReason Google documents (google-genai 1.x `types.FinishReason`, a superset of
+# the shipped schemas' enum). Only these say how an answer stopped: a value outside them (a
+# mock's `FUNCTION_CALL` after a whole function call) is SC205's unknown value, and google-genai
+# delivers the candidate with a warning, so SC407 would claim a cut nobody saw.
+DOCUMENTED_FINISH = frozenset(
+    {
+        "FINISH_REASON_UNSPECIFIED",
+        "STOP",
+        "MAX_TOKENS",
+        "SAFETY",
+        "RECITATION",
+        "LANGUAGE",
+        "OTHER",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "MALFORMED_FUNCTION_CALL",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "IMAGE_OTHER",
+        "NO_IMAGE",
+        "IMAGE_RECITATION",
+        "UNEXPECTED_TOOL_CALL",
+        "TOO_MANY_TOOL_CALLS",
+        "MISSING_THOUGHT_SIGNATURE",
+        "MALFORMED_RESPONSE",
+        "ESCALATION",
+        "PUP_LIMITED_DISABLED",
+        "CONTINUATION",
+        "MODEL_ARMOR",
+    }
+)
 # Finish reasons meaning a filter stopped the answer (the rest is a tool or model failure).
 FILTER_FINISH = frozenset(
     {
@@ -162,6 +194,8 @@ class GeminiStream(StreamState):
             )
         if state.finished in NORMAL_FINISH or state.finished == "FINISH_REASON_UNSPECIFIED":
             return
+        if state.finished not in DOCUMENTED_FINISH:
+            return  # SC205 names the unknown value; nothing says the answer was cut
         filtered = state.finished in FILTER_FINISH
         if filtered:
             self.ctx.error_class = "content-filter"
