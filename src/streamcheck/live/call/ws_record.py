@@ -2,10 +2,11 @@
 `ws_client.WebSocketCall`. Kept apart from cli/ so the CLI stays thin and `check` never
 imports the websockets library.
 
-The key comes from the environment: `--key-env NAME`, or OPENAI_API_KEY for api.openai.com.
-It is sent as `Authorization: Bearer`, registered as a secret before anything is printed, and
-never written: the tape's request headers and URL are redacted (a credential in the URL query,
-such as `?api_key=`, too).
+The key comes from the environment: `--key-env NAME`, or OPENAI_API_KEY for api.openai.com and
+GEMINI_API_KEY for generativelanguage.googleapis.com (the Gemini Live API). It is sent as
+`Authorization: Bearer` (the Gemini API's as `x-goog-api-key`, as google-genai sends it),
+registered as a secret before anything is printed, and never written: the tape's request
+headers and URL are redacted (a credential in the URL query, such as `?key=`, too).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from streamcheck.check import CheckOptions
 from streamcheck.exceptions import LiveCallError, StreamcheckError
 from streamcheck.live.call.client import Timeouts
 
-_DEFAULT_KEY = {"api.openai.com": "OPENAI_API_KEY"}
+_DEFAULT_KEY = {
+    "api.openai.com": "OPENAI_API_KEY",
+    "generativelanguage.googleapis.com": "GEMINI_API_KEY",
+}
+# Hosts whose key goes in a header of its own rather than `Authorization: Bearer`.
+_KEY_HEADER = {"generativelanguage.googleapis.com": "x-goog-api-key"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +62,14 @@ def headers_of(given: list[str], url: str, key_env: str | None) -> list[tuple[st
             redact.register_secret(value.strip().removeprefix("Bearer ").strip())
     host = (urlsplit(url).hostname or "").lower()
     variable = key_env or _DEFAULT_KEY.get(host)
-    if variable is not None and not any(n.lower() == "authorization" for n, _ in pairs):
+    header = _KEY_HEADER.get(host, "Authorization")
+    given = {n.lower() for n, _ in pairs}
+    if variable is not None and not given & {"authorization", header.lower()}:
         key = os.environ.get(variable, "").strip()
         if not key:
             raise LiveCallError(f"environment variable {variable} is not set (the API key)")
         redact.register_secret(key)
-        pairs.append(("Authorization", f"Bearer {key}"))
+        pairs.append((header, key if header != "Authorization" else f"Bearer {key}"))
     return pairs
 
 
