@@ -7,7 +7,7 @@ are small JSON objects. Making a chunk's frame costs one struct.pack: the forwar
 does nothing else per chunk.
 
 What crosses: the request as it came (the URL, the headers with the app's keys, the body up
-to tee.MAX_REQUEST_BODY) so that the checker collects the credentials (redact.collect) and
+to MAX_REQUEST_BODY) so that the checker collects the credentials (redact.collect) and
 masks them in every output, as it does in process. The frames exist only in the two
 processes' memory and the socket's kernel buffer; no code writes a frame, or a part of one,
 anywhere: a frame the checker cannot read is reported by its kind and size only.
@@ -15,6 +15,7 @@ anywhere: a frame the checker cannot read is reported by its kind and size only.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
@@ -23,6 +24,7 @@ import orjson
 
 from streamcheck.model import Close, CloseState, Direction, EndReason, Message
 
+MAX_REQUEST_BODY = 4 * 1024 * 1024  # request body sent to the checker (kept, parsed) up to this
 HEAD = struct.Struct("<IBI")
 AT = struct.Struct("<d")
 MESSAGE_AT = struct.Struct("<dBB")
@@ -121,7 +123,7 @@ def apply(kind: int, number: int, body: bytes, checks: Checking) -> None:
                 Direction.SENT if direction else Direction.RECEIVED,
                 body[MESSAGE_AT.size :],
                 bool(binary),
-                at,
+                None if math.isnan(at) else at,
             ),
         )
     elif kind == REQUEST:

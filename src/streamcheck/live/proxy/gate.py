@@ -13,8 +13,7 @@ import time as clock
 from collections.abc import Callable
 from typing import Protocol
 
-from streamcheck.live.proxy.frames import Checking
-from streamcheck.live.proxy.tee import MAX_REQUEST_BODY
+from streamcheck.live.proxy.frames import MAX_REQUEST_BODY, Checking
 from streamcheck.model import Close, EndReason, Message
 
 

@@ -11,6 +11,7 @@ the backlog is down to half the cap (resume_writing), when the counts go to the 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
 from collections.abc import Callable
 
@@ -155,7 +156,7 @@ class Pipe(asyncio.Protocol):
         sent = message.direction.value == "sent"
         self._put(
             _HEAD(len(data) + frames.MESSAGE_AT.size, frames.MESSAGE, number),
-            _MESSAGE_AT(message.time or 0.0, sent, message.binary),
+            _MESSAGE_AT(math.nan if message.time is None else message.time, sent, message.binary),
             data,
         )
 

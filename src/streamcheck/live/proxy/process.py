@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -30,6 +30,10 @@ from streamcheck.exceptions import ConfigError
 from streamcheck.live.proxy import frames, worker
 from streamcheck.live.proxy.gate import Link
 from streamcheck.live.proxy.pipe import Pipe
+
+if TYPE_CHECKING:
+    from streamcheck.check import CheckOptions
+    from streamcheck.live.observe import OutputOptions
 
 START_TIMEOUT = 60.0  # seconds for a checker to import and open its outputs
 QUICK_DEATH = 10.0  # a checker that dies this soon after starting counts towards giving up
@@ -44,8 +48,8 @@ def _say(message: str) -> None:
 class CheckerProcess:
     def __init__(
         self,
-        outputs: Any,
-        check: Any,
+        outputs: OutputOptions,
+        check: CheckOptions,
         keep_bytes: int,
         read_timeout: float | None,
         cap: int,
@@ -140,6 +144,9 @@ class CheckerProcess:
                 if code is not None:
                     break
                 await asyncio.sleep(0.01)
+            if code is None:  # it closed the socket yet lives on: it is of no use now
+                proc.kill()
+                code = await asyncio.get_running_loop().run_in_executor(None, proc.wait)
         lost = len(pipe.opened)
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
         quick = time.monotonic() - self.started < QUICK_DEATH

@@ -20,11 +20,10 @@ from streamcheck import redact
 from streamcheck.check import CheckOptions, StreamChecker
 from streamcheck.live.inflate import CODINGS, Inflater
 from streamcheck.live.observe import BodyKeeper, Observed, Outputs
+from streamcheck.live.proxy.frames import MAX_REQUEST_BODY
 from streamcheck.model import Close, EndReason, Exchange, ExchangeResult, Message, Request
 from streamcheck.schemas import Catalog
 from streamcheck.sources import hints
-
-MAX_REQUEST_BODY = 4 * 1024 * 1024  # kept and parsed (model, stream flag) up to this size
 
 
 def text_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:

@@ -16,16 +16,20 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import orjson
 
 from streamcheck.live.proxy import frames
 
+if TYPE_CHECKING:
+    from streamcheck.check import CheckOptions
+    from streamcheck.live.observe import OutputOptions
+
 NICE = 10  # below the proxy: a busy machine gives the forwarding the CPU first
 
 
-def options(value: dict[str, Any]) -> tuple[Any, Any]:
+def options(value: dict[str, Any]) -> tuple[OutputOptions, CheckOptions]:
     """(OutputOptions, CheckOptions) from the CONFIG frame."""
     from streamcheck.check import CheckOptions
     from streamcheck.live.observe import OutputOptions
@@ -41,7 +45,9 @@ def options(value: dict[str, Any]) -> tuple[Any, Any]:
     return OutputOptions(**out), check
 
 
-def config(outputs: Any, check: Any, keep_bytes: int, read_timeout: float | None) -> bytes:
+def config(
+    outputs: OutputOptions, check: CheckOptions, keep_bytes: int, read_timeout: float | None
+) -> bytes:
     """The CONFIG frame for `options()`: plain values (no key is in any of them)."""
     out = {
         "log": outputs.log,
