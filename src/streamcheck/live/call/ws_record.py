@@ -63,8 +63,8 @@ def headers_of(given: list[str], url: str, key_env: str | None) -> list[tuple[st
     host = (urlsplit(url).hostname or "").lower()
     variable = key_env or _DEFAULT_KEY.get(host)
     header = _KEY_HEADER.get(host, "Authorization")
-    given = {n.lower() for n, _ in pairs}
-    if variable is not None and not given & {"authorization", header.lower()}:
+    named = {n.lower() for n, _ in pairs}
+    if variable is not None and not named & {"authorization", header.lower()}:
         key = os.environ.get(variable, "").strip()
         if not key:
             raise LiveCallError(f"environment variable {variable} is not set (the API key)")
