@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from streamcheck import rules
-from streamcheck.check import choose
+from streamcheck.check import choose, repeat
 from streamcheck.check.state import ExchangeState
 from streamcheck.model import Frame
 from streamcheck.protocols import SENTINEL, Protocol
@@ -59,9 +59,30 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     named_by, kinds = protocol.discriminator, protocol.discriminated
     validators = state.validators
     loads, malformed_json = orjson.loads, orjson.JSONDecodeError
+    # A frame that is the last hot frame's bytes but for its text (check/repeat.py). Taken off
+    # the state while this batch runs: a nested handle (bad_data's joined events) starts clean.
+    template, state.repeat = state.repeat, None
+    fresh = False  # the template was made from the frame before: nothing matched it yet
+    if template is not None:
+        same, same_event, again = template.match, template.event, template.again
     for frame in frames[start:] if start else frames:
         data = frame.data
+        if template is not None:
+            if frame.event == same_event and frame.meta is None:
+                bodies = same(data)
+                if bodies is not None:
+                    fresh = False
+                    ctx.frame = frame
+                    try:  # noqa: SIM105 (as below)
+                        again(frame, bodies)
+                    except MALFORMED:
+                        pass
+                    continue
+            if fresh:
+                state.repeat_budget -= 1
+            template = None
         kind: str | None = None
+        passed = False
         if len(data) <= longest and data in specials:
             value: Any = SENTINEL
         else:
@@ -80,18 +101,41 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                 kind = kind_of(value, frame.event)
             if kind is not None:
                 is_valid = validators.get(kind)
-                if is_valid is None or not is_valid(value):
+                if is_valid is not None and is_valid(value):
+                    passed = True
+                else:
                     ctx.frame = frame
                     validate(state, kind, value, frame)
         ctx.frame = frame
         # contextlib.suppress would cost an object and two calls per frame.
-        try:  # noqa: SIM105
-            step(frame, value, kind)
+        try:
+            hint = step(frame, value, kind)
         except MALFORMED:
-            pass  # a malformed frame must never crash the run: its schema finding says why
+            continue  # a malformed frame must never crash the run: its schema finding says why
+        if hint is not None and passed and state.repeat_budget > 0:
+            template = _template(state, frame, value, hint, kind)
+            if template is not None:
+                fresh = True
+                same, same_event, again = template.match, template.event, template.again
+    state.repeat = template
 
 
-def guard(step: Callable[..., None], *args: Any) -> None:
+def _template(
+    state: ExchangeState, frame: Frame, value: Any, hint: repeat.Hint, kind: str | None
+) -> repeat.Template | None:
+    """A template from a frame that passed its schema and the grammar's hot path; a frame that
+    makes none uses up some of the exchange's budget (a stream whose frames never repeat stops
+    paying for the attempt)."""
+    schemas = state.schemas
+    if schemas is None or kind is None:
+        return None
+    made = repeat.make(frame, value, hint, schemas.schema(kind))
+    if made is None:
+        state.repeat_budget -= 1
+    return made
+
+
+def guard(step: Callable[..., object], *args: Any) -> None:
     """A malformed frame must never crash the run: its schema finding says what is wrong."""
     with contextlib.suppress(*MALFORMED):
         step(*args)

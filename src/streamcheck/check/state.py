@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from streamcheck.check.options import CheckOptions
+from streamcheck.check.repeat import Template
 from streamcheck.check.sink import Sink
 from streamcheck.model import Exchange, Location
 from streamcheck.protocols import Protocol, StreamState
@@ -41,6 +42,8 @@ class ExchangeState:
         "options",
         "protocol",
         "recording_notes",
+        "repeat",
+        "repeat_budget",
         "schemas",
         "sink",
         "sse_header_on_ndjson",
@@ -82,6 +85,10 @@ class ExchangeState:
         self.drift_on = any(code.strip().upper() == "SC203" for code in options.select)
         self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
         self.drift_seen: set[tuple[str, str]] = set()
+        # Frames that repeat the last one but for their text (check/repeat.py): the template,
+        # and how many more may be made in vain.
+        self.repeat: Template | None = None
+        self.repeat_budget = 8
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,
         # evidence), judged once the protocol is (frames.settle); past the list, a count.

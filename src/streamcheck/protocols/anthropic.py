@@ -13,11 +13,20 @@ and enum values within a version, so unknown ones are warnings (schema SC202 / S
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
-from streamcheck.protocols.base import Context, Protocol, StreamState, register, type_member
+from streamcheck.protocols.base import (
+    Context,
+    Hint,
+    Protocol,
+    StreamState,
+    register,
+    repeated_text,
+    type_member,
+)
 from streamcheck.protocols.blocks import Block, Blocks
 from streamcheck.redact import excerpt
 
@@ -47,6 +56,8 @@ DELTAS_FOR_BLOCK: dict[str, frozenset[str]] = {
 }
 KNOWN_DELTAS = frozenset().union(*DELTAS_FOR_BLOCK.values())
 TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+# Delta types that only carry text, by the member holding it (a repeat changes only that).
+TEXT_MEMBERS = {"text_delta": "text", "thinking_delta": "thinking"}
 
 
 class MessagesStream(StreamState):
@@ -64,28 +75,35 @@ class MessagesStream(StreamState):
         self.error_seen = False
         self.after_end_reported = False
         self.events = 0
+        # The hints the hot path returns (check/repeat.py): per text member, per tool block.
+        self.text_hints: dict[str, Hint] = {
+            member: (((("delta", member),), self._again)) for member in TEXT_MEMBERS.values()
+        }
+        self.json_hints: dict[Block, Hint] = {}
 
     # -- per frame -------------------------------------------------------------------------------
 
-    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
-        if kind == "content_block_delta" and type(value) is dict and self._continues(frame, value):
-            return
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
+        if kind == "content_block_delta" and type(value) is dict:
+            hot = self._continues(frame, value)
+            if hot:
+                return hot if isinstance(hot, tuple) else None
         if not isinstance(value, dict):
-            return
+            return None
         self.events += 1
         kind = kind or frame.event
         self._event_name(frame, value)
         if self.stopped or self.error_seen:
             self._after_end(kind)
-            return
+            return None
         if kind == "ping":
-            return
+            return None
         if kind == "error":
             self._in_stream_error(value, frame)
-            return
+            return None
         if kind == "message_start":
             self._message_start()
-            return
+            return None
         if not self.started and not self.start_problem_reported:
             self.start_problem_reported = True
             self.ctx.report(
@@ -104,11 +122,16 @@ class MessagesStream(StreamState):
             self._message_delta(value)
         elif kind == "message_stop":
             self._message_stop()
+        return None
 
-    def _continues(self, frame: Frame, value: dict[str, Any]) -> bool:
+    def _continues(self, frame: Frame, value: dict[str, Any]) -> Hint | bool:
         """Hot path (most events of a stream): a delta of the type its open block takes. No rule
         can fire on it; any other event returns False and takes `frame`, the reference for the
-        rules. Keep the two in step: a new per-delta rule goes in both, or returns False here."""
+        rules. Keep the two in step: a new per-delta rule goes in both, or returns False here.
+
+        A text, thinking or tool-input delta returns a Hint (check/repeat.py): an event of the
+        same bytes but for that string is handled by `_again` or `_again_json`, which do what
+        this path does; otherwise True."""
         if not self.started or self.stopped or self.error_seen:
             return False
         if frame.event is not None and frame.event != "content_block_delta":
@@ -128,7 +151,34 @@ class MessagesStream(StreamState):
             self.first_content_time = frame.time
         if delta_type == "input_json_delta" and block.type in TOOL_INPUT_BLOCKS:
             self._keep_json(block, delta)
-        return True
+            if type(delta.get("partial_json")) is not str:
+                return True
+            hint = self.json_hints.get(block)
+            if hint is None:
+                again = partial(self._again_json, block)
+                hint = self.json_hints[block] = ((("delta", "partial_json"),), again)
+            return hint
+        text = TEXT_MEMBERS.get(delta_type)
+        if text is None or type(delta.get(text)) is not str:
+            return True
+        return self.text_hints[text]
+
+    # -- an event that repeats the last hot one but for its text (check/repeat.py) -----------
+
+    def _again(self, frame: Frame, bodies: list[bytes]) -> None:
+        """`_continues` on a text or thinking delta, the last one's but for its text."""
+        self.events += 1
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+
+    def _again_json(self, block: Block, frame: Frame, bodies: list[bytes]) -> None:
+        """`_continues` on a tool input fragment, the last one's but for the fragment: kept."""
+        self.events += 1
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+        block.tool_input.add(repeated_text(bodies[0]))
 
     def no_shortcut(self, frame: Frame, value: dict[str, Any]) -> bool:
         """`_continues` that takes no delta: every event through `frame`'s reference path

@@ -20,6 +20,25 @@ if TYPE_CHECKING:
     from streamcheck.schemas import SchemaSet
 
 
+# What a grammar's hot path may return for a frame it handled (check/repeat.py): the paths of
+# the strings that may differ in a following frame of otherwise the same bytes, and what such
+# a frame does to the grammar (given the frame and those strings' raw JSON bodies, in the order
+# of the paths). None: no such promise.
+RepeatPath = tuple[str | int, ...]
+Hint = tuple[tuple[RepeatPath, ...], Callable[[Frame, list[bytes]], None]]
+
+
+def repeated_text(body: bytes) -> str:
+    """The string a repeated frame's JSON string body holds (check/repeat.py has proved it a
+    valid body: no quote, no raw control character, valid escapes and UTF-8)."""
+    if body.isascii() and b"\\" not in body:
+        return body.decode("ascii")
+    import orjson
+
+    decoded: str = orjson.loads(b'"' + body + b'"')
+    return decoded
+
+
 def url_parts(url: str | None) -> SplitResult:
     """A recorded request URL split into parts; an unsplittable one (`http://[::1`: "Invalid
     IPv6 URL") as an empty URL, so it names no provider or version instead of crashing."""
@@ -118,7 +137,9 @@ class StreamState:
         self.content_frames = 0  # frames that carried model output (for timing and verdicts)
         self.first_content_time: float | None = None
 
-    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
+        """One frame in order. A hot path may return a `Hint` (a promise about the frames
+        that repeat this one but for some strings); the reference path returns None."""
         raise NotImplementedError
 
     def end(self, clean_eof: bool) -> None:

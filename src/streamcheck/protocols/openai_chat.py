@@ -17,6 +17,7 @@ Schemas: schemas/openai/chat-completions/{2.3.0,2023-11}/ (chunk, error).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -25,9 +26,12 @@ from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import (
     SENTINEL,
     Context,
+    Hint,
     Protocol,
+    RepeatPath,
     StreamState,
     register,
+    repeated_text,
     report_stream_error,
 )
 from streamcheck.protocols.openai_tool_calls import ToolCalls
@@ -69,20 +73,31 @@ class ChatStream(StreamState):
         # The last choice seen, read at the end: a camelCase `finishReason` on it explains a
         # missing finish_reason (Gemini's OpenAI-compatible endpoint did this in 2024).
         self.last_choice: Any = None
+        # The hints the hot path returns (without, with an `obfuscation` string), made once.
+        content, padding = self._CONTENT, self._OBFUSCATION
+        self.content_hints: tuple[Hint, Hint] = (
+            ((content,), self._again_content),
+            ((content, padding), self._again_content),
+        )
+        self.call_hints: dict[tuple[int, bool], Hint] = {}  # (tool call, padded)
 
-    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
         """The hot path first (most chunks of a stream): one choice continuing a started,
         unfinished choice, handled inline (a call per chunk is a few percent of the check).
         Only _identity and ToolCalls can report on such a chunk, and they run; every other
         chunk goes to `_frame`, the reference for the rules. Keep the two in step: a new
-        per-chunk rule goes in both, or keeps its chunks off the hot path."""
+        per-chunk rule goes in both, or keeps its chunks off the hot path.
+
+        A content chunk or a later tool-call fragment handled here returns a Hint: a chunk of
+        the same bytes but for its text (and `obfuscation`) is handled by `_again_content` or
+        `_again_call` without being parsed (check/repeat.py); they do what this path does."""
         if type(value) is not dict or self.done or self.usage_chunks:
             self._frame(frame, value)
-            return
+            return None
         choices = value.get("choices")
         if type(choices) is not list or len(choices) != 1:
             self._frame(frame, value)
-            return
+            return None
         choice = choices[0]
         if (
             type(choice) is not dict
@@ -94,17 +109,17 @@ class ChatStream(StreamState):
             or value.get("usage")  # usage next to choices is tracked the long way
         ):
             self._frame(frame, value)
-            return
+            return None
         self.last_choice = choice
         index = choice.get("index", 0)
         delta = choice.get("delta")
         state = self.choices.get(index) if type(index) is int else None
         if state is None or not state.started or state.finished is not None:
             self._frame(frame, value)
-            return
+            return None
         if type(delta) is not dict:
             self._frame(frame, value)
-            return
+            return None
         self.chunks += 1
         try:
             if self.identity_of(value) != self.last_identity:
@@ -117,7 +132,9 @@ class ChatStream(StreamState):
             if self.first_content_time is None:
                 self.first_content_time = frame.time
         if calls is None and "function_call" not in delta:
-            return
+            if index == 0 and type(delta.get("content")) is str and not delta.get("refusal"):
+                return self.content_hints[type(value.get("obfuscation")) is str]
+            return None
         if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
             call = calls[0]
             # A call without `index` goes the long way: its slot comes from its id (Mistral).
@@ -125,13 +142,51 @@ class ChatStream(StreamState):
             function = call.get("function") if type(call) is dict else None
             if type(slot) is int and slot in state.tools.started and type(function) is dict:
                 state.tools.fragment(slot, function)  # a later fragment of a started call
-                return
+                if index != 0 or type(function.get("name")) is str:
+                    return None
+                return self._call_hint(slot, type(value.get("obfuscation")) is str)
         state.tools.delta(self.ctx, delta, index, 0)
+        return None
 
-    def full_frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+    # -- a chunk that repeats the last hot one but for its text (check/repeat.py) -------------
+
+    _CONTENT: ClassVar[RepeatPath] = ("choices", 0, "delta", "content")
+    _ARGUMENTS: ClassVar[RepeatPath] = (
+        *("choices", 0, "delta", "tool_calls", 0, "function", "arguments"),
+    )
+    _OBFUSCATION: ClassVar[RepeatPath] = ("obfuscation",)  # random padding, on every chunk
+
+    def _again_content(self, frame: Frame, bodies: list[bytes]) -> None:
+        """The hot path on a content chunk of choice 0 whose identity, choice and delta are the
+        last one's but for the text: a chunk counted, content if the text is not empty."""
+        self.chunks += 1
+        if bodies[0]:
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
+        # last_choice keeps the last one's choice: only its finishReason is read, the same.
+
+    def _call_hint(self, slot: int, padded: bool) -> Hint:
+        hint = self.call_hints.get((slot, padded))
+        if hint is None:
+            paths = (self._ARGUMENTS, self._OBFUSCATION) if padded else (self._ARGUMENTS,)
+            hint = self.call_hints[slot, padded] = (paths, partial(self._again_call, slot))
+        return hint
+
+    def _again_call(self, slot: int, frame: Frame, bodies: list[bytes]) -> None:
+        """The hot path on a later fragment of a started tool call of choice 0, the last one's
+        but for its arguments: a chunk with content, the fragment kept."""
+        self.chunks += 1
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
+        self.choices[0].tools.fragment(slot, {"arguments": repeated_text(bodies[0])})
+
+    def full_frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
         """`frame` without its hot path: every chunk through `_frame`, the reference
         (protocols/shortcuts.py swaps it in to prove the hot path changes no finding)."""
         self._frame(frame, value)
+        return None
 
     def _frame(self, frame: Frame, value: Any) -> None:
         if self.done:

@@ -1,0 +1,259 @@
+"""Frames that repeat the last one but for their text: checked without parsing them again.
+
+Most frames of a long stream are the same bytes as the frame before but for one string: the
+text of an OpenAI content chunk (and its `obfuscation` padding), an Anthropic `text_delta`,
+a tool call's argument fragment. Parsing each one (orjson), validating it (jsonschema-rs) and
+walking the grammar's hot path re-proves what the previous frame proved. When the grammar's hot
+path handled a frame and names the strings that may vary (a `Hint`: their paths and what a
+repeat does to its state), a `Template` is made of that frame's bytes: the fixed pieces around
+each string. A later frame that is those pieces with any valid JSON string bodies between
+them is, by construction, the same value with other strings at those paths; it is handed to
+the hint's `again` with the new strings' bytes and costs two `startswith` and a regex per
+string. Anything else (a different byte anywhere) drops the template and takes the full path.
+
+What makes that sound, checked when a template is made (never per frame):
+- the bytes between the pieces are exactly the values at the paths: the frame is parsed again
+  with a marker in each place and must equal the value with the markers at the paths;
+- the schema cannot tell one string from another there (`free`: no enum, const, pattern,
+  length, format, uniqueItems, ... on any schema that applies to those paths), so the frame
+  is valid as the template's frame was: the template is made only from a frame is_valid passed;
+- the grammar's `again` does what its hot path does for such a frame (the grammar's side; the
+  protocol tests and tests/protocols/test_fast_paths.py hold the two to the same findings).
+A string body holding an escape or a byte past ASCII is parsed by orjson on its own, so a frame
+orjson would refuse (invalid UTF-8, a control character) is never taken for a repeat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from typing import Any
+
+import orjson
+
+from streamcheck.model import Frame
+from streamcheck.protocols.base import Hint
+from streamcheck.protocols.base import RepeatPath as Path
+
+__all__ = ["Hint", "Template", "free", "make"]
+
+Again = Callable[[Frame, list[bytes]], None]
+
+# A JSON string body without escapes, and one with them (RFC 8259 section 7).
+_PLAIN = re.compile(rb'[^"\\\x00-\x1f]*')
+_ESCAPED = re.compile(rb'(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+_PLAIN_BODY = _PLAIN.fullmatch
+_ESCAPED_BODY = _ESCAPED.fullmatch
+_PROBE = "streamcheck-repeat-probe-"
+
+# Schema keywords that judge a value by its type, its keys or its length as a container, or that
+# only annotate: none can tell one string from another below it.
+_NEUTRAL = frozenset(
+    {
+        "type",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "minItems",
+        "maxItems",
+        "propertyNames",
+        "dependentRequired",
+        "nullable",
+        "title",
+        "description",
+        "$comment",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$schema",
+        "$id",
+        "$defs",
+        "definitions",
+    }
+)
+_BRANCHES = frozenset({"anyOf", "oneOf", "allOf"})
+_SAME_PATH = frozenset({"not", "if", "then", "else"})
+
+
+class Template:
+    """The fixed bytes of a frame around its varying strings, and what a repeat does."""
+
+    __slots__ = ("again", "at", "event", "head", "inner", "tail", "tail_size")
+
+    def __init__(self, head: bytes, pieces: tuple[bytes, ...], event: str | None, again: Again):
+        self.head = head  # the bytes before the first string's body
+        self.at = len(head)
+        # After each string's body: its closing quote up to the next body; the last one, the
+        # tail, runs to the frame's end (found with endswith, no scan).
+        self.inner = pieces[:-1]
+        self.tail = pieces[-1]
+        self.tail_size = len(pieces[-1])
+        self.event = event
+        self.again = again
+
+    def match(self, data: bytes) -> list[bytes] | None:
+        """The string bodies of a frame made of the same pieces, or None."""
+        if not data.startswith(self.head) or not data.endswith(self.tail):
+            return None
+        at = self.at
+        bodies = []
+        for piece in self.inner:
+            end = _PLAIN.match(data, at).end()  # type: ignore[union-attr]  # `*` always matches
+            if not data.startswith(piece, end):
+                if data[end : end + 1] != b"\\":
+                    return None
+                end = _ESCAPED.match(data, at).end()  # type: ignore[union-attr]
+                if not data.startswith(piece, end):
+                    return None
+            body = data[at:end]
+            if not body.isascii() or b"\\" in body:
+                try:  # the same parser decides what the full path would have decided
+                    orjson.loads(b'"' + body + b'"')
+                except orjson.JSONDecodeError:
+                    return None
+            bodies.append(body)
+            at = end + len(piece)
+        stop = len(data) - self.tail_size
+        if stop < at:
+            return None
+        body = data[at:stop]
+        if _PLAIN_BODY(body) is None:
+            if _ESCAPED_BODY(body) is None:
+                return None
+            try:
+                orjson.loads(b'"' + body + b'"')
+            except orjson.JSONDecodeError:
+                return None
+        elif not body.isascii():
+            try:
+                orjson.loads(b'"' + body + b'"')
+            except orjson.JSONDecodeError:
+                return None
+        bodies.append(body)
+        return bodies
+
+
+# (id of a schema, paths) -> (the schema, kept so its id stays its own; whether they are free)
+_FREE: dict[tuple[int, tuple[Path, ...]], tuple[dict[str, Any], bool]] = {}
+
+
+def make(frame: Frame, value: Any, hint: Hint, schema: dict[str, Any]) -> Template | None:
+    """A template from a frame that passed its schema and took the grammar's hot path, or None
+    when its strings cannot be told apart from the rest of its bytes or the schema could."""
+    paths, again = hint
+    if frame.meta is not None:
+        return None
+    key = (id(schema), paths)
+    known = _FREE.get(key)
+    if known is None:
+        known = _FREE[key] = (schema, all(free(schema, schema, p) for p in paths))
+    if not known[1]:
+        return None
+    data = frame.data
+    spans: list[tuple[int, int]] = []
+    for path in paths:
+        current = _at(value, path)
+        if type(current) is not str or type(path[-1]) is not str:
+            return None
+        encoded = orjson.dumps(current)
+        needle = orjson.dumps(path[-1]) + b":" + encoded
+        found = data.find(needle)
+        if found < 0 or data.find(needle, found + 1) >= 0:
+            return None
+        start = found + len(needle) - len(encoded) + 1
+        spans.append((start, start + len(encoded) - 2))
+    # `again` takes the bodies in the order of its paths: they must come in that order.
+    for (_, end), (start, _) in pairwise(spans):
+        if end >= start:
+            return None
+    head = data[: spans[0][0]]
+    ends = [end for _, end in spans]
+    starts = [start for start, _ in spans[1:]] + [len(data)]
+    pieces = tuple(data[end:start] for end, start in zip(ends, starts, strict=True))
+    # The proof that the bodies are the values at the paths: markers in their places parse to
+    # the value with the markers at the paths.
+    probe = head + b"".join(f"{_PROBE}{n}".encode() + p for n, p in enumerate(pieces))
+    expected = orjson.loads(data)
+    for n, path in enumerate(paths):
+        _put(expected, path, f"{_PROBE}{n}")
+    try:
+        if orjson.loads(probe) != expected:
+            return None
+    except orjson.JSONDecodeError:
+        return None
+    return Template(head, pieces, frame.event, again)
+
+
+def free(root: Any, node: Any, path: Sequence[str | int], depth: int = 0) -> bool:
+    """Whether `node` (a schema inside `root`) gives the same verdict whatever string stands at
+    `path` below the value it judges. Unsure (a remote $ref, a keyword not known here) is no."""
+    if depth > 64:
+        return False
+    if type(node) is bool:
+        return True
+    if type(node) is not dict:
+        return False
+    for keyword, sub in node.items():
+        if keyword in _NEUTRAL or keyword.startswith("x-"):
+            continue
+        if keyword == "$ref":
+            target = _ref(root, sub)
+            if target is None or not free(root, target, path, depth + 1):
+                return False
+        elif keyword in _BRANCHES:
+            if type(sub) is not list or not all(free(root, s, path, depth + 1) for s in sub):
+                return False
+        elif keyword in _SAME_PATH:
+            if not free(root, sub, path, depth + 1):
+                return False
+        elif not path:
+            return False  # enum, const, pattern, minLength, format, ... judge the string
+        elif keyword == "properties":
+            step = path[0]
+            if type(sub) is not dict:
+                return False
+            if step in sub and not free(root, sub[step], path[1:], depth + 1):
+                return False
+        elif keyword == "additionalProperties":
+            props = node.get("properties", {})
+            if path[0] not in props and not free(root, sub, path[1:], depth + 1):
+                return False
+        elif keyword == "items":
+            if type(path[0]) is not int or not free(root, sub, path[1:], depth + 1):
+                return False
+        else:
+            return False  # const, enum, uniqueItems, contains, patternProperties, ...
+    return True
+
+
+def _ref(root: Any, ref: Any) -> Any:
+    """A local `#/...` reference inside `root`; None for any other."""
+    if type(ref) is not str or not ref.startswith("#"):
+        return None
+    node = root
+    for part in ref[1:].split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if type(node) is not dict or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _at(value: Any, path: Path) -> Any:
+    for step in path:
+        if type(step) is int:
+            if type(value) is not list or not 0 <= step < len(value):
+                return None
+        elif type(value) is not dict or step not in value:
+            return None
+        value = value[step]
+    return value
+
+
+def _put(value: Any, path: Path, new: str) -> None:
+    for step in path[:-1]:
+        value = value[step]
+    value[path[-1]] = new

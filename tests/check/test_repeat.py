@@ -1,0 +1,197 @@
+"""Frames that repeat the last one but for their text (check/repeat.py) are judged exactly as the
+reference path judges them: every edge a template could get wrong, checked both ways through
+the library (`check_paths`) and with the hot paths off (protocols/shortcuts.reference_only)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from streamcheck.check import repeat
+from streamcheck.check.options import CheckOptions
+from streamcheck.protocols.shortcuts import reference_only
+from streamcheck.run import check_paths
+from streamcheck.schemas import shipped_root
+
+
+def _chunk(content: str, obfuscation: str | None = "ab12") -> bytes:
+    value: dict[str, Any] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
+    }
+    if obfuscation is not None:
+        value["obfuscation"] = obfuscation
+    return b"data: " + orjson.dumps(value) + b"\n\n"
+
+
+def _chat(middle: list[bytes]) -> bytes:
+    head = _chunk("").replace(b'"delta":{', b'"delta":{"role":"assistant",')
+    tail = _chunk("").replace(b'"finish_reason":null', b'"finish_reason":"stop"')
+    return head + b"".join(middle) + tail + b"data: [DONE]\n\n"
+
+
+def _both(path: Path, options: CheckOptions | None = None) -> list[Any]:
+    def verdicts() -> list[Any]:
+        report = check_paths([str(path)], options)
+        return [(r.frames, r.end, r.findings) for r in report.results]
+
+    fast = verdicts()
+    with reference_only():
+        reference = verdicts()
+    assert fast == reference
+    return fast
+
+
+def _codes(verdicts: list[Any]) -> list[str]:
+    return [f.code for _, _, findings in verdicts for f in findings]
+
+
+@pytest.mark.parametrize("pad", ["ab12", None], ids=["text-then-padding", "text-last"])
+def test_text_with_escapes_non_ascii_and_bad_bytes_is_judged_as_the_reference_does(
+    tmp_path: Path, pad: str | None
+) -> None:
+    # With `obfuscation` after the text, the text is an inner body (scanned); without, the
+    # text is the last body (found by the tail): both ways of reading a body are exercised.
+    plain = [_chunk(f" word{n}", pad and f"pad{n}") for n in range(6)]
+    odd = [
+        _chunk('a "quoted" line\n', pad),  # escapes: the escaped-body path
+        _chunk("caf\u00e9 \u2713", pad),  # past ASCII: orjson checks the body
+        _chunk(" fine", pad),
+        # Invalid UTF-8 inside the text of a frame that is otherwise a repeat: SC102.
+        _chunk(" broken", pad).replace(b" broken", b" bro\xffken"),
+        _chunk(" more", pad),
+        # A raw control character in the text: not JSON (SC103/SC101 as the full path says).
+        _chunk(" tab", pad).replace(b" tab", b" \x01tab"),
+        _chunk(" after", pad),
+        # A lone backslash before the closing quote: the quote is escaped, the JSON is cut.
+        _chunk(" slash", pad).replace(b" slash", b" slash\\"),
+        _chunk(" end", pad),
+    ]
+    path = tmp_path / "odd.sse"
+    path.write_bytes(_chat(plain + odd + plain))
+    verdicts = _both(path)
+    codes = _codes(verdicts)
+    assert "SC102" in codes, codes
+    assert verdicts[0][0] == 2 + len(plain) * 2 + len(odd) + 1
+
+
+def test_a_user_schema_that_limits_the_text_keeps_every_frame_on_the_full_path(
+    tmp_path: Path,
+) -> None:
+    # A --schemas folder whose chunk schema caps content at 8 characters: a template would
+    # carry the first short text's verdict over to a long one; `free` refuses to make one.
+    folder = tmp_path / "schemas" / "openai" / "chat-completions"
+    shutil.copytree(shipped_root() / "openai" / "chat-completions", folder)
+    chunk = folder / "2.3.0" / "chunk.json"
+    schema = json.loads(chunk.read_text())
+    delta = schema["$defs"]["delta"]["properties"]
+    delta["content"] = {"type": ["string", "null"], "maxLength": 8}
+    chunk.write_text(json.dumps(schema))
+    path = tmp_path / "long.sse"
+    path.write_bytes(_chat([_chunk(" short"), _chunk(" fine"), _chunk(" far too long a text")]))
+    options = CheckOptions(schema_dirs=(tmp_path / "schemas",))
+    codes = _codes(_both(path, options))
+    assert "SC201" in codes, codes
+    assert "SC201" not in _codes(_both(path))  # the shipped schema takes any text
+
+
+def test_tool_arguments_and_anthropic_deltas_repeat_as_the_reference_path(tmp_path: Path) -> None:
+    # Two tool calls' fragments (the second call's slot is 1), and Anthropic text and tool
+    # input whose last fragment cuts the JSON: SC308 must come from what the repeats kept.
+    calls = []
+    for slot, pieces in ((0, ['{"a"', ": 1", "}"]), (1, ['{"b"', ": [1,", " 2"])):
+        start = {"index": slot, "id": f"call_{slot}", "type": "function"}
+        start["function"] = {"name": "f", "arguments": ""}
+        calls.append(_tool_chunk([start]))
+        calls += [_tool_chunk([{"index": slot, "function": {"arguments": p}}]) for p in pieces]
+    path = tmp_path / "calls.sse"
+    path.write_bytes(_chat(calls))
+    assert "SC308" in _codes(_both(path))
+
+    events = [
+        ("message_start", {"type": "message_start", "message": _message()}),
+        ("content_block_start", _block_start(0, {"type": "text", "text": ""})),
+        *[("content_block_delta", _delta(0, "text_delta", "text", t)) for t in ("a", "b\n", "c")],
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("content_block_start", _block_start(1, _tool())),
+        *[
+            ("content_block_delta", _delta(1, "input_json_delta", "partial_json", p))
+            for p in ('{"q"', ': "x', 'y"', ", 2")
+        ],
+        ("content_block_stop", {"type": "content_block_stop", "index": 1}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use"}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    body = b"".join(
+        b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+        for name, data in events
+    )
+    anthropic = tmp_path / "anthropic.sse"
+    anthropic.write_bytes(body)
+    assert "SC308" in _codes(_both(anthropic))
+
+
+def _tool_chunk(calls: list[dict[str, Any]]) -> bytes:
+    return _chunk("").replace(b'"content":""', b'"tool_calls":' + orjson.dumps(calls))
+
+
+def _message() -> dict[str, Any]:
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+
+
+def _block_start(index: int, block: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def _tool() -> dict[str, Any]:
+    return {"type": "tool_use", "id": "toolu_1", "name": "get", "input": {}}
+
+
+def _delta(index: int, kind: str, member: str, text: str) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": {"type": kind, member: text}}
+
+
+@pytest.mark.parametrize(
+    ("schema", "free"),
+    [
+        ({"type": "object", "properties": {"t": {"type": "string"}}}, True),
+        ({"properties": {"t": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/s"}]}}}, True),
+        ({"properties": {"t": {"type": "string", "maxLength": 3}}}, False),
+        ({"properties": {"t": {"enum": ["a", "b"]}}}, False),
+        ({"properties": {"t": {"pattern": "^a"}}}, False),
+        ({"properties": {"t": {"$ref": "other.json#/s"}}}, False),
+        ({"properties": {"u": {"const": 1}}, "additionalProperties": {"const": "x"}}, False),
+        ({"properties": {"u": {"const": 1}}}, True),  # constrains another member only
+        ({"const": {"t": "a"}}, False),
+        ({"if": {"properties": {"t": {"const": "a"}}}, "then": False}, False),
+    ],
+)
+def test_free_says_whether_a_schema_can_tell_one_text_from_another(
+    schema: dict[str, Any], free: bool
+) -> None:
+    schema = {**schema, "$defs": {"s": {"type": "string", "description": "text"}}}
+    assert repeat.free(schema, schema, ("t",)) is free
+
+
+def test_free_follows_arrays_and_refuses_unique_items_on_them() -> None:
+    items = {"type": "array", "items": {"properties": {"t": {"type": "string"}}}}
+    assert repeat.free(items, items, (0, "t")) is True
+    unique = {**items, "uniqueItems": True}
+    assert repeat.free(unique, unique, (0, "t")) is False
