@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-from streamcheck import check_paths
+import pytest
+
+from streamcheck import check_paths, run
 from tests.conftest import FIXTURES, run_streamcheck
 
 
@@ -41,3 +44,38 @@ def test_negative_jobs_is_a_usage_error() -> None:
     done = run_streamcheck("check", "fixtures/openai", "--jobs", "-1")
     assert done.returncode == 2
     assert "--jobs -1" in done.stderr
+
+
+def _files(folder: Path, count: int, size: int) -> list[str]:
+    folder.mkdir()
+    paths = []
+    for number in range(count):
+        path = folder / f"{number:04d}.sse"
+        path.write_bytes(b"x" * size)
+        paths.append(str(path))
+    return paths
+
+
+def test_jobs_0_runs_in_one_process_when_the_files_are_little_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An idle 2-CPU machine: a few small files are less work than a pool's start.
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    assert run.auto_jobs(_files(tmp_path / "few", 40, 2_000)) == 1
+    many = _files(tmp_path / "many", 40, 2_000_000)
+    assert run.auto_jobs(many) == 2
+    # The same files with both CPUs already busy: a second process would only queue.
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 1.5))
+    assert run.auto_jobs(many) == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert run.auto_jobs(many) == 1  # one CPU to run on
+
+
+def test_jobs_0_gives_the_same_report_as_one_process() -> None:
+    paths = [str(FIXTURES / "openai"), str(FIXTURES / "anthropic")]
+    auto = check_paths(paths, jobs=0)
+    one = check_paths(paths)
+    assert [r.to_dict() for r in auto.results] == [r.to_dict() for r in one.results]
+    assert len(one.results) > 10

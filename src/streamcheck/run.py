@@ -50,12 +50,15 @@ def iter_files(
 
     `options_for(path)` gives per-file options (config overrides); `on_file(path)` is called
     before each file is read (progress display). `jobs` > 1 checks files in that many worker
-    processes; results come back in the same order as with one. `clients` also replay each
-    exchange through official SDKs, one after the other (`ExchangeResult.clients`); `timeline`
-    keeps each exchange's frames by arrival time for the HTML report (`ExchangeResult.timeline`).
+    processes; results come back in the same order as with one; 0 lets `auto_jobs` choose.
+    `clients` also replay each exchange through official SDKs, one after the other
+    (`ExchangeResult.clients`); `timeline` keeps each exchange's frames by arrival time for
+    the HTML report (`ExchangeResult.timeline`).
     """
     options.protocols()  # reject an unknown --provider before reading anything
     files = list(files)
+    if jobs == 0:
+        jobs = auto_jobs(files)
     if jobs > 1 and len(files) > 1 and "-" not in files:
         yield from _parallel(
             files, options, input_format, options_for, on_file, jobs, clients, timeline
@@ -73,6 +76,49 @@ def iter_files(
             if file_options.fail_on != options.fail_on:
                 result.fail_on = file_options.fail_on
             yield result
+
+
+# --jobs 0 checks in one process when the work is smaller than this (seconds, estimated): a
+# pool's start, the pickling of every result and the workers' first schema compilation cost
+# more than the second CPU saves (bench/run.py's folder rows: 1,000 files of 20 events).
+PARALLEL_WORTH = 0.5
+# The estimate: a checked byte and a checked file, in seconds (bench/run.py on a 2-CPU VM:
+# about 100 MB/s once the file is open, and about 0.25 ms a file for opening, sniffing,
+# detecting and reporting it).
+SECONDS_PER_BYTE = 1 / 100e6
+SECONDS_PER_FILE = 0.25e-3
+
+
+def auto_jobs(files: list[str]) -> int:
+    """`--jobs 0`: how many processes can win on this machine, now. One per CPU this process
+    may run on, less the CPUs other work keeps busy (the 1-minute load average: on a machine
+    whose every CPU is already taken, more processes only queue behind each other), and one
+    alone when the files are too little work for a pool to pay for itself (PARALLEL_WORTH)."""
+    import os
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    if cpus < 2 or len(files) < 2 or "-" in files:
+        return 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # no load average (Windows)
+        busy = 0.0
+    # This process is part of the load it reads: it is running as it asks.
+    free = min(cpus, round(cpus + 1 - busy))
+    if free < 2:
+        return 1
+    work = len(files) * SECONDS_PER_FILE
+    for path in files:
+        try:
+            work += os.stat(path).st_size * SECONDS_PER_BYTE
+        except OSError:
+            continue  # the reader says what is wrong with it, in order
+        if work >= PARALLEL_WORTH:
+            return free
+    return 1
 
 
 def _check(

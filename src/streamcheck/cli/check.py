@@ -151,7 +151,10 @@ def check(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", help="Check files in N processes (0: one per CPU); same output order."
+            "--jobs",
+            "-j",
+            help="Check files in N processes (0: one per idle CPU, or one process when the"
+            " files are little work or the CPUs are busy); same output order.",
         ),
     ] = 1,
     quiet: Annotated[
@@ -345,11 +348,7 @@ def _apply_baseline(report, files, resolved, path, label, write, old) -> None:  
 def _jobs(value: int) -> int:
     if value < 0:
         raise StreamcheckError(f"--jobs {value}: expected 0 (one per CPU) or more")
-    if value == 0:
-        import os
-
-        return os.cpu_count() or 1
-    return value
+    return value  # 0: run.auto_jobs decides once the files are known
 
 
 def _github_step_summary(report) -> None:  # type: ignore[no-untyped-def]
