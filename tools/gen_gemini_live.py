@@ -9,7 +9,10 @@ model's JSON Schema (pydantic, camelCase aliases as on the wire) with the kind's
 required. google-genai drops members its types do not know before validating
 (`_common._remove_extra_fields`, "to maintain forward compatibility"), so the models'
 `additionalProperties: false` is left out: an unknown member is harmless to the official
-client. Descriptions, titles and defaults are dropped: only the shape is kept. The Live API's
+client. Enums are dropped too: google-genai's enums take any value (`CaseInSensitiveEnum.
+_missing_` warns and keeps an unknown one), so a value added by the server breaks no client;
+and `format` (pydantic's `base64url` for bytes), which the SDK's base64 reading does not
+enforce. Descriptions, titles and defaults are dropped: only the shape is kept. The Live API's
 v1alpha and Vertex AI's v1beta1 and v1 speak the same messages (protocols/gemini_live.py
 aliases them to v1beta).
 """
@@ -27,14 +30,19 @@ OUT = Path(__file__).resolve().parent.parent / "schemas" / "gemini" / "live" / "
 KINDS = tuple(field.alias or name for name, field in types.LiveServerMessage.model_fields.items())
 
 
-def strip(value: Any) -> Any:
-    """The schema without prose, defaults or `additionalProperties: false`."""
+def strip(value: Any, names: bool = False) -> Any:
+    """The schema without prose, defaults, enums, formats or `additionalProperties: false`.
+    `names`: `value` is a `properties` mapping, whose keys are member names (a grounding
+    chunk's `title`), not keywords: all kept."""
     if isinstance(value, dict):
         return {
-            k: strip(v)
+            k: strip(v, names=k == "properties" and not names)
             for k, v in value.items()
-            if k not in ("description", "title", "default", "examples")
-            and not (k == "additionalProperties" and v is False)
+            if names
+            or (
+                k not in ("description", "title", "default", "examples", "enum", "format")
+                and not (k == "additionalProperties" and v is False)
+            )
         }
     if isinstance(value, list):
         return [strip(v) for v in value]

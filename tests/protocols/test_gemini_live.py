@@ -126,6 +126,22 @@ def test_a_turn_waiting_on_the_clients_tool_response_is_not_cut(tmp_path: Path) 
     assert codes(tape(tmp_path, [TURN[0], text("Let me look."), call])) == []
 
 
+def test_a_transcription_trailing_the_turn_opens_no_new_turn(tmp_path: Path) -> None:
+    late = {"serverContent": {"outputTranscription": {"text": "Hello"}}}
+    server_close = Close(CloseState.CLOSED, 1000, "", "server", 1.0)
+    assert codes(tape(tmp_path, [*TURN, late], close=server_close)) == []
+
+
+def test_unknown_enum_values_and_members_pass_as_google_genai_takes_them(tmp_path: Path) -> None:
+    """google-genai keeps an unknown enum value (with a warning) and drops unknown members."""
+    odd = {
+        "serverContent": {"turnComplete": True, "turnCompleteReason": "A_NEW_REASON"},
+        "newTopLevelThing": {"x": 1},
+    }
+    found = codes(tape(tmp_path, [*TURN[:4], odd]))
+    assert "SC201" not in found and "SC391" not in found
+
+
 def test_interrupted_ends_the_turn(tmp_path: Path) -> None:
     barge = {"serverContent": {"interrupted": True}}
     assert codes(tape(tmp_path, [TURN[0], text("Hel"), barge])) == []

@@ -18,11 +18,12 @@ Wire: one JSON document per WebSocket message. The Gemini API sends them in bina
 (ai-shifu/ai-shifu#2760 saw `setupComplete` as opcode 2; google-genai reads them with
 `recv(decode=False)` and `json.loads`), so binary messages are judged as JSON (`binary_json`).
 Grammar (on protocols/envelope.py): `setupComplete` first and once; a model turn runs from its
-first `serverContent` output to `turnComplete` (or `interrupted`, the user barging in), with
-`generationComplete` before `turnComplete` and no `modelTurn` between them (a transition
-table); a turn still open when the socket closes is cut (SC391), unless it waits on the
-client's `toolResponse`. `goAway` asks the client to reconnect (SC392); close codes are judged
-as for every WebSocket (SC6xx: 1007 invalid argument, 1008 policy, 1011 internal error).
+first `modelTurn` (or `generationComplete`) to `turnComplete` (or `interrupted`, the user
+barging in), with `generationComplete` before `turnComplete` and no `modelTurn` between them
+(a transition table); an output transcription may trail the turn and opens none. A turn still
+open when the socket closes is cut (SC391), unless it waits on the client's `toolResponse`.
+`goAway` asks the client to reconnect (SC392); close codes are judged as for every WebSocket
+(SC6xx), with the Live API's meaning of 1007 (invalid argument) and 1011 (internal error).
 """
 
 from __future__ import annotations
@@ -128,14 +129,15 @@ class LiveStream(StreamState):
         envelope = self.envelope
         turn = content.get("modelTurn")
         output = content.get("outputTranscription")
-        if isinstance(turn, dict) or isinstance(output, dict):
+        parts = turn.get("parts") if isinstance(turn, dict) else None
+        if parts or isinstance(output, dict):
+            envelope.content(frame)
+        # Only model output opens a turn: an output transcription may trail the turn's
+        # turnComplete (it transcribes audio already sent), and must not open another.
+        if isinstance(turn, dict):
             if self.turn_from is None:
                 self.turn_from = frame.index
             self.waiting_tool = False
-            parts = turn.get("parts") if isinstance(turn, dict) else None
-            if parts or isinstance(output, dict):
-                envelope.content(frame)
-        if isinstance(turn, dict):
             envelope.step("modelTurn")
         if content.get("generationComplete") is True:
             if self.turn_from is None:

@@ -31,8 +31,8 @@ rule(
     "gemini-live-turn-cut",
     Severity.ERROR,
     "A Gemini Live model turn never got its `turnComplete` (or `interrupted`).",
-    finds="`serverContent` that began a model turn (`modelTurn` parts, an output "
-    "transcription, `generationComplete`) and no `turnComplete` or `interrupted` before the "
+    finds="`serverContent` that began a model turn (`modelTurn`, `generationComplete`) and no "
+    "`turnComplete` or `interrupted` before the "
     "session ended. A turn waiting on the client's `toolResponse` after a `toolCall` is not cut.",
     why="Clients wait for `turnComplete` to know the answer is whole; a session that ends "
     "before it leaves a partial answer that looks finished, or a client waiting for ever.",
