@@ -276,3 +276,74 @@ def test_keys_reach_no_output_of_the_checker_process(tmp_path: Path) -> None:
     assert saved and "streamcheck_streams_total" in metrics
     for output in (running.log.read_bytes(), metrics, running.stderr, *saved):
         assert leaks(output) == []
+
+
+def test_a_websocket_session_is_checked_by_the_checker_process(tmp_path: Path) -> None:
+    """A Realtime session through the proxy: every message either way crosses to the checker
+    process with its time, and the session is judged as in process (12 frames, ok)."""
+    from websockets.sync.client import connect as ws_connect
+
+    from streamcheck.live.serve.server import ServeOptions
+    from streamcheck.live.serve.server import running as serving
+    from tests.conftest import FIXTURES
+
+    sends = ['{"type": "conversation.item.create"}', '{"type": "response.create"}']
+
+    def session(base: str) -> list[str | bytes]:
+        url = base.replace("http://", "ws://") + "/v1/realtime?model=gpt-realtime"
+        got: list[str | bytes] = []
+        with ws_connect(url, additional_headers=AUTH, max_size=None) as ws:
+            for text in sends:
+                ws.send(text)
+            try:
+                while True:
+                    got.append(ws.recv(timeout=5))
+            except Exception:
+                pass
+        return got
+
+    with serving(
+        [str(FIXTURES / "openai-realtime" / "ga-text.tape")], ServeOptions(speed=0)
+    ) as base:
+        direct = session(base)
+        with proxy(base, tmp_path) as running:
+            through = session(running.url)
+            [line] = running.wait_lines(1)
+    assert through == direct and len(direct) == 12
+    assert line["verdict"] == "ok" and line["frames"] == 12 and line["status"] == 101, line
+    assert line["bytes_in"] == sum(len(s) for s in sends), line
+
+
+def test_sampled_out_exchanges_are_counted_by_the_checker_process(tmp_path: Path) -> None:
+    """--sample 0: the proxy decides, the checker process counts them on /metrics."""
+    script, _ = upstream_script(threading.Event())
+    with scripted(script) as upstream, proxy(upstream.url, tmp_path, "--sample", "0") as running:
+        for _ in range(3):
+            assert stream(running.url) == FIRST + REST
+        pause = threading.Event()
+        while running.unchecked().get("sampled-out", 0) < 3:  # told with the next frames
+            pause.wait(0.02)
+        assert running.unchecked() == {"sampled-out": 3.0}
+    assert running.lines() == []
+
+
+def test_a_checker_that_does_not_drain_in_time_is_stopped_and_said(tmp_path: Path) -> None:
+    """The checker is stopped (SIGSTOP) and never resumed: on SIGTERM the proxy waits
+    --drain-timeout, says on stderr that the lines it owed are lost, stops it and ends."""
+    script, _ = upstream_script(threading.Event())
+    with (
+        scripted(script) as upstream,
+        proxy(upstream.url, tmp_path, "--drain-timeout", "0.5") as running,
+    ):
+        assert stream(running.url) == FIRST + REST
+        running.wait_lines(1)
+        checker = running.checker
+        checker.suspend()
+        assert stream(running.url) == FIRST + REST
+        running.proc.send_signal(signal.SIGTERM)
+        assert running.proc.wait(120) == 0
+        checker.wait(60)
+        assert not checker.is_running()  # killed, not left behind
+    assert "did not finish within --drain-timeout 0.5 s" in running.stderr, running.stderr
+    assert "streamcheck proxy: stopped" in running.stderr
+    assert len(running.lines()) == 1
