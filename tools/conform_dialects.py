@@ -61,7 +61,77 @@ def _at_start(value: dict[str, Any]) -> dict[str, Any] | None:
     return value
 
 
+def _empty_role(value: dict[str, Any]) -> dict[str, Any]:
+    for choice in value.get("choices") or []:
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            delta["role"] = ""  # a Go struct without omitempty: "" on every delta
+    return value
+
+
+def _id_on_second(reply: Reply) -> Reply:
+    """Each tool call's id, type and name moved from its first fragment to its second."""
+    late: dict[int, dict[str, Any]] = {}
+
+    def move(value: dict[str, Any]) -> dict[str, Any]:
+        for choice in value.get("choices") or []:
+            for call in (choice.get("delta") or {}).get("tool_calls") or []:
+                index = call.get("index")
+                if call.get("id"):
+                    name = call["function"].pop("name", None)
+                    late[index] = {"id": call.pop("id"), "type": call.pop("type", None)}
+                    late[index]["name"] = name
+                elif index in late:
+                    head = late.pop(index)
+                    call.update(id=head["id"], type=head["type"])
+                    call["function"]["name"] = head["name"]
+        return value
+
+    return _rewrite(reply, move)
+
+
+def _merged(value: dict[str, Any]) -> dict[str, Any]:
+    """Every tool call at index 0 (a server that numbers calls per chunk)."""
+    for choice in value.get("choices") or []:
+        for call in (choice.get("delta") or {}).get("tool_calls") or []:
+            call["index"] = 0
+    return value
+
+
+def _usage_unasked(reply: Reply) -> Reply:
+    status, headers, chunks = reply
+    usage = {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}
+    last = {"id": "chatcmpl-Conform0001", "object": "chat.completion.chunk"}
+    last.update(created=1760000000, model="gpt-4o-mini-2024-07-18", choices=[], usage=usage)
+    done = chunks[-1]
+    return status, headers, [*chunks[:-1], b"data: " + orjson.dumps(last) + b"\n\n", done]
+
+
+def _reasoning_named(reply: Reply) -> Reply:
+    """Reasoning deltas named `reasoning` (vLLM since its rename, OpenRouter) before the text."""
+    status, headers, chunks = reply
+    first = orjson.loads(chunks[0].partition(b"data: ")[2])
+    thoughts = []
+    for text in ("17 * 3: 10 * 3 = 30, ", "7 * 3 = 21, so 51."):
+        value = dict(first)
+        value["choices"] = [{"index": 0, "delta": {"reasoning": text}, "finish_reason": None}]
+        value["choices"][0]["logprobs"] = None
+        thoughts.append(b"data: " + orjson.dumps(value) + b"\n\n")
+    return status, headers, [chunks[0], *thoughts, *chunks[1:]]
+
+
 def openai_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
+    if dialect == "openai-empty-role" and not case.rejects:
+        return _rewrite(reply, _empty_role)
+    if dialect == "openai-tool-id-late" and "tools" in case.body:
+        return _id_on_second(reply)
+    if dialect == "openai-merged-tool-calls" and "tools" in case.body:
+        return _rewrite(reply, _merged)
+    unasked = not case.rejects and "stream_options" not in case.body
+    if dialect == "openai-usage-unasked" and unasked:
+        return _usage_unasked(reply)
+    if dialect == "openai-reasoning-field" and case.name == "reasoning":
+        return _reasoning_named(reply)
     if dialect == "openai-no-index" and "tools" in case.body:
         return _rewrite(reply, _no_index)
     if dialect == "openai-no-usage":
@@ -99,6 +169,11 @@ DIALECTS = {
     "openai-no-usage": "chat",
     "openai-plain-errors": "chat",
     "openai-declines": "chat",
+    "openai-empty-role": "chat",
+    "openai-tool-id-late": "chat",
+    "openai-merged-tool-calls": "chat",
+    "openai-usage-unasked": "chat",
+    "openai-reasoning-field": "chat",
     "responses-clean": "responses",
     "anthropic-clean": "anthropic",
     "anthropic-plain-errors": "anthropic",

@@ -12,6 +12,11 @@ ones are a clean dialect with one thing changed:
     openai-no-usage        stream_options ignored: no usage chunk, no `usage` member
     openai-plain-errors    the unknown model answered with a text/plain 404
     openai-declines        n and logprobs declined with documented unsupported_* errors
+    openai-empty-role      delta.role "" on every delta (a Go struct without omitempty)
+    openai-tool-id-late    each tool call's id, type and name on its second fragment
+    openai-merged-tool-calls  every tool call at index 0
+    openai-usage-unasked   a usage chunk (choices: []) although stream_options was not sent
+    openai-reasoning-field reasoning deltas named `reasoning`, none `reasoning_content`
     anthropic-plain-errors the unknown model answered with a text/plain 404
     anthropic-tool-input-at-start  tool input sent whole in content_block_start, no deltas
     anthropic-declines     thinking declined with a 400 invalid_request_error naming it
@@ -130,6 +135,8 @@ def _chat(case: Case) -> Reply:
         text(['{"', "ok", '":', " true", "}"], "stop")
     elif case.name == "json-schema":
         text(['{"', "name", '":"', "Ada", '","', "age", '":', "36", "}"], "stop")
+    elif case.name == "reasoning":
+        text(["51"], "stop")  # api.openai.com's chat API streams no reasoning text
     elif case.name == "logprobs":
         chunk(0, dict(start), logprobs={"content": [], "refusal": None})
         for token in ("Yes", "."):

@@ -35,11 +35,65 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
         {
             "tool-call": "SC201 schema-violation: chunk frame: 'index' is a required property",
             "parallel-tool-calls": "SC201 schema-violation: chunk frame: 'index'",
-            "tool-choice": "without an integer index",
+            "tool-choice": "expect tool-index: 4 tool-call fragment(s) without an integer "
+            "index; breaks openai-python's client.chat.completions.stream(): TypeError: list "
+            "indices must be integers or slices, not NoneType (no index) "
+            "(https://github.com/openai/openai-python/issues/2806)",
         },
         set(),
     ),
-    "openai-no-usage": ("chat", {"usage": "SC317 missing-usage-chunk"}, set()),
+    "openai-no-usage": (
+        "chat",
+        {"usage": "SC317 missing-usage-chunk: the request set stream_options.include_usage"},
+        set(),
+    ),
+    # Each new chat case fails on the dialect that breaks it, naming the client and its issue.
+    "openai-empty-role": (
+        "chat",
+        {
+            "text": "expect role: choice 0 sends delta.role '', not \"assistant\"; breaks the "
+            "Vercel AI SDK (@ai-sdk/openai-compatible)",
+            "tool-call": "(https://github.com/vercel/ai/pull/15464)",
+        },
+        set(),
+    ),
+    "openai-tool-id-late": (
+        "chat",
+        {
+            "tool-call": "expect tool-call-head: the first fragment of tool call 0 lacks id, "
+            "name, type; breaks the Vercel AI SDK",
+            "parallel-tool-calls": "https://github.com/CherryHQ/cherry-studio/pull/16322",
+            "tool-choice": "SC318 tool-call-start-incomplete",
+        },
+        set(),
+    ),
+    "openai-merged-tool-calls": (
+        "chat",
+        {
+            "parallel-tool-calls": "expect tool-calls-apart: tool call index 0 carries 2 ids: "
+            "calls merged; breaks LangChain (langchain-core merges tool-call chunks by index)"
+            ": two calls at one index are merged: one call, arguments concatenated "
+            "(https://github.com/langchain-ai/langchain/pull/34811)",
+        },
+        set(),
+    ),
+    "openai-usage-unasked": (
+        "chat",
+        {
+            "text": "expect no-usage: chunk 10 has choices: [] although the request asked for "
+            "no usage; breaks LangChain (langchain-community chat models)",
+        },
+        set(),
+    ),
+    "openai-reasoning-field": (
+        "chat",
+        {
+            "reasoning": "expect reasoning-field: 2 delta(s) carry the reasoning as "
+            "delta.reasoning only, none as delta.reasoning_content; breaks clients that read "
+            "delta.reasoning_content",
+        },
+        set(),
+    ),
     "openai-plain-errors": ("chat", {"unknown-model": "SC402 non-standard-error-body"}, set()),
     "openai-declines": ("chat", {}, {"n2", "logprobs"}),
     "anthropic-plain-errors": (
@@ -115,7 +169,7 @@ def test_clean_table_names_every_case_and_conforms(servers) -> None:  # type: ig
     for case in cases_for("chat"):
         assert any(line.split()[:2] == [case.name, "pass"] for line in lines), case.name
     assert lines[-1].startswith("CONFORMS: chat at http://127.0.0.1:")
-    assert "12 pass" in lines[-1]
+    assert "13 pass" in lines[-1]
 
 
 def test_a_broken_dialect_table_names_the_finding(servers) -> None:  # type: ignore[no-untyped-def]
@@ -219,7 +273,7 @@ def test_reports_json_junit_and_markdown(servers, tmp_path: Path) -> None:  # ty
     assert [c.get("name") for c in cases] == [c.name for c in cases_for("chat")]
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["tool-call", "parallel-tool-calls", "tool-choice"]
-    assert suite.get("failures") == "3" and suite.get("tests") == "12"
+    assert suite.get("failures") == "3" and suite.get("tests") == "13"
     assert orjson.loads(data.read_bytes())["exit_code"] == 1
     for text in (junit.read_text(), data.read_text(), done.stdout, done.stderr):
         assert_no_canary(text)
@@ -239,8 +293,8 @@ def test_paid_calls_are_refused_without_yes_when_stdin_is_no_terminal() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
-    assert "12 streaming calls to https://api.openai.com/v1" in done.stderr
-    assert "at most 453 output tokens" in done.stderr and "--yes" in done.stderr
+    assert "13 streaming calls to https://api.openai.com/v1" in done.stderr
+    assert "at most 709 output tokens" in done.stderr and "--yes" in done.stderr
     gateway = run_streamcheck(
         "conform", "--provider", "anthropic", "--base-url", "https://llm.example.internal",
         "--model", "m", env=CANARY_ENV,
@@ -382,7 +436,7 @@ def test_paid_calls_are_asked_for_on_a_terminal() -> None:
         os.close(slave)
         os.close(master)
     assert process.returncode == 2
-    assert b"conform will make 12 streaming calls to https://api.openai.com/v1" in err
+    assert b"conform will make 13 streaming calls to https://api.openai.com/v1" in err
     assert b"Continue?" in err and b"not confirmed; nothing was sent" in err
     assert out == b""
     assert_no_canary(out, err)
@@ -446,3 +500,14 @@ def test_a_stream_defect_fails_every_streamed_case_with_its_finding(servers, fau
             assert case["verdict"] == "pass"
         else:
             assert case["verdict"] == "fail" and any(named in r for r in case["reasons"]), case
+
+
+def test_every_named_client_has_its_evidence_in_the_readme() -> None:
+    """Each client a failed case names comes with a public report, and the README's table
+    shows the same ones."""
+    from streamcheck.live.conform.clients import BREAKS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for (_, name), who in BREAKS.items():
+        assert who.evidence.startswith("https://github.com/"), name
+        assert f"({who.evidence})" in readme, name

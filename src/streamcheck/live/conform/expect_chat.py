@@ -32,9 +32,14 @@ def _choices(answer: Answer) -> dict[int, dict[str, Any]]:
             if not isinstance(choice, dict) or not isinstance(choice.get("index"), int):
                 continue
             state = seen.setdefault(
-                choice["index"], {"text": "", "finish": None, "tools": {}, "unindexed": 0}
+                choice["index"],
+                {"text": "", "finish": None, "tools": {}, "unindexed": 0, "roles": []},
             )
             delta = choice.get("delta") or {}
+            if not isinstance(delta, dict):
+                continue
+            if "role" in delta and delta["role"] not in state["roles"]:
+                state["roles"].append(delta["role"])
             if isinstance(delta.get("content"), str):
                 state["text"] += delta["content"]
             if choice.get("finish_reason"):
@@ -45,10 +50,18 @@ def _choices(answer: Answer) -> dict[int, dict[str, Any]]:
                 if not isinstance(call.get("index"), int):
                     state["unindexed"] += 1
                     continue
-                tool = state["tools"].setdefault(
-                    call["index"], {"id": None, "name": None, "arguments": ""}
-                )
                 function = call.get("function") or {}
+                tool = state["tools"].get(call["index"])
+                if tool is None:  # the call's first fragment: what clients key the call on
+                    tool = {"id": None, "name": None, "arguments": "", "ids": []}
+                    tool["head"] = {
+                        "id": call.get("id"),
+                        "type": call.get("type"),
+                        "name": function.get("name") if isinstance(function, dict) else None,
+                    }
+                    state["tools"][call["index"]] = tool
+                if isinstance(call.get("id"), str) and call["id"] not in tool["ids"]:
+                    tool["ids"].append(call["id"])
                 tool["id"] = tool["id"] or call.get("id")
                 tool["name"] = tool["name"] or function.get("name")
                 if isinstance(function.get("arguments"), str):
@@ -131,24 +144,59 @@ def _tool_calls(answer: Answer, case: Case, argument: str | None) -> str | None:
     state = _choices(answer).get(0)
     if state is None:
         return "no choice arrived"
-    if state["unindexed"]:
-        return f"{state['unindexed']} tool-call fragment(s) without an integer index"
     tools = state["tools"]
     if len(tools) < wanted:
         return f"{len(tools)} tool call(s) arrived, expected at least {wanted}"
     names = {t["function"]["name"] for t in case.body.get("tools", [])}
-    ids = [t["id"] for t in tools.values()]
     for index, tool in sorted(tools.items()):
-        if not tool["id"]:
-            return f"tool call {index} has no id"
         if tool["name"] not in names:
             return f"tool call {index} names {tool['name']!r}, not one of the request's tools"
+    return None
+
+
+@expectation("tool-index")
+def _tool_index(answer: Answer, case: Case, argument: str | None) -> str | None:
+    state = _choices(answer).get(0, {})
+    if state.get("unindexed"):
+        return f"{state['unindexed']} tool-call fragment(s) without an integer index"
+    return None
+
+
+@expectation("tool-call-head")
+def _tool_call_head(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """The first fragment of each call carries what clients key the call on: `index` (counted
+    by tool-calls), `id`, `type: function` and `function.name` (PROVIDERS.md 2.1)."""
+    for index, tool in sorted(_choices(answer).get(0, {}).get("tools", {}).items()):
+        head = tool["head"]
+        missing = [k for k in ("id", "name") if not isinstance(head[k], str) or not head[k]]
+        if head["type"] != "function":
+            missing.append("type")
+        if missing:
+            return f"the first fragment of tool call {index} lacks {', '.join(missing)}"
+    return None
+
+
+@expectation("tool-args-json")
+def _tool_args_json(answer: Answer, case: Case, argument: str | None) -> str | None:
+    for index, tool in sorted(_choices(answer).get(0, {}).get("tools", {}).items()):
         try:
             arguments = orjson.loads(tool["arguments"])
         except orjson.JSONDecodeError:
-            return f"tool call {index}: the joined arguments are not JSON"
+            return f"tool call {index}: the joined arguments are not JSON: {tool['arguments']!r}"
         if not isinstance(arguments, dict):
             return f"tool call {index}: the arguments are not a JSON object"
+    return None
+
+
+@expectation("tool-calls-apart")
+def _tool_calls_apart(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Parallel calls each at their own index with their own id: a second id at an index is
+    a second call merged into the first's slot."""
+    tools = _choices(answer).get(0, {}).get("tools", {})
+    for index, tool in sorted(tools.items()):
+        if len(tool["ids"]) > 1:
+            return f"tool call index {index} carries {len(tool['ids'])} ids: calls merged"
+    ids = [t["id"] for t in tools.values()]
     if len(set(ids)) != len(ids):
         return "two tool calls share an id"
     return None
@@ -207,6 +255,44 @@ def _logprobs(answer: Answer, case: Case, argument: str | None) -> str | None:
                     return f"chunk {n}: fewer top_logprobs than asked for"
             counted += 1
     return None if counted else "no content chunk arrived to carry logprobs"
+
+
+@expectation("role")
+def _role(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """delta.role is absent, null or "assistant" (the first delta's); "" is no role."""
+    for index, state in sorted(_choices(answer).items()):
+        odd = [r for r in state["roles"] if r not in (None, "assistant")]
+        if odd:
+            return f'choice {index} sends delta.role {odd[0]!r}, not "assistant"'
+    return None
+
+
+@expectation("no-usage")
+def _no_usage(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Without stream_options.include_usage, OpenAI sends no usage chunk (choices: [])."""
+    for n, chunk in enumerate(_chunks(answer)):
+        if chunk.get("choices") == []:
+            return f"chunk {n} has choices: [] although the request asked for no usage"
+    return None
+
+
+@expectation("reasoning-field")
+def _reasoning_field(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Reasoning text, when a server streams any (api.openai.com's chat API streams none), in
+    `delta.reasoning_content`, the name DeepSeek set and most clients read."""
+    named: dict[str, int] = {"reasoning_content": 0, "reasoning": 0}
+    for chunk in _chunks(answer):
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            for field in named:
+                if isinstance(delta, dict) and isinstance(delta.get(field), str) and delta[field]:
+                    named[field] += 1
+    if named["reasoning"] and not named["reasoning_content"]:
+        return (
+            f"{named['reasoning']} delta(s) carry the reasoning as delta.reasoning only, "
+            "none as delta.reasoning_content"
+        )
+    return None
 
 
 # -- the reject case (every API) -----------------------------------------------------------------

@@ -6,16 +6,19 @@ from __future__ import annotations
 from streamcheck.live.conform import expect_chat, expect_events
 from streamcheck.live.conform.answer import EXPECTATIONS, Answer
 from streamcheck.live.conform.cases import Case
+from streamcheck.live.conform.clients import breaks
 
 _REGISTERED = (expect_chat, expect_events)  # imported for their registrations
 
 
 def judge(answer: Answer, case: Case) -> list[str]:
-    """Every broken promise of the case, one line each, named `expect <name>: ...`."""
+    """Every broken promise of the case, one line each, named `expect <name>: ...`, with the
+    client it breaks when the evidence table (`clients.py`) knows one."""
     broken = []
     for item in case.expect:
         name, _, argument = item.partition("=")
         problem = EXPECTATIONS[name](answer, case, argument or None)
         if problem is not None:
-            broken.append(f"expect {item}: {problem}")
+            who = breaks(case.api, name)
+            broken.append(f"expect {item}: {problem}" + (f"; {who.line()}" if who else ""))
     return broken

@@ -30,6 +30,7 @@ from streamcheck.live.call import smoke
 from streamcheck.live.call.client import CallOutcome, LiveCall, Timeouts
 from streamcheck.live.conform.answer import Answer
 from streamcheck.live.conform.cases import Case
+from streamcheck.live.conform.clients import breaks
 from streamcheck.live.conform.judge import judge
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
 from streamcheck.live.targets import (
@@ -234,9 +235,11 @@ def verdict(case: Case, outcome: CallOutcome, body: bytes, fail_on: Severity) ->
         if case.rejects and rejected and finding.code == "SC401":
             continue  # the documented error body is what this case asks for
         if finding.severity >= fail_on or finding.code in case.codes:
-            reasons.append(f"{finding.code} {finding.name}: {finding.message}")
+            who = breaks(case.api, finding.code)
+            said = f"{finding.code} {finding.name}: {finding.message}"
+            reasons.append(said + (f"; {who.line()}" if who else ""))
     reasons.extend(judge(Answer.of(result, body), case))
-    return CaseResult(case, "fail" if reasons else "pass", _unique(reasons), result=result)
+    return CaseResult(case, "fail" if reasons else "pass", _unique(_once(reasons)), result=result)
 
 
 def _blocking_class(result: ExchangeResult) -> str | None:
@@ -248,6 +251,18 @@ def _blocking_class(result: ExchangeResult) -> str | None:
     if klass is None and result.status is not None and result.status >= 500:
         klass = "unreachable"
     return klass
+
+
+def _once(reasons: list[str]) -> list[str]:
+    """Each client named once: a finding and an expectation that break the same client keep
+    the `; breaks ...` evidence on the first of them only."""
+    seen: set[str] = set()
+    out = []
+    for reason in reasons:
+        said, sep, who = reason.partition("; breaks ")
+        out.append(said if sep and who in seen else reason)
+        seen.add(who)
+    return out
 
 
 def _unique(reasons: list[str]) -> list[str]:
