@@ -9,13 +9,11 @@ send differently. Re-run after the OpenAI schemas change; the overlay is the onl
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent / "schemas"
-BASE = ROOT / "openai" / "chat-completions" / "2.3.0"
 
 # dialect -> (version key, note, extra finish reasons, overlay function names)
 DIALECTS: dict[str, dict[str, Any]] = {
@@ -45,8 +43,12 @@ DIALECTS: dict[str, dict[str, Any]] = {
 }
 
 
-def chunk(dialect: str, extra_finish: list[str]) -> dict[str, Any]:
-    schema = copy.deepcopy(json.loads((BASE / "chunk.json").read_text(encoding="utf-8")))
+def _base(root: Path) -> Path:
+    return root / "openai" / "chat-completions" / "2.3.0"
+
+
+def chunk(dialect: str, extra_finish: list[str], root: Path = ROOT) -> dict[str, Any]:
+    schema = json.loads((_base(root) / "chunk.json").read_text(encoding="utf-8"))
     schema["$id"] = f"streamcheck:{dialect}/chat-completions/compat/chunk"
     schema["title"] = f"{dialect} chat.completion.chunk (OpenAI 2.3.0 + {dialect} overlay)"
     defs = schema["$defs"]
@@ -67,8 +69,8 @@ def chunk(dialect: str, extra_finish: list[str]) -> dict[str, Any]:
     return schema
 
 
-def error(dialect: str) -> dict[str, Any]:
-    schema = copy.deepcopy(json.loads((BASE / "error.json").read_text(encoding="utf-8")))
+def error(dialect: str, root: Path = ROOT) -> dict[str, Any]:
+    schema = json.loads((_base(root) / "error.json").read_text(encoding="utf-8"))
     schema["$id"] = f"streamcheck:{dialect}/chat-completions/compat/error"
     schema["title"] = f"{dialect} error body (OpenAI shape, relaxed)"
     schema.pop("description", None)
@@ -79,14 +81,14 @@ def error(dialect: str) -> dict[str, Any]:
     return schema
 
 
-def main() -> None:
+def main(root: Path = ROOT) -> None:
     for dialect, info in DIALECTS.items():
-        folder = ROOT / dialect / "chat-completions" / "compat"
+        folder = root / dialect / "chat-completions" / "compat"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "chunk.json").write_text(
-            json.dumps(chunk(dialect, info["finish"]), indent=2) + "\n"
+            json.dumps(chunk(dialect, info["finish"], root), indent=2) + "\n"
         )
-        (folder / "error.json").write_text(json.dumps(error(dialect), indent=2) + "\n")
+        (folder / "error.json").write_text(json.dumps(error(dialect, root), indent=2) + "\n")
         versions = {"default": "compat", "versions": {"compat": info["note"]}}
         (folder.parent / "versions.json").write_text(json.dumps(versions, indent=2) + "\n")
 

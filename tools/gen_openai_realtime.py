@@ -97,7 +97,7 @@ def event_schema(
     return out
 
 
-def main(spec_path: str) -> None:
+def main(spec_path: str, out: Path = OUT) -> None:
     spec = yaml.load(Path(spec_path).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     versions = (
         ("ga", ga_events.RealtimeServerEvent, "RealtimeServerEvent"),
@@ -105,7 +105,7 @@ def main(spec_path: str) -> None:
     )
     for version, union, prefix in versions:
         required = spec_required(spec, prefix)
-        folder = OUT / version
+        folder = out / version
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.json"):
             old.unlink()

@@ -31,6 +31,12 @@ RELAX: dict[str, set[str]] = {
 }
 # Members added after the launch shape (2025-03-11): not required in the legacy version.
 LATER = {"sequence_number", "logprobs", "obfuscation"}
+# Spec-required members optional in every version, and why (said in the schema's $comment).
+OPTIONAL = {
+    "logprobs": "logprobs is not required: Responses streams of mid-2025 (with sequence_number, "
+    "before logprobs) omit it, and openai-python does not validate events, so its absence "
+    "breaks no client (issue 11).",
+}
 
 RESPONSE = {
     "type": "object",
@@ -85,15 +91,18 @@ ITEM = {
 NESTED = {"Response": "response", "OutputItem": "item"}
 
 
-def main(spec_path: str) -> None:
+def main(spec_path: str, out: Path = OUT) -> None:
     spec = yaml.load(Path(spec_path).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     schemas = spec["components"]["schemas"]
     members = [m["$ref"].rsplit("/", 1)[1] for m in schemas["ResponseStreamEvent"]["anyOf"]]
     for version, legacy in (("2.3.0", False), ("2025-03", True)):
-        folder = OUT / version
+        folder = out / version
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.json"):
-            old.unlink()
+            # Only what this generator wrote: schemas from the SDKs (tools/schemas/generate.py)
+            # and hand-kept ones (the WebSocket error) stay.
+            if "openai-openapi" in json.loads(old.read_text(encoding="utf-8")).get("title", ""):
+                old.unlink()
         for member in members:
             kind, schema = event_schema(member, schemas[member], schemas, version, legacy)
             text = json.dumps(schema, indent=2) + "\n"
@@ -116,14 +125,16 @@ def event_schema(
     required = [r for r in required if r not in RELAX.get(kind, set())]
     if legacy:
         required = [r for r in required if r not in LATER]
+    relaxed = [OPTIONAL[r] for r in required if r in OPTIONAL and not legacy]
+    required = [r for r in required if r not in OPTIONAL]
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"streamcheck:openai/responses/{version}/{kind}",
         "title": f"{kind} ({name}, openai-openapi 2.3.0)",
-        "type": "object",
-        "required": required,
-        "properties": out_props,
     }
+    if relaxed:
+        schema["$comment"] = " ".join(relaxed)
+    schema |= {"type": "object", "required": required, "properties": out_props}
     if defs:
         schema["$defs"] = defs
     return kind, schema
