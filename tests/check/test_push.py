@@ -4,6 +4,7 @@ stays bounded however long the stream."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import tracemalloc
 from dataclasses import replace
@@ -91,6 +92,89 @@ def test_any_split_of_the_bytes_gives_the_verdict_of_the_whole_body(name: str) -
         assert summary(pushed(exchange, split(body, rng))) == whole
         # One byte at a time: the framing is sniffed from held bytes, never from one chunk.
         assert summary(pushed(exchange, [body[i : i + 1] for i in range(len(body))])) == whole
+
+
+def timed(result: ExchangeResult) -> dict[str, Any]:
+    return {**summary(result), "timing": result.timing}
+
+
+def one_by_one(
+    exchange: Exchange, chunks: list[tuple[bytes, float]], options: CheckOptions
+) -> ExchangeResult:
+    checker = StreamChecker(replace(exchange, notes=list(exchange.notes)), options, Catalog())
+    for data, time in chunks:
+        checker.feed(data, time)
+    return checker.close(exchange.end)
+
+
+def together(
+    exchange: Exchange,
+    chunks: list[tuple[bytes, float]],
+    options: CheckOptions,
+    rng: random.Random,
+) -> ExchangeResult:
+    """The chunks fed in runs of random length (what ext-proc does with Envoy's messages)."""
+    checker = StreamChecker(replace(exchange, notes=list(exchange.notes)), options, Catalog())
+    at = 0
+    while at < len(chunks):
+        run = rng.choice((1, 2, 3, 7, 50))
+        checker.feed_many(chunks[at : at + run])
+        at += run
+    return checker.close(exchange.end)
+
+
+# Silences past the limit (SC501) and a cap of two per code, so the order in which findings
+# reach the sink decides which ones are kept.
+STRICT = CheckOptions(max_gap=0.05, max_per_code=2)
+
+
+def arrivals(pieces: list[bytes], rng: random.Random) -> list[tuple[bytes, float]]:
+    """Each piece with an arrival time; some gaps are over STRICT's limit."""
+    time, out = 0.0, []
+    for piece in pieces:
+        time += rng.choice((0.001, 0.002, 0.01, 0.2))
+        out.append((piece, round(time, 6)))
+    return out
+
+
+@pytest.mark.parametrize("name", RECORDINGS)
+def test_chunks_fed_together_give_what_chunks_fed_one_by_one_give(name: str) -> None:
+    """`feed_many` (the fast path a live driver takes for many small chunks) gives the same
+    findings in the same order, the same timing and time to first token, as `feed` on each."""
+    rng = random.Random(name)
+    for exchange, body in recorded(name):
+        for pieces in (split(body, rng), [body[i : i + 7] for i in range(0, len(body), 7)]):
+            chunks = arrivals(pieces, rng)
+            for options in (CheckOptions(), STRICT):
+                expected = timed(one_by_one(exchange, chunks, options))
+                assert timed(together(exchange, chunks, options, rng)) == expected
+
+
+def test_findings_of_decoding_and_of_silences_keep_their_order_among_frame_findings() -> None:
+    """Decoder findings (mixed line endings, a raw U+2028) and silences (SC501) fall between
+    frames that fail their schema: fed together, the same ones are kept, in the same order."""
+    bad = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": "not a list"}
+    events = [sse(chunk_event(i, "word ")) for i in range(12)]  # past the sniffed head
+    events += [b"data: {not json\n\n", sse(bad), b"data: {broken\r\n\r\n", sse(bad)]
+    events += [sse(chunk_event(1, "a\u2028b"))]
+    events += [b"data: {nope\n\n", sse(bad)] * 3 + [b"data: [DONE]\n\n"]
+    # Every fourth chunk comes after a silence over STRICT's limit.
+    times = itertools.accumulate(0.5 if i % 4 == 3 else 0.001 for i in range(len(events)))
+    chunks = list(zip(events, times, strict=True))
+    exchange = replace(openai_exchange(), end=EndReason.EOF)
+    single = StreamChecker(replace(exchange, notes=[]), STRICT, Catalog())
+    each = [single.feed(data, time) for data, time in chunks]  # what each feed returned
+    expected = single.close()
+    assert {"SC105", "SC111", "SC501"} <= {f.code for f in expected.findings}
+    assert len({f.code for f in expected.findings}) >= 5
+    for run in range(1, len(chunks) + 1):
+        checker = StreamChecker(replace(exchange, notes=[]), STRICT, Catalog())
+        for at in range(0, len(chunks), run):
+            returned = checker.feed_many(chunks[at : at + run])
+            assert returned == [f for found in each[at : at + run] for f in found]
+        assert timed(checker.close()) == timed(expected)
+    # The findings came out of the feeds, not only at the end: the order above was checked.
+    assert sum(len(found) for found in each) >= 8
 
 
 def sse(event: dict[str, Any]) -> bytes:

@@ -18,6 +18,7 @@ only counted. The stage functions live in the modules the state object is passed
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from streamcheck.check import framing as framing_checks
 from streamcheck.check.options import CheckOptions
 from streamcheck.check.sink import masked
 from streamcheck.check.state import ExchangeState
-from streamcheck.model import Close, EndReason, Exchange, ExchangeResult, Finding, Message
+from streamcheck.model import Close, EndReason, Exchange, ExchangeResult, Finding, Frame, Message
 from streamcheck.schemas import Catalog
 from streamcheck.wire import DECODERS, Decoder, decoder_for
 from streamcheck.wire.sniff import STREAM_FRAMINGS, first_line_end, first_line_open, sniff
@@ -141,18 +142,47 @@ class StreamChecker:
         # redact.scope's work without its generator: this runs once per chunk.
         token = redact.enter(self.state.exchange.secrets)
         try:
-            mode = self._mode
-            if mode is _Mode.STREAM:
+            if self._mode is _Mode.STREAM:
                 self._stream(data, time)
-            elif mode is _Mode.HEAD:
-                self._head.append((data, time))
-                self._head_size += len(data)
-                if self._head_size >= SNIFF_BYTES and self._head_known():
-                    self._decide(complete=False)
-            elif mode is _Mode.BODY or mode is _Mode.UNCHECKED:
-                self._keep(data, time)
-            elif mode is _Mode.WEBSOCKET:
-                raise ValueError("feed() on a WebSocket exchange: use feed_message()")
+            else:
+                self._feed(data, time)
+            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+        finally:
+            redact.leave(token)
+
+    def _feed(self, data: bytes, time: float | None) -> None:
+        """A chunk before the body turned out to be a stream (or of one that is not)."""
+        mode = self._mode
+        if mode is _Mode.STREAM:
+            self._stream(data, time)
+        elif mode is _Mode.HEAD:
+            self._head.append((data, time))
+            self._head_size += len(data)
+            if self._head_size >= SNIFF_BYTES and self._head_known():
+                self._decide(complete=False)
+        elif mode is _Mode.BODY or mode is _Mode.UNCHECKED:
+            self._keep(data, time)
+        elif mode is _Mode.WEBSOCKET:
+            raise ValueError("feed() on a WebSocket exchange: use feed_message()")
+
+    def feed_many(self, chunks: Sequence[tuple[bytes, float | None]]) -> list[Finding]:
+        """Chunks that arrived one after another, each with its arrival time: the findings,
+        in the same order, that `feed` on each in turn would make (each chunk is still timed
+        and decoded on its own, so its frames carry its time), for one scope and one pass of
+        the frame loop over the lot. A live driver that gets many small writes (Envoy sends
+        each as its own message) holds them and feeds them together."""
+        sink = self.state.sink
+        mark = len(sink.findings)
+        token = redact.enter(self.state.exchange.secrets)
+        try:
+            pending: list[Frame] = []
+            for data, time in chunks:
+                if self._mode is not _Mode.STREAM:
+                    self._feed(data, time)  # the head, or a body judged whole: as `feed`
+                else:
+                    pending = self._stream_later(data, time, pending)
+            if pending:
+                frames.handle(self.state, pending)
             return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
         finally:
             redact.leave(token)
@@ -284,6 +314,31 @@ class StreamChecker:
             state.sink.extend(decoder.findings)
         if batch:
             frames.handle(state, batch)
+
+    def _stream_later(self, data: bytes, time: float | None, pending: list[Frame]) -> list[Frame]:
+        """`_stream` for `feed_many`: the chunk is timed and decoded now, its frames join
+        `pending` for one frame loop later. What the frame loop would have reported before a
+        finding of this chunk's timing or decoding is reported first, so the order of findings
+        (and which ones a cap per code keeps) is the order `feed` gives."""
+        state = self.state
+        decoder = self._decoder
+        assert decoder is not None
+        if pending and timing.reports(state, time):
+            frames.handle(state, pending)
+            pending = []
+        timing.tick(state, time, len(data))
+        batch = decoder.decode(data, time)
+        if decoder.findings:
+            if pending:
+                frames.handle(state, pending)
+                pending = []
+            state.sink.extend(decoder.findings)
+        if not batch:
+            return pending
+        if pending:
+            pending.extend(batch)
+            return pending
+        return batch
 
     def _keep(self, data: bytes, time: float | None) -> None:
         """A chunk of a body that is judged whole: kept up to MAX_ERROR_BODY."""

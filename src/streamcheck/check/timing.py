@@ -30,3 +30,10 @@ def tick(state: ExchangeState, time: float | None, size: int) -> None:
             )
     timing["total"] = time
     state.last_time = time
+
+
+def reports(state: ExchangeState, time: float | None) -> bool:
+    """Whether `tick` at `time` will report a silence (SC501): a driver that batches frames
+    handles those before it first, to keep the order of findings."""
+    last = state.last_time
+    return time is not None and last is not None and time - last > state.options.max_gap

@@ -35,8 +35,18 @@ PROMPT_MEMBERS = frozenset(
 )
 
 
+# Response body messages are held and fed to the checker together up to this many bytes:
+# Envoy sends every upstream write as its own message (often one SSE event), and the checker's
+# fixed cost per feed would otherwise be paid for each. Each chunk keeps its arrival time and
+# boundary, so the findings are those of feeding them one by one; nothing is reported before
+# the exchange ends, so holding delays nothing.
+HOLD_BYTES = 16 * 1024
+
+
 class PushChecker(Protocol):
     def feed(self, chunk: bytes, time: float | None) -> list[Finding]: ...
+
+    def feed_many(self, chunks: list[tuple[bytes, float | None]]) -> list[Finding]: ...
 
     def close(self, end: EndReason) -> ExchangeResult: ...
 
@@ -75,6 +85,8 @@ class Session:
         self.checker: PushChecker | None = None
         self.keeper: BodyKeeper | None = None
         self.bytes_out = 0
+        self.held: list[tuple[bytes, float | None]] = []  # body chunks not yet fed
+        self.held_size = 0
         self.ended: EndReason | None = None
         self.inflater: Inflater | None = None
         self.notes: list[str] = []  # what the body's decoding could not undo (SC902)
@@ -181,16 +193,28 @@ class Session:
             at = self.now() - self.t0
             self.bytes_out += len(data)
             if self.inflater is None:
-                self.keeper.add(data, at)
-                checker.feed(data, at)
+                self.held.append((data, at))
+                self.held_size += len(data)
             else:
                 for piece in self.inflater.feed(data):
-                    self.keeper.add(piece, at)
-                    checker.feed(piece, at)
+                    self.held.append((piece, at))
+                    self.held_size += len(piece)
+            if self.held_size >= HOLD_BYTES:
+                self._feed_held()
         if end:
+            self._feed_held()
             self.ended = EndReason.EOF
             return True
         return False
+
+    def _feed_held(self) -> None:
+        """The held body chunks to the checker and the tape's keeper, in one go."""
+        held = self.held
+        if not held or self.checker is None or self.keeper is None:
+            return
+        self.held, self.held_size = [], 0
+        self.keeper.add_many(held)
+        self.checker.feed_many(held)
 
     # -- the end -------------------------------------------------------------------------------
 
@@ -205,6 +229,7 @@ class Session:
             return None
         end = self.ended or EndReason.RESET
         duration = self.now() - self.t0
+        self._feed_held()  # a cut stream's last chunks, or after trailers
         result = self.checker.close(end)
         self.checker = None
         return Observed(

@@ -111,6 +111,16 @@ class BodyKeeper:
             self.kept += len(data)
             self.chunks.append((data, time))
 
+    def add_many(self, chunks: list[tuple[bytes, float | None]]) -> None:
+        """Response body chunks with their times, as `add` on each."""
+        size = sum(len(data) for data, _ in chunks)
+        if self.truncated or self.kept + size > self.max_bytes:
+            for data, time in chunks:
+                self.add(data, time)
+        else:
+            self.kept += size
+            self.chunks.extend(chunks)
+
     def message(self, message: Message) -> None:
         """A WebSocket message, either way (facts are read from received text ones)."""
         if self.truncated or self.kept + len(message.data) > self.max_bytes:
