@@ -260,3 +260,163 @@ def test_conform_under_each_fault(peer: str, api: str, fault: str) -> None:
     else:
         assert {case["verdict"] for case in report["cases"]} == {"fail"}
         assert all("SC402" in "; ".join(case["reasons"]) for case in report["cases"])
+
+
+def _gemini(text: str) -> dict[str, Any]:
+    return {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+
+
+def _messages(text: str, **extra: Any) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}], **extra}
+
+
+INVOKE = "/model/anthropic.claude-3-haiku-20240307-v1:0/invoke-with-response-stream"
+CONVERSE = "/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream"
+_BEDROCK = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50}
+_VERTEX = "/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash"
+# The surfaces `record` does not call, captured as a HAR and judged by `check`:
+# name -> (path, body, context, exit code, finding codes in order, detected provider/api).
+SURFACES: dict[str, tuple[str, dict[str, Any], str | None, int, list[str], str]] = {
+    "gemini-sse": (
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+        _gemini("ping"),
+        None,
+        0,
+        [],
+        "gemini/stream-generate-content",
+    ),
+    "vertex": (
+        _VERTEX + ":streamGenerateContent?alt=sse",
+        _gemini("ping"),
+        None,
+        0,
+        [],
+        "gemini/stream-generate-content",
+    ),
+    # aimock ends a function call with finishReason FUNCTION_CALL (Gemini: STOP): an unknown
+    # value google-genai warns about and delivers; a warning, exit 0.
+    "gemini-function-call": (
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+        _gemini("weather"),
+        None,
+        0,
+        ["SC205"],
+        "gemini/stream-generate-content",
+    ),
+    "ollama-chat": ("/api/chat", _messages("ping", model="llama3"), None, 0, [], "ollama/chat"),
+    "ollama-generate": (
+        "/api/generate",
+        {"model": "llama3", "prompt": "ping"},
+        None,
+        0,
+        [],
+        "ollama/generate",
+    ),
+    "cohere": (
+        "/v2/chat",
+        _messages("ping", model="command-r", stream=True),
+        None,
+        0,
+        [],
+        "cohere/chat",
+    ),
+    # aimock sends Anthropic's events bare where Bedrock wraps each in {"bytes": base64}: SDK
+    # code reads chunk["bytes"], so every chunk is an error.
+    "bedrock-invoke": (
+        INVOKE,
+        _messages("ping", **_BEDROCK),
+        None,
+        1,
+        ["SC201"] * 6,
+        "aws-bedrock/invoke-with-response-stream",
+    ),
+    # A text block opened by contentBlockStart with an empty `start` union: Bedrock opens text
+    # blocks with their first delta, and botocore raises ResponseParserError ("ContentBlockStart
+    # must have one and only one member set").
+    "bedrock-converse-text": (
+        CONVERSE,
+        {"messages": [{"role": "user", "content": [{"text": "ping"}]}]},
+        None,
+        1,
+        ["SC201"],
+        "aws-bedrock/converse-stream",
+    ),
+    "bedrock-converse-tool": (
+        CONVERSE,
+        {"messages": [{"role": "user", "content": [{"text": "weather"}]}]},
+        None,
+        0,
+        [],
+        "aws-bedrock/converse-stream",
+    ),
+    # No sequence_number on any event: judged by the launch (2025-03) schemas, said once.
+    "responses": (
+        "/v1/responses",
+        {"model": "gpt-4o", "stream": True, "input": "ping"},
+        None,
+        0,
+        ["SC902"],
+        "openai/responses",
+    ),
+    # A length or filter stop sent as response.completed whose status is incomplete / failed.
+    "responses-incomplete": (
+        "/v1/responses",
+        {"model": "gpt-4o", "stream": True, "input": "ping"},
+        "incomplete",
+        1,
+        ["SC337", "SC902"],
+        "openai/responses",
+    ),
+    "responses-failed": (
+        "/v1/responses",
+        {"model": "gpt-4o", "stream": True, "input": "ping"},
+        "filtered",
+        1,
+        ["SC337", "SC902"],
+        "openai/responses",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_check_pins_each_surface(peer: str, tmp_path: Path, name: str) -> None:
+    path, body, context, code, codes, detected = SURFACES[name]
+    headers = {"x-aimock-context": context} if context else None
+    har = aimock.har(peer + path, body, tmp_path / f"{name}.har", headers)
+    exit_code, found, summary = findings(har)
+    assert (exit_code, found) == (code, codes)
+    assert summary["unjudged"] == 0
+    result = orjson.loads(run_in_process("check", "-f", "json", str(har)).stdout)["results"][0]
+    assert f"{result['provider']}/{result['api']}" == detected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse",
+        INVOKE,
+        CONVERSE,
+        "/api/chat",
+        "/v2/chat",
+        "/v1/responses",
+    ],
+)
+def test_an_error_answer_on_each_surface_is_classified(
+    peer: str, tmp_path: Path, path: str
+) -> None:
+    """aimock answers an error fixture in each provider's shape (Bedrock in Anthropic's, Cohere
+    and Ollama in OpenAI's); each is an error body with its class, never an unjudged one."""
+    body = (
+        _gemini("ping")
+        if "gemini" in path
+        else {"messages": [{"role": "user", "content": [{"text": "ping"}]}]}
+        if path == CONVERSE
+        else _messages("ping", model="m", stream=True, input="ping", **_BEDROCK)
+    )
+    har = aimock.har(
+        peer + path, body, tmp_path / "error.har", {"x-aimock-context": "http-429-quota"}
+    )
+    exit_code, found, summary = findings(har)
+    assert (exit_code, found, summary["unjudged"]) == (1, ["SC401"], 0)
+    result = orjson.loads(run_in_process("check", "-f", "json", str(har)).stdout)["results"][0]
+    assert result["error_class"] == "billing"
