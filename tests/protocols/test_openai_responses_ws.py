@@ -5,6 +5,7 @@ stream's grammar, several turns on one socket, and the WebSocket error shape jud
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import FIXTURES, run_in_process
@@ -66,3 +67,27 @@ def test_a_socket_dropped_mid_response_is_a_cut_response() -> None:
     code, result, _ = check("cut.tape")
     assert code == 1
     assert codes(result) == ["SC301", "SC601"], result["findings"]
+
+
+def test_events_without_sequence_numbers_are_judged_by_the_launch_shape_and_said(
+    tmp_path: Path,
+) -> None:
+    """aimock's Responses WebSocket events carry no sequence_number: one SC902 note saying which
+    version judged them, as over HTTP; it was one SC201 error per event (exit 1), although
+    openai-python never reads the field."""
+    lines = (WS / "two-turns.tape").read_text().splitlines()
+    stripped = []
+    for line in lines:
+        record = json.loads(line)
+        if record.get("dir") == "received":
+            event = json.loads(record["text"])
+            event.pop("sequence_number", None)
+            record["text"] = json.dumps(event)
+        stripped.append(json.dumps(record))
+    tape = tmp_path / "no-numbers.tape"
+    tape.write_text("\n".join(stripped) + "\n")
+    done = run_in_process("check", str(tape), "--format", "json")
+    [result] = json.loads(done.stdout)["results"]
+    assert done.returncode == 0, result["findings"]
+    assert codes(result) == ["SC902"] and result["api_version"] == "2025-03"
+    assert "no sequence_number" in result["findings"][0]["message"]

@@ -22,7 +22,7 @@ from typing import Any
 from streamcheck import errors
 from streamcheck.model import Exchange, Frame
 from streamcheck.protocols.base import Context, Protocol, StreamState, register, url_parts
-from streamcheck.protocols.openai_responses import TERMINAL, ResponsesStream
+from streamcheck.protocols.openai_responses import TERMINAL, OpenAIResponses, ResponsesStream
 from streamcheck.redact import excerpt
 
 FIRST = "response.created"
@@ -110,6 +110,17 @@ class OpenAIResponsesWebSocket(Protocol):
     api = "responses"  # the HTTP stream's schemas, plus the WebSocket error's
     framing = "websocket"
     discriminator = None  # `error` is its own kind here (WS_ERROR): kind() decides
+    # Events without sequence_number (aimock's) are judged by the launch shape and the choice
+    # said once (SC902), as over HTTP: not one SC201 per event for a field the official client
+    # never reads.
+    version_reasons = OpenAIResponses.version_reasons
+
+    @classmethod
+    def frame_version(cls, value: Any, current: str | None) -> str | None:
+        # A WebSocket error carries sequence_number only mid-response: it says no version.
+        if isinstance(value, dict) and value.get("type") == "error":
+            return None
+        return OpenAIResponses.frame_version(value, current)
 
     @classmethod
     def match_request(cls, exchange: Exchange) -> int:
