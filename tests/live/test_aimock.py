@@ -420,3 +420,81 @@ def test_an_error_answer_on_each_surface_is_classified(
     assert (exit_code, found, summary["unjudged"]) == (1, ["SC401"], 0)
     result = orjson.loads(run_in_process("check", "-f", "json", str(har)).stdout)["results"][0]
     assert result["error_class"] == "billing"
+
+
+GEMINI_LIVE = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
+# WebSocket surface -> (path, messages sent, exit code, codes `check` finds on the tape, API).
+WEBSOCKETS: dict[str, tuple[str, list[dict[str, Any]], int, list[str], str]] = {
+    # No sequence_number, as over HTTP: the launch shape, said once.
+    "responses": (
+        "/v1/responses",
+        [{"type": "response.create", "model": "gpt-4o", "input": "ping"}],
+        0,
+        ["SC902"],
+        "openai/responses/2025-03",
+    ),
+    # The GA text part is `output_text` in aimock's content_part events; openai-python's GA
+    # types (ResponseContentPartAddedEvent / DoneEvent) allow only `text` and `audio` there.
+    "realtime": (
+        "/v1/realtime?model=gpt-realtime",
+        [
+            {
+                "type": "conversation.item.create",
+                "item": {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "ping"}],
+                },
+            },
+            {"type": "response.create"},
+        ],
+        1,
+        ["SC201", "SC201"],
+        "openai/realtime/ga",
+    ),
+    "gemini-live": (
+        GEMINI_LIVE,
+        [
+            {"setup": {"model": "models/gemini-2.0-flash-live-001"}},
+            {
+                "clientContent": {
+                    "turns": [{"role": "user", "parts": [{"text": "ping"}]}],
+                    "turnComplete": True,
+                }
+            },
+        ],
+        0,
+        [],
+        "gemini/live/v1beta",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WEBSOCKETS))
+def test_record_ws_pins_each_websocket_surface(peer: str, tmp_path: Path, name: str) -> None:
+    path, messages, code, codes, api = WEBSOCKETS[name]
+    send = tmp_path / "send.jsonl"
+    send.write_bytes(b"\n".join(orjson.dumps(m) for m in messages) + b"\n")
+    tape = tmp_path / "session.tape"
+    url = "ws" + peer.removeprefix("http") + path
+    done = run_in_process(
+        "record",
+        "--ws",
+        url,
+        "--send",
+        str(send),
+        "-o",
+        str(tape),
+        "--read-timeout",
+        "5",
+        "--linger",
+        "0.1",
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    exit_code, found, summary = findings(tape)
+    assert (exit_code, found, summary["unjudged"]) == (code, codes, 0)
+    result = orjson.loads(run_in_process("check", "-f", "json", str(tape)).stdout)["results"][0]
+    assert "/".join((result["provider"], result["api"], result["api_version"])) == api
+    # The session ended at the protocol's terminal event (then --linger), closed by the client.
+    end = orjson.loads(tape.read_bytes().splitlines()[-1])
+    assert (end["end"], end["close"]["code"], end["close"]["by"]) == ("eof", 1000, "client")
