@@ -124,3 +124,18 @@ def har(url: str, body: dict[str, Any], path: Path, headers: dict[str, str] | No
     log = {"version": "1.2", "creator": {"name": "tests", "version": "0"}, "entries": [entry]}
     path.write_bytes(orjson.dumps({"log": log}))
     return path
+
+
+def dump(url: str, body: dict[str, Any], path: Path, headers: dict[str, str] | None = None) -> Path:
+    """POST `body` to `url` and save the answer as `curl -i` does (status line, headers, the
+    body's bytes): a recording without its URL."""
+    sent = {"content-type": "application/json", **(headers or {})}
+    with (
+        httpx.Client(timeout=10) as client,
+        client.stream("POST", url, content=orjson.dumps(body), headers=sent) as response,
+    ):
+        data = b"".join(response.iter_raw())
+    head = f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in response.headers.items())
+    path.write_bytes(head.encode() + b"\r\n" + data)
+    return path

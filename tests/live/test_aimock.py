@@ -499,3 +499,38 @@ def test_record_ws_pins_each_websocket_surface(peer: str, tmp_path: Path, name: 
     # The session ended at the protocol's terminal event (then --linger), closed by the client.
     end = orjson.loads(tape.read_bytes().splitlines()[-1])
     assert (end["end"], end["close"]["code"], end["close"]["by"]) == ("eof", 1000, "client")
+
+
+def test_a_bedrock_invoke_dump_without_its_url_is_judged_as_bedrock(
+    peer: str, tmp_path: Path
+) -> None:
+    """issue 21: aimock's invoke chunks (Anthropic's events bare, no `bytes` envelope) in a
+    `curl -i` dump, with no URL to say Bedrock: judged as Bedrock invoke, an error per chunk;
+    they were taken for Anthropic Messages and passed."""
+    saved = aimock.dump(peer + INVOKE, _messages("ping", **_BEDROCK), tmp_path / "invoke.txt")
+    exit_code, found, _ = findings(saved)
+    assert (exit_code, found) == (1, ["SC201"] * 6)
+    result = orjson.loads(run_in_process("check", "-f", "json", str(saved)).stdout)["results"][0]
+    assert (result["provider"], result["api"]) == ("aws-bedrock", "invoke-with-response-stream")
+    assert "'bytes' is a required property" in result["findings"][0]["message"]
+
+
+@pytest.mark.parametrize(("provider", "path"), [("ollama", "/api/chat"), ("aws-bedrock", INVOKE)])
+def test_an_error_dump_under_a_named_provider_is_classified_as_that_providers(
+    peer: str, tmp_path: Path, provider: str, path: str
+) -> None:
+    """issue 21: `check --provider ollama|aws-bedrock` on aimock's error answers (OpenAI's
+    shape from Ollama, Anthropic's from Bedrock) said "unknown protocol"."""
+    saved = aimock.dump(
+        peer + path,
+        _messages("ping", model="m", **_BEDROCK),
+        tmp_path / "error.txt",
+        {"x-aimock-context": "http-401"},
+    )
+    done = run_in_process("check", "-f", "json", "--provider", provider, str(saved))
+    report = orjson.loads(done.stdout)
+    (result,) = report["results"]
+    assert done.returncode == 1 and report["summary"]["unjudged"] == 0
+    assert (result["provider"], result["error_class"]) == (provider, "auth")
+    assert [f["code"] for f in result["findings"]] == ["SC401"]
+    assert result["findings"][0]["message"].startswith(f"{provider} answered with an error body")
