@@ -534,3 +534,28 @@ def test_an_error_dump_under_a_named_provider_is_classified_as_that_providers(
     assert (result["provider"], result["error_class"]) == (provider, "auth")
     assert [f["code"] for f in result["findings"]] == ["SC401"]
     assert result["findings"][0]["message"].startswith(f"{provider} answered with an error body")
+
+
+def test_timing_faults_in_record_and_smoke(peer: str, tmp_path: Path) -> None:
+    """aimock's per-chunk latency (300 ms) against --max-gap 0.2: SC501 warnings, exit 0; its
+    chaos latency before any header (1.5 s) against --read-timeout 0.5: record says so in one
+    line (exit 2, no tape), smoke says unreachable (7)."""
+    slow = ("-H", "x-aimock-context: slow", "--max-gap", "0.2")
+    tape = tmp_path / "slow.tape"
+    assert record("openai", peer, tape, *slow)[0] == 0
+    # The tape keeps each chunk's arrival time: `check` finds the same gaps.
+    done = run_in_process("check", "-f", "json", "--max-gap", "0.2", str(tape))
+    (result,) = orjson.loads(done.stdout)["results"]
+    assert done.returncode == 0 and {f["code"] for f in result["findings"]} == {"SC501"}
+    late = ("-H", "x-aimock-chaos-latency: 1500", "--read-timeout", "0.5")
+    exit_code, said = record("openai", peer, tmp_path / "late.tape", *late)
+    assert exit_code == 2 and "sent no response headers within 0.5 s" in said
+    assert not (tmp_path / "late.tape").exists()
+    args = ["smoke", "--provider", "openai", "--model", "gpt-4o", "--base-url", peer + "/v1"]
+    done = run_in_process(*args, *late, "-f", "json")
+    assert (
+        done.returncode == 7 and orjson.loads(done.stdout)["targets"][0]["class"] == "unreachable"
+    )
+    done = run_in_process(*args, *slow, "-f", "json")
+    (target,) = orjson.loads(done.stdout)["targets"]
+    assert done.returncode == 0 and target["class"] == "ok"
