@@ -120,6 +120,7 @@ def _members(union: Any, key: str = "type") -> dict[str, Any]:
 def facts() -> list[Api]:
     """Every API's facts, from the SDKs installed from requirements/ci.lock."""
     import anthropic.types as at
+    import anthropic.types.beta as bt
     import botocore.session  # type: ignore[import-untyped]
     from cohere import StreamedChatResponseV2
     from google.genai import types as gt
@@ -166,8 +167,17 @@ def facts() -> list[Api]:
         apis.append(api)
     apis.append(Api("openai/realtime/ga", "openai", _members(ga.RealtimeServerEvent)))
     apis.append(Api("openai/realtime/beta", "openai", _members(beta.RealtimeServerEvent)))
-    blocks = at.RawContentBlockStartEvent.model_fields["content_block"].annotation
-    deltas = at.RawContentBlockDeltaEvent.model_fields["delta"].annotation
+    # Content block and delta types from the GA and the beta unions (server tools, MCP and
+    # compaction blocks arrive under beta headers on the same API version); stop_reason from
+    # the GA types only: a beta stop reason is the beta's to document.
+    blocks = [
+        *_members(at.RawContentBlockStartEvent.model_fields["content_block"].annotation),
+        *_members(bt.BetaRawContentBlockStartEvent.model_fields["content_block"].annotation),
+    ]
+    deltas = [
+        *_members(at.RawContentBlockDeltaEvent.model_fields["delta"].annotation),
+        *_members(bt.BetaRawContentBlockDeltaEvent.model_fields["delta"].annotation),
+    ]
     for version in ("2023-06-01", "2026-10-21"):
         apis.append(
             Api(
@@ -183,7 +193,7 @@ def facts() -> list[Api]:
                                 ("properties", "content_block", "properties", "type", "enum"),
                             )
                         ],
-                        list(_members(blocks)),
+                        list(dict.fromkeys(blocks)),
                     ),
                     Enum(
                         "delta.type",
@@ -193,7 +203,7 @@ def facts() -> list[Api]:
                                 ("properties", "delta", "properties", "type", "enum"),
                             )
                         ],
-                        list(_members(deltas)),
+                        list(dict.fromkeys(deltas)),
                     ),
                     Enum(
                         "stop_reason",
@@ -286,6 +296,30 @@ def event_schema(
     return out
 
 
+def _dump(value: Any, like: str) -> str:
+    """JSON text in the file's own style: json.dumps' indent=2, or the hand-kept compact one
+    (containers on one line when they fit in 100 columns), so an update is a small diff."""
+    if json.dumps(json.loads(like), indent=2) + "\n" == like:
+        return json.dumps(value, indent=2) + "\n"
+    return _compact(value) + "\n"
+
+
+def _compact(value: Any, indent: int = 0, prefix: int = 0) -> str:
+    one = json.dumps(value, ensure_ascii=False)
+    fits = indent + prefix + len(one) + 1 <= 100
+    if fits or not isinstance(value, (dict, list)) or not value:
+        return one
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        items = [
+            f"{pad}{json.dumps(k)}: " + _compact(v, indent + 2, len(json.dumps(k)) + 2)
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    items = [pad + _compact(v, indent + 2) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
 def _version(dist: str) -> str:
     return metadata.version(dist)
 
@@ -345,32 +379,41 @@ def run(schemas: Path, write: bool) -> tuple[list[Change], list[str]]:
                     continue
                 changes.append(Change(api.folder, f"{name}: {enum.name} gains {missing}"))
                 if write:
+                    original = file.read_text(encoding="utf-8")
                     updated = copy.copy(values)
                     tail = [None] if updated and updated[-1] is None else []
                     updated = updated[: len(updated) - len(tail)] + missing + tail
                     _at(schema, path[:-1])[path[-1]] = updated
-                    file.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+                    file.write_text(_dump(schema, like=original), encoding="utf-8")
     return changes, sorted(set(kept))
 
 
-def report(changes: list[Change], kept: list[str]) -> str:
+RUNS = "## Runs that changed schemas (newest first)"
+
+
+def report(changes: list[Change], kept: list[str], previous: str = "") -> str:
+    """The drift report: what is kept on purpose, and every run that changed schemas."""
     sdks = ["openai", "anthropic", "google-genai", "botocore", "cohere"]
+    versions = ", ".join(f"{d} {_version(d)}" for d in sdks)
+    history = previous.split(RUNS, 1)[1].strip("\n").splitlines() if RUNS in previous else []
+    if changes:
+        run = [f"### {versions}", "", *[f"- {c.api}: {c.what}" for c in changes], ""]
+        history = [*run, *history]
     lines = [
         "# Schema drift against the locked SDKs",
         "",
         "Written by `python tools/schemas/generate.py` (run by tools/refresh_lock.py).",
-        "SDKs: " + ", ".join(f"{d} {_version(d)}" for d in sdks) + ".",
-        "",
-        "## Changed by the last run",
-        "",
-        *([f"- {c.api}: {c.what}" for c in changes] or ["- nothing: the schemas were current"]),
+        f"Last run with: {versions}.",
         "",
         "## Kept on purpose (hand-kept beyond or against the SDK)",
         "",
         *[f"- {k}" for k in kept],
         "",
+        RUNS,
+        "",
+        *history,
     ]
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]:
@@ -414,7 +457,8 @@ def main(argv: list[str]) -> int:
             print(f"would change: schemas/{name}")
         return 1 if changed else 0
     changes, kept = pipeline(SCHEMAS, spec)
-    REPORT.write_text(report(changes, kept), encoding="utf-8")
+    previous = REPORT.read_text(encoding="utf-8") if REPORT.is_file() else ""
+    REPORT.write_text(report(changes, kept, previous), encoding="utf-8")
     print(f"{len(changes)} change(s) from the SDKs; report: {REPORT.relative_to(ROOT)}")
     return 0
 
