@@ -6,6 +6,7 @@ clean stream passes."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -230,6 +231,19 @@ def azure_test_proxy(status: int, kind: str, body: str) -> tuple[str, str]:
     return "Recorded.json", json.dumps({"Entries": [entry], "Variables": {}}, indent=2)
 
 
+def paired_lists(status: int, kind: str, body: str) -> tuple[str, str]:
+    """vcrpy's cassette dict dumped as it is (langchain_tests' serializer): `requests` and
+    `responses` side by side, the response body as bytes (YAML's !!binary)."""
+    encoded = base64.b64encode(body.encode()).decode()
+    return "cassette.yaml", (
+        f"requests:\n- body: {json.dumps(json.dumps(REQUEST))}\n  headers: {{}}\n"
+        f"  method: POST\n  uri: {URL}\n"
+        f"responses:\n- body:\n    string: !!binary |\n      {encoded}\n"
+        f"  headers:\n    Content-Type:\n    - {kind}\n"
+        f"  status:\n    code: {status}\n    message: X\n"
+    )
+
+
 FORMATS: dict[str, Callable[[int, str, str], tuple[str, str]]] = {
     "interactions-body-chunks": interactions_chunks,
     "go-vcr": go_vcr,
@@ -242,6 +256,7 @@ FORMATS: dict[str, Callable[[int, str, str], tuple[str, str]]] = {
     "polly": polly,
     "responses-recorder": responses_recorder,
     "azure-test-proxy": azure_test_proxy,
+    "paired-lists": paired_lists,
 }
 
 
@@ -279,7 +294,16 @@ def test_a_clean_stream_in_each_shape_passes(tmp_path: Path, shape: str) -> None
 
 
 @pytest.mark.parametrize(
-    "shape", ["nock", "wiremock", "hoverfly", "talkback", "responses-recorder", "azure-test-proxy"]
+    "shape",
+    [
+        "nock",
+        "wiremock",
+        "hoverfly",
+        "talkback",
+        "responses-recorder",
+        "azure-test-proxy",
+        "paired-lists",
+    ],
 )
 def test_the_shape_read_is_named_once(tmp_path: Path, shape: str) -> None:
     _, report = check(tmp_path, shape, 200, SSE, CLEAN)
@@ -336,3 +360,41 @@ def test_a_retrieve_accepting_json_or_a_stream_is_not_a_stream_request(tmp_path:
     report = json.loads(done.stdout)
     assert "SC206" not in codes(report)
     assert "SC903" in codes(report)
+
+
+def gzipped(tmp_path: Path, status: int, kind: str, body: str) -> Path:
+    """langchain_tests' cassette as it commits it: the paired-lists YAML, gzip-compressed."""
+    _, text = paired_lists(status, kind, body)
+    path = tmp_path / "test_stream.yaml.gz"
+    path.write_bytes(gzip.compress(text.encode()))
+    return path
+
+
+def test_a_gzip_compressed_cassette_is_read_inflated(tmp_path: Path) -> None:
+    """It was refused as binary junk (exit 2)."""
+    path = gzipped(tmp_path, 429, JSON_TYPE, ERROR)
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert "SC401" in codes(report)
+    notes = [f["message"] for r in report["results"] for f in r["findings"]]
+    assert sum("gzip-compressed" in n for n in notes) == 1, notes
+
+
+def test_a_folder_walk_reads_a_compressed_cassette(tmp_path: Path) -> None:
+    gzipped(tmp_path, 200, SSE, CLEAN)
+    done = run_streamcheck("check", str(tmp_path), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    (result,) = json.loads(done.stdout)["results"]
+    assert (result["provider"], result["frames"]) == ("openai", 4), result
+
+
+def test_a_broken_gzip_file_is_one_clear_line(tmp_path: Path) -> None:
+    whole = gzipped(tmp_path, 200, SSE, CLEAN).read_bytes()
+    path = tmp_path / "cut.yaml.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    done = run_streamcheck("check", str(path))
+    assert done.returncode == 2, done.stdout
+    assert "Traceback" not in done.stderr
+    assert "a broken gzip file" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -21,6 +21,10 @@ from streamcheck.sources import calls, formats, raw
 from streamcheck.wire.sniff import STREAM_FRAMINGS
 
 HEAD = 4096
+GZIP_MAGIC = b"\x1f\x8b"
+# A gzip-compressed recording (langchain_tests writes `.yaml.gz` cassettes) is read inflated,
+# up to this many bytes: past it the file is refused (a gzip bomb holds nothing to check).
+MAX_INFLATED = 512 << 20
 # Files a folder walk picks up. Explicit file arguments are read whatever their name.
 RECORDING_SUFFIXES = frozenset(
     {
@@ -284,6 +288,9 @@ def _walk(folder: str, skipped: _Skipped) -> list[str]:
                 skipped.special.append(entry.path)
                 continue
             suffix = os.path.splitext(name)[1].lower()
+            if _gzip_suffix(name):
+                out.append(entry.path)  # a compressed recording: read inflated, not sniffed
+                continue
             if suffix in _MAYBE_PROTOCOL and _is_protocol_file(entry.path):
                 continue  # a user-defined protocol's file kept beside its recordings
             if suffix not in RECORDING_SUFFIXES or (
@@ -324,6 +331,45 @@ def _looks_recorded(path: str, suffix: str) -> bool:
     return sniff(head) not in ("text", "html", "empty")
 
 
+class _Inflating(io.RawIOBase):
+    """A gzip file's bytes, inflated as they are read: a broken file or one inflating past
+    MAX_INFLATED is one clear InputError, never a traceback from the middle of a reader."""
+
+    def __init__(self, source: str, compressed: io.RawIOBase) -> None:
+        import gzip
+
+        self.source = source
+        self.inflated = gzip.GzipFile(fileobj=compressed, mode="rb")
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        import zlib
+
+        try:
+            data = self.inflated.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{self.source}: a broken gzip file ({exc})") from None
+        self.size += len(data)
+        if self.size > MAX_INFLATED:
+            raise InputError(
+                f"{self.source}: inflates past {MAX_INFLATED >> 20} MiB; not read further"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _gzip_suffix(name: str) -> str | None:
+    """The suffix under `.gz` (`.yaml` of `x.yaml.gz`) when it names a recording."""
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() != ".gz":
+        return None
+    inner = os.path.splitext(stem)[1].lower()
+    return inner if inner in RECORDING_SUFFIXES else None
+
+
 def shown_name(path: str) -> str:
     """A path as reports show it: a name that is not valid UTF-8 (os.fsdecode keeps its bytes
     as lone surrogates, which no UTF-8 output can hold) gets backslash escapes instead."""
@@ -354,8 +400,24 @@ def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
             head = stream.read(HEAD)
         except OSError as exc:
             raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        if input_format == "auto" and head.startswith(GZIP_MAGIC):
+            yield from _read_gzip(source, stream, head)
+            return
         name = _format(source, head, input_format)
         yield from READERS[name](source, stream, head)
+
+
+def _read_gzip(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
+    """A gzip-compressed recording, read as the file it inflates to (one SC902 note says so)."""
+    inflated = io.BufferedReader(_Inflating(source, _Prefixed(head, stream)))
+    inner = inflated.read(HEAD)
+    if inner.startswith(GZIP_MAGIC):
+        raise InputError(f"{source}: gzip inside gzip; not read")
+    name = _format(source, inner, "auto")
+    for index, exchange in enumerate(READERS[name](source, inflated, inner)):
+        if index == 0:
+            exchange.notes.append("the file is gzip-compressed; it was read inflated")
+        yield exchange
 
 
 def _format(source: str, head: bytes, input_format: str) -> str:

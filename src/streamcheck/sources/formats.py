@@ -52,7 +52,8 @@ def is_har(name: str, head: bytes) -> bool:
 SHAPED_KEY = re.compile(
     rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?(?:request|req|response|res|resp|"""
     rb"""status|status_?code|method|raw_?headers|interactions|pairs|mappings|"""
-    rb"""request_?(?:uri|url|method)|response_?(?:headers|body))["']?[ \t]*:"""
+    rb"""request_?(?:uri|url|method)|response_?(?:headers|body)|requests|responses)"""
+    rb"""["']?[ \t]*:"""
 )
 
 
@@ -67,10 +68,10 @@ def might_be_shaped(name: str, head: bytes) -> bool:
 
 _KEY_START = rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?"""
 _ASKED = re.compile(
-    _KEY_START + rb"""(?:request|req|method|url|uri|request_?(?:uri|url|method))["']?[ \t]*:"""
+    _KEY_START + rb"""(?:requests?|req|method|url|uri|request_?(?:uri|url|method))["']?[ \t]*:"""
 )
 _ANSWERED = re.compile(
-    _KEY_START + rb"""(?:response|res|resp|status|status_?code|response_?(?:headers|body))"""
+    _KEY_START + rb"""(?:responses?|res|resp|status|status_?code|response_?(?:headers|body))"""
     rb"""["']?[ \t]*:"""
 )
 

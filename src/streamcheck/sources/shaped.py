@@ -9,7 +9,10 @@ MAX_DEPTH, or the document itself), each a request and a response, whatever the 
   response, rawHeaders}`, the `responses` library's recorder `{method, url, status, body}`);
 - prefixed: one mapping whose keys name the part they belong to (the Azure SDK test proxy's
   and System.ClientModel's session records: `{RequestUri, RequestMethod, RequestHeaders,
-  RequestBody, StatusCode, ResponseHeaders, ResponseBody}` under `Entries`), read as split.
+  RequestBody, StatusCode, ResponseHeaders, ResponseBody}` under `Entries`), read as split;
+- paired: two lists side by side, `requests` and `responses`, the n-th answering the n-th
+  (vcrpy's cassette dict dumped as it is, as langchain_tests' serializer writes its
+  `.yaml.gz` cassettes).
 
 Status: a number, a text starting with one ("429 Too Many Requests", go-vcr), or a mapping with
 a `code`. Headers: a name-to-value(s) mapping, a list of [name, value] pairs or {name, value}
@@ -66,6 +69,7 @@ class Shape:
 
     where: str  # the path of the list ("data.pairs"), or "the document"
     split: bool  # request and response in mappings of their own, or one flat mapping
+    paired: bool = False  # two parallel lists, `requests` and `responses`
 
 
 def _norm(key: Any) -> str:
@@ -158,12 +162,30 @@ def find(doc: Any) -> tuple[Shape, list[Any]] | None:
                 return Shape(where or "the document", split[2]), node
             children: Any = ((f"{where}[{i}]", c) for i, c in enumerate(node[:100]))
         elif isinstance(node, Mapping):
+            paired = _paired(node)
+            if paired is not None:
+                return Shape(where or "the document", True, paired=True), paired
             children = ((f"{where}.{k}" if where else str(k), c) for k, c in node.items())
         else:
             continue
         if depth < MAX_DEPTH:
             queue.extend((w, c, depth + 1) for w, c in children if isinstance(c, list | Mapping))
     return None
+
+
+def _paired(node: Mapping[Any, Any]) -> list[dict[str, Any]] | None:
+    """The exchanges of a mapping holding `requests` and `responses` as lists of one length,
+    the n-th response answering the n-th request; None when it holds no such pair."""
+    requests, responses = _get(node, ("requests",)), _get(node, ("responses",))
+    if requests is None or responses is None:
+        return None
+    asked, answered = requests[1], responses[1]
+    if not isinstance(asked, list) or not isinstance(answered, list):
+        return None
+    if not asked or len(asked) != len(answered):
+        return None
+    items = [{"request": a, "response": b} for a, b in zip(asked, answered, strict=True)]
+    return items if all(parts(i) is not None for i in items) else None
 
 
 def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
@@ -355,6 +377,8 @@ def _stored(value: Any, headers: dict[str, str]) -> tuple[bytes, str | None]:
         inner = _get(value, ("string", "text"))
         if inner and isinstance(inner[1], str):
             return inner[1].encode("utf-8", "surrogatepass"), None
+        if inner and isinstance(inner[1], bytes):  # YAML's !!binary, as vcrpy keeps bytes
+            return inner[1], None
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return _joined(value, headers)
     try:
@@ -387,6 +411,13 @@ def _describe(shape: Shape, item: Mapping[Any, Any]) -> str:
     found = parts(item)
     assert found is not None
     _, response, split = found
+    if shape.paired:
+        where = "" if shape.where == "the document" else f" under {shape.where}"
+        return (
+            "read by its structure (no known recorder's format): exchanges as two lists"
+            f"{where}, 'requests' and 'responses', the n-th answering the n-th (vcrpy's "
+            "cassette dict dumped as it is); check that this is how the file holds them"
+        )
     if _prefixed(item) is not None:
         named = [k for k in item if isinstance(k, str) and _PREFIXED.match(k)]
         return (
