@@ -84,17 +84,18 @@ ERROR = {
 }
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    """Write the schemas into `out` (schemas/gemini/live/v1beta), versions.json beside it."""
     whole = strip(
         types.LiveServerMessage.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
     )
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.json"):
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.json"):
         old.unlink()
     for kind in KINDS:
         text = json.dumps(kind_schema(kind, whole), indent=1, sort_keys=False) + "\n"
-        (OUT / f"{kind}.json").write_text(text, encoding="utf-8")
-    (OUT / "error.json").write_text(json.dumps(ERROR, indent=1) + "\n", encoding="utf-8")
+        (out / f"{kind}.json").write_text(text, encoding="utf-8")
+    (out / "error.json").write_text(json.dumps(ERROR, indent=1) + "\n", encoding="utf-8")
     versions = {
         "default": "v1beta",
         "versions": {
@@ -102,7 +103,7 @@ def main() -> None:
             "LiveServerMessage; v1alpha and Vertex AI's v1beta1 and v1 send the same messages"
         },
     }
-    (OUT.parent / "versions.json").write_text(json.dumps(versions, indent=2) + "\n")
+    (out.parent / "versions.json").write_text(json.dumps(versions, indent=2) + "\n")
     print(f"v1beta: {len(KINDS)} kinds and error")
 
 
