@@ -5,7 +5,8 @@
 
 Runtime dependencies stay ranges in pyproject.toml (users are not pinned); CI installs exactly
 this lock, so a release on the registry changes nothing until this is run. Afterwards it
-rewrites the README's SDK survival table for the locked SDK versions and runs the schema
+rewrites the README's SDK survival tables for the locked SDK versions (the HTTP SDKs' and
+google-genai's live client's), regenerates the Gemini Live schemas, and runs the schema
 pipeline (tools/schemas/generate.py: schemas/ from the SDKs, DRIFT.md); run the tests
 (`python -m pytest -W error`) before committing the new lock.
 """
@@ -33,10 +34,15 @@ def main(argv: list[str]) -> int:
     done = subprocess.run(command, cwd=ROOT, check=False)
     if done.returncode:
         return done.returncode
-    table = [sys.executable, "-m", "tests.live.test_sdk_survival", "--write"]
-    done = subprocess.run(table, cwd=ROOT, check=False)
-    if done.returncode:
-        return done.returncode
+    for table in (
+        [sys.executable, "-m", "tests.live.test_sdk_survival", "--write"],
+        # google-genai's live client against serve's Gemini Live faults, and its schemas.
+        [sys.executable, "-m", "tests.live.test_gemini_live_client", "--write"],
+        [sys.executable, str(ROOT / "tools" / "gen_gemini_live.py")],
+    ):
+        done = subprocess.run(table, cwd=ROOT, check=False)
+        if done.returncode:
+            return done.returncode
     # The schema pipeline: what the newly locked SDKs know goes into schemas/, and
     # tools/schemas/DRIFT.md says what changed. Install the new lock first: the generator
     # reads the SDKs this interpreter has.
