@@ -47,7 +47,7 @@ class Envelope:
     first: frozenset[str] = frozenset()  # kinds that may open the stream; empty: any
     first_once: bool = False  # the opening kind comes exactly once
     terminal: frozenset[str] = frozenset()  # kinds that end the stream; empty: none does
-    errors: frozenset[str] = frozenset()  # in-band error kinds (SC403); they end the stream
+    errors: frozenset[str] = frozenset()  # in-band error kinds (SC403): no cut stream after one
     anywhere: frozenset[str] = frozenset()  # harmless anywhere, after the end too (heartbeats)
     content: frozenset[str] = frozenset()  # kinds that carry model output (timing, verdicts)
     transitions: Transitions | None = None  # h11-style: state -> {kind: next state}
