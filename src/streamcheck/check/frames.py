@@ -63,6 +63,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     # the state while this batch runs: a nested handle (bad_data's joined events) starts clean.
     template, state.repeat = state.repeat, None
     fresh = False  # the template was made from the frame before: nothing matched it yet
+    last_hint, state.repeat_hint = state.repeat_hint, None  # the previous frame's hint
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
     for frame in frames[start:] if start else frames:
@@ -101,23 +102,29 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                 kind = kind_of(value, frame.event)
             if kind is not None:
                 is_valid = validators.get(kind)
-                if is_valid is not None and is_valid(value):
+                if is_valid is None:
+                    ctx.frame = frame
+                    validate(state, kind, value, frame)
+                elif is_valid(value):
                     passed = True
                 else:
                     ctx.frame = frame
-                    validate(state, kind, value, frame)
+                    validate(state, kind, value, frame, failed=True)
         ctx.frame = frame
         # contextlib.suppress would cost an object and two calls per frame.
         try:
             hint = step(frame, value, kind)
         except MALFORMED:
             continue  # a malformed frame must never crash the run: its schema finding says why
-        if hint is not None and passed and state.repeat_budget > 0:
+        # A template is made on the second frame in a row with the same hint: a one-off hot
+        # frame (a short stream's tool call start) would pay for one it never uses.
+        if hint is not None and hint is last_hint and passed and state.repeat_budget > 0:
             template = _template(state, frame, value, hint, kind)
             if template is not None:
                 fresh = True
                 same, same_event, again = template.match, template.event, template.again
-    state.repeat = template
+        last_hint = hint
+    state.repeat, state.repeat_hint = template, last_hint
 
 
 def _template(
@@ -278,9 +285,12 @@ def detect(state: ExchangeState, value: Any, frame: Frame) -> type[Protocol] | N
     return None
 
 
-def validate(state: ExchangeState, kind: str, value: Any, frame: Frame) -> None:
+def validate(
+    state: ExchangeState, kind: str, value: Any, frame: Frame, *, failed: bool = False
+) -> None:
     """Schema check of one frame the fast path did not pass: SC202 for an unknown kind,
-    SC203 drift on a sample, SC201/SC205 with python-jsonschema's message under the cap."""
+    SC203 drift on a sample, SC201/SC205 with python-jsonschema's message under the cap.
+    `failed`: the hot path's is_valid already said no (not asked twice)."""
     schemas = state.schemas
     if schemas is None:
         return
@@ -298,7 +308,7 @@ def validate(state: ExchangeState, kind: str, value: Any, frame: Frame) -> None:
         return
     if state.drift_on and state.drift_budget.get(kind, DRIFT_SAMPLE) and type(value) is dict:
         drift(state, kind, value, schemas)
-    if is_valid(value):
+    if not failed and is_valid(value):
         return
     # The code by jsonschema-rs's keywords first (no messages): past its cap, or deselected,
     # python-jsonschema's message would be thrown away. (Asking whether either code is still

@@ -176,14 +176,18 @@ def make(frame: Frame, value: Any, hint: Hint, schema: dict[str, Any]) -> Templa
     # The proof that the bodies are the values at the paths: markers in their places parse to
     # the value with the markers at the paths.
     probe = head + b"".join(f"{_PROBE}{n}".encode() + p for n, p in enumerate(pieces))
-    expected = orjson.loads(data)
-    for n, path in enumerate(paths):
-        _put(expected, path, f"{_PROBE}{n}")
     try:
-        if orjson.loads(probe) != expected:
-            return None
+        parsed = orjson.loads(probe)
     except orjson.JSONDecodeError:
         return None
+    # Compared with the value itself, the markers put in and the strings put back after.
+    kept = [_put(value, path, f"{_PROBE}{n}") for n, path in enumerate(paths)]
+    try:
+        if parsed != value:
+            return None
+    finally:
+        for path, old in zip(paths, kept, strict=True):
+            _put(value, path, old)
     return Template(head, pieces, frame.event, again)
 
 
@@ -253,7 +257,10 @@ def _at(value: Any, path: Path) -> Any:
     return value
 
 
-def _put(value: Any, path: Path, new: str) -> None:
+def _put(value: Any, path: Path, new: str) -> Any:
+    """Set the string at `path` (known to be there) and give back the one it replaced."""
     for step in path[:-1]:
         value = value[step]
+    old = value[path[-1]]
     value[path[-1]] = new
+    return old

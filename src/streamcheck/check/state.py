@@ -44,6 +44,7 @@ class ExchangeState:
         "recording_notes",
         "repeat",
         "repeat_budget",
+        "repeat_hint",
         "schemas",
         "sink",
         "sse_header_on_ndjson",
@@ -89,6 +90,7 @@ class ExchangeState:
         # and how many more may be made in vain.
         self.repeat: Template | None = None
         self.repeat_budget = 8
+        self.repeat_hint: Any = None  # the last frame's hint: a template waits for a second
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,
         # evidence), judged once the protocol is (frames.settle); past the list, a count.
