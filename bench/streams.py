@@ -210,6 +210,157 @@ def anthropic_events(events: int, broken: int = 0, seed: int = 2) -> Iterator[by
         yield _sse(orjson.dumps(value), value["type"])
 
 
+# -- OpenAI Realtime over WebSocket ---------------------------------------------------------------
+
+
+def realtime_tape(events: int, seed: int = 4) -> bytes:
+    """A streamcheck tape (JSON lines) of one GA Realtime session: session.created, a response
+    of `events` - 12 output_text deltas (each with its own event_id, as the server sends), the
+    done events and response.done, then a normal close; the client's two events included."""
+    rng = random.Random(seed)
+    response = {
+        "object": "realtime.response",
+        "id": "resp_BENCH01",
+        "status": "in_progress",
+        "status_details": None,
+        "output": [],
+        "conversation_id": "conv_BENCH01",
+        "usage": None,
+        "metadata": None,
+        "output_modalities": ["text"],
+    }
+    item = {
+        "id": "item_BENCH01",
+        "object": "realtime.item",
+        "type": "message",
+        "status": "in_progress",
+        "role": "assistant",
+        "content": [],
+    }
+    at = {"response_id": "resp_BENCH01", "item_id": "item_BENCH01", "output_index": 0}
+    session = {
+        "type": "realtime",
+        "object": "realtime.session",
+        "id": "sess_BENCH01",
+        "model": "gpt-realtime",
+        "output_modalities": ["text"],
+        "instructions": "Be brief.",
+        "max_output_tokens": "inf",
+    }
+    deltas = max(events - 12, 1)
+    texts = [_words(rng) for _ in range(deltas)]
+    whole = "".join(texts)
+    server: list[dict[str, Any]] = [
+        {"type": "session.created", "session": session},
+        {"type": "response.created", "response": response},
+        {
+            "type": "response.output_item.added",
+            "response_id": "resp_BENCH01",
+            "output_index": 0,
+            "item": item,
+        },
+        {"type": "conversation.item.created", "previous_item_id": None, "item": item},
+        {
+            "type": "response.content_part.added",
+            **at,
+            "content_index": 0,
+            "part": {"type": "text", "text": ""},
+        },
+        *(
+            {"type": "response.output_text.delta", **at, "content_index": 0, "delta": t}
+            for t in texts
+        ),
+        {"type": "response.output_text.done", **at, "content_index": 0, "text": whole},
+        {
+            "type": "response.content_part.done",
+            **at,
+            "content_index": 0,
+            "part": {"type": "text", "text": whole},
+        },
+        {
+            "type": "response.output_item.done",
+            "response_id": "resp_BENCH01",
+            "output_index": 0,
+            "item": {
+                **item,
+                "status": "completed",
+                "content": [{"type": "output_text", "text": whole}],
+            },
+        },
+        {
+            "type": "response.done",
+            "response": {
+                **response,
+                "status": "completed",
+                "output": [
+                    {
+                        **item,
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": whole}],
+                    }
+                ],
+            },
+        },
+    ]
+    head = {
+        "streamcheck_tape": 2,
+        "transport": "websocket",
+        "provider": None,
+        "api": None,
+        "api_version": None,
+        "request": {
+            "method": "GET",
+            "url": "wss://api.openai.com/v1/realtime?model=gpt-realtime",
+            "headers": {},
+            "body": None,
+        },
+        "response": {"status": 101, "headers": {}},
+    }
+    lines = [orjson.dumps(head)]
+    sent = [
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "message",
+                "role": "user",
+                "content": [{"type": "input_text", "text": "Say hello"}],
+            },
+        },
+        {"type": "response.create"},
+    ]
+    clock = 0.0
+    for number, event in enumerate(server):
+        # event_id second, as the server orders its members.
+        event = {"type": event["type"], "event_id": f"event_{number:06d}", **event}
+        clock += 0.001
+        lines.append(
+            orjson.dumps(
+                {"t": round(clock, 3), "dir": "received", "text": orjson.dumps(event).decode()}
+            )
+        )
+        if number == 0:
+            for message in sent:
+                lines.append(
+                    orjson.dumps(
+                        {
+                            "t": round(clock, 3),
+                            "dir": "sent",
+                            "text": orjson.dumps(message).decode(),
+                        }
+                    )
+                )
+    lines.append(
+        orjson.dumps(
+            {
+                "end": "eof",
+                "t": round(clock + 0.1, 3),
+                "close": {"code": 1000, "reason": "", "by": "client"},
+            }
+        )
+    )
+    return b"\n".join(lines) + b"\n"
+
+
 # -- shapes the bench feeds to the pipeline ------------------------------------------------------
 
 Generator = Callable[..., Iterator[bytes]]

@@ -22,6 +22,12 @@ TARGETS = (
     "start-up vs a minimal typer app",
     "start-up vs python -c pass",
     "check imports no httpx/server/YAML/SDK/python-jsonschema",
+    "full check <= 0.75x floor, in process (openai, clean)",
+    "every frame failing <= 1.5x the clean check (openai)",
+    "stream: check <= 0.8x the floor script",
+    "events: check <= 2.0x the floor script",
+    "--jobs 0 vs --jobs 1",
+    "realtime per event <= 1.0x the openai chat check",
 )
 ROWS = (
     "floor (split + json.loads)",
@@ -36,6 +42,10 @@ ROWS = (
     "start-up: streamcheck check small.sse",
     "start-up: minimal typer app",
     "start-up: python -c pass",
+    "floor script (CPU)",
+    "streamcheck check (CPU)",
+    "streamcheck check --jobs 0 (wall)",
+    "openai realtime over WebSocket (tape), check_paths",
 )
 
 
