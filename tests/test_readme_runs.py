@@ -520,6 +520,10 @@ CONFORM_OUTPUT = "text block: case                 verdict      detail"
     "streamcheck conform --base-url http://127.0.0.1:8000/v1 --model my-model",
     "streamcheck conform --base-url http://127.0.0.1:8000/v1 --model my-model --api responses",
     "streamcheck conform --list",
+    "streamcheck conform --base-url http://127.0.0.1:8000/v1 --model my-model --api responses "
+    "--format markdown",
+    "streamcheck conform --base-url http://127.0.0.1:8000/v1 --model my-model --api responses "
+    "--spec-version 2026-01-15",
     CONFORM_OUTPUT,
 )
 def test_conform(tmp_path: Path, fixed_ports: None) -> None:
@@ -542,6 +546,22 @@ def test_conform(tmp_path: Path, fixed_ports: None) -> None:
             tmp_path,
             0,
             "CONFORMS: responses",
+        )
+        sh(
+            "streamcheck conform --base-url http://127.0.0.1:8000/v1 --model my-model --api "
+            "responses --format markdown",
+            tmp_path,
+            0,
+            "| case | verdict | Open Responses check | detail |",
+            "| `tool-call` | pass | `tool-calling`, `tool-calling-streaming` |",
+            "Open Responses 2026-04-24: the cases covering 7 of its 7 checks pass",
+        )
+        sh(
+            "streamcheck conform --base-url http://127.0.0.1:8000/v1 --model my-model --api "
+            "responses --spec-version 2026-01-15",
+            tmp_path,
+            0,
+            "Open Responses 2026-01-15: the cases covering 6 of its 6 checks pass",
         )
     # The sample output, from the two commands its sentence names.
     serve_it = "streamcheck serve fixtures/conform/openai-no-usage"

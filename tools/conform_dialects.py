@@ -163,6 +163,33 @@ def anthropic_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
     return reply
 
 
+_BARE = ("id", "object", "created_at", "status", "model", "output", "error", "usage")
+
+
+def _bare(value: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot of a minimal server: a few members of the response, not the whole."""
+    response = value.get("response")
+    if isinstance(response, dict):
+        value["response"] = {k: v for k, v in response.items() if k in _BARE}
+    return value
+
+
+def _mixup(value: dict[str, Any]) -> dict[str, Any]:
+    if str(value.get("type", "")).startswith("response.output_text."):
+        value["output_index"] = 1
+    return value
+
+
+def responses_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
+    if case.rejects:
+        return reply
+    if dialect == "responses-bare-response":
+        return _rewrite(reply, _bare)
+    if dialect == "responses-index-mixup" and case.name == "text":
+        return _rewrite(reply, _mixup)
+    return reply
+
+
 DIALECTS = {
     "openai-clean": "chat",
     "openai-no-index": "chat",
@@ -175,6 +202,8 @@ DIALECTS = {
     "openai-usage-unasked": "chat",
     "openai-reasoning-field": "chat",
     "responses-clean": "responses",
+    "responses-bare-response": "responses",
+    "responses-index-mixup": "responses",
     "anthropic-clean": "anthropic",
     "anthropic-plain-errors": "anthropic",
     "anthropic-tool-input-at-start": "anthropic",

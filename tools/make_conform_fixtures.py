@@ -17,6 +17,9 @@ ones are a clean dialect with one thing changed:
     openai-merged-tool-calls  every tool call at index 0
     openai-usage-unasked   a usage chunk (choices: []) although stream_options was not sent
     openai-reasoning-field reasoning deltas named `reasoning`, none `reasoning_content`
+    responses-bare-response  the final response carries only a few members, not a whole
+                           ResponseResource (what Open Responses' basic-response rejects)
+    responses-index-mixup  text events name output_index 1 for the item added at 0
     anthropic-plain-errors the unknown model answered with a text/plain 404
     anthropic-tool-input-at-start  tool input sent whole in content_block_start, no deltas
     anthropic-declines     thinking declined with a 400 invalid_request_error naming it
@@ -40,7 +43,7 @@ from streamcheck.model import EndReason, Request
 from streamcheck.sources.tape import dumps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conform_dialects import DIALECTS, anthropic_dialect, openai_dialect
+from conform_dialects import DIALECTS, anthropic_dialect, openai_dialect, responses_dialect
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "conform"
 Reply = tuple[int, dict[str, str], list[bytes]]  # status, headers, body chunks (as in dialects)
@@ -239,6 +242,32 @@ def _responses(case: Case) -> Reply:
         "incomplete_details": None,
         "usage": None,
     }
+    # The members of a whole ResponseResource (Open Responses; what api.openai.com sends).
+    response.update(
+        completed_at=None,
+        previous_response_id=None,
+        instructions=None,
+        tools=case.body.get("tools", []),
+        tool_choice="auto",
+        truncation="disabled",
+        parallel_tool_calls=True,
+        text={"format": {"type": "text"}},
+        top_p=1.0,
+        presence_penalty=0.0,
+        frequency_penalty=0.0,
+        top_logprobs=0,
+        temperature=1.0,
+        reasoning={"effort": None, "summary": None},
+        user=None,
+        max_output_tokens=case.body.get("max_tokens"),
+        max_tool_calls=None,
+        store=True,
+        background=False,
+        service_tier="default",
+        metadata={},
+        safety_identifier=None,
+        prompt_cache_key=None,
+    )
     events: list[dict[str, Any]] = []
 
     def emit(kind: str, **fields: Any) -> None:
@@ -270,8 +299,12 @@ def _responses(case: Case) -> Reply:
         emit("response.output_item.done", output_index=0, item=dict(item))
         status, output = "completed", [item]
     else:
-        parts = ["Hello", " there, nice", " to meet you!"] if case.name == "text" else []
-        parts = parts or ["1\n2\n3\n4\n5\n", "6\n7\n8\n"]
+        parts = {
+            "text": ["Hello", " there, nice", " to meet you!"],
+            "system-prompt": ["Ahoy", ", matey!"],
+            "multi-turn": ["Your name", " is Ada."],
+            "image-input": ["Red", "."],
+        }.get(case.name, ["1\n2\n3\n4\n5\n", "6\n7\n8\n"])
         joined = "".join(parts)
         where = {"item_id": "msg_Conform0001", "output_index": 0, "content_index": 0}
         message = {"id": "msg_Conform0001", "type": "message", "status": "in_progress"}
@@ -284,11 +317,13 @@ def _responses(case: Case) -> Reply:
         emit("response.output_text.done", **where, text=joined, logprobs=[])
         part["text"] = joined
         emit("response.content_part.done", **where, part=dict(part))
-        status = "completed" if case.name == "text" else "incomplete"
+        status = "incomplete" if case.name == "length" else "completed"
         message.update(status=status, content=[part])
         emit("response.output_item.done", output_index=0, item=dict(message))
         output = [message]
     response.update(status=status, output=output)
+    if status == "completed":
+        response["completed_at"] = 1760000002
     response["usage"] = {"input_tokens": 12, "output_tokens": 16, "total_tokens": 28}
     if status == "incomplete":
         response["incomplete_details"] = {"reason": "max_output_tokens"}
@@ -310,7 +345,8 @@ def tape(dialect: str, case: Case) -> bytes:
         reply = anthropic_dialect(dialect, case, _anthropic(case))
         provider, api, version = "anthropic", "messages", "2023-06-01"
     elif case.api == "responses":
-        reply, provider, api, version = _responses(case), "openai", "responses", None
+        reply = responses_dialect(dialect, case, _responses(case))
+        provider, api, version = "openai", "responses", None
     else:
         reply = openai_dialect(dialect, case, _chat(case))
         provider, api, version = "openai", "chat-completions", None

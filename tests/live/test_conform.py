@@ -19,7 +19,7 @@ import pytest
 
 from streamcheck.live.conform.cases import CASES, UNKNOWN_MODEL, cases_for
 from streamcheck.live.serve.server import ServeOptions, running
-from tests.conftest import FIXTURES, ROOT, run_streamcheck
+from tests.conftest import FIXTURES, ROOT, run_in_process, run_streamcheck
 from tests.live.conftest import CANARY_ENV, assert_no_canary
 
 CONFORM = FIXTURES / "conform"
@@ -29,6 +29,25 @@ MODEL = {"chat": "gpt-4o-mini", "responses": "gpt-4o-mini", "anthropic": "claude
 DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
     "openai-clean": ("chat", {}, set()),
     "responses-clean": ("responses", {}, set()),
+    "responses-bare-response": (
+        "responses",
+        {
+            name: "expect response-resource: the final response lacks completed_at, "
+            "incomplete_details, previous_response_id, instructions, tools, tool_choice and 18 "
+            "more (Open Responses 2026-04-24 ResponseResource)"
+            for name in ("text", "system-prompt", "multi-turn", "image-input", "tool-call")
+        }
+        | {"length": "expect incomplete=max_output_tokens: incomplete_details.reason is None"},
+        set(),
+    ),
+    "responses-index-mixup": (
+        "responses",
+        {
+            "text": "expect items: event 4 (response.output_text.delta): output_index 1 for "
+            "item msg_Conform0001, added at 0"
+        },
+        set(),
+    ),
     "anthropic-clean": ("anthropic", {}, set()),
     "openai-no-index": (
         "chat",
@@ -511,3 +530,99 @@ def test_every_named_client_has_its_evidence_in_the_readme() -> None:
     for (_, name), who in BREAKS.items():
         assert who.evidence.startswith("https://github.com/"), name
         assert f"({who.evidence})" in readme, name
+
+
+# -- --api responses: a strict superset of the Open Responses compliance suite --------------
+
+
+def test_the_responses_battery_covers_every_open_responses_check(servers) -> None:  # type: ignore[no-untyped-def]
+    from streamcheck.live.conform.open_responses import SUITE, VERSIONS
+
+    names = {c.name for c in cases_for("responses")}
+    assert {check.case for check in SUITE} <= names
+    assert set().union(*VERSIONS.values()) == {check.id for check in SUITE}
+    done = conform(servers["responses-clean"], "responses", "--format", "json")
+    assert done.returncode == 0, done.stdout
+    suite = as_json(done)["open_responses"]
+    assert suite["version"] == "2026-04-24"
+    assert [c["id"] for c in suite["checks"]] == list(VERSIONS["2026-04-24"])
+    assert {c["verdict"] for c in suite["checks"]} == {"pass"}
+
+
+def test_spec_version_selects_the_release_and_its_checks(servers) -> None:  # type: ignore[no-untyped-def]
+    done = conform(servers["responses-clean"], "responses", "--spec-version", "2026-01-15")
+    assert done.returncode == 0, done.stdout
+    assert "Open Responses 2026-01-15: the cases covering 6 of its 6 checks pass" in done.stdout
+    listed = run_in_process("conform", "--list", "--api", "responses")
+    assert "  tool-calling-streaming  -> tool-call" in listed.stdout
+    older = run_in_process(
+        "conform", "--list", "--api", "responses", "--spec-version", "2026-01-15"
+    )
+    assert "tool-calling-streaming" not in older.stdout
+    assert "  multi-turn          -> multi-turn" in older.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--api", "responses", "--spec-version", "2025-01-01"), "expected one of 2026-01-15"),
+        (("--spec-version", "2026-04-24"), "names an Open Responses release: use --api responses"),
+    ],
+)
+def test_a_bad_spec_version_is_one_line(args: tuple[str, ...], said: str) -> None:
+    done = run_in_process("conform", "--list", *args)
+    assert done.returncode == 2 and said in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "fault", ["truncate-after:4", "truncate-mid-frame", "drop-terminator", "error-event", "reset"]
+)
+def test_the_responses_battery_fails_under_each_stream_fault(servers, fault) -> None:  # type: ignore[no-untyped-def]
+    done = conform(
+        servers["responses-clean"],
+        "responses",
+        "--format",
+        "json",
+        "-H",
+        f"x-streamcheck-fault: {fault}",
+    )
+    document = as_json(done)
+    assert done.returncode in (1, 7), done.stdout  # a defect, or the server unusable
+    for case in document["cases"]:
+        if case["case"] != "unknown-model":
+            assert case["verdict"] in ("fail", "blocked"), case
+    assert all(c["verdict"] != "pass" for c in document["open_responses"]["checks"])
+
+
+MARKDOWN = """\
+**DOES NOT CONFORM: responses at {url}, model gpt-4o-mini: 6 pass, 1 fail**
+
+| case | verdict | Open Responses check | detail |
+| --- | --- | --- | --- |
+| `text` | **fail** | `basic-response`, `streaming-response` | expect items: event 4 \
+(response.output_text.delta): output_index 1 for item msg_Conform0001, added at 0 |
+| `system-prompt` | pass | `system-prompt` | a system message in the input: output, \
+response.completed |
+| `multi-turn` | pass | `multi-turn` | user, assistant, user messages as history: output, \
+response.completed |
+| `image-input` | pass | `image-input` | an input_image (a data: URL) in the user content: \
+output, response.completed |
+| `length` | pass | - | max_output_tokens 16 on a long answer: response.incomplete \
+(max_output_tokens) |
+| `tool-call` | pass | `tool-calling`, `tool-calling-streaming` | a function call: item added, \
+arguments deltas, done that parse, item done, in output |
+| `unknown-model` | pass | - | an unknown model: rejected with the documented error body |
+
+Open Responses 2026-04-24: the cases covering 5 of its 7 checks pass (basic-response fail, \
+streaming-response fail)
+"""
+
+
+def test_markdown_is_a_table_to_paste_into_a_readme(servers) -> None:  # type: ignore[no-untyped-def]
+    """Pinned whole: the verdict line, a row per case with the Open Responses checks it covers,
+    and the suite's tally."""
+    url = servers["responses-index-mixup"]
+    done = conform(url, "responses", "--format", "markdown")
+    assert done.returncode == 1
+    assert done.stdout == MARKDOWN.format(url=url)

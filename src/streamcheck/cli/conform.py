@@ -52,6 +52,13 @@ def conform(
     ] = None,
     provider: Annotated[str, typer.Option(help="openai or anthropic (the dialect).")] = "openai",
     api: Annotated[str, typer.Option(help="OpenAI API: chat or responses.")] = "chat",
+    spec_version: Annotated[
+        str | None,
+        typer.Option(
+            help="--api responses: the Open Responses release whose compliance checks the "
+            "cases cover (2026-01-15 or 2026-04-24, the default)."
+        ),
+    ] = None,
     cases: Annotated[
         str | None, typer.Option("--cases", help="Comma-separated case names (default: all).")
     ] = None,
@@ -103,10 +110,11 @@ def conform(
         raise StreamcheckError("--api responses is an OpenAI API (use --provider openai)")
     dialect = "anthropic" if provider == "anthropic" else api
     chosen = _chosen(cases_for(dialect), cases, dialect)
+    spec = _spec_version(spec_version, dialect)
     if list_:
         from streamcheck.live.conform.report import listing
 
-        sys.stdout.write(listing(chosen))
+        sys.stdout.write(listing(chosen, spec))
         raise typer.Exit(0)
     if not model:
         raise StreamcheckError("--model is required (the model to test)")
@@ -114,8 +122,23 @@ def conform(
     _positive(("--connect-timeout", connect_timeout), ("--read-timeout", read_timeout))
     _run(
         provider, api, model, base_url, key_env, header, chosen, yes, format, extra,
-        connect_timeout, read_timeout, threshold,
+        connect_timeout, read_timeout, threshold, spec,
     )  # fmt: skip
+
+
+def _spec_version(given: str | None, dialect: str) -> str | None:
+    """The Open Responses release of an --api responses run (the latest unless named)."""
+    from streamcheck.live.conform.open_responses import LATEST, VERSIONS
+
+    if dialect != "responses":
+        if given is not None:
+            raise StreamcheckError(
+                "--spec-version names an Open Responses release: use --api responses"
+            )
+        return None
+    if given is not None and given not in VERSIONS:
+        raise StreamcheckError(f"--spec-version {given!r}: expected one of {', '.join(VERSIONS)}")
+    return given or LATEST
 
 
 def _chosen(available, names: str | None, dialect: str):  # type: ignore[no-untyped-def]
@@ -171,14 +194,14 @@ def _confirm(server, chosen) -> None:  # type: ignore[no-untyped-def]
 
 def _run(  # type: ignore[no-untyped-def]
     provider, api, model, base_url, key_env, header, chosen, yes, format, extra,
-    connect_timeout, read_timeout, threshold,
+    connect_timeout, read_timeout, threshold, spec,
 ) -> None:  # fmt: skip
     from streamcheck.check import CheckOptions
     from streamcheck.live.call.client import Timeouts
     from streamcheck.live.conform import runner as conform_
     from streamcheck.live.conform.report import render
 
-    server = conform_.Server.of(provider, api, model, base_url, key_env, _headers(header))
+    server = conform_.Server.of(provider, api, model, base_url, key_env, _headers(header), spec)
     server.read_key()  # a missing key is a usage error before any prompt or call
     if not server.loopback and not yes:
         _confirm(server, chosen)

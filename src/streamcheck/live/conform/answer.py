@@ -26,10 +26,11 @@ class Answer:
     result: ExchangeResult
     body: bytes
     events: list[tuple[str | None, Any]] = field(default_factory=list)  # (event name, data)
+    spec: str | None = None  # the Open Responses release the run holds the answer to
 
     @classmethod
-    def of(cls, result: ExchangeResult, body: bytes) -> Answer:
-        answer = cls(result, body)
+    def of(cls, result: ExchangeResult, body: bytes, spec: str | None = None) -> Answer:
+        answer = cls(result, body, spec=spec)
         if result.framing == "sse":
             decoder = decoder_for("sse", Location())
             frames = decoder.decode(body) + decoder.flush()

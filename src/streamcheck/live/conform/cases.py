@@ -60,6 +60,13 @@ _PERSON_SCHEMA = {
 }
 
 
+# An 8x8 red PNG (made for this table): the image-input case's picture.
+_RED_PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR42mP4z8CAFTEMLQ"
+    "kAKP8/wc53yE8AAAAASUVORK5CYII="
+)
+
+
 def _user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
 
@@ -259,32 +266,85 @@ CASES: tuple[Case, ...] = (
         model=UNKNOWN_MODEL,
         rejects=True,
     ),
-    # -- OpenAI Responses --------------------------------------------------------------------
+    # -- OpenAI Responses (a strict superset of the Open Responses suite: open_responses.py) --
     Case(
         "text",
         "responses",
-        "plain text: output_text deltas, response.completed last",
+        "plain text: output_text deltas, a complete ResponseResource, response.completed last",
         {"input": "Say hello in five words.", "max_tokens": 32},
-        ("text", "completed"),
+        ("text", "output", "items", "response-resource", "completed"),
+    ),
+    Case(
+        "system-prompt",
+        "responses",
+        "a system message in the input: output, response.completed",
+        {
+            "input": [
+                {"type": "message", "role": "system", "content": "Answer like a pirate."},
+                {"type": "message", "role": "user", "content": "Say hello."},
+            ],
+            "max_tokens": 40,
+        },
+        ("text", "output", "items", "response-resource", "completed"),
+    ),
+    Case(
+        "multi-turn",
+        "responses",
+        "user, assistant, user messages as history: output, response.completed",
+        {
+            "input": [
+                {"type": "message", "role": "user", "content": "My name is Ada."},
+                {"type": "message", "role": "assistant", "content": "Hello Ada!"},
+                {"type": "message", "role": "user", "content": "What is my name?"},
+            ],
+            "max_tokens": 24,
+        },
+        ("text", "output", "items", "response-resource", "completed"),
+    ),
+    Case(
+        "image-input",
+        "responses",
+        "an input_image (a data: URL) in the user content: output, response.completed",
+        {
+            "input": [
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [
+                        {"type": "input_text", "text": "What colour is this image? One word."},
+                        {"type": "input_image", "image_url": _RED_PNG},
+                    ],
+                }
+            ],
+            "max_tokens": 48,
+        },
+        ("text", "output", "items", "response-resource", "completed"),
+        params=("input", "input_image"),
     ),
     Case(
         "length",
         "responses",
         "max_output_tokens 16 on a long answer: response.incomplete (max_output_tokens)",
         {"input": "Count from 1 to 100, one number per line.", "max_tokens": 16},
-        ("incomplete=max_output_tokens",),
+        ("items", "incomplete=max_output_tokens"),
         params=("max_output_tokens",),
     ),
     Case(
         "tool-call",
         "responses",
-        "a function call: arguments deltas, done with arguments that parse",
+        "a function call: item added, arguments deltas, done that parse, item done, in output",
         {
             "input": "What is the weather in Paris? Use the tool.",
             "max_tokens": 64,
             "tools": [_RESPONSES_WEATHER],
         },
-        ("function-call", "completed"),
+        (
+            "function-call",
+            "output-type=function_call",
+            "items",
+            "response-resource",
+            "completed",
+        ),
         params=("tools",),
     ),
     Case(

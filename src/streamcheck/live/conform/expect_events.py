@@ -9,6 +9,7 @@ import orjson
 
 from streamcheck.live.conform.answer import Answer, expectation
 from streamcheck.live.conform.cases import Case
+from streamcheck.live.conform.open_responses import LATEST, REQUIRED
 
 # -- OpenAI Responses ---------------------------------------------------------------------------
 
@@ -63,6 +64,87 @@ def _function_call(answer: Answer, case: Case, argument: str | None) -> str | No
         return "the arguments are not a JSON object"
     names = {t["name"] for t in case.body.get("tools", [])}
     return None if items[0].get("name") in names else f"the call names {items[0].get('name')!r}"
+
+
+def _final(answer: Answer) -> dict[str, Any] | None:
+    """The response of the terminal event (response.completed, .incomplete, .failed): what the
+    Open Responses suite's SSE parser takes as the final ResponseResource."""
+    for data in reversed(answer.objects()):
+        if data.get("type") in ("response.completed", "response.incomplete", "response.failed"):
+            response = data.get("response")
+            return response if isinstance(response, dict) else None
+    return None
+
+
+@expectation("output")
+def _output(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Open Responses: hasOutput (the final response has output items)."""
+    final = _final(answer)
+    if final is None:
+        return "no terminal event carried the final response"
+    output = final.get("output")
+    return None if isinstance(output, list) and output else "the final response has no output"
+
+
+@expectation("output-type")
+def _output_type(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Open Responses: hasOutputType (an output item of the type)."""
+    final = _final(answer) or {}
+    kinds = [i.get("type") for i in final.get("output") or [] if isinstance(i, dict)]
+    return None if argument in kinds else f"no {argument} item in the final output ({kinds})"
+
+
+@expectation("response-resource")
+def _response_resource(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Open Responses: the final response parses as a ResponseResource (every required member
+    present) in the release the run names (--spec-version)."""
+    final = _final(answer)
+    if final is None:
+        return "no terminal event carried the final response"
+    version = answer.spec or LATEST
+    missing = [member for member in REQUIRED[version] if member not in final]
+    if not missing:
+        return None
+    shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    return f"the final response lacks {shown} (Open Responses {version} ResponseResource)"
+
+
+@expectation("items")
+def _items(answer: Answer, case: Case, argument: str | None) -> str | None:
+    """Item lifecycle and order: output_item.added numbers items 0, 1, ... in order; every
+    event naming an item_id carries that item's output_index; each added item is done before
+    the terminal event; the final output lists the items in that order."""
+    added: dict[str, int] = {}
+    done: set[str] = set()
+    for n, data in enumerate(answer.objects()):
+        kind = str(data.get("type"))
+        item = data.get("item") if isinstance(data.get("item"), dict) else {}
+        assert isinstance(item, dict)
+        index = data.get("output_index")
+        if kind == "response.output_item.added" and isinstance(item.get("id"), str):
+            if index != len(added):
+                return (
+                    f"event {n}: item {item['id']} added at output_index {index}, not {len(added)}"
+                )
+            added[item["id"]] = index
+        elif kind == "response.output_item.done" and isinstance(item.get("id"), str):
+            done.add(item["id"])
+            if added.get(item["id"], index) != index:
+                return f"event {n}: item {item['id']} done at output_index {index}"
+        item_id = data.get("item_id")
+        if isinstance(item_id, str) and item_id in added and index != added[item_id]:
+            return (
+                f"event {n} ({kind}): output_index {index} for item {item_id}, "
+                f"added at {added[item_id]}"
+            )
+    open_items = [i for i in added if i not in done]
+    if open_items:
+        return f"item {open_items[0]} was never done (no response.output_item.done)"
+    final = _final(answer) or {}
+    ids = [i.get("id") for i in final.get("output") or [] if isinstance(i, dict)]
+    if final and ids != list(added):
+        return f"the final output lists {ids}, the stream added {list(added)}"
+    return None
 
 
 # -- Anthropic Messages -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import orjson
 
 from streamcheck import redact
 from streamcheck.live.conform.cases import Case
+from streamcheck.live.conform.open_responses import SuiteCheck, checks_of, covering
 from streamcheck.live.conform.runner import CaseResult, Server, counts, exit_code
 from streamcheck.report.terminal import printable
 
@@ -30,6 +31,28 @@ def _what(result: CaseResult) -> str:
         return result.case.summary
     why = "; ".join(result.reasons) or result.case.summary
     return f"{result.klass}: {why}" if result.klass else why
+
+
+def suite(server: Server, results: list[CaseResult]) -> list[tuple[SuiteCheck, str]]:
+    """Each Open Responses check of the run's release and its verdict: that of the case that
+    covers it ("not run" when the case was not sent). Empty unless --api responses."""
+    if server.api != "responses" or server.spec_version is None:
+        return []
+    verdicts = {r.case.name: r.verdict for r in results}
+    return [(c, verdicts.get(c.case, "not run")) for c in checks_of(server.spec_version)]
+
+
+def suite_line(server: Server, results: list[CaseResult]) -> str | None:
+    rows = suite(server, results)
+    if not rows:
+        return None
+    passed = [c.id for c, v in rows if v == "pass"]
+    others = [f"{c.id} {v}" for c, v in rows if v != "pass"]
+    line = (
+        f"Open Responses {server.spec_version}: the cases covering {len(passed)} of its "
+        f"{len(rows)} checks pass"
+    )
+    return line + (f" ({', '.join(others)})" if others else "")
 
 
 def summary(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
@@ -58,17 +81,25 @@ def text(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
         lines.append(f"{result.case.name:{width}}  {mark:11}  {detail}")
     for case in _not_run(results, cases):
         lines.append(f"{case.name:{width}}  {'not run':11}  {case.summary}")
+    line = suite_line(server, results)
+    if line is not None:
+        lines.append(line)
     lines.append(summary(server, results, cases))
     return "\n".join(lines) + "\n"
 
 
-def listing(cases: list[Case]) -> str:
+def listing(cases: list[Case], spec: str | None = None) -> str:
     width = max(len(c.name) for c in cases)
     lines = [f"{'case':{width}}  {'api':9}  {'tokens':>6}  what it checks"]
     for case in cases:
         lines.append(f"{case.name:{width}}  {case.api:9}  {case.max_tokens:>6}  {case.summary}")
     total = sum(c.max_tokens for c in cases)
     lines.append(f"{len(cases)} cases, at most {total} output tokens in all")
+    if spec is not None:
+        lines.append(f"Open Responses {spec} compliance checks, and the case that covers each:")
+        check_width = max(len(c.id) for c in checks_of(spec))
+        for check in checks_of(spec):
+            lines.append(f"  {check.id:{check_width}}  -> {check.case}")
     return "\n".join(lines) + "\n"
 
 
@@ -85,6 +116,14 @@ def json(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
         "cases": [r.to_dict() for r in results],
         "not_run": [c.name for c in _not_run(results, cases)],
     }
+    if server.api == "responses":
+        document["open_responses"] = {
+            "version": server.spec_version,
+            "checks": [
+                {"id": c.id, "name": c.name, "case": c.case, "verdict": v}
+                for c, v in suite(server, results)
+            ],
+        }
     return redact.text(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()) + "\n"
 
 
@@ -130,17 +169,33 @@ def _cell(value: str) -> str:
 
 
 def markdown(server: Server, results: list[CaseResult], cases: list[Case]) -> str:
+    """A table a server's maintainers can paste into their README: the verdict line, one row
+    per case (for --api responses, the Open Responses checks each one covers), then the
+    Open Responses tally."""
+    spec = server.spec_version if server.api == "responses" else None
+    head = "| case | verdict | Open Responses check | detail |" if spec else None
     lines = [
         f"**{_cell(summary(server, results, cases))}**",
         "",
-        "| case | verdict | detail |",
-        "| --- | --- | --- |",
+        head or "| case | verdict | detail |",
+        "| --- | --- | --- | --- |" if spec else "| --- | --- | --- |",
     ]
     for result in results:
         mark = {"pass": "pass", "fail": "**fail**", "blocked": "**blocked**"}.get(
             result.verdict, result.verdict
         )
-        lines.append(f"| `{result.case.name}` | {mark} | {_cell(redact.text(_what(result)))} |")
+        detail = _cell(redact.text(_what(result)))
+        if spec is not None:
+            ids = ", ".join(f"`{i}`" for i in covering(result.case.name, spec)) or "-"
+            lines.append(f"| `{result.case.name}` | {mark} | {ids} | {detail} |")
+        else:
+            lines.append(f"| `{result.case.name}` | {mark} | {detail} |")
+    for case in _not_run(results, cases):
+        blank = " - |" if spec is not None else ""
+        lines.append(f"| `{case.name}` | not run |{blank} {_cell(case.summary)} |")
+    line = suite_line(server, results)
+    if line is not None:
+        lines += ["", _cell(line)]
     return "\n".join(lines) + "\n"
 
 

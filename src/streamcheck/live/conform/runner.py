@@ -32,6 +32,7 @@ from streamcheck.live.conform.answer import Answer
 from streamcheck.live.conform.cases import Case
 from streamcheck.live.conform.clients import breaks
 from streamcheck.live.conform.judge import judge
+from streamcheck.live.conform.open_responses import LATEST, VERSIONS
 from streamcheck.live.exitcodes import CLASSES, PRECEDENCE
 from streamcheck.live.targets import (
     DEFAULT_BASE,
@@ -71,6 +72,7 @@ class Server:
     base_url: str
     key_env: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    spec_version: str | None = None  # the Open Responses release (--api responses)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -86,6 +88,7 @@ class Server:
         base_url: str | None,
         key_env: str | None = None,
         headers: tuple[tuple[str, str], ...] = (),
+        spec_version: str | None = None,
     ) -> Server:
         if provider not in ("openai", "anthropic"):
             raise ConfigError(f"--provider {provider!r}: expected openai or anthropic")
@@ -94,7 +97,15 @@ class Server:
         if provider == "anthropic" and api == "responses":
             raise ConfigError("--api responses is an OpenAI API (use --provider openai)")
         dialect = "anthropic" if provider == "anthropic" else api
-        return cls(provider, dialect, model, base_url or DEFAULT_BASE[provider], key_env, headers)
+        if spec_version is not None and dialect != "responses":
+            raise ConfigError("--spec-version names an Open Responses release: use --api responses")
+        if dialect == "responses":
+            spec_version = spec_version or LATEST
+            if spec_version not in VERSIONS:
+                known = ", ".join(VERSIONS)
+                raise ConfigError(f"--spec-version {spec_version!r}: expected one of {known}")
+        base = base_url or DEFAULT_BASE[provider]
+        return cls(provider, dialect, model, base, key_env, headers, spec_version)
 
     @property
     def host(self) -> str:
@@ -216,10 +227,16 @@ def run_case(
     outcome = call.run()
     if outcome.interrupted:
         raise KeyboardInterrupt  # Ctrl-C stops the battery: the CLI exits 130
-    return verdict(case, outcome, b"".join(received), options.fail_on)
+    return verdict(case, outcome, b"".join(received), options.fail_on, server.spec_version)
 
 
-def verdict(case: Case, outcome: CallOutcome, body: bytes, fail_on: Severity) -> CaseResult:
+def verdict(
+    case: Case,
+    outcome: CallOutcome,
+    body: bytes,
+    fail_on: Severity,
+    spec: str | None = None,
+) -> CaseResult:
     result = outcome.result
     if result is None:
         return CaseResult(case, "blocked", [outcome.message or "no response"], "unreachable")
@@ -238,7 +255,7 @@ def verdict(case: Case, outcome: CallOutcome, body: bytes, fail_on: Severity) ->
             who = breaks(case.api, finding.code)
             said = f"{finding.code} {finding.name}: {finding.message}"
             reasons.append(said + (f"; {who.line()}" if who else ""))
-    reasons.extend(judge(Answer.of(result, body), case))
+    reasons.extend(judge(Answer.of(result, body, spec), case))
     return CaseResult(case, "fail" if reasons else "pass", _unique(_once(reasons)), result=result)
 
 

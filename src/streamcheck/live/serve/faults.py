@@ -274,10 +274,16 @@ def _time_at(ends: list[tuple[int, float | None]], offset: int) -> float | None:
     return ends[-1][1] if ends else None
 
 
+# The events that end a Responses stream (its grammar's terminal events but `error`).
+_RESPONSES_END = re.compile(rb'"type": ?"response\.(?:completed|incomplete|failed)"')
+
+
 def is_terminator(frame: bytes, dialect: str) -> bool:
     text = frame.strip()
     if dialect == "anthropic":
         return text.startswith(b"event: message_stop") or b'"type":"message_stop"' in text
+    if dialect == "responses":  # no sentinel: the terminal event is the end
+        return text in (b"data: [DONE]", b"data:[DONE]") or bool(_RESPONSES_END.search(text))
     return text in (b"data: [DONE]", b"data:[DONE]")
 
 
@@ -310,7 +316,8 @@ def plan(
         yield from (Send(_without_finish(f.data, dialect), f.time) for f in frames)
     elif name == "error-event":
         yield from frames[:middle]
-        yield Send(error_event(dialect), frames[middle - 1].time if frames else None)
+        # A Responses error event numbers itself after the events sent before it.
+        yield Send(error_event(dialect, middle), frames[middle - 1].time if frames else None)
     elif name == "stall":
         yield from frames[:middle]
         yield Stall(fault.arg or 0.0 if fault else 0.0)
@@ -322,10 +329,19 @@ def plan(
         raise ValueError(f"{name} is not a stream fault")
 
 
-def error_event(dialect: str) -> bytes:
+def error_event(dialect: str, sequence: int = 0) -> bytes:
     if dialect == "anthropic":
         body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
         return b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
+    if dialect == "responses":  # ResponseErrorEvent (openai-openapi 2.3.0): members top-level
+        event = {
+            "type": "error",
+            "code": "server_error",
+            "message": "The server had an error while processing your request.",
+            "param": None,
+            "sequence_number": sequence,
+        }
+        return b"event: error\ndata: " + orjson.dumps(event) + b"\n\n"
     error = {
         "message": "The server had an error while processing your request. Sorry about that!",
         "type": "server_error",

@@ -126,6 +126,8 @@ class Replayer:
             return own_error(400, "streamcheck serve: fault close:N applies to WebSockets only")
         frames = faults.split_frames([(s.data, s.time) for s in fixture.chunks], fixture.framing)
         stream_dialect = "anthropic" if dialect == "anthropic" else fixture.dialect
+        if stream_dialect == "openai" and fixture.api == "responses":
+            stream_dialect = "responses"  # its own terminal and error events (faults.py)
         steps = faults.plan(fault, frames, fixture.chunks, stream_dialect)
         headers = {k: v for k, v in fixture.headers.items() if k.lower() not in _HOP_HEADERS}
         headers[FIXTURE_HEADER] = fixture.name
