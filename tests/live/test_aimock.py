@@ -286,6 +286,15 @@ SURFACES: dict[str, tuple[str, dict[str, Any], str | None, int, list[str], str]]
         [],
         "gemini/stream-generate-content",
     ),
+    # Without ?alt=sse Gemini answers one JSON array; aimock answers SSE anyway.
+    "gemini-no-alt": (
+        "/v1beta/models/gemini-2.0-flash:streamGenerateContent",
+        _gemini("ping"),
+        None,
+        0,
+        ["SC113"],
+        "gemini/stream-generate-content",
+    ),
     "vertex": (
         _VERTEX + ":streamGenerateContent?alt=sse",
         _gemini("ping"),

@@ -204,7 +204,7 @@ def test_error_inside_a_200_stream() -> None:
     overloaded = {
         "error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}
     }
-    report = check_bytes(sse([CLEAN[0], overloaded]), url=URL.format(v="v1beta"))
+    report = check_bytes(sse([CLEAN[0], overloaded]), url=URL.format(v="v1beta") + "?alt=sse")
     assert [f.code for f in report.findings()] == ["SC403"]
     assert report.results[0].error_class == "overloaded"
 
@@ -283,10 +283,22 @@ def test_function_call_arguments_streamed_in_pieces_pass_through_the_cli(tmp_pat
 
 
 def test_a_piece_with_no_call_open_and_a_call_never_closed_are_sc338() -> None:
-    lost_start = check_bytes(sse(STREAMED_CALL[1:]), url=URL.format(v="v1beta"))
+    lost_start = check_bytes(sse(STREAMED_CALL[1:]), url=URL.format(v="v1beta") + "?alt=sse")
     assert [(f.code, f.severity) for f in lost_start.findings()] == [("SC338", Severity.ERROR)]
     never_closed = [*STREAMED_CALL[:3], chunk("", "STOP")]
-    found = list(check_bytes(sse(never_closed), url=URL.format(v="v1")).findings())
+    found = list(check_bytes(sse(never_closed), url=URL.format(v="v1") + "?alt=sse").findings())
     assert [f.code for f in found] == ["SC338"] and "'get_weather'" in found[0].message
     # a whole call without its name is still the schema's finding, not a piece
     assert codes(sse([piece(args={"city": "Paris"}), chunk("", "STOP")])) == ["SC201"]
+
+
+def test_an_sse_answer_to_a_request_for_the_json_array_is_a_framing_warning() -> None:
+    """Without `?alt=sse` Gemini streams one JSON array; aimock answers SSE anyway. A client
+    reading the array gets no chunks: SC113, a warning. Asked with alt=sse, or answered with the
+    array, nothing is said."""
+    [finding] = check_bytes(sse(CLEAN), url=URL.format(v="v1beta")).findings()
+    assert (finding.code, finding.severity) == ("SC113", Severity.WARNING)
+    assert "asked for jsonarray (its URL has no alt=sse)" in finding.message
+    assert not list(check_bytes(sse(CLEAN), url=URL.format(v="v1beta") + "?alt=sse").findings())
+    array = orjson.dumps(CLEAN)
+    assert not list(check_bytes(array, url=URL.format(v="v1beta")).findings())

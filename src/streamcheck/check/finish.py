@@ -32,6 +32,7 @@ def end_of_body(state: ExchangeState, comments: int) -> None:
     )
     if state.sse_header_on_ndjson and not stripped:
         framing_checks.mismatch(state, "ndjson", "text/event-stream")
+    framing_checks.not_as_requested(state)
     if grammar is not None:
         if stripped:
             from streamcheck.check import recorders

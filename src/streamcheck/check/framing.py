@@ -40,6 +40,19 @@ def mismatch(state: ExchangeState, framing: str, content_type: str) -> None:
     )
 
 
+def not_as_requested(state: ExchangeState) -> None:
+    """SC113: an event stream where the request asked for another framing (Gemini without
+    `alt=sse`: a client reading the JSON array gets nothing from SSE). Only a body that is SSE:
+    a JSON array or NDJSON may be a recorder's copy of SSE payloads (recorders.py)."""
+    asked = state.protocol.requested_framing(state.exchange) if state.protocol else None
+    if asked is not None and state.framing == "sse" and asked[0] != "sse":
+        message = (
+            f"body is sse but the request asked for {asked[0]} ({asked[1]}): the server "
+            f"ignored the form asked for, and a client reading {asked[0]} gets no chunks"
+        )
+        state.sink(rules.finding("SC113", message, state.location))
+
+
 def declared_framing(state: ExchangeState) -> None:
     """SC385: a protocol file's exchange whose body has another framing than it declares."""
     from streamcheck.protocols.declared import framing_mismatch

@@ -221,6 +221,12 @@ class Protocol:
         return None
 
     @classmethod
+    def requested_framing(cls, exchange: Exchange) -> tuple[str, str] | None:
+        """The framing the recorded request asked for and why, when the API lets the request
+        choose (Gemini: `?alt=sse` or a JSON array); None when it cannot be told."""
+        return None
+
+    @classmethod
     def framing_value(cls, frame: Frame) -> Any:
         """The value of a frame whose content is in its framing headers, not its data (an AWS
         event-stream `:message-type: error` message); None for every ordinary frame."""

@@ -313,6 +313,15 @@ class Gemini(Protocol):
         return match.group(1) if match else None
 
     @classmethod
+    def requested_framing(cls, exchange: Exchange) -> tuple[str, str] | None:
+        url = exchange.request.url
+        if not url or not url_parts(url).path.endswith(":streamGenerateContent"):
+            return None
+        if "alt=sse" in url:
+            return "sse", "its URL has alt=sse"
+        return "jsonarray", "its URL has no alt=sse"
+
+    @classmethod
     def kind(cls, value: Any, event: str | None) -> str | None:
         if isinstance(value, dict) and "error" in value:
             return "error"
