@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent / "schemas"
+GENERATED = (
+    "Written by tools/gen_compat_schemas.py: OpenAI chat 2.3.0 plus this dialect's overlay "
+    "(run by tools/schemas/generate.py)."
+)
 
 # dialect -> (version key, note, extra finish reasons, overlay function names)
 DIALECTS: dict[str, dict[str, Any]] = {
@@ -51,6 +55,7 @@ def chunk(dialect: str, extra_finish: list[str], root: Path = ROOT) -> dict[str,
     schema = json.loads((_base(root) / "chunk.json").read_text(encoding="utf-8"))
     schema["$id"] = f"streamcheck:{dialect}/chat-completions/compat/chunk"
     schema["title"] = f"{dialect} chat.completion.chunk (OpenAI 2.3.0 + {dialect} overlay)"
+    schema["$comment"] = GENERATED
     defs = schema["$defs"]
     finish = defs["choice"]["properties"]["finish_reason"]
     finish["enum"] = [v for v in finish["enum"] if v is not None] + extra_finish + [None]
@@ -73,6 +78,7 @@ def error(dialect: str, root: Path = ROOT) -> dict[str, Any]:
     schema = json.loads((_base(root) / "error.json").read_text(encoding="utf-8"))
     schema["$id"] = f"streamcheck:{dialect}/chat-completions/compat/error"
     schema["title"] = f"{dialect} error body (OpenAI shape, relaxed)"
+    schema["$comment"] = GENERATED
     schema.pop("description", None)
     inner = schema["properties"]["error"]
     inner["required"] = ["message"]  # type, param and code are often absent (Groq, OpenRouter)

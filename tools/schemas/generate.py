@@ -12,8 +12,11 @@ The steps, in order: (1) OpenAI's OpenAPI document, when it is beside the checko
 nested objects reduced) and the Realtime server events (tools/gen_openai_realtime.py: the
 openai-python models plus the spec's `required`); (2) the SDK overlay below; (3) the
 OpenAI-compatible dialects, which are the chat schemas plus an overlay
-(tools/gen_compat_schemas.py). Hand-written schemas (no machine-readable source) say so in
-their description: Ollama, the Vercel AI streams, Bedrock's and Cohere's member shapes.
+(tools/gen_compat_schemas.py). Every hand-kept or hand-written schema says so in its top-level
+`$comment` (SOURCES, written by `provenance()`): where it comes from and what of it the
+pipeline keeps current; Ollama, Azure and Cohere v1 have no locked machine-readable source.
+The Vercel AI schemas come from tools/gen_vercel_schemas.py (the AI SDK's TypeScript types,
+read by hand) and are not part of this pipeline.
 
 What comes from the SDKs (`facts()`): each streamed API's event kinds (the members of the SDK's
 event union: openai-python ResponseStreamEvent and both RealtimeServerEvent unions,
@@ -59,6 +62,34 @@ EXCLUDED: dict[tuple[str, str], tuple[set[str], str]] = {
         "opt-in behind a beta header for older models on 2023-06-01; a client pinned to this "
         "version may not know it, so it stays an SC205 warning (versions.json)",
     ),
+}
+
+
+# Where the shipped schemas come from, said in each file's top-level `$comment` (written by
+# `provenance()`): a schema written by hand says why, and what of it the pipeline keeps current.
+PIPELINE = "tools/schemas/generate.py keeps"
+SOURCES: dict[str, str] = {
+    "openai/chat-completions": "Hand-kept: derived by hand from openai-openapi 2.3.0 and reduced "
+    "where real streams differ (see description). " + PIPELINE + " its finish_reason, role "
+    "and service_tier enums current from openai-python's ChatCompletionChunk.",
+    "anthropic/messages": "Hand-kept: if/then per block and delta type, from Anthropic's "
+    "streaming docs and anthropic-sdk-python's types. " + PIPELINE + " its event kinds and "
+    "its block type, delta type and stop_reason enums current from anthropic-sdk-python.",
+    "gemini/stream-generate-content": "Hand-kept: from the Gemini API reference and "
+    "google-genai's types, nested objects reduced. " + PIPELINE + " its finishReason and "
+    "blockReason enums current from google-genai.",
+    "aws-bedrock": "Hand-kept: members from the Bedrock Runtime API reference. "
+    + PIPELINE
+    + " its event kinds checked against botocore's bedrock-runtime service model.",
+    "cohere/chat/v2": "Hand-kept: from Cohere's chat v2 streaming reference. "
+    + PIPELINE
+    + " its event kinds checked against the cohere SDK's StreamedChatResponseV2.",
+    "cohere/chat/v1": "Hand-written: Cohere's legacy v1 stream; no generator reads it.",
+    "azure-openai": "Hand-written: no machine-readable source is locked (Azure's OpenAPI "
+    "documents are neither in requirements/ci.lock nor in ../shared/reference/specs): OpenAI's "
+    "chunk plus Azure's content filter results, from Azure's REST reference.",
+    "ollama": "Hand-written: no machine-readable source is locked (ollama-python's types are "
+    "not in requirements/ci.lock); from Ollama's docs/api.md.",
 }
 
 
@@ -421,6 +452,26 @@ def report(changes: list[Change], kept: list[str], previous: str = "") -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def provenance(schemas: Path) -> None:
+    """Each hand-kept or hand-written schema's `$comment` says where it comes from."""
+    for prefix, stamp in SOURCES.items():
+        for file in sorted((schemas / prefix).rglob("*.json")):
+            if file.name == "versions.json":
+                continue
+            text = file.read_text(encoding="utf-8")
+            schema = json.loads(text)
+            if GENERATED in str(schema.get("description", "")) or schema.get("$comment") == stamp:
+                continue
+            out: dict[str, Any] = {}
+            for key, value in schema.items():
+                if key != "$comment":
+                    out[key] = value
+                if key == "title" or (key == "$id" and "title" not in schema):
+                    out["$comment"] = stamp
+            out.setdefault("$comment", stamp)
+            file.write_text(_dump(out, like=text), encoding="utf-8")
+
+
 def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]:
     """Every step, written into `schemas`: (what the SDK overlay changed, what is kept)."""
     sys.path.insert(0, str(ROOT / "tools"))
@@ -433,6 +484,7 @@ def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]
         gen_openai_responses.main(str(spec), schemas / "openai" / "responses")
         gen_openai_realtime.main(str(spec), schemas / "openai" / "realtime")
     changes, kept = run(schemas, write=True)
+    provenance(schemas)
     gen_compat_schemas.main(schemas)
     return changes, kept
 
