@@ -190,6 +190,23 @@ def responses_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
     return reply
 
 
+def _no_finish(value: Any) -> Any:
+    for candidate in value.get("candidates") or []:
+        candidate.pop("finishReason", None)
+    return value
+
+
+def native_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
+    status, headers, chunks = reply
+    if case.rejects:
+        return reply
+    if dialect == "gemini-no-finish":
+        return _rewrite(reply, _no_finish)
+    if dialect == "ollama-chat-no-done":
+        return status, headers, chunks[:-1]
+    return reply
+
+
 DIALECTS = {
     "openai-clean": "chat",
     "openai-no-index": "chat",
@@ -204,6 +221,12 @@ DIALECTS = {
     "responses-clean": "responses",
     "responses-bare-response": "responses",
     "responses-index-mixup": "responses",
+    "gemini-clean": "gemini",
+    "gemini-json-clean": "gemini",
+    "gemini-no-finish": "gemini",
+    "ollama-chat-clean": "ollama-chat",
+    "ollama-chat-no-done": "ollama-chat",
+    "ollama-generate-clean": "ollama-generate",
     "anthropic-clean": "anthropic",
     "anthropic-plain-errors": "anthropic",
     "anthropic-tool-input-at-start": "anthropic",

@@ -20,6 +20,9 @@ ones are a clean dialect with one thing changed:
     responses-bare-response  the final response carries only a few members, not a whole
                            ResponseResource (what Open Responses' basic-response rejects)
     responses-index-mixup  text events name output_index 1 for the item added at 0
+    gemini-clean, gemini-json-clean, ollama-chat-clean, ollama-generate-clean: the native APIs
+    gemini-no-finish       no candidate carries a finishReason
+    ollama-chat-no-done    the last line (done: true, done_reason, counts) never comes
     anthropic-plain-errors the unknown model answered with a text/plain 404
     anthropic-tool-input-at-start  tool input sent whole in content_block_start, no deltas
     anthropic-declines     thinking declined with a 400 invalid_request_error naming it
@@ -43,7 +46,13 @@ from streamcheck.model import EndReason, Request
 from streamcheck.sources.tape import dumps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conform_dialects import DIALECTS, anthropic_dialect, openai_dialect, responses_dialect
+from conform_dialects import (
+    DIALECTS,
+    anthropic_dialect,
+    native_dialect,
+    openai_dialect,
+    responses_dialect,
+)
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "conform"
 Reply = tuple[int, dict[str, str], list[bytes]]  # status, headers, body chunks (as in dialects)
@@ -331,17 +340,115 @@ def _responses(case: Case) -> Reply:
     return 200, dict(SSE), [_event(e) for e in events]
 
 
+# -- Gemini and Ollama --------------------------------------------------------------------------
+
+
+def _gemini(case: Case, framing: str) -> Reply:
+    """streamGenerateContent: SSE events (?alt=sse) or one streamed JSON array."""
+    if case.rejects:
+        message = f"models/{UNKNOWN_MODEL} is not found for API version v1beta, or is not "
+        message += "supported for generateContent."
+        error = {"code": 404, "message": message, "status": "NOT_FOUND"}
+        return (
+            404,
+            {"content-type": "application/json; charset=UTF-8"},
+            [orjson.dumps({"error": error}, option=orjson.OPT_INDENT_2)],
+        )
+    base = {"modelVersion": "gemini-2.5-flash", "responseId": "Conform0001gemini"}
+
+    def chunk(parts: list[dict[str, Any]], finish: str | None, used: int) -> dict[str, Any]:
+        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": 0}
+        if finish:
+            candidate["finishReason"] = finish
+        usage = {"promptTokenCount": 9, "candidatesTokenCount": used}
+        usage["totalTokenCount"] = 9 + used
+        return {"candidates": [candidate], "usageMetadata": usage, **base}
+
+    if case.name == "tool-call":
+        call = {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}
+        chunks = [chunk([call], "STOP", 5)]
+    elif case.name == "max-tokens":
+        chunks = [chunk([{"text": "1"}], "MAX_TOKENS", 1)]
+    else:
+        texts = ["Hello", " there, nice to", " meet you!"]
+        chunks = [chunk([{"text": t}], None, n + 1) for n, t in enumerate(texts)]
+        chunks.append(chunk([{"text": ""}], "STOP", 8))
+    if framing == "json":  # the array as Google streams it: "[{", ",\r\n{", "]"
+        body = [b"[" + orjson.dumps(chunks[0])]
+        body += [b",\r\n" + orjson.dumps(c) for c in chunks[1:]]
+        body.append(b"]")
+        return 200, {"content-type": "application/json; charset=UTF-8"}, body
+    return (
+        200,
+        {"content-type": "text/event-stream"},
+        [b"data: " + orjson.dumps(c) + b"\r\n\r\n" for c in chunks],
+    )
+
+
+def _ollama(case: Case) -> Reply:
+    if case.rejects:
+        body = {"error": f'model "{UNKNOWN_MODEL}" not found, try pulling it first'}
+        return 404, {"content-type": "application/json; charset=utf-8"}, [orjson.dumps(body)]
+    chat = case.api == "ollama-chat"
+    lines: list[dict[str, Any]] = []
+
+    def line(text: str, **extra: Any) -> None:
+        value: dict[str, Any] = {"model": "llama3.2", "created_at": _ollama_time(len(lines))}
+        if chat:
+            value["message"] = {"role": "assistant", "content": text, **extra}
+        else:
+            value["response"] = text
+        value["done"] = False
+        lines.append(value)
+
+    if case.name == "tool-call":
+        call = {"function": {"name": "get_weather", "arguments": {"city": "Paris"}}}
+        line("", tool_calls=[call])
+        reason = "stop"
+    elif case.name == "length":
+        line("1")
+        reason = "length"
+    else:
+        for text in ("Hello", " there, nice", " to meet you!"):
+            line(text)
+        reason = "stop"
+    line("")
+    last = lines[-1]
+    last.update(done=True, done_reason=reason, total_duration=912000000)
+    last.update(load_duration=21000000, prompt_eval_count=14, prompt_eval_duration=80000000)
+    last.update(eval_count=6, eval_duration=700000000)
+    if not chat:
+        last["context"] = [1, 2, 3]
+    ndjson = {"content-type": "application/x-ndjson"}
+    return 200, ndjson, [orjson.dumps(value) + b"\n" for value in lines]
+
+
+def _ollama_time(n: int) -> str:
+    return f"2026-11-25T10:00:0{n % 10}.{12345 + n:06d}Z"
+
+
 _SERVERS = {
     "chat": Server.of("openai", "chat", "gpt-4o-mini", None),
     "responses": Server.of("openai", "responses", "gpt-4o-mini", None),
     "anthropic": Server.of("anthropic", "chat", "claude-sonnet-4-5", None),
+    "gemini": Server.of("gemini", "sse", "gemini-2.5-flash", None),
+    "gemini-json": Server.of("gemini", "json", "gemini-2.5-flash", None),
+    "ollama-chat": Server.of("ollama", "chat", "llama3.2", None),
+    "ollama-generate": Server.of("ollama", "generate", "llama3.2", None),
 }
 
 
 def tape(dialect: str, case: Case) -> bytes:
-    server = _SERVERS[case.api]
+    framing = "json" if "-json" in dialect else "sse"
+    server = _SERVERS["gemini-json" if case.api == "gemini" and framing == "json" else case.api]
     prepared = server.request(case, "sk-not-a-key-conform-fixture")
-    if case.api == "anthropic":
+    if case.api == "gemini":
+        reply = native_dialect(dialect, case, _gemini(case, framing))
+        provider, api, version = "gemini", "gemini", None
+    elif case.api.startswith("ollama"):
+        reply = native_dialect(dialect, case, _ollama(case))
+        provider, api, version = "ollama", case.api.split("-")[1], None
+    elif case.api == "anthropic":
         reply = anthropic_dialect(dialect, case, _anthropic(case))
         provider, api, version = "anthropic", "messages", "2023-06-01"
     elif case.api == "responses":

@@ -23,8 +23,22 @@ from tests.conftest import FIXTURES, ROOT, run_in_process, run_streamcheck
 from tests.live.conftest import CANARY_ENV, assert_no_canary
 
 CONFORM = FIXTURES / "conform"
-FLAGS = {"chat": (), "responses": ("--api", "responses"), "anthropic": ("--provider", "anthropic")}
-MODEL = {"chat": "gpt-4o-mini", "responses": "gpt-4o-mini", "anthropic": "claude-sonnet-4-5"}
+FLAGS = {
+    "chat": (),
+    "responses": ("--api", "responses"),
+    "anthropic": ("--provider", "anthropic"),
+    "gemini": ("--provider", "gemini"),
+    "ollama-chat": ("--provider", "ollama"),
+    "ollama-generate": ("--provider", "ollama", "--api", "generate"),
+}
+MODEL = {
+    "chat": "gpt-4o-mini",
+    "responses": "gpt-4o-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-flash",
+    "ollama-chat": "llama3.2",
+    "ollama-generate": "llama3.2",
+}
 # dialect -> (its API, {failing case: what its reasons must name}, cases declined)
 DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
     "openai-clean": ("chat", {}, set()),
@@ -115,6 +129,29 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
     ),
     "openai-plain-errors": ("chat", {"unknown-model": "SC402 non-standard-error-body"}, set()),
     "openai-declines": ("chat", {}, {"n2", "logprobs"}),
+    # Gemini (SSE and the streamed JSON array) and Ollama's native API.
+    "gemini-clean": ("gemini", {}, set()),
+    "gemini-json-clean": ("gemini", {}, set()),
+    "gemini-no-finish": (
+        "gemini",
+        {
+            "text": "expect gemini-finish=STOP: no candidate carried a finishReason",
+            "max-tokens": "SC303 missing-finish-reason: candidate 0 never got a finishReason",
+            "tool-call": "expect gemini-finish=STOP: no candidate carried a finishReason",
+        },
+        set(),
+    ),
+    "ollama-chat-clean": ("ollama-chat", {}, set()),
+    "ollama-generate-clean": ("ollama-generate", {}, set()),
+    "ollama-chat-no-done": (
+        "ollama-chat",
+        {
+            "text": "expect ollama-done=stop: no line with done: true (the answer may be cut)",
+            "length": "SC301 missing-terminator: the stream ended without an object with done",
+            "tool-call": "expect ollama-done=stop: no line with done: true",
+        },
+        set(),
+    ),
     "anthropic-plain-errors": (
         "anthropic",
         {"unknown-model": "SC402 non-standard-error-body"},
@@ -161,7 +198,8 @@ def as_json(done) -> dict:  # type: ignore[no-untyped-def,type-arg]
 @pytest.mark.parametrize("dialect", list(DIALECTS))
 def test_each_dialect_fails_exactly_the_cases_it_breaks(servers, dialect) -> None:  # type: ignore[no-untyped-def]
     api, failing, declined = DIALECTS[dialect]
-    done = conform(servers[dialect], api, "--format", "json")
+    framing = ("--api", "json") if dialect.startswith("gemini-json") else ()
+    done = conform(servers[dialect], api, "--format", "json", *framing)
     assert_no_canary(done.stdout, done.stderr)
     document = as_json(done)
     verdicts = {c["case"]: c["verdict"] for c in document["cases"]}
@@ -338,7 +376,9 @@ def test_a_loopback_server_needs_no_key(servers) -> None:  # type: ignore[no-unt
 
 def test_bad_flags_are_usage_errors() -> None:
     for args in (
-        ("--provider", "gemini"),
+        ("--provider", "mistral"),
+        ("--provider", "ollama", "--api", "sse"),
+        ("--provider", "gemini", "--api", "generate"),
         ("--api", "assistants"),
         ("--format", "sarif"),
         ("--report", "sarif:x"),
@@ -358,7 +398,7 @@ def test_the_fixtures_are_generated_from_the_case_table() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     for case in CASES:  # every case has a recording in its clean dialect
-        dialect = {"chat": "openai", "responses": "responses", "anthropic": "anthropic"}[case.api]
+        dialect = {"chat": "openai"}.get(case.api, case.api)
         assert (CONFORM / f"{dialect}-clean" / f"{case.api}-{case.name}.tape").is_file()
 
 

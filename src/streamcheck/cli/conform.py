@@ -30,7 +30,8 @@ def _help() -> str:
         if code >= 3
     ]
     return (
-        "Check that a server streams like OpenAI (chat or Responses) or Anthropic: one small "
+        "Check that a server streams like OpenAI (chat or Responses), Anthropic, Gemini or "
+        "Ollama: one small "
         "streaming request per documented feature (text, caps, stop sequences, usage, n, tool "
         "calls, JSON output, logprobs, thinking, an unknown model), each checked by the full "
         "checker and the case's own expectations. --list shows the cases and their token "
@@ -50,8 +51,16 @@ def conform(
             help="API base URL (default: the provider's, e.g. https://api.openai.com/v1)."
         ),
     ] = None,
-    provider: Annotated[str, typer.Option(help="openai or anthropic (the dialect).")] = "openai",
-    api: Annotated[str, typer.Option(help="OpenAI API: chat or responses.")] = "chat",
+    provider: Annotated[
+        str, typer.Option(help="openai, anthropic, gemini or ollama (the dialect).")
+    ] = "openai",
+    api: Annotated[
+        str,
+        typer.Option(
+            help="openai: chat or responses; gemini: sse or json (the framing); ollama: chat "
+            "or generate."
+        ),
+    ] = "chat",
     spec_version: Annotated[
         str | None,
         typer.Option(
@@ -67,7 +76,10 @@ def conform(
     ] = False,
     key_env: Annotated[
         str | None,
-        typer.Option(help="Environment variable with the key (OPENAI_API_KEY, ANTHROPIC_API_KEY)."),
+        typer.Option(
+            help="Environment variable with the key (OPENAI_API_KEY, ANTHROPIC_API_KEY, "
+            "GEMINI_API_KEY)."
+        ),
     ] = None,
     header: Annotated[
         list[str] | None,
@@ -102,13 +114,7 @@ def conform(
     if format not in FORMATS:
         raise StreamcheckError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
     extra = [_report_target(value, FORMATS) for value in report_to or []]
-    if provider not in ("openai", "anthropic"):
-        raise StreamcheckError(f"--provider {provider!r}: expected openai or anthropic")
-    if api not in ("chat", "responses"):
-        raise StreamcheckError(f"--api {api!r}: expected chat or responses")
-    if provider == "anthropic" and api == "responses":
-        raise StreamcheckError("--api responses is an OpenAI API (use --provider openai)")
-    dialect = "anthropic" if provider == "anthropic" else api
+    dialect = _dialect(provider, api)
     chosen = _chosen(cases_for(dialect), cases, dialect)
     spec = _spec_version(spec_version, dialect)
     if list_:
@@ -124,6 +130,23 @@ def conform(
         provider, api, model, base_url, key_env, header, chosen, yes, format, extra,
         connect_timeout, read_timeout, threshold, spec,
     )  # fmt: skip
+
+
+def _dialect(provider: str, api: str) -> str:
+    """The case table's API for --provider and --api (a usage error when they do not meet)."""
+    from streamcheck.live.conform import native
+
+    if provider in native.APIS:
+        return native.dialect(provider, api)
+    if provider not in ("openai", "anthropic"):
+        raise StreamcheckError(
+            f"--provider {provider!r}: expected openai, anthropic, gemini or ollama"
+        )
+    if api not in ("chat", "responses"):
+        raise StreamcheckError(f"--api {api!r}: expected chat or responses")
+    if provider == "anthropic" and api == "responses":
+        raise StreamcheckError("--api responses is an OpenAI API (use --provider openai)")
+    return "anthropic" if provider == "anthropic" else api
 
 
 def _spec_version(given: str | None, dialect: str) -> str | None:

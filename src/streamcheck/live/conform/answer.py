@@ -31,8 +31,8 @@ class Answer:
     @classmethod
     def of(cls, result: ExchangeResult, body: bytes, spec: str | None = None) -> Answer:
         answer = cls(result, body, spec=spec)
-        if result.framing == "sse":
-            decoder = decoder_for("sse", Location())
+        if result.framing in ("sse", "ndjson", "jsonarray"):
+            decoder = decoder_for(result.framing, Location())
             frames = decoder.decode(body) + decoder.flush()
             for frame in frames:
                 try:

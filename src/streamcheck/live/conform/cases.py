@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-APIS = ("chat", "responses", "anthropic")
+APIS = ("chat", "responses", "anthropic", "gemini", "ollama-chat", "ollama-generate")
 # A model name no provider serves: the reject case asks for it.
 UNKNOWN_MODEL = "streamcheck-conform-no-such-model"
 
@@ -74,7 +74,7 @@ def _user(text: str) -> list[dict[str, str]]:
 @dataclass(frozen=True, slots=True)
 class Case:
     name: str
-    api: str  # chat | responses | anthropic
+    api: str  # one of APIS
     summary: str
     body: dict[str, Any]
     expect: tuple[str, ...]
@@ -421,6 +421,129 @@ CASES: tuple[Case, ...] = (
         rejects=True,
     ),
 )
+
+
+_GEMINI_WEATHER = {
+    "functionDeclarations": [
+        {
+            "name": "get_weather",
+            "description": "Current weather in a city.",
+            "parameters": {
+                "type": "OBJECT",
+                "properties": {"city": {"type": "STRING"}},
+                "required": ["city"],
+            },
+        }
+    ]
+}
+
+
+def _gemini_user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "parts": [{"text": text}]}]
+
+
+# Gemini (streamGenerateContent, SSE with ?alt=sse or a JSON array) and Ollama's native API
+# (/api/chat, /api/generate, NDJSON): PROVIDERS.md 2.5 and 2.6. `max_tokens` becomes
+# generationConfig.maxOutputTokens / options.num_predict.
+NATIVE: tuple[Case, ...] = (
+    Case(
+        "text",
+        "gemini",
+        "plain text: parts with text, finishReason STOP last, usageMetadata",
+        {"contents": _gemini_user("Say hello in five words."), "max_tokens": 32},
+        ("gemini-text", "gemini-finish=STOP", "gemini-usage"),
+    ),
+    Case(
+        "max-tokens",
+        "gemini",
+        "maxOutputTokens 1: finishReason MAX_TOKENS",
+        {"contents": _gemini_user("Count from 1 to 20."), "max_tokens": 1},
+        ("gemini-finish=MAX_TOKENS", "gemini-usage"),
+        params=("generationConfig.maxOutputTokens",),
+    ),
+    Case(
+        "tool-call",
+        "gemini",
+        "a function declaration: a functionCall part (name, args object), finishReason STOP",
+        {
+            "contents": _gemini_user("What is the weather in Paris? Use the tool."),
+            "tools": [_GEMINI_WEATHER],
+            "max_tokens": 64,
+        },
+        ("gemini-function-call", "gemini-finish=STOP"),
+        params=("tools",),
+    ),
+    Case(
+        "unknown-model",
+        "gemini",
+        "an unknown model: rejected with the documented error body (404 NOT_FOUND)",
+        {"contents": _gemini_user("Say hello."), "max_tokens": 16},
+        ("error-body",),
+        model=UNKNOWN_MODEL,
+        rejects=True,
+    ),
+    Case(
+        "text",
+        "ollama-chat",
+        "plain text: message.content pieces, one last line with done true, done_reason stop",
+        {"messages": _user("Say hello in five words."), "max_tokens": 32},
+        ("ollama-text", "ollama-done=stop", "ollama-counts"),
+    ),
+    Case(
+        "length",
+        "ollama-chat",
+        "num_predict 1: done_reason length",
+        {"messages": _user("Count from 1 to 20."), "max_tokens": 1},
+        ("ollama-done=length",),
+        params=("options.num_predict",),
+    ),
+    Case(
+        "tool-call",
+        "ollama-chat",
+        "tools: message.tool_calls with a name and an arguments object, then done",
+        {
+            "messages": _user("What is the weather in Paris? Use the tool."),
+            "max_tokens": 64,
+            "tools": [_WEATHER],
+        },
+        ("ollama-tool-calls", "ollama-done=stop"),
+        params=("tools",),
+    ),
+    Case(
+        "unknown-model",
+        "ollama-chat",
+        "an unknown model: rejected with 404 and Ollama's error body",
+        {"messages": _user("Say hello."), "max_tokens": 16},
+        ("error-body",),
+        model=UNKNOWN_MODEL,
+        rejects=True,
+    ),
+    Case(
+        "text",
+        "ollama-generate",
+        "plain text: response pieces, one last line with done true, done_reason stop",
+        {"prompt": "Say hello in five words.", "max_tokens": 32},
+        ("ollama-text", "ollama-done=stop", "ollama-counts"),
+    ),
+    Case(
+        "length",
+        "ollama-generate",
+        "num_predict 1: done_reason length",
+        {"prompt": "Count from 1 to 20.", "max_tokens": 1},
+        ("ollama-done=length",),
+        params=("options.num_predict",),
+    ),
+    Case(
+        "unknown-model",
+        "ollama-generate",
+        "an unknown model: rejected with 404 and Ollama's error body",
+        {"prompt": "Say hello.", "max_tokens": 16},
+        ("error-body",),
+        model=UNKNOWN_MODEL,
+        rejects=True,
+    ),
+)
+CASES = CASES + NATIVE
 
 
 def cases_for(api: str) -> list[Case]:

@@ -3,12 +3,12 @@ expect_events.py, imported here so that every name is known)."""
 
 from __future__ import annotations
 
-from streamcheck.live.conform import expect_chat, expect_events
+from streamcheck.live.conform import expect_chat, expect_events, expect_native
 from streamcheck.live.conform.answer import EXPECTATIONS, Answer
 from streamcheck.live.conform.cases import Case
 from streamcheck.live.conform.clients import breaks
 
-_REGISTERED = (expect_chat, expect_events)  # imported for their registrations
+_REGISTERED = (expect_chat, expect_events, expect_native)  # imported for their registrations
 
 
 def judge(answer: Answer, case: Case) -> list[str]:

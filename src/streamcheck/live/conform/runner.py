@@ -28,6 +28,7 @@ from streamcheck.check import CheckOptions
 from streamcheck.exceptions import ConfigError, LiveCallError
 from streamcheck.live.call import smoke
 from streamcheck.live.call.client import CallOutcome, LiveCall, Timeouts
+from streamcheck.live.conform import native
 from streamcheck.live.conform.answer import Answer
 from streamcheck.live.conform.cases import Case
 from streamcheck.live.conform.clients import breaks
@@ -73,6 +74,7 @@ class Server:
     key_env: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
     spec_version: str | None = None  # the Open Responses release (--api responses)
+    framing: str | None = None  # Gemini: "json" for the streamed JSON array (no ?alt=sse)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -90,8 +92,19 @@ class Server:
         headers: tuple[tuple[str, str], ...] = (),
         spec_version: str | None = None,
     ) -> Server:
+        if provider in native.DEFAULT_BASE:
+            if spec_version is not None:
+                raise ConfigError(
+                    "--spec-version names an Open Responses release: use --api responses"
+                )
+            base = base_url or native.DEFAULT_BASE[provider]
+            framing = "json" if api == "json" else None
+            dialect = native.dialect(provider, api)
+            return cls(provider, dialect, model, base, key_env, headers, None, framing)
         if provider not in ("openai", "anthropic"):
-            raise ConfigError(f"--provider {provider!r}: expected openai or anthropic")
+            raise ConfigError(
+                f"--provider {provider!r}: expected openai, anthropic, gemini or ollama"
+            )
         if api not in ("chat", "responses"):
             raise ConfigError(f"--api {api!r}: expected chat or responses")
         if provider == "anthropic" and api == "responses":
@@ -117,12 +130,16 @@ class Server:
         return is_loopback(self.base_url)
 
     @property
-    def key_variable(self) -> str:
-        return self.key_env or DEFAULT_KEY_ENV[self.provider]
+    def key_variable(self) -> str | None:
+        return (
+            self.key_env or DEFAULT_KEY_ENV.get(self.provider) or native.KEY_ENV.get(self.provider)
+        )
 
     def read_key(self) -> str | None:
         """The key from the environment, registered as a secret before anything is printed.
-        A loopback server may need none; any other server does."""
+        A loopback server may need none; any other server does (Ollama takes none)."""
+        if self.key_variable is None:
+            return None
         key = os.environ.get(self.key_variable, "").strip()
         if key:
             redact.register_secret(key)
@@ -132,8 +149,9 @@ class Server:
         raise LiveCallError(f"environment variable {self.key_variable} is not set (the API key)")
 
     def target(self, case: Case) -> Target:
+        native_api = self.provider in native.DEFAULT_BASE
         return Target(
-            self.provider,
+            "openai-compatible" if native_api else self.provider,  # detected by its URL
             case.model or self.model,
             self.base_url,
             self.key_env,
@@ -142,6 +160,10 @@ class Server:
         )
 
     def request(self, case: Case, key: str | None) -> Prepared:
+        if self.provider in native.DEFAULT_BASE:
+            api = self.framing or self.api
+            model = case.model or self.model
+            return native.request(self.provider, api, self.base_url, model, case, key, self.headers)
         body = dict(case.body)
         cap = body.pop("max_tokens", None)
         if cap is not None:

@@ -4,7 +4,8 @@ A recording made for one feature (tools, n=2, usage, a 1-token cap, a stop seque
 output, logprobs, thinking) answers the request that asks for the same feature: the features of
 the recorded request body and of the incoming one are compared. Values are normalised so that
 one API's spellings meet: `max_tokens`, `max_completion_tokens` and `max_output_tokens` are one
-cap; `stop` and `stop_sequences` one list; tools are compared by name. The model is not a
+cap, and so are Gemini's `generationConfig.maxOutputTokens` and Ollama's `options.num_predict`;
+`stop` and `stop_sequences` one list; tools are compared by name. The model is not a
 feature: among recordings of the same features, one made for the requested model wins, so a
 recording of an unknown model answers only a request for that model.
 """
@@ -31,6 +32,10 @@ def features(body: Any) -> Features:
         return ()
     found: dict[str, str] = {}
     cap = next((body[k] for k in _CAPS if body.get(k) is not None), None)
+    for holder, key in (("generationConfig", "maxOutputTokens"), ("options", "num_predict")):
+        nested = body.get(holder)  # Gemini's and Ollama's own spelling of the cap
+        if cap is None and isinstance(nested, dict) and nested.get(key) is not None:
+            cap = nested[key]
     if cap is not None:
         found["cap"] = str(cap)
     tools = body.get("tools")
