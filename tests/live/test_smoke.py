@@ -67,11 +67,16 @@ def test_azure_errors_name_the_deployment_problem(served: str) -> None:
 
 
 def test_a_short_stall_passes_and_a_long_gap_warns(served: str) -> None:
-    done = smoke_cli("openai", served, "--max-gap", "0.1", fault="stall:1.0")
+    # The stall is far from both limits (max gap 0.1 s, read timeout 5 s): under a load average
+    # of 10 a 0.3 s stall between 0.1 and 0.5 s was hidden by a late first frame.
+    done = smoke_cli("openai", served, "--read-timeout", "5", "--max-gap", "0.1", fault="stall:1.0")
     assert done.returncode == 0, done.stdout
     assert "SC501" in done.stdout and "1 warning" in done.stdout
     strict = smoke_cli(
-        "openai", served, "--max-gap", "0.1", "--fail-on", "warning", fault="stall:1.0"
+        "openai",
+        served,
+        *("--read-timeout", "5", "--max-gap", "0.1", "--fail-on", "warning"),
+        fault="stall:1.0",
     )
     assert strict.returncode == 1 and "[defects, exit 1]" in strict.stdout
 
