@@ -163,3 +163,58 @@ def test_an_error_answer_to_a_streaming_call_through_a_gateway_is_judged(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "SC401 error-body" in done.stdout and "[rate-limit]" in done.stdout
     assert f"exchange 0 · {label}" in done.stdout
+
+
+def polly_chunks(body: str) -> dict[str, Any]:
+    """A gzip body as Polly.JS keeps one it received in chunks: `encoding: base64` and a JSON
+    array of base64 strings, one per chunk (the gzip stream split mid-way)."""
+    import base64
+    import gzip
+
+    packed = gzip.compress(body.encode())
+    half = len(packed) // 2
+    pieces = [base64.b64encode(p).decode() for p in (packed[:half], packed[half:])]
+    made = entry(URL, "text/event-stream", json.dumps(pieces), **{"_id": "1"})
+    made["request"]["postData"] = {"mimeType": "application/json", "text": REQUEST}
+    made["response"]["content"]["encoding"] = "base64"
+    made["response"]["headers"] = [
+        {"name": "content-type", "value": "text/event-stream"},
+        {"name": "content-encoding", "value": "gzip"},
+    ]
+    return made
+
+
+URL = "https://api.openai.com/v1/chat/completions"
+REQUEST = json.dumps({"model": "gpt-4o", "messages": [], "stream": True})
+
+
+def test_a_polly_body_kept_as_base64_chunks_is_joined(tmp_path: Path) -> None:
+    """Each chunk was decoded as one base64 text with the array's quotes and commas in it:
+    the gzip stream came out cut ("the gzip body is cut off") or garbled."""
+    from tests.streams import CLEAN
+
+    path = write_har(tmp_path, [polly_chunks(CLEAN)], name="recording.har")
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    (result,) = json.loads(done.stdout)["results"]
+    assert (result["provider"], result["frames"]) == ("openai", 4), result
+    assert not any("cut off" in f["message"] for f in result["findings"]), result
+
+
+def test_a_har_written_as_yaml_is_read_as_a_har(tmp_path: Path) -> None:
+    """Polly.JS's YAML persister (`recording.har.yaml`): read by the HAR reader, its
+    base64-chunked gzip body joined, only LLM calls kept (a telemetry call is not)."""
+    import yaml
+
+    from tests.streams import CLEAN
+
+    telemetry = entry("https://example.com/ping", "application/json", "{}")
+    telemetry["request"]["method"] = "GET"
+    har = {"log": {"creator": {"name": "Polly.JS"}, "entries": [telemetry, polly_chunks(CLEAN)]}}
+    path = tmp_path / "recording.har.yaml"
+    path.write_text(yaml.safe_dump(har, sort_keys=False))
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    (result,) = json.loads(done.stdout)["results"]
+    assert (result["provider"], result["frames"]) == ("openai", 4), result
+    assert not any("structure" in f["message"] for f in result["findings"]), result

@@ -14,6 +14,8 @@ CASSETTE_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
 ONE_INTERACTION_JSON = re.compile(rb'^\s*\{\s*"(?:request|response)"\s*:\s*\{')
 ONE_INTERACTION_YAML = re.compile(rb"(?m)^(?:request|response):[ \t]*\r?$")
 HAR_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
+# A HAR written as YAML (Polly.JS's YAML persister, as sourcegraph/cody records: `.har.yaml`).
+HAR_YAML_START = re.compile(rb"\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*log:[ \t]*\r?\n")
 # A user-defined protocol file (YAML, TOML or JSON): its first key, after comments.
 PROTOCOL_START = re.compile(
     rb'\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*\s*\{?\s*["\']?streamcheck-protocol["\']?\s*[:=]'
@@ -43,7 +45,10 @@ def _one_interaction(head: bytes) -> bool:
 
 
 def is_har(name: str, head: bytes) -> bool:
-    return HAR_START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None and (
+    body = head.removeprefix(b"\xef\xbb\xbf")
+    if HAR_YAML_START.match(body) and re.search(rb"(?m)^[ \t]+entries:", body):
+        return True
+    return HAR_START.match(body) is not None and (
         name.lower().endswith(".har") or b'"entries"' in head or b'"creator"' in head
     )
 

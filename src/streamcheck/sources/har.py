@@ -27,7 +27,7 @@ import orjson
 
 from streamcheck.exceptions import InputError
 from streamcheck.model import EndReason, Exchange
-from streamcheck.sources import bodies, har_ws, hints, inflate, times
+from streamcheck.sources import bodies, formats, har_ws, hints, inflate, times
 
 _STREAM_TYPES = (
     "text/event-stream",
@@ -67,7 +67,9 @@ def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise InputError(f"{source}: not a valid HAR file: {exc}") from None
+        doc = _yaml(data)  # Polly.JS's YAML persister writes the same document as YAML
+        if doc is None:
+            raise InputError(f"{source}: not a valid HAR file: {exc}") from None
     del data
     log = doc.get("log") if isinstance(doc, dict) else None
     entries = log.get("entries") if isinstance(log, dict) else None
@@ -81,6 +83,19 @@ def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
     for index in kept:
         yield _exchange(source, index, entries[index])
         entries[index] = None  # keep memory flat while the rest are checked
+
+
+def _yaml(data: bytes) -> Any:
+    """A HAR written as YAML, through the cassettes' safe loader; None when it is not one."""
+    from streamcheck import safe_yaml
+    from streamcheck.sources import cassette
+
+    if not formats.HAR_YAML_START.match(data.removeprefix(b"\xef\xbb\xbf")):
+        return None
+    try:
+        return safe_yaml.load(data, cassette._loader())
+    except (safe_yaml.YAMLRefused, ValueError, RecursionError):
+        return None
 
 
 def _parts(source: str, index: int, entry: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -189,7 +204,7 @@ def _chunks(
         return
     if bodies.text_of(content.get("encoding") or "").lower() == "base64":
         try:
-            data = base64.b64decode(text, validate=False)
+            data = b"".join(base64.b64decode(t, validate=False) for t in _base64_parts(text))
         except (binascii.Error, ValueError):
             exchange.notes.append("the HAR body is marked base64 but is not; it was skipped")
             return
@@ -201,6 +216,19 @@ def _chunks(
             yield piece, None
         return
     yield data, None
+
+
+def _base64_parts(text: str) -> list[str]:
+    """The base64 pieces of a body: Polly.JS keeps a body it received in chunks (a compressed
+    one) as a JSON array of base64 strings, one per chunk; anything else is one piece."""
+    if text.lstrip().startswith("["):
+        try:
+            parts = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return [text]
+        if isinstance(parts, list) and parts and all(isinstance(p, str) for p in parts):
+            return parts
+    return [text]
 
 
 def _timed(
