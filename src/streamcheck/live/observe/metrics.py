@@ -76,7 +76,8 @@ class Metrics:
         )
         self.unchecked = Counter(
             "streamcheck_streams_unchecked",
-            "Exchanges passed on without a check (sampled out, over the cap of checked streams).",
+            "Exchanges passed on without a check (sampled-out, over-cap; the proxy's checker "
+            "process: behind, checker-lost).",
             ["reason"],
             registry=reg,
         )

@@ -18,7 +18,8 @@ from streamcheck.schemas import Catalog
 SAID = {
     "behind": "{count} exchange(s) passed unchecked: more than the --checker-backlog-mb cap "
     "was waiting for the checker process (it was behind the traffic)",
-    "checker-lost": "{count} exchange(s) in flight passed unchecked: the checker process ended",
+    "checker-lost": "{count} exchange(s) passed unchecked: the checker process ended before it "
+    "wrote them",
 }
 
 

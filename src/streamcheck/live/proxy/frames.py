@@ -16,6 +16,7 @@ anywhere: a frame the checker cannot read is reported by its kind and size only.
 from __future__ import annotations
 
 import math
+import socket
 import struct
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
@@ -31,8 +32,11 @@ MESSAGE_AT = struct.Struct("<dBB")
 
 # proxy -> checker
 CONFIG, OPEN, REQUEST, RESPONSE, CHUNK, MESSAGE, FINISH, DROP, UNCHECKED, EVENT = range(1, 11)
-# checker -> proxy
-READY, FAILED = 20, 21
+# checker -> proxy: READY / FAILED once; then ACK after each batch it read (body: u64
+# exchanges finished, their lines written; u64 frames done, CONFIG aside), so the proxy knows
+# what a dead checker lost, and tells the next one the notes (EVENT, UNCHECKED) it never did.
+READY, FAILED, ACK = 20, 21, 22
+COUNTS = struct.Struct("<QQ")
 
 
 class Checking(Protocol):
@@ -96,6 +100,27 @@ def close_value(close: Close | None) -> dict[str, Any] | None:
         "by": close.by,
         "time": close.time,
     }
+
+
+def batches(sock: socket.socket, size: int = 1024 * 1024) -> Iterator[list[tuple[int, int, bytes]]]:
+    """The frames as they arrive, a list per read of the socket, until the other end closes."""
+    pending = bytearray()
+    while True:
+        data = sock.recv(size)
+        if not data:
+            return
+        pending += data
+        found = []
+        at = 0
+        while len(pending) - at >= HEAD.size:
+            length, kind, number = HEAD.unpack_from(pending, at)
+            end = at + HEAD.size + length
+            if end > len(pending):
+                break
+            found.append((kind, number, bytes(pending[at + HEAD.size : end])))
+            at = end
+        del pending[:at]
+        yield found
 
 
 def read(stream: IO[bytes]) -> Iterator[tuple[int, int, bytes]]:

@@ -39,6 +39,12 @@ class Pipe(asyncio.Protocol):
         self.behind = False
         self.dead = False
         self.opened: set[int] = set()  # exchanges whose FINISH or DROP was not sent yet
+        self.ended = 0  # FINISH frames sent
+        self.acked = 0  # of those, how many the checker said it has done
+        self.sent = 0  # frames sent
+        # EVENT and UNCHECKED frames the checker has not said it did: (frame index, event or
+        # counts); a restart tells them to the next checker.
+        self.notes: list[tuple[int, tuple[str, str] | dict[str, int]]] = []
         self.counts: Counter[str] = Counter()  # unchecked exchanges not told to the checker
         self._out: list[bytes] = []
         self._scheduled = False
@@ -68,9 +74,18 @@ class Pipe(asyncio.Protocol):
             if len(self._received) < end:
                 return
             body, self._received = self._received[frames.HEAD.size : end], self._received[end:]
-            if self._ready is not None:
+            if kind == frames.ACK:
+                self.acked, done = frames.COUNTS.unpack(body)
+                if self.notes:
+                    self.notes = [note for note in self.notes if note[0] >= done]
+            elif self._ready is not None:
                 value = orjson.loads(body)
                 self._ready({"kind": kind, **value})
+
+    @property
+    def owed(self) -> int:
+        """Exchanges sent to the checker and not yet written by it (the lost, if it died)."""
+        return len(self.opened) + self.ended - self.acked
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.dead:
@@ -80,8 +95,10 @@ class Pipe(asyncio.Protocol):
     # -- writing ---------------------------------------------------------------------------
 
     def _put(self, *parts: bytes) -> None:
+        """One frame (its parts)."""
         if self.dead:
             return
+        self.sent += 1
         self._out.extend(parts)
         if not self._scheduled:
             self._schedule()
@@ -98,6 +115,8 @@ class Pipe(asyncio.Protocol):
             return
         if self.counts and not self.behind:
             counts, self.counts = dict(self.counts), Counter()
+            self.notes.append((self.sent, counts))
+            self.sent += 1
             self._out.append(frames.json_frame(frames.UNCHECKED, 0, counts))
         if self._out:
             data, self._out = b"".join(self._out), []
@@ -169,6 +188,7 @@ class Pipe(asyncio.Protocol):
         request_bytes: int,
     ) -> None:
         self.opened.discard(number)
+        self.ended += 1
         value = {
             "end": end.value,
             "close": frames.close_value(close),
@@ -178,7 +198,7 @@ class Pipe(asyncio.Protocol):
         self._put(frames.json_frame(frames.FINISH, number, value))
 
     def drop(self, number: int) -> None:
-        self.opened.discard(number)
+        self.opened.discard(number)  # counted as behind, not as owed
         self._put(frames.frame(frames.DROP, number, b""))
 
     def unchecked(self, reason: str, count: int = 1) -> None:
@@ -188,4 +208,6 @@ class Pipe(asyncio.Protocol):
             self._schedule()
 
     def event(self, what: str, message: str) -> None:
+        if not self.dead:
+            self.notes.append((self.sent, (what, message)))
         self._put(frames.json_frame(frames.EVENT, 0, {"event": what, "message": message}))

@@ -147,7 +147,7 @@ class CheckerProcess:
             if code is None:  # it closed the socket yet lives on: it is of no use now
                 proc.kill()
                 code = await asyncio.get_running_loop().run_in_executor(None, proc.wait)
-        lost = len(pipe.opened)
+        lost = pipe.owed  # in flight, and finished here but not yet written by the checker
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit {code}"
         quick = time.monotonic() - self.started < QUICK_DEATH
         self.quick_deaths = self.quick_deaths + 1 if quick else 0
@@ -167,6 +167,12 @@ class CheckerProcess:
             )
             return
         self.restarts += 1
+        for _, note in pipe.notes:  # what the ended checker was told and never did
+            if isinstance(note, dict):
+                for reason, count in note.items():
+                    new.unchecked(reason, count)
+            else:
+                new.event(*note)
         new.event("checker-restarted", f"the checker process ended ({how}) and was started again")
         # Those in flight, and those that passed while it was restarting (counted by the
         # ended pipe): told to the new checker, in the same turn as the gate takes it.
@@ -177,7 +183,8 @@ class CheckerProcess:
         pipe.counts.clear()
         self.on_link(new)
         _say(
-            f"the checker process ended ({how}); {lost} exchange(s) in flight unchecked; restarted"
+            f"the checker process ended ({how}); {lost} exchange(s) it had not written "
+            "unchecked; restarted"
         )
 
     # -- stop ------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ is checked and its line written (the proxy's drain).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -71,10 +72,14 @@ def config(
 
 
 def run(sock: socket.socket) -> int:
-    stream = cast(IO[bytes], sock.makefile("rb", buffering=1024 * 1024))
-    first = next(frames.read(stream), None)
-    if first is None or first[0] != frames.CONFIG:
+    incoming = frames.batches(sock)
+    batch: list[tuple[int, int, bytes]] = []
+    for batch in incoming:  # the CONFIG frame first (a restarted checker may get more with it)
+        if batch:
+            break
+    if not batch or batch[0][0] != frames.CONFIG:
         return 2
+    first, rest = batch[0], batch[1:]
     try:
         from streamcheck.live.observe import Outputs
         from streamcheck.live.proxy.checks import Checks
@@ -89,17 +94,24 @@ def run(sock: socket.socket) -> int:
         return 2
     sock.sendall(frames.json_frame(frames.READY, 0, {"metrics_port": outputs.metrics_port}))
     said = False
+    finished = done = 0
     try:
-        for kind, number, body in frames.read(stream):
-            try:
-                frames.apply(kind, number, body, checks)
-            except Exception as exc:  # a bug of ours; the frame's content is never shown
-                if not said:
-                    said = True
-                    outputs.internal_error(
-                        f"{type(exc).__name__}: a frame of kind {kind} ({len(body)} bytes) "
-                        "could not be read"
-                    )
+        for batch in itertools.chain([rest], incoming):
+            for kind, number, body in batch:
+                try:
+                    frames.apply(kind, number, body, checks)
+                except Exception as exc:  # a bug of ours; the frame's content is never shown
+                    if not said:
+                        said = True
+                        outputs.internal_error(
+                            f"{type(exc).__name__}: a frame of kind {kind} ({len(body)} bytes) "
+                            "could not be read"
+                        )
+                finished += kind == frames.FINISH
+            if batch:
+                done += len(batch)
+                with contextlib.suppress(OSError):  # a proxy gone: the frames end next read
+                    sock.sendall(frames.frame(frames.ACK, 0, frames.COUNTS.pack(finished, done)))
     finally:
         checks.close()
         outputs.close()
