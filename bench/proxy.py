@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -53,14 +54,15 @@ class Run:
     name: str
     ttfb: list[float] = field(default_factory=list)
     idle_ttfb: list[float] = field(default_factory=list)  # one stream at a time
-    altered: int = 0
-    failed: int = 0
+    altered: int = 0  # a 200 whose body differs from the upstream's
+    failed: int = 0  # no answer, a cut one, or an answer other than the upstream's 200
+    why: dict[str, int] = field(default_factory=dict)  # each failure's kind, counted
     wall: float = 0.0
     cpu: float | None = None  # CPU seconds of the proxy process over the run
     checker_cpu: float | None = None  # CPU seconds of its checker process over the run
     lag: dict[str, float | int] = field(default_factory=dict)  # how far checking lagged
 
-    def summary(self, streams: int) -> dict[str, float | int | None]:
+    def summary(self, streams: int) -> dict[str, Any]:
         ordered = sorted(self.ttfb)
         idle = sorted(self.idle_ttfb)
         return {
@@ -81,6 +83,7 @@ class Run:
             if self.checker_cpu
             else None,
             **self.lag,
+            "failures": dict(self.why),
         }
 
 
@@ -95,7 +98,8 @@ def request_bytes(path: str, port: int) -> bytes:
 async def exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
 ) -> tuple[float, bytes]:
-    """One request on a keep-alive connection: (seconds to the first body byte, the body)."""
+    """One request on a keep-alive connection: (seconds to the first body byte, the body);
+    an answer other than a 200 gives its status and body as the body (b"502 {...}")."""
     start = time.perf_counter()
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
@@ -116,6 +120,9 @@ async def exchange(
         length = int(headers.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
         parts.append(await reader.readexactly(length))
         first = time.perf_counter() - start
+    status = head.split(b" ", 2)[1]
+    if status != b"200":
+        return first, status + b" " + b"".join(parts)
     return first, b"".join(parts)
 
 
@@ -133,14 +140,22 @@ async def load(
                 path = paths[number % len(paths)]
                 try:
                     ttfb, body = await exchange(reader, writer, requests[path])
-                except (OSError, asyncio.IncompleteReadError, ValueError):
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                     run.failed += 1
+                    reason = type(exc).__name__
+                    run.why[reason] = run.why.get(reason, 0) + 1
                     writer.close()
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
                     continue
                 run.ttfb.append(ttfb)
                 if body != expected[path]:
-                    run.altered += 1
+                    status = int(body[:3]) if body[:3].isdigit() else 0
+                    if status == 200:
+                        run.altered += 1
+                    else:  # the proxy's own answer (a 502: no upstream answered in time)
+                        run.failed += 1
+                        reason = body[4:].decode("latin-1")[:160]
+                        run.why[reason] = run.why.get(reason, 0) + 1
         finally:
             writer.close()
 
@@ -250,6 +265,8 @@ def measure(
         run.altered + idle.altered,
         run.failed + idle.failed,
     )
+    for reason, count in idle.why.items():
+        run.why[reason] = run.why.get(reason, 0) + count
     return run
 
 
@@ -262,7 +279,7 @@ def main() -> int:
     args = parser.parse_args()
     total, concurrency = (200, 20) if args.quick else (args.streams, args.concurrency)
     load_avg = os.getloadavg()
-    results: dict[str, dict[str, float | int | None]] = {}
+    results: dict[str, dict[str, Any]] = {}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-proxy-{os.getpid()}.jsonl"
     with process("serve", str(ROOT / "fixtures" / "live"), "--speed", "0") as (up, _):
         expected = asyncio.run(direct_bodies(up))
@@ -314,12 +331,12 @@ def main() -> int:
             f"{row['streams_per_s']:>9} {proxy_cpu:>10} {checker_cpu:>10} "
             f"{row['altered']:>7} {row['failed']:>6}"
         )
+        for reason, count in dict(row["failures"] or {}).items():
+            print(f"    {count} failed: {reason}")
 
     through_checked = (min(total // 10, 500) or 1) + total + IDLE_STREAMS  # warm-up, load, idle
 
-    def added(
-        a: dict[str, float | int | None], b: dict[str, float | int | None], key: str
-    ) -> float:
+    def added(a: dict[str, Any], b: dict[str, Any], key: str) -> float:
         return round(float(a[key] or 0) - float(b[key] or 0), 3)
 
     summary = {
