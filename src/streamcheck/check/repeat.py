@@ -109,7 +109,8 @@ class Template:
                 if not data.startswith(piece, end):
                     return None
             body = data[at:end]
-            if not body.isascii() or b"\\" in body:
+            # find, not `in` (per frame): bytes `in` builds and drops a TypeError first.
+            if not body.isascii() or body.find(b"\\") >= 0:
                 try:  # the same parser decides what the full path would have decided
                     orjson.loads(b'"' + body + b'"')
                 except orjson.JSONDecodeError:

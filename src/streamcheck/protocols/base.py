@@ -31,7 +31,8 @@ Hint = tuple[tuple[RepeatPath, ...], Callable[[Frame, list[bytes]], None]]
 def repeated_text(body: bytes) -> str:
     """The string a repeated frame's JSON string body holds (check/repeat.py has proved it a
     valid body: no quote, no raw control character, valid escapes and UTF-8)."""
-    if body.isascii() and b"\\" not in body:
+    # find, not `in` (per frame): bytes `in` builds and drops a TypeError first.
+    if body.isascii() and body.find(b"\\") < 0:
         return body.decode("ascii")
     import orjson
 

@@ -39,7 +39,7 @@ class NDJSONDecoder(LineDecoder):
             chunk = self._after_bom(chunk)
         if self._skipping and chunk:
             chunk = self._skip(chunk)
-        if b"\n" not in chunk:
+        if chunk.find(b"\n") < 0:  # not `in`: see SSEDecoder.decode
             self._hold(chunk)  # no line ends here: keep the piece, join nothing
             return out
         buf = self._take_held() + chunk if self._held else chunk

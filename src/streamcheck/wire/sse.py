@@ -74,10 +74,14 @@ class SSEDecoder(LineDecoder):
             chunk = self._skip(chunk)
         if not chunk:
             return out
-        if b"\n" not in chunk and b"\r" not in chunk:
+        # bytes.find, not `in`, on this path (once per chunk): CPython's bytes `in` first tries
+        # its operand as an integer and builds a TypeError it then drops (about 2,000
+        # instructions a test in 3.11, more than the scan).
+        cr = chunk.find(b"\r") >= 0
+        if not cr and chunk.find(b"\n") < 0:
             self._hold(chunk)  # no line ends here: keep the piece, join nothing
             return out
-        if not self._cr_mode and b"\r" in chunk:
+        if cr and not self._cr_mode:
             self._cr_mode = True
         buf = self._take_held() + chunk if self._held else chunk
         self._arm_scan(buf)
@@ -126,7 +130,7 @@ class SSEDecoder(LineDecoder):
         if blocks:
             self._endings.add(eol)  # the only ending in the stream so far: nothing mixed
             self._fast(blocks, out, eol)
-        if b"\n" in rest:
+        if rest.find(b"\n") >= 0:  # not `in`: see decode()
             return self._lines(rest, out)
         return rest
 

@@ -43,7 +43,7 @@ class TaggedDecoder(LineDecoder):
             chunk = self._after_bom(chunk)
         if self._skipping and chunk:
             chunk = self._skip_line(chunk)
-        if b"\n" not in chunk:
+        if chunk.find(b"\n") < 0:  # not `in`: see SSEDecoder.decode
             self._hold(chunk)
             return out
         buf = self._take_held() + chunk if self._held else chunk
