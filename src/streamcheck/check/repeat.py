@@ -81,26 +81,48 @@ _SAME_PATH = frozenset({"not", "if", "then", "else"})
 class Template:
     """The fixed bytes of a frame around its varying strings, and what a repeat does."""
 
-    __slots__ = ("again", "at", "event", "head", "inner", "tail", "tail_size")
+    __slots__ = ("again", "event", "match")
 
     def __init__(self, head: bytes, pieces: tuple[bytes, ...], event: str | None, again: Again):
-        self.head = head  # the bytes before the first string's body
-        self.at = len(head)
-        # After each string's body: its closing quote up to the next body; the last one, the
-        # tail, runs to the frame's end (found with endswith, no scan).
-        self.inner = pieces[:-1]
-        self.tail = pieces[-1]
-        self.tail_size = len(pieces[-1])
         self.event = event
         self.again = again
+        # The string bodies of a frame made of the same pieces, or None: a closure (its
+        # pieces are cells, read faster than attributes), one body or several.
+        self.match: Callable[[bytes], list[bytes] | None] = (
+            _one(head, pieces[0]) if len(pieces) == 1 else _several(head, pieces)
+        )
 
-    def match(self, data: bytes) -> list[bytes] | None:
-        """The string bodies of a frame made of the same pieces, or None."""
-        if not data.startswith(self.head) or not data.endswith(self.tail):
+
+def _one(head: bytes, tail: bytes) -> Callable[[bytes], list[bytes] | None]:
+    """A matcher for one string: the bytes between `head` and `tail`, found without a scan."""
+    at, size = len(head), len(tail)
+    least = at + size
+    plain = _PLAIN_BODY
+
+    def match(data: bytes) -> list[bytes] | None:
+        if len(data) < least or not data.startswith(head) or not data.endswith(tail):
             return None
-        at = self.at
+        body = data[at : len(data) - size]
+        if plain(body) is not None and body.isascii():
+            return [body]
+        return [body] if _valid(body) else None
+
+    return match
+
+
+def _several(head: bytes, pieces: tuple[bytes, ...]) -> Callable[[bytes], list[bytes] | None]:
+    """A matcher for several strings: each inner body scanned up to its closing quote; the
+    last, the tail's, found with endswith."""
+    at_first = len(head)
+    inner, tail = pieces[:-1], pieces[-1]
+    size = len(tail)
+
+    def match(data: bytes) -> list[bytes] | None:
+        if not data.startswith(head) or not data.endswith(tail):
+            return None
+        at = at_first
         bodies = []
-        for piece in self.inner:
+        for piece in inner:
             end = _PLAIN.match(data, at).end()  # type: ignore[union-attr]  # `*` always matches
             if not data.startswith(piece, end):
                 if data[end : end + 1] != b"\\":
@@ -110,31 +132,32 @@ class Template:
                     return None
             body = data[at:end]
             # find, not `in` (per frame): bytes `in` builds and drops a TypeError first.
-            if not body.isascii() or body.find(b"\\") >= 0:
-                try:  # the same parser decides what the full path would have decided
-                    orjson.loads(b'"' + body + b'"')
-                except orjson.JSONDecodeError:
-                    return None
+            if (not body.isascii() or body.find(b"\\") >= 0) and not _valid(body):
+                return None
             bodies.append(body)
             at = end + len(piece)
-        stop = len(data) - self.tail_size
+        stop = len(data) - size
         if stop < at:
             return None
         body = data[at:stop]
-        if _PLAIN_BODY(body) is None:
-            if _ESCAPED_BODY(body) is None:
-                return None
-            try:
-                orjson.loads(b'"' + body + b'"')
-            except orjson.JSONDecodeError:
-                return None
-        elif not body.isascii():
-            try:
-                orjson.loads(b'"' + body + b'"')
-            except orjson.JSONDecodeError:
-                return None
+        if (_PLAIN_BODY(body) is None or not body.isascii()) and not _valid(body):
+            return None
         bodies.append(body)
         return bodies
+
+    return match
+
+
+def _valid(body: bytes) -> bool:
+    """Whether `body` is a whole JSON string body, as orjson (the full path's parser) reads one:
+    no bare quote or control character, valid escapes, valid UTF-8."""
+    if _ESCAPED_BODY(body) is None:
+        return False
+    try:
+        orjson.loads(b'"' + body + b'"')
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 # (id of a schema, paths) -> (the schema, kept so its id stays its own; whether they are free)
