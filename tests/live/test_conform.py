@@ -135,8 +135,8 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
     "gemini-no-finish": (
         "gemini",
         {
-            "text": "expect gemini-finish=STOP: no candidate carried a finishReason",
             "max-tokens": "SC303 missing-finish-reason: candidate 0 never got a finishReason",
+            "text": "(https://github.com/SamSaffron/term-llm/pull/954)",
             "tool-call": "expect gemini-finish=STOP: no candidate carried a finishReason",
         },
         set(),
@@ -147,7 +147,9 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
         "ollama-chat",
         {
             "text": "expect ollama-done=stop: no line with done: true (the answer may be cut)",
-            "length": "SC301 missing-terminator: the stream ended without an object with done",
+            "length": "SC301 missing-terminator: the stream ended without an object with done: "
+            "true; breaks the Ollama JavaScript client (ollama-js): throws 'Did not receive done "
+            "or success response in stream.' (https://github.com/ollama/ollama-vscode/pull/61)",
             "tool-call": "expect ollama-done=stop: no line with done: true",
         },
         set(),

@@ -92,6 +92,25 @@ BREAKS: dict[tuple[str, str], Breaks] = {
         "the reasoning is silently dropped (they get None)",
         "https://github.com/vllm-project/vllm/pull/50624",
     ),
+    ("gemini", "gemini-finish"): Breaks(
+        "apps that take the end of the body as the end of the answer (term-llm before its fix)",
+        "a cut answer is shown and kept as a complete one: Gemini has no other terminator",
+        "https://github.com/SamSaffron/term-llm/pull/954",
+    ),
+    ("gemini", "SC303"): Breaks(
+        "apps that take the end of the body as the end of the answer (term-llm before its fix)",
+        "a cut answer is shown and kept as a complete one: Gemini has no other terminator",
+        "https://github.com/SamSaffron/term-llm/pull/954",
+    ),
+    **{
+        (api, name): Breaks(
+            "the Ollama JavaScript client (ollama-js)",
+            "throws 'Did not receive done or success response in stream.'",
+            "https://github.com/ollama/ollama-vscode/pull/61",
+        )
+        for api in ("ollama-chat", "ollama-generate")
+        for name in ("ollama-done", "SC301")
+    },
 }
 
 
