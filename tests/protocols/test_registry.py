@@ -114,3 +114,24 @@ def test_an_openai_chunk_is_a_chunk_even_with_an_error_member() -> None:
     value = {"object": "chat.completion.chunk", "error": {"message": "x"}}
     assert every()["openai-chat"].kind(value, None) == "chunk"
     assert every()["openai-chat"].kind({"error": {"message": "x"}}, None) == "error"
+
+
+def test_a_protocol_registered_later_is_in_every() -> None:
+    """every() is kept between calls (each exchange asks for it), but never goes stale: a
+    protocol registered after a first call is in the next answer, and the detection order of
+    the others is kept."""
+    from streamcheck.protocols import base
+    from streamcheck.protocols.openai_chat import OpenAIChat
+
+    assert list(every()) == DETECTION_ORDER
+    # As a protocol module's own class (every() lists the protocols of MODULES).
+    late = type(
+        "LateChat", (OpenAIChat,), {"name": "late-chat", "__module__": OpenAIChat.__module__}
+    )
+    base.register(late)
+    try:
+        assert every()["late-chat"] is late
+        assert [name for name in every() if name != "late-chat"] == DETECTION_ORDER
+    finally:
+        del base.REGISTRY["late-chat"]
+    assert list(every()) == DETECTION_ORDER

@@ -60,9 +60,20 @@ def in_order() -> Iterator[type[Protocol]]:
         yield from [p for p in base.REGISTRY.values() if p.__module__ == name]
 
 
+# every()'s answer and the registry it was built from: each exchange with a provider hint asks
+# for it several times (choose.by_request), and building it walks every module's protocols.
+_every: tuple[list[type[Protocol]], dict[str, type[Protocol]]] | None = None
+
+
 def every() -> dict[str, type[Protocol]]:
-    """Every protocol by name, in detection order (imports every module)."""
-    return {p.name: p for p in in_order()}
+    """Every protocol by name, in detection order (imports every module). The same dict while
+    the registry is unchanged: read it, do not change it."""
+    global _every
+    if _every is None or _every[0] != list(base.REGISTRY.values()):
+        known = {p.name: p for p in in_order()}
+        # Building imports modules, which register: the key is the registry after that.
+        _every = (list(base.REGISTRY.values()), known)
+    return _every[1]
 
 
 class Every:
