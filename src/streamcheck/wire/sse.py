@@ -91,7 +91,8 @@ class SSEDecoder(LineDecoder):
             rest = self._blocks(buf, out, b"\r\n")  # CRLF already noted: nothing to report
         else:
             rest = self._lines(buf, out)
-        self._hold(rest)
+        if rest:  # a chunk that ends where an event ends leaves nothing to hold
+            self._hold(rest)
         return out
 
     def flush(self) -> list[Frame]:
@@ -130,7 +131,7 @@ class SSEDecoder(LineDecoder):
         if blocks:
             self._endings.add(eol)  # the only ending in the stream so far: nothing mixed
             self._fast(blocks, out, eol)
-        if rest.find(b"\n") >= 0:  # not `in`: see decode()
+        if rest and rest.find(b"\n") >= 0:  # not `in`: see decode()
             return self._lines(rest, out)
         return rest
 
