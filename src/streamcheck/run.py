@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from streamcheck.check import CheckOptions, check_exchange
 from streamcheck.model import Exchange, ExchangeResult, Report, Request
 from streamcheck.schemas import Catalog
-from streamcheck.sources import expand, read_path
+from streamcheck.sources import calls, expand, read_path
 from streamcheck.sources.raw import from_stream
 
 if TYPE_CHECKING:
@@ -258,8 +258,15 @@ def check_bytes(
     """
     options = options or CheckOptions()
     stream = io.BytesIO(data)
-    exchange = from_stream(source, stream, stream.read(4096))
-    if status is not None or headers or url or request_body is not None:
+    head = stream.read(4096)
+    exchange = from_stream(source, stream, head)
+    catalog = Catalog(options.schema_dirs)
+    named = status is not None or headers or url or request_body is not None
+    if not named and exchange.status is None and calls.might_hold_calls(head):
+        # payloads of several Responses calls in a row: one exchange each, as `check` reads them
+        results = [check_exchange(e, options, catalog) for e in calls.split(exchange)]
+        return Report(results, fail_on=options.fail_on)
+    if named:
         exchange = Exchange(
             source,
             0,
@@ -270,5 +277,5 @@ def check_bytes(
             body_offset=exchange.body_offset,
             body_line=exchange.body_line,
         )
-    result = check_exchange(exchange, options, Catalog(options.schema_dirs))
+    result = check_exchange(exchange, options, catalog)
     return Report([result], fail_on=options.fail_on)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
+import orjson
 import pytest
 
-from streamcheck import InputError, check_paths
+from streamcheck import InputError, check_bytes, check_paths
 from streamcheck.model import Exchange
 from streamcheck.sources import read_path
 from tests.conftest import run_streamcheck
+from tests.protocols.test_openai_responses import events
 from tests.streams import CLEAN
 
 SSE = CLEAN.encode()
@@ -108,3 +111,21 @@ def test_curl_dump_from_stdin() -> None:
     done = run_streamcheck("check", "--format", "json", "-", input=dump)
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"status": 200' in done.stdout
+
+
+def test_check_bytes_splits_payloads_of_several_responses_calls_as_check_does() -> None:
+    """The library call reads a body as the CLI does: payloads of calls in a row (a new
+    response.created with a new id after a terminal event) are one exchange each."""
+    body = b""
+    for rid in ("resp_1", "resp_2"):
+        for event in events():
+            event = copy.deepcopy(event)
+            if "response" in event:
+                event["response"]["id"] = rid
+            body += orjson.dumps(event) + b"\n"
+    report = check_bytes(body)
+    assert [(r.api, r.frames) for r in report.results] == [("responses", 10)] * 2
+    assert {f.code for f in report.findings()} == {"SC902"}
+    # named as one HTTP response (a status), the body is one exchange: the second call is
+    # frames after the terminator
+    assert "SC302" in {f.code for f in check_bytes(body, status=200).findings()}
