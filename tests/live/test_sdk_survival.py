@@ -31,6 +31,14 @@ from tests.live.conftest import ANTHROPIC_CANARY, CANARY_ENV, OPENAI_CANARY, ass
 from tests.lock import locked
 
 TIMEOUT = 1.0  # client timeout; the stall fault outlasts it
+
+
+def socket_timeout(fault: str) -> float:
+    """The SDKs' timeout over a socket: short only where the stall must outlast it; elsewhere
+    long, so a loaded machine (a load average of 10 took an answer past 1 s) changes nothing."""
+    return TIMEOUT if fault.startswith("stall") else 10.0
+
+
 FULL_TEXT = "Pong! How can I help?"
 FAULT_FIXTURES = FIXTURES / "faults"
 DIALECTS = {
@@ -166,7 +174,10 @@ def run_openai(url: str, fault: str) -> str:
     text, finish, error = "", None, None
     # Clients and streams are closed whatever happens: a leaked socket fails a later test.
     with openai.OpenAI(
-        api_key=OPENAI_CANARY, base_url=url + "/v1", max_retries=0, timeout=TIMEOUT
+        api_key=OPENAI_CANARY,
+        base_url=url + "/v1",
+        max_retries=0,
+        timeout=socket_timeout(fault),
     ) as client:
         try:
             with client.chat.completions.create(
@@ -188,7 +199,7 @@ def run_anthropic(url: str, fault: str) -> str:
     headers = {} if fault == "none" else {"x-streamcheck-fault": fault}
     text, stop, error = "", None, None
     with anthropic.Anthropic(
-        api_key=ANTHROPIC_CANARY, base_url=url, max_retries=0, timeout=TIMEOUT
+        api_key=ANTHROPIC_CANARY, base_url=url, max_retries=0, timeout=socket_timeout(fault)
     ) as client:
         try:
             with client.messages.create(
