@@ -3,6 +3,8 @@ to a plain pass-through proxy on the same stack (`proxy --no-check`) and to no p
 
     python bench/proxy.py                    # 200 concurrent streams, 10,000 in all, each way
     python bench/proxy.py --quick            # 20 concurrent, 200 in all (a smoke run)
+    python bench/proxy.py --speed 1          # the recordings' own timing: 200 streams in
+                                             # flight, the proxy below saturation
 
 The upstream is `streamcheck serve --speed 0` replaying fixtures/live (OpenAI chat and Anthropic
 messages, alternately); each proxy and the upstream run in their own process. The client is a
@@ -127,16 +129,28 @@ async def exchange(
 
 
 async def load(
-    port: int, total: int, concurrency: int, expected: dict[str, bytes], run: Run
+    port: int,
+    total: int,
+    concurrency: int,
+    expected: dict[str, bytes],
+    run: Run,
+    rate: float | None = None,
 ) -> None:
+    """`total` streams, at most `concurrency` at once: back to back (closed loop), or with
+    `rate`, stream i starts at i / rate seconds (open loop; a stream whose time came while
+    every connection was busy starts as soon as one is free)."""
     paths = list(REQUESTS)
     left = iter(range(total))
     requests = {path: request_bytes(path, port) for path in paths}
+    loop = asyncio.get_running_loop()
+    began = loop.time()
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             for number in left:
+                if rate:
+                    await asyncio.sleep(max(0.0, began + number / rate - loop.time()))
                 path = paths[number % len(paths)]
                 try:
                     ttfb, body = await exchange(reader, writer, requests[path])
@@ -239,6 +253,7 @@ def measure(
     concurrency: int,
     expected: dict[str, bytes],
     log: Path | None = None,
+    rate: float | None = None,
 ) -> Run:
     run = Run(name)
     warm = min(total // 10, 500) or 1
@@ -248,7 +263,7 @@ def measure(
         catch_up(log, warm)  # a clean start: the warm-up's lines are written
     before = cpu(proc) if proc is not None else None
     checker_before = cpu(*checker)
-    asyncio.run(load(port, total, concurrency, expected, run))
+    asyncio.run(load(port, total, concurrency, expected, run, rate))
     if proc is not None and before is not None:
         run.cpu = cpu(proc) - before
     if log is not None:
@@ -276,17 +291,34 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="20 concurrent, 200 in all")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=0,
+        help="the upstream's `serve --speed`: 0 sends each recording at once (the proxy "
+        "saturates), 1 keeps the recordings' own timing (about 0.5 s a stream)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="start this many streams per second (open loop) instead of back to back: "
+        "time to first byte below saturation, where queueing does not swamp it",
+    )
     args = parser.parse_args()
     total, concurrency = (200, 20) if args.quick else (args.streams, args.concurrency)
     load_avg = os.getloadavg()
     results: dict[str, dict[str, Any]] = {}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-proxy-{os.getpid()}.jsonl"
-    with process("serve", str(ROOT / "fixtures" / "live"), "--speed", "0") as (up, _):
+    speed = f"{args.speed:g}"
+    with process("serve", str(ROOT / "fixtures" / "live"), "--speed", speed) as (up, _):
         expected = asyncio.run(direct_bodies(up))
         upstream = f"http://127.0.0.1:{up}"
-        runs = [measure("direct (no proxy)", up, None, total, concurrency, expected)]
+        rate = args.rate
+        runs = [measure("direct (no proxy)", up, None, total, concurrency, expected, rate=rate)]
         with process("proxy", "--upstream", upstream, "--no-check") as (port, proc):
-            runs.append(measure("pass-through proxy", port, proc, total, concurrency, expected))
+            runs.append(
+                measure("pass-through proxy", port, proc, total, concurrency, expected, rate=rate)
+            )
         with process(
             "proxy",
             "--upstream",
@@ -301,7 +333,8 @@ def main() -> int:
         ) as (port, proc):
             runs.append(
                 measure(
-                    "streamcheck proxy (checked)", port, proc, total, concurrency, expected, log
+                    "streamcheck proxy (checked)",
+                    *(port, proc, total, concurrency, expected, log, rate),
                 )
             )
     # The proxy has ended: it drained its checker, so every line it owed is written.
@@ -313,7 +346,9 @@ def main() -> int:
         results[run.name] = run.summary(total)
     direct, plain, checked = (results[r.name] for r in runs)
     print(
-        f"streamcheck proxy bench: {total} streams, {concurrency} concurrent, loopback; "
+        f"streamcheck proxy bench: {total} streams, {concurrency} concurrent"
+        f"{f', {args.rate:g} started per second' if args.rate else ', back to back'}, "
+        f"upstream serve --speed {speed}, loopback; "
         f"load average before {load_avg[0]:.2f} on {os.cpu_count()} CPUs"
     )
     print(
