@@ -363,3 +363,32 @@ def test_a_checker_that_does_not_drain_in_time_is_stopped_and_said(tmp_path: Pat
     assert "did not finish within --drain-timeout 0.5 s" in running.stderr, running.stderr
     assert "streamcheck proxy: stopped" in running.stderr
     assert len(running.lines()) == 1
+
+
+def test_the_checker_process_imports_nothing_from_the_folder_it_starts_in(tmp_path: Path) -> None:
+    """The proxy may run in a checked-out repository: a `streamcheck` package there must not
+    be what the checker process imports (`python -m` puts the working folder first on
+    sys.path unless told not to)."""
+    marker = tmp_path / "ran"
+    planted = tmp_path / "repo" / "streamcheck"
+    planted.mkdir(parents=True)
+    planted.joinpath("__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    log = tmp_path / "log.jsonl"
+    # -P: the proxy command itself as its console script runs it, without the folder on the path.
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-P", "-m", "streamcheck", "proxy"),
+            *("--upstream", "http://127.0.0.1:9", "--port", "0", "--log", str(log)),
+        ],
+        cwd=planted.parent,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        ready = proc.stderr.readline()
+        assert "listening on" in ready, ready + proc.stderr.read()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+    assert not marker.exists()

@@ -76,7 +76,9 @@ class CheckerProcess:
         parent, child = socket.socketpair()
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamcheck.live.proxy.worker", str(child.fileno())],
+                # -P: `python -m` would put the working folder first on sys.path, and the
+                # proxy may run inside a checked-out repository holding a `streamcheck` folder.
+                [sys.executable, "-P", "-m", "streamcheck.live.proxy.worker", str(child.fileno())],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
             )
