@@ -708,22 +708,7 @@ def test_ext_proc_beside_envoy(tmp_path: Path, fixed_ports: None) -> None:
 
     from tests.live.envoy import messages, recorded
 
-    assert EXT_PROC in markers()
-    process = subprocess.Popen(
-        ["bash", "-c", EXT_PROC],
-        cwd=tmp_path,
-        env=environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert process.stderr is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stderr, selectors.EVENT_READ)
-            ready = selector.select(timeout=120)  # a bound against a hang, not a timing check
-        first = process.stderr.readline() if ready else ""
+    with _listening(EXT_PROC, tmp_path) as first:
         assert "listening on 127.0.0.1:50051 (gRPC), /metrics on 127.0.0.1:9464" in first, first
         with grpc.insecure_channel("127.0.0.1:50051") as channel:
             stub = pb_grpc.ExternalProcessorStub(channel)
@@ -732,10 +717,6 @@ def test_ext_proc_beside_envoy(tmp_path: Path, fixed_ports: None) -> None:
                 list(stub.Process(iter(messages(case, case.splits, complete=complete))))
         with urllib.request.urlopen("http://127.0.0.1:9464/metrics") as answer:
             metrics = answer.read().decode()
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        _, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
     lines = [json.loads(x) for x in (tmp_path / "exchanges.jsonl").read_text().splitlines()]
     assert [x["verdict"] for x in lines] == ["ok", "unreachable"]
     assert len(list((tmp_path / "failing").iterdir())) == 1
@@ -802,9 +783,11 @@ PROXY_PRODUCTION = (
 
 
 @contextmanager
-def _proxy(command: str, cwd: Path) -> Iterator[str]:
-    """A README `proxy` command in the background until it says (on stderr) where it listens."""
+def _listening(command: str, cwd: Path) -> Iterator[str]:
+    """A README `proxy` or `ext-proc` command in the background, from when it says (on stderr)
+    where it listens until Ctrl-C stops it cleanly."""
     assert command in markers(), f"not a README command: {command}"
+    name = "ext-proc" if "streamcheck ext-proc" in command else "proxy"
     process = subprocess.Popen(
         ["bash", "-c", command],
         cwd=cwd,
@@ -820,14 +803,14 @@ def _proxy(command: str, cwd: Path) -> Iterator[str]:
             selector.register(process.stderr, selectors.EVENT_READ)
             ready = selector.select(timeout=120)  # a bound against a hang, not a timing check
         first = process.stderr.readline() if ready else ""
-        assert "streamcheck proxy: listening on" in first, first
+        assert f"streamcheck {name}: listening on" in first, first
         yield first
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the README says
             _, err = process.communicate(timeout=60)
             assert process.returncode == 0, err
-            assert "streamcheck proxy: stopped" in err
+            assert f"streamcheck {name}: stopped" in err
 
 
 @runs(PROXY_SERVE, PROXY_REHEARSAL, PROXY_CURL, "streamcheck check failing/")
@@ -836,7 +819,7 @@ def test_proxy_rehearsal(tmp_path: Path, fixed_ports: None) -> None:
     shutil.copytree(FIXTURES / "live", tmp_path / "fixtures" / "live")
     with background(PROXY_SERVE, tmp_path) as url:
         assert url == "http://127.0.0.1:8400"
-        with _proxy(PROXY_REHEARSAL, tmp_path) as said:
+        with _listening(PROXY_REHEARSAL, tmp_path) as said:
             assert "http://127.0.0.1:8080 (/ -> http://127.0.0.1:8400)" in said
             answer = sh(PROXY_CURL, tmp_path, 0)
             direct = subprocess.run(
@@ -862,7 +845,7 @@ def test_proxy_routes_file(tmp_path: Path, fixed_ports: None) -> None:
     """The routes file as written, and the command: it listens, lists the routes and serves
     /metrics (no request is sent, so no provider is called)."""
     (tmp_path / "routes.toml").write_text(block(PROXY_ROUTES).text)
-    with _proxy(PROXY_PRODUCTION, tmp_path) as said:
+    with _listening(PROXY_PRODUCTION, tmp_path) as said:
         assert "/openai -> https://api.openai.com" in said
         assert "/anthropic -> https://api.anthropic.com" in said
         assert "/metrics on 127.0.0.1:9465" in said
