@@ -7,8 +7,10 @@ import importlib.util
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from tests.conftest import ROOT, SPECS, needs_shared
 
@@ -33,17 +35,48 @@ def spec() -> Path | None:
     return document if document.is_file() else None
 
 
-def test_shipped_schemas_are_what_the_locked_sdks_generate(tmp_path: Path) -> None:
-    """The whole pipeline (the OpenAPI step when ../shared holds the document, the SDK overlay,
-    the compatible dialects) run on a copy of schemas/ changes nothing."""
-    copy = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", copy)
+def drift(shipped: Path, scratch: Path) -> list[str]:
+    """What the whole pipeline (the OpenAPI step when ../shared holds the document, the SDK
+    steps, the compatible dialects) changes when run on a copy of `shipped`: the SDK overlay's
+    changes, then every schema file that differs from what it generates."""
+    copy = scratch / "schemas"
+    shutil.copytree(shipped, copy)
     generate = pipeline()
     changes, _ = generate.pipeline(copy, spec())
-    assert [f"{c.api}: {c.what}" for c in changes] == [], (
+    return [f"{c.api}: {c.what}" for c in changes] + generate.differences(shipped, copy)
+
+
+def test_shipped_schemas_are_what_the_locked_sdks_generate(tmp_path: Path) -> None:
+    assert drift(ROOT / "schemas", tmp_path) == [], (
         "schemas/ lags the locked SDKs: run `python tools/schemas/generate.py` and commit"
     )
-    assert generate.differences(ROOT / "schemas", copy) == []
+
+
+def shipped_copy(tmp_path: Path) -> Path:
+    shipped = tmp_path / "shipped"
+    shutil.copytree(ROOT / "schemas", shipped)
+    return shipped
+
+
+def edit(file: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    schema = json.loads(file.read_text())
+    change(schema)
+    file.write_text(json.dumps(schema, indent=2) + "\n")
+
+
+@needs_shared
+def test_a_hand_edit_to_a_member_generated_from_the_spec_is_drift(tmp_path: Path) -> None:
+    """The chat chunk is generated from OpenAI's OpenAPI document member by member: a shipped
+    file that says `delta.content` may not be null (the spec says it may) fails the comparison
+    the drift test makes, and names the file."""
+    shipped = shipped_copy(tmp_path)
+    chunk = shipped / "openai" / "chat-completions" / "2.3.0" / "chunk.json"
+
+    def not_null(schema: dict[str, Any]) -> None:
+        schema["$defs"]["delta"]["properties"]["content"] = {"type": "string"}
+
+    edit(chunk, not_null)
+    assert drift(shipped, tmp_path) == ["openai/chat-completions/2.3.0/chunk.json"]
 
 
 @needs_shared

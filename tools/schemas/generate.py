@@ -69,9 +69,6 @@ EXCLUDED: dict[tuple[str, str], tuple[set[str], str]] = {
 # `provenance()`): a schema written by hand says why, and what of it the pipeline keeps current.
 PIPELINE = "tools/schemas/generate.py keeps"
 SOURCES: dict[str, str] = {
-    "openai/chat-completions": "Hand-kept: derived by hand from openai-openapi 2.3.0 and reduced "
-    "where real streams differ (see description). " + PIPELINE + " its finish_reason, role "
-    "and service_tier enums current from openai-python's ChatCompletionChunk.",
     "anthropic/messages": "Hand-kept: if/then per block and delta type, from Anthropic's "
     "streaming docs and anthropic-sdk-python's types. " + PIPELINE + " its event kinds and "
     "its block type, delta type and stop_reason enums current from anthropic-sdk-python.",
@@ -475,15 +472,21 @@ def provenance(schemas: Path) -> None:
 def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]:
     """Every step, written into `schemas`: (what the SDK overlay changed, what is kept)."""
     sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "tools" / "schemas"))
     import gen_compat_schemas  # type: ignore[import-not-found]
 
+    kept_spec: list[str] = []
     if spec is not None:
         import gen_openai_realtime  # type: ignore[import-not-found]
         import gen_openai_responses  # type: ignore[import-not-found]
+        import openai_chat  # type: ignore[import-not-found]
 
         gen_openai_responses.main(str(spec), schemas / "openai" / "responses")
         gen_openai_realtime.main(str(spec), schemas / "openai" / "realtime")
+        openai_chat.main(spec, schemas / "openai" / "chat-completions")
+        kept_spec += openai_chat.crosscheck(spec)
     changes, kept = run(schemas, write=True)
+    kept = sorted(set(kept + kept_spec))
     provenance(schemas)
     gen_compat_schemas.main(schemas)
     return changes, kept
