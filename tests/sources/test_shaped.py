@@ -398,3 +398,40 @@ def test_a_broken_gzip_file_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "a broken gzip file" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_talkback_tape_with_json5_comments_is_read(tmp_path: Path) -> None:
+    """talkback's tapes are JSON5 and may carry comments (its own example tapes open with
+    one); YAML, which reads talkback's bare keys, fails on `//`, so such a tape was judged as
+    one raw text body: SC402 "expected a stream, got plain text", exit 1, on an error body it
+    never read. Comments inside strings stay."""
+    _, tape = talkback(429, JSON_TYPE, ERROR)
+    opened = tape.replace(
+        "{\n  meta", "// Tapes can have comments because they are JSON5\n{\n  meta"
+    )
+    commented = opened.replace("  res: {", "  /* recorded, then edited */\n  res: {")
+    path = tmp_path / "tape.json5"
+    path.write_text(commented)
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert "SC401" in codes(report), codes(report)
+    assert "SC402" not in codes(report)
+    (result,) = report["results"]
+    notes = [f["message"] for f in result["findings"] if f["code"] == "SC902"]
+    assert any("each a request ('req') and a response ('res')" in n for n in notes), notes
+    assert result["url"].endswith("/v1/chat/completions"), result
+
+
+def test_json5_comments_are_taken_out_outside_strings_only(tmp_path: Path) -> None:
+    """A `//` inside a string (a URL, an SSE body) is text, not a comment."""
+    _, tape = talkback(200, SSE, CLEAN)
+    path = tmp_path / "tape.json5"
+    path.write_text(
+        "// a comment\n" + tape.replace(f'url: "{PATH}",', f'url: "{PATH}?a=//b/*c", // the path')
+    )
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    (result,) = json.loads(done.stdout)["results"]
+    assert (result["provider"], result["frames"]) == ("openai", 4), result
+    assert result["url"].endswith(PATH + "?a=%2F%2Fb%2F%2Ac"), result  # kept, quoted

@@ -232,7 +232,9 @@ class _Joined(io.RawIOBase):
 
 def _load(data: bytes) -> Any:
     """The document as JSON, else as YAML (talkback's JSON5 with bare keys is a YAML flow
-    mapping); None when it is neither (then it is a raw body)."""
+    mapping), else as YAML once JSON5's comments are taken out (talkback's own tapes open with
+    `// Tapes can have comments because they are JSON5`, and YAML reads `//` as text); None
+    when it is none of these (then it is a raw body)."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -242,7 +244,25 @@ def _load(data: bytes) -> Any:
     try:  # the cassette's safe loader: unknown tags give plain values, never objects
         return safe_yaml.load(data, cassette._loader())
     except (safe_yaml.YAMLRefused, ValueError, RecursionError):
+        pass
+    if b"//" not in data and b"/*" not in data:
         return None
+    try:
+        return safe_yaml.load(_uncommented(data), cassette._loader())
+    except (safe_yaml.YAMLRefused, ValueError, RecursionError):
+        return None
+
+
+# A JSON5 string (kept as it is) or comment (taken out). An unclosed block comment runs to the
+# end, so no text is scanned twice: linear time whatever the input.
+_JSON5_PIECE = re.compile(
+    rb""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|//[^\n]*|/\*(?:.*?\*/|.*\Z)""", re.S
+)
+
+
+def _uncommented(data: bytes) -> bytes:
+    """The JSON5 text without its `//` and `/* */` comments; strings keep theirs."""
+    return _JSON5_PIECE.sub(lambda m: m.group(0) if m.group(0)[:1] in b"\"'" else b" ", data)
 
 
 def _exchange(source: str, index: int, item: Mapping[Any, Any]) -> Exchange:
