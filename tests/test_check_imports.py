@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -115,9 +116,23 @@ def test_an_error_body_loads_the_body_checks() -> None:
     assert {"streamcheck.check.body", "streamcheck.errors"} <= modules
 
 
-def test_a_schema_failure_pays_for_its_message() -> None:
-    # The other side of the bargain: python-jsonschema is imported once a frame fails.
-    modules = imported("check", str(FIXTURES / "rules" / "SC201" / "bad.sse"))
+def test_a_plain_schema_failure_is_worded_without_python_jsonschema() -> None:
+    # A member missing (SC201's fixture) or a value the enum does not list: worded by
+    # schema_words.py as python-jsonschema words it (tests/test_schema_words.py), no import.
+    for fixture in ("SC201", "SC205"):
+        modules = imported("check", str(FIXTURES / "rules" / fixture / "bad.sse"))
+        assert "streamcheck.schema_words" in modules
+        assert heavy(modules) == []
+
+
+def test_a_schema_failure_pays_for_its_message(tmp_path: Path) -> None:
+    # The other side of the bargain: python-jsonschema is imported once a frame fails where
+    # only it can say why (here a fault inside an anyOf: its best_match picks the branch).
+    body = (FIXTURES / "openai" / "usage-chunk.sse").read_bytes()
+    assert body.count(b'"prompt_tokens":14') == 1
+    path = tmp_path / "usage.sse"
+    path.write_bytes(body.replace(b'"prompt_tokens":14', b'"prompt_tokens":"many"'))
+    modules = imported("check", str(path))
     assert "jsonschema" in modules
 
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 import orjson
 
-from streamcheck import bounded_file, schema_regex
+from streamcheck import bounded_file, schema_regex, schema_words
 from streamcheck.exceptions import ConfigError
 from streamcheck.schema_refs import Confined, RefRefused
 
@@ -220,16 +220,27 @@ class SchemaSet:
             return None
         if len(where) > 1 and where[-2] in _NAMED_SCHEMAS:
             return None  # a property named "type" (say) whose schema is `false`: no keyword
+        node = _walk(self.schema(kind), where[:-1], schema=True)
+        if not isinstance(node, dict) or where[-1] not in node:
+            return None
+        part = _walk(value, tuple(fault.instance_path), schema=False)
+        if part is _MISSING:
+            return None
+        # Worded here when python-jsonschema's answer cannot differ (schema_words.py): a
+        # failing frame then costs no import of python-jsonschema.
+        dialect = schema_words.dialect(self.schema(kind))
+        if dialect is not None:
+            message = schema_words.fault(where[-1], node[where[-1]], part, const=dialect)
+            if message is not None:
+                return SchemaError(
+                    message=_short(message), path=_pointer(fault.instance_path), keyword=where[-1]
+                )
         key = (kind, where)
         leaf = self._leaf.get(key)
         if leaf is None:
-            node = _walk(self.schema(kind), where[:-1], schema=True)
-            if not isinstance(node, dict) or where[-1] not in node:
-                return None
             leaf = self._leaf[key] = type(self._python(kind))({where[-1]: node[where[-1]]})
-        part = _walk(value, tuple(fault.instance_path), schema=False)
         try:
-            errors = list(leaf.iter_errors(part)) if part is not _MISSING else []
+            errors = list(leaf.iter_errors(part))
         except (TypeError, ValueError):  # a keyword value python-jsonschema cannot use
             return None
         if len(errors) != 1:
