@@ -12,9 +12,12 @@ The steps, in order: (1) OpenAI's OpenAPI document, when it is beside the checko
 nested objects reduced) and the Realtime server events (tools/gen_openai_realtime.py: the
 openai-python models plus the spec's `required`); (2) the SDK overlay below; (3) the
 OpenAI-compatible dialects, which are the chat schemas plus an overlay
-(tools/gen_compat_schemas.py). Every hand-kept or hand-written schema says so in its top-level
+(tools/gen_compat_schemas.py). Between (1) and (2), whole schemas from SDK types
+(`sdk_generators()`): tools/schemas/gemini.py (google-genai), cohere_chat.py (cohere) and
+bedrock.py (botocore), each with its hand overlay and evidence in its own tables, said in
+each file's `$comment`. Every hand-kept or hand-written schema says so in its top-level
 `$comment` (SOURCES, written by `provenance()`): where it comes from and what of it the
-pipeline keeps current; Ollama, Azure and Cohere v1 have no locked machine-readable source.
+pipeline keeps current; Ollama and Azure have no locked machine-readable source.
 The Vercel AI schemas come from tools/gen_vercel_schemas.py (the AI SDK's TypeScript types,
 read by hand) and are not part of this pipeline.
 
@@ -72,15 +75,6 @@ SOURCES: dict[str, str] = {
     "anthropic/messages": "Hand-kept: if/then per block and delta type, from Anthropic's "
     "streaming docs and anthropic-sdk-python's types. " + PIPELINE + " its event kinds and "
     "its block type, delta type and stop_reason enums current from anthropic-sdk-python.",
-    "gemini/stream-generate-content": "Hand-kept: from the Gemini API reference and "
-    "google-genai's types, nested objects reduced. " + PIPELINE + " its finishReason and "
-    "blockReason enums current from google-genai.",
-    "aws-bedrock": "Hand-kept: members from the Bedrock Runtime API reference. "
-    + PIPELINE
-    + " its event kinds checked against botocore's bedrock-runtime service model.",
-    "cohere/chat/v2": "Hand-kept: from Cohere's chat v2 streaming reference. "
-    + PIPELINE
-    + " its event kinds checked against the cohere SDK's StreamedChatResponseV2.",
     "cohere/chat/v1": "Hand-written: Cohere's legacy v1 stream; no generator reads it.",
     "azure-openai": "Hand-written: no machine-readable source is locked (Azure's OpenAPI "
     "documents are neither in requirements/ci.lock nor in ../shared/reference/specs): OpenAI's "
@@ -469,6 +463,18 @@ def provenance(schemas: Path) -> None:
             file.write_text(_dump(out, like=text), encoding="utf-8")
 
 
+def sdk_generators() -> list[Any]:
+    """The generators of whole schemas from the SDKs' types (each its own module here):
+    Gemini streamGenerateContent (google-genai), Cohere chat v2 (cohere), Bedrock
+    ConverseStream and InvokeModelWithResponseStream (botocore)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bedrock  # type: ignore[import-not-found]
+    import cohere_chat  # type: ignore[import-not-found]
+    import gemini  # type: ignore[import-not-found]
+
+    return [gemini, cohere_chat, bedrock]
+
+
 def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]:
     """Every step, written into `schemas`: (what the SDK overlay changed, what is kept)."""
     sys.path.insert(0, str(ROOT / "tools"))
@@ -485,6 +491,8 @@ def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]
         gen_openai_realtime.main(str(spec), schemas / "openai" / "realtime")
         openai_chat.main(spec, schemas / "openai" / "chat-completions")
         kept_spec += openai_chat.crosscheck(spec)
+    for generator in sdk_generators():
+        generator.main(schemas)
     changes, kept = run(schemas, write=True)
     kept = sorted(set(kept + kept_spec))
     provenance(schemas)
