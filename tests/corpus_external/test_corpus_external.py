@@ -11,10 +11,11 @@ Every clean file must pass (exit 0: no finding at error) and every defective fil
 file must get at error: what a defective file must be caught for. A row's `shape` names the
 recorder's layout streamcheck must find (issue 21): one SC902 note of the file holds that text,
 so each recorder format read by structure is pinned to a real public file of it. A recorder
-with no public LLM recording found gets a `shape-only` row: a real file of that recorder for any
-HTTP API (provider and api `none`), which must be read and pass (exit 0: not an LLM call,
-nothing flagged) with its shape named when a structural reader reads it; it is counted apart,
-never as a clean LLM file. Per-provider numbers:
+with no public LLM stream recording found gets a `shape-only` row: a real file of that recorder
+for an LLM provider's non-streamed call, or else for any HTTP API (provider and api `none`),
+which must be read and pass (exit 0: no stream to judge, nothing flagged) with its shape named
+when a structural reader reads it; it is counted apart, never as a clean LLM file.
+Per-provider numbers:
 
     python -m tests.corpus_external.test_corpus_external
 """
