@@ -195,3 +195,62 @@ def test_free_follows_arrays_and_refuses_unique_items_on_them() -> None:
     assert repeat.free(items, items, (0, "t")) is True
     unique = {**items, "uniqueItems": True}
     assert repeat.free(unique, unique, (0, "t")) is False
+
+
+@pytest.mark.parametrize(
+    ("shape", "templates"),
+    [
+        ("canonical", True),  # orjson's own bytes: no probe parse needed
+        ("escaped", True),  # another writer's escapes elsewhere: the probe parse proves it
+        ("echoed", False),  # the text's `"content":"..."` also stands elsewhere: no template
+    ],
+)
+def test_templates_from_canonical_and_other_bytes_judge_as_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str, templates: bool
+) -> None:
+    made: list[object] = []
+
+    class Counted(repeat.Template):
+        def __init__(self, *args: Any) -> None:
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(repeat, "Template", Counted)
+
+    def shaped(text: str) -> bytes:
+        chunk = _chunk(text, None)
+        if shape == "escaped":
+            return chunk.replace(b'"gpt-4o"', b'"gpt-4\\u006f"')
+        if shape == "echoed":
+            # A member elsewhere written with the same bytes as the text's member.
+            echo = b'"model":"gpt-4o","x":{"content":' + orjson.dumps(text) + b"}"
+            return chunk.replace(b'"model":"gpt-4o"', echo)
+        return chunk
+
+    # Runs of the same text, a changed id now and then (the template is dropped and made
+    # again), and a text that holds the member itself as escaped text.
+    chunks = [shaped(" same") for _ in range(8)]
+    chunks[3] = chunks[3].replace(b'"chatcmpl-1"', b'"chatcmpl-2"')
+    chunks += [shaped('"content":" same"')] + [shaped(" same") for _ in range(3)]
+    path = tmp_path / f"{shape}.sse"
+    path.write_bytes(_chat(chunks))
+    verdicts = _both(path)
+    assert verdicts[0][0] == len(chunks) + 3
+    assert bool(made) is templates
+
+
+def test_a_template_is_made_only_where_the_member_at_the_path_is_written() -> None:
+    # The text's member written with an escape, and another member written as orjson would
+    # write the text's: the one `"content":" same"` in the bytes is not the one at the path.
+    # Only the probe parse can tell (the bytes are not orjson's own): no template.
+    from streamcheck.model import Frame
+
+    def made(data: bytes) -> repeat.Template | None:
+        frame = Frame(index=1, offset=0, line=1, data=data)
+        hint = ((("d", "content"),), lambda frame, bodies: None)
+        return repeat.make(frame, orjson.loads(data), hint, {"type": "object"})
+
+    assert made(b'{"x":{"content":" same"},"d":{"content":" s\\u0061me"}}') is None
+    assert made(b'{"x":{"content":" other"},"d":{"content":" same"}}') is not None
+    assert made(b'{"x": {"content":" other"},"d":{"content":" same"}}') is not None  # probed
+    assert made(b'{"d":{"content":" same"},"d":{"content":" same"}}') is None  # twice

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -177,42 +176,55 @@ def make(frame: Frame, value: Any, hint: Hint, schema: dict[str, Any]) -> Templa
     if not known[1]:
         return None
     data = frame.data
-    spans: list[tuple[int, int]] = []
+    dumps = orjson.dumps
+    starts: list[int] = []
+    ends: list[int] = []
     for path in paths:
         current = _at(value, path)
         if type(current) is not str or type(path[-1]) is not str:
             return None
-        encoded = orjson.dumps(current)
-        needle = orjson.dumps(path[-1]) + b":" + encoded
+        encoded = dumps(current)
+        needle = dumps(path[-1]) + b":" + encoded
         found = data.find(needle)
         if found < 0 or data.find(needle, found + 1) >= 0:
             return None
         start = found + len(needle) - len(encoded) + 1
-        spans.append((start, start + len(encoded) - 2))
-    # `again` takes the bodies in the order of its paths: they must come in that order.
-    for (_, end), (start, _) in pairwise(spans):
-        if end >= start:
+        # `again` takes the bodies in the order of its paths: they must come in that order.
+        if ends and ends[-1] >= start:
             return None
-    head = data[: spans[0][0]]
-    ends = [end for _, end in spans]
-    starts = [start for start, _ in spans[1:]] + [len(data)]
-    pieces = tuple(data[end:start] for end, start in zip(ends, starts, strict=True))
-    # The proof that the bodies are the values at the paths: markers in their places parse to
-    # the value with the markers at the paths.
-    probe = head + b"".join(f"{_PROBE}{n}".encode() + p for n, p in enumerate(pieces))
-    try:
-        parsed = orjson.loads(probe)
-    except orjson.JSONDecodeError:
-        return None
-    # Compared with the value itself, the markers put in and the strings put back after.
-    kept = [_put(value, path, f"{_PROBE}{n}") for n, path in enumerate(paths)]
-    try:
-        if parsed != value:
+        starts.append(start)
+        ends.append(start + len(encoded) - 2)
+    head = data[: starts[0]]
+    starts.append(len(data))
+    pieces = tuple(data[ends[n] : starts[n + 1]] for n in range(len(ends)))
+    if not _canonical(data, value):
+        # The proof that the bodies are the values at the paths: markers in their places
+        # parse to the value with the markers at the paths.
+        probe = head + b"".join(f"{_PROBE}{n}".encode() + p for n, p in enumerate(pieces))
+        try:
+            parsed = orjson.loads(probe)
+        except orjson.JSONDecodeError:
             return None
-    finally:
-        for path, old in zip(paths, kept, strict=True):
-            _put(value, path, old)
+        # Compared with the value itself, the markers put in and the strings put back after.
+        kept = [_put(value, path, f"{_PROBE}{n}") for n, path in enumerate(paths)]
+        try:
+            if parsed != value:
+                return None
+        finally:
+            for path, old in zip(paths, kept, strict=True):
+                _put(value, path, old)
     return Template(head, pieces, frame.event, again)
+
+
+def _canonical(data: bytes, value: Any) -> bool:
+    """Whether the frame is the bytes orjson writes for its value (compact, keys in order, one
+    spelling for each string): then each `"name":"text"` found once above is the member at its
+    path, written where the value's own member is written, and the probe parse would only say
+    so again. (A string holds no unescaped quote, so the pattern cannot start inside one.)"""
+    try:
+        return orjson.dumps(value) == data
+    except (TypeError, orjson.JSONEncodeError):  # an integer past 64 bits, say
+        return False
 
 
 def free(root: Any, node: Any, path: Sequence[str | int], depth: int = 0) -> bool:
