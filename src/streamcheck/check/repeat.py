@@ -218,9 +218,9 @@ def make(frame: Frame, value: Any, hint: Hint, schema: dict[str, Any]) -> Templa
 
 def _canonical(data: bytes, value: Any) -> bool:
     """Whether the frame is the bytes orjson writes for its value (compact, keys in order, one
-    spelling for each string): then each `"name":"text"` found once above is the member at its
-    path, written where the value's own member is written, and the probe parse would only say
-    so again. (A string holds no unescaped quote, so the pattern cannot start inside one.)"""
+    spelling for each string). Then the member at each path is written in them as exactly the
+    `"name":"text"` searched for above, so the one place it was found is that member, and the
+    probe parse would only say so again."""
     try:
         return orjson.dumps(value) == data
     except (TypeError, orjson.JSONEncodeError):  # an integer past 64 bits, say
