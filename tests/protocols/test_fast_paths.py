@@ -1,6 +1,8 @@
 """Speed never changes a verdict: every fixture and every file of the shared corpus checked with
-the grammars' hot paths (OpenAI chat, Anthropic) and again with every frame on the reference
-path (protocols/shortcuts.reference_only) gives the same findings, in the same order."""
+the grammars' hot paths (OpenAI chat, Anthropic, Realtime's repeated deltas) and recorded
+WebSocket sessions fed in runs, and again with every frame on the reference path and every
+message fed on its own (protocols/shortcuts.reference_only), gives the same findings, in the
+same order. tests/check/test_websocket_runs.py holds the WebSocket edges no fixture has."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from streamcheck.protocols import shortcuts
 from streamcheck.protocols.anthropic import MessagesStream
 from streamcheck.protocols.openai_chat import ChatStream
+from streamcheck.protocols.openai_realtime import RealtimeStream
 from streamcheck.protocols.shortcuts import reference_only
 from streamcheck.run import check_paths
 from tests.conftest import CORPUS, FIXTURES
@@ -25,8 +29,12 @@ def _verdicts(path: Path) -> Any:
         report = check_paths([str(path)])
     except Exception as exc:  # bad input: the same refusal both ways
         return ("refused", type(exc).__name__, str(exc))
+    # Timing too: a WebSocket's is accounted per message, in runs or one by one.
     return [
-        (r.source, r.index, r.provider, r.api, r.end, r.frames, _cause(r.cause), r.findings)
+        (
+            *(r.source, r.index, r.provider, r.api, r.end, r.frames, _cause(r.cause)),
+            *(r.findings, r.timing, r.bytes, r.framing),
+        )
         for r in report.results
     ]
 
@@ -35,9 +43,9 @@ def _cause(cause: Any) -> Any:
     return None if cause is None else [getattr(cause, slot) for slot in cause.__slots__]
 
 
-def _compare(files: list[Path]) -> tuple[int, int]:
-    """(OpenAI chat exchanges, Anthropic exchanges) compared; fails on the first difference."""
-    chat = anthropic = 0
+def _compare(files: list[Path]) -> tuple[int, int, int]:
+    """(OpenAI chat, Anthropic, WebSocket exchanges) compared; fails on the first difference."""
+    chat = anthropic = websocket = 0
     for path in files:
         fast = _verdicts(path)
         with reference_only():
@@ -46,21 +54,30 @@ def _compare(files: list[Path]) -> tuple[int, int]:
         if isinstance(fast, list):
             chat += sum(1 for r in fast if r[3] == "chat-completions")
             anthropic += sum(1 for r in fast if r[2] == "anthropic")
-    return chat, anthropic
+            websocket += sum(1 for r in fast if r[-1] == "websocket")
+    return chat, anthropic, websocket
 
 
 def test_the_switch_swaps_the_hot_paths_and_puts_them_back() -> None:
-    fast = ChatStream.frame, MessagesStream._continues
+    fast = ChatStream.frame, MessagesStream._continues, RealtimeStream.frame, shortcuts.batched
+    assert shortcuts.batched is True
     with reference_only():
         assert ChatStream.frame is ChatStream.full_frame
         assert MessagesStream._continues is MessagesStream.no_shortcut
-    assert (ChatStream.frame, MessagesStream._continues) == fast
+        assert RealtimeStream.frame is RealtimeStream.full_frame
+        assert shortcuts.batched is False
+    assert (
+        ChatStream.frame,
+        MessagesStream._continues,
+        RealtimeStream.frame,
+        shortcuts.batched,
+    ) == fast
 
 
 def test_every_fixture_gets_the_same_findings_either_way() -> None:
-    chat, anthropic = _compare(_files(FIXTURES))
-    # The comparison means something only if both grammars judged many streams.
-    assert chat >= 50 and anthropic >= 20, (chat, anthropic)
+    chat, anthropic, websocket = _compare(_files(FIXTURES))
+    # The comparison means something only if each judged many streams.
+    assert chat >= 50 and anthropic >= 20 and websocket >= 50, (chat, anthropic, websocket)
 
 
 def test_tool_input_cut_on_the_hot_path_is_found_either_way(tmp_path: Path) -> None:
@@ -78,5 +95,5 @@ def test_tool_input_cut_on_the_hot_path_is_found_either_way(tmp_path: Path) -> N
 def test_every_corpus_file_gets_the_same_findings_either_way() -> None:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not here ({CORPUS})")
-    chat, anthropic = _compare(_files(CORPUS))
+    chat, anthropic, _ = _compare(_files(CORPUS))
     assert chat + anthropic >= 20, (chat, anthropic)

@@ -199,6 +199,24 @@ class StreamChecker:
             websocket.message(self.state, self._websocket, message)
             return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
 
+    def feed_messages(self, run: Sequence[Message]) -> list[Finding]:
+        """WebSocket messages that arrived one after another: the findings, in the same order,
+        that `feed_message` on each in turn would make, for one scope and a frame loop per run
+        of received text messages (check/websocket.py `messages`). The pull driver feeds a
+        recorded session so, a few hundred messages at a time."""
+        if self._websocket is None:
+            raise ValueError("feed_messages() on an HTTP exchange: use feed()")
+        from streamcheck.check import websocket
+
+        sink = self.state.sink
+        mark = len(sink.findings)
+        token = redact.enter(self.state.exchange.secrets)
+        try:
+            websocket.messages(self.state, self._websocket, run)
+            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+        finally:
+            redact.leave(token)
+
     def close(
         self,
         end: EndReason | None = None,

@@ -7,12 +7,12 @@ Loaded only when a WebSocket exchange turns up.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from streamcheck.check import finish, frames, timing
 from streamcheck.check import framing as framing_checks
 from streamcheck.check.state import ExchangeState
-from streamcheck.model import Close, Direction, Message
+from streamcheck.model import Close, Direction, Frame, Message
 from streamcheck.protocols import Protocol
 from streamcheck.wire import decoder_for
 from streamcheck.wire.websocket import WebSocketDecoder, close_findings
@@ -41,6 +41,37 @@ def message(state: ExchangeState, decoder: WebSocketDecoder, sent: Message) -> N
         batch = decoder.message(sent)
     if batch:
         frames.handle(state, batch)
+
+
+def messages(state: ExchangeState, decoder: WebSocketDecoder, run: Iterable[Message]) -> None:
+    """Messages that arrived one after another, as `message` on each in turn would judge them
+    (the same findings in the same order) with one frame loop for each run of received text
+    messages: a recorded session is read this way (per message, the calls around the frame
+    loop cost more than the loop). A run is handled before what could report ahead of its
+    frames or depend on them: a silence past --max-gap (SC501, reported by `timing.tick`) and
+    a binary message (whether it holds JSON may depend on the protocol its frames name)."""
+    pending: list[Frame] = []
+    handle, tick, reports = frames.handle, timing.tick, timing.reports
+    decode, received = decoder.decode, Direction.RECEIVED
+    for sent in run:
+        if sent.direction is not received:
+            continue
+        data, time = sent.data, sent.time
+        if pending and reports(state, time):
+            handle(state, pending)
+            pending = []
+        tick(state, time, len(data))
+        if sent.binary:
+            if pending:
+                handle(state, pending)
+                pending = []
+            batch = decode(data, time) if _json_in_binary(state, data) else decoder.message(sent)
+            if batch:
+                handle(state, batch)
+        else:
+            pending += decode(data, time)
+    if pending:
+        handle(state, pending)
 
 
 def end(state: ExchangeState, decoder: WebSocketDecoder, close: Close | None) -> None:

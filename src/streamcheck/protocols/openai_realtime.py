@@ -22,7 +22,9 @@ from typing import Any, ClassVar
 from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import (
     Context,
+    Hint,
     Protocol,
+    RepeatPath,
     StreamState,
     register,
     type_member,
@@ -50,6 +52,10 @@ ENVELOPE = Envelope(
     codes=Codes(first="SC354"),
     quote=frozenset({"first"}),
 )
+# The strings a content delta repeats with others in (check/repeat.py): every server event has
+# its own event_id; the delta is the text, audio or arguments.
+_DELTA_PATHS: tuple[RepeatPath, ...] = (("event_id",), ("delta",))
+_DELTA_ONLY: tuple[RepeatPath, ...] = (("delta",),)
 # response.done status -> severity of SC351 (None: a normal end).
 ENDINGS: dict[str, Severity | None] = {
     "completed": None,
@@ -74,15 +80,47 @@ class RealtimeStream(StreamState):
         self.done: set[str] = set()
         self.pending_error: tuple[Frame, str] | None = None  # an error not yet followed
         self.renamed_seen: set[str] = set()
+        # The Hint of each content delta's type (with an event_id or without), made once.
+        self.hints: dict[tuple[str, bool], Hint] = {}
 
-    def frame(self, frame: Frame, value: Any, kind: str | None) -> None:
+    def frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
+        """`_frame`, and for a content delta of an open response (most events of a session) a
+        Hint: an event of the same bytes but for its `event_id` and `delta` is handled by
+        `_again` without being parsed (check/repeat.py); it does what `_frame` does for one."""
+        etype = self._frame(frame, value)
+        if etype is None or type(value.get("delta")) is not str:
+            return None
+        named = type(value.get("event_id")) is str
+        hint = self.hints.get((etype, named))
+        if hint is None:
+            paths = _DELTA_PATHS if named else _DELTA_ONLY
+            hint = self.hints[etype, named] = (paths, self._again)
+        return hint
+
+    def full_frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
+        """`frame` without its Hint: every event through `_frame`, the reference
+        (protocols/shortcuts.py swaps it in to prove the shortcut changes no finding)."""
+        self._frame(frame, value)
+        return None
+
+    def _again(self, frame: Frame, bodies: list[bytes]) -> None:
+        """`_frame` on a content delta that repeats the last one but for its strings: the
+        response is still open (only other events open or close one), no error is pending
+        (an error event is another event), the event's name was judged (SC355) by the last."""
+        envelope = self.envelope
+        envelope.events += 1
+        envelope.content(frame)
+
+    def _frame(self, frame: Frame, value: Any) -> str | None:
+        """The rules, per event; the event's type when it was a content delta of an open
+        response that reported nothing (what `_again` repeats), else None."""
         envelope = self.envelope
         envelope.events += 1
         if self.pending_error is not None:
             self._error(*self.pending_error, recovered=True)
         etype = value.get("type") if type(value) is dict else None
         if type(etype) is not str:
-            return  # its schema finding says what is wrong
+            return None  # its schema finding says what is wrong
         if envelope.events == 1:
             envelope.first(frame, etype)  # a session, not one answer: no end, nothing after
         self._version_name(etype)
@@ -105,6 +143,9 @@ class RealtimeStream(StreamState):
                 )
             if etype in CONTENT:
                 envelope.content(frame)
+                if type(rid) is str and rid in self.open and envelope.events > 1:
+                    return etype  # an event of an open response that reported nothing
+        return None
 
     def _version_name(self, etype: str) -> None:
         """SC355: an output event under the other version's name (GA vs beta)."""

@@ -1,10 +1,13 @@
 """The hot paths of the busiest grammars, switched off: every frame takes the reference path.
 
 OpenAI chat (`ChatStream.frame`) and Anthropic (`MessagesStream._continues`) handle the common
-frame inline beside the full path that holds the rules, kept in step by hand. `reference_only()`
-swaps each hot path for its full one for as long as it is entered, in this process (an internal
-switch for tests/protocols/test_fast_paths.py, which checks every fixture both ways and compares
-the findings: speed must never change a verdict). Not thread-safe; not for `--jobs` workers.
+frame inline beside the full path that holds the rules, kept in step by hand; Realtime
+(`RealtimeStream.frame`) names its content deltas' strings for check/repeat.py; the pull driver
+feeds a recorded WebSocket session in runs (`batched`). `reference_only()` swaps each hot path
+for its full one, and feeds messages one at a time, for as long as it is entered, in this
+process (an internal switch for tests/protocols/test_fast_paths.py, which checks every fixture
+both ways and compares the findings: speed must never change a verdict). Not thread-safe; not
+for `--jobs` workers.
 """
 
 from __future__ import annotations
@@ -12,16 +15,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# Whether the pull driver (check/exchange.py) feeds a recorded WebSocket session's messages in
+# runs, one frame loop per run (push.StreamChecker.feed_messages), rather than one by one.
+batched = True
+
 
 @contextmanager
 def reference_only() -> Iterator[None]:
     from streamcheck.protocols.anthropic import MessagesStream
     from streamcheck.protocols.openai_chat import ChatStream
+    from streamcheck.protocols.openai_realtime import RealtimeStream
 
-    saved = ChatStream.frame, MessagesStream._continues
+    global batched
+    saved = ChatStream.frame, MessagesStream._continues, RealtimeStream.frame, batched
     ChatStream.frame = ChatStream.full_frame  # type: ignore[method-assign]
     MessagesStream._continues = MessagesStream.no_shortcut  # type: ignore[method-assign]
+    RealtimeStream.frame = RealtimeStream.full_frame  # type: ignore[method-assign]
+    batched = False
     try:
         yield
     finally:
-        ChatStream.frame, MessagesStream._continues = saved  # type: ignore[method-assign]
+        ChatStream.frame, MessagesStream._continues = saved[:2]  # type: ignore[method-assign]
+        RealtimeStream.frame, batched = saved[2:]  # type: ignore[method-assign]
