@@ -300,6 +300,8 @@ class Catalog:
         self._defaults: dict[tuple[str, str], str] = {}
         self._notes: dict[tuple[str, str, str], str] = {}
         self._loaded: set[tuple[str, str]] = set()
+        # (provider, api, number of sets then) -> its versions, sorted (`versions`)
+        self._versions: dict[tuple[str, str, int], list[str]] = {}
         for folder in extra:
             if not os.path.isdir(folder):  # False, not OSError, for a name too long or a NUL
                 raise ConfigError(f"--schemas {folder}: not a folder")
@@ -377,8 +379,14 @@ class Catalog:
         self._defaults[key] = schemas.version
 
     def versions(self, provider: str, api: str) -> list[str]:
-        self._load(provider, api)
-        return sorted(v for (p, a, v) in self._sets if (p, a) == (provider, api))
+        # Asked once per exchange (choose.use): sorted once per set of folders read.
+        key = (provider, api, len(self._sets))
+        known = self._versions.get(key)
+        if known is None:
+            self._load(provider, api)
+            known = sorted(v for (p, a, v) in self._sets if (p, a) == (provider, api))
+            self._versions[(provider, api, len(self._sets))] = known
+        return list(known)
 
     def get(self, provider: str, api: str, version: str | None) -> SchemaSet | None:
         """The set for a version; None (unknown version) means the caller falls back."""

@@ -87,7 +87,8 @@ class StreamChecker:
         self._decoder: Decoder | None = None
         self._websocket: WebSocketDecoder | None = None
         self._result: ExchangeResult | None = None
-        with redact.scope(exchange.secrets):
+        token = redact.enter(exchange.secrets)  # redact.scope without its generator
+        try:
             choose.by_request(state)
             if exchange.messages is not None:
                 from streamcheck.check import websocket
@@ -96,6 +97,8 @@ class StreamChecker:
                 self._mode = _Mode.WEBSOCKET
             else:
                 self._mode = _Mode.HEAD
+        finally:
+            redact.leave(token)
 
     # -- what a driver reads while the stream runs ----------------------------------------------
 
@@ -237,7 +240,8 @@ class StreamChecker:
             exchange.close = close
         if end_time is not None:
             exchange.end_time = end_time
-        with redact.scope(exchange.secrets):
+        token = redact.enter(exchange.secrets)  # redact.scope without its generator
+        try:
             if self._websocket is not None:
                 from streamcheck.check import websocket
 
@@ -251,6 +255,8 @@ class StreamChecker:
             if exchange.messages is None:
                 finish.diagnose(state, result)  # the cause of a cut (check/cause.py)
             self._result = result
+        finally:
+            redact.leave(token)
         return result
 
     # -- the body, by what it turned out to be --------------------------------------------------

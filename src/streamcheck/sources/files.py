@@ -12,7 +12,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from typing import Any, BinaryIO
 
 from streamcheck.exceptions import InputError
@@ -382,29 +381,33 @@ def shown_name(path: str) -> str:
 
 def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
     """Exchanges of one file (or '-'). The file stays open while they are consumed."""
-    with ExitStack() as stack:
-        if path == "-":
-            if sys.stdin is None:  # started with standard input closed (`<&-`)
-                raise InputError("<stdin>: standard input is closed")
-            stream: BinaryIO = sys.stdin.buffer
-            source = "<stdin>"
-        else:
-            source = shown_name(path)
-            try:
-                stream = stack.enter_context(open(path, "rb"))
-            except IsADirectoryError:
-                raise InputError(f"{source}: is a folder") from None
-            except OSError as exc:
-                raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
-        try:
-            head = stream.read(HEAD)
-        except OSError as exc:
-            raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
-        if input_format == "auto" and head.startswith(GZIP_MAGIC):
-            yield from _read_gzip(source, stream, head)
-            return
-        name = _format(source, head, input_format)
-        yield from READERS[name](source, stream, head)
+    if path == "-":
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise InputError("<stdin>: standard input is closed")
+        yield from _read_stream("<stdin>", sys.stdin.buffer, input_format)
+        return
+    source = shown_name(path)
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 (closed below, once its exchanges are read)
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a folder") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    # A plain `with`, not an ExitStack: this runs once per file of a folder.
+    with stream:
+        yield from _read_stream(source, stream, input_format)
+
+
+def _read_stream(source: str, stream: BinaryIO, input_format: str) -> Iterator[Exchange]:
+    try:
+        head = stream.read(HEAD)
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    if input_format == "auto" and head.startswith(GZIP_MAGIC):
+        yield from _read_gzip(source, stream, head)
+        return
+    name = _format(source, head, input_format)
+    yield from READERS[name](source, stream, head)
 
 
 def _read_gzip(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
