@@ -52,6 +52,7 @@ class Reducer:
     enums: dict[str, list[Any]]  # enum def name -> values kept beyond the SDK's
     defs: dict[str, str]  # SDK def name -> $defs name in the output
     out_defs: dict[str, Any]
+    prose: bool = False  # a member whose description opens "Required." is required
 
     def node(self, value: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in value:
@@ -72,6 +73,9 @@ class Reducer:
                 continue
             if key == "properties":
                 out[key] = {name: self.node(member) for name, member in item.items()}
+                said = [n for n, m in item.items() if _required(m)] if self.prose else []
+                if said and "required" not in value:
+                    out["required"] = said
             elif key == "items":
                 inner = self.node(item)
                 if inner != {"type": "object"}:  # an array of reduced objects: an array
@@ -100,14 +104,22 @@ class Reducer:
         return self.node(target)
 
 
+def _required(member: dict[str, Any]) -> bool:
+    return str(member.get("description", "")).startswith("Required.")
+
+
 def reduce(
     root: dict[str, Any],
     expand: frozenset[str],
     enums: dict[str, list[Any]],
     defs: dict[str, str] | None = None,
+    prose: bool = False,
 ) -> dict[str, Any]:
-    """The root model's schema (pydantic, by alias) reduced; `$defs` last when any."""
-    reducer = Reducer(root.get("$defs", {}), expand, enums, defs or {}, {})
+    """The root model's schema (pydantic, by alias) reduced; `$defs` last when any. `prose`:
+    the SDK says which members are required in their descriptions only (google-genai's
+    "Required. ..." from Google's API definitions, where its types make every member
+    Optional): those are required."""
+    reducer = Reducer(root.get("$defs", {}), expand, enums, defs or {}, {}, prose)
     body = {k: v for k, v in root.items() if k != "$defs"}
     out = reducer.node(body)
     if reducer.out_defs:
