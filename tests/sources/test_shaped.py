@@ -435,3 +435,18 @@ def test_json5_comments_are_taken_out_outside_strings_only(tmp_path: Path) -> No
     (result,) = json.loads(done.stdout)["results"]
     assert (result["provider"], result["frames"]) == ("openai", 4), result
     assert result["url"].endswith(PATH + "?a=%2F%2Fb%2F%2Ac"), result  # kept, quoted
+
+
+def test_a_folder_walk_reads_talkback_tapes_and_skips_a_json5_config(tmp_path: Path) -> None:
+    """talkback writes its tapes as `.json5`: a folder of them was "no recordings in it" (exit
+    2). A `renovate.json5` beside them is a config, passed over."""
+    name, text = talkback(429, JSON_TYPE, ERROR)
+    (tmp_path / "tapes").mkdir()
+    (tmp_path / "tapes" / name).write_text("// recorded by talkback\n" + text)
+    (tmp_path / "renovate.json5").write_text('{\n  extends: ["config:recommended"],\n}\n')
+    done = run_streamcheck("check", str(tmp_path), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert [Path(r["source"]).name for r in report["results"]] == [name]
+    assert "SC401" in codes(report)
+    assert "renovate.json5" in done.stderr  # said as skipped, never read

@@ -43,6 +43,7 @@ RECORDING_SUFFIXES = frozenset(
         ".bin",
         ".eventstream",
         ".httprr",
+        ".json5",  # talkback's tapes
     }
 )
 # What `--input-format` may force: a raw body in any framing a byte decoder reads (a WebSocket's
@@ -184,8 +185,9 @@ def _missing(path: str) -> str:
 
 
 _GLOB_MAGIC = re.compile(r"[*?[]")  # what glob.has_magic looks for, without importing glob
-# Suffixes that notes and configs share with recordings: their first bytes decide.
-_SNIFFED = frozenset({".txt", ".yaml", ".yml"})
+# Suffixes that notes and configs share with recordings: their first bytes decide (a
+# `renovate.json5` beside talkback's `.json5` tapes is a config).
+_SNIFFED = frozenset({".txt", ".yaml", ".yml", ".json5"})
 
 
 def _glob(pattern: str) -> list[str]:
@@ -314,8 +316,8 @@ def _is_protocol_file(path: str) -> bool:
 
 
 def _looks_recorded(path: str, suffix: str) -> bool:
-    """Whether a `.txt` or `.yaml` file's first bytes are a recording (an unreadable one is
-    kept: reading it says why)."""
+    """Whether a `.txt`, `.yaml` or `.json5` file's first bytes are a recording (an unreadable
+    one is kept: reading it says why)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD)
