@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -169,3 +170,66 @@ def test_an_overlay_whose_place_the_sdk_dropped_fails_loudly() -> None:
     assert schema["properties"]["a"] == {"type": "string", "minLength": 1}
     with pytest.raises(KeyError):
         shapes.apply(schema, [shapes.Overlay("/properties/gone", {"minLength": 1}, "why")])
+
+
+def open_responses() -> ModuleType:
+    return pipeline().open_responses_step()  # type: ignore[no-any-return]
+
+
+def test_open_responses_schemas_are_what_the_pinned_releases_generate(tmp_path: Path) -> None:
+    """schemas/open-responses/responses/ is what tools/schemas/open_responses.py writes from the
+    pinned releases (the documents live in the cache, outside the repository: fill it with
+    `python tools/schemas/open_responses.py --from-git CLONE`)."""
+    step = open_responses()
+    try:
+        step.documents(step.cache())
+    except step.SpecError as exc:
+        pytest.skip(f"{exc} (fill the cache: see README, 'Open Responses')")
+    copy = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", copy)
+    (copy / "open-responses" / "responses" / "2026-04-24" / "error.json").write_text("{}")
+    generate = pipeline()
+    generate.pipeline(copy, None, step.cache())
+    assert generate.differences(ROOT / "schemas", copy) == [], (
+        "schemas/open-responses lags the pinned releases: run "
+        "`python tools/schemas/open_responses.py` and commit"
+    )
+
+
+def test_each_shipped_open_responses_schema_names_its_release_commit_and_digest() -> None:
+    pin = json.loads((ROOT / "tools" / "schemas" / "open-responses.json").read_text())
+    folder = ROOT / "schemas" / "open-responses" / "responses"
+    assert json.loads((folder / "versions.json").read_text())["default"] == max(pin["releases"])
+    for release, entry in pin["releases"].items():
+        files = sorted((folder / release).glob("*.json"))
+        assert len(files) == 24  # the text/event-stream union of POST /responses
+        for file in files:
+            comment = json.loads(file.read_text())["$comment"]
+            assert f"release {release}" in comment
+            assert entry["commit"] in comment and entry["sha256"] in comment
+
+
+def test_an_open_responses_document_not_pinned_or_missing_is_one_line(tmp_path: Path) -> None:
+    script = str(ROOT / "tools" / "schemas" / "open_responses.py")
+    spec = tmp_path / "spec"
+    args = [script, "--open-responses-spec", str(spec), "--out", str(tmp_path / "out")]
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    missing = spec / "2026-01-15" / "openapi.json"
+    assert done.stderr == f"error: no Open Responses 2026-01-15 document at {missing}\n"
+    missing.parent.mkdir(parents=True)
+    missing.write_text('{"openapi": "3.1.0"}')
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "is not the pinned ee8c96e11e19" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_pipeline_leaves_open_responses_out_and_names_the_missing_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert pipeline().open_responses_documents(tmp_path) is None
+    missing = tmp_path / "2026-01-15" / "openapi.json"
+    assert capsys.readouterr().err == (
+        f"no Open Responses 2026-01-15 document at {missing}: the Open Responses step is left out\n"
+    )

@@ -27,6 +27,7 @@ DETECTION_ORDER = [
     "ollama-chat",
     "ollama-generate",
     "openai-responses",
+    "open-responses",
     "vercel-ui-message-stream",
     "vercel-data-stream",
     "openai-realtime",

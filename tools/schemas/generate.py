@@ -10,7 +10,9 @@ The steps, in order: (1) OpenAI's OpenAPI document, when it is beside the checko
 (../shared/reference/specs/openai-openapi.yaml, or --spec): the Responses events
 (tools/gen_openai_responses.py: top-level members, types, enums and `required` from the spec,
 nested objects reduced) and the Realtime server events (tools/gen_openai_realtime.py: the
-openai-python models plus the spec's `required`); (2) the SDK overlay below; (3) the
+openai-python models plus the spec's `required`); the Open Responses specification's dated
+releases, when the cache holds them (tools/schemas/open_responses.py: an API of its own,
+schemas/open-responses/responses/<release>/); (2) the SDK overlay below; (3) the
 OpenAI-compatible dialects, which are the chat schemas plus an overlay
 (tools/gen_compat_schemas.py). Between (1) and (2), whole schemas from SDK types
 (`sdk_generators()`): tools/schemas/gemini.py (google-genai), cohere_chat.py (cohere) and
@@ -475,8 +477,11 @@ def sdk_generators() -> list[Any]:
     return [gemini, cohere_chat, bedrock]
 
 
-def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]:
-    """Every step, written into `schemas`: (what the SDK overlay changed, what is kept)."""
+def pipeline(
+    schemas: Path, spec: Path | None, open_responses: Path | None = None
+) -> tuple[list[Change], list[str]]:
+    """Every step, written into `schemas`: (what the SDK overlay changed, what is kept).
+    `open_responses`: a folder holding the Open Responses releases' documents (the cache)."""
     sys.path.insert(0, str(ROOT / "tools"))
     sys.path.insert(0, str(ROOT / "tools" / "schemas"))
     import gen_compat_schemas  # type: ignore[import-not-found]
@@ -491,6 +496,8 @@ def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]
         gen_openai_realtime.main(str(spec), schemas / "openai" / "realtime")
         openai_chat.main(spec, schemas / "openai" / "chat-completions")
         kept_spec += openai_chat.crosscheck(spec)
+    if open_responses is not None:
+        open_responses_step().generate(open_responses, schemas / "open-responses" / "responses")
     for generator in sdk_generators():
         generator.main(schemas)
     changes, kept = run(schemas, write=True)
@@ -498,6 +505,27 @@ def pipeline(schemas: Path, spec: Path | None) -> tuple[list[Change], list[str]]
     provenance(schemas)
     gen_compat_schemas.main(schemas)
     return changes, kept
+
+
+def open_responses_step() -> Any:
+    """tools/schemas/open_responses.py (the Open Responses releases' step), as a module."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import open_responses  # type: ignore[import-not-found]
+
+    return open_responses
+
+
+def open_responses_documents(folder: Path | None) -> Path | None:
+    """The folder of the pinned Open Responses documents when it holds every one of them
+    (else None, and the reason on stderr: that step is left out)."""
+    step = open_responses_step()
+    where = folder or step.cache()
+    try:
+        step.documents(where)
+    except step.SpecError as exc:
+        print(f"{exc}: the Open Responses step is left out", file=sys.stderr)
+        return None
+    return Path(where)
 
 
 def differences(before: Path, after: Path) -> list[str]:
@@ -511,20 +539,29 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 on drift")
     parser.add_argument("--spec", type=Path, default=SPEC, help="OpenAI's OpenAPI document")
+    parser.add_argument(
+        "--open-responses-spec",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the Open Responses releases' documents, <release>/openapi.json "
+        "(default: ~/.cache/streamcheck/open-responses)",
+    )
     args = parser.parse_args(argv)
     spec = args.spec if args.spec.is_file() else None
     if spec is None:
         print(f"no OpenAPI document at {args.spec}: the spec step is left out", file=sys.stderr)
+    releases = open_responses_documents(args.open_responses_spec)
     if args.check:
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / "schemas"
             shutil.copytree(SCHEMAS, copy)
-            pipeline(copy, spec)
+            pipeline(copy, spec, releases)
             changed = differences(SCHEMAS, copy)
         for name in changed:
             print(f"would change: schemas/{name}")
         return 1 if changed else 0
-    changes, kept = pipeline(SCHEMAS, spec)
+    changes, kept = pipeline(SCHEMAS, spec, releases)
     previous = REPORT.read_text(encoding="utf-8") if REPORT.is_file() else ""
     REPORT.write_text(report(changes, kept, previous), encoding="utf-8")
     print(f"{len(changes)} change(s) from the SDKs; report: {REPORT.relative_to(ROOT)}")

@@ -42,7 +42,9 @@ def by_request(state: ExchangeState) -> None:
             # is known) must not fall back to another API of the same provider.
             hinted = [p for p in hinted if exchange.api in (p.api, p.name)]
         pool = hinted or pool
-    if (options.provider or options.force_protocols or hinted) and len(pool) == 1:
+    # One protocol left by the flags is used whatever its frames look like: a protocol that
+    # claims no frame of its own (Open Responses, whose frames are OpenAI's) is judged only so.
+    if (options.provider or options.api or options.force_protocols or hinted) and len(pool) == 1:
         use(state, next(iter(pool)))
         return
     request = exchange.request

@@ -217,6 +217,10 @@ def version_from_frame(state: ExchangeState, protocol: type[Protocol], value: An
         implied = protocol.frame_version(value, state.version)
     except MALFORMED:
         return  # an odd first frame implies no version; its schema finding says why
+    if implied is None and protocol.default_reason and state.version:
+        if not state.options.default_api_version:
+            _say_version(state, protocol, state.version, protocol.default_reason)
+        return
     if implied and implied != state.version:
         chosen = state.catalog.get(protocol.provider, protocol.api, implied)
         if chosen is not None:
@@ -227,11 +231,14 @@ def version_from_frame(state: ExchangeState, protocol: type[Protocol], value: An
             state.grammar.ctx.api_version = implied
 
 
-def _say_version(state: ExchangeState, protocol: type[Protocol], implied: str) -> None:
+def _say_version(
+    state: ExchangeState, protocol: type[Protocol], implied: str, reason: str | None = None
+) -> None:
     """One SC902 note: which version judges the stream and why, since no request or flag named
     one (a mock judged by an old shape without a word hides that it is old)."""
-    reason = protocol.version_reasons.get(implied, f"its first frame has the {implied} shape")
-    instead = f", not {state.version}" if state.version else ""
+    if reason is None:
+        reason = protocol.version_reasons.get(implied, f"its first frame has the {implied} shape")
+    instead = f", not {state.version}" if state.version and state.version != implied else ""
     state.sink(
         rules.finding(
             "SC902",

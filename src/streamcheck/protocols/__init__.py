@@ -26,6 +26,7 @@ MODULES = (
     "gemini",
     "ollama",
     "openai_responses",
+    "open_responses",  # never claims a frame: judges only when named (--api open-responses)
     "vercel_ui",
     "vercel_data",
     "openai_realtime",  # WebSocket-framed: offered first for WebSocket exchanges (check.websocket)

@@ -177,6 +177,9 @@ class Protocol:
     version_aliases: ClassVar[dict[str, str]] = {}
     # Why a first frame implies an older version (frame_version): said in the SC902 note.
     version_reasons: ClassVar[dict[str, str]] = {}
+    # Why the default version judges a stream no request or flag named a version for, when
+    # the frames cannot tell versions apart (Open Responses releases): said in one SC902 note.
+    default_reason: ClassVar[str | None] = None
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
     # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
     error_shapes: ClassVar[tuple[str, ...]] = ()
