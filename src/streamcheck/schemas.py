@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jsonschema_rs
 import orjson
 
-from streamcheck import bounded_file, schema_regex, schema_words
+from streamcheck import bounded_file, schema_enums, schema_regex, schema_words
 from streamcheck.exceptions import ConfigError
 from streamcheck.schema_refs import Confined, RefRefused
 
@@ -45,6 +45,7 @@ class SchemaSet:
     """The frame schemas of one provider/api/version, compiled on first use."""
 
     __slots__ = (
+        "_blind",
         "_fast",
         "_leaf",
         "_members",
@@ -67,6 +68,8 @@ class SchemaSet:
         self.roots: dict[str, Path] = {}  # kind -> the folder its $refs stay under
         self._raw: dict[str, Any] = {}
         self._fast: dict[str, Any] = {}
+        # kind -> is_valid of its enum-blind twin (schema_enums.py), or None when it has none
+        self._blind: dict[str, Any] = {}
         self._slow: dict[str, Any] = {}
         self._leaf: dict[tuple[str, tuple[Any, ...]], Any] = {}  # (kind, keyword location)
         self._members: dict[str, frozenset[str]] = {}
@@ -136,6 +139,38 @@ class SchemaSet:
             ]
         except ValueError:  # jsonschema-rs's recursion limit: a failure without keywords
             return ["depth"]
+
+    def only_enums(self, kind: str, value: Any) -> bool | None:
+        """For a value is_valid refused: whether every keyword jsonschema-rs blames is `enum`
+        (None when it blames none). One is_valid of the kind's enum-blind twin when it has one
+        (schema_enums.py), else the keywords."""
+        if SchemaSet.enum_twins:
+            if kind in self._blind:
+                twin = self._blind[kind]
+            else:
+                twin = self._blind[kind] = self._twin(kind)
+            if twin is not None:
+                try:
+                    return bool(twin(value))
+                except ValueError:  # jsonschema-rs's recursion limit: the keywords say "depth"
+                    pass
+        keywords = self.keywords(kind, value)
+        if not keywords:
+            return None
+        return all(k == "enum" for k in keywords)
+
+    # Off in tests/protocols/test_fast_paths.py (protocols/shortcuts.reference_only): every
+    # failing frame's code then comes from the keywords, the reference the twin is held to.
+    enum_twins: ClassVar[bool] = True
+
+    def _twin(self, kind: str) -> Any:
+        twin = schema_enums.blind(self.schema(kind))
+        if twin is None:
+            return None
+        try:
+            return self.confined(kind).validator(twin).is_valid
+        except (ValueError, RefRefused, jsonschema_rs.ReferencingError):
+            return None
 
     def explain(self, kind: str, value: Any) -> list[SchemaError]:
         """Why a frame failed: the best error first. Only called for failing frames.
@@ -344,6 +379,7 @@ class Catalog:
                     current.roots[file.stem] = root.absolute()
                     current._raw.pop(file.stem, None)
                     current._fast.pop(file.stem, None)
+                    current._blind.pop(file.stem, None)
                     current._slow.pop(file.stem, None)
                     current._leaf = {k: v for k, v in current._leaf.items() if k[0] != file.stem}
             if key not in self._defaults:
