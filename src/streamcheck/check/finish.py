@@ -75,12 +75,14 @@ def cut_off(state: ExchangeState) -> None:
     if state.exchange.messages is not None:
         return
     end = state.exchange.end
+    if end is not EndReason.TIMEOUT and end is not EndReason.RESET:
+        return  # the body ended: nothing worded, nothing placed (once per file of a folder)
     seen = f"after {state.bytes} bytes ({state.frames} frames)"
     where = state.location.at(offset=state.bytes)
     if end is EndReason.TIMEOUT:
         message = f"the read timed out: no more bytes within the read timeout, {seen}"
         state.sink(rules.finding("SC503", message, where))
-    elif end is EndReason.RESET:
+    else:
         message = f"the connection was reset before the body ended, {seen}"
         state.sink(rules.finding("SC504", message, where))
 

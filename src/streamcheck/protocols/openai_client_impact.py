@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from streamcheck.model import Finding, Severity
 from streamcheck.protocols.base import Context, url_parts
@@ -51,12 +52,15 @@ _ACCUMULATED = {
 }
 
 
+# Asked once per exchange, of the same few URLs (none at all for a raw body): kept by URL.
+@lru_cache(maxsize=256)
 def local(url: str) -> bool:
     """A loopback server: a replay or a proxy, of whichever provider."""
     host = (url_parts(url).hostname or "").lower()
     return host in ("localhost", "127.0.0.1", "::1")
 
 
+@lru_cache(maxsize=256)
 def held_to_openai_schema(url: str | None) -> bool:
     """Whether the server is OpenAI's own (documented schema, strict)."""
     host = (url_parts(url).hostname or "").lower()
