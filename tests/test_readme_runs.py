@@ -598,6 +598,18 @@ def test_serve_a_websocket_tape(workspace: Path) -> None:
     assert first["type"] == "session.created"
 
 
+OPEN_RESPONSES = (
+    "streamcheck check fixtures/open-responses/reasoning-and-text.sse --api open-responses"
+)
+
+
+@runs(OPEN_RESPONSES, f"{OPEN_RESPONSES} --api-version 2026-01-15")
+def test_open_responses(workspace: Path) -> None:
+    sh(OPEN_RESPONSES, workspace, 0, "open-responses/responses/2026-04-24", "SC902", "OK: 1 file")
+    done = sh(f"{OPEN_RESPONSES} --api-version 2026-01-15", workspace, 1, "SC201", "'logprobs'")
+    assert "SC902" not in done.stdout
+
+
 @runs("streamcheck check fixtures/gemini-live/cut-before-turn-complete.tape")
 def test_check_a_cut_gemini_live_session(workspace: Path) -> None:
     command = "streamcheck check fixtures/gemini-live/cut-before-turn-complete.tape"
