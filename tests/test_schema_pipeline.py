@@ -128,7 +128,7 @@ def test_drift_is_found_and_written_back_and_exclusions_hold(tmp_path: Path) -> 
 
 
 def test_the_sdk_generators_own_their_schemas_field_by_field(tmp_path: Path) -> None:
-    """Gemini's chunk (google-genai), Cohere v2's events (cohere) and Bedrock's events
+    """Gemini's chunk (google-genai), Cohere's v2 and v1 events (cohere) and Bedrock's events
     (botocore) are generated member by member: a hand edit to a generated field is drift the
     comparison names, and the pipeline writes the SDK's shape back."""
     copy = tmp_path / "schemas"
@@ -136,6 +136,7 @@ def test_the_sdk_generators_own_their_schemas_field_by_field(tmp_path: Path) -> 
     edits = {
         "gemini/stream-generate-content/v1beta/chunk.json": ("$defs", "part", "text"),
         "cohere/chat/v2/content-delta.json": ("properties", "index"),
+        "cohere/chat/v1/stream-end.json": ("properties", "finish_reason"),
         "aws-bedrock/converse-stream/2023-09-30/metadata.json": ("properties", "usage"),
     }
     for name, path in edits.items():

@@ -15,7 +15,7 @@ releases, when the cache holds them (tools/schemas/open_responses.py: an API of 
 schemas/open-responses/responses/<release>/); (2) the SDK overlay below; (3) the
 OpenAI-compatible dialects, which are the chat schemas plus an overlay
 (tools/gen_compat_schemas.py). Between (1) and (2), whole schemas from SDK types
-(`sdk_generators()`): tools/schemas/gemini.py (google-genai), cohere_chat.py (cohere) and
+(`sdk_generators()`): tools/schemas/gemini.py (google-genai), cohere_chat.py (cohere v2 and v1) and
 bedrock.py (botocore), each with its hand overlay and evidence in its own tables, said in
 each file's `$comment`. Every hand-kept or hand-written schema says so in its top-level
 `$comment` (SOURCES, written by `provenance()`): where it comes from and what of it the
@@ -77,7 +77,6 @@ SOURCES: dict[str, str] = {
     "anthropic/messages": "Hand-kept: if/then per block and delta type, from Anthropic's "
     "streaming docs and anthropic-sdk-python's types. " + PIPELINE + " its event kinds and "
     "its block type, delta type and stop_reason enums current from anthropic-sdk-python.",
-    "cohere/chat/v1": "Hand-written: Cohere's legacy v1 stream; no generator reads it.",
     "azure-openai": "Hand-written: no machine-readable source is locked (Azure's OpenAPI "
     "documents are neither in requirements/ci.lock nor in ../shared/reference/specs): OpenAI's "
     "chunk plus Azure's content filter results, from Azure's REST reference.",
