@@ -54,7 +54,9 @@ class Direction(enum.Enum):
     RECEIVED = "received"  # server -> client
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like Frame: one is made per message read (a frozen dataclass's __init__ sets each
+# field through object.__setattr__, three times the cost); nothing changes one once made.
+@dataclass(slots=True)
 class Message:
     """One WebSocket message (all its fragments joined), as the client saw it."""
 

@@ -89,7 +89,10 @@ def _both(path: Path, options: CheckOptions | None = None) -> list[Any]:
 
     def verdicts() -> list[Any]:
         report = check_paths([str(path)], options)
-        return [(r.frames, r.end, r.timing, r.findings) for r in report.results]
+        # The timing's keys in order too: a JSON report prints them so.
+        return [
+            (r.frames, r.end, list(r.timing.items()), r.findings, r.bytes) for r in report.results
+        ]
 
     fast = verdicts()
     with reference_only():
@@ -99,7 +102,7 @@ def _both(path: Path, options: CheckOptions | None = None) -> list[Any]:
 
 
 def _found(verdicts: list[Any]) -> list[tuple[str, int | None]]:
-    return [(f.code, f.location.frame) for _, _, _, findings in verdicts for f in findings]
+    return [(f.code, f.location.frame) for _, _, _, findings, _ in verdicts for f in findings]
 
 
 def _at_boundaries() -> list[int]:
@@ -140,6 +143,29 @@ def test_a_silence_mid_run_is_reported_between_the_frames_around_it(tmp_path: Pa
     middle[22] = _delta(24, delta=7)  # type: ignore[arg-type]
     verdicts = _both(_tape(tmp_path / "gap.tape", _session(middle)))
     assert _found(verdicts)[:4] == [("SC201", 22), ("SC501", None), ("SC201", 23), ("SC201", 24)]
+
+
+@pytest.mark.parametrize("first", [None, 0.5], ids=["untimed-first", "timed-first"])
+def test_timing_of_a_run_with_untimed_messages_and_growing_gaps(
+    tmp_path: Path, first: float | None
+) -> None:
+    # A run is accounted in one pass (timing.ticks): first byte, the largest silence (rounded
+    # as `tick` rounds it, growing twice), the total, with messages that carry no time.
+    times = [first, None, 0.6, 0.61, None, 2.0123456789, 2.1, 9.5, None, 9.6, 29.0]
+    middle: list[bytes | Message] = [
+        Message(Direction.RECEIVED, _delta(n, f" w{n}"), time=t)
+        for n, t in enumerate(times, start=2)
+    ]
+    path = tmp_path / "times.tape"
+    fields = {"request": Request("GET", URL)}
+    session = [m for m in _session(middle) if m.direction is Direction.RECEIVED]
+    session = [Message(Direction.RECEIVED, m.data, time=None) for m in session[:2]] + session[2:]
+    session[-1] = Message(Direction.RECEIVED, session[-1].data, time=29.5)
+    path.write_bytes(dumps([(fields, session, CLEAN, EndReason.EOF)]))
+    timing = dict(_both(path)[0][2])
+    assert timing["max_gap"] == round(29.0 - 9.6, 6)
+    assert timing["total"] == 29.5
+    assert timing["first_byte"] == (0.5 if first else 0.6)
 
 
 def test_binary_and_sent_messages_mid_run(tmp_path: Path) -> None:

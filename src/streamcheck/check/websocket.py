@@ -7,7 +7,7 @@ Loaded only when a WebSocket exchange turns up.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 
 from streamcheck.check import finish, frames, timing
 from streamcheck.check import framing as framing_checks
@@ -43,19 +43,25 @@ def message(state: ExchangeState, decoder: WebSocketDecoder, sent: Message) -> N
         frames.handle(state, batch)
 
 
-def messages(state: ExchangeState, decoder: WebSocketDecoder, run: Iterable[Message]) -> None:
+def messages(state: ExchangeState, decoder: WebSocketDecoder, run: Sequence[Message]) -> None:
     """Messages that arrived one after another, as `message` on each in turn would judge them
     (the same findings in the same order) with one frame loop for each run of received text
     messages: a recorded session is read this way (per message, the calls around the frame
-    loop cost more than the loop). A run is handled before what could report ahead of its
-    frames or depend on them: a silence past --max-gap (SC501, reported by `timing.tick`) and
-    a binary message (whether it holds JSON may depend on the protocol its frames name)."""
+    loop cost more than the loop). The usual run, text messages with no silence past
+    --max-gap between them, is accounted in one pass (`timing.ticks`), decoded in one and
+    judged in one frame loop. Otherwise the run is handled before what could report ahead of
+    its frames or depend on them: a silence (SC501, reported by `timing.tick`) and a binary
+    message (whether it holds JSON may depend on the protocol its frames name)."""
+    received = Direction.RECEIVED
+    got = [m for m in run if m.direction is received]  # the client's own make no frames
+    if not got:
+        return
+    if not any(m.binary for m in got) and timing.ticks(state, got):
+        frames.handle(state, decoder.texts(got))
+        return
     pending: list[Frame] = []
     handle, tick, reports = frames.handle, timing.tick, timing.reports
-    decode, received = decoder.decode, Direction.RECEIVED
-    for sent in run:
-        if sent.direction is not received:
-            continue
+    for sent in got:
         data, time = sent.data, sent.time
         if pending and reports(state, time):
             handle(state, pending)
@@ -65,11 +71,12 @@ def messages(state: ExchangeState, decoder: WebSocketDecoder, run: Iterable[Mess
             if pending:
                 handle(state, pending)
                 pending = []
-            batch = decode(data, time) if _json_in_binary(state, data) else decoder.message(sent)
+            binary = _json_in_binary(state, data)
+            batch = decoder.decode(data, time) if binary else decoder.message(sent)
             if batch:
                 handle(state, batch)
         else:
-            pending += decode(data, time)
+            pending += decoder.decode(data, time)
     if pending:
         handle(state, pending)
 

@@ -80,6 +80,18 @@ class WebSocketDecoder:
         self._offset += len(chunk)
         return [frame]
 
+    def texts(self, messages: list[Message]) -> list[Frame]:
+        """Received text messages, one after another: their frames, as `decode` on each."""
+        index, offset = self._index, self._offset
+        made = []
+        for message in messages:
+            data = message.data
+            made.append(Frame(index, offset, 0, data, None, message.time, offset))
+            index += 1
+            offset += len(data)
+        self._index, self._offset = index, offset
+        return made
+
     def message(self, message: Message) -> list[Frame]:
         """A received message: a text one becomes a frame, a binary one is counted."""
         if message.binary:
