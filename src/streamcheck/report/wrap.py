@@ -12,6 +12,7 @@ ASCII, and counting terminal cells would need rich (the plain path does not impo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 ELLIPSIS = "…"
@@ -19,6 +20,8 @@ Piece = tuple[str, str | None]
 Line = list[Piece]
 # Characters that end a word; a tab counts as one space (a tab stop would move the columns).
 _SPACES = " \t\n\r"
+_ONLY_BLANKS = re.compile(r"[\t\n\r]").search  # the spaces other than the blank
+_SPACE_SPLIT = re.compile(r"[ \t\n\r]").split
 
 
 def elide(text: str, width: int) -> str:
@@ -37,23 +40,23 @@ def _words(pieces: Iterable[Piece]) -> list[list[Piece]]:
     words: list[list[Piece]] = []
     current: list[Piece] = []
     for text, style in pieces:
-        start = 0
-        for i, char in enumerate(text):
-            if char in _SPACES:
-                if i > start:
-                    current.append((text[start:i], style))
-                if current:
-                    words.append(current)
-                    current = []
-                start = i + 1
-        if start < len(text):
-            current.append((text[start:], style))
+        # The text between each space and the next, split in C (a report of many findings
+        # wraps every message and hint); a word may run on into the next piece.
+        parts = text.split(" ") if _ONLY_BLANKS(text) is None else _SPACE_SPLIT(text)
+        for number, part in enumerate(parts):
+            if number and current:
+                words.append(current)
+                current = []
+            if part:
+                current.append((part, style))
     if current:
         words.append(current)
     return words
 
 
 def _length(word: Sequence[Piece]) -> int:
+    if len(word) == 1:
+        return len(word[0][0])
     return sum(len(text) for text, _ in word)
 
 
@@ -72,7 +75,7 @@ def fill(lead: Sequence[Piece], body: Iterable[Piece], width: int, hanging: int)
     used = _length(first)
     line_start = True  # nothing of the body on this line yet
     for word in _words(body):
-        size = _length(word)
+        size = len(word[0][0]) if len(word) == 1 else _length(word)
         gap = 0 if line_start else 1
         if not line_start and used + gap + size > width:
             lines.append([(" " * hanging, None)])
@@ -81,11 +84,14 @@ def fill(lead: Sequence[Piece], body: Iterable[Piece], width: int, hanging: int)
             # The lead leaves no room for this word: start the body under the hanging indent.
             lines.append([(" " * hanging, None)])
             used = hanging
-        word = _fit(word, max(width - used - gap, 1))
+        room = max(width - used - gap, 1)
+        if size > room:  # _fit, with the size known
+            word = _fit(word, room)
+            size = _length(word)
         if gap:
             lines[-1].append((" ", None))
         lines[-1].extend(word)
-        used += gap + _length(word)
+        used += gap + size
         line_start = False
     return lines
 
