@@ -174,6 +174,15 @@ def _bare(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def _no_user(value: dict[str, Any]) -> dict[str, Any]:
+    """A server that follows the published Open Responses documents: no `user` member, which
+    they do not define (only the unpublished component schema requires it)."""
+    response = value.get("response")
+    if isinstance(response, dict):
+        response.pop("user", None)
+    return value
+
+
 def _mixup(value: dict[str, Any]) -> dict[str, Any]:
     if str(value.get("type", "")).startswith("response.output_text."):
         value["output_index"] = 1
@@ -185,6 +194,8 @@ def responses_dialect(dialect: str, case: Case, reply: Reply) -> Reply:
         return reply
     if dialect == "responses-bare-response":
         return _rewrite(reply, _bare)
+    if dialect == "responses-no-user":
+        return _rewrite(reply, _no_user)
     if dialect == "responses-index-mixup" and case.name == "text":
         return _rewrite(reply, _mixup)
     return reply
@@ -220,6 +231,7 @@ DIALECTS = {
     "openai-reasoning-field": "chat",
     "responses-clean": "responses",
     "responses-bare-response": "responses",
+    "responses-no-user": "responses",
     "responses-index-mixup": "responses",
     "gemini-clean": "gemini",
     "gemini-json-clean": "gemini",

@@ -19,6 +19,7 @@ ones are a clean dialect with one thing changed:
     openai-reasoning-field reasoning deltas named `reasoning`, none `reasoning_content`
     responses-bare-response  the final response carries only a few members, not a whole
                            ResponseResource (what Open Responses' basic-response rejects)
+    responses-no-user      every response without `user` (the published releases do not define it)
     responses-index-mixup  text events name output_index 1 for the item added at 0
     gemini-clean, gemini-json-clean, ollama-chat-clean, ollama-generate-clean: the native APIs
     gemini-no-finish       no candidate carries a finishReason

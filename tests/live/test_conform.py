@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import os
 import pty
+import re
 import subprocess
 import sys
 import threading
@@ -47,13 +48,15 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
         "responses",
         {
             name: "expect response-resource: the final response lacks completed_at, "
-            "incomplete_details, previous_response_id, instructions, tools, tool_choice and 18 "
+            "incomplete_details, previous_response_id, instructions, tools, tool_choice and 17 "
             "more (Open Responses 2026-04-24 ResponseResource)"
             for name in ("text", "system-prompt", "multi-turn", "image-input", "tool-call")
         }
         | {"length": "expect incomplete=max_output_tokens: incomplete_details.reason is None"},
         set(),
     ),
+    # A server that follows the published releases leaves `user` out: they do not define it.
+    "responses-no-user": ("responses", {}, set()),
     "responses-index-mixup": (
         "responses",
         {
@@ -602,6 +605,16 @@ def test_spec_version_selects_the_release_and_its_checks(servers) -> None:  # ty
     )
     assert "tool-calling-streaming" not in older.stdout
     assert "  multi-turn          -> multi-turn" in older.stdout
+
+
+def test_spec_versions_are_the_open_responses_releases_check_ships() -> None:
+    """conform --spec-version and check --api open-responses name the same releases: the
+    schemas generated from the published documents (tools/schemas/open_responses.py)."""
+    done = run_in_process("conform", "--list", "--api", "responses", "--spec-version", "x")
+    offered = done.stderr.split("expected one of ", 1)[1].strip().rstrip(".").split(", ")
+    listed = run_in_process("schemas").stdout
+    shipped = sorted(set(re.findall(r"open-responses/responses/(\d{4}-\d\d-\d\d)", listed)))
+    assert offered == shipped == ["2026-01-15", "2026-04-24"]
 
 
 @pytest.mark.parametrize(

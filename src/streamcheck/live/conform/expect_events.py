@@ -9,7 +9,7 @@ import orjson
 
 from streamcheck.live.conform.answer import Answer, expectation
 from streamcheck.live.conform.cases import Case
-from streamcheck.live.conform.open_responses import LATEST, REQUIRED
+from streamcheck.live.conform.open_responses import LATEST, required
 
 # -- OpenAI Responses ---------------------------------------------------------------------------
 
@@ -102,7 +102,7 @@ def _response_resource(answer: Answer, case: Case, argument: str | None) -> str 
     if final is None:
         return "no terminal event carried the final response"
     version = answer.spec or LATEST
-    missing = [member for member in REQUIRED[version] if member not in final]
+    missing = [member for member in required(version) if member not in final]
     if not missing:
         return None
     shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")

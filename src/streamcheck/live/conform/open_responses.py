@@ -12,15 +12,17 @@ checks plus streamcheck's grammar (SC3xx) and the case's own expectations.
 The checks of each release, as compliance-tests.ts listed them: six in the suite published with
 the first release (basic-response, streaming-response, system-prompt, tool-calling,
 image-input, multi-turn); tool-calling-streaming joined them later (listed with 2026-04-24 here,
-the release that followed). The members ResponseResource requires are those of
-schema/components/schemas/ResponseResource.json; the spec's 2026-01-15 and 2026-04-24 releases
-differ in WebSocket mode, compaction and assistant `phase`, none of which a streamed HTTP case
-sends, so both are held to the same list.
+the release that followed). The members ResponseResource requires are those of the
+release's published document (public/openapi/<release>/openapi.json, whose schemas streamcheck
+generates: `required()`), not of the unfiltered component schema/components/schemas/
+ResponseResource.json, which also requires `user`: the publishing step leaves `user` out, and the
+suite's zod schema is generated from the published document.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 LATEST = "2026-04-24"
 
@@ -82,42 +84,20 @@ VERSIONS: dict[str, tuple[str, ...]] = {
     "2026-01-15": (*_FIRST, "image-input", "multi-turn"),
     "2026-04-24": (*_FIRST, "tool-calling-streaming", "image-input", "multi-turn"),
 }
-# ResponseResource's `required` (schema/components/schemas/ResponseResource.json).
-RESOURCE_REQUIRED = (
-    "id",
-    "object",
-    "created_at",
-    "completed_at",
-    "status",
-    "incomplete_details",
-    "model",
-    "previous_response_id",
-    "instructions",
-    "output",
-    "error",
-    "tools",
-    "tool_choice",
-    "truncation",
-    "parallel_tool_calls",
-    "text",
-    "top_p",
-    "presence_penalty",
-    "frequency_penalty",
-    "top_logprobs",
-    "temperature",
-    "reasoning",
-    "user",
-    "usage",
-    "max_output_tokens",
-    "max_tool_calls",
-    "store",
-    "background",
-    "service_tier",
-    "metadata",
-    "safety_identifier",
-    "prompt_cache_key",
-)
-REQUIRED: dict[str, tuple[str, ...]] = {version: RESOURCE_REQUIRED for version in VERSIONS}
+
+
+@cache
+def required(version: str) -> tuple[str, ...]:
+    """The members the release's ResponseResource requires, as its published document says
+    (read from the schemas generated from it, schemas/open-responses/responses/<release>/;
+    the compliance suite's zod schema is generated from the same document)."""
+    from streamcheck.schemas import Catalog
+
+    schemas = Catalog().get("open-responses", "responses", version)
+    if schemas is None:
+        raise LookupError(f"no Open Responses {version} schemas shipped")
+    resource = schemas.schema("response.completed")["$defs"]["ResponseResource"]
+    return tuple(resource["required"])
 
 
 def checks_of(version: str) -> list[SuiteCheck]:
