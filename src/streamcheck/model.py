@@ -154,6 +154,9 @@ class Exchange:
     # Whether chunk times are the times each chunk arrived (tapes, live calls), not one time
     # given to a whole body (HAR): only then can a buffered delivery be told from a stream.
     arrival_times: bool = False
+    # The file a recording keeps this response's body in instead (WireMock's `bodyFileName`,
+    # Hoverfly's `bodyFile`): the body is not in what was named, so it is not judged (SC901).
+    body_elsewhere: str | None = None
 
     @property
     def transport(self) -> str:

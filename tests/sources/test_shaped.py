@@ -450,3 +450,81 @@ def test_a_folder_walk_reads_talkback_tapes_and_skips_a_json5_config(tmp_path: P
     assert [Path(r["source"]).name for r in report["results"]] == [name]
     assert "SC401" in codes(report)
     assert "renovate.json5" in done.stderr  # said as skipped, never read
+
+
+def wiremock_recorded(response: dict[str, object]) -> str:
+    """A mapping as WireMock's recorder writes it: the request it saw as an exact body
+    pattern, the body often extracted to `__files` (bodyFileName)."""
+    mapping = {
+        "id": "6d3a1b8e-0000-4000-8000-000000000001",
+        "name": "v1_chat_completions",
+        "request": {
+            "url": PATH,
+            "method": "POST",
+            "bodyPatterns": [
+                {
+                    "equalToJson": json.dumps(REQUEST),
+                    "ignoreArrayOrder": True,
+                    "ignoreExtraElements": True,
+                }
+            ],
+        },
+        "response": response,
+        "uuid": "6d3a1b8e-0000-4000-8000-000000000001",
+        "persistent": True,
+    }
+    return json.dumps(mapping, indent=1)
+
+
+def test_a_wiremock_request_body_is_read_from_its_exact_pattern(tmp_path: Path) -> None:
+    """The stream flag sits in the recorded `equalToJson` pattern: it was not read, so a whole
+    JSON answer to a stream request passed as "not a streaming request" (SC903)."""
+    whole = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "hi"},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+    path = tmp_path / "v1_chat_completions-6d3a1b8e.json"
+    response = {"status": 200, "headers": {"Content-Type": JSON_TYPE}, "jsonBody": whole}
+    path.write_text(wiremock_recorded(response))
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 1, done.stdout
+    report = json.loads(done.stdout)
+    assert "SC206" in codes(report), codes(report)
+    assert "SC903" not in codes(report)
+
+
+@pytest.mark.parametrize("first", ["id", "request"])
+def test_a_body_kept_in_another_file_is_said_not_judged(tmp_path: Path, first: str) -> None:
+    """WireMock's recorder writes bodies to `__files` (bodyFileName): the mapping holds none.
+    It was read as an answer no one asked to stream (SC903, passed without a word); it is an
+    exchange not judged (SC901, naming the file), never an empty body (SC114). A mapping
+    opening with `request` is read as one interaction (the cassette reader), the same way."""
+    path = tmp_path / "v1_chat_completions-6d3a1b8e.json"
+    response = {
+        "status": 200,
+        "bodyFileName": "v1_chat_completions-6d3a1b8e.txt",
+        "headers": {"Content-Type": SSE},
+    }
+    mapping = json.loads(wiremock_recorded(response))
+    if first == "request":
+        mapping = {"request": mapping.pop("request"), "response": mapping.pop("response")}
+    path.write_text(json.dumps(mapping))
+    done = run_streamcheck("check", str(path), "--format", "json")
+    assert done.returncode == 0, done.stdout
+    found = [f for r in json.loads(done.stdout)["results"] for f in r["findings"]]
+    unjudged = [f["message"] for f in found if f["code"] == "SC901"]
+    assert len(unjudged) == 1 and "v1_chat_completions-6d3a1b8e.txt" in unjudged[0], found
+    assert not {"SC114", "SC903"} & {f["code"] for f in found}, found
+    if first == "id":  # read by structure: the shape note says where the body is
+        assert any("body in another file ('bodyFileName')" in f["message"] for f in found)
+    strict = run_streamcheck("check", str(path), "--require-judged")
+    assert strict.returncode == 1, strict.stdout

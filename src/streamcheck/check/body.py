@@ -32,6 +32,20 @@ def empty(state: ExchangeState) -> None:
         state.sink(rules.finding("SC114", "the response body is empty", state.location))
 
 
+def kept_elsewhere(state: ExchangeState, name: str) -> None:
+    """A recording that keeps the body in another file (WireMock's `__files`): nothing here to
+    judge, said as not judged (SC901), never as an empty answer."""
+    message = (
+        f"the recording keeps this response's body in another file, {name!r}, which was not "
+        "named: the exchange was not judged"
+    )
+    hint = (
+        "Check that file too (it holds the body as it was recorded), or record the body "
+        "inline (WireMock: extractBodyCriteria thresholds above the body's size)."
+    )
+    state.sink(rules.finding("SC901", message, state.location, hint=hint))
+
+
 def check_body(state: ExchangeState, body: bytes, framing: str) -> None:
     """A whole body where a stream was expected: an error document (SC401/SC402), or a
     complete JSON answer (SC206, SC901)."""

@@ -302,7 +302,10 @@ class StreamChecker:
         if framing == "empty":
             from streamcheck.check import body
 
-            body.empty(state)
+            if exchange.body_elsewhere is not None:
+                body.kept_elsewhere(state, exchange.body_elsewhere)
+            else:
+                body.empty(state)
             self._mode = _Mode.IGNORED
             return
         if (

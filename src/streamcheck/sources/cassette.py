@@ -141,6 +141,8 @@ def _exchange(source: str, index: int, interaction: dict[str, Any]) -> Exchange:
         status=_status(response.get("status")) or shaped.status_of(response),
         headers=headers,
     )
+    if not any(key in response for key in ("body", "parsed_body")):
+        exchange.body_elsewhere = shaped.body_file(response)  # a WireMock stub's __files
     exchange.chunks = _chunks(exchange, response, headers)
     return exchange
 
@@ -186,6 +188,8 @@ def _request_body(request: dict[str, Any], headers: dict[str, str]) -> Any:
     used (stream flag, model), so a re-encoded request body gets no note."""
     if request.get("body") is None and "parsed_body" in request:
         return bodies.request_body(request["parsed_body"])
+    if "body" not in request and (exact := shaped.matched_body(request)) is not None:
+        return bodies.request_body(exact[1])  # a WireMock stub's recorded body pattern
     data, _ = _stored_body(request)
     data, _ = bodies.undo_content_encoding(data, bodies.find_header(headers, "content-encoding"))
     return bodies.request_body(data)

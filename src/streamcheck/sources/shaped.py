@@ -57,6 +57,10 @@ URL_KEYS = ("url", "uri", "href", "urlpath", "absoluteurl")
 CHUNK_KEYS = ("bodychunks", "chunks", "bodyparts", "parts")
 BASE64_KEYS = ("base64body", "bodybase64", "base64string", "base64")
 BODY_KEYS = ("body", "content", "text", "string", "jsonbody", "parsedbody", "data")
+# A body kept in a file of its own beside the recording (WireMock's `__files`, Hoverfly).
+BODY_FILE_KEYS = ("bodyfilename", "bodyfile")
+# A request body a stub matches exactly (WireMock's recorder writes the body it saw so).
+EXACT_BODY_KEYS = ("equaltojson", "equalto")
 _STATUS_TEXT = re.compile(r"\s*(\d{3})(?!\d)")
 # A key naming the part it belongs to: `RequestUri`, `response_body` (prefixed layout).
 _PREFIXED = re.compile(r"(?i)\A(request|response)[_-]?(?=[a-z])")
@@ -276,7 +280,7 @@ def _exchange(source: str, index: int, item: Mapping[Any, Any]) -> Exchange:
     if isinstance(kind, str) and bodies.find_header(headers, "content-type") is None:
         headers["Content-Type"] = kind
     if split:
-        request_body = _get(request, BODY_KEYS)
+        request_body = _get(request, BODY_KEYS) or matched_body(request)
     else:  # flat: `body` is the request's when the response body has its own key (nock)
         request_body = _get(item, ("body",)) if _get(item, RESPONSE_KEYS) else None
     exchange = bodies.recorded_exchange(
@@ -292,9 +296,26 @@ def _exchange(source: str, index: int, item: Mapping[Any, Any]) -> Exchange:
     data, note = response_body(response, headers, flat=not split)
     if note:
         exchange.notes.append(f"response body {note}")
+    if not data:
+        exchange.body_elsewhere = body_file(response)
     coding = bodies.find_header(headers, "content-encoding")
     exchange.chunks = ((piece, None) for piece in inflate.decoded([data], coding, exchange.notes))
     return exchange
+
+
+def body_file(response: Mapping[Any, Any]) -> str | None:
+    """The file a response's body is kept in instead (WireMock's `bodyFileName`)."""
+    name = _value(response, BODY_FILE_KEYS)
+    return name if isinstance(name, str) and name else None
+
+
+def matched_body(request: Mapping[Any, Any]) -> tuple[str, Any] | None:
+    """The body a WireMock stub matches exactly (`bodyPatterns: [{equalToJson: ...}]`, as its
+    recorder writes the request it saw); None when the patterns only match part of one."""
+    patterns = _value(request, ("bodypatterns",))
+    if not isinstance(patterns, list) or len(patterns) != 1 or not isinstance(patterns[0], Mapping):
+        return None
+    return _get(patterns[0], EXACT_BODY_KEYS)
 
 
 def _value(section: Mapping[Any, Any], names: tuple[str, ...]) -> Any:
@@ -454,7 +475,14 @@ def _describe(shape: Shape, item: Mapping[Any, Any]) -> str:
         if split
         else "each one flat mapping (method, URL, status)"
     )
-    body = f", body under {keys[0]!r}" if keys else ", no body key"
+    kept = [k for k in response if _norm(k) in BODY_FILE_KEYS]
+    body = (
+        f", body under {keys[0]!r}"
+        if keys
+        else f", body in another file ({kept[0]!r})"
+        if kept
+        else ", no body key"
+    )
     return (
         f"read by its structure (no known recorder's format): exchanges under {shape.where}, "
         f"{layout}{body}; check that this is how the file holds them"
