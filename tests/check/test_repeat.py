@@ -254,3 +254,68 @@ def test_a_template_is_made_only_where_the_member_at_the_path_is_written() -> No
     assert made(b'{"x":{"content":" other"},"d":{"content":" same"}}') is not None
     assert made(b'{"x": {"content":" other"},"d":{"content":" same"}}') is not None  # probed
     assert made(b'{"d":{"content":" same"},"d":{"content":" same"}}') is None  # twice
+
+
+# -- frames that fail their schema the same way, past the cap: templates that only count ------
+
+
+def _broken(content: str, defect: str) -> bytes:
+    """A content chunk with one schema defect: a required member gone (SC201) or a role the
+    schema does not list (SC205)."""
+    chunk = _chunk(content)
+    if defect == "no finish_reason":
+        return chunk.replace(b',"finish_reason":null', b"")
+    return chunk.replace(b'"delta":{', b'"delta":{"role":"bot",')
+
+
+def _counts(verdicts: list[Any]) -> dict[str, str]:
+    return {f.code: f.message for _, _, findings in verdicts for f in findings}
+
+
+@pytest.mark.parametrize(
+    ("defect", "code"), [("no finish_reason", "SC201"), ("role", "SC205")], ids=["SC201", "SC205"]
+)
+@pytest.mark.parametrize("cap", [0, 2, 50])
+def test_a_defect_in_every_chunk_is_counted_as_the_reference_counts_it(
+    tmp_path: Path, defect: str, code: str, cap: int
+) -> None:
+    # Every chunk of a broken compatible server has the same defect: past the cap the repeats
+    # ride a template that only counts them. Clean chunks, an escaped text and a cut chunk in
+    # between drop it; the counts, and the findings shown under the cap, must be the
+    # reference's.
+    middle = [_broken(f" word{n}", defect) for n in range(80)]
+    middle[30:30] = [_chunk(" clean"), _chunk(" clean too")]
+    middle[60:60] = [_broken('a "quoted" text', defect), _broken(" cut", defect)[:40] + b"\n\n"]
+    path = tmp_path / "broken.sse"
+    path.write_bytes(_chat(middle))
+    verdicts = _both(path, CheckOptions(max_per_code=cap))
+    counts = _counts(verdicts)
+    shown = sum(1 for _, _, findings in verdicts for f in findings if f.code == code)
+    assert shown == min(cap, 81) + (1 if cap < 81 else 0), verdicts
+    assert f"{81 - cap} more {code} findings" in counts[code], counts
+
+
+def test_a_template_from_a_failing_frame_keeps_a_judged_text_on_the_full_path(
+    tmp_path: Path,
+) -> None:
+    # A --schemas folder that lists the content values it allows: the text is judged, so no
+    # template may carry one frame's verdict to the next of the same shape (a listed text would
+    # be counted as failing, another unlisted one named by the last one's message).
+    folder = tmp_path / "schemas" / "openai" / "chat-completions"
+    shutil.copytree(shipped_root() / "openai" / "chat-completions", folder)
+    chunk = folder / "2.3.0" / "chunk.json"
+    schema = json.loads(chunk.read_text())
+    schema["$defs"]["delta"]["properties"]["content"] = {"enum": ["", "yes", "no"]}
+    chunk.write_text(json.dumps(schema))
+    texts = [" maybe", " perhaps", "yes", " later", "no", " never", "yes", "yes", " x", " y"]
+    path = tmp_path / "judged.sse"
+    path.write_bytes(_chat([_chunk(text) for text in texts * 8]))
+    options = CheckOptions(schema_dirs=(tmp_path / "schemas",), max_per_code=1)
+    counts = _counts(_both(path, options))
+    assert "47 more SC205 findings" in counts["SC205"], counts  # 6 texts in 10 are not listed
+    # Under the cap, each frame's message names its own value.
+    options = CheckOptions(schema_dirs=(tmp_path / "schemas",), max_per_code=4)
+    verdicts = _both(path, options)
+    messages = [f.message for _, _, fs in verdicts for f in fs if f.code == "SC205"][:4]
+    for message, text in zip(messages, [" maybe", " perhaps", " later", " never"], strict=True):
+        assert repr(text) in message, messages

@@ -66,6 +66,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     last_hint, state.repeat_hint = state.repeat_hint, None  # the previous frame's hint
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
+        count = template.code
     for frame in frames[start:] if start else frames:
         data = frame.data
         if template is not None:
@@ -73,6 +74,8 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                 bodies = same(data)
                 if bodies is not None:
                     fresh = False
+                    if count is not None:  # it fails its schema as the template's frame did
+                        state.sink.tally(count, state.location)
                     ctx.frame = frame
                     try:  # noqa: SIM105 (as below)
                         again(frame, bodies)
@@ -84,6 +87,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             template = None
         kind: str | None = None
         passed = False
+        counted: str | None = None  # the code of a schema failure only counted (past its cap)
         if len(data) <= longest and data in specials:
             value: Any = SENTINEL
         else:
@@ -109,7 +113,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                     passed = True
                 else:
                     ctx.frame = frame
-                    validate(state, kind, value, frame, failed=True)
+                    counted = validate(state, kind, value, frame, failed=True)
         ctx.frame = frame
         # contextlib.suppress would cost an object and two calls per frame.
         try:
@@ -117,26 +121,40 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
         except MALFORMED:
             continue  # a malformed frame must never crash the run: its schema finding says why
         # A template is made on the second frame in a row with the same hint: a one-off hot
-        # frame (a short stream's tool call start) would pay for one it never uses.
-        if hint is not None and hint is last_hint and passed and state.repeat_budget > 0:
-            template = _template(state, frame, value, hint, kind)
+        # frame (a short stream's tool call start) would pay for one it never uses. A frame
+        # that failed its schema makes one only when its code is no longer reported (past its
+        # cap, or not selected: that stays so for the exchange): its repeats fail alike (the
+        # schema judges none of the strings that vary) and are only counted.
+        if (
+            hint is not None
+            and hint is last_hint
+            and (passed or counted is not None)
+            and state.repeat_budget > 0
+        ):
+            template = _template(state, frame, value, hint, kind, counted)
             if template is not None:
                 fresh = True
                 same, same_event, again = template.match, template.event, template.again
+                count = counted
         last_hint = hint
     state.repeat, state.repeat_hint = template, last_hint
 
 
 def _template(
-    state: ExchangeState, frame: Frame, value: Any, hint: repeat.Hint, kind: str | None
+    state: ExchangeState,
+    frame: Frame,
+    value: Any,
+    hint: repeat.Hint,
+    kind: str | None,
+    code: str | None = None,
 ) -> repeat.Template | None:
-    """A template from a frame that passed its schema and the grammar's hot path; a frame that
-    makes none uses up some of the exchange's budget (a stream whose frames never repeat stops
-    paying for the attempt)."""
+    """A template from a frame that took the grammar's hot path and passed its schema, or
+    failed it with `code` only counted; a frame that makes none uses up some of the exchange's
+    budget (a stream whose frames never repeat stops paying for the attempt)."""
     schemas = state.schemas
     if schemas is None or kind is None:
         return None
-    made = repeat.make(frame, value, hint, schemas.schema(kind))
+    made = repeat.make(frame, value, hint, schemas.schema(kind), code)
     if made is None:
         state.repeat_budget -= 1
     return made
@@ -294,13 +312,14 @@ def detect(state: ExchangeState, value: Any, frame: Frame) -> type[Protocol] | N
 
 def validate(
     state: ExchangeState, kind: str, value: Any, frame: Frame, *, failed: bool = False
-) -> None:
+) -> str | None:
     """Schema check of one frame the fast path did not pass: SC202 for an unknown kind,
     SC203 drift on a sample, SC201/SC205 with python-jsonschema's message under the cap.
-    `failed`: the hot path's is_valid already said no (not asked twice)."""
+    `failed`: the hot path's is_valid already said no (not asked twice). Gives the code of a
+    failure it only counted (no message: past the cap, or not selected), else None."""
     schemas = state.schemas
     if schemas is None:
-        return
+        return None
     is_valid = state.validators.get(kind)
     if is_valid is None and kind in schemas.files:
         is_valid = state.validators[kind] = schemas.validator(kind).is_valid
@@ -312,11 +331,12 @@ def validate(
             f"{schemas.version}",
             evidence=excerpt(frame.data),
         )
-        return
-    if state.drift_on and state.drift_budget.get(kind, DRIFT_SAMPLE) and type(value) is dict:
+        return None
+    sampled = state.drift_on and state.drift_budget.get(kind, DRIFT_SAMPLE)
+    if sampled and type(value) is dict:
         drift(state, kind, value, schemas)
     if not failed and is_valid(value):
-        return
+        return None
     # The code first, without messages (one is_valid of the schema's enum-blind twin, else
     # jsonschema-rs's keywords): past its cap, or deselected, python-jsonschema's message
     # would be thrown away. (Asking whether either code is still
@@ -324,14 +344,15 @@ def validate(
     # reported, was always wanted; a stream of failing frames was checked 12x slower.)
     only_enums = schemas.only_enums(kind, value)
     if only_enums is None:
-        return
+        return None
     code = "SC205" if only_enums else "SC201"
     if not state.sink.wants(code):
         state.sink.tally(code, state.location)
-        return
+        # No template while drift is still sampled: its repeats would skip the sample.
+        return None if sampled else code
     problems = schemas.explain(kind, value)
     if not problems:
-        return
+        return None
     best = problems[0]
     only_enums = all(p.keyword == "enum" for p in problems)
     more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -343,6 +364,7 @@ def validate(
         path=best.path,
         evidence=excerpt(frame.data),
     )
+    return None
 
 
 def drift(state: ExchangeState, kind: str, value: dict[str, Any], schemas: SchemaSet) -> None:

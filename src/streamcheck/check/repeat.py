@@ -16,7 +16,9 @@ What makes that sound, checked when a template is made (never per frame):
   with a marker in each place and must equal the value with the markers at the paths;
 - the schema cannot tell one string from another there (`free`: no enum, const, pattern,
   length, format, uniqueItems, ... on any schema that applies to those paths), so the frame
-  is valid as the template's frame was: the template is made only from a frame is_valid passed;
+  is valid as the template's frame was: the template is made only from a frame is_valid passed,
+  or from one that failed with the same keywords (so the same code, SC201 or SC205) when that
+  code is past its per-exchange cap, or not selected: a repeat is then only counted under it;
 - the grammar's `again` does what its hot path does for such a frame (the grammar's side; the
   protocol tests and tests/protocols/test_fast_paths.py hold the two to the same findings).
 A string body holding an escape or a byte past ASCII is parsed by orjson on its own, so a frame
@@ -80,11 +82,21 @@ _SAME_PATH = frozenset({"not", "if", "then", "else"})
 class Template:
     """The fixed bytes of a frame around its varying strings, and what a repeat does."""
 
-    __slots__ = ("again", "event", "match")
+    __slots__ = ("again", "code", "event", "match")
 
-    def __init__(self, head: bytes, pieces: tuple[bytes, ...], event: str | None, again: Again):
+    def __init__(
+        self,
+        head: bytes,
+        pieces: tuple[bytes, ...],
+        event: str | None,
+        again: Again,
+        code: str | None = None,
+    ):
         self.event = event
         self.again = again
+        # The code (SC201/SC205) a repeat is counted under when the frame failed its schema
+        # past that code's cap; None when it passed.
+        self.code = code
         # The string bodies of a frame made of the same pieces, or None: a closure (its
         # pieces are cells, read faster than attributes), one body or several.
         self.match: Callable[[bytes], list[bytes] | None] = (
@@ -163,9 +175,12 @@ def _valid(body: bytes) -> bool:
 _FREE: dict[tuple[int, tuple[Path, ...]], tuple[dict[str, Any], bool]] = {}
 
 
-def make(frame: Frame, value: Any, hint: Hint, schema: dict[str, Any]) -> Template | None:
-    """A template from a frame that passed its schema and took the grammar's hot path, or None
-    when its strings cannot be told apart from the rest of its bytes or the schema could."""
+def make(
+    frame: Frame, value: Any, hint: Hint, schema: dict[str, Any], code: str | None = None
+) -> Template | None:
+    """A template from a frame that took the grammar's hot path and passed its schema (or
+    failed it with `code`, only counted), or None when its strings cannot be told apart from
+    the rest of its bytes or the schema could."""
     paths, again = hint
     if frame.meta is not None:
         return None
@@ -213,7 +228,7 @@ def make(frame: Frame, value: Any, hint: Hint, schema: dict[str, Any]) -> Templa
         finally:
             for path, old in zip(paths, kept, strict=True):
                 _put(value, path, old)
-    return Template(head, pieces, frame.event, again)
+    return Template(head, pieces, frame.event, again, code)
 
 
 def _canonical(data: bytes, value: Any) -> bool:
