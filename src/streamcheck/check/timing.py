@@ -44,33 +44,37 @@ def ticks(state: ExchangeState, messages: list[Message]) -> bool:
     """`tick` on each of `messages` (received one after another) when none of them reports a
     silence: True, all accounted as `tick` would (the same figures, the timing keys in the same
     order). When one would report, False and nothing accounted: the driver ticks them one by
-    one, judging the frames before the silence first."""
+    one, judging the frames before the silence first. The largest silence is rounded once:
+    `tick` rounds each new largest one, and the last of those rounds as the largest does."""
     limit = state.options.max_gap
-    last = first = state.last_time
-    for message in messages:
-        time = message.time
-        if time is not None:
-            if last is not None and time - last > limit:
-                return False
-            last = time
-    timing = state.timing
+    last = state.last_time
+    first_byte = None
+    timed = False
+    widest = 0.0
     size = 0
-    last = first
-    biggest = timing.get("max_gap", 0.0)
     for message in messages:
         size += len(message.data)
         time = message.time
         if time is None:
             continue
+        timed = True
         if last is None:
-            timing["first_byte"] = time
-            timing["total"] = time  # the keys in `tick`'s order: first_byte, total, max_gap
-        elif time - last > biggest:
-            biggest = round(time - last, 6)
-            timing["max_gap"] = biggest
+            first_byte = time
+        else:
+            gap = time - last
+            if gap > limit:
+                return False
+            if gap > widest:
+                widest = gap
         last = time
     state.bytes += size
-    if last is not None and last is not first:
-        timing["total"] = last
-        state.last_time = last
+    if not timed or last is None:
+        return True  # no time among them
+    timing = state.timing
+    if first_byte is not None:
+        timing["first_byte"] = first_byte
+    timing["total"] = last  # before max_gap, as `tick` makes them
+    if widest > timing.get("max_gap", 0.0):
+        timing["max_gap"] = round(widest, 6)
+    state.last_time = last
     return True

@@ -107,9 +107,11 @@ class RealtimeStream(StreamState):
         """`_frame` on a content delta that repeats the last one but for its strings: the
         response is still open (only other events open or close one), no error is pending
         (an error event is another event), the event's name was judged (SC355) by the last."""
-        envelope = self.envelope
-        envelope.events += 1
-        envelope.content(frame)
+        self.envelope.events += 1
+        # envelope.content(frame), inline (this stream is the envelope's owner): per event.
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
 
     def _frame(self, frame: Frame, value: Any) -> str | None:
         """The rules, per event; the event's type when it was a content delta of an open

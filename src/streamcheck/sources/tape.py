@@ -60,7 +60,11 @@ class _Lines:
     def next(self) -> bytes | None:
         if self.pushed:
             return self.pushed.pop()
-        line = self.stream.readline(MAX_TAPE_LINE + 1)
+        return self.counted(self.stream.readline(MAX_TAPE_LINE + 1))
+
+    def counted(self, line: bytes) -> bytes | None:
+        """A line just read from `stream` (up to MAX_TAPE_LINE + 1 bytes), counted and
+        measured; None at the end."""
         if not line:
             return None
         self.number += 1

@@ -27,34 +27,45 @@ _DIRECTIONS = {d.value: d for d in Direction}
 
 def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
     """The messages of a WebSocket exchange; sets `exchange.close` and `end` when consumed."""
-    from streamcheck.sources.tape import end_reason, payload
+    from streamcheck.sources.tape import MAX_TAPE_LINE, end_reason, payload
 
     arrivals = times.Arrivals(exchange)
     loads, bad_json, most = orjson.loads, orjson.JSONDecodeError, times.MAX_SECONDS
+    received, sent = Direction.RECEIVED, Direction.SENT
+    readline, cap, pushed = lines.stream.readline, MAX_TAPE_LINE, lines.pushed
     while True:
-        line = lines.next()
-        if line is not None and line.startswith(b'{"t":'):
-            # The common line, a text message with its time as this module writes it, read
-            # here: what the long way below would make of it, or it takes the long way (which
-            # says what is wrong). A line per message: this loop is most of reading a tape.
-            try:
-                item = loads(line)
-            except bad_json:
-                item = None
-            if type(item) is dict and "end" not in item:
-                named, text, time = item.get("dir"), item.get("text"), item.get("t")
-                direction = _DIRECTIONS.get(named) if type(named) is str else None
-                if (
-                    direction is not None
-                    and type(text) is str
-                    and type(time) is float
-                    and 0.0 <= time < most
-                    and not arrivals.broken
-                    and (arrivals.last is None or time >= arrivals.last)
-                ):
-                    arrivals.last = time
-                    yield Message(direction, text.encode("utf-8", "surrogatepass"), False, time)
-                    continue
+        # The common line, a text message with its time as this module writes it, is read
+        # here: what the long way below would make of it, or it takes the long way (which
+        # says what is wrong). A line per message: this loop is most of reading a tape.
+        if pushed:
+            line = lines.next()
+        else:
+            line = readline(cap + 1)
+            if line.startswith(b'{"t":') and len(line) <= cap:
+                lines.number += 1  # as `lines.counted` counts it
+                try:
+                    item = loads(line)
+                except bad_json:
+                    item = None
+                if type(item) is dict and "end" not in item:
+                    named, text, time = item.get("dir"), item.get("text"), item.get("t")
+                    last = arrivals.last
+                    if (
+                        type(text) is str
+                        and type(time) is float
+                        and 0.0 <= time < most
+                        and (last is None or time >= last)
+                        and not arrivals.broken
+                        and (named == "received" or named == "sent")
+                    ):
+                        arrivals.last = time
+                        # orjson refuses a lone surrogate (escaped or encoded), so no
+                        # error handler is needed for the text it gives (the long way's is).
+                        data = text.encode()
+                        yield Message(received if named == "received" else sent, data, False, time)
+                        continue
+            else:
+                line = lines.counted(line)
         if line is None or line.lstrip().startswith(b'{"streamcheck_tape"'):
             if line is not None:
                 lines.pushed.append(line)
