@@ -4,6 +4,8 @@ the user names it, and an OpenAI Responses stream stays OpenAI's otherwise."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import FIXTURES, run_in_process
@@ -83,3 +85,30 @@ def test_an_unknown_release_is_one_line() -> None:
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert "open-responses/responses version '2027-01-01'" in lines[0]
     assert "2026-01-15, 2026-04-24" in lines[0]
+
+
+def test_the_config_names_open_responses_for_every_responses_stream(tmp_path: Path) -> None:
+    """`api = "open-responses"` in the config: a stream detected as OpenAI Responses (by its
+    frames, or a tape's URL) is judged by Open Responses; its `api-version` picks the release."""
+    tape = FIXTURES / "conform" / "responses-clean" / "responses-text.tape"
+    for source in (OPEN, str(tape)):
+        shutil.copyfile(source, tmp_path / Path(source).name)
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.streamcheck]\napi = "open-responses"\n')
+    done = run_in_process("check", "reasoning-and-text.sse", "--format", "json", cwd=tmp_path)
+    [result] = json.loads(done.stdout)["results"]
+    assert (result["provider"], result["api_version"]) == ("open-responses", "2026-04-24")
+    assert codes(result) == ["SC902"]
+    # conform's replay of an OpenAI server: its usage lacks the token details the spec requires
+    done = run_in_process("check", "responses-text.tape", "--format", "json", cwd=tmp_path)
+    [result] = json.loads(done.stdout)["results"]
+    assert result["provider"] == "open-responses" and done.returncode == 1
+    assert any(
+        "'input_tokens_details' is a required property at /response/usage" in f["message"]
+        for f in result["findings"]
+    )
+    config.write_text('[tool.streamcheck]\napi = "open-responses"\napi-version = "2026-01-15"\n')
+    done = run_in_process("check", "reasoning-and-text.sse", "--format", "json", cwd=tmp_path)
+    [result] = json.loads(done.stdout)["results"]
+    assert result["api_version"] == "2026-01-15" and "SC902" not in codes(result)
+    assert "SC201" in codes(result)

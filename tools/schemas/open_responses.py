@@ -19,8 +19,9 @@ What is generated, per release: one schema per member of the `text/event-stream`
 prose (descriptions, titles, examples, defaults) and OpenAPI extensions (`x-*`,
 `discriminator`) are left out; a union whose members each have their own `type` value is
 written as if/then per member (what the spec's discriminator means; a failing frame is then
-explained by its own member), any other `oneOf` as `anyOf` (a member that overlaps another
-does not turn a valid frame into a failure). Nothing is relaxed: a stream named as Open Responses is
+explained by its own member), an object-or-null as if/then/else and a type-or-null as a type
+list (for the same reason), any other `oneOf` as `anyOf` (a member that overlaps another does
+not turn a valid frame into a failure). Nothing is relaxed: a stream named as Open Responses is
 judged by the specification as released.
 """
 
@@ -188,10 +189,13 @@ def _clean(value: Any, components: dict[str, Any], reached: dict[str, Any]) -> A
             union = "anyOf" if key == "oneOf" else key
             others = [k for k in value if k != key and k not in DROP and not k.startswith("x-")]
             tags = _tags(members, reached) if union == "anyOf" and not others else []
+            nullable = _nullable(members, reached) if union == "anyOf" and not others else None
             if len(members) == 1 and not others:
                 out.update(members[0])
             elif len(tags) > 1:
                 out.update(_discriminated(members, tags))
+            elif nullable is not None:
+                out.update(nullable)
             elif members:
                 out[union] = members
         else:
@@ -212,6 +216,22 @@ def _tags(members: list[Any], reached: dict[str, Any]) -> list[str]:
             return []
         tags.append(values[0])
     return tags if len(set(tags)) == len(tags) else []
+
+
+def _nullable(members: list[Any], reached: dict[str, Any]) -> dict[str, Any] | None:
+    """`anyOf: [X, null]` in a form whose failures name X's fault: a type list for a plain
+    type, if/then/else for an object (an object must be X, anything else null); None when the
+    union is not one of those."""
+    if len(members) != 2 or {"type": "null"} not in members:
+        return None
+    other = members[1] if members[0] == {"type": "null"} else members[0]
+    if set(other) == {"type"} and isinstance(other["type"], str):
+        return {"type": [other["type"], "null"]}
+    ref = other.get("$ref", "") if set(other) == {"$ref"} else ""
+    target = reached.get(ref.removeprefix("#/$defs/"), {}) if ref.startswith("#/$defs/") else other
+    if target.get("type") != "object":
+        return None
+    return {"if": {"type": "object"}, "then": other, "else": {"type": "null"}}
 
 
 def _discriminated(members: list[Any], tags: list[str]) -> dict[str, Any]:

@@ -72,6 +72,7 @@ def by_request(state: ExchangeState) -> None:
 def use(state: ExchangeState, protocol: type[Protocol]) -> None:
     """Make `protocol` the exchange's: resolve the API version and its schemas, and start
     the grammar."""
+    protocol = standing_in(state, protocol)
     state.protocol = protocol
     own = protocol.own_schemas()
     if own is not None:
@@ -126,6 +127,18 @@ def use(state: ExchangeState, protocol: type[Protocol]) -> None:
         "azure-openai",
     )
     state.grammar = protocol.stream(ctx)
+
+
+def standing_in(state: ExchangeState, protocol: type[Protocol]) -> type[Protocol]:
+    """The protocol the config's defaults name in place of `protocol`, when one stands for it
+    (`Protocol.stands_for`: Open Responses for OpenAI Responses), else `protocol`."""
+    options = state.options
+    if not (options.default_provider or options.default_api) or options.provider or options.api:
+        return protocol
+    for preferred in options.preferred():
+        if preferred.stands_for == protocol.name:
+            return preferred
+    return protocol
 
 
 def defaulted(state: ExchangeState, protocol: type[Protocol]) -> bool:

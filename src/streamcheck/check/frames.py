@@ -202,6 +202,7 @@ def first_frame(state: ExchangeState, frame: Frame) -> None:
         if protocol is None:
             unknown_frame(state, frame, value)
             return
+        protocol = state.protocol or protocol  # the one standing in for it (choose.standing_in)
         if state.undecided:
             settle(state)
     grammar = state.grammar

@@ -180,6 +180,10 @@ class Protocol:
     # Why the default version judges a stream no request or flag named a version for, when
     # the frames cannot tell versions apart (Open Responses releases): said in one SC902 note.
     default_reason: ClassVar[str | None] = None
+    # Another protocol whose streams this one judges when the config's defaults name this one
+    # (Open Responses for `openai-responses`: same URL and frames, other schemas). Flags name
+    # it directly; detection never picks it.
+    stands_for: ClassVar[str | None] = None
     aliases: ClassVar[tuple[str, ...]] = ()  # provider names accepted by --provider
     # Error body shapes (streamcheck.errors) that point to this API when nothing else does.
     error_shapes: ClassVar[tuple[str, ...]] = ()

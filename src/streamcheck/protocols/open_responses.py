@@ -10,9 +10,10 @@ carries every member of the specification's `ResponseResource` (OpenAI's streams
 and reasoning text streams as `response.reasoning.delta` / `.done`.
 
 Never detected: its URL and frames are OpenAI's, so an OpenAI Responses stream stays OpenAI.
-It judges a stream only when the user names it (`--api open-responses`, `--provider
-open-responses`, or the config's defaults), by the newest release unless `--api-version` names
-another; the choice is said in one SC902 note.
+It judges a stream only when the user names it: `--api open-responses` or `--provider
+open-responses`, or `api = "open-responses"` in the config (then every stream detected as OpenAI
+Responses is judged by it: `stands_for`), by the newest release unless `--api-version` (or the
+config's `api-version`) names another; the choice is said in one SC902 note.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class OpenResponses(OpenAIResponses):
     provider = "open-responses"
     api = "responses"
     aliases = ("openresponses",)
+    stands_for = "openai-responses"  # under `api = "open-responses"` in the config
     version_reasons: ClassVar[dict[str, str]] = {}
     default_reason = (
         "the newest Open Responses release streamcheck ships; a stream's events do not tell the "
