@@ -144,16 +144,14 @@ class SchemaSet:
         """For a value is_valid refused: whether every keyword jsonschema-rs blames is `enum`
         (None when it blames none). One is_valid of the kind's enum-blind twin when it has one
         (schema_enums.py), else the keywords."""
-        if SchemaSet.enum_twins:
-            if kind in self._blind:
-                twin = self._blind[kind]
-            else:
-                twin = self._blind[kind] = self._twin(kind)
-            if twin is not None:
-                try:
-                    return bool(twin(value))
-                except ValueError:  # jsonschema-rs's recursion limit: the keywords say "depth"
-                    pass
+        twin = self._blind.get(kind, _UNMADE) if SchemaSet.enum_twins else None
+        if twin is _UNMADE:
+            twin = self._blind[kind] = self._twin(kind)
+        if twin is not None:
+            try:
+                return bool(twin(value))
+            except ValueError:  # jsonschema-rs's recursion limit: the keywords say "depth"
+                pass
         keywords = self.keywords(kind, value)
         if not keywords:
             return None
@@ -297,6 +295,7 @@ _NAMED_SCHEMAS = frozenset(
 # dependentSchemas report their branches' errors as they are.)
 _BRANCHING = frozenset({"anyOf", "oneOf", "not"})
 _MISSING = object()
+_UNMADE = object()  # a kind whose enum-blind twin was not asked for yet
 
 
 def _walk(document: Any, path: tuple[Any, ...], *, schema: bool) -> Any:

@@ -113,7 +113,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                     passed = True
                 else:
                     ctx.frame = frame
-                    counted = validate(state, kind, value, frame, failed=True)
+                    counted = refused(state, kind, value, frame)
         ctx.frame = frame
         # contextlib.suppress would cost an object and two calls per frame.
         try:
@@ -311,16 +311,13 @@ def detect(state: ExchangeState, value: Any, frame: Frame) -> type[Protocol] | N
     return None
 
 
-def validate(
-    state: ExchangeState, kind: str, value: Any, frame: Frame, *, failed: bool = False
-) -> str | None:
-    """Schema check of one frame the fast path did not pass: SC202 for an unknown kind,
-    SC203 drift on a sample, SC201/SC205 with python-jsonschema's message under the cap.
-    `failed`: the hot path's is_valid already said no (not asked twice). Gives the code of a
-    failure it only counted (no message: past the cap, or not selected), else None."""
+def validate(state: ExchangeState, kind: str, value: Any, frame: Frame) -> None:
+    """Schema check of a frame the hot path could not judge (its kind has no bound validator
+    yet, or it is the first frame): SC202 for an unknown kind, else as `refused` when it fails
+    (and SC203 drift on a sample when it passes)."""
     schemas = state.schemas
     if schemas is None:
-        return None
+        return
     is_valid = state.validators.get(kind)
     if is_valid is None and kind in schemas.files:
         is_valid = state.validators[kind] = schemas.validator(kind).is_valid
@@ -332,23 +329,34 @@ def validate(
             f"{schemas.version}",
             evidence=excerpt(frame.data),
         )
-        return None
+        return
+    if not is_valid(value):
+        refused(state, kind, value, frame)
+    elif state.drift_on and state.drift_budget.get(kind, DRIFT_SAMPLE) and type(value) is dict:
+        drift(state, kind, value, schemas)
+
+
+def refused(state: ExchangeState, kind: str, value: Any, frame: Frame) -> str | None:
+    """A frame whose schema (of a known kind) refused it: SC203 drift on a sample, then SC201 or
+    SC205 with python-jsonschema's message under the cap. Gives the code of a failure it only
+    counted (no message: past the cap, or not selected), else None."""
+    schemas = state.schemas
+    assert schemas is not None  # its validator came from them
     sampled = state.drift_on and state.drift_budget.get(kind, DRIFT_SAMPLE)
     if sampled and type(value) is dict:
         drift(state, kind, value, schemas)
-    if not failed and is_valid(value):
-        return None
     # The code first, without messages (one is_valid of the schema's enum-blind twin, else
     # jsonschema-rs's keywords): past its cap, or deselected, python-jsonschema's message
-    # would be thrown away. (Asking whether either code is still
-    # wanted made every failing frame pay for a message once SC201 was capped: SC205, never
-    # reported, was always wanted; a stream of failing frames was checked 12x slower.)
+    # would be thrown away. (Asking whether either code is still wanted made every failing
+    # frame pay for a message once SC201 was capped: SC205, never reported, was always
+    # wanted; a stream of failing frames was checked 12x slower.)
     only_enums = schemas.only_enums(kind, value)
     if only_enums is None:
         return None
     code = "SC205" if only_enums else "SC201"
-    if not state.sink.wants(code):
-        state.sink.tally(code, state.location)
+    sink = state.sink
+    if not sink.wants(code):
+        sink.tally(code, state.location)
         # No template while drift is still sampled: its repeats would skip the sample.
         return None if sampled else code
     problems = schemas.explain(kind, value)
@@ -394,7 +402,8 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
     """Data that is not JSON: invalid UTF-8 (SC102), JSON cut off (SC101), or other text
     (SC103; SC901 once when no protocol promised JSON)."""
     data = frame.data
-    if b"\n" in data or (data == b"[DONE]" and state.recording_notes):
+    # find, not `in` (per frame): bytes `in` builds and drops a TypeError first.
+    if data.find(b"\n") >= 0 or (data == b"[DONE]" and state.recording_notes):
         from streamcheck.check import recorders
 
         parts = recorders.joined_events(state, frame)
