@@ -74,9 +74,6 @@ EXCLUDED: dict[tuple[str, str], tuple[set[str], str]] = {
 # `provenance()`): a schema written by hand says why, and what of it the pipeline keeps current.
 PIPELINE = "tools/schemas/generate.py keeps"
 SOURCES: dict[str, str] = {
-    "anthropic/messages": "Hand-kept: if/then per block and delta type, from Anthropic's "
-    "streaming docs and anthropic-sdk-python's types. " + PIPELINE + " its event kinds and "
-    "its block type, delta type and stop_reason enums current from anthropic-sdk-python.",
     "azure-openai": "Hand-written: no machine-readable source is locked (Azure's OpenAPI "
     "documents are neither in requirements/ci.lock nor in ../shared/reference/specs): OpenAI's "
     "chunk plus Azure's content filter results, from Azure's REST reference.",
@@ -483,8 +480,10 @@ def pipeline(
     `open_responses`: a folder holding the Open Responses releases' documents (the cache)."""
     sys.path.insert(0, str(ROOT / "tools"))
     sys.path.insert(0, str(ROOT / "tools" / "schemas"))
+    import anthropic_messages  # type: ignore[import-not-found]
     import gen_compat_schemas  # type: ignore[import-not-found]
 
+    anthropic_messages.main(schemas / "anthropic" / "messages")
     kept_spec: list[str] = []
     if spec is not None:
         import gen_openai_realtime  # type: ignore[import-not-found]
