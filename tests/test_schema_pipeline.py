@@ -206,7 +206,12 @@ def test_open_responses_schemas_are_what_the_pinned_releases_generate(tmp_path: 
     shutil.copytree(ROOT / "schemas", copy)
     (copy / "open-responses" / "responses" / "2026-04-24" / "error.json").write_text("{}")
     generate = pipeline()
-    generate.pipeline(copy, None, step.cache())
+    changes, _ = generate.pipeline(copy, None, step.cache())
+    # the drift report says what the step rewrote, and from which release and commit
+    assert [f"{c.api}: {c.what}" for c in changes] == [
+        "open-responses/responses/2026-04-24: error.json: regenerated (release 2026-04-24, "
+        "commit 4849f32442bc)"
+    ]
     assert generate.differences(ROOT / "schemas", copy) == [], (
         "schemas/open-responses lags the pinned releases: run "
         "`python tools/schemas/open_responses.py` and commit"

@@ -494,11 +494,13 @@ def pipeline(
         gen_openai_realtime.main(str(spec), schemas / "openai" / "realtime")
         openai_chat.main(spec, schemas / "openai" / "chat-completions")
         kept_spec += openai_chat.crosscheck(spec)
+    releases: list[Change] = []
     if open_responses is not None:
-        open_responses_step().generate(open_responses, schemas / "open-responses" / "responses")
+        releases = open_responses_changes(open_responses, schemas / "open-responses" / "responses")
     for generator in sdk_generators():
         generator.main(schemas)
     changes, kept = run(schemas, write=True)
+    changes = releases + changes
     kept = sorted(set(kept + kept_spec))
     provenance(schemas)
     gen_compat_schemas.main(schemas)
@@ -511,6 +513,29 @@ def open_responses_step() -> Any:
     import open_responses  # type: ignore[import-not-found]
 
     return open_responses
+
+
+def open_responses_changes(documents: Path, out: Path) -> list[Change]:
+    """The Open Responses step, written into `out`: what it changed, file by file, for the
+    drift report (the release and the pinned commit it was generated from)."""
+    step = open_responses_step()
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.json")}
+    step.generate(documents, out)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.json")}
+    pinned = step.pin()["releases"]
+    changes = []
+    for name in sorted(before.keys() | after.keys()):
+        if before.get(name) == after.get(name):
+            continue
+        release = name.parts[0] if len(name.parts) > 1 else ""
+        source = f" (release {release}, commit {pinned[release]['commit'][:12]})" if release else ""
+        what = "new" if name not in before else "removed" if name not in after else "regenerated"
+        changes.append(
+            Change(
+                f"open-responses/responses/{release}".rstrip("/"), f"{name.name}: {what}{source}"
+            )
+        )
+    return changes
 
 
 def open_responses_documents(folder: Path | None) -> Path | None:
@@ -562,7 +587,7 @@ def main(argv: list[str]) -> int:
     changes, kept = pipeline(SCHEMAS, spec, releases)
     previous = REPORT.read_text(encoding="utf-8") if REPORT.is_file() else ""
     REPORT.write_text(report(changes, kept, previous), encoding="utf-8")
-    print(f"{len(changes)} change(s) from the SDKs; report: {REPORT.relative_to(ROOT)}")
+    print(f"{len(changes)} change(s) from the SDKs and specs; report: {REPORT.relative_to(ROOT)}")
     return 0
 
 
