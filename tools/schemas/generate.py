@@ -10,16 +10,19 @@ The steps, in order: (1) OpenAI's OpenAPI document, when it is beside the checko
 (../shared/reference/specs/openai-openapi.yaml, or --spec): the Responses events
 (tools/gen_openai_responses.py: top-level members, types, enums and `required` from the spec,
 nested objects reduced) and the Realtime server events (tools/gen_openai_realtime.py: the
-openai-python models plus the spec's `required`); the Open Responses specification's dated
+openai-python models plus the spec's `required`) and the chat chunk and error
+(tools/schemas/openai_chat.py: member by member, cross-checked with openai-python, RELAX and
+LEGACY overlays); the Open Responses specification's dated
 releases, when the cache holds them (tools/schemas/open_responses.py: an API of its own,
 schemas/open-responses/responses/<release>/); (2) the SDK overlay below; (3) the
 OpenAI-compatible dialects, which are the chat schemas plus an overlay
 (tools/gen_compat_schemas.py). Between (1) and (2), whole schemas from SDK types
-(`sdk_generators()`): tools/schemas/gemini.py (google-genai), cohere_chat.py (cohere v2 and v1) and
-bedrock.py (botocore), each with its hand overlay and evidence in its own tables, said in
-each file's `$comment`. Every hand-kept or hand-written schema says so in its top-level
-`$comment` (SOURCES, written by `provenance()`): where it comes from and what of it the
-pipeline keeps current; Ollama and Azure have no locked machine-readable source.
+(`sdk_generators()`): tools/schemas/gemini.py (google-genai), cohere_chat.py (cohere v2 and
+v1) and bedrock.py (botocore); before (1), anthropic_messages.py (every Anthropic Messages
+version, anthropic-sdk-python's models); each with its hand overlay and evidence in its own
+tables, said in each file's `$comment`. Every hand-kept or hand-written schema says so in
+its top-level `$comment` (SOURCES, written by `provenance()`): where it comes from and what
+of it the pipeline keeps current; Ollama and Azure have no locked machine-readable source.
 The Vercel AI schemas come from tools/gen_vercel_schemas.py (the AI SDK's TypeScript types,
 read by hand) and are not part of this pipeline.
 
@@ -32,9 +35,9 @@ has and no shipped schema judges gets one generated from the SDK's pydantic mode
 stripped; extra members allowed, as the SDK allows them; required as the SDK has it). An enum
 value the SDK knows is added to the shipped list.
 
-What stays hand-kept, on purpose: the schemas' structure (reduced nested objects, nullability
-real streams need, relaxations measured against recorded streams: see each schema's
-description and tools/gen_openai_responses.py RELAX), values the schemas know beyond the SDK
+What stays by hand, on purpose: the generators' overlays (reduced nested objects, nullability
+real streams need, relaxations measured against recorded streams: RELAX and the other tables
+of each generator, said in each schema's `$comment`), values the schemas know beyond the SDK
 (from the OpenAPI document or the provider's docs, kept and listed in the report), and the
 exclusions in EXCLUDED, each with its reason. Nothing is removed: a value or event the SDK
 dropped is only reported, since recorded streams still carry it.
