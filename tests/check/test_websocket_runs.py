@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import orjson
 import pytest
 
 from streamcheck.check import StreamChecker
-from streamcheck.check.exchange import MESSAGES_PER_RUN
+from streamcheck.check.exchange import BYTES_PER_RUN, MESSAGES_PER_RUN
 from streamcheck.check.options import CheckOptions
 from streamcheck.model import (
     Close,
@@ -355,3 +356,36 @@ def test_tape_lines_read_the_same_whatever_order_their_keys_come_in(tmp_path: Pa
     assert read(written) == read(shuffled)
     messages = read(written)[0]
     assert [m.time for m in messages] == [0.5, 1.0, None, None, None, None]
+
+
+def test_a_run_of_big_messages_holds_about_one_at_a_time(tmp_path: Path) -> None:
+    # A run ends at BYTES_PER_RUN too: 24 events of 1 MiB are not held together (about one at
+    # a time, as when fed one by one), whatever MESSAGES_PER_RUN allows. Peaks by tracemalloc.
+    big = "x" * BYTES_PER_RUN
+    item = {"type": "message", "role": "assistant", "status": "completed"}
+    middle: list[bytes | Message] = [
+        _event(
+            n,
+            "conversation.item.created",
+            previous_item_id=None,
+            item={**item, "id": f"item_{n}", "content": [{"type": "output_text", "text": big}]},
+        )
+        for n in range(2, 26)
+    ]
+    path = _tape(tmp_path / "big.tape", _session(middle))
+    del middle
+
+    def peak() -> int:
+        tracemalloc.start()
+        try:
+            report = check_paths([str(path)])
+            _, most = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert report.results[0].frames == 27
+        return most
+
+    in_runs = peak()
+    with reference_only():
+        one_by_one = peak()
+    assert in_runs < one_by_one + 4 * BYTES_PER_RUN, (in_runs, one_by_one)

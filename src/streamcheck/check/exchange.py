@@ -6,15 +6,18 @@ A thin loop over what the reader yields (chunks or WebSocket messages); how the 
 
 from __future__ import annotations
 
-from itertools import islice
+from collections.abc import Iterable, Iterator
 
 from streamcheck.check.options import CheckOptions
 from streamcheck.check.push import StreamChecker
-from streamcheck.model import Exchange, ExchangeResult
+from streamcheck.model import Exchange, ExchangeResult, Message
 from streamcheck.protocols import shortcuts
 from streamcheck.schemas import Catalog
 
 MESSAGES_PER_RUN = 512
+# A run's messages are held together: a run ends at this many bytes too, so a session of
+# big messages (a tape line may hold 64 MiB) holds about one at a time, as fed one by one.
+BYTES_PER_RUN = 1 << 20
 
 
 def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) -> ExchangeResult:
@@ -24,9 +27,8 @@ def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) 
         if shortcuts.batched:
             # A few hundred messages per call: one frame loop each (push.feed_messages), the
             # memory of a run bounded; the reader runs outside the checker's redaction scope.
-            messages, feed_messages = iter(exchange.messages), checker.feed_messages
-            while run := list(islice(messages, MESSAGES_PER_RUN)):
-                feed_messages(run)
+            for run in _runs(exchange.messages):
+                checker.feed_messages(run)
         else:  # the reference: one message at a time, as live drivers feed them
             feed_message = checker.feed_message
             for message in exchange.messages:
@@ -36,3 +38,17 @@ def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) 
         for data, time in exchange.chunks:
             feed(data, time)
     return checker.close()
+
+
+def _runs(messages: Iterable[Message]) -> Iterator[list[Message]]:
+    """`messages` in runs of up to MESSAGES_PER_RUN messages or about BYTES_PER_RUN bytes."""
+    run: list[Message] = []
+    size = 0
+    for message in messages:
+        run.append(message)
+        size += len(message.data)
+        if size >= BYTES_PER_RUN or len(run) == MESSAGES_PER_RUN:
+            yield run
+            run, size = [], 0
+    if run:
+        yield run

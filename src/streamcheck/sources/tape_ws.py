@@ -31,7 +31,6 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
 
     arrivals = times.Arrivals(exchange)
     loads, bad_json, most = orjson.loads, orjson.JSONDecodeError, times.MAX_SECONDS
-    received, sent = Direction.RECEIVED, Direction.SENT
     readline, cap, pushed = lines.stream.readline, MAX_TAPE_LINE, lines.pushed
     while True:
         # The common line, a text message with its time as this module writes it, is read
@@ -43,26 +42,25 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
             line = readline(cap + 1)
             if line.startswith(b'{"t":') and len(line) <= cap:
                 lines.number += 1  # as `lines.counted` counts it
-                try:
+                try:  # a line that is not JSON, lacks a member or has an odd one: long way
                     item = loads(line)
-                except bad_json:
-                    item = None
-                if type(item) is dict and "end" not in item:
-                    named, text, time = item.get("dir"), item.get("text"), item.get("t")
+                    text, time, direction = item["text"], item["t"], _DIRECTIONS[item["dir"]]
+                except (bad_json, LookupError, TypeError):
+                    pass
+                else:
                     last = arrivals.last
                     if (
                         type(text) is str
                         and type(time) is float
                         and 0.0 <= time < most
                         and (last is None or time >= last)
+                        and "end" not in item
                         and not arrivals.broken
-                        and (named == "received" or named == "sent")
                     ):
                         arrivals.last = time
                         # orjson refuses a lone surrogate (escaped or encoded), so no
                         # error handler is needed for the text it gives (the long way's is).
-                        data = text.encode()
-                        yield Message(received if named == "received" else sent, data, False, time)
+                        yield Message(direction, text.encode(), False, time)
                         continue
             else:
                 line = lines.counted(line)
@@ -80,13 +78,13 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
             exchange.close = parse_close(item.get("close"), item.get("t"), lines)
             return
         named = item.get("dir")
-        direction = _DIRECTIONS.get(named) if isinstance(named, str) else None  # a list: no key
-        if direction is None:
+        way = _DIRECTIONS.get(named) if isinstance(named, str) else None  # a list: no key
+        if way is None:
             raise InputError(
                 f"{lines.source}: line {lines.number}: dir must be 'sent' or 'received'"
             )
         data, binary, time = payload(item, lines)
-        yield Message(direction, data, binary, arrivals(time, f"line {lines.number}"))
+        yield Message(way, data, binary, arrivals(time, f"line {lines.number}"))
 
 
 def parse_close(value: Any, time: Any, lines: _Lines) -> Close:
