@@ -319,3 +319,50 @@ def test_a_template_from_a_failing_frame_keeps_a_judged_text_on_the_full_path(
     messages = [f.message for _, _, fs in verdicts for f in fs if f.code == "SC205"][:4]
     for message, text in zip(messages, [" maybe", " perhaps", " later", " never"], strict=True):
         assert repr(text) in message, messages
+
+
+@pytest.mark.parametrize("cap", [0, 50])
+def test_anthropic_deltas_that_name_no_block_repeat_as_the_reference_counts_them(
+    tmp_path: Path, cap: int
+) -> None:
+    # A compatible server that leaves `index` out of every delta (SC201 each): the reference
+    # path only counts such an event, and so do the hot path and its repeats. Some name no
+    # block in other ways (a string, true, null), some are thinking deltas or carry no text,
+    # and a clean delta sits between: the findings, the counts and the events must be the
+    # reference's.
+    def unplaced(text: str, index: Any = "absent", kind: str = "text_delta") -> dict[str, Any]:
+        delta = _delta(0, kind, "thinking" if kind == "thinking_delta" else "text", text)
+        if index == "absent":
+            del delta["index"]
+        else:
+            delta["index"] = index
+        return delta
+
+    deltas = [unplaced(f" w{n}") for n in range(70)]
+    deltas[20:20] = [unplaced(" s", "0"), unplaced(" t", True), unplaced(" n", None)]
+    deltas[40:40] = [_delta(0, "text_delta", "text", " clean"), unplaced(" x", kind="txt")]
+    deltas[50:50] = [unplaced(" think", kind="thinking_delta") for _ in range(3)]
+    deltas[60:60] = [{"type": "content_block_delta", "delta": "odd"}]
+    events = [
+        ("message_start", {"type": "message_start", "message": _message()}),
+        ("content_block_start", _block_start(0, {"type": "text", "text": ""})),
+        *[("content_block_delta", d) for d in deltas],
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        # An error event ends it: its SC403 says how many content events came, which the
+        # events that name no block are not.
+        ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}),
+    ]
+    path = tmp_path / "unplaced.sse"
+    path.write_bytes(
+        b"".join(
+            b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+            for name, data in events
+        )
+    )
+    verdicts = _both(path, CheckOptions(max_per_code=cap))
+    counts = _counts(verdicts)
+    assert "SC201" in counts, counts
+    if cap == 0:
+        assert " more SC201 findings" in counts["SC201"], counts
+    else:
+        assert "(after 1 content event)" in counts["SC403"], counts  # the clean one only

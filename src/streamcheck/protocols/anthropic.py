@@ -80,6 +80,12 @@ class MessagesStream(StreamState):
             member: (((("delta", member),), self._again)) for member in TEXT_MEMBERS.values()
         }
         self.json_hints: dict[Block, Hint] = {}
+        # A delta naming no block (its index missing or not an integer): the reference path
+        # only counts the event (the schema finding says what is wrong), and so does a repeat.
+        self.unplaced_hints: dict[str, Hint] = {
+            member: (((("delta", member),), self._again_unplaced))
+            for member in TEXT_MEMBERS.values()
+        }
 
     # -- per frame -------------------------------------------------------------------------------
 
@@ -131,12 +137,25 @@ class MessagesStream(StreamState):
 
         A text, thinking or tool-input delta returns a Hint (check/repeat.py): an event of the
         same bytes but for that string is handled by `_again` or `_again_json`, which do what
-        this path does; otherwise True."""
+        this path does; otherwise True. So does a delta naming no block (`_again_unplaced`): the
+        reference only counts it (its schema finding says what is wrong)."""
         if not self.started or self.stopped or self.error_seen:
             return False
         if frame.event is not None and frame.event != "content_block_delta":
             return False  # SC204 (the declared type is content_block_delta, the kind)
         index = value.get("index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            # `_block_delta` takes no block index from it (Blocks.index) and returns: the
+            # event is counted, nothing else.
+            self.events += 1
+            delta = value.get("delta")
+            if type(delta) is not dict:
+                return True
+            named = delta.get("type")
+            text = TEXT_MEMBERS.get(named) if type(named) is str else None
+            if text is None or type(delta.get(text)) is not str:
+                return True
+            return self.unplaced_hints[text]
         block = self.blocks.get(index) if type(index) is int else None
         delta = value.get("delta")
         if block is None or block.stopped or type(delta) is not dict:
@@ -171,6 +190,10 @@ class MessagesStream(StreamState):
         self.content_frames += 1
         if self.first_content_time is None:
             self.first_content_time = frame.time
+
+    def _again_unplaced(self, frame: Frame, bodies: list[bytes]) -> None:
+        """`_continues` on a delta that names no block, the last one's but for its text."""
+        self.events += 1
 
     def _again_json(self, block: Block, frame: Frame, bodies: list[bytes]) -> None:
         """`_continues` on a tool input fragment, the last one's but for the fragment: kept."""
