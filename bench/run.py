@@ -303,6 +303,9 @@ def streams_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target
                         ratio <= 1.5,
                     )
                 )
+                rows_, target = one_defect(provider, sizes, catalog, clean_memory)
+                rows += rows_
+                targets.append(target)
                 continue
             targets.append(
                 Target(f"full check <= 1.0x floor ({where})", f"{worst:.2f}x", "1.0x", worst <= 1.0)
@@ -360,6 +363,44 @@ def streams_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target
                 )
             )
     return rows, targets
+
+
+def one_defect(
+    provider: str, sizes: Sizes, catalog: Catalog, clean_memory: float
+) -> tuple[list[Row], Target]:
+    """A broken compatible server repeats one defect in every frame (here a required member
+    missing from every content frame) rather than the rotation above: past the per-code cap
+    such frames, when the grammar's hot path takes them, ride a template that only counts them
+    (check/repeat.py)."""
+    data = streams.body(provider, sizes.events, 1, defect=0)
+    chunks = streams.chunks(data)
+    events = data.count(b"\n\n")
+    times = median_runs(
+        {
+            "floor": lambda c=chunks: floor(c),
+            "memory": lambda c=chunks: check_memory(c, catalog),
+        },
+        sizes.repeat,
+    )
+    where = f"{provider}, one defect in every frame"
+    rows = [
+        Row(
+            f"{where}: floor (split + json.loads)",
+            events,
+            len(data),
+            times["floor"],
+            times["floor"],
+        ),
+        Row(f"{where}: full check, in memory", events, len(data), times["memory"], times["floor"]),
+    ]
+    ratio = times["memory"] / clean_memory
+    target = Target(
+        f"one defect in every frame <= 1.5x the clean check ({provider})",
+        f"{ratio:.2f}x",
+        "1.5x",
+        ratio <= 1.5,
+    )
+    return rows, target
 
 
 def corpus_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target]]:

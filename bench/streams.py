@@ -76,8 +76,11 @@ def _openai_break(value: dict[str, Any], count: int) -> dict[str, Any] | bytes:
     return value
 
 
-def openai_events(events: int, broken: int = 0, seed: int = 1) -> Iterator[bytes]:
-    """`events` SSE events of one chat completion (the [DONE] included)."""
+def openai_events(
+    events: int, broken: int = 0, seed: int = 1, defect: int | None = None
+) -> Iterator[bytes]:
+    """`events` SSE events of one chat completion (the [DONE] included). `defect`: the one kind
+    of defect every broken frame has (a broken compatible server), instead of the rotation."""
     rng = random.Random(seed)
     body = max(events - 4, 2)  # role + finish + usage + [DONE] around the body
     content = body * 6 // 10
@@ -116,7 +119,7 @@ def openai_events(events: int, broken: int = 0, seed: int = 1) -> Iterator[bytes
     for index, value in enumerate(frames):
         defect = broken and 0 < index < len(frames) - 2 and index % broken == 0
         if defect and "content" in value["choices"][0]["delta"]:
-            broke = _openai_break(value, defects)
+            broke = _openai_break(value, defects if defect is None else defect)
             defects += 1
             yield _sse(broke if isinstance(broke, bytes) else orjson.dumps(broke))
             continue
@@ -141,8 +144,11 @@ def _anthropic_break(value: dict[str, Any], count: int) -> dict[str, Any] | byte
     return value
 
 
-def anthropic_events(events: int, broken: int = 0, seed: int = 2) -> Iterator[bytes]:
-    """`events` SSE events of one Messages stream: a text block, then a tool_use block."""
+def anthropic_events(
+    events: int, broken: int = 0, seed: int = 2, defect: int | None = None
+) -> Iterator[bytes]:
+    """`events` SSE events of one Messages stream: a text block, then a tool_use block.
+    `defect`: as for `openai_events`."""
     rng = random.Random(seed)
     model = "claude-sonnet-4-5-20250929"
     start = {
@@ -202,7 +208,7 @@ def anthropic_events(events: int, broken: int = 0, seed: int = 2) -> Iterator[by
             and value["type"] == "content_block_delta"
             and value["delta"]["type"] == "text_delta"
         ):
-            broke = _anthropic_break(value, defects)
+            broke = _anthropic_break(value, defects if defect is None else defect)
             defects += 1
             data = broke if isinstance(broke, bytes) else orjson.dumps(broke)
             yield _sse(data, value["type"])
@@ -367,8 +373,8 @@ Generator = Callable[..., Iterator[bytes]]
 PROVIDERS: dict[str, Generator] = {"openai": openai_events, "anthropic": anthropic_events}
 
 
-def body(provider: str, events: int, broken: int = 0) -> bytes:
-    return b"".join(PROVIDERS[provider](events, broken))
+def body(provider: str, events: int, broken: int = 0, defect: int | None = None) -> bytes:
+    return b"".join(PROVIDERS[provider](events, broken, defect=defect))
 
 
 def chunks(data: bytes, size: int = CHUNK) -> list[bytes]:
