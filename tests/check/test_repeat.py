@@ -96,7 +96,8 @@ def test_a_user_schema_that_limits_the_text_keeps_every_frame_on_the_full_path(
     delta["content"] = {"type": ["string", "null"], "maxLength": 8}
     chunk.write_text(json.dumps(schema))
     path = tmp_path / "long.sse"
-    path.write_bytes(_chat([_chunk(" short"), _chunk(" fine"), _chunk(" far too long a text")]))
+    texts = [" short", " fine", " ok", " far too long a text"]  # a template would come at " ok"
+    path.write_bytes(_chat([_chunk(text) for text in texts]))
     options = CheckOptions(schema_dirs=(tmp_path / "schemas",))
     codes = _codes(_both(path, options))
     assert "SC201" in codes, codes
@@ -107,7 +108,11 @@ def test_tool_arguments_and_anthropic_deltas_repeat_as_the_reference_path(tmp_pa
     # Two tool calls' fragments (the second call's slot is 1), and Anthropic text and tool
     # input whose last fragment cuts the JSON: SC308 must come from what the repeats kept.
     calls = []
-    for slot, pieces in ((0, ['{"a"', ": 1", "}"]), (1, ['{"b"', ": [1,", " 2"])):
+    # Runs long enough for a template (made on the third fragment in a row).
+    for slot, pieces in (
+        (0, ['{"a"', ": 1", ",", ' "c"', ": 2", "}"]),
+        (1, ['{"b"', ": [1,", " 2", ",", " 3"]),
+    ):
         start = {"index": slot, "id": f"call_{slot}", "type": "function"}
         start["function"] = {"name": "f", "arguments": ""}
         calls.append(_tool_chunk([start]))
@@ -119,7 +124,10 @@ def test_tool_arguments_and_anthropic_deltas_repeat_as_the_reference_path(tmp_pa
     events = [
         ("message_start", {"type": "message_start", "message": _message()}),
         ("content_block_start", _block_start(0, {"type": "text", "text": ""})),
-        *[("content_block_delta", _delta(0, "text_delta", "text", t)) for t in ("a", "b\n", "c")],
+        *[
+            ("content_block_delta", _delta(0, "text_delta", "text", t))
+            for t in ("a", "b\n", "c", "d\t", "\u00e9", "f")
+        ],
         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
         ("content_block_start", _block_start(1, _tool())),
         *[

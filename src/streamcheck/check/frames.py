@@ -23,6 +23,7 @@ from streamcheck.redact import excerpt
 from streamcheck.schemas import SchemaSet
 
 DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
+REPEAT_AFTER = 3  # frames in a row with the same hint before a template is made (repeat.py)
 # What a grammar step may raise on a frame whose shape the schema already reported.
 # RecursionError: a value nested about a thousand deep (orjson takes 1,024) has no repr.
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
@@ -64,6 +65,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     template, state.repeat = state.repeat, None
     fresh = False  # the template was made from the frame before: nothing matched it yet
     last_hint, state.repeat_hint = state.repeat_hint, None  # the previous frame's hint
+    run = state.repeat_run
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
         count = template.code
@@ -120,24 +122,25 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             hint = step(frame, value, kind)
         except MALFORMED:
             continue  # a malformed frame must never crash the run: its schema finding says why
-        # A template is made on the second frame in a row with the same hint: a one-off hot
-        # frame (a short stream's tool call start) would pay for one it never uses. A frame
-        # that failed its schema makes one only when its code is no longer reported (past its
-        # cap, or not selected: that stays so for the exchange): its repeats fail alike (the
-        # schema judges none of the strings that vary) and are only counted.
-        if (
-            hint is not None
-            and hint is last_hint
-            and (passed or counted is not None)
-            and state.repeat_budget > 0
-        ):
-            template = _template(state, frame, value, hint, kind, counted)
-            if template is not None:
-                fresh = True
-                same, same_event, again = template.match, template.event, template.again
-                count = counted
+        # A template is made on the third frame in a row with the same hint: a one-off hot
+        # frame (a short stream's tool call start) would pay for one it never uses, and a run
+        # of two or three (a short answer, a tool call of a few fragments) for one it barely
+        # uses (bench/run.py's 1,000 files of 20 events). A frame that failed its schema makes
+        # one only when its code is no longer reported (past its cap, or not selected: that
+        # stays so for the exchange): its repeats fail alike (the schema judges none of the
+        # strings that vary) and are only counted.
+        if hint is not None and hint is last_hint:
+            run += 1
+            if run >= REPEAT_AFTER and (passed or counted is not None) and state.repeat_budget > 0:
+                template = _template(state, frame, value, hint, kind, counted)
+                if template is not None:
+                    fresh = True
+                    same, same_event, again = template.match, template.event, template.again
+                    count = counted
+        else:
+            run = 1
         last_hint = hint
-    state.repeat, state.repeat_hint = template, last_hint
+    state.repeat, state.repeat_hint, state.repeat_run = template, last_hint, run
 
 
 def _template(

@@ -45,6 +45,7 @@ class ExchangeState:
         "repeat",
         "repeat_budget",
         "repeat_hint",
+        "repeat_run",
         "schemas",
         "sink",
         "sse_header_on_ndjson",
@@ -90,7 +91,8 @@ class ExchangeState:
         # and how many more may be made in vain.
         self.repeat: Template | None = None
         self.repeat_budget = 8
-        self.repeat_hint: Any = None  # the last frame's hint: a template waits for a second
+        self.repeat_hint: Any = None  # the last frame's hint: a template waits for a third
+        self.repeat_run = 0  # how many frames in a row have had that hint
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,
         # evidence), judged once the protocol is (frames.settle); past the list, a count.
