@@ -83,6 +83,21 @@ def test_a_hand_edit_to_a_member_generated_from_the_spec_is_drift(tmp_path: Path
 
 
 @needs_shared
+def test_a_chat_version_folder_no_generator_makes_stops_the_run(tmp_path: Path) -> None:
+    """Every chat-completions version in versions.json is generated (2.3.0 from the document,
+    2023-11 as its LEGACY overlay); one the generator cannot make stops the run by name
+    instead of shipping a stale hand-kept file."""
+    copy = shipped_copy(tmp_path)
+
+    def newer(versions: dict[str, Any]) -> None:
+        versions["versions"]["2099-01"] = "a version nobody generates"
+
+    edit(copy / "openai" / "chat-completions" / "versions.json", newer)
+    with pytest.raises(SystemExit, match=r"no generator for chat-completions \['2099-01'\]"):
+        pipeline().pipeline(copy, spec())
+
+
+@needs_shared
 def test_the_spec_step_rewrites_what_it_generates_and_keeps_what_it_does_not(
     tmp_path: Path,
 ) -> None:

@@ -144,7 +144,7 @@ class Reducer:
 
     def union(self, members: dict[str, Any]) -> dict[str, Any]:
         """Block or delta types: the type enum and `if`/`then` per type (never oneOf)."""
-        branches = []
+        branches: list[dict[str, Any]] = []
         for kind, model in members.items():
             schema = model.model_json_schema(ref_template="#/$defs/{model}")
             reducer = Reducer(schema.get("$defs", {}))

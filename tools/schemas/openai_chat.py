@@ -67,6 +67,7 @@ LEGACY_DROP = {
     ("$defs", "delta", "properties"): {"refusal": "2024-08"},
 }
 LEGACY_ROLES_DROP = {"developer": "o1, 2024-12"}
+LEGACY = "2023-11"
 
 
 def load(spec_path: Path) -> dict[str, Any]:
@@ -221,7 +222,7 @@ def chunk(spec: dict[str, Any]) -> dict[str, Any]:
     assert sorted(source["required"]) == sorted(first), "the spec's required members moved"
     return _wrap(
         spec,
-        "2.3.0",
+        spec["info"]["version"],
         "chunk",
         f"chat.completion.chunk: {CHUNK} (openai-openapi {spec['info']['version']})",
         "RELAX (by hand, against the spec): " + " ".join(relaxed),
@@ -279,7 +280,7 @@ def error(spec: dict[str, Any]) -> dict[str, Any]:
     body["properties"]["error"] = conv.node(components["Error"], title="Error")
     return _wrap(
         spec,
-        "2.3.0",
+        spec["info"]["version"],
         "error",
         f"ErrorResponse (openai-openapi {spec['info']['version']})",
         "The body of a non-2xx answer, and the `data:` payload of an in-stream error.",
@@ -306,10 +307,14 @@ def main(spec_path: Path, out: Path) -> None:
     spec = load(spec_path)
     current = chunk(spec)
     body = error(spec)
-    for version in ("2.3.0", "2023-11"):
+    versions = json.loads((out / "versions.json").read_text(encoding="utf-8"))["versions"]
+    unknown = sorted(set(versions) - {spec["info"]["version"], LEGACY})
+    if unknown:  # a version folder this generator cannot make: say so, never leave it stale
+        raise SystemExit(f"openai_chat.py: no generator for chat-completions {unknown}")
+    for version in versions:
         folder = out / version
         folder.mkdir(parents=True, exist_ok=True)
-        schema = current if version == "2.3.0" else legacy(current, version)
+        schema = legacy(current, version) if version == LEGACY else current
         (folder / "chunk.json").write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
         err = copy.deepcopy(body)
         err["$id"] = f"streamcheck:openai/chat-completions/{version}/error"
