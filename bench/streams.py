@@ -117,8 +117,8 @@ def openai_events(
     frames.append(usage)
     defects = 0
     for index, value in enumerate(frames):
-        defect = broken and 0 < index < len(frames) - 2 and index % broken == 0
-        if defect and "content" in value["choices"][0]["delta"]:
+        hit = broken and 0 < index < len(frames) - 2 and index % broken == 0
+        if hit and "content" in value["choices"][0]["delta"]:
             broke = _openai_break(value, defects if defect is None else defect)
             defects += 1
             yield _sse(broke if isinstance(broke, bytes) else orjson.dumps(broke))

@@ -66,6 +66,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     fresh = False  # the template was made from the frame before: nothing matched it yet
     last_hint, state.repeat_hint = state.repeat_hint, None  # the previous frame's hint
     run = state.repeat_run
+    last_counted = state.repeat_counted  # the code the previous frame was counted under
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
         count = template.code
@@ -127,11 +128,17 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
         # of two or three (a short answer, a tool call of a few fragments) for one it barely
         # uses (bench/run.py's 1,000 files of 20 events). A frame that failed its schema makes
         # one only when its code is no longer reported (past its cap, or not selected: that
-        # stays so for the exchange): its repeats fail alike (the schema judges none of the
-        # strings that vary) and are only counted.
+        # stays so for the exchange), and the frame before failed under the same code (a stray
+        # broken frame among clean ones would spend the budget on templates no frame matches):
+        # its repeats fail alike (the schema judges none of the strings that vary) and are only
+        # counted.
         if hint is not None and hint is last_hint:
             run += 1
-            if run >= REPEAT_AFTER and (passed or counted is not None) and state.repeat_budget > 0:
+            if (
+                run >= REPEAT_AFTER
+                and (passed or (counted is not None and counted == last_counted))
+                and state.repeat_budget > 0
+            ):
                 template = _template(state, frame, value, hint, kind, counted)
                 if template is not None:
                     fresh = True
@@ -139,8 +146,9 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                     count = counted
         else:
             run = 1
-        last_hint = hint
+        last_hint, last_counted = hint, counted
     state.repeat, state.repeat_hint, state.repeat_run = template, last_hint, run
+    state.repeat_counted = last_counted
 
 
 def _template(

@@ -44,6 +44,7 @@ class ExchangeState:
         "recording_notes",
         "repeat",
         "repeat_budget",
+        "repeat_counted",
         "repeat_hint",
         "repeat_run",
         "schemas",
@@ -93,6 +94,9 @@ class ExchangeState:
         self.repeat_budget = 8
         self.repeat_hint: Any = None  # the last frame's hint: a template waits for a third
         self.repeat_run = 0  # how many frames in a row have had that hint
+        # The code the last frame's schema failure was only counted under (past its cap), or
+        # None: a template from a failing frame waits for frames failing alike.
+        self.repeat_counted: str | None = None
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,
         # evidence), judged once the protocol is (frames.settle); past the list, a count.
