@@ -13,6 +13,7 @@ message with `best_match` (its error choice is the most useful one for a human).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -52,6 +53,7 @@ class SchemaSet:
         "_raw",
         "_slow",
         "api",
+        "bound",
         "files",
         "origin",
         "provider",
@@ -71,6 +73,9 @@ class SchemaSet:
         # kind -> is_valid of its enum-blind twin (schema_enums.py), or None when it has none
         self._blind: dict[str, Any] = {}
         self._slow: dict[str, Any] = {}
+        # kind -> its compiled validator's is_valid, shared by every exchange these schemas
+        # judge (check/frames.py binds one the first time a kind is met, once per run).
+        self.bound: dict[str, Callable[[Any], bool]] = {}
         self._leaf: dict[tuple[str, tuple[Any, ...]], Any] = {}  # (kind, keyword location)
         self._members: dict[str, frozenset[str]] = {}
 
@@ -380,6 +385,7 @@ class Catalog:
                     current._fast.pop(file.stem, None)
                     current._blind.pop(file.stem, None)
                     current._slow.pop(file.stem, None)
+                    current.bound.pop(file.stem, None)
                     current._leaf = {k: v for k, v in current._leaf.items() if k[0] != file.stem}
             if key not in self._defaults:
                 versions = [v for (p, a, v) in self._sets if (p, a) == key]

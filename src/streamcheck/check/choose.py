@@ -5,6 +5,9 @@ what the request itself says (a stream asked for, a URL no protocol serves).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from streamcheck import rules
 from streamcheck.check import framing as framing_checks
 from streamcheck.check.state import ExchangeState
@@ -94,7 +97,7 @@ def use(state: ExchangeState, protocol: type[Protocol]) -> None:
         )
     state.version = requested if requested in available else None
     state.schemas = state.catalog.get(protocol.provider, protocol.api, state.version)
-    state.validators = {}
+    state.validators = validators_of(state)
     if state.schemas is not None:
         state.version = state.schemas.version
         if requested and requested not in available:
@@ -139,6 +142,17 @@ def standing_in(state: ExchangeState, protocol: type[Protocol]) -> type[Protocol
         if preferred.stands_for == protocol.name:
             return preferred
     return protocol
+
+
+def validators_of(state: ExchangeState) -> dict[str, Callable[[Any], bool]]:
+    """The bound is_valid of each kind met so far: the schema set's own, shared by every
+    exchange it judges, so the first frame of each kind in each file of a folder takes the hot
+    path. Not with SC203 drift on: its sample is taken by `frames.validate`, which the first
+    frame of each kind must then pass through in every exchange."""
+    schemas = state.schemas
+    if schemas is None or state.drift_on:
+        return {}
+    return schemas.bound
 
 
 def defaulted(state: ExchangeState, protocol: type[Protocol]) -> bool:

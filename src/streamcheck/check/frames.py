@@ -256,7 +256,7 @@ def version_from_frame(state: ExchangeState, protocol: type[Protocol], value: An
         if chosen is not None:
             _say_version(state, protocol, implied)
             state.schemas, state.version = chosen, implied
-            state.validators = {}
+            state.validators = choose.validators_of(state)
             assert state.grammar is not None
             state.grammar.ctx.api_version = implied
 

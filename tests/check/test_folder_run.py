@@ -1,0 +1,68 @@
+"""A folder is checked with what one run keeps between files (the schema catalog, each schema
+set's bound validators, templates' proofs, the report's word splitting): every file's verdict
+must be the one it gets checked alone, in a process of its own making. The folder mixes clean
+and defective recordings, unknown APIs and several providers, with tapes, cassettes, HAR and
+raw bodies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from streamcheck.check.options import CheckOptions
+from streamcheck.run import check_paths
+from tests.conftest import FIXTURES
+
+SUFFIXES = {".sse", ".ndjson", ".jsonl", ".http", ".txt", ".har", ".tape", ".yaml", ".json"}
+
+
+def _verdict(result: Any) -> Any:
+    cause = result.cause
+    why = None if cause is None else {name: getattr(cause, name) for name in cause.__slots__}
+    return (
+        result.provider,
+        result.api,
+        result.api_version,
+        result.frames,
+        result.end,
+        why,
+        result.findings,
+    )
+
+
+def test_every_file_of_a_folder_is_judged_as_it_is_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    alone: dict[str, list[Any]] = {}
+    for number, path in enumerate(sorted(FIXTURES.rglob("*"))):
+        if not path.is_file() or path.suffix not in SUFFIXES:
+            continue
+        copy = folder / f"{number:04d}-{path.name}"
+        shutil.copyfile(path, copy)
+        try:
+            report = check_paths([str(copy)])
+        except Exception:  # bad input (a fixture of it): not for the folder run
+            copy.unlink()
+            continue
+        alone[str(copy)] = [_verdict(r) for r in report.results]
+    assert len(alone) > 200
+    together: dict[str, list[Any]] = {}
+    for result in check_paths([str(folder)]).results:
+        together.setdefault(result.source, []).append(_verdict(result))
+    assert together == {k: v for k, v in alone.items() if v}
+
+
+def test_schema_drift_is_sampled_in_every_file_of_a_folder(tmp_path: Path) -> None:
+    # The first frame of each kind passes through the drift sample in every exchange, even
+    # though the folder's later files would find that kind's validator bound already: here the
+    # second kind of an Anthropic stream (content_block_start) brings a member no schema has.
+    events = (FIXTURES / "anthropic" / "tool_use.sse").read_bytes()
+    assert events.count(b'"type":"content_block_start"') >= 1
+    for name, extra in (("a.sse", b"first_new"), ("b.sse", b"second_new")):
+        marked = b'"type":"content_block_start","' + extra + b'":1'
+        (tmp_path / name).write_bytes(events.replace(b'"type":"content_block_start"', marked, 1))
+    report = check_paths([str(tmp_path)], CheckOptions(select=("SC203",)))
+    drift = [(r.source, f.message) for r in report.results for f in r.findings]
+    assert [source.rsplit("/", 1)[1] for source, _ in drift] == ["a.sse", "b.sse"], drift
+    assert "first_new" in drift[0][1] and "second_new" in drift[1][1]
