@@ -65,7 +65,8 @@ OVERLAY = [
     Overlay(
         "/properties",
         {"sdkHttpResponse": None, "automaticFunctionCallingHistory": None, "parsed": None},
-        "SDK-only: google-genai sets them after reading a response (models.py), no server "
+        "SDK-only: google-genai sets them after reading a response (models.py; parsed in "
+        "types.GenerateContentResponse._from_response), no server "
         "sends them",
     ),
     # REQUIRED where google-genai's prose does not say it (its types make every member

@@ -150,7 +150,7 @@ def apply(schema: dict[str, Any], overlays: list[Overlay]) -> None:
 
 def said(overlays: list[Overlay]) -> str:
     """The overlay in words, for the schema's `$comment`."""
-    return " ".join(f"{o.pointer or '/'}: {_keywords(o.merge)} ({o.why})" for o in overlays)
+    return "; ".join(f"{o.pointer or '/'}: {_keywords(o.merge)} ({o.why})" for o in overlays)
 
 
 def _keywords(merge: dict[str, Any]) -> str:
