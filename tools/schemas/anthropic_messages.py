@@ -58,7 +58,8 @@ STRINGS: dict[tuple[str, str], str] = {
 EXTRA: dict[tuple[str, tuple[str, ...]], tuple[list[Any], str]] = {
     ("error", ("properties", "error", "properties", "type")): (
         ["request_too_large"],
-        "request_too_large (HTTP 413) is on Anthropic's errors page; the SDK's ErrorType lacks it",
+        "request_too_large (HTTP 413, sent by Cloudflare before the API) is on Anthropic's "
+        "errors page (docs.claude.com/en/api/errors); the SDK's ErrorType lacks it",
     ),
 }
 # Members Anthropic sends that the SDK's model for this place lacks.
@@ -285,6 +286,8 @@ def schema_for(version: str, kind: str, model: Any, body: dict[str, Any]) -> dic
         if where == kind:
             _at(body, path)["properties"] |= members
             said.append(f"ADDED: {why}.")
+    if '"minimum": 0' in json.dumps(body):
+        said.append("COUNTS: indexes and token counts have minimum 0 (the SDK types them int).")
     left_out, why = VERSIONS.get(version, (set(), ""))
     text = json.dumps(body)
     if left_out and "stop_reason" in text:
