@@ -157,6 +157,34 @@ def test_block_rules() -> None:
     assert found(check([*backwards, message_end("TOOL_CALL")])) == [("SC310", 3)]
 
 
+def severities(report: Report) -> list[tuple[str, str, int | None]]:
+    return [(f.code, f.severity.label, f.location.frame) for f in report.findings()]
+
+
+def test_index_reused_after_its_end_is_a_warning_and_opens_a_new_block() -> None:
+    # A reasoning stream's shape: the thinking block ends, then the answer starts at the same
+    # index; its delta and end belong to the new block (no SC305, no second-end SC310).
+    reused = [start(), content_start(0, "thinking"), content_delta(0, "hmm", "thinking")]
+    reused += [end("content", 0), content_start(0), content_delta(0), end("content", 0)]
+    report = check([*reused, message_end(), DONE])
+    assert severities(report) == [("SC310", "warning", 4)]
+    assert not report.failed
+    (finding,) = report.findings()
+    assert "content 0 started again after its content-end (thinking, then text)" in (
+        finding.message
+    )
+    assert finding.hint is not None and "cohere-python" in finding.hint
+
+
+def test_index_restarted_while_open_stays_an_error() -> None:
+    # The second start comes before the first block's end: two blocks would share one index.
+    twice = [start(), content_start(0, "thinking"), content_delta(0, "hmm", "thinking")]
+    twice += [content_start(0), content_delta(0, "x", "thinking"), end("content", 0)]
+    report = check([*twice, message_end(), DONE])
+    assert severities(report) == [("SC310", "error", 3)]
+    assert report.failed
+
+
 def test_delta_kind_and_tool_arguments() -> None:
     wrong = [start(), content_start(0, "thinking"), content_delta(0), end("content", 0)]
     assert found(check([*wrong, message_end()])) == [("SC311", 2)]

@@ -8,7 +8,9 @@ Wire v2: SSE, `event: <type>` and `data: <json>` whose `type` equals the event n
 streams (every v2 recording in the shared corpus) end with `data: [DONE]` after `message-end`
 although the docs show none, so it is tolerated there and only there.
 Grammar v2: `message-start` first and once; content, tool calls and citations each number their
-own `index`es, each index `*-start` -> deltas -> `*-end`; `tool-plan-delta` and `debug` anywhere
+own `index`es, each index `*-start` -> deltas -> `*-end` (a start at an index whose block
+ended opens a new block there: real reasoning streams send their answer at their thinking's
+index, a warning); `tool-plan-delta` and `debug` anywhere
 before the end; `message-end` last and exactly once; `finish_reason: ERROR` is an in-stream
 failure (SC403). Wire v1: NDJSON `{"is_finished", "event_type", ...}`; `stream-start` first,
 `stream-end` last with `finish_reason` (`ERROR`, `ERROR_TOXIC`, `ERROR_LIMIT` are failures).
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from streamcheck import errors
-from streamcheck.model import Exchange, Frame
+from streamcheck.model import Exchange, Frame, Severity
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register, url_parts
 from streamcheck.protocols.blocks import JsonFragments
 from streamcheck.protocols.envelope import Envelope, Enveloped
@@ -69,6 +71,15 @@ V1_ENVELOPE = Envelope(
     first_once=True,
     terminal=frozenset({"stream-end"}),
     content=frozenset({"text-generation", "tool-calls-chunk", "tool-calls-generation"}),
+)
+# Real command-a-reasoning-08-2025 streams (maruel/genai's recordings) send the thinking as
+# content 0 and, after its content-end, the answer as content 0 again; cohere-python only parses
+# each event (v2/raw_client.py `chat_stream`) and keeps no blocks by index, so nothing is lost.
+REUSE_HINT = (
+    "Cohere's command-a-reasoning sends its answer at the index its thinking used, after "
+    "that block's end. cohere-python yields each event and keeps no blocks by index, so it "
+    "loses nothing; code that keys blocks by index alone merges the two: open a new block at "
+    "each content-start."
 )
 FAILURES: dict[str, str | None] = {
     "ERROR": None,
@@ -139,9 +150,11 @@ class ChatV2Stream(StreamState):
         block = self.blocks.get(key)
         payload = _member(value, FAMILIES[family])
         if step == "start":
-            if block is not None:
+            if block is not None and not block.ended:
                 self.ctx.report("SC310", f"{family} {index} started a second time", path="/index")
                 return
+            if block is not None:
+                self._reused(family, index, block, _block_kind(family, payload))
             seen = [i for f, i in self.blocks if f == family]
             if seen and index < max(seen):
                 self.ctx.report(
@@ -184,6 +197,19 @@ class ChatV2Stream(StreamState):
             fragment = function.get("arguments") if isinstance(function, dict) else None
             if isinstance(fragment, str):
                 block.arguments.add(fragment)
+
+    def _reused(self, family: str, index: int, ended: _Block, kind: str | None) -> None:
+        """A start at an index whose block already ended opens a new block there (the deltas
+        that follow are its own): a warning, not SC310, since the official client is unharmed."""
+        kinds = f" ({ended.kind or '?'}, then {kind or '?'})" if family == "content" else ""
+        self.ctx.report(
+            "SC310",
+            f"{family} {index} started again after its {family}-end{kinds}: a second block "
+            "at the same index",
+            path="/index",
+            severity=Severity.WARNING,
+            hint=REUSE_HINT,
+        )
 
     def _check_arguments(self, index: int, block: _Block) -> None:
         block.arguments.check(

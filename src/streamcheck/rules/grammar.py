@@ -367,7 +367,10 @@ rule(
     "never stopped.",
     finds="Anthropic `content_block_*` events that break start -> delta* -> stop per index with "
     "indexes 0, 1, 2, ...",
-    why="SDK accumulators index blocks by position and raise `IndexError`/`KeyError`.",
+    why="SDK accumulators index blocks by position and raise `IndexError`/`KeyError`. A Cohere "
+    "`content-start` at an index whose block already ended is a warning: real "
+    "command-a-reasoning streams send their answer at their thinking's index, and cohere-python "
+    "keeps no blocks by index.",
     example="`content_block_delta` for index 1 before `content_block_start` for index 1.",
     fix="A gateway merged, dropped or reordered events; record straight from the provider to find "
     "the hop, and report it.",
