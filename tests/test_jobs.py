@@ -56,21 +56,48 @@ def _files(folder: Path, count: int, size: int) -> list[str]:
     return paths
 
 
+def _loadavg(folder: Path, runnable: int) -> str:
+    """A /proc/loadavg whose 1-minute load average says busy (a serial run just ended) and
+    whose count of the tasks runnable now is `runnable`, this process among them."""
+    path = folder / f"loadavg-{runnable}"
+    path.write_text(f"2.40 1.10 0.50 {runnable}/180 4242\n")
+    return str(path)
+
+
 def test_jobs_0_runs_in_one_process_when_the_files_are_little_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # An idle 2-CPU machine: a few small files are less work than a pool's start.
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    monkeypatch.setattr(run, "LOADAVG", _loadavg(tmp_path, 1))
     assert run.auto_jobs(_files(tmp_path / "few", 40, 2_000)) == 1
     many = _files(tmp_path / "many", 40, 2_000_000)
     assert run.auto_jobs(many) == 2
-    # The same files with both CPUs already busy: a second process would only queue.
-    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 1.5))
+    # The same files with both CPUs taken by other work now: a second process would only queue.
+    monkeypatch.setattr(run, "LOADAVG", _loadavg(tmp_path, 3))
     assert run.auto_jobs(many) == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(run, "LOADAVG", _loadavg(tmp_path, 1))
     assert run.auto_jobs(many) == 1  # one CPU to run on
+
+
+def test_jobs_0_reads_the_cpus_busy_now_not_the_minute_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run right after another: the 1-minute load average (2.40) still counts the last one,
+    # while nothing but this process is runnable now. Both CPUs are free.
+    monkeypatch.setattr(run, "LOADAVG", _loadavg(tmp_path, 1))
+    assert run.busy_cpus() == 0.0
+    monkeypatch.setattr(run, "LOADAVG", _loadavg(tmp_path, 4))
+    assert run.busy_cpus() == 3.0
+    # Without the file (not Linux), the load average less this process.
+    monkeypatch.setattr(run, "LOADAVG", str(tmp_path / "absent"))
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.2, 2.0, 1.5))
+    assert run.busy_cpus() == pytest.approx(1.2)
+    garbled = tmp_path / "garbled"
+    garbled.write_text("not a load average\n")
+    monkeypatch.setattr(run, "LOADAVG", str(garbled))
+    assert run.busy_cpus() == pytest.approx(1.2)
 
 
 def test_jobs_0_gives_the_same_report_as_one_process() -> None:

@@ -365,7 +365,8 @@ rule(
     Severity.ERROR,
     "Content blocks are out of order: a delta or stop without start, a skipped index, a block "
     "never stopped.",
-    finds="Anthropic `content_block_*` events that break start -> delta* -> stop per index with "
+    finds="Anthropic `content_block_*` events (Cohere `content-*`, `tool-call-*` and "
+    "`citation-*`, Bedrock `contentBlock*`) that break start -> delta* -> stop per index with "
     "indexes 0, 1, 2, ...",
     why="SDK accumulators index blocks by position and raise `IndexError`/`KeyError`. A Cohere "
     "`content-start` at an index whose block already ended is a warning: real "
@@ -375,7 +376,7 @@ rule(
     fix="A gateway merged, dropped or reordered events; record straight from the provider to find "
     "the hop, and report it.",
     refs="Anthropic Messages streaming docs.",
-    protocols=ANTHROPIC,
+    protocols=(*ANTHROPIC, "cohere-chat", *BEDROCK),
 )
 rule(
     "SC311",
