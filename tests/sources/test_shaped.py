@@ -437,6 +437,18 @@ def test_json5_comments_are_taken_out_outside_strings_only(tmp_path: Path) -> No
     assert result["url"].endswith(PATH + "?a=%2F%2Fb%2F%2Ac"), result  # kept, quoted
 
 
+def test_an_unclosed_json5_string_runs_to_the_end_of_its_line() -> None:
+    """A string that never closes is text to the end of its line, as a block comment that never
+    closes is to the end: a `//` after it on that line stays, the next line's comment goes.
+    Tried again from every escaped quote instead, a hostile line took quadratic time."""
+    from streamcheck.sources.shaped import _uncommented
+
+    assert _uncommented(b'"a\\"b // c\n// d\n') == b'"a\\"b // c\n \n'
+    assert _uncommented(b"'x // y\n/* z") == b"'x // y\n "
+    hostile = b'"' + b'\\"' * 200_000 + b" // not a comment\n"
+    assert _uncommented(hostile) == hostile
+
+
 def test_a_folder_walk_reads_talkback_tapes_and_skips_a_json5_config(tmp_path: Path) -> None:
     """talkback writes its tapes as `.json5`: a folder of them was "no recordings in it" (exit
     2). A `renovate.json5` beside them is a config, passed over."""

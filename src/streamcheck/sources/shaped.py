@@ -257,10 +257,12 @@ def _load(data: bytes) -> Any:
         return None
 
 
-# A JSON5 string (kept as it is) or comment (taken out). An unclosed block comment runs to the
-# end, so no text is scanned twice: linear time whatever the input.
+# A JSON5 string (kept as it is) or comment (taken out). An unclosed string runs to the end of
+# its line and an unclosed block comment to the end of the text, so no text is scanned twice:
+# linear time whatever the input (a string that had to close again was tried from every
+# escaped quote of a line: `"\"\"\"...` took 0.8 s for 16 KB, quadratic).
 _JSON5_PIECE = re.compile(
-    rb""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|//[^\n]*|/\*(?:.*?\*/|.*\Z)""", re.S
+    rb""""(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|//[^\n]*|/\*(?:.*?\*/|.*\Z)""", re.S
 )
 
 
