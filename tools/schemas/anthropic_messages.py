@@ -25,10 +25,14 @@ What is shaped by hand here, and why:
 from __future__ import annotations
 
 import json
+import sys
 import typing
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shapes import union_members
 
 # (event kind, JSON path below the generated schema) -> the member's required list drops these.
 RELAX: dict[tuple[str, tuple[str, ...]], tuple[set[str], str]] = {}
@@ -83,25 +87,6 @@ VERSIONS: dict[str, tuple[set[str], str]] = {
 EXPAND = {"Message", "Delta", "MessageDeltaUsage", "Usage"}
 COUNTS = {"index", "input_tokens", "output_tokens", "cache_creation_input_tokens"}
 COUNTS |= {"cache_read_input_tokens"}
-
-
-def _members(union: Any) -> dict[str, Any]:
-    """`type` value -> pydantic model, over a (possibly Annotated) union of models."""
-    from pydantic import BaseModel
-
-    found: dict[str, Any] = {}
-    pending = [union]
-    while pending:
-        item = pending.pop(0)
-        origin = typing.get_origin(item)
-        if origin is typing.Annotated:
-            pending.append(typing.get_args(item)[0])
-        elif origin is not None:
-            pending += list(typing.get_args(item))
-        elif isinstance(item, type) and issubclass(item, BaseModel):
-            for value in typing.get_args(item.model_fields["type"].annotation):
-                found.setdefault(value, item)
-    return found
 
 
 class Reducer:
@@ -216,11 +201,11 @@ def events() -> dict[str, tuple[Any, dict[str, Any]]]:
     import anthropic.types.beta as bt
     from anthropic.types.shared import ErrorResponse, ErrorType
 
-    blocks = _members(at.RawContentBlockStartEvent.model_fields["content_block"].annotation)
-    beta = _members(bt.BetaRawContentBlockStartEvent.model_fields["content_block"].annotation)
+    blocks = union_members(at.RawContentBlockStartEvent.model_fields["content_block"].annotation)
+    beta = union_members(bt.BetaRawContentBlockStartEvent.model_fields["content_block"].annotation)
     blocks |= {k: v for k, v in beta.items() if k not in blocks}
-    deltas = _members(at.RawContentBlockDeltaEvent.model_fields["delta"].annotation)
-    beta = _members(bt.BetaRawContentBlockDeltaEvent.model_fields["delta"].annotation)
+    deltas = union_members(at.RawContentBlockDeltaEvent.model_fields["delta"].annotation)
+    beta = union_members(bt.BetaRawContentBlockDeltaEvent.model_fields["delta"].annotation)
     deltas |= {k: v for k, v in beta.items() if k not in deltas}
     unions = {
         "content_block_start": ("content_block", blocks),
@@ -228,7 +213,7 @@ def events() -> dict[str, tuple[Any, dict[str, Any]]]:
     }
 
     out: dict[str, tuple[Any, dict[str, Any]]] = {}
-    for kind, model in _members(at.RawMessageStreamEvent).items():
+    for kind, model in union_members(at.RawMessageStreamEvent).items():
         schema = model.model_json_schema(ref_template="#/$defs/{model}")
         reducer = Reducer(schema.get("$defs", {}))
         body = reducer.model(schema)

@@ -51,11 +51,13 @@ import json
 import shutil
 import sys
 import tempfile
-import typing
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the pipeline's own modules
+from shapes import literals, union_members
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -106,40 +108,6 @@ class Api:
     later: frozenset[str] = frozenset()
 
 
-def _literals(annotation: Any) -> list[Any]:
-    out: list[Any] = []
-    pending = [annotation]
-    while pending:
-        item = pending.pop(0)
-        origin = typing.get_origin(item)
-        if origin is typing.Literal:
-            out += [v for v in typing.get_args(item) if v not in out]
-        elif origin is typing.Annotated:
-            pending.append(typing.get_args(item)[0])
-        elif origin is not None:
-            pending += list(typing.get_args(item))
-    return out
-
-
-def _members(union: Any, key: str = "type") -> dict[str, Any]:
-    """discriminator value -> pydantic model, over a (possibly Annotated) union of models."""
-    from pydantic import BaseModel
-
-    found: dict[str, Any] = {}
-    pending = [union]
-    while pending:
-        item = pending.pop(0)
-        origin = typing.get_origin(item)
-        if origin is typing.Annotated:
-            pending.append(typing.get_args(item)[0])
-        elif origin is not None:
-            pending += list(typing.get_args(item))
-        elif isinstance(item, type) and issubclass(item, BaseModel):
-            for value in _literals(item.model_fields[key].annotation):
-                found.setdefault(value, item)
-    return found
-
-
 def facts() -> list[Api]:
     """Every API's facts, from the SDKs installed from requirements/ci.lock."""
     import anthropic.types as at
@@ -162,24 +130,24 @@ def facts() -> list[Api]:
                 Enum(
                     "finish_reason",
                     [(chunk, ("$defs", "choice", "properties", "finish_reason", "enum"))],
-                    _literals(chat.Choice.model_fields["finish_reason"].annotation),
+                    literals(chat.Choice.model_fields["finish_reason"].annotation),
                 ),
                 Enum(
                     "role",
                     [(chunk, ("$defs", "delta", "properties", "role", "enum"))],
-                    _literals(chat.ChoiceDelta.model_fields["role"].annotation),
+                    literals(chat.ChoiceDelta.model_fields["role"].annotation),
                 ),
                 Enum(
                     "service_tier",
                     [(chunk, ("properties", "service_tier", "enum"))],
-                    _literals(chat.ChatCompletionChunk.model_fields["service_tier"].annotation),
+                    literals(chat.ChatCompletionChunk.model_fields["service_tier"].annotation),
                 ),
             ],
         )
     )
-    status = _literals(Response.model_fields["status"].annotation)
+    status = literals(Response.model_fields["status"].annotation)
     for version in ("2.3.0", "2025-03"):
-        api = Api(f"openai/responses/{version}", "openai", _members(ResponseStreamEvent))
+        api = Api(f"openai/responses/{version}", "openai", union_members(ResponseStreamEvent))
         if version == "2025-03":  # the launch shape: as tools/gen_openai_responses.py LATER
             api.later = frozenset({"sequence_number", "logprobs", "obfuscation"})
         places: list[tuple[str, tuple[str, ...]]] = [
@@ -188,25 +156,25 @@ def facts() -> list[Api]:
         ]
         api.enums.append(Enum("response.status", places, status))
         apis.append(api)
-    apis.append(Api("openai/realtime/ga", "openai", _members(ga.RealtimeServerEvent)))
-    apis.append(Api("openai/realtime/beta", "openai", _members(beta.RealtimeServerEvent)))
+    apis.append(Api("openai/realtime/ga", "openai", union_members(ga.RealtimeServerEvent)))
+    apis.append(Api("openai/realtime/beta", "openai", union_members(beta.RealtimeServerEvent)))
     # Content block and delta types from the GA and the beta unions (server tools, MCP and
     # compaction blocks arrive under beta headers on the same API version); stop_reason from
     # the GA types only: a beta stop reason is the beta's to document.
     blocks = [
-        *_members(at.RawContentBlockStartEvent.model_fields["content_block"].annotation),
-        *_members(bt.BetaRawContentBlockStartEvent.model_fields["content_block"].annotation),
+        *union_members(at.RawContentBlockStartEvent.model_fields["content_block"].annotation),
+        *union_members(bt.BetaRawContentBlockStartEvent.model_fields["content_block"].annotation),
     ]
     deltas = [
-        *_members(at.RawContentBlockDeltaEvent.model_fields["delta"].annotation),
-        *_members(bt.BetaRawContentBlockDeltaEvent.model_fields["delta"].annotation),
+        *union_members(at.RawContentBlockDeltaEvent.model_fields["delta"].annotation),
+        *union_members(bt.BetaRawContentBlockDeltaEvent.model_fields["delta"].annotation),
     ]
     for version in ("2023-06-01", "2026-10-21"):
         apis.append(
             Api(
                 f"anthropic/messages/{version}",
                 "anthropic",
-                _members(at.RawMessageStreamEvent) | {"ping": None},
+                union_members(at.RawMessageStreamEvent) | {"ping": None},
                 [
                     Enum(
                         "content_block.type",
@@ -236,12 +204,12 @@ def facts() -> list[Api]:
                                 ("properties", "delta", "properties", "stop_reason", "enum"),
                             )
                         ],
-                        _literals(at.StopReason),
+                        literals(at.StopReason),
                     ),
                 ],
             )
         )
-    apis.append(Api("cohere/chat/v2", "cohere", _members(StreamedChatResponseV2)))
+    apis.append(Api("cohere/chat/v2", "cohere", union_members(StreamedChatResponseV2)))
     runtime = botocore.session.get_session().get_service_model("bedrock-runtime")
     for folder, shape in (
         ("aws-bedrock/converse-stream/2023-09-30", "ConverseStreamOutput"),

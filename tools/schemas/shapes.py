@@ -1,7 +1,8 @@
 """Frame schemas from an SDK's pydantic models, reduced to what the check judges, with a hand
 overlay that says why each difference from the SDK is there.
 
-Used by tools/schemas/gemini.py and tools/schemas/cohere.py. The SDK model's JSON Schema (by
+Used by tools/schemas/gemini.py, cohere_chat.py and bedrock.py (and, for `literals` and
+`union_members`, by generate.py and anthropic_messages.py). The SDK model's JSON Schema (by
 alias: the wire's member names) is walked from its root:
 
 - prose, defaults and `format` are dropped (the SDKs' base64 reading enforces no format);
@@ -26,6 +27,7 @@ there (or removed, with None) and why. Every entry is said in the schema's `$com
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,3 +176,38 @@ def document(
 def write(file: Path, schema: dict[str, Any]) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def literals(annotation: Any) -> list[Any]:
+    """The values of every Literal in an annotation (through unions and Annotated), in order."""
+    out: list[Any] = []
+    pending = [annotation]
+    while pending:
+        item = pending.pop(0)
+        origin = typing.get_origin(item)
+        if origin is typing.Literal:
+            out += [v for v in typing.get_args(item) if v not in out]
+        elif origin is typing.Annotated:
+            pending.append(typing.get_args(item)[0])
+        elif origin is not None:
+            pending += list(typing.get_args(item))
+    return out
+
+
+def union_members(union: Any, key: str = "type") -> dict[str, Any]:
+    """discriminator value -> pydantic model, over a (possibly Annotated) union of models."""
+    from pydantic import BaseModel
+
+    found: dict[str, Any] = {}
+    pending = [union]
+    while pending:
+        item = pending.pop(0)
+        origin = typing.get_origin(item)
+        if origin is typing.Annotated:
+            pending.append(typing.get_args(item)[0])
+        elif origin is not None:
+            pending += list(typing.get_args(item))
+        elif isinstance(item, type) and issubclass(item, BaseModel):
+            for value in literals(item.model_fields[key].annotation):
+                found.setdefault(value, item)
+    return found
