@@ -14,9 +14,9 @@ import pytest
 
 from streamcheck.check import repeat
 from streamcheck.check.options import CheckOptions
-from streamcheck.protocols.shortcuts import reference_only
-from streamcheck.run import check_paths
+from streamcheck.model import ExchangeResult
 from streamcheck.schemas import shipped_root
+from tests.reference import checked_both_ways
 
 
 def _chunk(content: str, obfuscation: str | None = "ab12") -> bytes:
@@ -38,20 +38,8 @@ def _chat(middle: list[bytes]) -> bytes:
     return head + b"".join(middle) + tail + b"data: [DONE]\n\n"
 
 
-def _both(path: Path, options: CheckOptions | None = None) -> list[Any]:
-    def verdicts() -> list[Any]:
-        report = check_paths([str(path)], options)
-        return [(r.frames, r.end, r.findings) for r in report.results]
-
-    fast = verdicts()
-    with reference_only():
-        reference = verdicts()
-    assert fast == reference
-    return fast
-
-
-def _codes(verdicts: list[Any]) -> list[str]:
-    return [f.code for _, _, findings in verdicts for f in findings]
+def _codes(results: list[ExchangeResult]) -> list[str]:
+    return [f.code for r in results for f in r.findings]
 
 
 @pytest.mark.parametrize("pad", ["ab12", None], ids=["text-then-padding", "text-last"])
@@ -77,10 +65,10 @@ def test_text_with_escapes_non_ascii_and_bad_bytes_is_judged_as_the_reference_do
     ]
     path = tmp_path / "odd.sse"
     path.write_bytes(_chat(plain + odd + plain))
-    verdicts = _both(path)
+    verdicts = checked_both_ways(path)
     codes = _codes(verdicts)
     assert "SC102" in codes, codes
-    assert verdicts[0][0] == 2 + len(plain) * 2 + len(odd) + 1
+    assert verdicts[0].frames == 2 + len(plain) * 2 + len(odd) + 1
 
 
 def test_a_user_schema_that_limits_the_text_keeps_every_frame_on_the_full_path(
@@ -99,9 +87,9 @@ def test_a_user_schema_that_limits_the_text_keeps_every_frame_on_the_full_path(
     texts = [" short", " fine", " ok", " far too long a text"]  # a template would come at " ok"
     path.write_bytes(_chat([_chunk(text) for text in texts]))
     options = CheckOptions(schema_dirs=(tmp_path / "schemas",))
-    codes = _codes(_both(path, options))
+    codes = _codes(checked_both_ways(path, options))
     assert "SC201" in codes, codes
-    assert "SC201" not in _codes(_both(path))  # the shipped schema takes any text
+    assert "SC201" not in _codes(checked_both_ways(path))  # the shipped schema takes any text
 
 
 def test_tool_arguments_and_anthropic_deltas_repeat_as_the_reference_path(tmp_path: Path) -> None:
@@ -119,7 +107,7 @@ def test_tool_arguments_and_anthropic_deltas_repeat_as_the_reference_path(tmp_pa
         calls += [_tool_chunk([{"index": slot, "function": {"arguments": p}}]) for p in pieces]
     path = tmp_path / "calls.sse"
     path.write_bytes(_chat(calls))
-    assert "SC308" in _codes(_both(path))
+    assert "SC308" in _codes(checked_both_ways(path))
 
     events = [
         ("message_start", {"type": "message_start", "message": _message()}),
@@ -144,7 +132,7 @@ def test_tool_arguments_and_anthropic_deltas_repeat_as_the_reference_path(tmp_pa
     )
     anthropic = tmp_path / "anthropic.sse"
     anthropic.write_bytes(body)
-    assert "SC308" in _codes(_both(anthropic))
+    assert "SC308" in _codes(checked_both_ways(anthropic))
 
 
 def _tool_chunk(calls: list[dict[str, Any]]) -> bytes:
@@ -242,8 +230,8 @@ def test_templates_from_canonical_and_other_bytes_judge_as_the_reference(
     chunks += [shaped('"content":" same"')] + [shaped(" same") for _ in range(3)]
     path = tmp_path / f"{shape}.sse"
     path.write_bytes(_chat(chunks))
-    verdicts = _both(path)
-    assert verdicts[0][0] == len(chunks) + 3
+    verdicts = checked_both_ways(path)
+    assert verdicts[0].frames == len(chunks) + 3
     assert bool(made) is templates
 
 
@@ -276,8 +264,8 @@ def _broken(content: str, defect: str) -> bytes:
     return chunk.replace(b'"delta":{', b'"delta":{"role":"bot",')
 
 
-def _counts(verdicts: list[Any]) -> dict[str, str]:
-    return {f.code: f.message for _, _, findings in verdicts for f in findings}
+def _counts(verdicts: list[ExchangeResult]) -> dict[str, str]:
+    return {f.code: f.message for r in verdicts for f in r.findings}
 
 
 @pytest.mark.parametrize(
@@ -296,9 +284,9 @@ def test_a_defect_in_every_chunk_is_counted_as_the_reference_counts_it(
     middle[60:60] = [_broken('a "quoted" text', defect), _broken(" cut", defect)[:40] + b"\n\n"]
     path = tmp_path / "broken.sse"
     path.write_bytes(_chat(middle))
-    verdicts = _both(path, CheckOptions(max_per_code=cap))
+    verdicts = checked_both_ways(path, CheckOptions(max_per_code=cap))
     counts = _counts(verdicts)
-    shown = sum(1 for _, _, findings in verdicts for f in findings if f.code == code)
+    shown = sum(1 for r in verdicts for f in r.findings if f.code == code)
     assert shown == min(cap, 81) + (1 if cap < 81 else 0), verdicts
     assert f"{81 - cap} more {code} findings" in counts[code], counts
 
@@ -319,12 +307,12 @@ def test_a_template_from_a_failing_frame_keeps_a_judged_text_on_the_full_path(
     path = tmp_path / "judged.sse"
     path.write_bytes(_chat([_chunk(text) for text in texts * 8]))
     options = CheckOptions(schema_dirs=(tmp_path / "schemas",), max_per_code=1)
-    counts = _counts(_both(path, options))
+    counts = _counts(checked_both_ways(path, options))
     assert "47 more SC205 findings" in counts["SC205"], counts  # 6 texts in 10 are not listed
     # Under the cap, each frame's message names its own value.
     options = CheckOptions(schema_dirs=(tmp_path / "schemas",), max_per_code=4)
-    verdicts = _both(path, options)
-    messages = [f.message for _, _, fs in verdicts for f in fs if f.code == "SC205"][:4]
+    verdicts = checked_both_ways(path, options)
+    messages = [f.message for r in verdicts for f in r.findings if f.code == "SC205"][:4]
     for message, text in zip(messages, [" maybe", " perhaps", " later", " never"], strict=True):
         assert repr(text) in message, messages
 
@@ -367,7 +355,7 @@ def test_anthropic_deltas_that_name_no_block_repeat_as_the_reference_counts_them
             for name, data in events
         )
     )
-    verdicts = _both(path, CheckOptions(max_per_code=cap))
+    verdicts = checked_both_ways(path, CheckOptions(max_per_code=cap))
     counts = _counts(verdicts)
     assert "SC201" in counts, counts
     if cap == 0:

@@ -33,6 +33,7 @@ from streamcheck.run import check_paths
 from streamcheck.schemas import Catalog, shipped_root
 from streamcheck.sources import read_path
 from streamcheck.sources.tape_ws import dumps
+from tests.reference import checked_both_ways
 
 URL = "wss://api.openai.com/v1/realtime?model=gpt-realtime"
 AT = {"response_id": "resp_1", "item_id": "item_1", "output_index": 0, "content_index": 0}
@@ -85,25 +86,8 @@ def _tape(
     return path
 
 
-def _both(path: Path, options: CheckOptions | None = None) -> list[Any]:
-    """The verdicts in runs with the shortcuts, and one message at a time without: equal."""
-
-    def verdicts() -> list[Any]:
-        report = check_paths([str(path)], options)
-        # The timing's keys in order too: a JSON report prints them so.
-        return [
-            (r.frames, r.end, list(r.timing.items()), r.findings, r.bytes) for r in report.results
-        ]
-
-    fast = verdicts()
-    with reference_only():
-        reference = verdicts()
-    assert fast == reference
-    return fast
-
-
-def _found(verdicts: list[Any]) -> list[tuple[str, int | None]]:
-    return [(f.code, f.location.frame) for _, _, _, findings, _ in verdicts for f in findings]
+def _found(results: list[ExchangeResult]) -> list[tuple[str, int | None]]:
+    return [(f.code, f.location.frame) for r in results for f in r.findings]
 
 
 def _at_boundaries() -> list[int]:
@@ -130,7 +114,7 @@ def test_a_defect_on_either_side_of_a_run_boundary_and_in_the_last_message(
                 middle.append(_delta(n)[:-9])  # the JSON cut short
         else:
             middle.append(_delta(n, f" w{n}"))
-    verdicts = _both(_tape(tmp_path / "s.tape", _session(middle)))
+    verdicts = checked_both_ways(_tape(tmp_path / "s.tape", _session(middle)))
     code = {"not-a-string": "SC201", "closed-response": "SC353", "not-json": "SC101"}[defect]
     assert [f for c, f in _found(verdicts) if c == code] == [*bad_frames, count - 1]
 
@@ -142,7 +126,7 @@ def test_a_silence_mid_run_is_reported_between_the_frames_around_it(tmp_path: Pa
     middle[20] = _delta(22, delta=5)  # type: ignore[arg-type]
     middle[21] = Message(Direction.RECEIVED, _delta(23, delta=6), time=100.0)  # type: ignore[arg-type]
     middle[22] = _delta(24, delta=7)  # type: ignore[arg-type]
-    verdicts = _both(_tape(tmp_path / "gap.tape", _session(middle)))
+    verdicts = checked_both_ways(_tape(tmp_path / "gap.tape", _session(middle)))
     assert _found(verdicts)[:4] == [("SC201", 22), ("SC501", None), ("SC201", 23), ("SC201", 24)]
 
 
@@ -163,7 +147,7 @@ def test_timing_of_a_run_with_untimed_messages_and_growing_gaps(
     session = [Message(Direction.RECEIVED, m.data, time=None) for m in session[:2]] + session[2:]
     session[-1] = Message(Direction.RECEIVED, session[-1].data, time=29.5)
     path.write_bytes(dumps([(fields, session, CLEAN, EndReason.EOF)]))
-    timing = dict(_both(path)[0][2])
+    timing = checked_both_ways(path)[0].timing
     assert timing["max_gap"] == round(29.0 - 9.6, 6)
     assert timing["total"] == 29.5
     assert timing["first_byte"] == (0.5 if first else 0.6)
@@ -188,12 +172,12 @@ def test_binary_and_sent_messages_mid_run(tmp_path: Path) -> None:
         else:
             middle.append(Message(Direction.RECEIVED, _delta(n, f" w{n}"), time=round(clock, 3)))
     path = _tape(tmp_path / "binary.tape", _session(middle), url="ws://127.0.0.1:9/ws")
-    verdicts = _both(path)
+    verdicts = checked_both_ways(path)
     found = _found(verdicts)
     assert ("SC125", None) in found
     assert [f for c, f in found if c == "SC201"] != []
     received = [m for m in _session(middle) if m.direction is Direction.RECEIVED]
-    assert verdicts[0][0] == sum(1 for m in received if not m.binary)
+    assert verdicts[0].frames == sum(1 for m in received if not m.binary)
 
 
 @pytest.mark.parametrize("gap", [0.01, 100.0], ids=["steady", "silence"])
@@ -241,8 +225,8 @@ def test_gemini_live_json_in_binary_messages_past_a_run(tmp_path: Path) -> None:
     fields = {"request": exchange.request}
     close = Close(CloseState.CLOSED, 1000, "", "client", 1.0)
     path.write_bytes(dumps([(fields, messages, close, EndReason.EOF)]))
-    verdicts = _both(path)
-    frames = verdicts[0][0]
+    verdicts = checked_both_ways(path)
+    frames = verdicts[0].frames
     assert frames == len(messages) - 1  # every received message a frame, text or binary
     assert len([c for c, _ in _found(verdicts) if c == "SC201"]) == 2
 
@@ -268,13 +252,13 @@ def test_a_session_that_closes_mid_run_and_the_next_one_in_the_file(
         _session(list(second)),
         closes=(close,),
     )
-    verdicts = _both(path)
-    assert [r[0] for r in verdicts] == [31, 11]
-    first_codes = [f.code for f in verdicts[0][3]]
+    verdicts = checked_both_ways(path)
+    assert [r.frames for r in verdicts] == [31, 11]
+    first_codes = [f.code for f in verdicts[0].findings]
     assert ("SC201", 30) in _found(verdicts[:1])
     assert "SC350" in first_codes  # the response never got its response.done
     assert ("SC602" if close.code == 1011 else "SC601") in first_codes
-    assert verdicts[1][3] == []
+    assert verdicts[1].findings == []
 
 
 def test_realtime_deltas_with_odd_text_are_judged_as_the_reference_does(tmp_path: Path) -> None:
@@ -300,7 +284,9 @@ def test_realtime_deltas_with_odd_text_are_judged_as_the_reference_does(tmp_path
     middle = [*plain, *odd, *[_delta(n, f" w{n}") for n in range(26, 40)]]
     done = _event(40, "response.done", response={"id": "resp_1", "status": "completed"})
     after = [_delta(n, f" late{n}") for n in range(41, 46)]  # after response.done: SC353
-    verdicts = _both(_tape(tmp_path / "odd.tape", _session([*middle, done, *after], done=False)))
+    verdicts = checked_both_ways(
+        _tape(tmp_path / "odd.tape", _session([*middle, done, *after], done=False))
+    )
     codes = [c for c, _ in _found(verdicts)]
     for code in ("SC101", "SC103", "SC352", "SC353"):
         assert code in codes, codes
@@ -320,8 +306,9 @@ def test_a_user_schema_that_limits_the_delta_keeps_every_event_on_the_full_path(
     middle.append(_delta(8, " far too long a text"))
     path = _tape(tmp_path / "long.tape", _session(middle))
     options = CheckOptions(schema_dirs=(tmp_path / "schemas",))
-    assert ("SC201", 8) in _found(_both(path, options))
-    assert "SC201" not in [c for c, _ in _found(_both(path))]  # the shipped schema takes any
+    assert ("SC201", 8) in _found(checked_both_ways(path, options))
+    shipped = checked_both_ways(path)
+    assert "SC201" not in [c for c, _ in _found(shipped)]  # the shipped schema takes any
 
 
 def test_tape_lines_read_the_same_whatever_order_their_keys_come_in(tmp_path: Path) -> None:

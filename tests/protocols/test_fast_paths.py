@@ -23,6 +23,7 @@ from streamcheck.protocols.shortcuts import reference_only
 from streamcheck.run import check_paths
 from streamcheck.schemas import SchemaSet
 from tests.conftest import CORPUS, FIXTURES
+from tests.reference import verdict
 
 
 def _files(root: Path) -> list[Path]:
@@ -37,18 +38,7 @@ def _verdicts(path: Path, options: CheckOptions | None = None) -> Any:
         report = check_paths([str(path)], options)
     except Exception as exc:  # bad input: the same refusal both ways
         return ("refused", type(exc).__name__, str(exc))
-    # Timing too: a WebSocket's is accounted per message, in runs or one by one.
-    return [
-        (
-            *(r.source, r.index, r.provider, r.api, r.end, r.frames, _cause(r.cause)),
-            *(r.findings, r.timing, r.bytes, r.framing),
-        )
-        for r in report.results
-    ]
-
-
-def _cause(cause: Any) -> Any:
-    return None if cause is None else [getattr(cause, slot) for slot in cause.__slots__]
+    return [verdict(r) for r in report.results]
 
 
 def _compare(files: list[Path], options: CheckOptions | None = None) -> tuple[int, int, int]:

@@ -1,0 +1,33 @@
+"""A check run twice, with the hot paths and shortcuts and on the reference path alone
+(protocols.shortcuts.reference_only): speed must never change a verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from streamcheck.check.options import CheckOptions
+from streamcheck.model import ExchangeResult
+from streamcheck.protocols.shortcuts import reference_only
+from streamcheck.run import check_paths
+
+
+def verdict(result: ExchangeResult) -> tuple[Any, ...]:
+    """All a result says: where it is, what it is, how it ended and why, its findings, and its
+    timing with its keys in order (a JSON report prints them so; a WebSocket session's is
+    accounted per run of messages or one message at a time)."""
+    cause = result.cause
+    return (
+        *(result.source, result.index, result.provider, result.api, result.end, result.frames),
+        None if cause is None else [getattr(cause, slot) for slot in cause.__slots__],
+        *(result.findings, list(result.timing.items()), result.bytes, result.framing),
+    )
+
+
+def checked_both_ways(path: Path, options: CheckOptions | None = None) -> list[ExchangeResult]:
+    """`path` checked both ways; fails unless every verdict is the same. The fast results."""
+    fast = check_paths([str(path)], options).results
+    with reference_only():
+        reference = check_paths([str(path)], options).results
+    assert [verdict(r) for r in fast] == [verdict(r) for r in reference], path
+    return fast
