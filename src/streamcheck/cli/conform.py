@@ -114,7 +114,9 @@ def conform(
     if format not in FORMATS:
         raise StreamcheckError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
     extra = [_report_target(value, FORMATS) for value in report_to or []]
-    dialect = _dialect(provider, api)
+    from streamcheck.live.conform.runner import dialect as case_api
+
+    dialect = case_api(provider, api)
     chosen = _chosen(cases_for(dialect), cases, dialect)
     spec = _spec_version(spec_version, dialect)
     if list_:
@@ -130,23 +132,6 @@ def conform(
         provider, api, model, base_url, key_env, header, chosen, yes, format, extra,
         connect_timeout, read_timeout, threshold, spec,
     )  # fmt: skip
-
-
-def _dialect(provider: str, api: str) -> str:
-    """The case table's API for --provider and --api (a usage error when they do not meet)."""
-    from streamcheck.live.conform import native
-
-    if provider in native.APIS:
-        return native.dialect(provider, api)
-    if provider not in ("openai", "anthropic"):
-        raise StreamcheckError(
-            f"--provider {provider!r}: expected openai, anthropic, gemini or ollama"
-        )
-    if api not in ("chat", "responses"):
-        raise StreamcheckError(f"--api {api!r}: expected chat or responses")
-    if provider == "anthropic" and api == "responses":
-        raise StreamcheckError("--api responses is an OpenAI API (use --provider openai)")
-    return "anthropic" if provider == "anthropic" else api
 
 
 def _spec_version(given: str | None, dialect: str) -> str | None:

@@ -63,6 +63,19 @@ UNSUPPORTED_CODES = ("unsupported_parameter", "unsupported_value")
 _CAP = {"responses": "max_output_tokens", "anthropic": "max_tokens"}
 
 
+def dialect(provider: str, api: str) -> str:
+    """The case table's API for --provider and --api (a usage error when they do not meet)."""
+    if provider in native.APIS:
+        return native.dialect(provider, api)
+    if provider not in ("openai", "anthropic"):
+        raise ConfigError(f"--provider {provider!r}: expected openai, anthropic, gemini or ollama")
+    if api not in ("chat", "responses"):
+        raise ConfigError(f"--api {api!r}: expected chat or responses")
+    if provider == "anthropic" and api == "responses":
+        raise ConfigError("--api responses is an OpenAI API (use --provider openai)")
+    return "anthropic" if provider == "anthropic" else api
+
+
 @dataclass(frozen=True, slots=True)
 class Server:
     """Where the cases go: provider dialect, API, base URL, model, key variable."""
@@ -99,26 +112,18 @@ class Server:
                 )
             base = base_url or native.DEFAULT_BASE[provider]
             framing = "json" if api == "json" else None
-            dialect = native.dialect(provider, api)
-            return cls(provider, dialect, model, base, key_env, headers, None, framing)
-        if provider not in ("openai", "anthropic"):
-            raise ConfigError(
-                f"--provider {provider!r}: expected openai, anthropic, gemini or ollama"
-            )
-        if api not in ("chat", "responses"):
-            raise ConfigError(f"--api {api!r}: expected chat or responses")
-        if provider == "anthropic" and api == "responses":
-            raise ConfigError("--api responses is an OpenAI API (use --provider openai)")
-        dialect = "anthropic" if provider == "anthropic" else api
-        if spec_version is not None and dialect != "responses":
+            kind = dialect(provider, api)
+            return cls(provider, kind, model, base, key_env, headers, None, framing)
+        kind = dialect(provider, api)
+        if spec_version is not None and kind != "responses":
             raise ConfigError("--spec-version names an Open Responses release: use --api responses")
-        if dialect == "responses":
+        if kind == "responses":
             spec_version = spec_version or LATEST
             if spec_version not in VERSIONS:
                 known = ", ".join(VERSIONS)
                 raise ConfigError(f"--spec-version {spec_version!r}: expected one of {known}")
         base = base_url or DEFAULT_BASE[provider]
-        return cls(provider, dialect, model, base, key_env, headers, spec_version)
+        return cls(provider, kind, model, base, key_env, headers, spec_version)
 
     @property
     def host(self) -> str:
