@@ -29,6 +29,10 @@ FORBIDDEN = (
     "pydantic",
     "pydantic_core",
     "typer._adapters",
+    # `check PATH...` with no option runs without typer (cli._bare_check, issue 22), and
+    # without the click typer vendors (or click itself, which older typer releases used).
+    "typer",
+    "click",
     # What the live commands' outputs need, never a recording's check.
     "grpc",
     "prometheus_client",
@@ -142,6 +146,7 @@ def test_importing_the_cli_imports_no_command() -> None:
     assert (
         sorted(m for m in modules if m.startswith(("streamcheck.cli.", "streamcheck.live"))) == []
     )
+    assert "typer" not in modules  # the bare `check PATH...` lane runs without it
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -151,9 +156,12 @@ def test_each_command_imports_only_its_own_group(command: str) -> None:
     modules = imported(command, "--help")
     groups = {f"streamcheck.cli.{module}" for module in COMMANDS.values()}
     assert sorted(m for m in modules if m in groups) == [f"streamcheck.cli.{COMMANDS[command]}"]
-    # Every module of the package's cli is a group but the option reader all commands share.
+    # Every module of the package's cli is a group, but the option reader and the typer options
+    # all commands share, and the check command's implementation (its group calls it).
     assert {m for m in modules if m.startswith("streamcheck.cli.")} - groups <= {
-        "streamcheck.cli.coerce"
+        "streamcheck.cli.coerce",
+        "streamcheck.cli.options",
+        "streamcheck.cli.checking",
     }
 
 

@@ -2,10 +2,11 @@
 
 One module per command group: `check.py` (check), `catalog.py` (rules, explain, schemas),
 `live.py` (serve, record, smoke), `conform.py` (conform), `proxy.py` (proxy) and `extproc.py`
-(ext-proc). This module holds what they share
-and the entry point, and imports a group only when one of its commands runs, so `check` never
-pays for building the live commands (start-up, issue 6); `app`, the whole CLI, loads every
-group on first use.
+(ext-proc). This module holds what they share and the entry point, and imports a group only
+when one of its commands runs, so `check` never pays for building the live commands (start-up,
+issue 6); `app`, the whole CLI, loads every group on first use. It imports no typer itself
+(`options.py` holds the typer options the groups share): `check PATH...` with no option runs
+`checking.run`, the check command's implementation, without typer (`_bare_check`, issue 22).
 
 Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage error or unreadable input.
 Heavy imports (httpx, the server, YAML) happen inside the commands that need them.
@@ -15,15 +16,17 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from streamcheck.exceptions import StreamcheckError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    import typer
+
     from streamcheck.live.observe import OutputOptions
     from streamcheck.model import Severity
 
@@ -54,50 +57,6 @@ COMMANDS: dict[str, str] = {
     "proxy": "proxy",
     "ext-proc": "extproc",
 }
-
-# Options that commands of more than one group take, defined once.
-Schemas = Annotated[
-    list[Path] | None,
-    typer.Option("--schemas", metavar="DIR", help="Extra schema folder (repeatable)."),
-]
-
-
-# Options of what every checked live exchange writes (`proxy`, `ext-proc`), defined once: the
-# JSON log, the tapes of failing exchanges, /metrics and OpenTelemetry; sampling and the cap.
-Log = Annotated[
-    str,
-    typer.Option(
-        help="Where the JSON log line of each checked exchange goes: - (stdout), a "
-        "file (appended to), or 'none'."
-    ),
-]
-Tapes = Annotated[
-    Path | None,
-    typer.Option(
-        help="Folder for redacted tapes of failing exchanges (the oldest are dropped at the caps)."
-    ),
-]
-TapesMaxCount = Annotated[int, typer.Option(help="At most this many tapes in --tapes.")]
-TapesMaxMb = Annotated[float, typer.Option(help="At most this many MiB of tapes in --tapes.")]
-MetricsPort = Annotated[
-    int | None,
-    typer.Option(help="Serve Prometheus /metrics on this port (needs the [metrics] extra)."),
-]
-MetricsHost = Annotated[str, typer.Option(help="Interface /metrics listens on.")]
-Otel = Annotated[
-    bool,
-    typer.Option(
-        help="Export a span per exchange over OTLP/HTTP (needs the [otel] extra); "
-        "the endpoint comes from --otel-endpoint or OTEL_EXPORTER_OTLP_ENDPOINT."
-    ),
-]
-OtelEndpoint = Annotated[
-    str | None, typer.Option(help="OTLP/HTTP traces endpoint (http://host:4318/v1/traces).")
-]
-Sample = Annotated[float, typer.Option(help="Share of exchanges checked, 0 to 1.")]
-MaxChecked = Annotated[
-    int, typer.Option(help="At most this many exchanges checked at once; the rest pass unchecked.")
-]
 
 
 def output_options(
@@ -140,8 +99,6 @@ def sampling(sample: float, max_checked: int) -> None:
 
 
 def _console(no_color: bool = False, stderr: bool = False):  # type: ignore[no-untyped-def]
-    import os
-
     from rich.console import Console
 
     # --no-color and NO_COLOR (https://no-color.org) mean plain text: no bold either.
@@ -188,8 +145,12 @@ def _group(module: str) -> typer.Typer:
 
 
 def _whole_app() -> typer.Typer:
+    import typer
+
+    from streamcheck.cli.options import root
+
     whole = typer.Typer(**_SETTINGS)
-    whole.callback(help=HELP)(_root)
+    whole.callback(help=HELP)(root)
     for module in dict.fromkeys(COMMANDS.values()):
         whole.registered_commands.extend(_group(module).registered_commands)
     globals()["app"] = whole  # built once: later lookups find it without __getattr__
@@ -218,30 +179,22 @@ def _app_for(args: list[str]) -> typer.Typer:
     ]
     if not chosen:
         return _whole_app()  # top-level --help, a typo: the whole app answers
+    import typer
+
+    from streamcheck.cli.options import root
+
     single = typer.Typer(**_SETTINGS)
     single.registered_commands = chosen
-    single.callback(help=HELP)(_root)  # a group, as with the full app: `check` is a command
+    single.callback(help=HELP)(root)  # a group, as with the full app: `check` is a command
     return single
-
-
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", "-V", is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """The top level's own option (`main` answers --version before typer is even built; this
-    makes it part of --help)."""
-    if version:
-        from streamcheck import __version__
-
-        sys.stdout.write(f"streamcheck {__version__}\n")
-        raise typer.Exit(EXIT_OK)
 
 
 def _command(args: list[str]) -> Any:
     """The click command for these arguments, its help tidied: an argument with a metavar
     (PATH...) shows it alone, not followed by typer's type label (`<list[str]>`); its plain
     options read without pydantic (`coerce`: about 60 ms of start-up, issue 22)."""
+    import typer.main
+
     from streamcheck.cli.coerce import plain
 
     command = typer.main.get_command(_app_for(args))
@@ -256,6 +209,8 @@ def _command(args: list[str]) -> Any:
 def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
     """(aborts, usage errors): typer >= 0.22 raises its vendored click's exceptions, older
     typer click's own. click itself is not a dependency of a new typer, so it may be absent."""
+    import typer
+
     aborts: list[type[BaseException]] = [typer.Abort]
     usage: list[type[BaseException]] = []
     vendored = getattr(typer, "exceptions", None)
@@ -269,6 +224,39 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
         aborts.append(click.exceptions.Abort)
         usage.append(click.exceptions.ClickException)
     return tuple(aborts), tuple(usage)
+
+
+def _bare_check(args: list[str]) -> list[str] | None:
+    """The paths of `check PATH...` with no option: every argument after `check` (one at
+    least) a path that does not start with '-'; else None.
+
+    That is what pre-commit and CI run, many times a day, and it needs no option parsing:
+    `_check_paths` runs the command's own implementation with its defaults, without loading
+    typer (about half of the start-up of a small check, issue 22). typer stays the one
+    definition of the command line: anything else, `--help` and every option included, goes
+    through it. tests/test_check_lane.py holds the two ways to the same defaults and the same
+    output, exit codes and error lines."""
+    if len(args) < 2 or args[0] != "check" or any(arg.startswith("-") for arg in args[1:]):
+        return None
+    if os.environ.get("_STREAMCHECK_COMPLETE"):
+        return None  # typer answers a shell's completion request (typer/core.py, _main)
+    return args[1:]
+
+
+def _check_paths(paths: list[str]) -> int:
+    """`check PATHS` with every option at its default; what typer's `Command.main` does with
+    an interrupt or an end of input inside a command, done the same (typer/core.py, _main)."""
+    from streamcheck.cli.checking import run
+
+    try:
+        return run(paths)
+    except KeyboardInterrupt:
+        return 130  # typer: raise Exit(130), returned as the code, nothing said
+    except EOFError:
+        if sys.stderr is not None:  # typer: click.echo(file=sys.stderr), then Abort
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+        sys.exit(130)
 
 
 def _masked(what: object) -> str:
@@ -299,8 +287,12 @@ def main(argv: list[str] | None = None) -> None:
         # Nothing a recording holds (a lone surrogate in a cassette string) may make printing
         # the report fail: such a character is written as an escape.
         sys.stdout.reconfigure(errors="backslashreplace")
+    paths = _bare_check(args)
     try:
-        code = _command(args).main(args=args, prog_name="streamcheck", standalone_mode=False)
+        if paths is not None:
+            code = _check_paths(paths)
+        else:
+            code = _command(args).main(args=args, prog_name="streamcheck", standalone_mode=False)
         sys.stdout.flush()  # here, not at exit: a full disk must be an error we can name
     except BrokenPipeError:
         # The reader went away (`| head -1`): stop quietly, as Unix tools do, with the status a
@@ -323,12 +315,14 @@ def main(argv: list[str] | None = None) -> None:
     except StreamcheckError as exc:
         sys.stderr.write(f"streamcheck: error: {_masked(exc)}\n")
         sys.exit(EXIT_USAGE)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("streamcheck: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # usage errors and anything unforeseen: one line, exit 2
+        import typer
+
+        if isinstance(exc, typer.Exit):
+            sys.exit(exc.exit_code)
         aborts, usage_errors = _click_exceptions()
         if isinstance(exc, aborts):
             sys.exit(130)
@@ -389,8 +383,6 @@ def _whole_writes() -> None:
 def _drop_stdout() -> None:
     """Point standard output at /dev/null so the interpreter's flush at exit cannot fail
     again (it would print "Exception ignored ... BrokenPipeError" and exit 120)."""
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

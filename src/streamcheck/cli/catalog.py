@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from streamcheck.cli import Schemas, _console
+from streamcheck.cli import _console
+from streamcheck.cli.options import Schemas
 from streamcheck.exceptions import StreamcheckError
 
 group = typer.Typer()

@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from streamcheck.cli import (
+from streamcheck.cli import _fail_on, output_options, sampling
+from streamcheck.cli.options import (
     Log,
     MaxChecked,
     MetricsHost,
@@ -22,9 +23,6 @@ from streamcheck.cli import (
     Tapes,
     TapesMaxCount,
     TapesMaxMb,
-    _fail_on,
-    output_options,
-    sampling,
 )
 from streamcheck.exceptions import StreamcheckError
 

@@ -12,7 +12,8 @@ from typing import Annotated
 
 import typer
 
-from streamcheck.cli import (
+from streamcheck.cli import _fail_on, _positive, output_options, sampling
+from streamcheck.cli.options import (
     Log,
     MaxChecked,
     MetricsHost,
@@ -24,10 +25,6 @@ from streamcheck.cli import (
     Tapes,
     TapesMaxCount,
     TapesMaxMb,
-    _fail_on,
-    _positive,
-    output_options,
-    sampling,
 )
 from streamcheck.exceptions import StreamcheckError
 
