@@ -70,6 +70,8 @@ FORBIDDEN = (
     "streamcheck.protocols.openai_responses",
     # The checkout's pyproject.toml has no [tool.streamcheck]: its bytes say so, no TOML parse.
     "tomllib",
+    # The terminal's width is asked of shutil only for a terminal (shutil loads bz2 and lzma).
+    "shutil",
 )
 
 

@@ -71,14 +71,17 @@ def output_width(is_terminal: bool, terminal: int) -> int:
     """COLUMNS when set; else the terminal's width (`terminal`, or asked of the system when 0);
     else (a pipe, a file, a CI log) no wrapping."""
     import os
-    import shutil
 
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     if not is_terminal:
         return UNWRAPPED
-    return terminal or shutil.get_terminal_size().columns
+    if terminal:
+        return terminal
+    import shutil  # only for a terminal: shutil loads bz2 and lzma (start-up, issue 22)
+
+    return shutil.get_terminal_size().columns
 
 
 def _clean(text: str) -> str:
