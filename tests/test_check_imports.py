@@ -4,6 +4,7 @@ imported on that path. Read from `python -X importtime`, in a real subprocess.""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -177,3 +178,45 @@ def test_only_the_rule_families_reported_are_loaded() -> None:
     cut = imported("check", str(FIXTURES / "rules" / "SC301" / "bad.sse"))
     assert "streamcheck.rules.grammar" in cut
     assert "streamcheck.rules.timing" not in cut
+
+
+def test_a_clean_check_compiles_no_pattern_it_does_not_ask() -> None:
+    # Compiling a regular expression is start-up too (sre's compiler is Python): the patterns
+    # of secrets (only a finding's evidence is masked), of container formats a raw body is
+    # never asked about, and of failing frames are compiled on first use (issue 22).
+    from streamcheck import redact
+    from streamcheck.protocols import openai_client_impact
+    from streamcheck.sources import formats
+    from streamcheck.wire import sniff
+
+    lazy = [
+        redact._KEY_PATTERNS,
+        redact._JSON_SECRET,
+        formats.CASSETTE_START,
+        formats.ONE_INTERACTION_YAML,
+        formats.SHAPED_KEY,
+        formats._ASKED,
+        formats.PROTOCOL_START,
+        sniff.TAGGED_START,
+        sniff._JSON_LINE_BREAK,
+        openai_client_impact._NO_INDEX,
+    ]
+    code = (
+        "import re, sys\n"
+        "from streamcheck.cli import main\n"
+        "try:\n    main(sys.argv[1:])\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write(repr([key[1] for key in re._cache]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "check", str(FIXTURES / "openai" / "text-answer.sse")],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.startswith("OK"), done.stderr[-2000:]
+    compiled = ast.literal_eval(done.stderr)  # str and bytes literals, written by repr above
+    assert sniff.SSE_START.pattern in compiled  # the patterns it asks are there
+    assert [getattr(p, "pattern", p) for p in lazy if getattr(p, "pattern", p) in compiled] == []

@@ -87,8 +87,9 @@ _COOKIES = r",\s*(?=[^;,=\s]+=)"
 _CAMEL = r"(?<=[a-z0-9])(?=[A-Z])"
 _SPLIT = r"[^a-z0-9]+"
 
-_KEY_PATTERNS = re.compile(
-    r"""
+# Credentials by their shape, and JSON members named like credentials: compiled on first use
+# too (`_rx`), as a check with no finding masks nothing (start-up, issue 22).
+_KEY_PATTERNS = r"""(?x)
     sk-ant-[A-Za-z0-9_\-]{8,}          # Anthropic
     | sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}   # OpenAI and compatibles
     | AIza[0-9A-Za-z_\-]{30,}          # Google API keys
@@ -101,17 +102,14 @@ _KEY_PATTERNS = re.compile(
     | (?<=Signature=)[0-9a-fA-F]{32,}  # AWS SigV4 signature (header or presigned URL)
     | (?<=[Bb]earer\ )[A-Za-z0-9._~+/\-]{8,}=*   # any bearer token
     | (?<=Basic\ )[A-Za-z0-9+/]{8,}=*  # HTTP basic credentials
-    """,
-    re.VERBOSE,
-)
+    """
 # JSON members named like credentials, in free text (tape chunks, evidence). Compound names
 # only: a bare "token" or "key" member is content in streams (OpenAI logprobs carry "token").
-_JSON_SECRET = re.compile(
-    r'("[\w.\-]*?(?:api[_-]?key|x-api-key|authorization|access[_-]?token|refresh[_-]?token'
+_JSON_SECRET = (
+    r'(?i)("[\w.\-]*?(?:api[_-]?key|x-api-key|authorization|access[_-]?token|refresh[_-]?token'
     r"|id[_-]?token|auth[_-]?token|session[_-]?token|security[_-]?token|bearer[_-]?token"
     r'|client[_-]?secret|secret|password|passwd|subscription[_-]?key)[\w.\-]*"\s*:\s*")'
-    r'((?:[^"\\]|\\.)*)(")',
-    re.IGNORECASE,
+    r'((?:[^"\\]|\\.)*)(")'
 )
 _SIGV4 = r"Credential=([^,\s/]+)(?:/[^,\s]*)?|Signature=([0-9a-fA-F]+)"
 _SCHEME = r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s+(\S.*)$"
@@ -324,8 +322,8 @@ def _mask(value: str, mask: Callable[[str], str]) -> str:
     secrets = active()
     if secrets:
         value = _mask_values(value, secrets, mask)
-    value = _KEY_PATTERNS.sub(MASK if mask is _whole else lambda m: mask(m.group()), value)
-    return _JSON_SECRET.sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), value)
+    value = _rx(_KEY_PATTERNS).sub(MASK if mask is _whole else lambda m: mask(m.group()), value)
+    return _rx(_JSON_SECRET).sub(lambda m: m.group(1) + mask(m.group(2)) + m.group(3), value)
 
 
 def _mask_values(value: str, secrets: Iterable[str], mask: Callable[[str], str] = _whole) -> str:

@@ -14,6 +14,10 @@ from streamcheck.wire import DEFAULT_MAX_LINE
 
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
+    """What a check is asked to do: which protocols may judge, which codes count, the limits.
+
+    Every field has a default: `CheckOptions()` is a check with no flag and no config file."""
+
     provider: str | None = None
     api: str | None = None
     api_version: str | None = None

@@ -33,12 +33,13 @@ from streamcheck.protocols.base import Context, url_parts
 OPENAI_HOSTS = ("api.openai.com",)
 AZURE_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 ACCUMULATOR = "openai-python's client.chat.completions.stream() (ChatCompletionStreamState)"
-_HARMLESS_ABSENT = re.compile(
+# Compiled by re on first use (re.match(PATTERN, ...)): only a failing frame asks them.
+_HARMLESS_ABSENT = (
     r"^chunk frame: '(?:system_fingerprint|logprobs|created)' is a required property at /"
     r"(?:choices/\d+)? \["
 )
-_NO_INDEX = re.compile(r"'index' is a required property at /choices/\d+/delta/tool_calls/\d+")
-_CONTENT_NOT_TEXT = re.compile(r"is not of type 'string', 'null' at /choices/\d+/delta/content ")
+_NO_INDEX = r"'index' is a required property at /choices/\d+/delta/tool_calls/\d+"
+_CONTENT_NOT_TEXT = r"is not of type 'string', 'null' at /choices/\d+/delta/content "
 
 
 # Grammar findings openai-python absorbs: it keeps the last finish_reason and appends every
@@ -81,15 +82,15 @@ def judged_by_client_impact(ctx: Context) -> Callable[[Finding], None]:
             return
         message = finding.message
         ctx.dialect = True  # OpenAI's own chunks have this shape: the server is another
-        if _HARMLESS_ABSENT.match(message):
+        if re.match(_HARMLESS_ABSENT, message):
             return  # openai-python defaults it to None; nothing breaks
-        if _NO_INDEX.search(message):
+        if re.search(_NO_INDEX, message):
             hint = (
                 f"The server sends each tool call whole without `index` (Mistral's dialect). "
                 f"{ACCUMULATOR} raises on it; iterating create(stream=True) is unaffected. "
                 "Merge tool calls by position yourself, or use the plain iterator."
             )
-        elif _CONTENT_NOT_TEXT.search(message):
+        elif re.search(_CONTENT_NOT_TEXT, message):
             hint = (
                 f"delta.content is a list of parts (a reasoning dialect). {ACCUMULATOR} raises "
                 "on it, and code that concatenates content strings gets a TypeError."

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -49,9 +50,8 @@ def read(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
 
 
 def _load(source: str, data: bytes) -> Any:
-    if CASSETTE_JSON_START.match(data) or ONE_INTERACTION_JSON.match(
-        data
-    ):  # vcrpy's json serializer; text bodies only
+    # vcrpy's json serializer; text bodies only
+    if re.match(CASSETTE_JSON_START, data) or re.match(ONE_INTERACTION_JSON, data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import re
 
-CASSETTE_START = re.compile(rb"(?m)^(?:http_)?interactions:")
-CASSETTE_JSON_START = re.compile(rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\[')
+# The patterns every file is asked (is_har's) are compiled here; the others are compiled by re
+# on first use (re.match(PATTERN, ...), re's cache), as a raw body never reaches them: a
+# compiled pattern is start-up paid by every run (issue 22).
+CASSETTE_START = rb"(?m)^(?:http_)?interactions:"
+CASSETTE_JSON_START = rb'^\s*\{\s*"(?:http_)?interactions"\s*:\s*\['
 # One interaction saved on its own (no `interactions` list around it), as JSON or YAML.
-ONE_INTERACTION_JSON = re.compile(rb'^\s*\{\s*"(?:request|response)"\s*:\s*\{')
-ONE_INTERACTION_YAML = re.compile(rb"(?m)^(?:request|response):[ \t]*\r?$")
+ONE_INTERACTION_JSON = rb'^\s*\{\s*"(?:request|response)"\s*:\s*\{'
+ONE_INTERACTION_YAML = rb"(?m)^(?:request|response):[ \t]*\r?$"
 HAR_START = re.compile(rb'^\s*\{\s*"log"\s*:\s*\{')
 # A HAR written as YAML (Polly.JS's YAML persister, as sourcegraph/cody records: `.har.yaml`).
 HAR_YAML_START = re.compile(rb"\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*log:[ \t]*\r?\n")
 # A user-defined protocol file (YAML, TOML or JSON): its first key, after comments.
-PROTOCOL_START = re.compile(
-    rb'\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*\s*\{?\s*["\']?streamcheck-protocol["\']?\s*[:=]'
-)
+PROTOCOL_START = rb'\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*\s*\{?\s*["\']?streamcheck-protocol["\']?\s*[:=]'
 
 
 def is_tape(name: str, head: bytes) -> bool:
@@ -31,16 +32,19 @@ def is_cassette(name: str, head: bytes) -> bool:
     no SSE, NDJSON or JSON body has a line starting that way."""
     if b"interactions" not in head:  # a substring test first: the regex scans the whole head
         return _one_interaction(head)
-    return CASSETTE_START.search(head) is not None or CASSETTE_JSON_START.match(head) is not None
+    return (
+        re.search(CASSETTE_START, head) is not None
+        or re.match(CASSETTE_JSON_START, head) is not None
+    )
 
 
 def _one_interaction(head: bytes) -> bool:
     """A file holding one interaction mapping (`request:` and `response:` at the top)."""
     if b"request" not in head or b"response" not in head:
         return False
-    if ONE_INTERACTION_JSON.match(head):
+    if re.match(ONE_INTERACTION_JSON, head):
         return b'"response"' in head and b'"request"' in head
-    found = {m.group(0).split(b":")[0] for m in ONE_INTERACTION_YAML.finditer(head)}
+    found = {m.group(0).split(b":")[0] for m in re.finditer(ONE_INTERACTION_YAML, head)}
     return found == {b"request", b"response"}
 
 
@@ -54,7 +58,7 @@ def is_har(name: str, head: bytes) -> bool:
 
 
 # A key an exchange's request or response has, quoted (JSON) or bare (YAML, JSON5).
-SHAPED_KEY = re.compile(
+SHAPED_KEY = (
     rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?(?:request|req|response|res|resp|"""
     rb"""status|status_?code|method|raw_?headers|interactions|pairs|mappings|"""
     rb"""request_?(?:uri|url|method)|response_?(?:headers|body)|requests|responses)"""
@@ -68,14 +72,14 @@ def might_be_shaped(name: str, head: bytes) -> bool:
     body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if body[:5] in (b"data:", b"event", b"id: ", b"retry") or body[:5].upper() == b"HTTP/":
         return False  # an SSE body or a curl -i dump
-    return SHAPED_KEY.search(head) is not None
+    return re.search(SHAPED_KEY, head) is not None
 
 
 _KEY_START = rb"""(?im)(?:^[ \t]*(?:-[ \t]+)?|["'{,][ \t]*)["']?"""
-_ASKED = re.compile(
+_ASKED = (
     _KEY_START + rb"""(?:requests?|req|method|url|uri|request_?(?:uri|url|method))["']?[ \t]*:"""
 )
-_ANSWERED = re.compile(
+_ANSWERED = (
     _KEY_START + rb"""(?:responses?|res|resp|status|status_?code|response_?(?:headers|body))"""
     rb"""["']?[ \t]*:"""
 )
@@ -86,14 +90,14 @@ def holds_exchanges(name: str, head: bytes) -> bool:
     request's key and a response's key both in the first bytes."""
     return (
         might_be_shaped(name, head)
-        and _ASKED.search(head) is not None
-        and _ANSWERED.search(head) is not None
+        and re.search(_ASKED, head) is not None
+        and re.search(_ANSWERED, head) is not None
     )
 
 
 def is_protocol_file(name: str, head: bytes) -> bool:
     """A protocol file (`check --protocol`), not a recording: a folder walk passes over it."""
-    return b"streamcheck-protocol" in head and PROTOCOL_START.match(head) is not None
+    return b"streamcheck-protocol" in head and re.match(PROTOCOL_START, head) is not None
 
 
 def is_httprr(name: str, head: bytes) -> bool:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 
 SSE_START = re.compile(rb"^(?:data|event|id|retry)(?::|\r|\n)|^:")
-_JSON_LINE_BREAK = re.compile(rb"[}\]]\s*\r?\n\s*[{\[]")
+# Compiled by re on first use (re.match(PATTERN, ...)): an SSE body, the common case, never
+# asks them (start-up, issue 22).
+_JSON_LINE_BREAK = rb"[}\]]\s*\r?\n\s*[{\[]"
 # `TAG:JSON` lines (the Vercel AI SDK 4.x data stream: `0:"Hi"`, `f:{"messageId":...}`): a one or
 # two character tag, then a JSON value. SSE field names are longer (`id:` is SSE: matched first).
 # The SDK writes JSON.stringify output right after the colon, so nothing else may follow it.
-TAGGED_START = re.compile(rb'^[0-9a-z]{1,2}:(?:["{\[0-9-]|true\b|false\b|null\b)')
+TAGGED_START = rb'^[0-9a-z]{1,2}:(?:["{\[0-9-]|true\b|false\b|null\b)'
 
 # "websocket" is never sniffed (a WebSocket exchange says so itself) but is a stream.
 STREAM_FRAMINGS = ("sse", "ndjson", "jsonarray", "eventstream", "tagged", "websocket")
@@ -31,11 +33,11 @@ def sniff(head: bytes, content_type: str | None = None, complete: bool = False) 
         return "empty"
     if SSE_START.match(body):
         return "sse"
-    if TAGGED_START.match(body):
+    if re.match(TAGGED_START, body):
         return "tagged"
     first = body[:1]
     if first == b"{":
-        if _JSON_LINE_BREAK.search(body) or _second_json_line(body):
+        if re.search(_JSON_LINE_BREAK, body) or _second_json_line(body):
             return "ndjson"
         if content_type in ("application/x-ndjson", "application/stream+json", "application/jsonl"):
             return "ndjson"
