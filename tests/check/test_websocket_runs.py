@@ -23,10 +23,12 @@ from streamcheck.model import (
     CloseState,
     Direction,
     EndReason,
+    Exchange,
     ExchangeResult,
     Finding,
     Message,
     Request,
+    Texts,
 )
 from streamcheck.protocols.shortcuts import reference_only
 from streamcheck.run import check_paths
@@ -376,3 +378,68 @@ def test_a_run_of_big_messages_holds_about_one_at_a_time(tmp_path: Path) -> None
     with reference_only():
         one_by_one = peak()
     assert in_runs < one_by_one + 4 * BYTES_PER_RUN, (in_runs, one_by_one)
+
+
+@pytest.mark.parametrize("gap", [0.01, 100.0], ids=["steady", "silence"])
+def test_feed_texts_returns_what_feed_message_on_each_returns(gap: float) -> None:
+    # The columns a tape's reader gives (model.Texts): the findings, in order, and the verdict
+    # of feeding a Message of each one by one; a silence takes the way round by messages.
+    events = [_event(0, "session.created", session={"type": "realtime", "id": "sess_1"})]
+    events.append(_event(1, "response.created", response={"id": "resp_1"}))
+    events += [_delta(n, f" w{n}") for n in range(2, 30)]
+    events[10] = _delta(10, delta=5)  # type: ignore[arg-type]
+    events[11] = _delta(11, delta=6)  # type: ignore[arg-type]
+    times = [round(0.5 + n / 100, 3) for n in range(len(events))]
+    times[11:] = [t + gap for t in times[11:]]
+    options, catalog = CheckOptions(), Catalog(())
+
+    def checked(one_by_one: bool) -> tuple[list[Finding], ExchangeResult]:
+        request = Request("GET", URL)
+        exchange = Exchange("s.tape", 0, request, 101, {}, chunks=(), messages=())
+        checker = StreamChecker(exchange, options, catalog)
+        if one_by_one:
+            pairs = zip(events, times, strict=True)
+            messages = [Message(Direction.RECEIVED, e, time=t) for e, t in pairs]
+            found = [f for m in messages for f in checker.feed_message(m)]
+        else:
+            found = checker.feed_texts(Texts(events[:5], times[:5]))
+            found += checker.feed_texts(Texts(events[5:], times[5:]))
+        return found, checker.close()
+
+    together, one_by_one = checked(False), checked(True)
+    assert together == one_by_one
+    codes = [f.code for f in together[0]]
+    assert codes == (["SC201", "SC501", "SC201"] if gap > 30 else ["SC201", "SC201"])
+    assert list(together[1].timing)[:3] == ["first_byte", "total", "max_gap"]
+
+
+@pytest.mark.parametrize("gap", [20.0, 100.0], ids=["widest", "silence"])
+def test_the_gap_between_two_runs_of_a_tape_is_timed(tmp_path: Path, gap: float) -> None:
+    # The reader ends a run at MESSAGES_PER_RUN received messages; the first message of the
+    # next one comes `gap` seconds after the last of the first: the largest silence, or SC501.
+    middle: list[bytes | Message] = [_delta(n, f" w{n}") for n in range(2, MESSAGES_PER_RUN)]
+    clock = round(0.01 * MESSAGES_PER_RUN, 3) + gap
+    middle.append(Message(Direction.RECEIVED, _delta(MESSAGES_PER_RUN, delta=5), time=clock))  # type: ignore[arg-type]
+    middle += [
+        Message(Direction.RECEIVED, _delta(n, f" w{n}"), time=round(clock + n / 1000, 3))
+        for n in range(MESSAGES_PER_RUN + 1, MESSAGES_PER_RUN + 20)
+    ]
+    verdicts = checked_both_ways(_tape(tmp_path / "boundary.tape", _session(middle)))
+    found = _found(verdicts)
+    if gap > 30:
+        assert found[:2] == [("SC501", None), ("SC201", MESSAGES_PER_RUN)]
+    else:
+        assert found[:1] == [("SC201", MESSAGES_PER_RUN)]
+        assert verdicts[0].timing["max_gap"] == gap
+
+
+def test_a_sent_message_times_the_received_ones_after_it(tmp_path: Path) -> None:
+    # The client's own messages make no frame, but their times are read: a received message
+    # timed before the sent one that came before it is a clock going backwards (a note, its
+    # time and every later one dropped), whichever way the tape is read.
+    middle: list[bytes | Message] = [_delta(n, f" w{n}") for n in range(2, 12)]
+    middle.append(Message(Direction.SENT, b'{"type": "response.cancel"}', time=50.0))
+    middle += [Message(Direction.RECEIVED, _delta(n, f" w{n}"), time=0.12) for n in range(12, 20)]
+    verdicts = checked_both_ways(_tape(tmp_path / "sent.tape", _session(middle)))
+    assert "arrival times go backwards" in " ".join(f.message for f in verdicts[0].findings)
+    assert verdicts[0].timing["total"] == 0.12

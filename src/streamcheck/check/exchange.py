@@ -10,28 +10,40 @@ from collections.abc import Iterable, Iterator
 
 from streamcheck.check.options import CheckOptions
 from streamcheck.check.push import StreamChecker
-from streamcheck.model import Exchange, ExchangeResult, Message
+from streamcheck.model import (
+    BYTES_PER_RUN,
+    MESSAGES_PER_RUN,
+    Exchange,
+    ExchangeResult,
+    Message,
+    Runs,
+    Texts,
+)
 from streamcheck.protocols import shortcuts
 from streamcheck.schemas import Catalog
 
-MESSAGES_PER_RUN = 512
-# A run's messages are held together: a run ends at this many bytes too, so a session of
-# big messages (a tape line may hold 64 MiB) holds about one at a time, as fed one by one.
-BYTES_PER_RUN = 1 << 20
+__all__ = ["BYTES_PER_RUN", "MESSAGES_PER_RUN", "check_exchange"]
 
 
 def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) -> ExchangeResult:
     """Check one exchange and return its verdict."""
     checker = StreamChecker(exchange, options, catalog)
-    if exchange.messages is not None:
+    messages = exchange.messages
+    if messages is not None:
         if shortcuts.batched:
             # A few hundred messages per call: one frame loop each (push.feed_messages), the
             # memory of a run bounded; the reader runs outside the checker's redaction scope.
-            for run in _runs(exchange.messages):
-                checker.feed_messages(run)
+            # A reader that gives runs itself (a tape) gives its common messages as columns
+            # (model.Texts: no Message each), fed with feed_texts.
+            runs = messages.runs() if isinstance(messages, Runs) else _runs(messages)
+            for run in runs:
+                if isinstance(run, Texts):
+                    checker.feed_texts(run)
+                else:
+                    checker.feed_messages(run)
         else:  # the reference: one message at a time, as live drivers feed them
             feed_message = checker.feed_message
-            for message in exchange.messages:
+            for message in messages:
                 feed_message(message)
     else:
         feed = checker.feed

@@ -29,7 +29,16 @@ from streamcheck.check import framing as framing_checks
 from streamcheck.check.options import CheckOptions
 from streamcheck.check.sink import masked
 from streamcheck.check.state import ExchangeState
-from streamcheck.model import Close, EndReason, Exchange, ExchangeResult, Finding, Frame, Message
+from streamcheck.model import (
+    Close,
+    EndReason,
+    Exchange,
+    ExchangeResult,
+    Finding,
+    Frame,
+    Message,
+    Texts,
+)
 from streamcheck.schemas import Catalog
 from streamcheck.wire import DECODERS, Decoder, decoder_for
 from streamcheck.wire.sniff import STREAM_FRAMINGS, first_line_end, first_line_open, sniff
@@ -216,6 +225,24 @@ class StreamChecker:
         token = redact.enter(self.state.exchange.secrets)
         try:
             websocket.messages(self.state, self._websocket, run)
+            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+        finally:
+            redact.leave(token)
+
+    def feed_texts(self, texts: Texts) -> list[Finding]:
+        """Received text messages that arrived one after another, as columns (each one's bytes
+        and time): the findings, in the same order, that `feed_message` on a Message of each
+        would make. A recorded session's reader gives its common messages so (a tape's, in
+        runs: no Message made for each)."""
+        if self._websocket is None:
+            raise ValueError("feed_texts() on an HTTP exchange: use feed()")
+        from streamcheck.check import websocket
+
+        sink = self.state.sink
+        mark = len(sink.findings)
+        token = redact.enter(self.state.exchange.secrets)
+        try:
+            websocket.texts(self.state, self._websocket, texts)
             return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
         finally:
             redact.leave(token)

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from streamcheck.check import finish, frames, timing
 from streamcheck.check import framing as framing_checks
 from streamcheck.check.state import ExchangeState
-from streamcheck.model import Close, Direction, Frame, Message
+from streamcheck.model import Close, Direction, Frame, Message, Texts
 from streamcheck.protocols import Protocol
 from streamcheck.wire import decoder_for
 from streamcheck.wire.websocket import WebSocketDecoder, close_findings
@@ -57,7 +57,7 @@ def messages(state: ExchangeState, decoder: WebSocketDecoder, run: Sequence[Mess
     if not got:
         return
     if not any(m.binary for m in got) and timing.ticks(state, got):
-        frames.handle(state, decoder.texts(got))
+        frames.handle(state, decoder.texts([m.data for m in got], [m.time for m in got]))
         return
     pending: list[Frame] = []
     handle, tick, reports = frames.handle, timing.tick, timing.reports
@@ -79,6 +79,22 @@ def messages(state: ExchangeState, decoder: WebSocketDecoder, run: Sequence[Mess
             pending += decoder.decode(data, time)
     if pending:
         handle(state, pending)
+
+
+def texts(state: ExchangeState, decoder: WebSocketDecoder, run: Texts) -> None:
+    """Received text messages, as `messages` on a Message of each judges them: the usual run,
+    no silence past --max-gap in it, accounted in one pass (`timing.timed`), decoded in one and
+    judged in one frame loop; one with a silence, as `messages` (SC501 between its frames)."""
+    data, times = run.data, run.times
+    if not data:
+        return
+    if timing.timed(state, times, data):
+        frames.handle(state, decoder.texts(data, times))
+        return
+    received = Direction.RECEIVED
+    messages(
+        state, decoder, [Message(received, d, False, t) for d, t in zip(data, times, strict=True)]
+    )
 
 
 def end(state: ExchangeState, decoder: WebSocketDecoder, close: Close | None) -> None:

@@ -3,9 +3,10 @@
 OpenAI chat (`ChatStream.frame`) and Anthropic (`MessagesStream._continues`) handle the common
 frame inline beside the full path that holds the rules, kept in step by hand; Realtime
 (`RealtimeStream.frame`) names its content deltas' strings for check/repeat.py; the pull driver
-feeds a recorded WebSocket session in runs (`batched`). `reference_only()` swaps each hot path
-for its full one, and feeds messages one at a time, for as long as it is entered, in this
-process (an internal switch for tests/protocols/test_fast_paths.py, which checks every fixture
+feeds a recorded WebSocket session in runs (`batched`: a tape's reader gives them, its common
+messages as columns, model.Texts, read without a Message each). `reference_only()` swaps each
+hot path for its full one, and feeds messages one at a time, for as long as it is entered, in
+this process (an internal switch for tests/protocols/test_fast_paths.py, which checks every fixture
 both ways and compares the findings: speed must never change a verdict). It also makes a failing
 frame's code (SC201 or SC205) come from jsonschema-rs's keywords, not from the schema's
 enum-blind twin (schema_enums.py). Not thread-safe; not for `--jobs` workers.

@@ -170,7 +170,7 @@ def _exchange(source: str, index: int, header: dict[str, Any], lines: _Lines) ->
     if header.get("transport") == "websocket":
         from streamcheck.sources import tape_ws
 
-        exchange.messages = tape_ws.messages(exchange, lines)
+        exchange.messages = tape_ws.Session(exchange, lines)
     else:
         exchange.chunks = _chunks(exchange, lines)
     return exchange

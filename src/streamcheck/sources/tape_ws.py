@@ -16,8 +16,21 @@ import orjson
 
 from streamcheck import redact
 from streamcheck.exceptions import InputError
-from streamcheck.model import Close, CloseState, Direction, EndReason, Exchange, Message, Request
+from streamcheck.model import (
+    BYTES_PER_RUN,
+    MESSAGES_PER_RUN,
+    Close,
+    CloseState,
+    Direction,
+    EndReason,
+    Exchange,
+    Message,
+    Request,
+    Runs,
+    Texts,
+)
 from streamcheck.sources import times
+from streamcheck.sources.tape import MAX_TAPE_LINE
 
 if TYPE_CHECKING:
     from streamcheck.sources.tape import _Lines
@@ -25,11 +38,96 @@ if TYPE_CHECKING:
 _DIRECTIONS = {d.value: d for d in Direction}
 
 
-def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
-    """The messages of a WebSocket exchange; sets `exchange.close` and `end` when consumed."""
-    from streamcheck.sources.tape import MAX_TAPE_LINE, end_reason, payload
+class Session(Runs):
+    """The messages of a WebSocket exchange on a tape, read as they are consumed: a message at
+    a time (iterate it: every consumer may) or a run at a time (`runs`: the pull driver, which
+    checks them). Either way reads the one session and sets `exchange.close` and `end` at its
+    end record."""
 
-    arrivals = times.Arrivals(exchange)
+    __slots__ = ("_arrivals", "_exchange", "_iterator", "_lines")
+
+    def __init__(self, exchange: Exchange, lines: _Lines) -> None:
+        self._exchange = exchange
+        self._lines = lines
+        self._arrivals = times.Arrivals(exchange)
+        self._iterator: Iterator[Message] | None = None
+
+    def __iter__(self) -> Iterator[Message]:
+        if self._iterator is None:
+            self._iterator = _messages(self._exchange, self._lines, self._arrivals)
+        return self._iterator
+
+    def runs(self) -> Iterator[list[Message] | Texts]:
+        """The messages in runs of up to MESSAGES_PER_RUN or about BYTES_PER_RUN: the common
+        line (as `_messages` reads it the short way) into `Texts` columns, a received one's
+        bytes and time, no Message made (a sent one makes no frame: it is left out, its time
+        still read); any other line the long way, into a list of Messages. In the order read."""
+        exchange, lines, arrivals = self._exchange, self._lines, self._arrivals
+        loads, bad_json, most = orjson.loads, orjson.JSONDecodeError, times.MAX_SECONDS
+        readline, cap, pushed = lines.stream.readline, MAX_TAPE_LINE, lines.pushed
+        directions, received = _DIRECTIONS, Direction.RECEIVED
+        data: list[bytes] = []
+        stamps: list[float] = []
+        size = 0
+        others: list[Message] = []
+        others_size = 0
+        while True:
+            # In step with `_messages`' short way (what the long way would make of the line).
+            if pushed:
+                line = lines.next()
+            else:
+                line = readline(cap + 1)
+                if line.startswith(b'{"t":') and len(line) <= cap:
+                    lines.number += 1
+                    try:
+                        item = loads(line)
+                        text, time, direction = item["text"], item["t"], directions[item["dir"]]
+                    except (bad_json, LookupError, TypeError):
+                        pass
+                    else:
+                        last = arrivals.last
+                        if (
+                            type(text) is str
+                            and type(time) is float
+                            and 0.0 <= time < most
+                            and (last is None or time >= last)
+                            and "end" not in item
+                            and not arrivals.broken
+                        ):
+                            arrivals.last = time
+                            if direction is received:
+                                if others:
+                                    yield others
+                                    others, others_size = [], 0
+                                body = text.encode()
+                                data.append(body)
+                                stamps.append(time)
+                                size += len(body)
+                                if size >= BYTES_PER_RUN or len(data) == MESSAGES_PER_RUN:
+                                    yield Texts(data, stamps)
+                                    data, stamps, size = [], [], 0
+                            continue
+                else:
+                    line = lines.counted(line)
+            if line is not None and not line.strip():
+                continue
+            if data:
+                yield Texts(data, stamps)
+                data, stamps, size = [], [], 0
+            message = _long_way(exchange, lines, arrivals, line)
+            if message is None:
+                if others:
+                    yield others
+                return
+            others.append(message)
+            others_size += len(message.data)
+            if others_size >= BYTES_PER_RUN or len(others) == MESSAGES_PER_RUN:
+                yield others
+                others, others_size = [], 0
+
+
+def _messages(exchange: Exchange, lines: _Lines, arrivals: times.Arrivals) -> Iterator[Message]:
+    """The messages of a WebSocket exchange, one at a time."""
     loads, bad_json, most = orjson.loads, orjson.JSONDecodeError, times.MAX_SECONDS
     readline, cap, pushed = lines.stream.readline, MAX_TAPE_LINE, lines.pushed
     while True:
@@ -64,27 +162,38 @@ def messages(exchange: Exchange, lines: _Lines) -> Iterator[Message]:
                         continue
             else:
                 line = lines.counted(line)
-        if line is None or line.lstrip().startswith(b'{"streamcheck_tape"'):
-            if line is not None:
-                lines.pushed.append(line)
-            exchange.notes.append("the tape has no end record: the recording was cut")
-            exchange.close = Close(CloseState.UNKNOWN)
-            return
-        if not line.strip():
+        if line is not None and not line.strip():
             continue
-        item = lines.parse(line)
-        if "end" in item:
-            exchange.end = end_reason(item, lines)
-            exchange.close = parse_close(item.get("close"), item.get("t"), lines)
+        message = _long_way(exchange, lines, arrivals, line)
+        if message is None:
             return
-        named = item.get("dir")
-        way = _DIRECTIONS.get(named) if isinstance(named, str) else None  # a list: no key
-        if way is None:
-            raise InputError(
-                f"{lines.source}: line {lines.number}: dir must be 'sent' or 'received'"
-            )
-        data, binary, time = payload(item, lines)
-        yield Message(way, data, binary, arrivals(time, f"line {lines.number}"))
+        yield message
+
+
+def _long_way(
+    exchange: Exchange, lines: _Lines, arrivals: times.Arrivals, line: bytes | None
+) -> Message | None:
+    """A line that is not blank, read in full (an odd line says what is wrong): its message,
+    or None at the session's end (its end record, the next header, the end of the file)."""
+    from streamcheck.sources.tape import end_reason, payload
+
+    if line is None or line.lstrip().startswith(b'{"streamcheck_tape"'):
+        if line is not None:
+            lines.pushed.append(line)
+        exchange.notes.append("the tape has no end record: the recording was cut")
+        exchange.close = Close(CloseState.UNKNOWN)
+        return None
+    item = lines.parse(line)
+    if "end" in item:
+        exchange.end = end_reason(item, lines)
+        exchange.close = parse_close(item.get("close"), item.get("t"), lines)
+        return None
+    named = item.get("dir")
+    way = _DIRECTIONS.get(named) if isinstance(named, str) else None  # a list: no key
+    if way is None:
+        raise InputError(f"{lines.source}: line {lines.number}: dir must be 'sent' or 'received'")
+    data, binary, time = payload(item, lines)
+    return Message(way, data, binary, arrivals(time, f"line {lines.number}"))
 
 
 def parse_close(value: Any, time: Any, lines: _Lines) -> Close:
