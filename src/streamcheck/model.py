@@ -7,9 +7,60 @@ Nothing here knows a provider or a file format.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+import operator
+import reprlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def _by_value(cls: type[_T]) -> type[_T]:
+    """`__eq__`, `__repr__` and `__hash__` as dataclass writes them, for a dataclass declared
+    with `repr=False, eq=False`: the same answers from the same fields, without compiling code.
+
+    dataclass writes each method as source text and compiles it (exec) when the class is made:
+    for this module's classes about 13 M instructions of every run's start-up, as much as a
+    small file's check (issue 22). Here one function of each kind serves every class, reading
+    the fields through operator.attrgetter. Equal when the other is of the very same class and
+    the compared fields are equal as a tuple; the repr lists the shown fields, "..." on
+    recursion; frozen classes hash the tuple of their compared fields, the others are
+    unhashable. tests/test_model.py holds each class to the dataclass it would otherwise be.
+    """
+    declared = fields(cls)  # type: ignore[arg-type]
+    compared = _values([f.name for f in declared if f.compare])
+    shown = [f.name for f in declared if f.repr]
+    shown_values = _values(shown)
+
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(compared(self) == compared(other))
+        return NotImplemented
+
+    @reprlib.recursive_repr()
+    def __repr__(self: Any) -> str:
+        pairs = ", ".join(f"{n}={v!r}" for n, v in zip(shown, shown_values(self), strict=True))
+        return f"{self.__class__.__qualname__}({pairs})"
+
+    def __hash__(self: Any) -> int:
+        return hash(hashed(self))
+
+    hashed = _values([f.name for f in declared if (f.compare if f.hash is None else f.hash)])
+    frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    methods = {"__eq__": __eq__, "__repr__": __repr__, "__hash__": __hash__ if frozen else None}
+    for name, method in methods.items():
+        if method is not None:
+            method.__qualname__ = f"{cls.__qualname__}.{name}"
+        setattr(cls, name, method)
+    return cls
+
+
+def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) == 1:
+        return lambda obj: (getattr(obj, names[0]),)
+    getter: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*names)
+    return getter
 
 
 class Severity(enum.IntEnum):
@@ -56,7 +107,8 @@ class Direction(enum.Enum):
 
 # Not frozen, like Frame: one is made per message read (a frozen dataclass's __init__ sets each
 # field through object.__setattr__, three times the cost); nothing changes one once made.
-@dataclass(slots=True)
+@_by_value
+@dataclass(slots=True, repr=False, eq=False)
 class Message:
     """One WebSocket message (all its fragments joined), as the client saw it."""
 
@@ -108,7 +160,8 @@ class CloseState(enum.Enum):
     UNKNOWN = "unknown"  # the recording cannot say (browser devtools HAR records no close)
 
 
-@dataclass(frozen=True, slots=True)
+@_by_value
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Close:
     """How a WebSocket ended.
 
@@ -133,7 +186,8 @@ class Close:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@_by_value
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Request:
     """What was asked, secrets already redacted."""
 
@@ -143,7 +197,8 @@ class Request:
     body: Any = None  # parsed JSON body when known
 
 
-@dataclass(slots=True)
+@_by_value
+@dataclass(slots=True, repr=False, eq=False)
 class Exchange:
     """One request and its streamed answer, whatever file or socket it came from.
 
@@ -210,7 +265,8 @@ class Exchange:
         return value.split(";", 1)[0].strip().lower() if value else None
 
 
-@dataclass(slots=True)
+@_by_value
+@dataclass(slots=True, repr=False, eq=False)
 class Frame:
     """One decoded unit of a stream: an SSE event, an NDJSON line, an array element, ..."""
 
@@ -224,7 +280,8 @@ class Frame:
     meta: dict[str, str] | None = None  # framing headers (AWS eventstream) when the wire has them
 
 
-@dataclass(frozen=True, slots=True)
+@_by_value
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Location:
     """Where a finding points. Every field is optional; reporters print what is known."""
 
@@ -241,7 +298,8 @@ class Location:
         return Location(**values)
 
 
-@dataclass(frozen=True, slots=True)
+@_by_value
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Finding:
     """A defect found in a stream. Data, never raised."""
 
@@ -425,7 +483,8 @@ class Cause:
         }
 
 
-@dataclass(slots=True)
+@_by_value
+@dataclass(slots=True, repr=False, eq=False)
 class ExchangeResult:
     """The verdict on one exchange: what was detected, what was seen, and the findings."""
 
@@ -521,7 +580,8 @@ class BaselineSummary:
         }
 
 
-@dataclass(slots=True)
+@_by_value
+@dataclass(slots=True, repr=False, eq=False)
 class Report:
     """Everything one run found, in input order. Reporters render it and compute nothing."""
 
