@@ -52,10 +52,11 @@ def values(cls: type, tag: str = "") -> dict[str, Any]:
     return {f.name: f"{f.name}{tag}" for f in dataclasses.fields(cls)}
 
 
-def test_every_dataclass_of_the_module_is_checked() -> None:
+def test_every_dataclass_of_the_module_takes_its_methods_from_by_value() -> None:
+    # A plain @dataclass here would compile its __eq__ and __repr__ at every start-up.
     names = {cls.__name__ for cls in CLASSES}
     assert {"Exchange", "Frame", "Finding", "Location", "ExchangeResult", "Report"} <= names
-    assert len(CLASSES) == 9
+    assert [cls.__name__ for cls in CLASSES if cls.__dataclass_params__.eq] == []  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda cls: cls.__name__)

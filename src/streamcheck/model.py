@@ -125,7 +125,8 @@ MESSAGES_PER_RUN = 512
 BYTES_PER_RUN = 1 << 20
 
 
-@dataclass(slots=True)
+@_by_value
+@dataclass(slots=True, repr=False, eq=False)
 class Texts:
     """Received text messages, one after another, as two columns: each one's bytes and its
     arrival time. What a recorded session's reader hands the checker for its common messages
