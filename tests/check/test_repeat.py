@@ -362,3 +362,172 @@ def test_anthropic_deltas_that_name_no_block_repeat_as_the_reference_counts_them
         assert " more SC201 findings" in counts["SC201"], counts
     else:
         assert "(after 1 content event)" in counts["SC403"], counts  # the clean one only
+
+
+# -- several shapes in turn: a template kept for each (check/frames.py, KEPT) ------------------
+
+
+def _made(monkeypatch: pytest.MonkeyPatch) -> list[repeat.Template]:
+    """The templates the next checks make (both ways: the reference path makes none)."""
+    made: list[repeat.Template] = []
+
+    class Counted(repeat.Template):
+        def __init__(self, *args: Any) -> None:
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(repeat, "Template", Counted)
+    return made
+
+
+def _cut(chunk: bytes) -> bytes:
+    data = chunk[len(b"data: ") : -2]
+    return b"data: " + data[: len(data) // 2] + b"\n\n"
+
+
+@pytest.mark.parametrize("cap", [0, 2, 50])
+def test_defects_in_turn_ride_a_template_each_as_the_reference_counts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    # A broken server whose chunks fail in turn: a required member missing (the text varies),
+    # a text that is a number (the same bytes each time), a role the schema does not list, and
+    # JSON cut in half; then a tool call's fragments, a clean chunk and the finish. No two
+    # failing chunks in a row are alike, so each shape needs its own template.
+    made = _made(monkeypatch)
+    middle = []
+    for n in range(40):
+        number = _chunk(" x").replace(b'"content":" x"', b'"content":42')
+        cut = _cut(_chunk(f" cut{n % 3}"))
+        middle += [_broken(f" w{n}", "no finish_reason"), number, _broken(" x", "role"), cut]
+    middle.insert(70, _chunk(" clean"))  # a clean chunk among them
+    start = {"index": 0, "id": "call_0", "type": "function"}
+    start["function"] = {"name": "f", "arguments": ""}
+    middle.append(_tool_chunk([start]))
+    middle += [_tool_chunk([{"index": 0, "function": {"arguments": p}}]) for p in '{"a": 12}']
+    path = tmp_path / "turns.sse"
+    path.write_bytes(_chat(middle))
+    verdicts = checked_both_ways(path, CheckOptions(max_per_code=cap))
+    counts = _counts(verdicts)
+    assert {"SC101", "SC201", "SC205"} <= counts.keys(), counts
+    if cap == 0:
+        assert "80 more SC201 findings" in counts["SC201"], counts
+        assert "40 more SC205 findings" in counts["SC205"], counts
+    # Each failing shape rode its own template (the reference path makes none).
+    assert sum(1 for t in made if t.code is not None and t.used) >= (3 if cap < 40 else 0), made
+    assert any(t.code is None and t.used for t in made), made  # the tool call's fragments
+
+
+def _anthropic(events: list[tuple[str, Any]]) -> bytes:
+    return b"".join(
+        b"event: "
+        + name.encode()
+        + b"\ndata: "
+        + (d if type(d) is bytes else orjson.dumps(d))
+        + b"\n\n"
+        for name, d in events
+    )
+
+
+@pytest.mark.parametrize("cap", [0, 50])
+def test_anthropic_defects_in_turn_are_dropped_at_a_block_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    # Deltas that fail in turn (no index, a text that is a number, a delta type no version
+    # has, cut JSON) ride a template each; the block's stop drops them, so the same deltas
+    # after it are judged late (SC305) as the reference judges them; an error event ends the
+    # stream and its SC403 counts the content events, which the repeats must have counted.
+    made = _made(monkeypatch)
+
+    def no_index(text: str) -> dict[str, Any]:
+        delta = _delta(0, "text_delta", "text", text)
+        del delta["index"]
+        return delta
+
+    def turn(n: int) -> list[tuple[str, Any]]:
+        number = {**_delta(0, "text_delta", "text", ""), "delta": {"type": "text_delta", "text": 4}}
+        cut = orjson.dumps(_delta(0, "text_delta", "text", f" c{n}"))
+        return [
+            ("content_block_delta", no_index(f" w{n}")),
+            ("content_block_delta", number),
+            ("content_block_delta", _delta(0, "txt_delta", "text", f" t{n}")),
+            ("content_block_delta", cut[: len(cut) // 2]),
+        ]
+
+    events = [
+        ("message_start", {"type": "message_start", "message": _message()}),
+        ("content_block_start", _block_start(0, {"type": "text", "text": ""})),
+        *[event for n in range(30) for event in turn(n)],
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        *[event for n in range(5) for event in turn(n)],
+        ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}),
+    ]
+    path = tmp_path / "turns.sse"
+    path.write_bytes(_anthropic(events))
+    verdicts = checked_both_ways(path, CheckOptions(max_per_code=cap))
+    counts = _counts(verdicts)
+    assert "SC305" in counts and "SC403" in counts, counts
+    if cap:  # the text, the number and the type placed in block 0: two content events a turn
+        assert "(after 60 content events)" in counts["SC403"], counts
+    # A template for each failing shape whose code is no longer reported (SC205 is at 50).
+    assert sum(1 for t in made if t.used) >= (2 if cap else 3), made
+
+
+def test_a_delta_type_no_version_has_repeats_as_the_reference_counts_it(tmp_path: Path) -> None:
+    # A new delta type streams its text in a member of its own: the reference counts each as
+    # content and judges nothing else of it; so do the hot path and its repeats. Its type as
+    # a list or an object (not a name) goes the reference's way too.
+    events = [
+        ("message_start", {"type": "message_start", "message": _message()}),
+        ("content_block_start", _block_start(0, {"type": "text", "text": ""})),
+        *[
+            ("content_block_delta", _delta(0, "poem_delta", "verse", f" line {n}"))
+            for n in range(6)
+        ],
+        ("content_block_delta", _delta(0, "text_delta", "text", " plain")),
+        ("content_block_delta", {**_delta(0, "", "text", " a"), "delta": {"type": ["x"]}}),
+        ("content_block_delta", {**_delta(0, "", "text", " b"), "delta": {"type": {"x": 1}}}),
+        *[("content_block_delta", _delta(0, "poem_delta", "verse", f" {n}")) for n in range(4)],
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}}),
+    ]
+    path = tmp_path / "poem.sse"
+    path.write_bytes(_anthropic(events))
+    counts = _counts(checked_both_ways(path))
+    assert "(after 13 content events)" in counts["SC403"], counts
+    # With the schema's SC205 not selected, the new type's deltas ride a template.
+    counts = _counts(checked_both_ways(path, CheckOptions(ignore=("SC205",))))
+    assert "SC205" not in counts and "(after 13 content events)" in counts["SC403"], counts
+
+
+def test_a_repeat_keeps_the_camel_case_finish_of_the_chunk_it_repeats(tmp_path: Path) -> None:
+    # Two shapes in turn, one with Gemini's camelCase `finishReason`: SC303 at the end names
+    # it only when the last chunk has it. A repeat does not set the last choice, so a chunk
+    # with one never makes a template.
+    def camel(text: str) -> bytes:
+        return _chunk(text).replace(b'"finish_reason":null', b'"finishReason":"STOP"')
+
+    for last in ("camel", "plain"):
+        middle = [camel(f" a{n}") for n in range(4)] + [_chunk(f" b{n}") for n in range(4)]
+        middle += [camel(" again"), _chunk(" again")] * 3
+        if last == "camel":
+            middle.pop()
+        head = _chunk("").replace(b'"delta":{', b'"delta":{"role":"assistant",')
+        path = tmp_path / f"{last}.sse"
+        path.write_bytes(head + b"".join(middle))
+        counts = _counts(checked_both_ways(path))
+        assert ("finishReason 'STOP'" in counts["SC303"]) is (last == "camel"), counts
+
+
+def test_lines_of_one_event_judged_as_frames_drop_the_templates(tmp_path: Path) -> None:
+    # A recording without blank lines between two of its events: their data arrive as one
+    # event of two JSON lines, judged one by one (check/recorders.py). Here the second is the
+    # finish: the same chunks after it come after the finish (SC305), as the reference says,
+    # not as repeats of the chunks before (the templates kept through other shapes).
+    chunks = [_chunk(" same") for _ in range(6)]
+    finish = _chunk("").replace(b'"finish_reason":null', b'"finish_reason":"stop"')
+    joined = chunks[0][:-2] + b"\n" + finish
+    head = _chunk("").replace(b'"delta":{', b'"delta":{"role":"assistant",')
+    path = tmp_path / "joined.sse"
+    path.write_bytes(head + b"".join(chunks) + joined + b"".join(chunks) + b"data: [DONE]\n\n")
+    codes = _codes(checked_both_ways(path))
+    assert "SC902" in codes and codes.count("SC305") == 6, codes

@@ -23,7 +23,9 @@ from streamcheck.redact import excerpt
 from streamcheck.schemas import SchemaSet
 
 DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
-REPEAT_AFTER = 3  # frames in a row with the same hint before a template is made (repeat.py)
+REPEAT_AFTER = 3  # frames with the same hint before a template is made (repeat.py)
+KEPT = 4  # templates kept at once: a stream's few frequent shapes (text, tool call, a defect)
+STALE = 8  # frames in a row no kept template matched before they are dropped
 # What a grammar step may raise on a frame whose shape the schema already reported.
 # RecursionError: a value nested about a thousand deep (orjson takes 1,024) has no repr.
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
@@ -60,34 +62,55 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     named_by, kinds = protocol.discriminator, protocol.discriminated
     validators = state.validators
     loads, malformed_json = orjson.loads, orjson.JSONDecodeError
-    # A frame that is the last hot frame's bytes but for its text (check/repeat.py). Taken off
-    # the state while this batch runs: a nested handle (bad_data's joined events) starts clean.
-    template, state.repeat = state.repeat, None
-    fresh = False  # the template was made from the frame before: nothing matched it yet
-    last_hint, state.repeat_hint = state.repeat_hint, None  # the previous frame's hint
-    run = state.repeat_run
-    last_counted = state.repeat_counted  # the code the previous frame was counted under
+    # Frames that repeat an earlier hot frame but for their text (check/repeat.py): the kept
+    # templates (the one last found by a search or made first), the one that matched the last
+    # repeat, and the one expected next (what came after that one the last time: itself in a
+    # long run of one shape, the next of a cycle of shapes), whose parts are bound to locals.
+    # Taken off the state while this batch runs: a nested handle (bad_data's joined events)
+    # starts with none.
+    templates, state.repeat = state.repeat, []
+    last, state.repeat_last = state.repeat_last, None
+    template, state.repeat_next = state.repeat_next, None
+    seen = state.repeat_seen
+    missed = state.repeat_missed
+    fresh = False  # the expected template has matched no frame yet (its `used`, in a local)
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
-        count = template.code
+        count, fresh = template.code, not template.used
     for frame in frames[start:] if start else frames:
         data = frame.data
         if template is not None:
-            if frame.event == same_event and frame.meta is None:
-                bodies = same(data)
-                if bodies is not None:
-                    fresh = False
-                    if count is not None:  # it fails its schema as the template's frame did
-                        state.sink.tally(count, state.location)
-                    ctx.frame = frame
-                    try:  # noqa: SIM105 (as below)
-                        again(frame, bodies)
-                    except MALFORMED:
-                        pass
-                    continue
-            if fresh:
-                state.repeat_budget -= 1
-            template = None
+            bodies = same(data) if frame.event == same_event and frame.meta is None else None
+            if bodies is None:
+                template.used = not fresh
+                found = _another(templates, frame, template)
+                if found is not None:
+                    template, bodies = found
+                    if last is not None:
+                        last.after = template  # next time, expected after that one
+                    same, same_event, again = template.match, template.event, template.again
+                    count = template.code
+            if bodies is not None:
+                fresh = False
+                missed = 0
+                if count is not None:  # it fails its schema as the template's frame did
+                    state.sink.tally(count, state.location)
+                ctx.frame = frame
+                try:  # noqa: SIM105 (as below)
+                    again(frame, bodies)
+                except MALFORMED:
+                    pass
+                last = template
+                if template.after is not template:
+                    template.used = True
+                    template = template.after
+                    same, same_event, again = template.match, template.event, template.again
+                    count, fresh = template.code, not template.used
+                continue
+            missed += 1
+            if missed > STALE:  # the kept templates are of shapes the stream has left
+                template = last = None
+                _drop(state, templates)
         kind: str | None = None
         passed = False
         counted: str | None = None  # the code of a schema failure only counted (past its cap)
@@ -99,7 +122,10 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             except malformed_json as exc:
                 value = framing_value(state, frame) if frame.meta is not None else None
                 if value is None:
-                    bad_data(state, frame, exc)
+                    if bad_data(state, frame, exc) and template is not None:
+                        # Its lines went through the grammar (a nested handle): see below.
+                        template = last = None
+                        _drop(state, templates)
                     continue
             if named_by is not None and type(value) is dict:
                 named = value.get(named_by)
@@ -121,34 +147,85 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
         # contextlib.suppress would cost an object and two calls per frame.
         try:
             hint = step(frame, value, kind)
-        except MALFORMED:
-            continue  # a malformed frame must never crash the run: its schema finding says why
-        # A template is made on the third frame in a row with the same hint: a one-off hot
-        # frame (a short stream's tool call start) would pay for one it never uses, and a run
-        # of two or three (a short answer, a tool call of a few fragments) for one it barely
-        # uses (bench/run.py's 1,000 files of 20 events). A frame that failed its schema makes
-        # one only when its code is no longer reported (past its cap, or not selected: that
-        # stays so for the exchange), and the frame before failed under the same code (a stray
-        # broken frame among clean ones would spend the budget on templates no frame matches):
-        # its repeats fail alike (the schema judges none of the strings that vary) and are only
-        # counted.
-        if hint is not None and hint is last_hint:
-            run += 1
-            if (
-                run >= REPEAT_AFTER
-                and (passed or (counted is not None and counted == last_counted))
-                and state.repeat_budget > 0
-            ):
-                template = _template(state, frame, value, hint, kind, counted)
-                if template is not None:
-                    fresh = True
-                    same, same_event, again = template.match, template.event, template.again
-                    count = counted
-        else:
-            run = 1
-        last_hint, last_counted = hint, counted
-    state.repeat, state.repeat_hint, state.repeat_run = template, last_hint, run
-    state.repeat_counted = last_counted
+        except MALFORMED:  # a malformed frame must never crash the run: its schema finding
+            hint = None  # says why
+        if hint is None:
+            # A frame off the grammar's hot path may change what a kept template's `again`
+            # relies on (a finish, a block's stop, a new identity): they are dropped. A frame
+            # the hot path took changes nothing another hint's `again` relies on (protocols/
+            # base.py), so they stay while frames of other shapes come between their repeats.
+            if template is not None:
+                template = last = None
+                _drop(state, templates)
+            if seen:
+                seen.clear()
+            continue
+        # A template is made on the third frame with the same hint (since the last frame off
+        # the hot path): a one-off hot frame (a short stream's tool call start) would pay for
+        # one it never uses, and a run of two or three (a short answer, a tool call of a few
+        # fragments) for one it barely uses (bench/run.py's 1,000 files of 20 events). A frame
+        # that failed its schema makes one only when its code is no longer reported (past its
+        # cap, or not selected: that stays so for the exchange), after two more frames of its
+        # hint failing under the same code (a stray broken frame among clean ones would spend
+        # the budget on templates no frame matches): its repeats fail alike (the schema judges
+        # none of the strings that vary) and are only counted.
+        if passed or counted is not None:
+            key = (id(hint), counted)
+            made = seen.get(key, 0) + 1
+            if made < REPEAT_AFTER or state.repeat_budget <= 0:
+                seen[key] = made
+                continue
+            seen[key] = 0
+            new = _template(state, frame, value, hint, kind, counted)
+            if new is None:
+                continue
+            templates.insert(0, new)
+            if len(templates) > KEPT:
+                gone = templates.pop()
+                if not gone.used:
+                    state.repeat_budget -= 1
+                for kept in templates:
+                    if kept.after is gone:
+                        kept.after = kept
+                if last is gone:
+                    last = None
+            if last is not None:
+                last.after = new
+            if template is not None:
+                template.used = not fresh
+            template, fresh, missed, last = new, True, 0, new
+            same, same_event, again, count = new.match, new.event, new.again, counted
+    if template is not None:
+        template.used = not fresh
+    state.repeat, state.repeat_last, state.repeat_next = templates, last, template
+    state.repeat_missed = missed
+
+
+def _another(
+    templates: list[repeat.Template], frame: Frame, expected: repeat.Template
+) -> tuple[repeat.Template, list[bytes]] | None:
+    """A kept template other than the one expected that `frame` repeats, and its bodies;
+    None when none does. The one found moves to the front (the last kept is dropped first)."""
+    if frame.meta is not None:
+        return None
+    data, event = frame.data, frame.event
+    for at, template in enumerate(templates):
+        if template is not expected and template.event == event:
+            bodies = template.match(data)
+            if bodies is not None:
+                if at:
+                    del templates[at]
+                    templates.insert(0, template)
+                template.used = True
+                return template, bodies
+    return None
+
+
+def _drop(state: ExchangeState, templates: list[repeat.Template]) -> None:
+    """No template kept: those no frame matched were made in vain (the exchange's budget)."""
+    state.repeat_budget -= sum(1 for template in templates if not template.used)
+    templates.clear()
+    state.repeat_seen.clear()
 
 
 def _template(
@@ -409,9 +486,10 @@ def drift(state: ExchangeState, kind: str, value: dict[str, Any], schemas: Schem
         )
 
 
-def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) -> None:
+def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) -> bool:
     """Data that is not JSON: invalid UTF-8 (SC102), JSON cut off (SC101), or other text
-    (SC103; SC901 once when no protocol promised JSON)."""
+    (SC103; SC901 once when no protocol promised JSON). True when it was several JSON lines
+    judged as frames instead (they went through the grammar)."""
     data = frame.data
     # find, not `in` (per frame): bytes `in` builds and drops a TypeError first.
     if data.find(b"\n") >= 0 or (data == b"[DONE]" and state.recording_notes):
@@ -421,13 +499,13 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
         if parts is not None:
             if parts:
                 handle(state, parts)
-            return
+            return bool(parts)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as bad:
         if not state.sink.wants("SC102"):
             state.sink.tally("SC102", state.location)
-            return
+            return False
         where = state.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
         offset = frame.data_offset + bad.start if frame.data_offset >= 0 else frame.offset
         state.sink(
@@ -438,7 +516,7 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
                 evidence=excerpt(data[max(0, bad.start - 60) : bad.start + 20]),
             )
         )
-        return
+        return False
     stripped = data.rstrip()
     cut = stripped[:1] in (b"{", b"[") and exc.pos >= len(stripped) - 1
     if state.protocol is None and not cut:
@@ -454,10 +532,10 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
             state.undecided.append((where, message, excerpt(data)))
         else:
             state.undecided_more += 1
-        return
+        return False
     if not state.sink.wants("SC101" if cut else "SC103"):
         state.sink.tally("SC101" if cut else "SC103", state.location)
-        return
+        return False
     where = state.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
     if cut:
         message = f"frame {frame.index}: JSON is cut off after {len(stripped)} bytes"
@@ -465,6 +543,7 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
     else:
         message = f"frame {frame.index}: data is not JSON ({exc.msg})"
         state.sink(rules.finding("SC103", message, where, evidence=excerpt(data)))
+    return False
 
 
 UNDECIDED_KEPT = 64  # frames whose SC103 waits for the protocol, kept with their evidence

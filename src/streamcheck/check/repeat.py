@@ -1,15 +1,18 @@
-"""Frames that repeat the last one but for their text: checked without parsing them again.
+"""Frames that repeat an earlier one but for their text: checked without parsing them again.
 
-Most frames of a long stream are the same bytes as the frame before but for one string: the
+Most frames of a long stream are the same bytes as an earlier frame but for one string: the
 text of an OpenAI content chunk (and its `obfuscation` padding), an Anthropic `text_delta`,
 a tool call's argument fragment. Parsing each one (orjson), validating it (jsonschema-rs) and
-walking the grammar's hot path re-proves what the previous frame proved. When the grammar's hot
+walking the grammar's hot path re-proves what the earlier frame proved. When the grammar's hot
 path handled a frame and names the strings that may vary (a `Hint`: their paths and what a
 repeat does to its state), a `Template` is made of that frame's bytes: the fixed pieces around
-each string. A later frame that is those pieces with any valid JSON string bodies between
-them is, by construction, the same value with other strings at those paths; it is handed to
-the hint's `again` with the new strings' bytes and costs two `startswith` and a regex per
-string. Anything else (a different byte anywhere) drops the template and takes the full path.
+each string (no string: the frame's bytes, matched whole). A later frame that is those pieces
+with any valid JSON string bodies between them is, by construction, the same value with other
+strings at those paths; it is handed to the hint's `again` with the new strings' bytes and
+costs two `startswith` and a regex per string. Anything else (a different byte anywhere)
+takes the full path. check/frames.py keeps a few templates (a stream may turn between a few
+shapes: text and tool calls, or defects in turn) and drops them all when a frame off the
+grammar's hot path comes (protocols/base.py: what a Hint promises, and for how long).
 
 What makes that sound, checked when a template is made (never per frame):
 - the bytes between the pieces are exactly the values at the paths: the frame is parsed again
@@ -82,7 +85,7 @@ _SAME_PATH = frozenset({"not", "if", "then", "else"})
 class Template:
     """The fixed bytes of a frame around its varying strings, and what a repeat does."""
 
-    __slots__ = ("again", "code", "event", "match")
+    __slots__ = ("after", "again", "code", "event", "match", "used")
 
     def __init__(
         self,
@@ -97,11 +100,30 @@ class Template:
         # The code (SC201/SC205) a repeat is counted under when the frame failed its schema
         # past that code's cap; None when it passed.
         self.code = code
+        # Whether a frame has matched it yet (one that never does was made in vain), and the
+        # template that matched the frame after its last repeat (check/frames.handle).
+        self.used = False
+        self.after = self
         # The string bodies of a frame made of the same pieces, or None: a closure (its
-        # pieces are cells, read faster than attributes), one body or several.
+        # pieces are cells, read faster than attributes), none (the same bytes), one body or
+        # several.
         self.match: Callable[[bytes], list[bytes] | None] = (
-            _one(head, pieces[0]) if len(pieces) == 1 else _several(head, pieces)
+            _exact(head)
+            if not pieces
+            else _one(head, pieces[0])
+            if len(pieces) == 1
+            else _several(head, pieces)
         )
+
+
+def _exact(whole: bytes) -> Callable[[bytes], list[bytes] | None]:
+    """A matcher for a frame with no string that may vary: the same bytes (a frame whose
+    defect has no text in it, a keep-alive chunk)."""
+
+    def match(data: bytes) -> list[bytes] | None:
+        return [] if data == whole else None
+
+    return match
 
 
 def _one(head: bytes, tail: bytes) -> Callable[[bytes], list[bytes] | None]:
@@ -191,6 +213,8 @@ def make(
     if not known[1]:
         return None
     data = frame.data
+    if not paths:  # nothing varies: a repeat is the same bytes, so the same value
+        return Template(data, (), frame.event, again, code)
     dumps = orjson.dumps
     starts: list[int] = []
     ends: list[int] = []

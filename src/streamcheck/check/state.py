@@ -44,9 +44,10 @@ class ExchangeState:
         "recording_notes",
         "repeat",
         "repeat_budget",
-        "repeat_counted",
-        "repeat_hint",
-        "repeat_run",
+        "repeat_last",
+        "repeat_missed",
+        "repeat_next",
+        "repeat_seen",
         "schemas",
         "sink",
         "sse_header_on_ndjson",
@@ -88,15 +89,18 @@ class ExchangeState:
         self.drift_on = any(code.strip().upper() == "SC203" for code in options.select)
         self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
         self.drift_seen: set[tuple[str, str]] = set()
-        # Frames that repeat the last one but for their text (check/repeat.py): the template,
+        # Frames that repeat an earlier hot one but for their text (check/repeat.py): the
+        # templates kept, the one the last repeat matched, the one expected next (frames.handle)
         # and how many more may be made in vain.
-        self.repeat: Template | None = None
+        self.repeat: list[Template] = []
+        self.repeat_last: Template | None = None
+        self.repeat_next: Template | None = None
         self.repeat_budget = 8
-        self.repeat_hint: Any = None  # the last frame's hint: a template waits for a third
-        self.repeat_run = 0  # how many frames in a row have had that hint
-        # The code the last frame's schema failure was only counted under (past its cap), or
-        # None: a template from a failing frame waits for frames failing alike.
-        self.repeat_counted: str | None = None
+        # (id of a hint, the code its frame's schema failure was only counted under, or None
+        # when it passed) -> frames of it since a template was made for it: one waits for a
+        # third (frames.handle).
+        self.repeat_seen: dict[tuple[int, str | None], int] = {}
+        self.repeat_missed = 0  # frames in a row that no kept template matched
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,
         # evidence), judged once the protocol is (frames.settle); past the list, a count.

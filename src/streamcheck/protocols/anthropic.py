@@ -58,6 +58,7 @@ KNOWN_DELTAS = frozenset().union(*DELTAS_FOR_BLOCK.values())
 TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 # Delta types that only carry text, by the member holding it (a repeat changes only that).
 TEXT_MEMBERS = {"text_delta": "text", "thinking_delta": "thinking"}
+OTHER_SHAPES = 16  # hints kept for deltas of types not known here, by their strings' names
 
 
 class MessagesStream(StreamState):
@@ -86,6 +87,13 @@ class MessagesStream(StreamState):
             member: (((("delta", member),), self._again_unplaced))
             for member in TEXT_MEMBERS.values()
         }
+        # A delta with no text to vary (a text that is not a string, say): a repeat is the
+        # same bytes, handled as this one was.
+        self.same_hint: Hint = ((), self._again)
+        self.same_unplaced_hint: Hint = ((), self._again_unplaced)
+        # A delta whose type (or whose block's type) this grammar does not know: the reference
+        # only counts it as content, whatever its members say; by the names of its strings.
+        self.other_hints: dict[tuple[str, ...], Hint] = {}
 
     # -- per frame -------------------------------------------------------------------------------
 
@@ -150,28 +158,33 @@ class MessagesStream(StreamState):
             self.events += 1
             delta = value.get("delta")
             if type(delta) is not dict:
-                return True
+                return self.same_unplaced_hint
             named = delta.get("type")
             text = TEXT_MEMBERS.get(named) if type(named) is str else None
             if text is None or type(delta.get(text)) is not str:
-                return True
+                return self.same_unplaced_hint
             return self.unplaced_hints[text]
         block = self.blocks.get(index) if type(index) is int else None
         delta = value.get("delta")
         if block is None or block.stopped or type(delta) is not dict:
             return False
-        allowed = DELTAS_FOR_BLOCK.get(block.type or "")
         delta_type = delta.get("type")
-        if allowed is None or delta_type not in allowed:
+        if type(delta_type) is not str:
             return False
+        allowed = DELTAS_FOR_BLOCK.get(block.type or "")
+        other = allowed is None or delta_type not in allowed
+        if other and allowed is not None and delta_type in KNOWN_DELTAS:
+            return False  # SC311: a known delta its block does not take
         self.events += 1
         self.content_frames += 1
         if self.first_content_time is None:
             self.first_content_time = frame.time
+        if other:  # `_block_delta` judges nothing of it but its block: content, counted
+            return self._other_hint(delta)
         if delta_type == "input_json_delta" and block.type in TOOL_INPUT_BLOCKS:
             self._keep_json(block, delta)
             if type(delta.get("partial_json")) is not str:
-                return True
+                return self.same_hint
             hint = self.json_hints.get(block)
             if hint is None:
                 again = partial(self._again_json, block)
@@ -179,8 +192,20 @@ class MessagesStream(StreamState):
             return hint
         text = TEXT_MEMBERS.get(delta_type)
         if text is None or type(delta.get(text)) is not str:
-            return True
+            return self.same_hint
         return self.text_hints[text]
+
+    def _other_hint(self, delta: dict[str, Any]) -> Hint:
+        """The Hint of a delta the grammar reads nothing of: any of its strings but its type
+        may vary in a repeat (a new delta type streams its text in a member of its own)."""
+        names = tuple(n for n, member in delta.items() if n != "type" and type(member) is str)
+        hint = self.other_hints.get(names)
+        if hint is None:
+            if len(self.other_hints) >= OTHER_SHAPES:
+                return self.same_hint
+            paths = tuple(("delta", name) for name in names)
+            hint = self.other_hints[names] = (paths, self._again)
+        return hint
 
     # -- an event that repeats the last hot one but for its text (check/repeat.py) -----------
 

@@ -21,9 +21,13 @@ if TYPE_CHECKING:
 
 
 # What a grammar's hot path may return for a frame it handled (check/repeat.py): the paths of
-# the strings that may differ in a following frame of otherwise the same bytes, and what such
-# a frame does to the grammar (given the frame and those strings' raw JSON bodies, in the order
-# of the paths). None: no such promise.
+# the strings that may differ in a later frame of otherwise the same bytes (none: the same
+# bytes), and what such a frame does to the grammar (given the frame and those strings' raw
+# JSON bodies, in the order of the paths). None: no such promise. The promise holds while only
+# frames that returned a Hint (and their repeats) reach the grammar: a grammar keeps every
+# state its hot paths read or its `again`s skip (a finish, a block's stop, the last choice)
+# out of the frames that return one, so frames of other shapes may come between the repeats
+# (check/frames.py keeps a few templates; any frame that returns None drops them).
 RepeatPath = tuple[str | int, ...]
 Hint = tuple[tuple[RepeatPath, ...], Callable[[Frame, list[bytes]], None]]
 

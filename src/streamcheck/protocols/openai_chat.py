@@ -80,6 +80,12 @@ class ChatStream(StreamState):
             ((content, padding), self._again_content),
         )
         self.call_hints: dict[tuple[int, bool], Hint] = {}  # (tool call, padded)
+        # A chunk with no text that may vary (another choice's, a text that is not a string):
+        # a repeat is the same bytes; by whether it carries content.
+        self.same_hints: tuple[Hint, Hint] = (
+            ((), partial(self._again_same, False)),
+            ((), partial(self._again_same, True)),
+        )
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
         """The hot path first (most chunks of a stream): one choice continuing a started,
@@ -127,14 +133,21 @@ class ChatStream(StreamState):
         except KeyError:
             self._identity(value)
         calls = delta.get("tool_calls")
-        if delta.get("content") or calls or delta.get("function_call") or delta.get("refusal"):
+        content = bool(
+            delta.get("content") or calls or delta.get("function_call") or delta.get("refusal")
+        )
+        if content:
             self.content_frames += 1
             if self.first_content_time is None:
                 self.first_content_time = frame.time
         if calls is None and "function_call" not in delta:
+            if "finishReason" in choice:
+                # Read from the last choice at the end (SC303's words): a repeat, which leaves
+                # last_choice as it is, would keep another template's.
+                return None
             if index == 0 and type(delta.get("content")) is str and not delta.get("refusal"):
                 return self.content_hints[type(value.get("obfuscation")) is str]
-            return None
+            return self.same_hints[content]  # no text that may vary: the same bytes again
         if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
             call = calls[0]
             # A call without `index` goes the long way: its slot comes from its id (Mistral).
@@ -142,7 +155,7 @@ class ChatStream(StreamState):
             function = call.get("function") if type(call) is dict else None
             if type(slot) is int and slot in state.tools.started and type(function) is dict:
                 state.tools.fragment(slot, function)  # a later fragment of a started call
-                if index != 0 or type(function.get("name")) is str:
+                if index != 0 or type(function.get("name")) is str or "finishReason" in choice:
                     return None
                 return self._call_hint(slot, type(value.get("obfuscation")) is str)
         state.tools.delta(self.ctx, delta, index, 0)
@@ -164,7 +177,16 @@ class ChatStream(StreamState):
             self.content_frames += 1
             if self.first_content_time is None:
                 self.first_content_time = frame.time
-        # last_choice keeps the last one's choice: only its finishReason is read, the same.
+        # last_choice stays as it is: only its finishReason is read, and no choice with one
+        # makes a Hint (`frame`).
+
+    def _again_same(self, content: bool, frame: Frame, bodies: list[bytes]) -> None:
+        """The hot path on a chunk without tool calls that repeats a hot one byte for byte."""
+        self.chunks += 1
+        if content:
+            self.content_frames += 1
+            if self.first_content_time is None:
+                self.first_content_time = frame.time
 
     def _call_hint(self, slot: int, padded: bool) -> Hint:
         hint = self.call_hints.get((slot, padded))
