@@ -531,3 +531,34 @@ def test_lines_of_one_event_judged_as_frames_drop_the_templates(tmp_path: Path) 
     path.write_bytes(head + b"".join(chunks) + joined + b"".join(chunks) + b"data: [DONE]\n\n")
     codes = _codes(checked_both_ways(path))
     assert "SC902" in codes and codes.count("SC305") == 6, codes
+
+
+@pytest.mark.parametrize("cap", [0, 50])
+def test_a_chunk_cut_short_anywhere_is_judged_as_the_reference_judges_it(
+    tmp_path: Path, cap: int
+) -> None:
+    # A content chunk cut at every byte, each between repeats of its shape (a template kept):
+    # a cut in its fixed bytes or its text is told from the template without orjson's
+    # exception; the rest (a cut text past ASCII, bytes after the text, another shape's
+    # start) go through orjson. SC101 or SC103, each message's byte count: the reference's.
+    text = " caf\u00e9 \u2713\u2713 ok"  # a cut after its first byte past ASCII: SC103
+    whole = _chunk(text)[len(b"data: ") : -2]
+    number = _chunk(" x").replace(b'"content":" x"', b'"content":42')
+    odd = [
+        whole.replace(f'{text}"'.encode(), b' ok"xy'),  # a quote ends the text too soon
+        whole.replace(f'{text}"'.encode(), b" ok\\"),  # an escape cut in half
+        b'{"id": oops',  # not this shape at all
+        b"[1, 2",
+    ]
+    middle = []
+    for at in range(1, len(whole)):
+        middle += [_chunk(f" w{at}"), _chunk(f" v{at}"), number, number]
+        middle.append(b"data: " + whole[:at] + b"\n\n")
+    for at in range(1, len(number) - 8):  # the bytes of its data, cut
+        middle += [number, number, number, b"data: " + number[6:-2][:at] + b"\n\n"]
+    middle += [frame for data in odd for frame in (_chunk(" w"), b"data: " + data + b"\n\n")]
+    path = tmp_path / "cut.sse"
+    path.write_bytes(_chat(middle))
+    counts = _counts(checked_both_ways(path, CheckOptions(max_per_code=cap)))
+    assert {"SC101", "SC102", "SC103"} <= counts.keys(), counts
+    assert "SC109" not in counts, counts

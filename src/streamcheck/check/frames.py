@@ -25,7 +25,10 @@ from streamcheck.schemas import SchemaSet
 DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
 REPEAT_AFTER = 3  # frames with the same hint before a template is made (repeat.py)
 KEPT = 4  # templates kept at once: a stream's few frequent shapes (text, tool call, a defect)
-STALE = 8  # frames in a row no kept template matched before they are dropped
+# Frames no kept template matched (since one was made, found by a search or turned to) before
+# they are all dropped: they are of shapes the stream has left, and each such frame pays for
+# trying them.
+STALE = 8
 # What a grammar step may raise on a frame whose shape the schema already reported.
 # RecursionError: a value nested about a thousand deep (orjson takes 1,024) has no repr.
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
@@ -74,41 +77,63 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     seen = state.repeat_seen
     missed = state.repeat_missed
     fresh = False  # the expected template has matched no frame yet (its `used`, in a local)
+    turns = False  # another template is expected after it (shapes in turn)
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
         count, fresh = template.code, not template.used
+        turns = template.after is not template
     for frame in frames[start:] if start else frames:
         data = frame.data
         if template is not None:
-            bodies = same(data) if frame.event == same_event and frame.meta is None else None
-            if bodies is None:
-                template.used = not fresh
-                found = _another(templates, frame, template)
-                if found is not None:
-                    template, bodies = found
-                    if last is not None:
-                        last.after = template  # next time, expected after that one
-                    same, same_event, again = template.match, template.event, template.again
-                    count = template.code
-            if bodies is not None:
-                fresh = False
+            if frame.event == same_event and frame.meta is None:
+                bodies = same(data)
+                if bodies is not None:
+                    fresh = False
+                    if count is not None:  # it fails its schema as the template's frame did
+                        state.sink.tally(count, state.location)
+                    ctx.frame = frame
+                    try:  # noqa: SIM105 (as below)
+                        again(frame, bodies)
+                    except MALFORMED:
+                        pass
+                    # In a run of one shape nothing more is done per frame: the template is
+                    # the one the last repeat matched (`before` below), and `missed` counts on.
+                    if turns:  # another shape is expected next
+                        last, missed = template, 0
+                        template.used = True
+                        template = template.after
+                        same, same_event, again = template.match, template.event, template.again
+                        count, fresh = template.code, not template.used
+                        turns = template.after is not template
+                    continue
+            template.used = not fresh
+            found = _another(templates, frame, template)
+            if found is not None:  # as above, for a template other than the one expected
+                hit, bodies = found
+                before = last if turns else template  # the one the last repeat matched
+                if before is not None:
+                    before.after = hit  # next time, expected after that one
                 missed = 0
-                if count is not None:  # it fails its schema as the template's frame did
-                    state.sink.tally(count, state.location)
+                last = hit
+                if hit.code is not None:
+                    state.sink.tally(hit.code, state.location)
                 ctx.frame = frame
                 try:  # noqa: SIM105 (as below)
-                    again(frame, bodies)
+                    hit.again(frame, bodies)
                 except MALFORMED:
                     pass
-                last = template
-                if template.after is not template:
-                    template.used = True
-                    template = template.after
-                    same, same_event, again = template.match, template.event, template.again
-                    count, fresh = template.code, not template.used
+                template = hit.after
+                same, same_event, again = template.match, template.event, template.again
+                count, fresh = template.code, not template.used
+                turns = template.after is not template
+                continue
+            if _cut_short(templates, frame):
+                # What orjson would refuse as cut off (SC101), told without its exception (a
+                # Python JSONDecodeError, about four parses of a frame).
+                cut_off(state, frame)
                 continue
             missed += 1
-            if missed > STALE:  # the kept templates are of shapes the stream has left
+            if missed > STALE:
                 template = last = None
                 _drop(state, templates)
         kind: str | None = None
@@ -193,7 +218,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                 last.after = new
             if template is not None:
                 template.used = not fresh
-            template, fresh, missed, last = new, True, 0, new
+            template, fresh, turns, missed, last = new, True, False, 0, new
             same, same_event, again, count = new.match, new.event, new.again, counted
     if template is not None:
         template.used = not fresh
@@ -219,6 +244,19 @@ def _another(
                 template.used = True
                 return template, bodies
     return None
+
+
+def _cut_short(templates: list[repeat.Template], frame: Frame) -> bool:
+    """Whether a frame is a kept template's frame cut short (in its fixed bytes or in its first
+    string): a proper prefix of JSON. orjson refuses every such prefix (no line break, ASCII,
+    so its error position is a byte's) at its end: what bad_data calls cut off. Not for a
+    frame whose framing carries its value (`framing_value`)."""
+    data = frame.data
+    if frame.meta is not None or data[:1] not in (b"{", b"[") or not data.isascii():
+        return False
+    if data.find(b"\n") >= 0:  # lines of JSON may be events joined (bad_data)
+        return False
+    return any(template.cut_short(data) for template in templates)
 
 
 def _drop(state: ExchangeState, templates: list[repeat.Template]) -> None:
@@ -533,17 +571,28 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
         else:
             state.undecided_more += 1
         return False
-    if not state.sink.wants("SC101" if cut else "SC103"):
-        state.sink.tally("SC101" if cut else "SC103", state.location)
+    if cut:
+        cut_off(state, frame)
+        return False
+    if not state.sink.wants("SC103"):
+        state.sink.tally("SC103", state.location)
         return False
     where = state.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
-    if cut:
-        message = f"frame {frame.index}: JSON is cut off after {len(stripped)} bytes"
-        state.sink(rules.finding("SC101", message, where, evidence=excerpt(data)))
-    else:
-        message = f"frame {frame.index}: data is not JSON ({exc.msg})"
-        state.sink(rules.finding("SC103", message, where, evidence=excerpt(data)))
+    message = f"frame {frame.index}: data is not JSON ({exc.msg})"
+    state.sink(rules.finding("SC103", message, where, evidence=excerpt(data)))
     return False
+
+
+def cut_off(state: ExchangeState, frame: Frame) -> None:
+    """SC101 for a frame whose data is JSON cut off (only counted past the cap)."""
+    sink = state.sink
+    if not sink.wants("SC101"):
+        sink.tally("SC101", state.location)
+        return
+    data = frame.data
+    where = state.location.at(frame=frame.index, offset=frame.offset, line=frame.line or None)
+    message = f"frame {frame.index}: JSON is cut off after {len(data.rstrip())} bytes"
+    sink(rules.finding("SC101", message, where, evidence=excerpt(data)))
 
 
 UNDECIDED_KEPT = 64  # frames whose SC103 waits for the protocol, kept with their evidence

@@ -85,7 +85,7 @@ _SAME_PATH = frozenset({"not", "if", "then", "else"})
 class Template:
     """The fixed bytes of a frame around its varying strings, and what a repeat does."""
 
-    __slots__ = ("after", "again", "code", "event", "match", "used")
+    __slots__ = ("after", "again", "code", "event", "head", "match", "used", "whole")
 
     def __init__(
         self,
@@ -97,6 +97,9 @@ class Template:
     ):
         self.event = event
         self.again = again
+        # The bytes before its first string (all of them when none varies), for `cut_short`.
+        self.head = head
+        self.whole = not pieces
         # The code (SC201/SC205) a repeat is counted under when the frame failed its schema
         # past that code's cap; None when it passed.
         self.code = code
@@ -114,6 +117,18 @@ class Template:
             if len(pieces) == 1
             else _several(head, pieces)
         )
+
+    def cut_short(self, data: bytes) -> bool:
+        """Whether `data` is a frame of this template cut short: a proper prefix of its fixed
+        bytes up to its first string, or those and the start of that string (no quote, no
+        escape). Such bytes are a proper prefix of JSON: the template's frame with some string
+        there (the closing quote at least is missing)."""
+        head = self.head
+        if self.whole:
+            return len(data) < len(head.rstrip()) and head.startswith(data)
+        if len(data) <= len(head):
+            return head.startswith(data)
+        return data.startswith(head) and _PLAIN.fullmatch(data, len(head)) is not None
 
 
 def _exact(whole: bytes) -> Callable[[bytes], list[bytes] | None]:
