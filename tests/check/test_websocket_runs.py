@@ -18,6 +18,7 @@ import pytest
 from streamcheck.check import StreamChecker
 from streamcheck.check.exchange import BYTES_PER_RUN, MESSAGES_PER_RUN
 from streamcheck.check.options import CheckOptions
+from streamcheck.exceptions import InputError
 from streamcheck.model import (
     Close,
     CloseState,
@@ -443,3 +444,34 @@ def test_a_sent_message_times_the_received_ones_after_it(tmp_path: Path) -> None
     verdicts = checked_both_ways(_tape(tmp_path / "sent.tape", _session(middle)))
     assert "arrival times go backwards" in " ".join(f.message for f in verdicts[0].findings)
     assert verdicts[0].timing["total"] == 0.12
+
+
+def test_a_tape_read_in_runs_keeps_its_clock_and_its_line_numbers(tmp_path: Path) -> None:
+    # Lines the reader's runs take the long way amid short-way ones: an integer time (the
+    # clock read back from the long way), then a time going backwards from it (a note, the
+    # clock broken) and a later time that must stay dropped; then, in another tape, a bad
+    # line after short-way ones must be named by its own line number, whichever way is read.
+    def line(time: float, text: bytes, **more: Any) -> bytes:
+        return orjson.dumps({"t": time, "dir": "received", "text": text.decode(), **more})
+
+    events = [_event(n, "response.output_text.delta", **AT, delta=f" w{n}") for n in range(6)]
+    header = orjson.dumps({"streamcheck_tape": 2, "transport": "websocket", "request": {}})
+    end = orjson.dumps({"end": "eof", "t": 4.0, "close": "no-close-frame"})
+    clock = [line(0.2, events[0]), line(1, events[1]), line(0.5, events[2])]
+    clock += [line(3.0, events[3]), line(3.5, events[4])]
+    path = tmp_path / "clock.tape"
+    path.write_bytes(b"\n".join([header, *clock, end]) + b"\n")
+    verdict = checked_both_ways(path)[0]
+    notes = [f.message for f in verdict.findings if "arrival times go backwards" in f.message]
+    assert len(notes) == 1 and "line 4" in notes[0]
+    assert verdict.timing["total"] == 1.0
+
+    bad = orjson.dumps({"dir": "received", "t": 0.9, "text": 5})
+    broken = tmp_path / "bad.tape"
+    broken.write_bytes(b"\n".join([header, *[line(n / 10, events[n]) for n in range(4)], bad]))
+    with pytest.raises(InputError) as fast:
+        check_paths([str(broken)])
+    with reference_only(), pytest.raises(InputError) as reference:
+        check_paths([str(broken)])
+    assert str(fast.value) == str(reference.value)
+    assert "line 6: text must be a string" in str(fast.value)

@@ -65,65 +65,91 @@ class Session(Runs):
         exchange, lines, arrivals = self._exchange, self._lines, self._arrivals
         loads, bad_json, most = orjson.loads, orjson.JSONDecodeError, times.MAX_SECONDS
         readline, cap, pushed = lines.stream.readline, MAX_TAPE_LINE, lines.pushed
-        directions, received = _DIRECTIONS, Direction.RECEIVED
+        most_messages, most_bytes, longest = MESSAGES_PER_RUN, BYTES_PER_RUN, cap + 1
         data: list[bytes] = []
         stamps: list[float] = []
+        keep, stamp = data.append, stamps.append
         size = 0
         others: list[Message] = []
         others_size = 0
+        # While lines take the short way, the line count and the last time are kept here and
+        # written back before anything else reads them (the long way, a yield). `last` is the
+        # least time the short way takes: `most` once the clock went backwards (none).
+        number = lines.number
+        last = _least(arrivals)
+        line: bytes | None
         while True:
             # In step with `_messages`' short way (what the long way would make of the line).
-            if pushed:
-                line = lines.next()
-            else:
-                line = readline(cap + 1)
+            if not pushed:
+                line = readline(longest)
                 if line.startswith(b'{"t":') and len(line) <= cap:
-                    lines.number += 1
+                    number += 1
                     try:
                         item = loads(line)
-                        text, time, direction = item["text"], item["t"], directions[item["dir"]]
+                        text, time, way = item["text"], item["t"], item["dir"]
                     except (bad_json, LookupError, TypeError):
                         pass
                     else:
-                        last = arrivals.last
                         if (
                             type(text) is str
                             and type(time) is float
-                            and 0.0 <= time < most
-                            and (last is None or time >= last)
+                            and last <= time < most
                             and "end" not in item
-                            and not arrivals.broken
                         ):
-                            arrivals.last = time
-                            if direction is received:
+                            if way == "received":
+                                last = time
                                 if others:
+                                    arrivals.last, lines.number = last, number
                                     yield others
                                     others, others_size = [], 0
                                 body = text.encode()
-                                data.append(body)
-                                stamps.append(time)
+                                keep(body)
+                                stamp(time)
                                 size += len(body)
-                                if size >= BYTES_PER_RUN or len(data) == MESSAGES_PER_RUN:
+                                if size >= most_bytes or len(data) == most_messages:
+                                    arrivals.last, lines.number = last, number
                                     yield Texts(data, stamps)
                                     data, stamps, size = [], [], 0
-                            continue
+                                    keep, stamp = data.append, stamps.append
+                                continue
+                            if way == "sent":
+                                last = time
+                                continue
+                    lines.number = number
                 else:
+                    lines.number = number
                     line = lines.counted(line)
+            else:
+                lines.number = number
+                line = lines.next()
+            if last != most:  # 0.0 for None: the same to Arrivals (no time is under 0)
+                arrivals.last = last
             if line is not None and not line.strip():
+                number = lines.number
                 continue
             if data:
                 yield Texts(data, stamps)
                 data, stamps, size = [], [], 0
+                keep, stamp = data.append, stamps.append
             message = _long_way(exchange, lines, arrivals, line)
             if message is None:
                 if others:
                     yield others
                 return
+            number, last = lines.number, _least(arrivals)
             others.append(message)
             others_size += len(message.data)
-            if others_size >= BYTES_PER_RUN or len(others) == MESSAGES_PER_RUN:
+            if others_size >= most_bytes or len(others) == most_messages:
                 yield others
                 others, others_size = [], 0
+
+
+def _least(arrivals: times.Arrivals) -> float:
+    """The least time a line may take the short way with: the last one, or none once the clock
+    went backwards (MAX_SECONDS: no time is under it and at or above it)."""
+    if arrivals.broken:
+        return times.MAX_SECONDS
+    return 0.0 if arrivals.last is None else arrivals.last
 
 
 def _messages(exchange: Exchange, lines: _Lines, arrivals: times.Arrivals) -> Iterator[Message]:
