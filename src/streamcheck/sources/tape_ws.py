@@ -86,23 +86,18 @@ class Session(Runs):
                     number += 1
                     try:
                         item = loads(line)
-                        text, time, way = item["text"], item["t"], item["dir"]
-                    except (bad_json, LookupError, TypeError):
+                        time, way = item["t"], item["dir"]
+                        body = item["text"].encode()  # only a str has encode: else long way
+                    except (bad_json, LookupError, TypeError, AttributeError):
                         pass
                     else:
-                        if (
-                            type(text) is str
-                            and type(time) is float
-                            and last <= time < most
-                            and "end" not in item
-                        ):
+                        if type(time) is float and last <= time < most and "end" not in item:
                             if way == "received":
                                 last = time
                                 if others:
                                     arrivals.last, lines.number = last, number
                                     yield others
                                     others, others_size = [], 0
-                                body = text.encode()
                                 keep(body)
                                 stamp(time)
                                 size += len(body)
