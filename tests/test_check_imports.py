@@ -118,6 +118,17 @@ def test_each_container_loads_its_own_reader() -> None:
     assert "streamcheck.sources.har" not in cassette
 
 
+def test_a_clean_file_that_ended_loads_no_cause() -> None:
+    # Nothing to explain (no finding, no arrival times, an end the sender chose): the cause
+    # module and its hops are not loaded (check/finish.diagnose); a finding loads them.
+    for clean in ("openai/text-answer.sse", "anthropic/tool_use.sse"):
+        modules = imported("check", str(FIXTURES / clean))
+        assert "streamcheck.check.finish" in modules
+        assert not {"streamcheck.check.cause", "streamcheck.check.hops"} & modules
+    cut = imported("check", str(FIXTURES / "rules" / "SC301" / "bad.sse"))
+    assert "streamcheck.check.cause" in cut
+
+
 def test_an_error_body_loads_the_body_checks() -> None:
     modules = imported("check", str(FIXTURES / "openai" / "gpt4-no-model-access.http"))
     assert {"streamcheck.check.body", "streamcheck.errors"} <= modules

@@ -98,6 +98,14 @@ class EndReason(enum.Enum):
     UNKNOWN = "unknown"  # the recording does not say (raw bodies, cassettes)
 
 
+# Ends no sender chose: the client gave up, the connection broke, the user stopped it.
+STOPPED = (EndReason.TIMEOUT, EndReason.RESET, EndReason.INTERRUPTED)
+# A hop that gave up waiting for its upstream answers with its own status: 504 Gateway Timeout
+# (RFC 9110 section 15.6.5), or Cloudflare's 524, whose documentation says it is the origin not
+# answering within the Proxy Read Timeout.
+GATEWAY_TIMEOUTS = (504, 524)
+
+
 class Direction(enum.Enum):
     """Which way a WebSocket message went, seen from the client that recorded it."""
 

@@ -194,6 +194,18 @@ def test_a_stream_that_ended_well_has_no_cause() -> None:
     assert "cause:" not in text
 
 
+def test_a_raw_body_is_explained_by_its_findings_alone() -> None:
+    # No arrival times and an end the recording does not name: only the finding (an error
+    # event at the end) asks for a cause, and gets one.
+    path = FIXTURES / "anthropic" / "overloaded-mid-stream.sse"
+    report = check_paths([str(path)], CheckOptions())
+    [result] = report.results
+    assert result.cause is not None and result.cause.kind == "in-band-error"
+    assert result.cause.finding == "SC403"
+    clean = check_paths([str(FIXTURES / "openai" / "text-answer.sse")], CheckOptions())
+    assert [(r.cause, r.findings) for r in clean.results] == [(None, [])]
+
+
 def test_buffered_delivery_is_sc505_naming_the_fix() -> None:
     text = _text(str(FIXTURES / "rules" / "SC505" / "bad.tape"))
     assert (

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from streamcheck import redact, rules
 from streamcheck.check.hops import IDLE, LIMITS, SIGNS, Limit
-from streamcheck.model import Cause, EndReason, Finding, Location
+from streamcheck.model import GATEWAY_TIMEOUTS, STOPPED, Cause, EndReason, Finding, Location
 
 # Findings that say a stream stopped before its end, the first present in this order is the one
 # the cause is shown under: the transfer's own end first, then framing, then grammar.
@@ -35,11 +35,6 @@ CUT_CODES = (
     "SC114",  # empty body
 )
 IN_BAND_ERRORS = ("SC403", "SC352")
-# A hop that gave up waiting for its upstream answers with its own status: 504 Gateway Timeout
-# (RFC 9110 section 15.6.5), or Cloudflare's 524, whose documentation says it is the origin not
-# answering within the Proxy Read Timeout.
-GATEWAY_TIMEOUTS = (504, 524)
-_STOPPED = (EndReason.TIMEOUT, EndReason.RESET, EndReason.INTERRUPTED)  # ended by no sender
 ERROR_BODIES = ("SC402", "SC401", "SC405", "SC114")
 STREAMS = ("sse", "ndjson", "jsonarray", "eventstream", "tagged")
 # Buffering: the first byte this late, then the whole body within this window, over at least
@@ -72,16 +67,9 @@ def diagnose(
     facts: Facts, headers: dict[str, str], findings: list[Finding], location: Location
 ) -> tuple[Cause | None, list[Finding]]:
     """The cause of a cut or stall (None when the stream was not cut, or nothing in the
-    recording points anywhere), and the SC505 / SC506 findings it rests on."""
-    if (
-        not findings
-        and not facts.arrival_times
-        and facts.end not in _STOPPED
-        and facts.status not in GATEWAY_TIMEOUTS
-    ):
-        # A clean body that ended, read from a file: no timing to weigh (no SC505), nothing
-        # cut, no error, no stall to explain. What most files of a folder are.
-        return None, []
+    recording points anywhere), and the SC505 / SC506 findings it rests on. finish.diagnose
+    asks only when there is something to weigh: a finding, arrival times, an end no sender
+    chose or a gateway's timeout (each branch below concludes nothing without them)."""
     lower = {k.lower(): v for k, v in headers.items()}
     found: list[Finding] = []
     buffered = _buffered(facts, lower, location)
@@ -94,7 +82,7 @@ def diagnose(
             gateway.finding = next((c for c in ERROR_BODIES if c in codes), None)
         return gateway, found
     error = _error_at_end(facts, findings)
-    cut = facts.end in _STOPPED or any(c in codes for c in CUT_CODES)
+    cut = facts.end in STOPPED or any(c in codes for c in CUT_CODES)
     if not cut and error is None:
         stall = _stall(facts, lower) if "SC501" in codes else None
         if stall is not None:
