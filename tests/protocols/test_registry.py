@@ -43,6 +43,16 @@ def test_every_protocol_in_detection_order() -> None:
     assert every()["gemini"] in Every()
 
 
+def test_protocols_put_first_come_first_and_once() -> None:
+    # Every() with nothing first is detection order itself (Every.__iter__'s short way); with
+    # protocols first (a protocol file's, the config defaults'), each of the others once after.
+    gemini, chat = every()["gemini"], every()["openai-chat"]
+    rest = [n for n in DETECTION_ORDER if n not in ("gemini", "openai-chat")]
+    assert [p.name for p in Every([gemini, chat])] == ["gemini", "openai-chat", *rest]
+    assert len(Every([gemini, chat])) == len(DETECTION_ORDER)
+    assert [p.name for p in Every([])] == [p.name for p in Every()] == DETECTION_ORDER
+
+
 def test_the_order_does_not_depend_on_what_was_imported_first() -> None:
     """A test or plugin importing a protocol module directly must not reorder detection."""
     code = (

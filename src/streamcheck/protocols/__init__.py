@@ -10,6 +10,7 @@ recorded request, `--provider`, listing them) asks for `every()`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import chain
 
 from streamcheck.protocols import base
 from streamcheck.protocols.base import SENTINEL, Context, Protocol, StreamState, register
@@ -53,10 +54,13 @@ def named_by_headers(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+# The modules' full names, made once: detection walks them for every exchange.
+_NAMES = tuple(f"{__name__}.{module}" for module in MODULES)
+
+
 def in_order() -> Iterator[type[Protocol]]:
     """Every protocol in detection order, importing each module when the iteration reaches it."""
-    for module in MODULES:
-        name = f"{__name__}.{module}"
+    for name in _NAMES:
         __import__(name)  # not importlib.import_module: -X importtime sees only __import__
         yield from [p for p in base.REGISTRY.values() if p.__module__ == name]
 
@@ -86,8 +90,11 @@ class Every:
         self.first = first or []
 
     def __iter__(self) -> Iterator[type[Protocol]]:
-        yield from self.first
-        yield from (p for p in in_order() if p not in self.first)
+        if not self.first:
+            # Nothing to put first or to skip (no protocol file, no config defaults: most
+            # runs): detection order itself, without a generator around it per exchange.
+            return in_order()
+        return chain(self.first, (p for p in in_order() if p not in self.first))
 
     def __len__(self) -> int:
         return len(self.first) + len([p for p in every().values() if p not in self.first])
