@@ -29,6 +29,9 @@ KEPT = 4  # templates kept at once: a stream's few frequent shapes (text, tool c
 # they are all dropped: they are of shapes the stream has left, and each such frame pays for
 # trying them.
 STALE = 8
+# The first and last bytes of a JSON object or array: a frame that starts as one and ends
+# otherwise may be one cut short.
+_OPENED, _CLOSED = (b"{", b"["), (b"}", b"]")
 # What a grammar step may raise on a frame whose shape the schema already reported.
 # RecursionError: a value nested about a thousand deep (orjson takes 1,024) has no repr.
 MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError, RecursionError)
@@ -76,7 +79,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     template, state.repeat_next = state.repeat_next, None
     seen = state.repeat_seen
     missed = state.repeat_missed
-    fresh = False  # the expected template has matched no frame yet (its `used`, in a local)
+    fresh = False  # the expected template has matched no frame yet (`not used`, in a local)
     turns = False  # another template is expected after it (shapes in turn)
     if template is not None:
         same, same_event, again = template.match, template.event, template.again
@@ -88,7 +91,10 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             if frame.event == same_event and frame.meta is None:
                 bodies = same(data)
                 if bodies is not None:
-                    fresh = False
+                    if fresh:  # its first repeat: it was not made in vain
+                        fresh = False
+                        template.used = True
+                        state.repeat_budget += 1
                     if count is not None:  # it fails its schema as the template's frame did
                         state.sink.tally(count, state.location)
                     ctx.frame = frame
@@ -100,16 +106,26 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                     # the one the last repeat matched (`before` below), and `missed` counts on.
                     if turns:  # another shape is expected next
                         last, missed = template, 0
-                        template.used = True
                         template = template.after
                         same, same_event, again = template.match, template.event, template.again
                         count, fresh = template.code, not template.used
                         turns = template.after is not template
                     continue
-            template.used = not fresh
-            found = _another(templates, frame, template)
-            if found is not None:  # as above, for a template other than the one expected
+            if (
+                data.startswith(_OPENED)
+                and not data.endswith(_CLOSED)
+                and _cut_short(templates, frame)
+            ):
+                # What orjson would refuse as cut off (SC101), told without its exception (a
+                # Python JSONDecodeError, about four parses of a frame).
+                cut_off(state, frame)
+                continue
+            if len(templates) > 1 and (found := _another(templates, frame, template)):
+                # As above, for a template other than the one expected.
                 hit, bodies = found
+                if not hit.used:
+                    hit.used = True
+                    state.repeat_budget += 1
                 before = last if turns else template  # the one the last repeat matched
                 if before is not None:
                     before.after = hit  # next time, expected after that one
@@ -126,11 +142,6 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                 same, same_event, again = template.match, template.event, template.again
                 count, fresh = template.code, not template.used
                 turns = template.after is not template
-                continue
-            if _cut_short(templates, frame):
-                # What orjson would refuse as cut off (SC101), told without its exception (a
-                # Python JSONDecodeError, about four parses of a frame).
-                cut_off(state, frame)
                 continue
             missed += 1
             if missed > STALE:
@@ -182,7 +193,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             if template is not None:
                 template = last = None
                 _drop(state, templates)
-            if seen:
+            elif seen:
                 seen.clear()
             continue
         # A template is made on the third frame with the same hint (since the last frame off
@@ -195,7 +206,7 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
         # the budget on templates no frame matches): its repeats fail alike (the schema judges
         # none of the strings that vary) and are only counted.
         if passed or counted is not None:
-            key = (id(hint), counted)
+            key = id(hint) if counted is None else (id(hint), counted)
             made = seen.get(key, 0) + 1
             if made < REPEAT_AFTER or state.repeat_budget <= 0:
                 seen[key] = made
@@ -207,8 +218,6 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             templates.insert(0, new)
             if len(templates) > KEPT:
                 gone = templates.pop()
-                if not gone.used:
-                    state.repeat_budget -= 1
                 for kept in templates:
                     if kept.after is gone:
                         kept.after = kept
@@ -216,12 +225,8 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                     last = None
             if last is not None:
                 last.after = new
-            if template is not None:
-                template.used = not fresh
             template, fresh, turns, missed, last = new, True, False, 0, new
             same, same_event, again, count = new.match, new.event, new.again, counted
-    if template is not None:
-        template.used = not fresh
     state.repeat, state.repeat_last, state.repeat_next = templates, last, template
     state.repeat_missed = missed
 
@@ -241,7 +246,6 @@ def _another(
                 if at:
                     del templates[at]
                     templates.insert(0, template)
-                template.used = True
                 return template, bodies
     return None
 
@@ -251,8 +255,8 @@ def _cut_short(templates: list[repeat.Template], frame: Frame) -> bool:
     string): a proper prefix of JSON. orjson refuses every such prefix (no line break, ASCII,
     so its error position is a byte's) at its end: what bad_data calls cut off. Not for a
     frame whose framing carries its value (`framing_value`)."""
-    data = frame.data
-    if frame.meta is not None or data[:1] not in (b"{", b"[") or not data.isascii():
+    data = frame.data  # (it starts as a JSON object or array does: handle asked)
+    if frame.meta is not None or not data.isascii():
         return False
     if data.find(b"\n") >= 0:  # lines of JSON may be events joined (bad_data)
         return False
@@ -260,8 +264,7 @@ def _cut_short(templates: list[repeat.Template], frame: Frame) -> bool:
 
 
 def _drop(state: ExchangeState, templates: list[repeat.Template]) -> None:
-    """No template kept: those no frame matched were made in vain (the exchange's budget)."""
-    state.repeat_budget -= sum(1 for template in templates if not template.used)
+    """No template kept (those no frame matched stay counted against the budget)."""
     templates.clear()
     state.repeat_seen.clear()
 
@@ -275,15 +278,14 @@ def _template(
     code: str | None = None,
 ) -> repeat.Template | None:
     """A template from a frame that took the grammar's hot path and passed its schema, or
-    failed it with `code` only counted; a frame that makes none uses up some of the exchange's
-    budget (a stream whose frames never repeat stops paying for the attempt)."""
+    failed it with `code` only counted. Each attempt uses up some of the exchange's budget,
+    given back at a template's first repeat (a stream whose frames never repeat stops paying
+    for attempts)."""
     schemas = state.schemas
     if schemas is None or kind is None:
         return None
-    made = repeat.make(frame, value, hint, schemas.schema(kind), code)
-    if made is None:
-        state.repeat_budget -= 1
-    return made
+    state.repeat_budget -= 1
+    return repeat.make(frame, value, hint, schemas.schema(kind), code)
 
 
 def guard(step: Callable[..., object], *args: Any) -> None:

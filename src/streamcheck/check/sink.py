@@ -45,6 +45,8 @@ class Sink:
 
     def wants(self, code: str) -> bool:
         """Whether a finding of `code` would be kept, so worth its message and evidence."""
+        if code in self.suppressed:  # past its cap (one dict look-up per failing frame)
+            return False
         options = self.options
         return self.counts.get(code, 0) < options.max_per_code and rules.selected(
             code, options.select, options.ignore

@@ -91,15 +91,16 @@ class ExchangeState:
         self.drift_seen: set[tuple[str, str]] = set()
         # Frames that repeat an earlier hot one but for their text (check/repeat.py): the
         # templates kept, the one the last repeat matched, the one expected next (frames.handle)
-        # and how many more may be made in vain.
+        # and how many more may be made in vain (one is taken per attempt, given back at a
+        # template's first repeat).
         self.repeat: list[Template] = []
         self.repeat_last: Template | None = None
         self.repeat_next: Template | None = None
         self.repeat_budget = 8
-        # (id of a hint, the code its frame's schema failure was only counted under, or None
-        # when it passed) -> frames of it since a template was made for it: one waits for a
+        # The id of a hint (with the code its frame's schema failure was only counted under,
+        # when it failed) -> frames of it since a template was made for it: one waits for a
         # third (frames.handle).
-        self.repeat_seen: dict[tuple[int, str | None], int] = {}
+        self.repeat_seen: dict[int | tuple[int, str], int] = {}
         self.repeat_missed = 0  # frames in a row that no kept template matched
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,

@@ -133,10 +133,7 @@ class ChatStream(StreamState):
         except KeyError:
             self._identity(value)
         calls = delta.get("tool_calls")
-        content = bool(
-            delta.get("content") or calls or delta.get("function_call") or delta.get("refusal")
-        )
-        if content:
+        if delta.get("content") or calls or delta.get("function_call") or delta.get("refusal"):
             self.content_frames += 1
             if self.first_content_time is None:
                 self.first_content_time = frame.time
@@ -147,7 +144,8 @@ class ChatStream(StreamState):
                 return None
             if index == 0 and type(delta.get("content")) is str and not delta.get("refusal"):
                 return self.content_hints[type(value.get("obfuscation")) is str]
-            return self.same_hints[content]  # no text that may vary: the same bytes again
+            # No text that may vary: a repeat is the same bytes.
+            return self.same_hints[bool(delta.get("content") or delta.get("refusal"))]
         if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
             call = calls[0]
             # A call without `index` goes the long way: its slot comes from its id (Mistral).
