@@ -558,7 +558,9 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
         )
         return False
     stripped = data.rstrip()
-    cut = stripped[:1] in (b"{", b"[") and exc.pos >= len(stripped) - 1
+    # orjson's error position counts characters (its message is about the text it decoded).
+    size = len(stripped) if stripped.isascii() else len(stripped.decode("utf-8"))
+    cut = stripped[:1] in (b"{", b"[") and exc.pos >= size - 1
     if state.protocol is None and not cut:
         # Only a protocol promises JSON, and which one (if any) may be told only by a later
         # frame: the verdict waits (`settle`), so a frame that is not JSON (`1e400`, nesting
