@@ -540,8 +540,8 @@ def test_a_chunk_cut_short_anywhere_is_judged_as_the_reference_judges_it(
     # A content chunk cut at every byte, each between repeats of its shape (a template kept):
     # a cut in its fixed bytes or its text is told from the template without orjson's
     # exception; the rest (a cut text past ASCII, bytes after the text, another shape's
-    # start) go through orjson. SC101 or SC103, each message's byte count: the reference's.
-    text = " caf\u00e9 \u2713\u2713 ok"  # a cut after its first byte past ASCII: SC103
+    # start) go through orjson. SC101, SC102 or SC103, each message: the reference's.
+    text = " caf\u00e9 \u2713\u2713 ok"  # cut inside a character: SC102
     whole = _chunk(text)[len(b"data: ") : -2]
     number = _chunk(" x").replace(b'"content":" x"', b'"content":42')
     odd = [

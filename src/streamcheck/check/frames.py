@@ -146,7 +146,8 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             missed += 1
             if missed > STALE:
                 template = last = None
-                _drop(state, templates)
+                templates.clear()
+                seen.clear()
         kind: str | None = None
         passed = False
         counted: str | None = None  # the code of a schema failure only counted (past its cap)
@@ -161,7 +162,8 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
                     if bad_data(state, frame, exc) and template is not None:
                         # Its lines went through the grammar (a nested handle): see below.
                         template = last = None
-                        _drop(state, templates)
+                        templates.clear()
+                        seen.clear()
                     continue
             if named_by is not None and type(value) is dict:
                 named = value.get(named_by)
@@ -192,8 +194,8 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
             # base.py), so they stay while frames of other shapes come between their repeats.
             if template is not None:
                 template = last = None
-                _drop(state, templates)
-            elif seen:
+                templates.clear()
+            if seen:
                 seen.clear()
             continue
         # A template is made on the third frame with the same hint (since the last frame off
@@ -261,12 +263,6 @@ def _cut_short(templates: list[repeat.Template], frame: Frame) -> bool:
     if data.find(b"\n") >= 0:  # lines of JSON may be events joined (bad_data)
         return False
     return any(template.cut_short(data) for template in templates)
-
-
-def _drop(state: ExchangeState, templates: list[repeat.Template]) -> None:
-    """No template kept (those no frame matched stay counted against the budget)."""
-    templates.clear()
-    state.repeat_seen.clear()
 
 
 def _template(
