@@ -89,3 +89,31 @@ def test_alternating_shapes_keep_their_own_names_and_offsets() -> None:
     ]
     for frame in frames:
         assert body[frame.data_offset : frame.data_offset + len(frame.data)] == frame.data
+
+
+def test_an_event_prefix_read_before_is_its_whole_shape() -> None:
+    # Block shapes read once are kept by their `event: N<eol>data: ` prefix, across streams
+    # (sse._SHAPES): a block that only starts like a kept one (another field after the name,
+    # a name that only begins the same, no data line) is read again, in LF and CRLF streams.
+    blocks = [
+        b'event: delta\ndata: {"n":1}',
+        b'event: delta\nid: 3\ndata: {"n":2}',
+        b'event: deltas\ndata: {"n":3}',
+        b"event: delta\ndata:no-space",
+        b'event: delta\ndata: {"n":4}',
+        b"event: delta",
+        b'event: delta\ndata: {"n":5}',
+    ]
+    for eol in (b"\n", b"\r\n"):
+        body = b"".join(b.replace(b"\n", eol) + eol + eol for b in blocks)
+        for _ in range(2):  # the second time, every shape is a kept one
+            fast, findings = decode(body, [], general=False)
+            assert (fast, findings) == decode(body, [], general=True)
+            assert [(f.event, f.data, f.meta) for f in fast] == [
+                ("delta", b'{"n":1}', None),
+                ("delta", b'{"n":2}', {"id": "3"}),
+                ("deltas", b'{"n":3}', {"id": "3"}),
+                ("delta", b"no-space", {"id": "3"}),
+                ("delta", b'{"n":4}', {"id": "3"}),
+                ("delta", b'{"n":5}', {"id": "3"}),
+            ]

@@ -26,6 +26,11 @@ from streamcheck.wire.lines import DEFAULT_MAX_LINE, LineDecoder, evidence, is_j
 
 MAX_NAMES = 64  # distinct event names remembered (memory stays bounded)
 _Shape = tuple[bytes, int, str | None, int]
+_DATA_SHAPE: _Shape = (b"data: ", 6, None, 2)
+# `event: N<eol>data: ` prefixes already read, by line end (a prefix is its whole shape): an
+# Anthropic stream changes event name about every other block, and every file of a folder
+# names the same few events. Bounded (MAX_NAMES each): names come from the input.
+_SHAPES: dict[bytes, dict[bytes, _Shape]] = {b"\n": {}, b"\r\n": {}}
 
 
 class SSEDecoder(LineDecoder):
@@ -58,7 +63,7 @@ class SSEDecoder(LineDecoder):
         self._meta: dict[str, str] | None = None
         self._names: dict[bytes, str] = {}  # event names decoded and checked, for _dispatch
         # The block shape the fast path expects: (prefix, data offset, event, lines per block).
-        self._shape_seen: _Shape = (b"data: ", 6, None, 2)
+        self._shape_seen: _Shape = _DATA_SHAPE
         self._reset()
 
     # -- public -------------------------------------------------------------------------------
@@ -380,12 +385,24 @@ def _shape(block: bytes, eol: bytes) -> _Shape | None:
     (one space after each colon, N valid UTF-8; whether another line follows is checked by the
     caller). None for anything else, which the line walk handles and reports on."""
     if block.startswith(b"data: "):
-        return b"data: ", 6, None, 2
-    if not block.startswith(b"event: "):
-        return None
+        return _DATA_SHAPE
     cut = block.find(eol)
+    if cut < 0:
+        return None
     skip = cut + len(eol) + 6
-    if cut < 0 or not block.startswith(b"data: ", skip - 6):
+    known = _SHAPES[eol]
+    shape = known.get(block[:skip])
+    if shape is not None:
+        return shape
+    shape = _read_shape(block, cut, skip)
+    if shape is not None and len(known) < MAX_NAMES:
+        known[shape[0]] = shape
+    return shape
+
+
+def _read_shape(block: bytes, cut: int, skip: int) -> _Shape | None:
+    """`event: N<eol>data: ` read from a block whose first line ends at `cut`."""
+    if not block.startswith(b"event: ") or not block.startswith(b"data: ", skip - 6):
         return None
     try:
         name = block[7:cut].decode("utf-8")
