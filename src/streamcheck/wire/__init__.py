@@ -37,10 +37,16 @@ DECODERS: dict[str, tuple[str, str]] = {
 }
 
 
+# framing -> its decoder class, once imported: a folder run asks once per file.
+_classes: dict[str, type] = {}
+
+
 def decoder_class(framing: str) -> type:
-    module, name = DECODERS[framing]
-    # __import__, not importlib.import_module: -X importtime sees only the former.
-    found: type = getattr(__import__(module, fromlist=[name]), name)
+    found = _classes.get(framing)
+    if found is None:
+        module, name = DECODERS[framing]
+        # __import__, not importlib.import_module: -X importtime sees only the former.
+        found = _classes[framing] = getattr(__import__(module, fromlist=[name]), name)
     return found
 
 
