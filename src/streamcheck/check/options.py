@@ -11,6 +11,9 @@ from streamcheck.model import Severity
 from streamcheck.protocols import Every, Protocol, every, find
 from streamcheck.wire import DEFAULT_MAX_LINE
 
+# Every protocol with none first: an Every holds nothing an exchange changes, so one serves all.
+_EVERY = Every()
+
 
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
@@ -53,8 +56,10 @@ class CheckOptions:
             if self.force_protocols:
                 return declared
         if not self.provider and not self.api:
-            first = declared + [p for p in self.preferred() if p not in declared]
-            return Every(first) if first else Every()
+            preferred = self.preferred()
+            if not declared and not preferred:
+                return _EVERY  # asked once per exchange; most runs name nothing first
+            return Every(declared + [p for p in preferred if p not in declared])
         return _narrowed(self.provider, self.api)
 
     def preferred(self) -> list[type[Protocol]]:
