@@ -201,3 +201,27 @@ def test_a_walk_or_glob_does_not_follow_a_link_out_of_the_folder_named(
     assert "skipped 2 links in folders that lead outside the folder named" in done.stderr
     named = run_in_process("check", "rec/leak.sse", "--verbose", cwd=tmp_path)
     assert "OUTSIDE_MARKER" in named.stdout  # named directly: read, as the user asked
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        b"streamcheck-protocol: 1\n",
+        b"  # a comment first\n\n# another\r\nstreamcheck-protocol: 1\n",
+        b'{"streamcheck-protocol": 1}\n',
+        b"{\n\t'streamcheck-protocol': 1}\n",
+        b'\x0c\x0b \n"streamcheck-protocol" = 1\n',
+    ],
+)
+def test_a_protocol_file_is_told_by_its_opening_whatever_comes_before_the_key(
+    tmp_path: Path, opening: bytes
+) -> None:
+    # formats.is_protocol_file looks at the first byte after white space before it scans the
+    # head for the key: every opening the key may have after comments, a brace or a quote.
+    path = tmp_path / "p.yaml"
+    path.write_bytes(opening)
+    with pytest.raises(InputError, match="a protocol file, not a recording"):
+        check_paths([str(path)])
+    body = tmp_path / "b.sse"
+    body.write_bytes(b": streamcheck-protocol: 1\n\n" + CLEAN.encode())  # a comment naming it
+    assert [r.framing for r in check_paths([str(body)]).results] == ["sse"]

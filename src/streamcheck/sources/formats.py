@@ -95,9 +95,19 @@ def holds_exchanges(name: str, head: bytes) -> bool:
     )
 
 
+# What a protocol file's first byte after white space can be (PROTOCOL_START): a comment, a
+# `{`, a quote or its key. Anything else (an SSE body's `d` or `e`) is told by that byte, not
+# by a scan of the whole head for the key: asked of every file read.
+_PROTOCOL_FIRST = frozenset((b"#", b"{", b'"', b"'", b"s"))
+
+
 def is_protocol_file(name: str, head: bytes) -> bool:
     """A protocol file (`check --protocol`), not a recording: a folder walk passes over it."""
-    return b"streamcheck-protocol" in head and re.match(PROTOCOL_START, head) is not None
+    return (
+        head.lstrip()[:1] in _PROTOCOL_FIRST
+        and b"streamcheck-protocol" in head
+        and re.match(PROTOCOL_START, head) is not None
+    )
 
 
 def is_httprr(name: str, head: bytes) -> bool:
