@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from streamcheck.exceptions import InputError
 from streamcheck.model import Exchange
 from streamcheck.sources import calls, formats, raw
-from streamcheck.wire.sniff import STREAM_FRAMINGS
+from streamcheck.wire.sniff import STREAM_FRAMINGS, sniff
 
 HEAD = 4096
 GZIP_MAGIC = b"\x1f\x8b"
@@ -330,8 +330,6 @@ def _looks_recorded(path: str, suffix: str) -> bool:
         return formats.is_cassette(path, head) or formats.holds_exchanges(path, head)
     if any(test(path, head) for _, test in SNIFFERS) or raw.looks_like_curl(head):
         return True
-    from streamcheck.wire.sniff import sniff
-
     return sniff(head) not in ("text", "html", "empty")
 
 
@@ -450,14 +448,10 @@ def _format(source: str, head: bytes, input_format: str) -> str:
 
 def _one_document(head: bytes) -> bool:
     """A JSON or YAML document, not a stream body (SSE, NDJSON, event stream) or curl dump."""
-    from streamcheck.wire.sniff import sniff
-
     return sniff(head) in ("json", "jsonarray", "text") and not raw.looks_like_curl(head)
 
 
 def _binary_junk(head: bytes) -> bool:
-    from streamcheck.wire.sniff import sniff
-
     if not head or sniff(head) != "text":
         return False
     sample = head[:1024]
