@@ -106,3 +106,37 @@ def test_jobs_0_gives_the_same_report_as_one_process() -> None:
     one = check_paths(paths)
     assert [r.to_dict() for r in auto.results] == [r.to_dict() for r in one.results]
     assert len(one.results) > 10
+
+
+_check_file = run._check_file
+
+
+def _frozen_in_worker(job: tuple[object, ...]) -> list[object]:
+    """A worker's check that also notes how many objects its collector leaves alone."""
+    import gc
+
+    Path(str(job[0]) + ".frozen").write_text(str(gc.get_freeze_count()))
+    return _check_file(job)  # type: ignore[arg-type,return-value]
+
+
+def test_workers_fork_with_what_they_inherit_frozen_and_the_caller_collects_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers fork only where the platform forks")
+    paths = []
+    for fixture in sorted((FIXTURES / "openai").glob("*.sse"))[:4]:
+        shutil.copy(fixture, tmp_path / fixture.name)
+        paths.append(str(tmp_path / fixture.name))
+    # Pickled by name for the workers: the name must lead to this function.
+    _frozen_in_worker.__module__, _frozen_in_worker.__qualname__ = run.__name__, "_check_file"
+    monkeypatch.setattr(run, "_check_file", _frozen_in_worker)
+    before = gc.get_freeze_count()
+    report = check_paths(paths, jobs=2)
+    assert len(report.results) == 4
+    counts = [int(Path(p + ".frozen").read_text()) for p in paths]
+    assert all(count > 10_000 for count in counts), counts  # the checker's modules and schemas
+    assert gc.get_freeze_count() == before

@@ -14,6 +14,8 @@ from streamcheck.sources import calls, expand, read_path
 from streamcheck.sources.raw import from_stream
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from streamcheck.clients import Located
 
 
@@ -208,7 +210,8 @@ def _parallel(
 
     methods = multiprocessing.get_all_start_methods()
     context: BaseContext
-    if "fork" in methods and threading.active_count() == 1:
+    forked = "fork" in methods and threading.active_count() == 1
+    if forked:
         catalog_for(options.schema_dirs)  # compiled once here, inherited by every worker
         context = multiprocessing.get_context("fork")
     elif "forkserver" in methods:
@@ -220,9 +223,8 @@ def _parallel(
     chunksize = max(1, min(32, len(work) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        for (path, file_options, *_), results in zip(
-            work, pool.map(_check_file, work, chunksize=chunksize), strict=True
-        ):
+        checked = _map(pool, work, chunksize, forked)
+        for (path, file_options, *_), results in zip(work, checked, strict=True):
             if on_file is not None:
                 on_file(path)
             for result in results:
@@ -231,6 +233,24 @@ def _parallel(
                 yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _map(
+    pool: ProcessPoolExecutor, work: list[Any], chunksize: int, forked: bool
+) -> Iterator[list[ExchangeResult]]:
+    """The pool's ordered map over `work`. Forked workers start at the first task, inside
+    `map`: what is alive then is their inheritance, frozen for the moment they fork, so a
+    worker's collections never walk it (a walk writes to every object's page, which
+    copy-on-write then copies into that worker). This process collects as before after."""
+    import gc
+
+    if forked:
+        gc.freeze()
+    try:
+        return pool.map(_check_file, work, chunksize=chunksize)
+    finally:
+        if forked:
+            gc.unfreeze()
 
 
 _CATALOGS: dict[tuple[Path, ...], Catalog] = {}  # one per worker process and schema folders
