@@ -70,7 +70,7 @@ def run(
 
     if format not in FORMATS:
         raise StreamcheckError(f"--format {format!r}: expected {', '.join(FORMATS)}")
-    extra = [_report_target(value, FORMATS) for value in report_to or []]
+    extra = [report_target(value, FORMATS) for value in report_to or []]
     if input_format is not None and input_format not in INPUT_FORMATS:
         raise StreamcheckError(
             f"--input-format {input_format!r}: expected {', '.join(INPUT_FORMATS)}"
@@ -253,7 +253,8 @@ def _github_step_summary(report) -> None:  # type: ignore[no-untyped-def]
         ) from None
 
 
-def _report_target(value: str, formats: tuple[str, ...]) -> tuple[str, Path]:
+def report_target(value: str, formats: tuple[str, ...]) -> tuple[str, Path]:
+    """`--report FORMAT:PATH` (check and conform), read against the formats a command writes."""
     name, sep, path = value.partition(":")
     if not sep or not path or name not in formats:
         raise StreamcheckError(

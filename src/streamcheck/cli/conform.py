@@ -5,12 +5,12 @@ The network stack is imported inside the command."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from streamcheck.cli import _fail_on, _positive
+from streamcheck.cli.checking import report_target
 from streamcheck.exceptions import StreamcheckError
 
 group = typer.Typer()
@@ -113,7 +113,7 @@ def conform(
 
     if format not in FORMATS:
         raise StreamcheckError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
-    extra = [_report_target(value, FORMATS) for value in report_to or []]
+    extra = [report_target(value, FORMATS) for value in report_to or []]
     from streamcheck.live.conform.runner import dialect as case_api
 
     dialect = case_api(provider, api)
@@ -161,15 +161,6 @@ def _chosen(available, names: str | None, dialect: str):  # type: ignore[no-unty
             f"(known: {', '.join(by_name)})"
         )
     return [by_name[n] for n in dict.fromkeys(wanted)]
-
-
-def _report_target(value: str, formats: tuple[str, ...]) -> tuple[str, Path]:
-    name, sep, path = value.partition(":")
-    if not sep or not path or name not in formats:
-        raise StreamcheckError(
-            f"--report {value!r}: expected FORMAT:PATH with FORMAT one of {', '.join(formats)}"
-        )
-    return name, Path(path)
 
 
 def _headers(given: list[str] | None) -> tuple[tuple[str, str], ...]:
