@@ -108,22 +108,35 @@ def test_jobs_0_gives_the_same_report_as_one_process() -> None:
     assert len(one.results) > 10
 
 
-_check_file = run._check_file
+# A process of its own: only there is no other thread running, which is when workers fork
+# (with one, say a server a test left running, they start from a fork server instead).
+_NOTED = """
+import gc, sys
+from pathlib import Path
+from streamcheck import check_paths, run
+
+check_file = run._check_file
 
 
-def _frozen_in_worker(job: tuple[object, ...]) -> list[object]:
-    """A worker's check that also notes how many objects its collector leaves alone."""
-    import gc
-
+def noted(job):
     Path(str(job[0]) + ".frozen").write_text(str(gc.get_freeze_count()))
-    return _check_file(job)  # type: ignore[arg-type,return-value]
+    return check_file(job)
+
+
+noted.__module__, noted.__qualname__ = run.__name__, "_check_file"  # pickled by that name
+run._check_file = noted
+before = gc.get_freeze_count()
+report = check_paths(sys.argv[1:], jobs=2)
+print(len(report.results), before, gc.get_freeze_count())
+"""
 
 
 def test_workers_fork_with_what_they_inherit_frozen_and_the_caller_collects_as_before(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    import gc
     import multiprocessing
+    import subprocess
+    import sys
 
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("workers fork only where the platform forks")
@@ -131,12 +144,10 @@ def test_workers_fork_with_what_they_inherit_frozen_and_the_caller_collects_as_b
     for fixture in sorted((FIXTURES / "openai").glob("*.sse"))[:4]:
         shutil.copy(fixture, tmp_path / fixture.name)
         paths.append(str(tmp_path / fixture.name))
-    # Pickled by name for the workers: the name must lead to this function.
-    _frozen_in_worker.__module__, _frozen_in_worker.__qualname__ = run.__name__, "_check_file"
-    monkeypatch.setattr(run, "_check_file", _frozen_in_worker)
-    before = gc.get_freeze_count()
-    report = check_paths(paths, jobs=2)
-    assert len(report.results) == 4
+    done = subprocess.run(
+        [sys.executable, "-c", _NOTED, *paths], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["4", "0", "0"]  # the caller's collector: as it was
     counts = [int(Path(p + ".frozen").read_text()) for p in paths]
     assert all(count > 10_000 for count in counts), counts  # the checker's modules and schemas
-    assert gc.get_freeze_count() == before
