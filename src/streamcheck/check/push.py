@@ -149,8 +149,7 @@ class StreamChecker:
     def feed(self, data: bytes, time: float | None = None) -> list[Finding]:
         """A chunk of the response body, `time` seconds after the request; the findings it
         made (kept ones, masked). Empty chunks are harmless."""
-        sink = self.state.sink
-        mark = len(sink.findings)
+        mark = len(self.state.sink.findings)
         # redact.scope's work without its generator: this runs once per chunk.
         token = redact.enter(self.state.exchange.secrets)
         try:
@@ -158,7 +157,7 @@ class StreamChecker:
                 self._stream(data, time)
             else:
                 self._feed(data, time)
-            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+            return self._made_since(mark)
         finally:
             redact.leave(token)
 
@@ -183,8 +182,7 @@ class StreamChecker:
         and decoded on its own, so its frames carry its time), for one scope and one pass of
         the frame loop over the lot. A live driver that gets many small writes (Envoy sends
         each as its own message) holds them and feeds them together."""
-        sink = self.state.sink
-        mark = len(sink.findings)
+        mark = len(self.state.sink.findings)
         token = redact.enter(self.state.exchange.secrets)
         try:
             pending: list[Frame] = []
@@ -195,7 +193,7 @@ class StreamChecker:
                     pending = self._stream_later(data, time, pending)
             if pending:
                 frames.handle(self.state, pending)
-            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+            return self._made_since(mark)
         finally:
             redact.leave(token)
 
@@ -205,11 +203,10 @@ class StreamChecker:
             raise ValueError("feed_message() on an HTTP exchange: use feed()")
         from streamcheck.check import websocket
 
-        sink = self.state.sink
-        mark = len(sink.findings)
+        mark = len(self.state.sink.findings)
         with redact.scope(self.state.exchange.secrets):
             websocket.message(self.state, self._websocket, message)
-            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+            return self._made_since(mark)
 
     def feed_messages(self, run: Sequence[Message]) -> list[Finding]:
         """WebSocket messages that arrived one after another: the findings, in the same order,
@@ -220,12 +217,11 @@ class StreamChecker:
             raise ValueError("feed_messages() on an HTTP exchange: use feed()")
         from streamcheck.check import websocket
 
-        sink = self.state.sink
-        mark = len(sink.findings)
+        mark = len(self.state.sink.findings)
         token = redact.enter(self.state.exchange.secrets)
         try:
             websocket.messages(self.state, self._websocket, run)
-            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+            return self._made_since(mark)
         finally:
             redact.leave(token)
 
@@ -238,12 +234,11 @@ class StreamChecker:
             raise ValueError("feed_texts() on an HTTP exchange: use feed()")
         from streamcheck.check import websocket
 
-        sink = self.state.sink
-        mark = len(sink.findings)
+        mark = len(self.state.sink.findings)
         token = redact.enter(self.state.exchange.secrets)
         try:
             websocket.texts(self.state, self._websocket, texts)
-            return [masked(f) for f in sink.findings[mark:]] if len(sink.findings) > mark else []
+            return self._made_since(mark)
         finally:
             redact.leave(token)
 
@@ -285,6 +280,12 @@ class StreamChecker:
         finally:
             redact.leave(token)
         return result
+
+    def _made_since(self, mark: int) -> list[Finding]:
+        """What one feed call made: the findings kept past `mark` (how many were kept before
+        it), masked. Called inside the call's redaction scope."""
+        kept = self.state.sink.findings
+        return [masked(f) for f in kept[mark:]] if len(kept) > mark else []
 
     # -- the body, by what it turned out to be --------------------------------------------------
 
