@@ -225,8 +225,12 @@ def _cause(
     """The `cause:` and `try:` lines (check/cause.py) under the first finding of the code they
     explain, or after the findings (`under` None) when no finding of that code is shown."""
     cause = result.cause
-    first = (f for f in decisive_first(shown) if cause and f.code == cause.finding)
-    if cause is None or under is not next(first, None):
+    if cause is None:
+        return []
+    # decisive_first keeps each code's findings in the checker's order, so the first of the
+    # cause's code there is its first in `shown`: no sort per finding (a report of many).
+    first = next((f for f in shown if f.code == cause.finding), None)
+    if under is not first:
         return []
     lines: list[Line] = []
     for line in cause_lines(cause):
