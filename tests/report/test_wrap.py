@@ -63,3 +63,27 @@ def test_filled_lines_fit_and_keep_every_word(
     elided = [w for w in words if wrap.ELLIPSIS in w]
     if not elided and all(len(w) <= max(width - hanging - 1, 1) for w in words):
         assert text.split() == words
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(["a", "b", " ", "\t", "\n", "…"]), max_size=40),
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=1, max_value=60),
+    st.integers(min_value=0, max_value=8),
+)
+def test_one_piece_that_fits_is_filled_as_the_words_would_be(
+    text: str, cut: int, width: int, hanging: int
+) -> None:
+    # One unstyled piece that fits is taken whole (wrap.fill's shortcut); the same text in
+    # two pieces goes word by word: both must print the same lines.
+    lead = [("    ", None), ("x", "bold"), (" ", None)]
+    whole = wrap.plain(wrap.fill(lead, [(text, None)], width, hanging))
+    split = wrap.plain(wrap.fill(lead, [(text[:cut], None), (text[cut:], None)], width, hanging))
+    assert whole == split
+
+
+def test_a_message_that_fits_is_one_line_with_single_blanks() -> None:
+    lines = wrap.fill([("  ", None)], [("frame 3: JSON is cut off", None)], 80, 4)
+    assert wrap.plain(lines) == "  frame 3: JSON is cut off"
+    assert wrap.plain(wrap.fill([], [(" two  blanks ", None)], 80, 2)) == "two blanks"

@@ -71,8 +71,24 @@ def fill(lead: Sequence[Piece], body: Iterable[Piece], width: int, hanging: int)
     """Lines of at most `width` characters: `lead` (kept as is: indent, labels, columns), then
     the words of `body`, continuing on lines indented by `hanging` spaces."""
     first: Line = list(lead)
-    lines = [first]
     used = _length(first)
+    if type(body) is list and len(body) == 1:
+        text, style = body[0]
+        if (
+            style is None
+            and text
+            and used + len(text) <= width
+            and text[:1] != " "
+            and text[-1:] != " "
+            and "  " not in text
+            and _ONLY_BLANKS(text) is None
+        ):
+            # One unstyled piece that fits as it is, its words one blank apart: the line the
+            # loop below would build, in one piece (a report of many findings fills a message,
+            # a fix and a cause per finding; output to a file or a pipe is never wrapped).
+            first.append((text, None))
+            return [first]
+    lines = [first]
     line_start = True  # nothing of the body on this line yet
     for word in _words(body):
         size = len(word[0][0]) if len(word) == 1 else _length(word)
