@@ -60,11 +60,25 @@ def test_typer_passes_run_the_defaults_of_every_option_not_given(
 @pytest.mark.parametrize(
     ("args", "lane"),
     [
-        (["check", "a.sse"], ["a.sse"]),
-        (["check", "a.sse", "b/", "*.sse", ""], ["a.sse", "b/", "*.sse", ""]),
+        (["check", "a.sse"], (["a.sse"], 1)),
+        (["check", "a.sse", "b/", "*.sse", ""], (["a.sse", "b/", "*.sse", ""], 1)),
+        (["check", "a.sse", "--jobs", "0"], (["a.sse"], 0)),
+        (["check", "--jobs", "2", "a.sse", "b/"], (["a.sse", "b/"], 2)),
+        (["check", "--jobs=3", "a.sse"], (["a.sse"], 3)),
+        (["check", "-j", "4", "a.sse"], (["a.sse"], 4)),
+        (["check", "-j07", "a.sse"], (["a.sse"], 7)),
+        (["check", "--jobs", "1", "2"], (["2"], 1)),  # the value, then a path named 2
         (["check"], None),  # no path: the config's paths, typer's `check` answers
+        (["check", "--jobs", "2"], None),
         (["check", "-"], None),  # standard input
         (["check", "a.sse", "-q"], None),
+        (["check", "a.sse", "--jobs"], None),  # no value: typer's error
+        (["check", "a.sse", "--jobs", "-1"], None),  # typer's conversion, run's error
+        (["check", "a.sse", "--jobs", "+2"], None),
+        (["check", "a.sse", "--jobs", "\u0662"], None),  # a digit, not ASCII
+        (["check", "a.sse", "--jobs="], None),
+        (["check", "a.sse", "-j", "1", "-j", "2"], None),  # twice: typer takes the last
+        (["check", "a.sse", "--jobs", "2", "-q"], None),
         (["check", "--", "a.sse"], None),
         (["check", "-x.sse"], None),
         (["check", "--help"], None),
@@ -72,8 +86,8 @@ def test_typer_passes_run_the_defaults_of_every_option_not_given(
         (["a.sse"], None),
     ],
 )
-def test_only_check_with_paths_alone_takes_the_lane(
-    args: list[str], lane: list[str] | None
+def test_only_check_with_paths_and_at_most_jobs_takes_the_lane(
+    args: list[str], lane: tuple[list[str], int] | None
 ) -> None:
     assert _bare_check(args) == lane
 
@@ -100,7 +114,8 @@ def run_cli(
 def both_ways(
     *paths: str, cwd: Path = ROOT, env: dict[str, str] | None = None, shell: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`check PATHS` (the lane) and `check --format text PATHS` (typer): the same result."""
+    """`check PATHS` (the lane) and `check --format text PATHS` (typer): the same result.
+    `--jobs N` among the paths rides the lane too."""
     lane = run_cli("check", *paths, cwd=cwd, env=env, shell=shell)
     typed = run_cli("check", "--format", "text", *paths, cwd=cwd, env=env, shell=shell)
     assert (lane.returncode, lane.stdout, lane.stderr) == (
@@ -111,11 +126,12 @@ def both_ways(
     return lane
 
 
-def test_the_lane_loads_no_typer_and_the_option_does() -> None:
+@pytest.mark.parametrize("jobs", [(), ("--jobs", "2"), ("-j0",)])
+def test_the_lane_loads_no_typer_and_the_option_does(jobs: tuple[str, ...]) -> None:
     path = str(FIXTURES / "openai" / "text-answer.sse")
     timed = ("-X", "importtime", "-m", "streamcheck")
-    lane = run_cli("check", path, python=timed)
-    typed = run_cli("check", "-q", path, python=timed)
+    lane = run_cli("check", path, *jobs, python=timed)
+    typed = run_cli("check", "-q", path, *jobs, python=timed)
     assert lane.returncode == typed.returncode == 0
     assert "typer" not in modules(lane.stderr) and "streamcheck.cli.checking" in modules(
         lane.stderr
@@ -127,9 +143,24 @@ def modules(importtime: str) -> set[str]:
     return {line.rsplit("|", 1)[1].strip() for line in importtime.splitlines() if "|" in line}
 
 
-def test_every_fixture_in_one_folder_run() -> None:
-    done = both_ways("fixtures")
+@pytest.mark.parametrize("jobs", [(), ("--jobs", "2"), ("--jobs=0",), ("-j", "1")])
+def test_every_fixture_in_one_folder_run(jobs: tuple[str, ...]) -> None:
+    done = both_ways("fixtures", *jobs)
     assert done.returncode == 1 and done.stdout.count("\n") > 300, done.stderr[-500:]
+
+
+def test_jobs_reaches_run_from_the_lane(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lane hands the count to run (the comparison above holds only its output).
+    seen: dict[str, Any] = {}
+
+    def record(paths: list[str], **given: Any) -> int:
+        seen.update(given, paths=paths)
+        return 0
+
+    monkeypatch.setattr(checking, "run", record)
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "a.sse", "-j", "3"])
+    assert exited.value.code == 0 and seen == {"paths": ["a.sse"], "jobs": 3}
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ One module per command group: `check.py` (check), `catalog.py` (rules, explain, 
 when one of its commands runs, so `check` never pays for building the live commands (start-up,
 issue 6); `app`, the whole CLI, loads every group on first use. It imports no typer itself
 (`options.py` holds the typer options the groups share): `check PATH...` with no option runs
-`checking.run`, the check command's implementation, without typer (`_bare_check`, issue 22).
+`checking.run`, the check command's implementation, without typer (`_bare_check`, issue 22),
+as does `check PATH... --jobs N`.
 
 Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage error or unreadable input.
 Heavy imports (httpx, the server, YAML) happen inside the commands that need them.
@@ -226,30 +227,55 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
     return tuple(aborts), tuple(usage)
 
 
-def _bare_check(args: list[str]) -> list[str] | None:
-    """The paths of `check PATH...` with no option: every argument after `check` (one at
-    least) a path that does not start with '-'; else None.
+def _bare_check(args: list[str]) -> tuple[list[str], int] | None:
+    """The paths and the process count of `check PATH...`, with no option or only `--jobs N`
+    (`--jobs=N`, `-j N`, `-jN`, N in ASCII digits, given once): every other argument after
+    `check` (one at least) a path that does not start with '-'; else None.
 
     That is what pre-commit and CI run, many times a day, and it needs no option parsing:
     `_check_paths` runs the command's own implementation with its defaults, without loading
-    typer (about half of the start-up of a small check, issue 22). typer stays the one
-    definition of the command line: anything else, `--help` and every option included, goes
-    through it. tests/test_check_lane.py holds the two ways to the same defaults and the same
-    output, exit codes and error lines."""
-    if len(args) < 2 or args[0] != "check" or any(arg.startswith("-") for arg in args[1:]):
+    typer (about half of the start-up of a small check, issue 22; a folder checked in
+    parallel is the other run CI makes). typer stays the one definition of the command line:
+    anything else, `--help` and every other option included, goes through it.
+    tests/test_check_lane.py holds the two ways to the same defaults and the same output, exit
+    codes and error lines."""
+    if len(args) < 2 or args[0] != "check":
+        return None
+    paths: list[str] = []
+    jobs: int | None = None
+    rest = iter(args[1:])
+    for arg in rest:
+        if not arg.startswith("-"):
+            paths.append(arg)
+            continue
+        if arg in ("--jobs", "-j"):
+            value = next(rest, "")
+        elif arg.startswith("--jobs="):
+            value = arg[len("--jobs=") :]
+        elif arg.startswith("-j"):
+            value = arg[2:]
+        else:
+            return None
+        # Digits only, and once: a sign, a second --jobs or a value typer would refuse (or
+        # read otherwise) goes through typer.
+        if jobs is not None or not (value.isascii() and value.isdigit()):
+            return None
+        jobs = int(value)
+    if not paths:
         return None
     if os.environ.get("_STREAMCHECK_COMPLETE"):
         return None  # typer answers a shell's completion request (typer/core.py, _main)
-    return args[1:]
+    return paths, 1 if jobs is None else jobs
 
 
-def _check_paths(paths: list[str]) -> int:
-    """`check PATHS` with every option at its default; what typer's `Command.main` does with
-    an interrupt or an end of input inside a command, done the same (typer/core.py, _main)."""
+def _check_paths(paths: list[str], jobs: int) -> int:
+    """`check PATHS [--jobs N]` with every other option at its default; what typer's
+    `Command.main` does with an interrupt or an end of input inside a command, done the same
+    (typer/core.py, _main)."""
     from streamcheck.cli.checking import run
 
     try:
-        return run(paths)
+        return run(paths, jobs=jobs)
     except KeyboardInterrupt:
         return 130  # typer: raise Exit(130), returned as the code, nothing said
     except EOFError:
@@ -287,10 +313,10 @@ def main(argv: list[str] | None = None) -> None:
         # Nothing a recording holds (a lone surrogate in a cassette string) may make printing
         # the report fail: such a character is written as an escape.
         sys.stdout.reconfigure(errors="backslashreplace")
-    paths = _bare_check(args)
+    bare_check = _bare_check(args)
     try:
-        if paths is not None:
-            code = _check_paths(paths)
+        if bare_check is not None:
+            code = _check_paths(*bare_check)
         else:
             code = _command(args).main(args=args, prog_name="streamcheck", standalone_mode=False)
         sys.stdout.flush()  # here, not at exit: a full disk must be an error we can name
