@@ -46,46 +46,21 @@ def ticks(state: ExchangeState, messages: list[Message]) -> bool:
     """`tick` on each of `messages` (received one after another) when none of them reports a
     silence: True, all accounted as `tick` would (the same figures, the timing keys in the same
     order). When one would report, False and nothing accounted: the driver ticks them one by
-    one, judging the frames before the silence first. The largest silence is rounded once:
-    `tick` rounds each new largest one, and the last of those rounds as the largest does."""
-    limit = state.options.max_gap
-    last = state.last_time
-    first_byte = None
-    timed = False
-    widest = 0.0
-    size = 0
-    for message in messages:
-        size += len(message.data)
-        time = message.time
-        if time is None:
-            continue
-        timed = True
-        if last is None:
-            first_byte = time
-        else:
-            gap = time - last
-            if gap > limit:
-                return False
-            if gap > widest:
-                widest = gap
-        last = time
-    state.bytes += size
-    if not timed or last is None:
-        return True  # no time among them
-    timing = state.timing
-    if first_byte is not None:
-        timing["first_byte"] = first_byte
-    timing["total"] = last  # before max_gap, as `tick` makes them
-    if widest > timing.get("max_gap", 0.0):
-        timing["max_gap"] = round(widest, 6)
-    state.last_time = last
-    return True
+    one, judging the frames before the silence first. A message without a time adds its bytes
+    only (`tick` skips the rest), so the gaps are those between the timed ones: `timed`."""
+    times = [m.time for m in messages if m.time is not None]
+    if not times:
+        state.bytes += sum(len(m.data) for m in messages)
+        return True
+    return timed(state, times, [m.data for m in messages])
 
 
 def timed(state: ExchangeState, times: list[float], data: list[bytes]) -> bool:
-    """`ticks` for received messages that all carry a time, never going backwards, given as
-    columns (model.Texts): True, all accounted as `tick` on each would; False and nothing
-    accounted when one would report a silence. The gaps are taken by map, not a loop."""
+    """`tick` on each of several received messages, given as columns (model.Texts; `times`
+    those of the timed ones, in order, `data` every message's bytes), when none reports a
+    silence: True, all accounted as `tick` on each would; False and nothing accounted when one
+    would report. The gaps are taken by map, not a loop. The largest silence is rounded once:
+    `tick` rounds each new largest one, and the last of those rounds as the largest does."""
     last = state.last_time
     widest = max(map(sub, times[1:], times), default=0.0)
     if last is not None and times[0] - last > widest:
