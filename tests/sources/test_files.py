@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from streamcheck import InputError, check_paths
-from streamcheck.model import EndReason
+from streamcheck import InputError, check_bytes, check_paths
+from streamcheck.model import EndReason, ExchangeResult
 from streamcheck.sources import expand
 from streamcheck.sources.tape import dumps
 from tests.conftest import FIXTURES, run_in_process, run_streamcheck
@@ -225,3 +230,81 @@ def test_a_protocol_file_is_told_by_its_opening_whatever_comes_before_the_key(
     body = tmp_path / "b.sse"
     body.write_bytes(b": streamcheck-protocol: 1\n\n" + CLEAN.encode())  # a comment naming it
     assert [r.framing for r in check_paths([str(body)]).results] == ["sse"]
+
+
+# -- a file is read with one 64 KiB read: its head is still read whole from a pipe ------------
+
+
+@contextmanager
+def _fed_in_pieces(fifo: Path, data: bytes, piece: int) -> Iterator[None]:
+    """`fifo` gets `data` a piece at a time, a pause after each: a read of it returns one piece
+    (what `<(curl ...)` gives a reader)."""
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("wb", buffering=0) as handle:
+            for start in range(0, len(data), piece):
+                handle.write(data[start : start + piece])
+                time.sleep(0.005)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.join()
+
+
+def test_a_pipe_named_as_a_file_is_sniffed_on_its_whole_head(tmp_path: Path) -> None:
+    # One read of a pipe gives the first 100 bytes: a cassette is told by more than that.
+    fifo = tmp_path / "cassette.yaml"
+    with _fed_in_pieces(fifo, CASSETTE.read_bytes(), 100):
+        results = check_paths([str(fifo)]).results
+    assert [r.status for r in results] == [200, 401]
+
+
+def test_a_container_from_a_pipe_is_read_whole_past_its_head(tmp_path: Path) -> None:
+    # A document read by its structure (nock's recorder), longer than the head and fed 512
+    # bytes at a time: its reader asks for the rest in one read, which must not stop at the
+    # first piece.
+    request = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x" * 9000}]}
+    doc = [
+        {
+            "scope": "https://api.openai.com:443",
+            "method": "POST",
+            "path": "/v1/chat/completions",
+            "body": request,
+            "status": 200,
+            "response": CLEAN,
+            "rawHeaders": ["Content-Type", "text/event-stream"],
+        }
+    ]
+    data = json.dumps(doc).encode()
+    fifo = tmp_path / "nock.json"
+    with _fed_in_pieces(fifo, data, 512):
+        piped = check_paths([str(fifo)]).results
+    (tmp_path / "file.json").write_bytes(data)
+    read = check_paths([str(tmp_path / "file.json")]).results
+    # SC902: the note that the file was read by its structure
+    assert [(r.status, [f.code for f in r.findings]) for r in read] == [(200, ["SC902"])]
+    assert [(r.status, _where([r])) for r in piped] == [(r.status, _where([r])) for r in read]
+
+
+def _where(results: list[ExchangeResult]) -> list[tuple[str, int | None, int | None]]:
+    return [(f.code, f.location.offset, f.location.line) for r in results for f in r.findings]
+
+
+def test_a_body_read_in_one_piece_is_checked_as_one_read_in_many(tmp_path: Path) -> None:
+    # A 5 KiB file is one read, a 70 KiB one two; each cut inside a frame, so the cut is found.
+    # Read whole, from a pipe a piece at a time or from memory: the same findings in the same
+    # places (a byte lost or read twice past the head moves or adds one).
+    body = CLEAN.encode() * (70_000 // len(CLEAN) + 1)
+    for size in (4096 - 30, 5000, 65536 - 30, 70_000):
+        path = tmp_path / f"{size}.sse"
+        path.write_bytes(body[:size])
+        expected = _where(check_bytes(body[:size]).results)
+        assert any(code == "SC101" for code, _, _ in expected)
+        assert _where(check_paths([str(path)]).results) == expected
+        fifo = tmp_path / f"{size}-fifo.sse"
+        with _fed_in_pieces(fifo, body[:size], 1000):
+            assert _where(check_paths([str(fifo)]).results) == expected

@@ -60,7 +60,7 @@ Reader = Callable[[str, BinaryIO, bytes], Iterator[Exchange]]
 
 def _raw(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
     exchange = raw.from_stream(source, stream, head)
-    if exchange.status is None and calls.might_hold_calls(head):
+    if exchange.status is None and calls.might_hold_calls(head[:HEAD]):
         yield from calls.split(exchange)  # payloads of several Responses calls in a row
     else:
         yield exchange
@@ -391,14 +391,26 @@ def read_path(path: str, input_format: str = "auto") -> Iterator[Exchange]:
         return
     source = shown_name(path)
     try:
-        stream = open(path, "rb")  # noqa: SIM115 (closed below, once its exchanges are read)
+        # Unbuffered: a raw body is read in 64 KiB pieces anyway, and a BufferedReader costs
+        # an isatty and an lseek per file besides its own copy (a folder holds thousands).
+        stream = open(path, "rb", buffering=0)  # noqa: SIM115 (closed below, once read)
     except IsADirectoryError:
         raise InputError(f"{source}: is a folder") from None
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
     # A plain `with`, not an ExitStack: this runs once per file of a folder.
     with stream:
-        yield from _read_stream(source, stream, input_format)
+        try:
+            # A small recording is read whole by this one read (its reader gets it as the
+            # bytes already read); only its first HEAD bytes are sniffed.
+            first = stream.read(raw.READ_SIZE)
+            # A pipe named as a file (`<(curl ...)`) gives what it holds so far: the head is
+            # read to HEAD bytes or the end, as a buffered read gives it.
+            while len(first) < HEAD and (more := stream.read(HEAD - len(first))):
+                first += more
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        yield from _read_first(source, stream, first, input_format)
 
 
 def _read_stream(source: str, stream: BinaryIO, input_format: str) -> Iterator[Exchange]:
@@ -406,11 +418,33 @@ def _read_stream(source: str, stream: BinaryIO, input_format: str) -> Iterator[E
         head = stream.read(HEAD)
     except OSError as exc:
         raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    if input_format == "auto" and head.startswith(GZIP_MAGIC):
-        yield from _read_gzip(source, stream, head)
-        return
-    name = _format(source, head, input_format)
-    yield from READERS[name](source, stream, head)
+    yield from _read_first(source, stream, head, input_format)
+
+
+def _read_first(
+    source: str, stream: BinaryIO, first: bytes, input_format: str
+) -> Iterator[Exchange]:
+    """The exchanges of a stream whose `first` bytes were read: the head sniffed is their
+    first HEAD bytes; the reader gets all of them."""
+    head = first[:HEAD]
+    gzipped = input_format == "auto" and head.startswith(GZIP_MAGIC)
+    name = "gzip" if gzipped else _format(source, head, input_format)
+    if name == "raw":
+        yield from _raw(source, stream, first)
+    elif isinstance(stream, io.FileIO):
+        # Containers are read as a buffered file is: whole, by line, or to a size (a raw
+        # FileIO's read may give less than asked from a pipe). Closing it closes the file.
+        with io.BufferedReader(stream) as buffered:
+            yield from _container(source, name, buffered, first)
+    else:
+        yield from _container(source, name, stream, first)
+
+
+def _container(source: str, name: str, stream: BinaryIO, first: bytes) -> Iterator[Exchange]:
+    if name == "gzip":
+        yield from _read_gzip(source, stream, first)
+    else:
+        yield from READERS[name](source, stream, first)
 
 
 def _read_gzip(source: str, stream: BinaryIO, head: bytes) -> Iterator[Exchange]:
