@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from streamcheck.model import Location
-from streamcheck.protocols import MODULES, Every, every, find
+from streamcheck.protocols import MODULES, Every, every, find, in_order
 from streamcheck.wire.sse import SSEDecoder
 from tests.conftest import FIXTURES, run_python
 
@@ -146,3 +146,30 @@ def test_a_protocol_registered_later_is_in_every() -> None:
     finally:
         del base.REGISTRY["late-chat"]
     assert list(every()) == DETECTION_ORDER
+
+
+def test_detection_order_follows_the_registry_as_it_changes() -> None:
+    """in_order keeps each module's protocols between exchanges: a protocol registered, taken
+    out, or put in the place of another (the registry as long as before) is seen at once."""
+    from streamcheck.protocols import base
+    from streamcheck.protocols.openai_chat import OpenAIChat
+
+    before = list(in_order())
+    first, second = (
+        type(f"Late{n}", (OpenAIChat,), {"name": f"late-{n}", "__module__": OpenAIChat.__module__})
+        for n in ("one", "two")
+    )
+    base.register(first)
+    try:
+        assert [p for p in in_order() if p not in before] == [first]
+        del base.REGISTRY["late-one"]
+        assert list(in_order()) == before
+        base.register(first)
+        assert [p for p in in_order() if p not in before] == [first]
+        del base.REGISTRY["late-one"]
+        base.register(second)  # in its place: the registry is as long as it was with it
+        assert [p for p in in_order() if p not in before] == [second]
+    finally:
+        base.REGISTRY.pop("late-one", None)
+        base.REGISTRY.pop("late-two", None)
+    assert list(in_order()) == before

@@ -58,11 +58,28 @@ def named_by_headers(headers: Mapping[str, str]) -> str | None:
 _NAMES = tuple(f"{__name__}.{module}" for module in MODULES)
 
 
+# Each module's protocols in the order it registered them, read from the registry when it
+# last changed (`_read_at`: its length and base.registered): detection walks them for every
+# exchange, and reading them walked the whole registry once per module.
+_of_module: dict[str, tuple[type[Protocol], ...]] = {}
+_read_at = (0, -1)
+
+
 def in_order() -> Iterator[type[Protocol]]:
     """Every protocol in detection order, importing each module when the iteration reaches it."""
+    global _read_at
     for name in _NAMES:
         __import__(name)  # not importlib.import_module: -X importtime sees only __import__
-        yield from [p for p in base.REGISTRY.values() if p.__module__ == name]
+        now = (len(base.REGISTRY), base.registered)
+        if now != _read_at:
+            _of_module.clear()
+            _read_at = now
+        found = _of_module.get(name)
+        if found is None:
+            found = _of_module[name] = tuple(
+                p for p in base.REGISTRY.values() if p.__module__ == name
+            )
+        yield from found
 
 
 # every()'s answer and the registry it was built from: each exchange with a provider hint asks

@@ -256,10 +256,15 @@ class Protocol:
 
 # Filled as protocol modules are imported; `streamcheck.protocols.every()` has them all, in order.
 REGISTRY: dict[str, type[Protocol]] = {}
+# How many times `register` ran: what is read from REGISTRY may be kept while this and its
+# length stay the same (streamcheck.protocols.in_order).
+registered = 0
 
 
 def register(cls: type[Protocol]) -> type[Protocol]:
+    global registered
     REGISTRY[cls.name] = cls
+    registered += 1
     return cls
 
 
