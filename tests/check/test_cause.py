@@ -9,9 +9,13 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streamcheck import check_paths
-from streamcheck.check import CheckOptions
+from streamcheck.check import CheckOptions, cause
+from streamcheck.check.hops import SIGNS
+from streamcheck.model import GATEWAY_TIMEOUTS, STOPPED, EndReason, Location
 from tests.conftest import CORPUS, FIXTURES, run_in_process, run_streamcheck
 
 CAUSES = FIXTURES / "causes"
@@ -323,3 +327,45 @@ def test_a_stall_the_stream_survived_names_the_hops_that_would_cut_it() -> None:
     assert "try: keep bytes flowing during long waits" in text
     result = _json(str(CAUSES / "stall-62s.tape"))
     assert result["cause"]["kind"] == "stall" and result["cause"]["finding"] == "SC501"  # type: ignore[index]
+
+
+_TIMES = st.none() | st.floats(min_value=0, max_value=1e6, allow_nan=False)
+# Headers that name every hop cause.py knows, and those that hold a stream back.
+_HEADERS = st.dictionaries(
+    st.sampled_from(
+        sorted({name for _, name, _ in SIGNS} | {"x-accel-buffering", "content-length", "age"})
+    ),
+    st.sampled_from(sorted({value or "x" for _, _, value in SIGNS} | {"no", "100"})),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    end=st.sampled_from([e for e in EndReason if e not in STOPPED]),
+    times=st.tuples(_TIMES, _TIMES, _TIMES, _TIMES, _TIMES),
+    frames=st.integers(min_value=0, max_value=10_000),
+    size=st.integers(min_value=0, max_value=1 << 30),
+    status=st.none() | st.integers(min_value=100, max_value=599),
+    framing=st.none() | st.sampled_from(["sse", "ndjson", "json", "eventstream", "websocket"]),
+    headers=_HEADERS,
+)
+def test_nothing_to_weigh_is_no_cause(
+    end: EndReason,
+    times: tuple[float | None, ...],
+    frames: int,
+    size: int,
+    status: int | None,
+    framing: str | None,
+    headers: dict[str, str],
+) -> None:
+    # check/finish.diagnose does not even load this module for a body with no finding, no
+    # arrival times, an end some sender chose and no gateway's timeout (most files of a
+    # folder): cause.diagnose must conclude nothing for such a body, whatever else it holds.
+    if status in GATEWAY_TIMEOUTS:
+        status = 200
+    end_time, read_timeout, first, last, gap = times
+    facts = cause.Facts(
+        end, end_time, read_timeout, first, last, frames, size, status, framing, False, gap
+    )
+    assert cause.diagnose(facts, headers, [], Location("a.sse", 0)) == (None, [])

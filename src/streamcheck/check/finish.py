@@ -131,7 +131,8 @@ def diagnose(state: ExchangeState, result: ExchangeResult) -> None:
     timing = state.timing
     # cause.diagnose concludes nothing for a clean body that ended, read from a file (most
     # files of a folder): no finding, no arrival times to weigh, no end no sender chose, no
-    # gateway's timeout. Its module (~4 M instructions to load) is loaded only for one of them.
+    # gateway's timeout. Its module (~4 M instructions to load) is loaded only for one of them
+    # (tests/check/test_cause.py::test_nothing_to_weigh_is_no_cause holds cause.diagnose to it).
     if (
         result.findings
         or exchange.arrival_times
