@@ -296,13 +296,19 @@ class StreamChecker:
         Responses `response.created`, a Gemini chunk with a signature) is often longer than
         the budget. So more is held, up to the line limit, until the first line has ended and
         the next one has begun."""
-        head = b"".join(c for c, _ in self._head)
+        head = self._held()
         if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
             return True
         return not (first_line_open(head) and len(head) <= self.state.options.max_line)
 
+    def _held(self) -> bytes:
+        """The held chunks' bytes: the one chunk itself when only one is held (a file's whole
+        body, read at once), without a generator to join it."""
+        held = self._head
+        return held[0][0] if len(held) == 1 else b"".join([c for c, _ in held])
+
     def _sniffed(self) -> bytes:
-        head = b"".join(c for c, _ in self._head)
+        head = self._held()
         if self._head_size < SNIFF_BYTES or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
             return head[:SNIFF_BYTES]
         return head[: max(SNIFF_BYTES, first_line_end(head) + SNIFF_BYTES)]
