@@ -252,6 +252,27 @@ def test_a_template_is_made_only_where_the_member_at_the_path_is_written() -> No
     assert made(b'{"d":{"content":" same"},"d":{"content":" same"}}') is None  # twice
 
 
+def test_a_template_of_several_strings_has_them_in_the_order_of_its_paths() -> None:
+    # `again` takes the bodies in the order of the hint's paths: a frame writing them in
+    # another order (or where one path's member is written at an index) makes no template;
+    # one that writes them in order has the bytes around them as its pieces.
+    from streamcheck.model import Frame
+
+    def made(data: bytes, *paths: tuple[str | int, ...]) -> repeat.Template | None:
+        frame = Frame(index=1, offset=0, line=1, data=data)
+        hint = (paths, lambda frame, bodies: None)
+        return repeat.make(frame, orjson.loads(data), hint, {"type": "object"})
+
+    data = b'{"a":"one","b":"two","c":3}'
+    template = made(data, ("a",), ("b",))
+    assert template is not None
+    assert template.match(b'{"a":"uno","b":"dos","c":3}') == [b"uno", b"dos"]
+    assert template.match(b'{"a":"uno","b":"dos","c":4}') is None
+    assert template.head == b'{"a":"'
+    assert made(data, ("b",), ("a",)) is None
+    assert made(b'{"a":["one"]}', ("a", 0)) is None
+
+
 # -- frames that fail their schema the same way, past the cap: templates that only count ------
 
 

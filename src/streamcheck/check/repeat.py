@@ -208,8 +208,11 @@ def _valid(body: bytes) -> bool:
     return True
 
 
-# (id of a schema, paths) -> (the schema, kept so its id stays its own; whether they are free)
-_FREE: dict[tuple[int, tuple[Path, ...]], tuple[dict[str, Any], bool]] = {}
+# (id of a schema, paths) -> (the schema, kept so its id stays its own; whether they are free;
+# each path's member name as it opens in JSON, `"name":`, None for an index): made once.
+_FREE: dict[
+    tuple[int, tuple[Path, ...]], tuple[dict[str, Any], bool, tuple[bytes | None, ...]]
+] = {}
 
 
 def make(
@@ -224,33 +227,35 @@ def make(
     key = (id(schema), paths)
     known = _FREE.get(key)
     if known is None:
-        known = _FREE[key] = (schema, all(free(schema, schema, p) for p in paths))
+        names = tuple(orjson.dumps(p[-1]) + b":" if type(p[-1]) is str else None for p in paths)
+        known = _FREE[key] = (schema, all(free(schema, schema, p) for p in paths), names)
     if not known[1]:
         return None
     data = frame.data
     if not paths:  # nothing varies: a repeat is the same bytes, so the same value
         return Template(data, (), frame.event, again, code)
     dumps = orjson.dumps
-    starts: list[int] = []
-    ends: list[int] = []
-    for path in paths:
+    head = b""
+    pieces: list[bytes] = []
+    end = -1  # where the last string's body ends
+    for path, name in zip(paths, known[2], strict=True):
         current = _at(value, path)
-        if type(current) is not str or type(path[-1]) is not str:
+        if type(current) is not str or name is None:
             return None
-        encoded = dumps(current)
-        needle = dumps(path[-1]) + b":" + encoded
+        needle = name + dumps(current)
         found = data.find(needle)
         if found < 0 or data.find(needle, found + 1) >= 0:
             return None
-        start = found + len(needle) - len(encoded) + 1
+        start = found + len(name) + 1
         # `again` takes the bodies in the order of its paths: they must come in that order.
-        if ends and ends[-1] >= start:
+        if end < 0:
+            head = data[:start]
+        elif end >= start:
             return None
-        starts.append(start)
-        ends.append(start + len(encoded) - 2)
-    head = data[: starts[0]]
-    starts.append(len(data))
-    pieces = tuple(data[ends[n] : starts[n + 1]] for n in range(len(ends)))
+        else:
+            pieces.append(data[end:start])
+        end = found + len(needle) - 1
+    pieces.append(data[end:])
     if not _canonical(data, value):
         # The proof that the bodies are the values at the paths: markers in their places
         # parse to the value with the markers at the paths.
@@ -267,7 +272,7 @@ def make(
         finally:
             for path, old in zip(paths, kept, strict=True):
                 _put(value, path, old)
-    return Template(head, pieces, frame.event, again, code)
+    return Template(head, tuple(pieces), frame.event, again, code)
 
 
 def _canonical(data: bytes, value: Any) -> bool:
