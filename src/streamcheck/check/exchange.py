@@ -46,9 +46,9 @@ def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) 
             for message in messages:
                 feed_message(message)
     else:
-        feed = checker.feed
+        take = checker.take  # the findings are read from close, masked once
         for data, time in exchange.chunks:
-            feed(data, time)
+            take(data, time)
     return checker.close()
 
 
