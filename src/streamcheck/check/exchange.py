@@ -49,7 +49,9 @@ def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) 
         take = checker.take  # the findings are read from close, masked once
         for data, time in exchange.chunks:
             take(data, time)
-    return checker.close()
+    result = checker.close()
+    checker.release()
+    return result
 
 
 def _runs(messages: Iterable[Message]) -> Iterator[list[Message]]:

@@ -281,7 +281,10 @@ def _template(
     if schemas is None or kind is None:
         return None
     state.repeat_budget -= 1
-    return repeat.make(frame, value, hint, schemas.schema(kind), code)
+    made = repeat.make(frame, value, hint, schemas.schema(kind), code)
+    if made is not None:
+        state.repeat_made.append(made)
+    return made
 
 
 def guard(step: Callable[..., object], *args: Any) -> None:
