@@ -444,6 +444,7 @@ def corpus_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target]
         Row(f"{label}: check_paths, 1 process (wall)", events, size, one_wall),
         Row(f"{label}: check_paths, --jobs {jobs} (wall)", events, size, many_wall),
     ]
+    rows += _small_files_in_process(sizes, workdir)
     speedup = one_wall / many_wall
     cpus = os.cpu_count() or 1
     # With every core already busy (load average >= CPUs) more processes cannot go faster.
@@ -464,6 +465,31 @@ def corpus_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target]
         ),
     ]
     return rows, targets
+
+
+def _small_files_in_process(sizes: Sizes, workdir: Path) -> list[Row]:
+    """The folder of tiny files (a tenth of file_events each) checked in this process, beside
+    the floor over the same bytes: the per-file part of the whole-process row of that folder,
+    without start-up (issue 22)."""
+    events_each = max(sizes.file_events // 10, 8)
+    folder = workdir / "corpus-tiny"
+    files = streams.write_corpus(folder, sizes.files, events_each)
+    size = sum(p.stat().st_size for p in files)
+    events = sum(p.read_bytes().count(b"\n\n") for p in files)
+    chunks = [streams.chunks(p.read_bytes()) for p in files]
+
+    def floor_all() -> None:
+        for c in chunks:
+            floor(c)
+
+    times = median_runs(
+        {"floor": floor_all, "one": lambda: check_paths([str(folder)])}, sizes.repeat
+    )
+    label = f"corpus of {len(files)} files of {events_each} events"
+    return [
+        Row(f"{label}: floor", events, size, times["floor"], times["floor"]),
+        Row(f"{label}: check_paths, 1 process", events, size, times["one"], times["floor"]),
+    ]
 
 
 FLOOR_SCRIPT = """\
