@@ -135,3 +135,19 @@ def test_real_dialect_streams_have_nothing_above_info_but_their_recorded_errors(
         "test_openrouter_stream_error.yaml",
     }
     assert {code for _, code in loud} == {"SC403", "SC404"}
+
+
+def test_each_chat_stream_class_reads_its_own_identity() -> None:
+    """ChatStream's identity getter is made once per class: a dialect with an identity of its
+    own (Groq re-stamps `created`) reads that identity, not OpenAI's."""
+    from streamcheck.model import Location
+    from streamcheck.protocols.base import Context
+    from streamcheck.protocols.compat import GroqChat
+    from streamcheck.protocols.openai_chat import OpenAIChat
+
+    value = {"id": "c1", "model": "m", "created": 1}
+    for protocol, identity in ((GroqChat, ("c1", "m")), (OpenAIChat, ("c1", "m", 1))):
+        ctx = Context(location=Location(), emit=lambda finding: None, api_version="")
+        ctx.named = True  # no client-impact weighing: the stream alone
+        stream: Any = protocol.stream(ctx)
+        assert stream.identity_of(value) == identity

@@ -613,3 +613,35 @@ def test_usage_on_a_continuing_chunk_is_seen() -> None:
     request = {"stream": True, "stream_options": {"include_usage": True}}
     frames = [chunk(ROLE), chunk({"content": "Hi"}, usage=USAGE), chunk({}, "stop"), DONE]
     assert codes(Stream(frames).check(request_body=request)) == ["SC312"]
+
+
+@pytest.mark.parametrize(
+    ("call", "missing"),
+    [
+        ({"id": "", "function": {"name": "f", "arguments": ""}}, "id"),
+        ({"id": "call_1", "function": {"name": "", "arguments": ""}}, "function.name"),
+        ({"id": "call_1", "function": {"name": 7, "arguments": ""}}, "function.name"),
+        ({"id": 7, "function": {"name": "f", "arguments": ""}}, "id"),
+        ({"id": "call_1", "function": "f"}, "function.name"),
+    ],
+)
+def test_a_tool_call_start_named_by_empty_or_non_strings_is_reported(
+    call: dict[str, Any], missing: str
+) -> None:
+    """A start whose id and name are both non-empty strings skips the check of what it lacks:
+    an empty or non-string one still is a finding, at the call's place in its delta."""
+    second = {"index": 2, **call}
+    stream = Stream(
+        [
+            chunk(
+                {"role": "assistant", "tool_calls": [tool_start(0, "g")["tool_calls"][0], second]}
+            ),
+            chunk({}, "tool_calls"),
+            DONE,
+        ]
+    )
+    found = [f for f in stream.check().findings() if f.code == "SC318"]
+    assert [(f.location.frame, f.location.path) for f in found] == [
+        (0, "/choices/0/delta/tool_calls/1")
+    ]
+    assert found[0].message == f"choice 0, tool call 2: its first fragment has no {missing}"

@@ -72,6 +72,8 @@ class Sink:
     def result(self) -> list[Finding]:
         """The kept findings in body order, with one summary per code past the cap; every
         text masked (a message may quote a frame: a schema error naming an echoed key)."""
+        if not self.findings and not self.suppressed:
+            return self.findings  # most exchanges: nothing to sum up, sort or mask
         for code, (count, first) in self.suppressed.items():
             # Past the cap findings are only counted (no protocol weighed them): the summary
             # takes the severity of the ones shown.

@@ -58,6 +58,10 @@ KNOWN_DELTAS = frozenset().union(*DELTAS_FOR_BLOCK.values())
 TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 # Delta types that only carry text, by the member holding it (a repeat changes only that).
 TEXT_MEMBERS = {"text_delta": "text", "thinking_delta": "thinking"}
+# The path of each text member, made once for every stream's hints.
+TEXT_PATHS: dict[str, tuple[tuple[str, str]]] = {
+    member: (("delta", member),) for member in TEXT_MEMBERS.values()
+}
 OTHER_SHAPES = 16  # hints kept for deltas of types not known here, by their strings' names
 
 
@@ -77,15 +81,15 @@ class MessagesStream(StreamState):
         self.after_end_reported = False
         self.events = 0
         # The hints the hot path returns (check/repeat.py): per text member, per tool block.
+        again, unplaced = self._again, self._again_unplaced
         self.text_hints: dict[str, Hint] = {
-            member: (((("delta", member),), self._again)) for member in TEXT_MEMBERS.values()
+            member: (paths, again) for member, paths in TEXT_PATHS.items()
         }
         self.json_hints: dict[Block, Hint] = {}
         # A delta naming no block (its index missing or not an integer): the reference path
         # only counts the event (the schema finding says what is wrong), and so does a repeat.
         self.unplaced_hints: dict[str, Hint] = {
-            member: (((("delta", member),), self._again_unplaced))
-            for member in TEXT_MEMBERS.values()
+            member: (paths, unplaced) for member, paths in TEXT_PATHS.items()
         }
         # A delta with no text to vary (a text that is not a string, say): a repeat is the
         # same bytes, handled as this one was.
@@ -105,8 +109,10 @@ class MessagesStream(StreamState):
         if not isinstance(value, dict):
             return None
         self.events += 1
-        kind = kind or frame.event
-        self._event_name(frame, value)
+        event = frame.event
+        kind = kind or event
+        if event is not None and value.get("type") != event:  # else _event_name finds nothing
+            self._event_name(frame, value)
         if self.stopped or self.error_seen:
             self._after_end(kind)
             return None

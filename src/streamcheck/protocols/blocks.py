@@ -171,6 +171,11 @@ class Blocks:
     def close_open(self, cause: str, *, at_end: bool) -> None:
         """Mark every block without its stop event as stopped and report SC310 once: `cause`
         arrived (a message-level event), or the stream ended."""
+        for block in self.by_index.values():
+            if not block.stopped:
+                break
+        else:
+            return  # every block stopped (the usual case): no list to sort
         open_blocks = sorted(i for i, b in self.by_index.items() if not b.stopped)
         if not open_blocks:
             return

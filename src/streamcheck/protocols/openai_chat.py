@@ -52,6 +52,13 @@ class _Choice:
 class ChatStream(StreamState):
     # Identity fields that must not change; empty values (Azure filter chunks) are ignored.
     identity: ClassVar[tuple[str, ...]] = ("id", "model", "created")
+    # Reads `identity` off a chunk: made once per class, not per stream (KeyError when a
+    # member is missing).
+    identity_of: ClassVar[itemgetter[Any]] = itemgetter(*identity)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.identity_of = itemgetter(*cls.identity)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -68,7 +75,6 @@ class ChatStream(StreamState):
         self.first: dict[str, Any] = {}
         self.changed: set[str] = set()
         self.chunks = 0
-        self.identity_of = itemgetter(*self.identity)
         self.last_identity: Any = None  # the identity last checked, to skip checking it again
         # The last choice seen, read at the end: a camelCase `finishReason` on it explains a
         # missing finish_reason (Gemini's OpenAI-compatible endpoint did this in 2024).
@@ -82,10 +88,7 @@ class ChatStream(StreamState):
         self.call_hints: dict[tuple[int, bool], Hint] = {}  # (tool call, padded)
         # A chunk with no text that may vary (another choice's, a text that is not a string):
         # a repeat is the same bytes; by whether it carries content.
-        self.same_hints: tuple[Hint, Hint] = (
-            ((), partial(self._again_same, False)),
-            ((), partial(self._again_same, True)),
-        )
+        self.same_hints: tuple[Hint, Hint] = ((), self._again_same), ((), self._again_same_content)
 
     def frame(self, frame: Frame, value: Any, kind: str | None) -> Hint | None:
         """The hot path first (most chunks of a stream): one choice continuing a started,
@@ -178,13 +181,17 @@ class ChatStream(StreamState):
         # last_choice stays as it is: only its finishReason is read, and no choice with one
         # makes a Hint (`frame`).
 
-    def _again_same(self, content: bool, frame: Frame, bodies: list[bytes]) -> None:
-        """The hot path on a chunk without tool calls that repeats a hot one byte for byte."""
+    def _again_same(self, frame: Frame, bodies: list[bytes]) -> None:
+        """The hot path on a chunk without tool calls or text that repeats a hot one byte for
+        byte."""
         self.chunks += 1
-        if content:
-            self.content_frames += 1
-            if self.first_content_time is None:
-                self.first_content_time = frame.time
+
+    def _again_same_content(self, frame: Frame, bodies: list[bytes]) -> None:
+        """`_again_same` on a chunk with content (a text that is not a string, say)."""
+        self.chunks += 1
+        self.content_frames += 1
+        if self.first_content_time is None:
+            self.first_content_time = frame.time
 
     def _call_hint(self, slot: int, padded: bool) -> Hint:
         hint = self.call_hints.get((slot, padded))

@@ -51,9 +51,7 @@ class ToolCalls:
                 continue
             if index not in self.started and not late:
                 self.started.add(index)
-                _check_start(
-                    ctx, call, choice, index, f"/choices/{position}/delta/tool_calls/{slot}"
-                )
+                _check_start(ctx, call, choice, index, position, slot)
             if isinstance(function, dict):
                 self.fragment(index, function)
 
@@ -88,11 +86,17 @@ class ToolCalls:
         self.arguments.clear()
 
 
-def _check_start(ctx: Context, call: dict[str, Any], choice: int, index: int, path: str) -> None:
+def _check_start(
+    ctx: Context, call: dict[str, Any], choice: int, index: int, position: int, slot: int
+) -> None:
     """The first fragment of a tool call names it: the id the app must echo back as
-    `tool_call_id`, and the function to run."""
+    `tool_call_id`, and the function to run (the `slot`-th call of the delta at choices
+    position `position`)."""
     function = call.get("function")
     name = function.get("name") if isinstance(function, dict) else None
+    call_id = call.get("id")
+    if type(call_id) is str and call_id and type(name) is str and name:
+        return  # both named (nearly every start): no list, no path to build
     missing = [
         what
         for what, value in (("id", call.get("id")), ("function.name", name))
@@ -103,7 +107,7 @@ def _check_start(ctx: Context, call: dict[str, Any], choice: int, index: int, pa
             "SC318",
             f"choice {choice}, tool call {index}: its first fragment has no "
             f"{' and no '.join(missing)}",
-            path=path,
+            path=f"/choices/{position}/delta/tool_calls/{slot}",
         )
 
 
