@@ -520,10 +520,10 @@ class OpenAIChat(Protocol):
 def weigh_by_client(ctx: Context) -> None:
     """A server that is not OpenAI's gets its schema differences weighed by what openai-python
     does with them (openai_client_impact), not reported as OpenAI's own defects."""
-    from streamcheck.protocols import openai_client_impact as impact
-
     if ctx.named:
         return  # named as OpenAI's (--provider, --api-version, a live OpenAI target): strict
+    from streamcheck.protocols import openai_client_impact as impact
+
     if not impact.held_to_openai_schema(ctx.url):
         ctx.dialect = ctx.url is not None and not impact.local(ctx.url)
         ctx.emit = impact.judged_by_client_impact(ctx)

@@ -26,8 +26,10 @@ _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.fa
 
 def might_hold_calls(head: bytes) -> bool:
     """Whether a raw body starts like a payloads-only Responses recording."""
-    first = head.lstrip().split(b"\n", 1)[0]
-    return first.startswith(b"{") and _CREATED in first
+    body = head.lstrip()
+    if body[:1] != b"{":  # before copying out its first line: a body seldom starts so
+        return False
+    return _CREATED in body.split(b"\n", 1)[0]
 
 
 def split(exchange: Exchange) -> Iterator[Exchange]:

@@ -30,7 +30,9 @@ def read_chunks(stream: BinaryIO, first: bytes = b"") -> Iterator[tuple[bytes, f
 
 
 def looks_like_curl(head: bytes) -> bool:
-    return _STATUS.match(head.split(b"\n", 1)[0]) is not None
+    # The prefix _STATUS starts with, tested first: a body (nearly every file) is told
+    # without copying its first line out of the head (asked once per file of a folder).
+    return head.startswith(b"HTTP/") and _STATUS.match(head.split(b"\n", 1)[0]) is not None
 
 
 def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
