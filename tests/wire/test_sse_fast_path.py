@@ -117,3 +117,78 @@ def test_an_event_prefix_read_before_is_its_whole_shape() -> None:
                 ("delta", b'{"n":4}', {"id": "3"}),
                 ("delta", b'{"n":5}', {"id": "3"}),
             ]
+
+
+# Blocks of one kind each: a body of only `data:` blocks, or only `event:` blocks, takes the
+# whole-body split (SSEDecoder._whole) when it ends with a blank line; these are such blocks
+# and the near misses that must leave it for the block walk.
+DATA_BLOCKS = [
+    b'data: {"a":1}',
+    b"data: ",
+    b"data: x y",
+    b"data:no-space",
+    b"data: first\ndata: second",
+    b"data: x\n: comment after",
+    b'data: {"sep":"\xe2\x80\xa8"}',
+    b"data: " + b"y" * 50,
+    b"data: event: x",
+    b"",
+    b": keep-alive",
+]
+EVENT_BLOCKS = [
+    b'event: content_block_delta\ndata: {"type":"content_block_delta"}',
+    b'event: ping\ndata: {"type": "ping"}',
+    b"event: \ndata: x",
+    b"event: caf\xc3\xa9\ndata: x",
+    b"event: bad\xffname\ndata: x",
+    b"event: e\ndata: ",
+    b"event: e\ndata:x",
+    b"event: e\ndata: x\nid: 7",
+    b"event: e\nid: 7\ndata: x",
+    b"event: lonely",
+    b"event: a\nevent: b\ndata: x",
+    b"event: e\ndata: data: x",
+    b"event: " + b"n" * 40 + b"\ndata: x",
+    b"",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([DATA_BLOCKS, EVENT_BLOCKS]).flatmap(
+        lambda kind: st.lists(
+            st.sampled_from(kind[:4] if kind is DATA_BLOCKS else kind[:3]), min_size=1
+        ).flatmap(lambda head: st.tuples(st.just(head), st.lists(st.sampled_from(kind))))
+    ),
+    st.booleans(),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=3),
+    st.sampled_from([1 << 20, 60, 30]),
+)
+def test_a_whole_body_of_one_block_kind_decodes_as_the_line_walk(
+    parts: tuple[list[bytes], list[bytes]], terminated: bool, cuts: list[int], max_line: int
+) -> None:
+    head, tail = parts
+    body = b"\n\n".join(head + tail) + (b"\n\n" if terminated else b"")
+    cuts = [c for c in cuts if c <= len(body)]
+    expected = decode(body, [], True, max_line)
+    assert decode(body, [], False, max_line) == expected
+    assert decode(body, cuts, False, max_line) == expected
+    for frame in expected[0]:
+        if frame.data_offset >= 0:  # -1: data joined from several lines
+            assert body[frame.data_offset : frame.data_offset + len(frame.data)] == frame.data
+
+
+def test_a_whole_body_keeps_its_last_shape_for_the_next_chunk() -> None:
+    """After a whole body of `event:` blocks, the next chunk's block of the same name is read
+    with that shape: its name, offsets and lines go on from the body's."""
+    first = b'event: a\ndata: {"n":1}\n\nevent: bb\ndata: {"n":2}\n\n'
+    second = b'event: bb\ndata: {"n":3}\n\ndata: {"n":4}\n\n'
+    body = first + second
+    split = decode(body, [len(first)], general=False)
+    assert split == decode(body, [], general=True)
+    assert [(f.index, f.event, f.line, f.offset) for f in split[0]] == [
+        (0, "a", 1, 0),
+        (1, "bb", 4, body.index(b"event: bb")),
+        (2, "bb", 7, len(first)),
+        (3, None, 10, body.index(b'data: {"n":4}')),
+    ]
