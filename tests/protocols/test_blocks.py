@@ -188,3 +188,24 @@ def test_check_unstopped_checks_only_blocks_still_open() -> None:
     assert [f.message for f in found] == [
         "content block 1 (tool_use tool1): the partial_json fragments do not join to valid JSON"
     ]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["", " ", "\t\n", "\u3000", "\x1c", "{", "}", '"a"', "[1,", "2]", "x"]),
+            st.text(max_size=6),
+        ),
+        max_size=5,
+    )
+)
+def test_parses_is_true_exactly_when_check_reports_nothing(fragments: list[str]) -> None:
+    """The callers skip `check` (and its message) when `parses()` says the value is blank or
+    JSON: it must agree with check_joined_json on any fragments, Unicode whitespace included."""
+    value = JsonFragments()
+    for fragment in fragments:
+        value.add(fragment)
+    ctx, found = context()
+    said = value.parses()
+    value.check(ctx, lambda reason: reason)
+    assert said == (found == [])

@@ -87,7 +87,9 @@ class ExchangeState:
         self.validators: dict[str, Callable[[Any], bool]] = {}
         # Schema drift (SC203) is opt-in (`--select SC203`): real streams gain members weekly,
         # so on by default it would put info noise on nearly every clean recording.
-        self.drift_on = any(code.strip().upper() == "SC203" for code in options.select)
+        self.drift_on = bool(options.select) and any(
+            code.strip().upper() == "SC203" for code in options.select
+        )
         self.drift_budget: dict[str, int] = {}  # kind -> frames left to compare for SC203
         self.drift_seen: set[tuple[str, str]] = set()
         # Frames that repeat an earlier hot one but for their text (check/repeat.py): the

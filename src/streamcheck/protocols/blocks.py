@@ -77,6 +77,21 @@ class JsonFragments:
         else:
             self.parts.append(fragment)
 
+    def parses(self) -> bool:
+        """Whether the value so far is blank or valid JSON, so `check` would report nothing
+        (asked first, the callers make no message for the usual value that parses)."""
+        parts = self.parts
+        if not parts:
+            return True
+        joined = parts[0] if len(parts) == 1 else "".join(parts)
+        if not joined or joined.isspace():  # check_joined_json: a blank join is no value
+            return True
+        try:
+            orjson.loads(joined)
+        except orjson.JSONDecodeError:
+            return False
+        return True
+
     def check(
         self, ctx: Context, message: Callable[[str], str], claimed: str | None = None
     ) -> None:
@@ -159,6 +174,9 @@ class Blocks:
         return True
 
     def check_tool_input(self, index: int, block: Block) -> None:
+        if block.tool_input.parses():  # no text input, or JSON: nothing to report
+            block.tool_input.parts = []
+            return
         tool = self.tool_type or block.type
         block.tool_input.check(
             self.ctx,

@@ -413,7 +413,8 @@ class ChatStream(StreamState):
             state.tools.check(self.ctx, index, state.finished)
         if self.error_seen:
             return  # the error is the story; a missing [DONE] after it is expected
-        unfinished = sorted(i for i, c in self.choices.items() if c.finished is None)
+        unfinished = [i for i, c in self.choices.items() if c.finished is None]
+        unfinished.sort()
         if unfinished:
             camel = self.last_choice.get("finishReason") if type(self.last_choice) is dict else None
             self.ctx.report(

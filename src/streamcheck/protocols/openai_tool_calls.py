@@ -82,7 +82,8 @@ class ToolCalls:
         `finish` is the choice's finish_reason: under `tool_calls` a bad join is an error."""
         claimed = finish if finish == "tool_calls" else None
         for index, arguments in self.arguments.items():
-            _check_arguments(ctx, choice, index, arguments, self.names.get(index, "?"), claimed)
+            if not arguments.parses():  # no message made for arguments that join to JSON
+                _check_arguments(ctx, choice, index, arguments, self.names.get(index, "?"), claimed)
         self.arguments.clear()
 
 
