@@ -35,24 +35,28 @@ class LineDecoder:
     """
 
     framing = ""
+    # Starting values that are immutable are the class's: a decoder is made per file of a
+    # folder, and each store in __init__ costs where a class default does not.
+    comments = 0
+    _held_size = 0
+    _base = 0  # absolute byte offset of the held line's first byte
+    _lineno = 1  # its line number
+    _index = 0  # index of the next frame
+    _started = False  # whether the body starts with a BOM is decided
+    _skipping = False  # inside an over-long line, discarding until its end
+    _cr_pending: tuple[int, int] | None = None  # (offset, line) of a CR ending a chunk
+    _separator_seen = False
+    _scan = False  # the bytes being decoded hold a separator not yet reported
 
     def __init__(self, location: Location, max_line: int = DEFAULT_MAX_LINE) -> None:
         self.location = location
         self.max_line = max_line
         self.findings: list[Finding] = []
-        self.comments = 0
         self._held: list[bytes] = []
-        self._held_size = 0
-        self._base = 0  # absolute byte offset of the held line's first byte
-        self._lineno = 1  # its line number
-        self._index = 0  # index of the next frame
-        self._started = False  # whether the body starts with a BOM is decided
-        self._skipping = False  # inside an over-long line, discarding until its end
-        self._skipped_tail = False  # the next line ending closes a line already skipped
-        self._cr_pending: tuple[int, int] | None = None  # (offset, line) of a CR ending a chunk
         self._endings: set[bytes] = set()
-        self._separator_seen = False
-        self._scan = False  # the bytes being decoded hold a separator not yet reported
+        # Read on every line of the line walk: an attribute of the instance from the start (a
+        # class default read from an instance takes the slow look-up in 3.11).
+        self._skipped_tail = False  # the next line ending closes a line already skipped
         # Evidence of an over-long line: as many bytes as any split of the input makes known.
         self._head_limit = min(EVIDENCE, max_line + 1)
 

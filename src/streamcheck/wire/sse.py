@@ -40,31 +40,33 @@ class SSEDecoder(LineDecoder):
     """
 
     framing = "sse"
-    # The event being built, (re)set by _reset().
+    # The event being built, (re)set by _reset(); the immutable starting values are the class's
+    # (a decoder per file of a folder: each store in __init__ costs, a class default does not).
     _data: list[bytes]
-    _data_size: int
-    _event: bytes | None
+    _data_size: int = 0
+    _event: bytes | None = None
     _fields: list[str]  # id / retry lines seen in this block
-    _sdk_retry: bool  # a retry value Python's int() accepts: the SDKs dispatch on it
-    _open: bool  # a field line (or a skipped line) has been seen in this block
-    _poisoned: bool  # a line of this event was skipped: the event is dropped
-    _start: int  # offset of the block's first field line
-    _start_line: int
-    _data_offset: int
+    _sdk_retry: bool = False  # a retry value Python's int() accepts: the SDKs dispatch on it
+    _open: bool = False  # a field line (or a skipped line) has been seen in this block
+    _poisoned: bool = False  # a line of this event was skipped: the event is dropped
+    _start: int = -1  # offset of the block's first field line
+    _start_line: int = 0
+    _data_offset: int = -1
+    last_event_id = ""
+    unterminated: Frame | None = None  # the event EOF cut off, its SC101 the last finding
+    retry: int | None = None  # last valid reconnection time, in ms
+    _time: float | None = None
+    _cr_mode = False  # once a CR is seen, lines are split by the general path
+    _multiline_seen = False
+    _meta: dict[str, str] | None = None
+    # The block shape the fast path expects: (prefix, data offset, event, lines per block).
+    _shape_seen: _Shape = _DATA_SHAPE
 
     def __init__(self, location: Location, max_line: int = DEFAULT_MAX_LINE) -> None:
         super().__init__(location, max_line)
-        self.last_event_id = ""
-        self.unterminated: Frame | None = None  # the event EOF cut off, its SC101 the last finding
-        self.retry: int | None = None  # last valid reconnection time, in ms
-        self._time: float | None = None
-        self._cr_mode = False  # once a CR is seen, lines are split by the general path
-        self._multiline_seen = False
-        self._meta: dict[str, str] | None = None
         self._names: dict[bytes, str] = {}  # event names decoded and checked, for _dispatch
-        # The block shape the fast path expects: (prefix, data offset, event, lines per block).
-        self._shape_seen: _Shape = _DATA_SHAPE
-        self._reset()
+        self._data = []  # what _reset() sets, the rest being the class's
+        self._fields = []
 
     # -- public -------------------------------------------------------------------------------
 
