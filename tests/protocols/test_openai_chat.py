@@ -645,3 +645,23 @@ def test_a_tool_call_start_named_by_empty_or_non_strings_is_reported(
         (0, "/choices/0/delta/tool_calls/1")
     ]
     assert found[0].message == f"choice 0, tool call 2: its first fragment has no {missing}"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"error": {"message": "overloaded", "type": "server_error"}},
+        {"error": "overloaded"},
+        {"type": "error", "message": "overloaded"},
+        {"statusCode": 529, "message": "overloaded"},
+    ],
+)
+def test_a_chunk_that_says_it_is_a_chunk_and_carries_an_error_shape_is_an_error(
+    error: dict[str, Any],
+) -> None:
+    """The full path asks errors.error_object only of a chunk holding one of its members: a
+    chunk with `object: chat.completion.chunk` and any such shape is still an in-stream error."""
+    frames = [chunk(ROLE), chunk({"content": "Hi"}), chunk({}, choices=[], **error), DONE]
+    found = [(f.code, f.location.frame) for f in Stream(frames).check().findings()]
+    assert ("SC403", 2) in found
+    assert ("SC404", 3) in found

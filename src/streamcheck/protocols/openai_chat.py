@@ -226,14 +226,25 @@ class ChatStream(StreamState):
             self._done()
             return
         # An `error` member that is null or absent is no error (some servers send `"error": null`);
-        # the flat `{"object": "error"}` shape of vLLM and Mistral is one.
-        if errors.error_object(value) is not None:
+        # the flat `{"object": "error"}` shape of vLLM and Mistral is one. A chunk that says it
+        # is one and has none of error_object's members is none (the hot path's test).
+        if (
+            type(value) is not dict
+            or value.get("object") != "chat.completion.chunk"
+            or "error" in value
+            or "type" in value
+            or "statusCode" in value
+        ) and errors.error_object(value) is not None:
             self._in_stream_error(value, frame)
             return
         if not isinstance(value, dict):
             return
         self.chunks += 1
-        self._identity(value)
+        try:  # the same identity as the last chunk's: _identity would find nothing new
+            if self.identity_of(value) != self.last_identity:
+                self._identity(value)
+        except KeyError:
+            self._identity(value)
         choices = value.get("choices")
         if not isinstance(choices, list):
             return
