@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from streamcheck import rules
 from streamcheck.cli import app
 from streamcheck.exceptions import StreamcheckError
-from tests.conftest import ROOT, run_python, run_streamcheck
+from tests.conftest import FIXTURES, ROOT, run_python, run_streamcheck
 from tests.streams import CLEAN, CUT, NO_ROLE, write
 
 RESULT_KEYS = {
@@ -312,3 +312,32 @@ def test_the_program_leaves_the_heap_frozen_and_main_does_not(entry: str, frozen
     done = run_python(run, "rules")
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith(f"frozen {frozen}")
+
+
+@pytest.mark.parametrize(
+    ("entry", "jobs", "frozen"),
+    [("program", "1", True), ("program", "2", True), ("main", "1", False)],
+)
+def test_check_in_the_program_freezes_start_up_before_the_first_file(
+    entry: str, jobs: str, frozen: bool
+) -> None:
+    # What start-up made lives to the end of a check: the program freezes it before the first
+    # file (its collections then skip it), and a parallel run does not thaw it; main(), which
+    # callers run in their own process, leaves the collector alone.
+    run = (
+        "import gc, sys\n"
+        "import streamcheck.run as run\n"
+        "checked = run.iter_files\n"
+        "def iter_files(*args, **kwargs):\n"
+        "    print('before the files', gc.get_freeze_count() > 1000)\n"
+        "    yield from checked(*args, **kwargs)\n"
+        "    print('after the files', gc.get_freeze_count() > 1000)\n"
+        "run.iter_files = iter_files\n"
+        f"from streamcheck.cli import {entry}\n"
+        "sys.argv[0] = 'streamcheck'\n"
+        f"{entry}()\n"
+    )
+    done = run_python(run, "check", "-q", "--jobs", jobs, str(FIXTURES / "openai"))
+    assert done.returncode in (0, 1), done.stderr
+    lines = [line for line in done.stdout.splitlines() if "the files" in line]
+    assert lines == [f"before the files {frozen}", f"after the files {frozen}"]

@@ -244,12 +244,14 @@ def _map(
     copy-on-write then copies into that worker). This process collects as before after."""
     import gc
 
+    # The program froze its start-up already (cli.OWN_PROCESS): that stays frozen after.
+    thaw = forked and not gc.get_freeze_count()
     if forked:
         gc.freeze()
     try:
         return pool.map(_check_file, work, chunksize=chunksize)
     finally:
-        if forked:
+        if thaw:
             gc.unfreeze()
 
 

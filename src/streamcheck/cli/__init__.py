@@ -417,6 +417,11 @@ def _drop_stdout() -> None:
         pass
 
 
+# Whether this process is the `streamcheck` program (`program()`), which owns its heap, rather
+# than a caller of `main()` in a process of its own (tests, embedding).
+OWN_PROCESS = False
+
+
 def program() -> None:
     """The `streamcheck` program (console script and `python -m streamcheck`): `main()`, and
     an exit that skips the interpreter's last garbage collection.
@@ -426,10 +431,14 @@ def program() -> None:
     (issue 6). `gc.freeze()` moves those objects out of the collector's reach, so the exit is
     otherwise the normal one: atexit handlers run, standard streams are flushed, modules are
     torn down; what the collection would have freed is the operating system's to reclaim.
-    `main()` itself leaves the collector alone, for callers that run it in their own process.
+    `main()` itself leaves the collector alone, for callers that run it in their own process;
+    in this one, `check` also freezes what start-up made before it reads the first file
+    (`OWN_PROCESS`, cli/checking.run).
     """
     import gc
 
+    global OWN_PROCESS
+    OWN_PROCESS = True
     try:
         main()
     finally:
