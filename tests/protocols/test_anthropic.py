@@ -508,3 +508,48 @@ def test_any_split_of_the_body_gives_the_same_findings(cuts: list[int]) -> None:
     exchange = Exchange("<split>", 0, Request(), 200, {}, chunks)
     result = check_exchange(exchange, CheckOptions(), Catalog())
     assert [(f.code, f.location.frame) for f in result.findings] == [("SC310", 3)]
+
+
+def test_a_delta_kind_gets_the_same_hint_object_every_time() -> None:
+    """Hints are made at their first use and kept: frames.handle counts a hint's frames by its
+    id, so each text member (placed in a block or not) must return one object, not a new one."""
+    from streamcheck.model import Frame, Location
+    from streamcheck.protocols.anthropic import MessagesStream
+    from streamcheck.protocols.base import Context
+
+    found: list[object] = []
+    stream = MessagesStream(
+        Context(location=Location(source="t"), emit=found.append, api_version="2023-06-01")
+    )
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": {}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text"}},
+        *[
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": t}}
+            for t in "ab"
+        ],
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "thinking"}},
+        *[
+            {
+                "type": "content_block_delta",
+                "index": 1,
+                "delta": {"type": "thinking_delta", "thinking": t},
+            }
+            for t in "ab"
+        ],
+        *[
+            {"type": "content_block_delta", "delta": {"type": "text_delta", "text": t}}
+            for t in "ab"
+        ],
+    ]
+    hints = []
+    for number, value in enumerate(events):
+        hint = stream.frame(Frame(number, 0, 1, b"", value["type"]), value, value["type"])
+        if hint is not None:
+            hints.append(hint)
+    text, text_again, thinking, thinking_again, unplaced, unplaced_again = hints
+    assert text is text_again and thinking is thinking_again and unplaced is unplaced_again
+    assert text[0] == (("delta", "text"),) and thinking[0] == (("delta", "thinking"),)
+    assert unplaced[0] == (("delta", "text"),) and unplaced[1] != text[1]
+    assert found == []

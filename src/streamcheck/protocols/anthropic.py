@@ -81,16 +81,13 @@ class MessagesStream(StreamState):
         self.after_end_reported = False
         self.events = 0
         # The hints the hot path returns (check/repeat.py): per text member, per tool block.
-        again, unplaced = self._again, self._again_unplaced
-        self.text_hints: dict[str, Hint] = {
-            member: (paths, again) for member, paths in TEXT_PATHS.items()
-        }
+        # Made at their first use, then the same object each time (frames.handle counts a
+        # hint's frames by its id).
+        self.text_hints: dict[str, Hint] = {}
         self.json_hints: dict[Block, Hint] = {}
         # A delta naming no block (its index missing or not an integer): the reference path
         # only counts the event (the schema finding says what is wrong), and so does a repeat.
-        self.unplaced_hints: dict[str, Hint] = {
-            member: (paths, unplaced) for member, paths in TEXT_PATHS.items()
-        }
+        self.unplaced_hints: dict[str, Hint] = {}
         # A delta with no text to vary (a text that is not a string, say): a repeat is the
         # same bytes, handled as this one was.
         self.same_hint: Hint = ((), self._again)
@@ -169,7 +166,10 @@ class MessagesStream(StreamState):
             text = TEXT_MEMBERS.get(named) if type(named) is str else None
             if text is None or type(delta.get(text)) is not str:
                 return self.same_unplaced_hint
-            return self.unplaced_hints[text]
+            hint = self.unplaced_hints.get(text)
+            if hint is None:
+                hint = self.unplaced_hints[text] = (TEXT_PATHS[text], self._again_unplaced)
+            return hint
         block = self.blocks.get(index) if type(index) is int else None
         delta = value.get("delta")
         if block is None or block.stopped or type(delta) is not dict:
@@ -199,7 +199,10 @@ class MessagesStream(StreamState):
         text = TEXT_MEMBERS.get(delta_type)
         if text is None or type(delta.get(text)) is not str:
             return self.same_hint
-        return self.text_hints[text]
+        hint = self.text_hints.get(text)
+        if hint is None:
+            hint = self.text_hints[text] = (TEXT_PATHS[text], self._again)
+        return hint
 
     def _other_hint(self, delta: dict[str, Any]) -> Hint:
         """The Hint of a delta the grammar reads nothing of: any of its strings but its type

@@ -136,7 +136,8 @@ class ChatStream(StreamState):
         except KeyError:
             self._identity(value)
         calls = delta.get("tool_calls")
-        if delta.get("content") or calls or delta.get("function_call") or delta.get("refusal"):
+        content = delta.get("content")
+        if content or calls or delta.get("function_call") or delta.get("refusal"):
             self.content_frames += 1
             if self.first_content_time is None:
                 self.first_content_time = frame.time
@@ -145,10 +146,10 @@ class ChatStream(StreamState):
                 # Read from the last choice at the end (SC303's words): a repeat, which leaves
                 # last_choice as it is, would keep another template's.
                 return None
-            if index == 0 and type(delta.get("content")) is str and not delta.get("refusal"):
+            if index == 0 and type(content) is str and not delta.get("refusal"):
                 return self.content_hints[type(value.get("obfuscation")) is str]
             # No text that may vary: a repeat is the same bytes.
-            return self.same_hints[bool(delta.get("content") or delta.get("refusal"))]
+            return self.same_hints[bool(content or delta.get("refusal"))]
         if type(calls) is list and len(calls) == 1 and "function_call" not in delta:
             call = calls[0]
             # A call without `index` goes the long way: its slot comes from its id (Mistral).
