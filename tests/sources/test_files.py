@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -308,3 +309,18 @@ def test_a_body_read_in_one_piece_is_checked_as_one_read_in_many(tmp_path: Path)
         fifo = tmp_path / f"{size}-fifo.sse"
         with _fed_in_pieces(fifo, body[:size], 1000):
             assert _where(check_paths([str(fifo)]).results) == expected
+
+
+def test_a_walk_tells_recordings_by_their_last_suffix_in_any_case(tmp_path: Path) -> None:
+    # The walk reads a name's suffix as os.path.splitext does (the last dot on): upper case,
+    # several dots, a dot at the end, no dot, a gzip-compressed recording and other archives.
+    for name in ("upper.SSE", "two.dots.sse", "double..sse", "trailing.", "noext", "x.tar.gz"):
+        (tmp_path / name).write_bytes(SSE)
+    (tmp_path / "r.sse.gz").write_bytes(gzip.compress(SSE))
+    notes: list[str] = []
+    found = sorted(Path(p).name for p in expand([str(tmp_path)], notes))
+    assert found == ["double..sse", "r.sse.gz", "two.dots.sse", "upper.SSE"]
+    assert notes == [
+        "skipped 3 files in folders that are not a recording: "
+        + ", ".join(str(tmp_path / n) for n in ("noext", "trailing.", "x.tar.gz"))
+    ]

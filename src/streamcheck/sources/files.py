@@ -291,8 +291,11 @@ def _walk(folder: str, skipped: _Skipped) -> list[str]:
             if not regular:
                 skipped.special.append(entry.path)
                 continue
-            suffix = os.path.splitext(name)[1].lower()
-            if _gzip_suffix(name):
+            # os.path.splitext's suffix of a name that has no separator and does not start
+            # with a dot (those were skipped), without its two Python calls per entry.
+            dot = name.rfind(".")
+            suffix = name[dot:].lower() if dot > 0 else ""
+            if suffix == ".gz" and _gzip_suffix(name):
                 out.append(entry.path)  # a compressed recording: read inflated, not sniffed
                 continue
             if suffix in _MAYBE_PROTOCOL and _is_protocol_file(entry.path):
