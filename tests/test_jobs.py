@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -98,6 +99,30 @@ def test_jobs_0_reads_the_cpus_busy_now_not_the_minute_behind(
     garbled.write_text("not a load average\n")
     monkeypatch.setattr(run, "LOADAVG", str(garbled))
     assert run.busy_cpus() == pytest.approx(1.2)
+
+
+@pytest.mark.parametrize(
+    ("runnable", "reads", "busy"),
+    [
+        ([1, 1, 1, 3, 3], 3, 0.0),  # three alike: the median, whatever the last two say
+        ([3, 3, 3, 1, 1], 3, 2.0),
+        ([1, 3, 3, 1, 1], 5, 0.0),  # a burst: all five, and their median
+        ([3, 3, 1, 3, 1], 5, 2.0),
+    ],
+)
+def test_busy_cpus_is_the_median_of_up_to_five_looks(
+    monkeypatch: pytest.MonkeyPatch, runnable: list[int], reads: int, busy: float
+) -> None:
+    looks = iter(runnable)
+    opened: list[str] = []
+
+    def loadavg(path: str, mode: str) -> io.BytesIO:
+        opened.append(path)
+        return io.BytesIO(f"0.50 0.40 0.30 {next(looks)}/180 4242\n".encode())
+
+    monkeypatch.setattr(run, "open", loadavg, raising=False)
+    assert run.busy_cpus() == busy
+    assert opened == [run.LOADAVG] * reads
 
 
 def test_jobs_0_gives_the_same_report_as_one_process() -> None:
