@@ -118,8 +118,14 @@ def test_the_defects_users_see_are_answered_without_python_jsonschema() -> None:
     assert schema_words.fault("enum", ["user", "assistant"], "bot") == (
         "'bot' is not one of ['user', 'assistant']"
     )
-    # Numbers are typed differently by drafts (1.0 an integer or not): python-jsonschema says.
-    assert schema_words.fault("type", "string", 42) is None
+    # A number where text belongs (the SC201 of a `"text": 42` delta): no draft takes a number
+    # for a string. Whether 1.0 is an integer depends on the draft: python-jsonschema says.
+    assert schema_words.fault("type", "string", 42) == "42 is not of type 'string'"
+    assert schema_words.fault("type", ["string", "null"], 2.5) == (
+        "2.5 is not of type 'string', 'null'"
+    )
+    assert schema_words.fault("type", "integer", 1.0) is None
+    assert schema_words.fault("type", ["string", "number"], 1) is None
     assert schema_words.fault("const", "a", "b", const=False) is None  # draft 4 has no const
 
 
