@@ -154,13 +154,10 @@ class StreamChecker:
         """A chunk of the response body, `time` seconds after the request; the findings it
         made (kept ones, masked). Empty chunks are harmless."""
         mark = len(self.state.sink.findings)
+        self.take(data, time)
         # redact.scope's work without its generator: this runs once per chunk.
         token = redact.enter(self.state.exchange.secrets)
         try:
-            if self._mode is _Mode.STREAM:
-                self._stream(data, time)
-            else:
-                self._feed(data, time)
             return self._made_since(mark)
         finally:
             redact.leave(token)
