@@ -4,6 +4,7 @@ would otherwise be, built here from the same fields with dataclass's own default
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import pickle
@@ -86,6 +87,9 @@ def test_each_class_answers_as_its_dataclass(cls: type) -> None:
     assert cls.__match_args__ == other.__match_args__  # type: ignore[attr-defined]
     assert cls.__slots__ == other.__slots__  # type: ignore[attr-defined]
     assert pickle.loads(pickle.dumps(ours)) == ours
+    # Pickled as the class and every field, rebuilt by __init__ (a --jobs run's results).
+    assert ours.__reduce__() == (cls, tuple(given.values()))
+    assert copy.copy(ours) == ours and copy.deepcopy(ours) == ours
     assert dataclasses.replace(ours, **values(cls, "2")) == cls(**values(cls, "2"))
     assert dataclasses.asdict(ours) == dataclasses.asdict(theirs)
 

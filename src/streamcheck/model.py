@@ -18,7 +18,8 @@ _T = TypeVar("_T")
 
 def _by_value(cls: type[_T]) -> type[_T]:
     """`__eq__`, `__repr__` and `__hash__` as dataclass writes them, for a dataclass declared
-    with `repr=False, eq=False`: the same answers from the same fields, without compiling code.
+    with `repr=False, eq=False`: the same answers from the same fields, without compiling code;
+    and `__reduce__`, pickling it as its class and fields.
 
     dataclass writes each method as source text and compiles it (exec) when the class is made:
     for this module's classes about 13 M instructions of every run's start-up, as much as a
@@ -46,9 +47,22 @@ def _by_value(cls: type[_T]) -> type[_T]:
     def __hash__(self: Any) -> int:
         return hash(hashed(self))
 
+    def __reduce__(self: Any) -> tuple[type[Any], tuple[Any, ...]]:
+        # Pickled as the class and its fields, rebuilt by __init__ (every field is an init
+        # field here): a frozen slots dataclass's own __setstate__ asks fields() per object,
+        # and a --jobs run unpickles every result, finding and location its workers made.
+        return self.__class__, every(self)
+
     hashed = _values([f.name for f in declared if (f.compare if f.hash is None else f.hash)])
+    every = _values([f.name for f in declared])
+    assert all(f.init for f in declared), cls  # __reduce__ passes every field to __init__
     frozen = cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    methods = {"__eq__": __eq__, "__repr__": __repr__, "__hash__": __hash__ if frozen else None}
+    methods = {
+        "__eq__": __eq__,
+        "__repr__": __repr__,
+        "__hash__": __hash__ if frozen else None,
+        "__reduce__": __reduce__,
+    }
     for name, method in methods.items():
         if method is not None:
             method.__qualname__ = f"{cls.__qualname__}.{name}"
