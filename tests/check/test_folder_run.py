@@ -11,8 +11,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from streamcheck.check import frames
 from streamcheck.check.options import CheckOptions
+from streamcheck.check.push import StreamChecker
+from streamcheck.model import Exchange, Request
 from streamcheck.run import check_paths
+from streamcheck.schemas import Catalog
 from tests.conftest import FIXTURES
 from tests.streams import CLEAN
 
@@ -108,3 +112,31 @@ def test_what_a_file_held_is_freed_when_its_verdict_is_made(tmp_path: Path) -> N
     assert left == 0
     assert [r.frames for r in report.results if r.source.endswith("chat.sse")] == [11, 11]
     assert [f.code for r in report.results for f in r.findings] == ["SC201"] * 5
+
+
+def test_a_stream_that_keeps_making_templates_keeps_a_bounded_few_for_release() -> None:
+    # A text shape, then a ping (off the hot path: the templates are dropped), again and again:
+    # a template is made every cycle. Release unlinks only the first RELEASED; the others are
+    # the cyclic collector's, so what a stream holds does not grow with its length.
+    start = (
+        'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1",'
+        '"type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],'
+        '"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}'
+        '\n\nevent: content_block_start\ndata: {"type":"content_block_start","index":0,'
+        '"content_block":{"type":"text","text":""}}\n\n'
+    )
+    delta = (
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        '"delta":{"type":"text_delta","text":"w%d"}}\n\n'
+    )
+    cycle = "".join(delta % n for n in range(4)) + 'event: ping\ndata: {"type":"ping"}\n\n'
+    checker = StreamChecker(
+        Exchange("cycles", 0, Request(), None, {}, iter(())), CheckOptions(), Catalog()
+    )
+    checker.take(start.encode())
+    for _ in range(4 * frames.RELEASED):
+        checker.take(cycle.encode())
+    assert len(checker.state.repeat_made) == frames.RELEASED
+    result = checker.close()
+    checker.release()
+    assert result.frames == 2 + 5 * 4 * frames.RELEASED and checker.state.repeat_made == []

@@ -24,6 +24,11 @@ from streamcheck.schemas import SchemaSet
 
 DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
 REPEAT_AFTER = 3  # frames with the same hint before a template is made (repeat.py)
+# Templates whose links StreamChecker.release breaks (the first made: a short stream makes a
+# few). A long stream that keeps making them (a shape, then a frame off the hot path, again
+# and again) leaves the rest to the cyclic collector, so the list stays bounded whatever the
+# input, as the memory a stream takes must.
+RELEASED = 32
 KEPT = 4  # templates kept at once: a stream's few frequent shapes (text, tool call, a defect)
 # Frames no kept template matched (since one was made, found by a search or turned to) before
 # they are all dropped: they are of shapes the stream has left, and each such frame pays for
@@ -282,7 +287,7 @@ def _template(
         return None
     state.repeat_budget -= 1
     made = repeat.make(frame, value, hint, schemas.schema(kind), code)
-    if made is not None:
+    if made is not None and len(state.repeat_made) < RELEASED:
         state.repeat_made.append(made)
     return made
 

@@ -104,8 +104,8 @@ class ExchangeState:
         # when it failed) -> frames of it since a template was made for it: one waits for a
         # third (frames.handle).
         self.repeat_seen: dict[int | tuple[int, str], int] = {}
-        # Every template made (each is its own `after` until another follows it): what
-        # StreamChecker.release unlinks.
+        # The templates made (each is its own `after` until another follows it), up to
+        # frames.RELEASED: what StreamChecker.release unlinks.
         self.repeat_made: list[Template] = []
         self.repeat_missed = 0  # frames in a row that no kept template matched
         self.unknown_reported = False
