@@ -192,3 +192,28 @@ def test_a_whole_body_keeps_its_last_shape_for_the_next_chunk() -> None:
         (2, "bb", 7, len(first)),
         (3, None, 10, body.index(b'data: {"n":4}')),
     ]
+
+
+def test_long_event_names_are_read_but_not_remembered() -> None:
+    # Event names are remembered across blocks and files (their shapes, their text), bounded
+    # in count; a name may be as long as a line (16 MiB), so only short ones are kept.
+    from streamcheck.wire import sse
+
+    long_name = "x" * (4 * sse.MAX_NAME)
+    short_name = "y" * sse.MAX_NAME
+    for name in (long_name, short_name):
+        body = "".join(f'event: {name}\ndata: {{"n":{n}}}\n\n' for n in range(3)).encode()
+        # Whole (one block shape), split in its first name (the line walk), and a block at a time.
+        blocks = [block + b"\n\n" for block in body.split(b"\n\n") if block]
+        for pieces in ([body], [body[:9], body[9:]], blocks):
+            decoder = SSEDecoder(Location("names.sse"))
+            frames = [f for piece in pieces for f in decoder.decode(piece)] + decoder.flush()
+            assert [f.event for f in frames] == [name] * 3
+            assert [f.data for f in frames] == [b'{"n":0}', b'{"n":1}', b'{"n":2}']
+            assert all(len(key) <= sse.MAX_NAME for key in decoder._names)
+    shapes = [key for known in sse._SHAPES.values() for key in known]
+    assert all(len(key) <= sse.MAX_NAME for key in sse._EVENT_NAMES)
+    assert all(len(key) <= len(b"event: \r\ndata: ") + sse.MAX_NAME for key in shapes)
+    # A short one is remembered (while there is room: other tests' names share the table).
+    names = sse._EVENT_NAMES
+    assert short_name.encode() in names or len(names) == sse.MAX_NAMES

@@ -25,6 +25,9 @@ from streamcheck.redact import excerpt
 from streamcheck.wire.lines import DEFAULT_MAX_LINE, LineDecoder, evidence, is_json
 
 MAX_NAMES = 64  # distinct event names remembered (memory stays bounded)
+# The longest event name remembered, in bytes: real ones are short ("content_block_delta",
+# "response.output_text.delta"); a line may be 16 MiB, and the shapes below outlive a file.
+MAX_NAME = 128
 _Shape = tuple[bytes, int, str | None, int]
 _DATA_SHAPE: _Shape = (b"data: ", 6, None, 2)
 # `event: N<eol>data: ` prefixes already read, by line end (a prefix is its whole shape): an
@@ -244,7 +247,7 @@ class SSEDecoder(LineDecoder):
                         event = name.decode("utf-8") or None
                     except UnicodeDecodeError:
                         return False  # the line walk reports it
-                    if len(names) < MAX_NAMES:
+                    if len(names) < MAX_NAMES and len(name) <= MAX_NAME:
                         names[name] = event
                 skip = len(name) + 14
                 append(Frame(index, offset, lineno, data, event, time, offset + skip, meta))
@@ -305,7 +308,8 @@ class SSEDecoder(LineDecoder):
             self._event = value
             names = self._names
             known = value in names or self._utf8(value, "event name", offset + skip, lineno)
-            if known and value and len(names) < MAX_NAMES:  # bounded: names are few in practice
+            # Bounded: names are few and short in practice.
+            if known and value and len(names) < MAX_NAMES and len(value) <= MAX_NAME:
                 names[value] = value.decode()
         elif name == b"id":
             self._fields.append("id")
@@ -481,7 +485,7 @@ def _shape(block: bytes, eol: bytes) -> _Shape | None:
     if shape is not None:
         return shape
     shape = _read_shape(block, cut, skip)
-    if shape is not None and len(known) < MAX_NAMES:
+    if shape is not None and len(known) < MAX_NAMES and cut <= MAX_NAME + 7:
         known[shape[0]] = shape
     return shape
 
