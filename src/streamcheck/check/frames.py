@@ -548,7 +548,7 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
                 handle(state, parts)
             return bool(parts)
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as bad:
         if not state.sink.wants("SC102"):
             state.sink.tally("SC102", state.location)
@@ -565,8 +565,9 @@ def bad_data(state: ExchangeState, frame: Frame, exc: orjson.JSONDecodeError) ->
         )
         return False
     stripped = data.rstrip()
-    # orjson's error position counts characters (its message is about the text it decoded).
-    size = len(stripped) if stripped.isascii() else len(stripped.decode("utf-8"))
+    # orjson's error position counts characters (its message is about the text it decoded);
+    # what rstrip took is ASCII white space, a character a byte.
+    size = len(text) - (len(data) - len(stripped))
     cut = stripped[:1] in (b"{", b"[") and exc.pos >= size - 1
     if state.protocol is None and not cut:
         # Only a protocol promises JSON, and which one (if any) may be told only by a later
