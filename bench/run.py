@@ -70,6 +70,8 @@ FORBIDDEN = (
     "pydantic",
     "pydantic_core",
     "typer._adapters",
+    # jsonschema-rs parses its build date with it at init: a stand-in does (schema_engine.py).
+    "email.utils",
 )
 MINIMAL_TYPER = """\
 import typer

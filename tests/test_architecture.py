@@ -19,7 +19,17 @@ PACKAGE = Path(streamcheck.__file__).resolve().parent
 # Beside model.py: every stage may use them. bounded_file and safe_yaml read what a checked tree
 # holds (one cap, one alias measure for every reader: sources, schemas, protocols, clients).
 # schema_refs keeps every schema's $refs under its own folder (schemas and protocols compile).
-BASE = {"model", "exceptions", "redact", "rules", "bounded_file", "safe_yaml", "schema_refs"}
+# schema_engine imports jsonschema-rs (whoever compiles a schema) without its start-up extra.
+BASE = {
+    "model",
+    "exceptions",
+    "redact",
+    "rules",
+    "bounded_file",
+    "safe_yaml",
+    "schema_refs",
+    "schema_engine",
+}
 # Stage -> what it may import besides BASE and itself. Stages not listed (run, config, cli,
 # live, assertions, pytest_plugin, the package itself) sit on top and may import any stage.
 ALLOWED: dict[str, set[str]] = {
@@ -27,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "exceptions": set(),
     "bounded_file": {"exceptions"},  # its refusals are ConfigErrors
     "safe_yaml": set(),
-    "schema_refs": {"bounded_file", "safe_yaml", "exceptions"},
+    "schema_refs": {"bounded_file", "safe_yaml", "exceptions", "schema_engine"},
+    "schema_engine": set(),
     "redact": set(),
     "rules": {"model"},  # the registry builds Findings
     # Picking a file's reader sniffs the body the same way the checker does.

@@ -71,6 +71,8 @@ FORBIDDEN = (
     "streamcheck.protocols.openai_responses",
     # The checkout's pyproject.toml has no [tool.streamcheck]: its bytes say so, no TOML parse.
     "tomllib",
+    # jsonschema-rs parses its build date with it at init: a stand-in does (schema_engine.py).
+    "email.utils",
     # The terminal's width is asked of shutil only for a terminal (shutil loads bz2 and lzma).
     "shutil",
 )

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import jsonschema_rs
 import orjson
 
 from streamcheck import bounded_file, safe_yaml
 from streamcheck.exceptions import ConfigError
+from streamcheck.schema_engine import jsonschema_rs
 
 
 class RefRefused(ValueError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import jsonschema_rs
+from streamcheck.schema_engine import jsonschema_rs
 
 _MATCHERS: dict[str, Any] = {}  # pattern -> a jsonschema-rs validator of {"pattern": it}
 _MATCHERS_KEPT = 4096

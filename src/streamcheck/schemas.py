@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-import jsonschema_rs
 import orjson
 
 from streamcheck import bounded_file, schema_enums, schema_regex, schema_words
 from streamcheck.exceptions import ConfigError
+from streamcheck.schema_engine import jsonschema_rs
 from streamcheck.schema_refs import Confined, RefRefused
 
 

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 from streamcheck import bounded_file, safe_yaml, schema_refs
@@ -28,6 +27,7 @@ from streamcheck.protocols.declared import (
 )
 from streamcheck.protocols.declared_text import MAX_KINDS, Key, ProtocolText, dotted
 from streamcheck.protocols.declared_when import WhenIndex
+from streamcheck.schema_engine import jsonschema_rs
 from streamcheck.schema_refs import Confined, RefRefused
 
 FORMAT_VERSION = 1
