@@ -7,7 +7,7 @@ import email.utils
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -57,7 +57,7 @@ def test_a_later_import_of_email_utils_gets_the_real_module() -> None:
         min_value=datetime(1900, 1, 1),
         max_value=datetime(9999, 12, 31),
         timezones=st.sampled_from(
-            [timezone.utc, timezone(timedelta(hours=-5)), timezone(timedelta(minutes=330))]
+            [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(minutes=330))]
         ),
     )
 )
