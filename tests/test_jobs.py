@@ -41,6 +41,43 @@ def test_unreadable_file_is_one_line_and_exit_2_with_jobs(tmp_path: Path) -> Non
     assert "Traceback" not in two.stderr
 
 
+_KILLED = """
+import os, signal, sys
+from streamcheck import run
+from streamcheck.cli import program
+
+check_file = run._check_file
+
+
+def killed(job):
+    if job[0].endswith("killed.sse"):
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return check_file(job)
+
+
+run._check_file = killed
+sys.argv = ["streamcheck", "check", *sys.argv[1:], "--jobs", "2", "--quiet"]
+program()
+"""
+
+
+def test_a_worker_killed_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    if not hasattr(os, "fork"):
+        pytest.skip("the workers fork only where the platform forks")
+    for fixture in sorted((FIXTURES / "openai").glob("*.sse"))[:6]:
+        shutil.copy(fixture, tmp_path / fixture.name)
+    shutil.copy(FIXTURES / "openai" / "text-answer.sse", tmp_path / "killed.sse")
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "ended before its work did" in done.stderr
+    assert "fewer --jobs" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_negative_jobs_is_a_usage_error() -> None:
     done = run_streamcheck("check", "fixtures/openai", "--jobs", "-1")
     assert done.returncode == 2

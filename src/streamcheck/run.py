@@ -14,8 +14,6 @@ from streamcheck.sources import calls, expand, read_path
 from streamcheck.sources.raw import from_stream
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
-
     from streamcheck.clients import Located
 
 
@@ -195,28 +193,45 @@ def _parallel(
     timeline: bool = False,
 ) -> Iterator[ExchangeResult]:
     """Files spread over `jobs` processes with an ordered map: output order never changes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     work = [
         (path, options_for(path) if options_for else options, input_format, clients, timeline)
         for path in files
     ]
     for file_options in {o for _, o, _, _, _ in work if o is not options}:
         file_options.protocols()
-    # Workers fork from this process (cheap: the checker is imported and the schemas compiled
-    # already) when no other thread runs; with one (the progress display) forking could copy a
-    # lock it holds, so they fork from a clean server that imports the checker once.
+    for (path, file_options, *_), results in zip(
+        work, _map(work, jobs, options.schema_dirs), strict=True
+    ):
+        if on_file is not None:
+            on_file(path)
+        for result in results:
+            if file_options.fail_on != options.fail_on:
+                result.fail_on = file_options.fail_on
+            yield result
+
+
+def _map(
+    work: list[Any], jobs: int, schema_dirs: tuple[Path, ...]
+) -> Iterator[list[ExchangeResult]]:
+    """Each file's results, in order, from `jobs` worker processes. They fork from this
+    process (cheap: the checker is imported and the schemas compiled already) when no other
+    thread runs; with one (the progress display) forking could copy a lock it holds, so they
+    fork from a clean server that imports the checker once (a process pool)."""
+    import os
     import threading
+
+    if hasattr(os, "fork") and threading.active_count() == 1:
+        from streamcheck import forked
+
+        catalog_for(schema_dirs)  # compiled once here, inherited by every worker
+        yield from forked.ordered_map(lambda at: _check_file(work[at]), len(work), jobs)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
-    methods = multiprocessing.get_all_start_methods()
     context: BaseContext
-    forked = "fork" in methods and threading.active_count() == 1
-    if forked:
-        catalog_for(options.schema_dirs)  # compiled once here, inherited by every worker
-        context = multiprocessing.get_context("fork")
-    elif "forkserver" in methods:
+    if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["streamcheck.run"])
     else:
@@ -225,36 +240,9 @@ def _parallel(
     chunksize = max(1, min(32, len(work) // (jobs * 8)))
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)
     try:
-        checked = _map(pool, work, chunksize, forked)
-        for (path, file_options, *_), results in zip(work, checked, strict=True):
-            if on_file is not None:
-                on_file(path)
-            for result in results:
-                if file_options.fail_on != options.fail_on:
-                    result.fail_on = file_options.fail_on
-                yield result
+        yield from pool.map(_check_file, work, chunksize=chunksize)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _map(
-    pool: ProcessPoolExecutor, work: list[Any], chunksize: int, forked: bool
-) -> Iterator[list[ExchangeResult]]:
-    """The pool's ordered map over `work`. Forked workers start at the first task, inside
-    `map`: what is alive then is their inheritance, frozen for the moment they fork, so a
-    worker's collections never walk it (a walk writes to every object's page, which
-    copy-on-write then copies into that worker). This process collects as before after."""
-    import gc
-
-    # The program froze its start-up already (cli.OWN_PROCESS): that stays frozen after.
-    thaw = forked and not gc.get_freeze_count()
-    if forked:
-        gc.freeze()
-    try:
-        return pool.map(_check_file, work, chunksize=chunksize)
-    finally:
-        if thaw:
-            gc.unfreeze()
 
 
 _CATALOGS: dict[tuple[Path, ...], Catalog] = {}  # one per worker process and schema folders

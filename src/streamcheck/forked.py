@@ -1,0 +1,224 @@
+"""An ordered map over worker processes forked from this one (POSIX), for `check --jobs N`.
+
+What ProcessPoolExecutor does for `--jobs`, with what a fork makes unneeded left out: the
+workers inherit the function and its inputs, so a task is two numbers on a pipe (no pickled
+arguments, no call queue, no feeder or manager thread, no import of multiprocessing), and
+each worker's results come back pickled on a pipe of its own, read here as they come. Tasks
+are spans of the inputs' indexes, a few at a time, shrinking toward the end so the workers
+finish together (`spans`). The results are given in the inputs' order; a task that raised
+raises here at its place, after the results before it, as `Executor.map` does.
+
+Only for a process with one thread: a fork copies the locks other threads may hold.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from streamcheck.exceptions import StreamcheckError
+
+__all__ = ["WorkerDied", "ordered_map", "spans"]
+
+_SPAN = struct.Struct("<QQ")  # a task: the first index and the one past the last
+_SIZE = struct.Struct("<Q")  # a result: its pickle's length, then the pickle
+_AHEAD = 2  # tasks a worker holds at once: the next is there when it finishes one
+
+
+class WorkerDied(StreamcheckError):
+    """A worker ended (killed, out of memory) before giving back all its results."""
+
+
+def spans(count: int, jobs: int, most: int = 32) -> list[tuple[int, int]]:
+    """Tasks of at most `most` inputs, each a quarter of one worker's share of what is left:
+    big while much is left (fewer messages), one input at the end (no worker left alone with
+    a big task while the others wait)."""
+    found: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        size = max(1, min(most, (count - start) // (jobs * 4)))
+        found.append((start, start + size))
+        start += size
+    return found
+
+
+class _Worker:
+    """One forked worker as this process sees it: its pipes and the tasks it holds."""
+
+    __slots__ = ("held", "pid", "results", "tasks")
+
+    def __init__(self, pid: int, tasks: int, results: int) -> None:
+        self.pid = pid
+        self.tasks = tasks  # the write end of its task pipe; -1 once closed
+        self.results = results  # the read end of its result pipe
+        self.held: list[int] = []  # the first index of each task it holds
+
+    def hand_out(self, waiting: Iterator[tuple[int, int]], up_to: int) -> None:
+        """Up to `up_to` more tasks; once none is left its task pipe is closed, so it ends
+        when it has done the ones it holds."""
+        for _ in range(up_to):
+            span = next(waiting, None)
+            if span is None:
+                self.close_tasks()
+                return
+            self.held.append(span[0])
+            os.write(self.tasks, _SPAN.pack(*span))
+
+    def close_tasks(self) -> None:
+        if self.tasks >= 0:
+            os.close(self.tasks)
+            self.tasks = -1
+
+
+def ordered_map(function: Callable[[int], Any], count: int, jobs: int) -> Iterator[Any]:
+    """`function(0)`, ..., `function(count - 1)`, computed in `jobs` forked workers, given in
+    that order. Closing the iterator early (or an error here) stops the workers.
+
+    What is alive when they fork is their inheritance: it is frozen for the fork, so a
+    worker's collections never walk it (a walk writes to every object's page, which
+    copy-on-write then copies into that worker); this process collects as before after."""
+    tasks = spans(count, jobs)
+    sys.stdout.flush()  # what is buffered here must not be written again by a worker
+    sys.stderr.flush()
+    workers: list[_Worker] = []
+    thaw = not gc.get_freeze_count()  # a caller that froze its own start-up keeps it so
+    gc.freeze()
+    try:
+        for _ in range(min(jobs, len(tasks))):
+            task_read, task_write = os.pipe()
+            result_read, result_write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: it never returns
+                for worker in workers:
+                    os.close(worker.tasks)
+                    os.close(worker.results)
+                os.close(task_write)
+                os.close(result_read)
+                _work(function, task_read, result_write)
+            os.close(task_read)
+            os.close(result_write)
+            workers.append(_Worker(pid, task_write, result_read))
+    except BaseException:
+        _stop(workers)
+        raise
+    finally:
+        if thaw:
+            gc.unfreeze()
+    try:
+        yield from _collect(workers, tasks)
+    finally:
+        _stop(workers)
+
+
+def _collect(workers: list[_Worker], tasks: list[tuple[int, int]]) -> Iterator[Any]:
+    """Hand out the tasks, read the results as they come, give them in order."""
+    waiting = iter(tasks)
+    # A task's first index: its results, and what the next one raised (the task stops there).
+    done: dict[int, tuple[list[Any], BaseException | None]] = {}
+    by_fd = {worker.results: worker for worker in workers}
+    poller = select.poll()
+    for _ in range(_AHEAD):  # one each first: a short list keeps every worker busy
+        for worker in workers:
+            worker.hand_out(waiting, 1)
+    for worker in workers:
+        if worker.held:
+            poller.register(worker.results, select.POLLIN)
+    for start, _ in tasks:
+        while start not in done:
+            for fd, _ in poller.poll():
+                worker = by_fd[fd]
+                message = _read_message(fd)
+                if message is None:  # gone with tasks still held
+                    raise WorkerDied(
+                        f"a worker process (pid {worker.pid}) ended before its work did"
+                        " (killed, or out of memory?): run again with fewer --jobs"
+                    )
+                first, results, error = message
+                worker.held.remove(first)
+                done[first] = (results, error)
+                worker.hand_out(waiting, 1)
+                if not worker.held:
+                    poller.unregister(fd)  # nothing more for it: it ends on end of file
+        results, error = done.pop(start)
+        yield from results
+        if error is not None:
+            raise error
+
+
+def _read_message(fd: int) -> tuple[int, list[Any], BaseException | None] | None:
+    size = _read_exactly(fd, _SIZE.size)
+    if size is None:
+        return None
+    body = _read_exactly(fd, _SIZE.unpack(size)[0])
+    return None if body is None else pickle.loads(body)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """`size` bytes from a pipe, or None at its end."""
+    parts = []
+    while size:
+        part = os.read(fd, min(size, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _work(function: Callable[[int], Any], task_read: int, result_write: int) -> None:
+    """A worker's life: tasks in, results out, until its task pipe ends; then exit without
+    running this process's exit handlers or flushing its buffers (the parent's)."""
+    status = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
+        while (span := _read_exactly(task_read, _SPAN.size)) is not None:
+            first, end = _SPAN.unpack(span)
+            results = []
+            try:
+                for at in range(first, end):
+                    results.append(function(at))
+                body = pickle.dumps((first, results, None), -1)
+            except Exception as exc:  # raised again in the parent, at its place
+                body = _pickled_error(first, results, exc)
+            _write_all(result_write, _SIZE.pack(len(body)) + body)
+    except BaseException:  # a broken pipe: the parent has stopped
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _pickled_error(first: int, results: list[Any], exc: Exception) -> bytes:
+    """The results before an input that raised, and what it raised (in words when that
+    cannot be pickled). A result that cannot be pickled raises here too: the same words."""
+    try:
+        return pickle.dumps((first, results, exc), -1)
+    except Exception:
+        words = RuntimeError(f"{type(exc).__name__}: {exc}")
+        try:
+            return pickle.dumps((first, results, words), -1)
+        except Exception:
+            return pickle.dumps((first, [], words), -1)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _stop(workers: list[_Worker]) -> None:
+    """Close every pipe, end the workers still working (an early stop), reap them all."""
+    for worker in workers:
+        worker.close_tasks()
+        os.close(worker.results)
+        if worker.held:  # not reaped yet, so its pid is still its own
+            os.kill(worker.pid, signal.SIGTERM)
+    for worker in workers:
+        os.waitpid(worker.pid, 0)
