@@ -78,10 +78,11 @@ def iter_files(
             yield result
 
 
-# --jobs 0 checks in one process when the work is smaller than this (seconds, estimated): a
-# pool's start, the pickling of every result and the workers' first schema compilation cost
-# more than the second CPU saves (bench/run.py's folder rows: 1,000 files of 20 events).
-PARALLEL_WORTH = 0.5
+# --jobs 0 checks in one process when the work is smaller than this (seconds, estimated): the
+# workers' start and the pickling of every result cost about what the second CPU saves. Files
+# of 20 events (bench/run.py's tiny folder) on a 2-CPU VM, two processes against one: 200
+# files (about 0.05 s estimated) 1.00x, 400 (0.1 s) 0.90x, 1,000 (0.26 s) 0.74x.
+PARALLEL_WORTH = 0.1
 # The estimate: a checked byte and a checked file, in seconds (bench/run.py on a 2-CPU VM, in
 # one process: 1,000 files of 200 events (20 KB each) take about 0.93 ms a file, of 20 events
 # (5 KB) about 0.22 ms: about 21 MB/s, and little per file beyond its bytes).
