@@ -643,14 +643,16 @@ def whole_section(sizes: Sizes, workdir: Path) -> tuple[list[Row], list[Target]]
         cpus = os.cpu_count() or 1
         # Serial is right where every CPU would not have won either (same run, same load);
         # chosen serial, --jobs 0 runs what --jobs 1 runs: their ratio is the machine's noise.
+        # Issue 22's 0.65x is the 200-event folder's; of the tiny one, a win when it forks.
+        limit = 0.65 if label == "small" else 1.0
         targets.append(
             Target(
                 f"{where}: --jobs 0 vs --jobs 1 (wall; chose {chosen} process"
                 f"{'es' if chosen > 1 else ''}, --jobs {cpus} got {all_ratio:.2f}x; "
                 f"load {os.getloadavg()[0]:.1f} on {cpus} CPUs)",
                 f"{jobs_ratio:.2f}x",
-                "0.65x, or serial where it cannot win",
-                jobs_ratio <= 0.65 or (chosen == 1 and all_ratio > 0.65),
+                f"{limit}x, or serial where it cannot win",
+                jobs_ratio <= limit or (chosen == 1 and all_ratio > limit),
             )
         )
     return rows, targets
