@@ -101,9 +101,8 @@ class _Prefixed(io.RawIOBase):
             buffer[:size] = self.head[:size]
             self.head = self.head[size:]
             return size
-        data = self.rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        # Straight into the reader's buffer: no bytes object made and copied for each read.
+        return self.rest.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
 
 
 # A container's reader module loads only when a file of its kind turns up: checking a raw SSE
