@@ -132,20 +132,23 @@ def test_a_worker_never_writes_what_the_parent_had_buffered() -> None:
 
 
 def test_ctrl_c_stops_the_workers_with_the_parent() -> None:
-    child = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", _SCRIPT, "interrupt"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         start_new_session=True,
-    )
-    assert child.stdout is not None
-    while "ready" not in child.stdout.readline():
-        pass
-    os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole group
-    child.wait(timeout=30)
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:  # to its "ready", or its end if it failed before
+            if "ready" in line:
+                break
+        os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole group
+        _, errors = child.communicate(timeout=30)
     assert child.returncode != 0
+    assert "KeyboardInterrupt" in errors  # the parent's, once: no worker's traceback
+    assert errors.count("Traceback") == 1
     time.sleep(0.2)
     leftover = subprocess.run(
         ["pgrep", "-g", str(child.pid)], capture_output=True, text=True, check=False
