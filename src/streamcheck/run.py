@@ -80,9 +80,13 @@ def iter_files(
 
 # --jobs 0 checks in one process when the work is smaller than this (seconds, estimated): the
 # workers' start and the pickling of every result cost about what the second CPU saves. Files
-# of 20 events (bench/run.py's tiny folder) on a 2-CPU VM, two processes against one: 200
-# files (about 0.05 s estimated) 1.00x, 400 (0.1 s) 0.90x, 1,000 (0.26 s) 0.74x.
+# of 20 events (bench/run.py's tiny folder) on a 2-CPU VM, two forked processes against one:
+# 200 files (about 0.05 s estimated) 1.00x, 400 (0.1 s) 0.90x, 1,000 (0.26 s) 0.74x. A
+# process pool (where workers cannot fork from here: another thread runs, the progress
+# display's) starts a server and compiles the schemas in each worker: 1,000 of those files
+# got 0.85x from it, so it waits for more (POOL_WORTH).
 PARALLEL_WORTH = 0.1
+POOL_WORTH = 0.5
 # The estimate: a checked byte and a checked file, in seconds (bench/run.py on a 2-CPU VM, in
 # one process: 1,000 files of 200 events (20 KB each) take about 0.93 ms a file, of 20 events
 # (5 KB) about 0.22 ms: about 21 MB/s, and little per file beyond its bytes).
@@ -94,7 +98,8 @@ def auto_jobs(files: list[str]) -> int:
     """`--jobs 0`: how many processes can win on this machine, now. One per CPU this process
     may run on, less the CPUs other work keeps busy (`busy_cpus`: on a machine whose every CPU
     is already taken, more processes only queue behind each other), and one alone when the
-    files are too little work for a pool to pay for itself (PARALLEL_WORTH)."""
+    files are too little work for the workers to pay for themselves (PARALLEL_WORTH, or
+    POOL_WORTH where they cannot fork from here)."""
     import os
 
     try:
@@ -103,15 +108,18 @@ def auto_jobs(files: list[str]) -> int:
         cpus = os.cpu_count() or 1
     if cpus < 2 or len(files) < 2 or "-" in files:
         return 1
+    from streamcheck import forked
+
+    worth = PARALLEL_WORTH if forked.usable() else POOL_WORTH
     work = len(files) * SECONDS_PER_FILE
     for path in files:
         try:
             work += os.stat(path).st_size * SECONDS_PER_BYTE
         except OSError:
             continue  # the reader says what is wrong with it, in order
-        if work >= PARALLEL_WORTH:
+        if work >= worth:
             break
-    if work < PARALLEL_WORTH:
+    if work < worth:
         return 1
     free = cpus - round(busy_cpus())
     return free if free >= 2 else 1
@@ -218,12 +226,9 @@ def _map(
     process (cheap: the checker is imported and the schemas compiled already) when no other
     thread runs; with one (the progress display) forking could copy a lock it holds, so they
     fork from a clean server that imports the checker once (a process pool)."""
-    import os
-    import threading
+    from streamcheck import forked
 
-    if hasattr(os, "fork") and threading.active_count() == 1:
-        from streamcheck import forked
-
+    if forked.usable():
         catalog_for(schema_dirs)  # compiled once here, inherited by every worker
         yield from forked.ordered_map(lambda at: _check_file(work[at]), len(work), jobs)
         return
