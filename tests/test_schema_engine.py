@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -22,11 +23,11 @@ SHOW = (
 )
 
 
-def _run(code: str) -> str:
+def _run(code: str, pythonpath: str = str(ROOT)) -> str:
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": pythonpath},
         capture_output=True,
         text=True,
         timeout=60,
@@ -72,3 +73,47 @@ def test_any_other_form_is_handed_to_the_real_function(text: str) -> None:
     # so the stand-in's hand-over leaves sys.modules as it is).
     assert schema_engine._parsedate_to_datetime(text) == email.utils.parsedate_to_datetime(text)
     assert sys.modules["email.utils"] is email.utils
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thu, 1 Nov 2026 07:50:16 +0000",  # a day of one digit
+        "Thu, 12 Nov 2026 07:50:16 -0000",  # no zone at all: a naive datetime
+        "Thu, 12 Nov 26 07:50:16 +0000",  # a year of two digits: 2026
+        "Thu, 12 November 2026 07:50:16 +0530",
+    ],
+)
+def test_the_edges_of_the_form_parse_as_email_utils_parses_them(text: str) -> None:
+    mine = schema_engine._parsedate_to_datetime(text)
+    real = email.utils.parsedate_to_datetime(text)
+    assert mine == real and mine.tzinfo == real.tzinfo
+
+
+_ASKS_MORE = """
+import email.utils
+email.utils.formataddr  # what the stand-in does not have
+"""
+
+
+def test_a_release_that_asks_email_utils_for_more_is_imported_the_plain_way(
+    tmp_path: Path,
+) -> None:
+    fake = tmp_path / "jsonschema_rs"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(_ASKS_MORE)
+    code = (
+        "import sys; from streamcheck.schema_engine import jsonschema_rs;"
+        " import email.utils; print(jsonschema_rs.__file__, hasattr(email.utils, 'formataddr'))"
+    )
+    shown = _run(code, pythonpath=f"{tmp_path}{os.pathsep}{ROOT}")
+    assert shown == f"{fake / '__init__.py'} True"
+
+
+def test_with_another_thread_running_it_is_the_plain_import() -> None:
+    code = (
+        "import sys, threading, time;"
+        " threading.Thread(target=time.sleep, args=(1,), daemon=True).start();"
+        " import streamcheck.schema_engine; print('email.utils' in sys.modules)"
+    )
+    assert _run(code) == "True"
