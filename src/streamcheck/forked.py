@@ -189,23 +189,32 @@ def _collect(workers: list[_Worker], tasks: list[tuple[int, int]]) -> Iterator[A
     for start, _ in tasks:
         while start not in done:
             for fd, _ in poller.poll():
-                worker = by_fd[fd]
-                message = _read_message(fd)
-                if message is None:  # gone with tasks still held
-                    raise WorkerDied(
-                        f"a worker process (pid {worker.pid}) ended before its work did"
-                        " (killed, or out of memory?): run again with fewer --jobs"
-                    )
-                first, results, error = message
-                worker.held.remove(first)
-                done[first] = (results, error)
-                worker.hand_out(waiting, 1)
-                if not worker.held:
-                    poller.unregister(fd)  # nothing more for it: it ends on end of file
+                _receive(by_fd[fd], waiting, done, poller)
         results, error = done.pop(start)
         yield from results
         if error is not None:
             raise error
+
+
+def _receive(
+    worker: _Worker,
+    waiting: Iterator[tuple[int, int]],
+    done: dict[int, tuple[list[Any], BaseException | None]],
+    poller: select.poll,
+) -> None:
+    """A worker's next message, kept in `done`; it gets its next task in return."""
+    message = _read_message(worker.results)
+    if message is None:  # gone with tasks still held
+        raise WorkerDied(
+            f"a worker process (pid {worker.pid}) ended before its work did"
+            " (killed, or out of memory?): run again with fewer --jobs"
+        )
+    first, results, error = message
+    worker.held.remove(first)
+    done[first] = (results, error)
+    worker.hand_out(waiting, 1)
+    if not worker.held:
+        poller.unregister(worker.results)  # nothing more for it: it ends on end of file
 
 
 def _read_message(fd: int) -> tuple[int, list[Any], BaseException | None] | None:
