@@ -154,6 +154,7 @@ class Tee:
             self.checker = None
             try:
                 result = checker.close(end, close, end_time=round(duration, 6))
+                checker.release()  # its cycles freed now, not by the collector's passes
             except Exception as exc:
                 self._failed(exc)
                 return None
