@@ -271,9 +271,7 @@ class MessagesStream(StreamState):
     # -- content blocks --------------------------------------------------------------------------
 
     def _block_start(self, value: dict[str, Any], frame: Frame) -> None:
-        index = value.get("index")
-        if type(index) is not int:  # else Blocks.index would return it as it is
-            index = self.tracker.index(value)
+        index = self.tracker.index(value)
         if index is None:
             return  # the schema finding says what is wrong
         if self.stop_reason is not None:
@@ -305,9 +303,7 @@ class MessagesStream(StreamState):
             self._content(frame)
 
     def _block_delta(self, value: dict[str, Any], frame: Frame) -> None:
-        index = value.get("index")
-        if type(index) is not int:  # else Blocks.index would return it as it is
-            index = self.tracker.index(value)
+        index = self.tracker.index(value)
         if index is None:
             return
         block = self.blocks.get(index)
@@ -351,9 +347,7 @@ class MessagesStream(StreamState):
             self.first_content_time = frame.time
 
     def _block_stop(self, value: dict[str, Any]) -> None:
-        index = value.get("index")
-        if type(index) is not int:  # else Blocks.index would return it as it is
-            index = self.tracker.index(value)
+        index = self.tracker.index(value)
         if index is not None and not self.tracker.stop(index):
             self.ctx.report(
                 "SC310", f"content_block_stop for block {index}, which was never started"

@@ -144,6 +144,8 @@ class Blocks:
         """The block index an event names; None when absent or not an integer (the schema
         finding says what is wrong)."""
         index = value.get(self.index_key)
+        if type(index) is int:  # what a parser gives (asked first: every block event asks)
+            return index
         return index if isinstance(index, int) and not isinstance(index, bool) else None
 
     def after_stop(self, index: int, block: Block) -> bool:
