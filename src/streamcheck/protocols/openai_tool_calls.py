@@ -100,7 +100,7 @@ def _check_start(
         return  # both named (nearly every start): no list, no path to build
     missing = [
         what
-        for what, value in (("id", call.get("id")), ("function.name", name))
+        for what, value in (("id", call_id), ("function.name", name))
         if not isinstance(value, str) or not value
     ]
     if missing:
