@@ -88,8 +88,10 @@ class _Worker:
         when it has done the ones it holds. A worker that is gone keeps what it was given:
         its results' end of file says so, in order (`_collect`)."""
         for _ in range(up_to):
+            if self.tasks < 0:  # closed: no task taken for it, none lost
+                return
             span = next(waiting, None)
-            if span is None or self.tasks < 0:
+            if span is None:
                 self.close_tasks()
                 return
             self.held.append(span[0])
@@ -151,24 +153,25 @@ def _fork(function: Callable[[int], Any]) -> _Worker:
     program's code as a second copy; here, before the worker is known, it would leave one
     nobody stops."""
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    made: list[int] = []
     try:
-        made += os.pipe()
-        made += os.pipe()
+        made: list[int] = []
+        try:
+            made += os.pipe()
+            made += os.pipe()
+            pid = os.fork()
+        except OSError as exc:  # out of processes or file descriptors
+            for fd in made:
+                os.close(fd)
+            raise StreamcheckError(
+                f"cannot start a worker process ({exc.strerror or exc}): run with fewer --jobs"
+            ) from None
         task_read, task_write, result_read, result_write = made
-        pid = os.fork()
         if pid == 0:  # never returns
             _worker(function, task_read, result_write, mask, (task_write, result_read))
         os.close(task_read)
         os.close(result_write)
         _OPEN.update((task_write, result_read))
         return _Worker(pid, task_write, result_read)
-    except OSError as exc:  # out of processes or file descriptors
-        for fd in made:
-            os.close(fd)
-        raise StreamcheckError(
-            f"cannot start a worker process ({exc.strerror or exc}): run with fewer --jobs"
-        ) from None
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
