@@ -75,6 +75,13 @@ FORBIDDEN = (
     "email.utils",
     # The terminal's width is asked of shutil only for a terminal (shutil loads bz2 and lzma).
     "shutil",
+    # Imported by dataclasses (orjson's init imports it) and urllib.parse (pathlib's): never
+    # read by a check, so the program's process loads them on first read only (deferred.py).
+    "inspect",
+    "ast",
+    "dis",
+    "tokenize",
+    "ipaddress",
 )
 
 

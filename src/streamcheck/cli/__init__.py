@@ -433,12 +433,16 @@ def program() -> None:
     torn down; what the collection would have freed is the operating system's to reclaim.
     `main()` itself leaves the collector alone, for callers that run it in their own process;
     in this one, `check` also freezes what start-up made before it reads the first file
-    (`OWN_PROCESS`, cli/checking.run).
+    (`OWN_PROCESS`, cli/checking.run), and the standard-library modules the libraries import
+    and no check reads are loaded only if something reads them (`deferred`).
     """
     import gc
 
+    from streamcheck import deferred
+
     global OWN_PROCESS
     OWN_PROCESS = True
+    deferred.defer()
     try:
         main()
     finally:

@@ -1,0 +1,68 @@
+"""The program's process defers the standard-library modules no check reads (deferred.py):
+nothing runs until a name of one is read, then the real module serves everyone who bound it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _run(code: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_a_deferred_module_runs_only_when_a_name_of_it_is_read() -> None:
+    out = _run(
+        "import sys; from streamcheck import deferred; deferred.defer();"
+        " import dataclasses, orjson, pathlib;"
+        " print('ast' in sys.modules, 'ipaddress' in sys.modules);"
+        " import ipaddress; print('ipaddress' in sys.modules, ipaddress.ip_address('::1').version);"
+        " print(type(sys.modules['ipaddress']).__name__)"
+    )
+    # Bound by dataclasses and urllib.parse without running; read, the real module runs and
+    # takes the stand-in's place for later imports.
+    assert out == ["False", "True", "True", "6", "module"]
+
+
+def test_whoever_bound_the_stand_in_reads_the_real_functions() -> None:
+    # dataclasses reads inspect.signature for a class with no docstring: its doc is the
+    # signature, as without the stand-in, and the function is the real module's.
+    out = _run(
+        "import sys; from streamcheck import deferred; deferred.defer();"
+        " import dataclasses; before = 'ast' in sys.modules;"
+        " Point = dataclasses.dataclass(type('Point', (), {'__annotations__': {'x': 'int'}}));"
+        " import inspect;"
+        " print(before, Point.__doc__.replace(' ', ''),"
+        " dataclasses.inspect.signature is inspect.signature, inspect.__file__ is not None)"
+    )
+    assert out == ["False", "Point(x:'int')", "True", "True"]
+
+
+def test_a_module_already_imported_is_left_as_it_is() -> None:
+    out = _run(
+        "import sys, inspect; real = inspect; from streamcheck import deferred;"
+        " deferred.defer(); print(sys.modules['inspect'] is real)"
+    )
+    assert out == ["True"]
+
+
+def test_the_program_defers_them_and_a_library_caller_does_not() -> None:
+    from tests.test_check_imports import imported
+
+    fixture = str(ROOT / "fixtures" / "openai" / "text-answer.sse")
+    assert not {"inspect", "ipaddress"} & imported("check", fixture)
+    # The library in a process of its own: its imports are its caller's to decide.
+    library = imported(python=("-c", f"import streamcheck; streamcheck.check_paths([{fixture!r}])"))
+    assert "inspect" in library
