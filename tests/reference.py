@@ -1,11 +1,15 @@
-"""A check run twice, with the hot paths and shortcuts and on the reference path alone
-(protocols.shortcuts.reference_only): speed must never change a verdict."""
+"""A check run with the hot paths and shortcuts (as shipped, and with templates made wherever a
+repeat may follow) and on the reference path alone (protocols.shortcuts.reference_only): speed
+must never change a verdict."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from streamcheck.check import frames
 from streamcheck.check.options import CheckOptions
 from streamcheck.model import ExchangeResult
 from streamcheck.protocols.shortcuts import reference_only
@@ -24,10 +28,27 @@ def verdict(result: ExchangeResult) -> tuple[Any, ...]:
     )
 
 
+@contextmanager
+def templates_anywhere() -> Iterator[None]:
+    """Templates made even among a body's last frames, where they cannot pay (frames.PAYS_AFTER
+    0): a short recording then takes every fast path a long one does."""
+    before = frames.PAYS_AFTER
+    frames.PAYS_AFTER = 0
+    try:
+        yield
+    finally:
+        frames.PAYS_AFTER = before
+
+
 def checked_both_ways(path: Path, options: CheckOptions | None = None) -> list[ExchangeResult]:
-    """`path` checked both ways; fails unless every verdict is the same. The fast results."""
-    fast = check_paths([str(path)], options).results
+    """`path` checked with the fast paths (as shipped, and with templates anywhere) and on the
+    reference path; fails unless every verdict is the same. The results with templates
+    anywhere."""
+    shipped = check_paths([str(path)], options).results
+    with templates_anywhere():
+        fast = check_paths([str(path)], options).results
     with reference_only():
         reference = check_paths([str(path)], options).results
     assert [verdict(r) for r in fast] == [verdict(r) for r in reference], path
+    assert [verdict(r) for r in shipped] == [verdict(r) for r in reference], path
     return fast

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from streamcheck.check import repeat
+from streamcheck.check import StreamChecker, repeat
 from streamcheck.check.options import CheckOptions
 from streamcheck.model import ExchangeResult
-from streamcheck.schemas import shipped_root
-from tests.reference import checked_both_ways
+from streamcheck.run import check_paths
+from streamcheck.schemas import Catalog, shipped_root
+from streamcheck.sources import read_path
+from tests.reference import checked_both_ways, verdict
 
 
 def _chunk(content: str, obfuscation: str | None = "ab12") -> bytes:
@@ -583,3 +586,29 @@ def test_a_chunk_cut_short_anywhere_is_judged_as_the_reference_judges_it(
     counts = _counts(checked_both_ways(path, CheckOptions(max_per_code=cap)))
     assert {"SC101", "SC102", "SC103"} <= counts.keys(), counts
     assert "SC109" not in counts, counts
+
+
+def test_a_body_held_whole_makes_a_template_only_where_enough_frames_follow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short answer read whole from its file: a template among its last frames could not pay
+    # for itself (frames.PAYS_AFTER), so none is made and its repeats take the full path. The
+    # same bytes fed as a live stream, whose end is not known, make one; so does a long answer
+    # read whole, early in it. The verdicts are the reference's either way.
+    made = _made(monkeypatch)
+    path = tmp_path / "short.sse"
+    path.write_bytes(_chat([_chunk(f" w{n}") for n in range(12)]))
+    held = check_paths([str(path)]).results
+    assert made == []
+    exchange = next(read_path(str(path)))
+    checker = StreamChecker(replace(exchange, chunks=()), CheckOptions(), Catalog())
+    checker.feed(path.read_bytes())
+    live = checker.close(exchange.end)
+    assert [t.used for t in made] == [True]
+    assert [verdict(r) for r in held] == [verdict(live)]
+    assert [verdict(r) for r in held] == [verdict(r) for r in checked_both_ways(path)]
+    made.clear()
+    path.write_bytes(_chat([_chunk(f" w{n}") for n in range(60)]))
+    long = check_paths([str(path)]).results
+    assert [t.used for t in made] == [True]
+    assert long[0].frames == 63 and not _codes(long)

@@ -1,6 +1,7 @@
 """Speed never changes a verdict: every fixture and every file of the shared corpus checked with
 the grammars' hot paths (OpenAI chat, Anthropic, Realtime's repeated deltas) and recorded
-WebSocket sessions fed in runs, and again with every frame on the reference path and every
+WebSocket sessions fed in runs (as shipped, and with templates made even where a short body
+cannot repay them), and again with every frame on the reference path and every
 message fed on its own (protocols/shortcuts.reference_only), gives the same findings, in the
 same order. Again with no finding kept (`max_per_code` 0): every failing frame is then only
 counted under its code, which the schema's enum-blind twin chooses on the fast side and
@@ -23,7 +24,7 @@ from streamcheck.protocols.shortcuts import reference_only
 from streamcheck.run import check_paths
 from streamcheck.schemas import SchemaSet
 from tests.conftest import CORPUS, FIXTURES
-from tests.reference import verdict
+from tests.reference import templates_anywhere, verdict
 
 
 def _files(root: Path) -> list[Path]:
@@ -46,9 +47,12 @@ def _compare(files: list[Path], options: CheckOptions | None = None) -> tuple[in
     chat = anthropic = websocket = 0
     for path in files:
         fast = _verdicts(path, options)
+        with templates_anywhere():  # a short recording's templates too (frames.PAYS_AFTER)
+            anywhere = _verdicts(path, options)
         with reference_only():
             reference = _verdicts(path, options)
         assert fast == reference, path
+        assert anywhere == reference, path
         if isinstance(fast, list):
             chat += sum(1 for r in fast if r[3] == "chat-completions")
             anthropic += sum(1 for r in fast if r[2] == "anthropic")

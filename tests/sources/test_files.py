@@ -16,7 +16,7 @@ import pytest
 
 from streamcheck import InputError, check_bytes, check_paths
 from streamcheck.model import EndReason, ExchangeResult
-from streamcheck.sources import expand
+from streamcheck.sources import expand, read_path
 from streamcheck.sources.tape import dumps
 from tests.conftest import FIXTURES, run_in_process, run_streamcheck
 from tests.streams import CLEAN
@@ -309,6 +309,20 @@ def test_a_body_read_in_one_piece_is_checked_as_one_read_in_many(tmp_path: Path)
         fifo = tmp_path / f"{size}-fifo.sse"
         with _fed_in_pieces(fifo, body[:size], 1000):
             assert _where(check_paths([str(fifo)]).results) == expected
+
+
+def test_a_body_read_in_one_read_is_given_as_known_whole(tmp_path: Path) -> None:
+    # The read after the first finds the end: the body is one chunk, known to be the last
+    # (check.exchange tells the checker). A longer body is read as it is consumed; an empty
+    # one has no chunk. The bytes are the file's either way.
+    body = CLEAN.encode() * (70_000 // len(CLEAN) + 1)
+    for size, chunks in ((0, 0), (5000, 1), (65536 - 1, 1), (70_000, None)):
+        path = tmp_path / f"{size}.sse"
+        path.write_bytes(body[:size])
+        for exchange in read_path(str(path)):  # consumed while the file is open
+            given = exchange.chunks
+            assert (len(given) if type(given) is tuple else None) == chunks, size
+            assert b"".join(data for data, _ in given) == body[:size]
 
 
 def test_a_walk_tells_recordings_by_their_last_suffix_in_any_case(tmp_path: Path) -> None:

@@ -47,8 +47,18 @@ def check_exchange(exchange: Exchange, options: CheckOptions, catalog: Catalog) 
                 feed_message(message)
     else:
         take = checker.take  # the findings are read from close, masked once
-        for data, time in exchange.chunks:
-            take(data, time)
+        chunks = exchange.chunks
+        if type(chunks) is tuple or type(chunks) is list:
+            # A body held whole (a small file read at once): its last chunk is known, and the
+            # checker is told so before it (StreamChecker.ending).
+            for data, time in chunks[:-1]:
+                take(data, time)
+            if chunks:
+                checker.ending()
+                take(*chunks[-1])
+        else:
+            for data, time in chunks:
+                take(data, time)
     result = checker.close()
     checker.release()
     return result

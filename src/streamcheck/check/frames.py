@@ -24,6 +24,9 @@ from streamcheck.schemas import SchemaSet
 
 DRIFT_SAMPLE = 8  # frames of each kind per exchange compared with the schema for drift (SC203)
 REPEAT_AFTER = 3  # frames with the same hint before a template is made (repeat.py)
+# In the body's last frames (ExchangeState.ending), a template is made only when at least
+# this many frames follow it: making one costs about what a score of repeats spare.
+PAYS_AFTER = 20
 # Templates whose links StreamChecker.release breaks (the first made: a short stream makes a
 # few). A long stream that keeps making them (a shape, then a frame off the hot path, again
 # and again) leaves the rest to the cyclic collector, so the list stays bounded whatever the
@@ -215,7 +218,11 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
         if passed or counted is not None:
             key = id(hint) if counted is None else (id(hint), counted)
             made = seen.get(key, 0) + 1
-            if made < REPEAT_AFTER or state.repeat_budget <= 0:
+            if (
+                made < REPEAT_AFTER
+                or state.repeat_budget <= 0
+                or (state.ending and frames[-1].index - frame.index < PAYS_AFTER)
+            ):
                 seen[key] = made
                 continue
             seen[key] = 0

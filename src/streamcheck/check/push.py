@@ -176,6 +176,13 @@ class StreamChecker:
         finally:
             redact.leave(token)
 
+    def ending(self) -> None:
+        """The bytes fed next are the body's last: nothing follows them. A driver that knows
+        it (a recording held whole) says so; it changes no finding. The frame loop then makes a
+        template (check/repeat.py) only where enough frames follow to pay for it: a template
+        made among a short body's last frames costs more than the frames it would spare."""
+        self.state.ending = True
+
     def _feed(self, data: bytes, time: float | None) -> None:
         """A chunk before the body turned out to be a stream (or of one that is not)."""
         mode = self._mode
@@ -277,6 +284,7 @@ class StreamChecker:
             exchange.close = close
         if end_time is not None:
             exchange.end_time = end_time
+        state.ending = True  # what is decoded from here on is the body's last frames
         token = redact.enter(exchange.secrets)  # redact.scope without its generator
         try:
             if self._websocket is not None:

@@ -31,6 +31,7 @@ class ExchangeState:
         "drift_budget",
         "drift_on",
         "drift_seen",
+        "ending",
         "error_class",
         "exchange",
         "fallback",
@@ -108,6 +109,9 @@ class ExchangeState:
         # frames.RELEASED: what StreamChecker.release unlinks.
         self.repeat_made: list[Template] = []
         self.repeat_missed = 0  # frames in a row that no kept template matched
+        # The frames handled from here on are the body's last (StreamChecker.ending, close):
+        # a template is made only where enough of them follow (frames.handle).
+        self.ending = False
         self.unknown_reported = False
         # Frames that were not JSON while no protocol was known: (location, message,
         # evidence), judged once the protocol is (frames.settle); past the list, a count.

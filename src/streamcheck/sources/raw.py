@@ -4,7 +4,7 @@ headers that `curl -i -N` prints. Read in 64 KiB pieces: memory does not grow wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from streamcheck import redact
@@ -29,6 +29,27 @@ def read_chunks(stream: BinaryIO, first: bytes = b"") -> Iterator[tuple[bytes, f
         yield chunk, None
 
 
+def body_chunks(stream: BinaryIO, head: bytes) -> Iterable[tuple[bytes, float | None]]:
+    """A raw body's chunks, `head` already read: a tuple of that one chunk when it is the whole
+    body (the next read finds the end: a small file, read at once), so the checker knows its
+    last bytes as it is given them (check.exchange); else they are read as they are consumed.
+    The read that finds the end is the one `read_chunks` would make after the first chunk."""
+    try:
+        more = stream.read(READ_SIZE)
+    except OSError as exc:
+        raise InputError(f"read failed: {exc.strerror or exc}") from None
+    if not more:
+        return ((head, None),) if head else ()
+    return _chained(head, more, stream)
+
+
+def _chained(head: bytes, more: bytes, stream: BinaryIO) -> Iterator[tuple[bytes, float | None]]:
+    if head:
+        yield head, None
+    yield more, None
+    yield from read_chunks(stream)
+
+
 def looks_like_curl(head: bytes) -> bool:
     # The prefix _STATUS starts with, tested first: a body (nearly every file) is told
     # without copying its first line out of the head (asked once per file of a folder).
@@ -44,7 +65,7 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
             Request(),
             None,
             {},
-            read_chunks(stream, head),
+            body_chunks(stream, head),
             EndReason.UNKNOWN,
             body_offset=0,
             body_line=1,
