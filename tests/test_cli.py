@@ -315,6 +315,51 @@ def test_the_program_leaves_the_heap_frozen_and_main_does_not(entry: str, frozen
 
 
 @pytest.mark.parametrize(
+    ("entry", "options", "during_start_up"),
+    [("program", [], "no"), ("program", ["--format", "json"], "some"), ("main", [], "some")],
+)
+def test_the_program_starts_up_without_the_collector_and_reads_files_with_it(
+    entry: str, options: list[str], during_start_up: str
+) -> None:
+    # Start-up (imports, the config) makes next to no garbage: the program runs a check's with
+    # the collector off and turns it on before the first file is read. A command typer runs
+    # (an option given) gets it on before typer loads; main() leaves it as its caller set it.
+    fixture = str(FIXTURES / "openai" / "text-answer.sse")
+    run = (
+        "import gc, sys\n"
+        "def collections():\n"
+        "    return sum(s['collections'] for s in gc.get_stats())\n"
+        "def seen(event, args):\n"
+        f"    if event == 'open' and args[0] == {fixture!r}:\n"
+        "        made = collections() - before\n"
+        "        print('reading', gc.isenabled(), 'some' if made else 'no')\n"
+        "sys.addaudithook(seen)\n"
+        f"from streamcheck.cli import {entry}\n"
+        "sys.argv[0] = 'streamcheck'\n"
+        "before = collections()\n"
+        f"{entry}()\n"
+    )
+    done = run_python(run, "check", *options, fixture)
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("reading")] == [
+        f"reading True {during_start_up}"
+    ]
+
+
+def test_a_command_other_than_check_runs_with_the_collector() -> None:
+    run = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collecting', gc.isenabled()))\n"
+        "from streamcheck.cli import program\n"
+        "sys.argv[0] = 'streamcheck'\n"
+        "program()\n"
+    )
+    done = run_python(run, "rules")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("collecting True")
+
+
+@pytest.mark.parametrize(
     ("entry", "jobs", "frozen"),
     [("program", "1", True), ("program", "2", True), ("main", "1", False)],
 )

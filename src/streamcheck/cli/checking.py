@@ -119,15 +119,17 @@ def run(
         fail_on=resolved.options.fail_on,
         require_judged=require_judged or loaded.require_judged,
     )
-    from streamcheck.cli import OWN_PROCESS  # read now: program() sets it before main()
+    from streamcheck.cli import OWN_PROCESS, collect  # read now: program() sets it
 
     if OWN_PROCESS:
         # What start-up made (modules, the config, the protocols and schemas in use) lives to
         # the end: frozen, the collections each file's objects set off skip it (a folder of
-        # small files allocates per file; each full collection would walk it all again).
+        # small files allocates per file; each full collection would walk it all again). Then
+        # the collector, off through start-up (cli.program), is on for the files.
         import gc
 
         gc.freeze()
+        collect()
     with _progress(len(files), quiet, no_color) as advance:
         report.results.extend(
             iter_files(
