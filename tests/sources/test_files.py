@@ -325,6 +325,19 @@ def test_a_body_read_in_one_read_is_given_as_known_whole(tmp_path: Path) -> None
             assert b"".join(data for data, _ in given) == body[:size]
 
 
+def test_a_body_that_opens_with_an_sse_field_is_a_body_whatever_its_later_lines(
+    tmp_path: Path,
+) -> None:
+    # No container starts with an SSE field: a later line that reads as a cassette's key is
+    # one more line of the stream (a field SSE ignores), not the start of a cassette.
+    for first in (b"data: ", b"event: message\ndata: "):
+        body = CLEAN.encode().replace(b"data: ", first, 1)
+        path = tmp_path / "keys.yaml"
+        path.write_bytes(body + b"interactions:\n\nrequest:\nresponse:\n\n")
+        (result,) = check_paths([str(path)]).results
+        assert (result.framing, result.provider, result.frames) == ("sse", "openai", 4)
+
+
 def test_a_walk_tells_recordings_by_their_last_suffix_in_any_case(tmp_path: Path) -> None:
     # The walk reads a name's suffix as os.path.splitext does (the last dot on): upper case,
     # several dots, a dot at the end, no dot, a gzip-compressed recording and other archives.

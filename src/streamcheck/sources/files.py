@@ -122,6 +122,9 @@ READERS: dict[str, Reader] = {
     # Tried after every specific reader: a document of exchanges read by its structure.
     "shaped": _loaded_on_use("shaped"),
 }
+# How an SSE body's first line starts (the fields that carry events), as nearly every recording
+# of a folder does.
+_SSE_FIELDS = (b"data:", b"event:")
 SNIFFERS: tuple[tuple[str, Callable[[str, bytes], bool]], ...] = (
     ("protocol", formats.is_protocol_file),
     ("tape", formats.is_tape),
@@ -469,6 +472,11 @@ def _format(source: str, head: bytes, input_format: str) -> str:
         if input_format not in READERS:
             raise InputError(f"{source}: input format {input_format!r} is not available")
         return input_format
+    if head.startswith(_SSE_FIELDS):
+        # An SSE body's first line: no container starts so (a cassette's keys, a HAR's or
+        # tape's opening, a protocol file's key), so no sniffer is asked, each a scan of the
+        # head (a cassette's YAML keys are searched at any line's start).
+        return "raw"
     for name, test in SNIFFERS:
         if test(source, head):
             return name
