@@ -86,6 +86,9 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
     last, state.repeat_last = state.repeat_last, None
     template, state.repeat_next = state.repeat_next, None
     seen = state.repeat_seen
+    # Among a body's last frames, the index past which no template is made (too few frames
+    # follow to pay for one): the frames past it keep no count of their hints either.
+    late = frames[-1].index - PAYS_AFTER if state.ending and frames else None
     missed = state.repeat_missed
     fresh = False  # the expected template has matched no frame yet (`not used`, in a local)
     turns = False  # another template is expected after it (shapes in turn)
@@ -215,14 +218,10 @@ def handle(state: ExchangeState, frames: list[Frame]) -> None:
         # hint failing under the same code (a stray broken frame among clean ones would spend
         # the budget on templates no frame matches): its repeats fail alike (the schema judges
         # none of the strings that vary) and are only counted.
-        if passed or counted is not None:
+        if (passed or counted is not None) and (late is None or frame.index <= late):
             key = id(hint) if counted is None else (id(hint), counted)
             made = seen.get(key, 0) + 1
-            if (
-                made < REPEAT_AFTER
-                or state.repeat_budget <= 0
-                or (state.ending and frames[-1].index - frame.index < PAYS_AFTER)
-            ):
+            if made < REPEAT_AFTER or state.repeat_budget <= 0:
                 seen[key] = made
                 continue
             seen[key] = 0
