@@ -31,15 +31,17 @@ class _Deferred(types.ModuleType):
     """A module imported on its first attribute read."""
 
     def __getattr__(self, name: str) -> object:
-        # Only names the stand-in lacks come here: after the first, none (its dict holds the
-        # real module's). Two threads may both arrive first: the import lock runs the module
-        # once, and both copy the same names.
+        # Only names the stand-in lacks come here, and only until it is loaded: it then holds
+        # the real module's names and becomes a plain module, so a name neither has is an
+        # AttributeError (nothing copied again, nothing set on it overwritten). Two threads may
+        # both arrive first: the import lock runs the module once, and both copy the same names.
         module = self.__name__
         if sys.modules.get(module) is self:
             del sys.modules[module]
         __import__(module)
         real = sys.modules[module]
         self.__dict__.update(real.__dict__)
+        self.__class__ = types.ModuleType  # type: ignore[assignment]
         return getattr(real, name)
 
 
