@@ -314,49 +314,79 @@ def test_the_program_leaves_the_heap_frozen_and_main_does_not(entry: str, frozen
     assert done.stdout.rstrip().endswith(f"frozen {frozen}")
 
 
+# A script that runs the program (or main) and says, when start-up freezes its heap and when the
+# recording is opened, whether the collector is on and whether any collection ran before.
+_COLLECTOR_SEEN = """\
+import gc, sys
+def collections():
+    return sum(s['collections'] for s in gc.get_stats())
+def say(when):
+    print(when, gc.isenabled(), 'some' if collections() > before else 'none')
+freeze = gc.freeze
+def freezing():
+    say('freezing')
+    freeze()
+gc.freeze = freezing
+def seen(event, args):
+    if event == 'open' and args[0] == {fixture!r}:
+        say('reading')
+    if event == 'import' and args[0] == 'streamcheck.cli.catalog':
+        say('loading the command')
+sys.addaudithook(seen)
+from streamcheck.cli import {entry}
+sys.argv[0] = 'streamcheck'
+before = collections()
+{entry}()
+"""
+
+
 @pytest.mark.parametrize(
-    ("entry", "options", "during_start_up"),
-    [("program", [], "no"), ("program", ["--format", "json"], "some"), ("main", [], "some")],
+    ("entry", "options", "seen"),
+    [
+        # No collection through start-up; on before the first file.
+        ("program", [], ["freezing False none", "reading True"]),
+        # typer's lane: on before typer loads (it makes garbage of its own).
+        ("program", ["--format", "json"], ["freezing True some", "reading True"]),
+        # main() leaves the collector as its caller set it, and freezes nothing.
+        ("main", [], ["reading True"]),
+    ],
 )
 def test_the_program_starts_up_without_the_collector_and_reads_files_with_it(
-    entry: str, options: list[str], during_start_up: str
+    entry: str, options: list[str], seen: list[str]
 ) -> None:
     # Start-up (imports, the config) makes next to no garbage: the program runs a check's with
-    # the collector off and turns it on before the first file is read. A command typer runs
-    # (an option given) gets it on before typer loads; main() leaves it as its caller set it.
+    # the collector off and turns it on once it has frozen what start-up made, before the first
+    # file is read.
     fixture = str(FIXTURES / "openai" / "text-answer.sse")
-    run = (
-        "import gc, sys\n"
-        "def collections():\n"
-        "    return sum(s['collections'] for s in gc.get_stats())\n"
-        "def seen(event, args):\n"
-        f"    if event == 'open' and args[0] == {fixture!r}:\n"
-        "        made = collections() - before\n"
-        "        print('reading', gc.isenabled(), 'some' if made else 'no')\n"
-        "sys.addaudithook(seen)\n"
-        f"from streamcheck.cli import {entry}\n"
-        "sys.argv[0] = 'streamcheck'\n"
-        "before = collections()\n"
-        f"{entry}()\n"
+    done = run_python(
+        _COLLECTOR_SEEN.format(fixture=fixture, entry=entry), "check", *options, fixture
     )
-    done = run_python(run, "check", *options, fixture)
     assert done.returncode == 0, done.stderr
-    assert [line for line in done.stdout.splitlines() if line.startswith("reading")] == [
-        f"reading True {during_start_up}"
-    ]
+    said = [line for line in done.stdout.splitlines() if line.startswith(("freezing", "reading"))]
+    # When the file is read, collections may have run since the freeze: not asked. (The
+    # program freezes again on its way out.)
+    shown = [line if line.startswith("freezing") else line[:12] for line in said]
+    assert shown[: len(seen)] == seen
 
 
 def test_a_command_other_than_check_runs_with_the_collector() -> None:
-    run = (
-        "import atexit, gc, sys\n"
-        "atexit.register(lambda: print('collecting', gc.isenabled()))\n"
+    # On before typer builds the command (and so before the command runs); on again after an
+    # exit that came before start-up ended, for a caller that carries on in the same process.
+    script = _COLLECTOR_SEEN.format(fixture="", entry="program")
+    done = run_python(script, "rules")
+    assert done.returncode == 0, done.stderr
+    assert "loading the command True some" in done.stdout.splitlines()
+    version = run_python(
+        "import gc, sys\n"
         "from streamcheck.cli import program\n"
         "sys.argv[0] = 'streamcheck'\n"
-        "program()\n"
+        "try:\n"
+        "    program()\n"
+        "except SystemExit:\n"
+        "    print('after', gc.isenabled())\n",
+        "--version",
     )
-    done = run_python(run, "rules")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip().endswith("collecting True")
+    assert version.stdout.splitlines()[-1] == "after True"
 
 
 @pytest.mark.parametrize(

@@ -463,3 +463,6 @@ def program() -> None:
         main()
     finally:
         gc.freeze()
+        # On again for whatever runs after (an exit before start-up ended left it off; a
+        # caller that runs the program in its process and catches its exit carries on).
+        gc.enable()

@@ -29,7 +29,9 @@ def read_chunks(stream: BinaryIO, first: bytes = b"") -> Iterator[tuple[bytes, f
         yield chunk, None
 
 
-def body_chunks(stream: BinaryIO, head: bytes) -> Iterable[tuple[bytes, float | None]]:
+def body_chunks(
+    source: str, stream: BinaryIO, head: bytes
+) -> Iterable[tuple[bytes, float | None]]:
     """A raw body's chunks, `head` already read: a tuple of that one chunk when it is the whole
     body (the next read finds the end: a small file, read at once), so the checker knows its
     last bytes as it is given them (check.exchange); else they are read as they are consumed.
@@ -37,7 +39,7 @@ def body_chunks(stream: BinaryIO, head: bytes) -> Iterable[tuple[bytes, float | 
     try:
         more = stream.read(READ_SIZE)
     except OSError as exc:
-        raise InputError(f"read failed: {exc.strerror or exc}") from None
+        raise InputError(f"{source}: cannot read ({exc.strerror or exc})") from None
     if not more:
         return ((head, None),) if head else ()
     return _chained(head, more, stream)
@@ -65,7 +67,7 @@ def from_stream(source: str, stream: BinaryIO, head: bytes) -> Exchange:
             Request(),
             None,
             {},
-            body_chunks(stream, head),
+            body_chunks(source, stream, head),
             EndReason.UNKNOWN,
             body_offset=0,
             body_line=1,
