@@ -69,3 +69,37 @@ def test_the_program_defers_them_and_a_library_caller_does_not() -> None:
     # The library in a process of its own: its imports are its caller's to decide.
     library = imported(python=("-c", f"import streamcheck; streamcheck.check_paths([{fixture!r}])"))
     assert "inspect" in library
+
+
+def test_threads_that_read_a_stand_in_first_together_load_one_module() -> None:
+    # Eight threads released at once read a fresh stand-in, with a thread switch allowed at
+    # nearly every instruction: every one gets the real module's class, and the module in
+    # sys.modules is the one whose names the stand-in holds (no second copy loaded). Without
+    # the lock, a few of 400 such rounds went wrong.
+    out = _run(
+        "import sys, threading\n"
+        "from streamcheck import deferred\n"
+        "sys.setswitchinterval(1e-7)\n"
+        "wrong = 0\n"
+        "for _ in range(400):\n"
+        "    sys.modules.pop('ipaddress', None)\n"
+        "    deferred.defer(('ipaddress',))\n"
+        "    stand_in = sys.modules['ipaddress']\n"
+        "    barrier = threading.Barrier(8)\n"
+        "    seen = []\n"
+        "    def read():\n"
+        "        barrier.wait()\n"
+        "        try:\n"
+        "            seen.append(stand_in.IPv4Address)\n"
+        "        except Exception as exc:\n"
+        "            seen.append(exc)\n"
+        "    threads = [threading.Thread(target=read) for _ in range(8)]\n"
+        "    for thread in threads:\n"
+        "        thread.start()\n"
+        "    for thread in threads:\n"
+        "        thread.join()\n"
+        "    real = sys.modules['ipaddress'].IPv4Address\n"
+        "    wrong += any(s is not real for s in seen) or stand_in.IPv4Address is not real\n"
+        "print(wrong)\n"
+    )
+    assert out == ["0"]

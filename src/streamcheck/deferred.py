@@ -19,12 +19,17 @@ of a deferred name raises ValueError until then, as it does for `__main__`.
 
 from __future__ import annotations
 
+import _thread
 import sys
 import types
 
 __all__ = ["DEFERRED", "defer"]
 
 DEFERRED = ("inspect", "ipaddress")
+# One stand-in loads at a time: two threads reading one first must not both take it out of
+# `sys.modules` (the second would take out the real module the first put there, and load a
+# second copy whose classes are not the first's).
+_LOADING = _thread.RLock()
 
 
 class _Deferred(types.ModuleType):
@@ -33,16 +38,16 @@ class _Deferred(types.ModuleType):
     def __getattr__(self, name: str) -> object:
         # Only names the stand-in lacks come here, and only until it is loaded: it then holds
         # the real module's names and becomes a plain module, so a name neither has is an
-        # AttributeError (nothing copied again, nothing set on it overwritten). Two threads may
-        # both arrive first: the import lock runs the module once, and both copy the same names.
-        module = self.__name__
-        if sys.modules.get(module) is self:
-            del sys.modules[module]
-        __import__(module)
-        real = sys.modules[module]
-        self.__dict__.update(real.__dict__)
-        self.__class__ = types.ModuleType  # type: ignore[assignment]
-        return getattr(real, name)
+        # AttributeError (nothing copied again, nothing set on it overwritten).
+        with _LOADING:
+            if type(self) is _Deferred:  # not loaded by another thread while this one waited
+                module = self.__name__
+                if sys.modules.get(module) is self:
+                    del sys.modules[module]
+                __import__(module)
+                self.__dict__.update(sys.modules[module].__dict__)
+                self.__class__ = types.ModuleType  # type: ignore[assignment]
+        return getattr(self, name)
 
 
 def defer(names: tuple[str, ...] = DEFERRED) -> None:
