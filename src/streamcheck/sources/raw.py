@@ -29,9 +29,7 @@ def read_chunks(stream: BinaryIO, first: bytes = b"") -> Iterator[tuple[bytes, f
         yield chunk, None
 
 
-def body_chunks(
-    source: str, stream: BinaryIO, head: bytes
-) -> Iterable[tuple[bytes, float | None]]:
+def body_chunks(source: str, stream: BinaryIO, head: bytes) -> Iterable[tuple[bytes, float | None]]:
     """A raw body's chunks, `head` already read: a tuple of that one chunk when it is the whole
     body (the next read finds the end: a small file, read at once), so the checker knows its
     last bytes as it is given them (check.exchange); else they are read as they are consumed.
