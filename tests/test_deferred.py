@@ -3,23 +3,12 @@ nothing runs until a name of one is read, then the real module serves everyone w
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 
 def _run(code: str) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email.utils
 import os
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -15,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streamcheck import schema_engine
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 SHOW = (
     "import sys, {first}; import jsonschema_rs.jsonschema_rs as m;"
@@ -24,15 +23,8 @@ SHOW = (
 
 
 def _run(code: str, pythonpath: str = str(ROOT)) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": pythonpath},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run_python(code, env={"PYTHONPATH": pythonpath})
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
